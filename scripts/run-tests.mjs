@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// Runs every test file under test/ (name ending in .test.ts) with uvu through tsx, each file in
+// its own child process so one file's timers or handles cannot leak into another, then prints a
+// plain "N passed, N failed" closing line. Exit status is non-zero when anything failed.
+//
+// Usage: node scripts/run-tests.mjs [substring-filter ...]
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const filters = process.argv.slice(2);
+
+function findTests(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) out.push(...findTests(full));
+    else if (name.endsWith('.test.ts')) out.push(full);
+  }
+  return out;
+}
+
+const files = findTests(join(root, 'test'))
+  .map((f) => relative(root, f))
+  .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
+
+function runFile(file) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--import', 'tsx', file], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    let output = '';
+    child.stdout.on('data', (d) => (output += d));
+    child.stderr.on('data', (d) => (output += d));
+    child.on('close', (code) => {
+      const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? 0);
+      const passed = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? 0);
+      const skipped = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
+      resolve({ file, code, output, total, passed, skipped, ms: Date.now() - started });
+    });
+  });
+}
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const failures = [];
+for (const file of files) {
+  const r = await runFile(file);
+  // A file that exits non-zero without uvu counting a failure (a crash at import time, an
+  // unhandled rejection after the run) still counts as one failure.
+  const fileFailed = r.total - r.passed - r.skipped;
+  const counted = r.code !== 0 && fileFailed === 0 ? 1 : fileFailed;
+  passed += r.passed;
+  failed += counted;
+  skipped += r.skipped;
+  const mark = counted > 0 ? 'FAIL' : 'ok  ';
+  console.log(`${mark} ${r.file}  (${r.passed}/${r.total} passed, ${(r.ms / 1000).toFixed(1)} s)`);
+  if (counted > 0) {
+    failures.push(r.file);
+    console.log(r.output.replace(/^/gm, '    '));
+  }
+}
+if (files.length === 0) {
+  console.log('no test files found');
+  process.exit(1);
+}
+if (failures.length) console.log(`\nfailed files:\n  ${failures.join('\n  ')}`);
+console.log(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 ? 1 : 0);
