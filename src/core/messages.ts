@@ -1,0 +1,237 @@
+/**
+ * Types that cross the boundary of the pure Raft core: log entries, hard state, membership,
+ * the messages peers exchange, and the Ready batch the core hands to its driver.
+ *
+ * Everything here is plain data (numbers, strings, Uint8Array, arrays) so a transport can encode
+ * it with MessagePack and a test can compare it structurally.
+ */
+
+/** A member's id inside the core. The Node layer derives it from the member's address. */
+export type NodeId = number;
+
+/** Id meaning "nobody" (no vote cast, no leader known). */
+export const NONE: NodeId = 0;
+
+/** What a log entry carries. Stored as a number in the WAL. */
+export const EntryType = {
+  /** Application command bytes, applied through the command registry. */
+  Normal: 0,
+  /** A membership change (see {@link ConfChange}), encoded by the core itself. */
+  ConfChange: 1,
+  /** The empty entry a new leader appends to commit entries of earlier terms. */
+  Noop: 2,
+} as const;
+export type EntryType = (typeof EntryType)[keyof typeof EntryType];
+
+/** One Raft log entry. */
+export interface Entry {
+  index: number;
+  term: number;
+  type: EntryType;
+  data: Uint8Array;
+}
+
+/** State that must be durable before any message that depends on it leaves the node. */
+export interface HardState {
+  term: number;
+  vote: NodeId;
+  commit: number;
+}
+
+/** A member of the cluster as recorded in the log. */
+export interface Member {
+  id: NodeId;
+  /** Voters elect leaders and count toward quorums; learners only receive the log. */
+  role: 'voter' | 'learner';
+  /** A learner that the leader promotes to voter once it has caught up (a joining voter). */
+  promote: boolean;
+  /** Opaque to the core: the Node layer stores the member's address here. */
+  context: string;
+}
+
+/** The cluster configuration: members sorted by id. */
+export type Membership = readonly Member[];
+
+/** A membership change proposed through {@link Raft.proposeConfChange}. */
+export type ConfChange =
+  /** Add a voter. It joins as a learner and is promoted once caught up. */
+  | { type: 'addVoter'; id: NodeId; context: string }
+  /** Add a non-voting member that stays non-voting. */
+  | { type: 'addLearner'; id: NodeId; context: string }
+  /** Promote a learner to voter (the leader issues this itself for joining voters). */
+  | { type: 'promote'; id: NodeId }
+  /** Remove a member of either kind. */
+  | { type: 'remove'; id: NodeId };
+
+/** Metadata of a snapshot: the log prefix it replaces and the configuration at its index. */
+export interface SnapshotMeta {
+  index: number;
+  term: number;
+  membership: Membership;
+  /** Size in bytes of the snapshot data, so the leader can cut it into chunks. */
+  size: number;
+}
+
+interface MessageBase {
+  from: NodeId;
+  to: NodeId;
+  term: number;
+}
+
+/** RequestVote (and PreVote) request. */
+export interface VoteRequest extends MessageBase {
+  type: 'vote';
+  preVote: boolean;
+  lastIndex: number;
+  lastTerm: number;
+  /** Set by a leadership-transfer target: bypasses leader stickiness. */
+  transfer: boolean;
+}
+
+export interface VoteResponse extends MessageBase {
+  type: 'voteResp';
+  preVote: boolean;
+  reject: boolean;
+}
+
+/** AppendEntries. */
+export interface AppendRequest extends MessageBase {
+  type: 'append';
+  prevIndex: number;
+  prevTerm: number;
+  entries: Entry[];
+  commit: number;
+}
+
+export interface AppendResponse extends MessageBase {
+  type: 'appendResp';
+  reject: boolean;
+  /**
+   * On success: the highest index known to match the leader's log.
+   * On reject: the `prevIndex` of the rejected request.
+   */
+  index: number;
+  /** On reject: the follower's term at `prevIndex` (0 when its log is shorter). */
+  conflictTerm: number;
+  /** On reject: the first index of `conflictTerm` in the follower's log, or its lastIndex + 1. */
+  conflictIndex: number;
+}
+
+/** Heartbeat: keeps followers from campaigning and confirms leadership for reads and the lease. */
+export interface HeartbeatRequest extends MessageBase {
+  type: 'heartbeat';
+  commit: number;
+  /** The heartbeat round; acknowledging round r confirms every round <= r. */
+  round: number;
+}
+
+export interface HeartbeatResponse extends MessageBase {
+  type: 'heartbeatResp';
+  round: number;
+}
+
+/**
+ * One chunk of a snapshot. The core decides offset and length; the driver fills `data` from the
+ * snapshot file before sending (the core never touches snapshot bytes on the leader).
+ */
+export interface SnapshotRequest extends MessageBase {
+  type: 'snapshot';
+  meta: SnapshotMeta;
+  offset: number;
+  length: number;
+  data: Uint8Array;
+  done: boolean;
+}
+
+export interface SnapshotResponse extends MessageBase {
+  type: 'snapshotResp';
+  /** Index of the snapshot being acknowledged. */
+  snapshotIndex: number;
+  /** The next offset the follower expects (0: start again). */
+  nextOffset: number;
+}
+
+/** Sent by a leader to its transfer target: campaign now. */
+export interface TimeoutNow extends MessageBase {
+  type: 'timeoutNow';
+}
+
+/** A follower forwards a read to the leader. */
+export interface ReadIndexRequest extends MessageBase {
+  type: 'readIndex';
+  context: string;
+  lease: boolean;
+}
+
+export interface ReadIndexResponse extends MessageBase {
+  type: 'readIndexResp';
+  context: string;
+  /** The commit index the read must wait for; -1 when the leader refused the read. */
+  index: number;
+}
+
+/** Every message peers exchange. */
+export type Message =
+  | VoteRequest
+  | VoteResponse
+  | AppendRequest
+  | AppendResponse
+  | HeartbeatRequest
+  | HeartbeatResponse
+  | SnapshotRequest
+  | SnapshotResponse
+  | TimeoutNow
+  | ReadIndexRequest
+  | ReadIndexResponse;
+
+export type MessageType = Message['type'];
+
+/** A read that may be served once the local apply index reaches `index`. */
+export interface ReadState {
+  context: string;
+  index: number;
+}
+
+/** The role a node plays in its current term. */
+export type Role = 'follower' | 'preCandidate' | 'candidate' | 'leader';
+
+/** Volatile state the driver reports to users (leader changes, role). */
+export interface SoftState {
+  role: Role;
+  leader: NodeId;
+  term: number;
+}
+
+/** A received snapshot chunk the driver must store before sending this Ready's messages. */
+export interface SnapshotChunk {
+  meta: SnapshotMeta;
+  offset: number;
+  data: Uint8Array;
+  done: boolean;
+}
+
+/**
+ * Everything the core asks its driver to do, in this order:
+ *  1. send `earlyMessages` (leader traffic that does not depend on local durability);
+ *  2. store `snapshotChunks`; if `snapshot` is set, install it (restore the state machine,
+ *     reset storage to it); persist `entries` (first truncating storage after entries[0].index-1)
+ *     and `hardState` — with one fsync;
+ *  3. send `messages`;
+ *  4. apply `committed` in order, then serve `readStates` once applied >= their index;
+ *  5. call `advance(ready)`.
+ */
+export interface Ready {
+  softState?: SoftState;
+  hardState?: HardState;
+  entries: Entry[];
+  snapshot?: SnapshotMeta;
+  snapshotChunks: SnapshotChunk[];
+  earlyMessages: Message[];
+  messages: Message[];
+  committed: Entry[];
+  readStates: ReadState[];
+  /** Reads that can no longer be served here (leadership lost, no leader): fail them now. */
+  droppedReads: string[];
+  /** Log ranges [lo, hi) the core wanted but storage had not in memory: load them, then wake(). */
+  fetch: Array<{ lo: number; hi: number }>;
+}

@@ -1,0 +1,1021 @@
+/**
+ * The Raft state machine: roles, terms and votes, replication, commit, reads, snapshots,
+ * membership and leadership transfer. Pure and deterministic: its only inputs are method calls,
+ * an injected random source and an injected monotonic clock; its only output is the Ready batch.
+ *
+ * Rules follow the Raft paper (§5) and Ongaro's thesis (PreVote §9.6, CheckQuorum and leader
+ * stickiness §6.2/§9.6, ReadIndex and leases §6.4, single-server membership changes §4.1,
+ * leadership transfer §3.10).
+ */
+import { RaftLog, RaftInvariantError } from './log.js';
+import {
+  EntryType,
+  NONE,
+  type ConfChange,
+  type Entry,
+  type HardState,
+  type Membership,
+  type Message,
+  type NodeId,
+  type ReadState,
+  type Ready,
+  type Role,
+  type SnapshotChunk,
+  type SnapshotMeta,
+  type SoftState,
+} from './messages.js';
+import {
+  ConfChangeError,
+  MembershipHistory,
+  applyConfChange,
+  encodeConfChange,
+  findMember,
+  isVoter,
+  voterIds,
+} from './membership.js';
+import { ReplicationProgress } from './progress.js';
+import { committedIndex, quorumHas, voteOutcome } from './quorum.js';
+import { ReadOnlyQueue, type PendingRead } from './read-only.js';
+import { entrySize, type Storage } from './storage.js';
+
+/** Options of the core. Times are in ticks except where named Ms. */
+export interface RaftOptions {
+  /** This node's id (> 0). */
+  id: NodeId;
+  /** Followers campaign after a random timeout in [electionTicks, 2 × electionTicks). Default 10. */
+  electionTicks?: number;
+  /** A leader broadcasts a heartbeat round every heartbeatTicks. Default 1. */
+  heartbeatTicks?: number;
+  /** Milliseconds per tick on the injected clock: converts the election timeout for the lease. Default 100. */
+  tickMs?: number;
+  /** Run a PreVote round before a real election (§9.6). Default true. */
+  preVote?: boolean;
+  /**
+   * A leader that has not heard from a quorum within an election timeout steps down, and a node
+   * that heard from a leader (or started) within an election timeout ignores vote requests.
+   * Default true. Required for lease reads.
+   */
+  checkQuorum?: boolean;
+  /** Fraction of the election timeout the lease gives up to clock drift. Default 0.1. */
+  leaseDriftMargin?: number;
+  /** Appends in flight to one follower at most. Default 256. */
+  maxInflightMessages?: number;
+  /** Entry bytes in flight to one follower at most. Default 32 MiB. */
+  maxInflightBytes?: number;
+  /** Entries in one append message at most. Default 4096. */
+  maxEntriesPerMessage?: number;
+  /** Entry bytes in one append message at most (at least one entry is always sent). Default 1 MiB. */
+  maxBytesPerMessage?: number;
+  /** Committed entry bytes handed out in one Ready at most. Default 8 MiB. */
+  maxCommittedBytesPerReady?: number;
+  /** Snapshot chunk size. Default 1 MiB. */
+  snapshotChunkBytes?: number;
+  /** Seeded random source in [0, 1). */
+  random: () => number;
+  /** Monotonic clock in milliseconds. */
+  clock: () => number;
+  /** Optional debug log. */
+  logger?: (line: string) => void;
+}
+
+/** Why a proposal was not accepted. */
+export type ProposalRejection =
+  | { ok: false; reason: 'notLeader'; leader: NodeId }
+  | { ok: false; reason: 'transferring'; leader: NodeId }
+  | { ok: false; reason: 'confChangeInFlight'; leader: NodeId }
+  | { ok: false; reason: 'invalidConfChange'; leader: NodeId; message: string };
+
+/** Where an accepted proposal sits in the log: it succeeded iff this (index, term) commits. */
+export type ProposalResult = { ok: true; index: number; term: number } | ProposalRejection;
+
+/** A snapshot being received from the leader. */
+interface SnapshotReceive {
+  meta: SnapshotMeta;
+  nextOffset: number;
+}
+
+const EMPTY = new Uint8Array(0);
+
+export class Raft {
+  readonly id: NodeId;
+  term = 0;
+  vote: NodeId = NONE;
+  lead: NodeId = NONE;
+  role: Role = 'follower';
+  readonly log: RaftLog;
+  readonly membership: MembershipHistory;
+
+  private readonly opts: Required<Omit<RaftOptions, 'logger'>> & Pick<RaftOptions, 'logger'>;
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  private randomizedElectionTimeout = 0;
+  /** Ticks since start, for the start-up quiet period (see isLeaseProtected). */
+  private ticksSinceStart = 0;
+  private votes = new Map<NodeId, boolean>();
+  private progress = new Map<NodeId, ReplicationProgress>();
+  private leadTransferee: NodeId = NONE;
+  /** A TimeoutNow was sent this term: another node may win an election despite stickiness. */
+  private timeoutNowSent = false;
+  /** Index of the last ConfChange appended while leader; no new change until it commits. */
+  private pendingConfIndex = 0;
+  /** Highest index durable in local storage. The leader counts itself only up to here. */
+  private persistedIndex: number;
+  private readonly readOnly = new ReadOnlyQueue();
+  /** Reads that arrived before this leader committed an entry of its term. */
+  private readsAwaitingCommit: Array<{ context: string; from: NodeId; lease: boolean }> = [];
+  private receiving: SnapshotReceive | undefined;
+
+  // Output accumulated for the next Ready.
+  private earlyMsgs: Message[] = [];
+  private msgs: Message[] = [];
+  private readStates: ReadState[] = [];
+  private droppedReads: string[] = [];
+  private chunks: SnapshotChunk[] = [];
+  private fetches: Array<{ lo: number; hi: number }> = [];
+  private committedFetchPending = false;
+  private prevHardState: HardState;
+  private prevSoftState: SoftState;
+
+  constructor(options: RaftOptions, storage: Storage) {
+    if (!Number.isSafeInteger(options.id) || options.id <= 0) throw new RangeError(`invalid node id ${options.id}`);
+    this.opts = {
+      electionTicks: 10,
+      heartbeatTicks: 1,
+      tickMs: 100,
+      preVote: true,
+      checkQuorum: true,
+      leaseDriftMargin: 0.1,
+      maxInflightMessages: 256,
+      maxInflightBytes: 32 * 1024 * 1024,
+      maxEntriesPerMessage: 4096,
+      maxBytesPerMessage: 1024 * 1024,
+      maxCommittedBytesPerReady: 8 * 1024 * 1024,
+      snapshotChunkBytes: 1024 * 1024,
+      ...options,
+    };
+    if (this.opts.heartbeatTicks >= this.opts.electionTicks) {
+      throw new RangeError('heartbeatTicks must be less than electionTicks');
+    }
+    this.id = options.id;
+    const { hardState, confEntries } = storage.initialState();
+    this.log = new RaftLog(storage, hardState.commit);
+    if (hardState.commit > this.log.lastIndex()) {
+      throw new RaftInvariantError(`stored commit ${hardState.commit} is past the last index ${this.log.lastIndex()}`);
+    }
+    this.membership = new MembershipHistory(storage.snapshot(), confEntries);
+    this.persistedIndex = storage.lastIndex();
+    this.term = hardState.term;
+    this.vote = hardState.vote;
+    this.prevHardState = { ...hardState };
+    this.becomeFollower(hardState.term, NONE);
+    this.prevSoftState = this.softState();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inputs
+
+  /** Advances logical time by one tick. */
+  tick(): void {
+    this.ticksSinceStart++;
+    if (this.role === 'leader') this.tickHeartbeat();
+    else this.tickElection();
+  }
+
+  /** Proposes application data. On a leader the entry is appended at once. */
+  propose(data: Uint8Array): ProposalResult {
+    const refused = this.proposalRefusal();
+    if (refused) return refused;
+    const e = this.appendEntry(EntryType.Normal, data);
+    return { ok: true, index: e.index, term: e.term };
+  }
+
+  /**
+   * Proposes a membership change. One change at a time, and only after this leader committed an
+   * entry of its term; adding a voter first adds it as a learner that is promoted once caught up.
+   */
+  proposeConfChange(cc: ConfChange): ProposalResult {
+    const refused = this.proposalRefusal();
+    if (refused) return refused;
+    if (!this.confChangeAllowed()) return { ok: false, reason: 'confChangeInFlight', leader: this.lead };
+    try {
+      applyConfChange(this.membership.current(), cc);
+    } catch (err) {
+      if (err instanceof ConfChangeError) return { ok: false, reason: 'invalidConfChange', leader: this.lead, message: err.message };
+      throw err;
+    }
+    const e = this.appendEntry(EntryType.ConfChange, encodeConfChange(cc));
+    return { ok: true, index: e.index, term: e.term };
+  }
+
+  /**
+   * Asks for a linearizable read. The answer comes as a ReadState with the same context (serve it
+   * once applied >= its index) or as a dropped read. With `lease`, a leader holding a valid lease
+   * answers at once; otherwise this is ReadIndex.
+   */
+  readIndex(context: string, lease = false): void {
+    if (this.role === 'leader') {
+      this.leaderRead(context, this.id, lease);
+    } else if (this.lead !== NONE && this.role === 'follower') {
+      this.send({ type: 'readIndex', from: this.id, to: this.lead, term: this.term, context, lease });
+    } else {
+      this.droppedReads.push(context);
+    }
+  }
+
+  /** Starts a leadership transfer to `target`: catch it up, then tell it to campaign. */
+  transferLeader(target: NodeId): { ok: true } | { ok: false; reason: string } {
+    if (this.role !== 'leader') return { ok: false, reason: 'not the leader' };
+    if (target === this.id) return { ok: true };
+    if (!isVoter(this.membership.current(), target)) return { ok: false, reason: `${target} is not a voter` };
+    if (this.leadTransferee === target) return { ok: true };
+    this.leadTransferee = target;
+    this.electionElapsed = 0; // the transfer must finish within an election timeout
+    const pr = this.progress.get(target)!;
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(target);
+    else this.sendAppend(target);
+    return { ok: true };
+  }
+
+  /** Starts an election now (tests, and a driver that knows it is the only voter). */
+  campaign(): void {
+    if (this.role === 'leader' || !this.promotable()) return;
+    if (this.opts.preVote) this.startElection('pre', false);
+    else this.startElection('real', false);
+  }
+
+  /** Handles a message from a peer. Messages not addressed to this node are ignored. */
+  step(m: Message): void {
+    if (m.to !== this.id || m.from === this.id) return;
+    if (m.term > this.term) {
+      if (m.type === 'vote') {
+        // Leader stickiness: a node that heard from a live leader recently ignores elections.
+        if (!m.transfer && this.isLeaseProtected()) return;
+        if (!m.preVote) this.becomeFollower(m.term, NONE);
+      } else if (m.type === 'voteResp' && m.preVote && !m.reject) {
+        // A granted pre-vote carries the term we would campaign in; do not adopt it.
+      } else if (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot') {
+        this.becomeFollower(m.term, m.from);
+      } else {
+        this.becomeFollower(m.term, NONE);
+      }
+    } else if (m.term < this.term) {
+      if ((this.opts.checkQuorum || this.opts.preVote) && (m.type === 'append' || m.type === 'heartbeat')) {
+        // Tell a stale leader about the newer term so it steps down.
+        this.send({ type: 'appendResp', from: this.id, to: m.from, term: this.term, reject: true, index: 0, conflictTerm: 0, conflictIndex: 0 });
+      } else if (m.type === 'vote' && m.preVote) {
+        this.send({ type: 'voteResp', from: this.id, to: m.from, term: this.term, preVote: true, reject: true });
+      }
+      return;
+    }
+
+    switch (m.type) {
+      case 'vote':
+        this.handleVote(m);
+        return;
+      case 'voteResp':
+        this.handleVoteResponse(m);
+        return;
+      case 'append':
+        if (this.role !== 'follower') this.becomeFollower(m.term, m.from);
+        this.handleAppend(m);
+        return;
+      case 'heartbeat':
+        if (this.role !== 'follower') this.becomeFollower(m.term, m.from);
+        this.handleHeartbeat(m);
+        return;
+      case 'snapshot':
+        if (this.role !== 'follower') this.becomeFollower(m.term, m.from);
+        this.handleSnapshot(m);
+        return;
+      case 'timeoutNow':
+        if (this.role === 'follower' && this.promotable()) this.startElection('real', true);
+        return;
+      case 'readIndex':
+        if (this.role === 'leader') this.leaderRead(m.context, m.from, m.lease);
+        else this.send({ type: 'readIndexResp', from: this.id, to: m.from, term: this.term, context: m.context, index: -1 });
+        return;
+      case 'readIndexResp':
+        if (m.index < 0) this.droppedReads.push(m.context);
+        else this.readStates.push({ context: m.context, index: m.index });
+        return;
+    }
+    if (this.role !== 'leader') return;
+    switch (m.type) {
+      case 'appendResp':
+        this.handleAppendResponse(m);
+        return;
+      case 'heartbeatResp':
+        this.handleHeartbeatResponse(m);
+        return;
+      case 'snapshotResp':
+        this.handleSnapshotResponse(m);
+        return;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Ready / advance
+
+  /** Whether there is anything for the driver to do. */
+  hasReady(): boolean {
+    return (
+      this.earlyMsgs.length > 0 ||
+      this.msgs.length > 0 ||
+      this.log.hasUnstable() ||
+      (this.log.hasNextCommitted() && !this.committedFetchPending) ||
+      this.readStates.length > 0 ||
+      this.droppedReads.length > 0 ||
+      this.chunks.length > 0 ||
+      this.fetches.length > 0 ||
+      !sameHardState(this.hardState(), this.prevHardState) ||
+      !sameSoftState(this.softState(), this.prevSoftState)
+    );
+  }
+
+  /** Takes the pending work as a Ready batch. Call advance(ready) once it is done. */
+  ready(): Ready {
+    const hs = this.hardState();
+    const ss = this.softState();
+    const { entries, snapshot } = this.log.unstable();
+    let committed: Entry[] = [];
+    if (this.log.hasNextCommitted() && !this.committedFetchPending) {
+      const next = this.log.nextCommitted(this.opts.maxCommittedBytesPerReady);
+      if (next === undefined) {
+        this.committedFetchPending = true;
+        this.fetches.push({ lo: this.log.applying + 1, hi: this.log.committed + 1 });
+      } else {
+        committed = next;
+        if (next.length) this.log.applying = next[next.length - 1]!.index;
+      }
+    }
+    const hardStateChanged = !sameHardState(hs, this.prevHardState);
+    // Leader traffic may leave before the local write, unless our term itself is not durable yet.
+    let early = this.earlyMsgs;
+    let late = this.msgs;
+    if (hardStateChanged && hs.term !== this.prevHardState.term) {
+      late = early.concat(late);
+      early = [];
+    }
+    const rd: Ready = {
+      entries,
+      snapshotChunks: this.chunks,
+      earlyMessages: early,
+      messages: late,
+      committed,
+      readStates: this.readStates,
+      droppedReads: this.droppedReads,
+      fetch: this.fetches,
+    };
+    if (hardStateChanged) rd.hardState = hs;
+    if (!sameSoftState(ss, this.prevSoftState)) rd.softState = ss;
+    if (snapshot) rd.snapshot = snapshot;
+    this.prevHardState = hs;
+    this.prevSoftState = ss;
+    this.earlyMsgs = [];
+    this.msgs = [];
+    this.readStates = [];
+    this.droppedReads = [];
+    this.chunks = [];
+    this.fetches = [];
+    return rd;
+  }
+
+  /** The driver persisted, sent and applied everything in `rd`. */
+  advance(rd: Ready): void {
+    if (rd.snapshot) {
+      this.log.stableSnapshotTo(rd.snapshot.index);
+      this.persistedIndex = Math.max(this.persistedIndex, rd.snapshot.index);
+      this.log.applied = Math.max(this.log.applied, rd.snapshot.index);
+    }
+    if (rd.entries.length) {
+      const last = rd.entries[rd.entries.length - 1]!;
+      if (this.log.term(last.index) === last.term) {
+        this.persistedIndex = Math.max(this.persistedIndex, last.index);
+      }
+      this.log.stableTo(last.index, last.term);
+    }
+    if (rd.committed.length) {
+      this.log.applied = Math.max(this.log.applied, rd.committed[rd.committed.length - 1]!.index);
+    }
+    if (this.role === 'leader' && this.maybeCommit()) this.broadcastAppend(true);
+  }
+
+  /** Storage loaded what a Ready's `fetch` asked for: retry what waited on it. */
+  wake(): void {
+    this.committedFetchPending = false;
+    if (this.role === 'leader') this.broadcastAppend();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Queries
+
+  hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  softState(): SoftState {
+    return { role: this.role, leader: this.lead, term: this.term };
+  }
+
+  /** The replication progress of a peer (leader only), for status pages and tests. */
+  progressOf(id: NodeId): Readonly<ReplicationProgress> | undefined {
+    return this.progress.get(id);
+  }
+
+  /** The metadata a snapshot of the state machine at `index` must carry. */
+  snapshotMetaAt(index: number, size: number): SnapshotMeta {
+    const term = this.log.term(index);
+    if (term === undefined) throw new RangeError(`no term known for index ${index}`);
+    if (index > this.log.applied) throw new RangeError(`snapshot at ${index} is past the applied index ${this.log.applied}`);
+    return { index, term, membership: this.membership.at(index), size };
+  }
+
+  /** The driver compacted storage behind a snapshot at meta.index. */
+  compacted(meta: SnapshotMeta): void {
+    this.membership.compactTo(meta.index);
+  }
+
+  /** Whether a lease read would be answered at once. */
+  leaseValid(): boolean {
+    return (
+      this.role === 'leader' &&
+      this.opts.checkQuorum &&
+      this.leadTransferee === NONE &&
+      !this.timeoutNowSent &&
+      this.committedInTerm() &&
+      (this.soleVoter() || this.readOnly.leaseValidAt(this.opts.clock()))
+    );
+  }
+
+  /** Lease length: the followers' election timeout, less one tick of timer phase, less the drift margin. */
+  leaseMs(): number {
+    return (this.opts.electionTicks - 1) * this.opts.tickMs * (1 - this.opts.leaseDriftMargin);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Roles
+
+  private becomeFollower(term: number, lead: NodeId): void {
+    this.reset(term);
+    this.role = 'follower';
+    this.lead = lead;
+  }
+
+  private reset(term: number): void {
+    if (this.term !== term) {
+      this.term = term;
+      this.vote = NONE;
+      this.timeoutNowSent = false;
+    }
+    if (this.role === 'leader') this.dropReads();
+    this.lead = NONE;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout =
+      this.opts.electionTicks + Math.floor(this.opts.random() * this.opts.electionTicks);
+    this.votes = new Map();
+    this.progress = new Map();
+    this.leadTransferee = NONE;
+  }
+
+  private becomeLeader(): void {
+    this.reset(this.term);
+    this.role = 'leader';
+    this.lead = this.id;
+    this.syncProgressWithMembership();
+    this.pendingConfIndex = this.log.lastIndex();
+    this.appendEntry(EntryType.Noop, EMPTY);
+    this.log_(`became leader at term ${this.term}`);
+  }
+
+  private startElection(kind: 'pre' | 'real', transfer: boolean): void {
+    let voteTerm: number;
+    if (kind === 'pre') {
+      this.reset(this.term);
+      this.role = 'preCandidate';
+      voteTerm = this.term + 1;
+    } else {
+      this.reset(this.term + 1);
+      this.role = 'candidate';
+      this.vote = this.id;
+      voteTerm = this.term;
+    }
+    this.votes.set(this.id, true);
+    if (this.tally() !== 'pending') return; // a sole voter wins at once
+    for (const id of voterIds(this.membership.current())) {
+      if (id === this.id) continue;
+      this.send({
+        type: 'vote',
+        from: this.id,
+        to: id,
+        term: voteTerm,
+        preVote: kind === 'pre',
+        lastIndex: this.log.lastIndex(),
+        lastTerm: this.log.lastTerm(),
+        transfer,
+      });
+    }
+  }
+
+  /** Counts votes and acts on the outcome. */
+  private tally(): 'won' | 'lost' | 'pending' {
+    const outcome = voteOutcome(voterIds(this.membership.current()), this.votes);
+    if (outcome === 'won') {
+      if (this.role === 'preCandidate') this.startElection('real', false);
+      else this.becomeLeader();
+    } else if (outcome === 'lost') {
+      this.becomeFollower(this.term, NONE);
+    }
+    return outcome;
+  }
+
+  /** Only voters of the current configuration campaign. */
+  private promotable(): boolean {
+    return isVoter(this.membership.current(), this.id);
+  }
+
+  /**
+   * Whether this node must ignore vote requests: with CheckQuorum, for an election timeout after
+   * hearing from a leader, and after start-up (a restarted voter may have acknowledged a lease it
+   * no longer remembers).
+   */
+  private isLeaseProtected(): boolean {
+    if (!this.opts.checkQuorum) return false;
+    if (this.ticksSinceStart < this.opts.electionTicks) return true;
+    return this.lead !== NONE && this.electionElapsed < this.opts.electionTicks;
+  }
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.campaign();
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.opts.electionTicks) {
+      this.electionElapsed = 0;
+      if (this.opts.checkQuorum) {
+        const voters = voterIds(this.membership.current());
+        const active = quorumHas(voters, (id) => id === this.id || this.progress.get(id)?.recentActive === true);
+        for (const pr of this.progress.values()) pr.recentActive = false;
+        if (!active) {
+          this.log_(`stepping down: no quorum heard within an election timeout`);
+          this.becomeFollower(this.term, NONE);
+          return;
+        }
+      }
+      this.leadTransferee = NONE; // a transfer that did not finish in time is abandoned
+    }
+    if (this.heartbeatElapsed >= this.opts.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.broadcastHeartbeat();
+      this.maybePromoteLearner();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Votes
+
+  private handleVote(m: Extract<Message, { type: 'vote' }>): void {
+    const canVote =
+      this.vote === m.from ||
+      (this.vote === NONE && this.lead === NONE) ||
+      (m.preVote && m.term > this.term);
+    if (canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm)) {
+      this.send({ type: 'voteResp', from: this.id, to: m.from, term: m.term, preVote: m.preVote, reject: false });
+      if (!m.preVote) {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+    } else {
+      this.send({ type: 'voteResp', from: this.id, to: m.from, term: this.term, preVote: m.preVote, reject: true });
+    }
+  }
+
+  private handleVoteResponse(m: Extract<Message, { type: 'voteResp' }>): void {
+    const expected = this.role === 'preCandidate' ? m.preVote : this.role === 'candidate' ? !m.preVote : false;
+    if (!expected) return;
+    this.votes.set(m.from, !m.reject);
+    this.tally();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replication: follower side
+
+  private handleAppend(m: Extract<Message, { type: 'append' }>): void {
+    this.electionElapsed = 0;
+    this.lead = m.from;
+    if (m.prevIndex < this.log.committed) {
+      this.sendAppendAck(m.from, this.log.committed);
+      return;
+    }
+    const result = this.log.maybeAppend(m.prevIndex, m.prevTerm, m.commit, m.entries);
+    if (result) {
+      this.afterLogChange(result.truncatedAfter, result.appended);
+      this.sendAppendAck(m.from, result.lastNew);
+      return;
+    }
+    // Reject with a hint: our term at prevIndex and the first index of that term (§5.3 optimisation).
+    const last = this.log.lastIndex();
+    let conflictTerm = 0;
+    let conflictIndex = last + 1;
+    if (m.prevIndex <= last) {
+      conflictTerm = this.log.term(m.prevIndex) ?? 0;
+      conflictIndex = this.firstIndexOfTerm(conflictTerm, m.prevIndex);
+    }
+    this.send({ type: 'appendResp', from: this.id, to: m.from, term: this.term, reject: true, index: m.prevIndex, conflictTerm, conflictIndex });
+  }
+
+  private sendAppendAck(to: NodeId, index: number): void {
+    this.send({ type: 'appendResp', from: this.id, to, term: this.term, reject: false, index, conflictTerm: 0, conflictIndex: 0 });
+  }
+
+  private handleHeartbeat(m: Extract<Message, { type: 'heartbeat' }>): void {
+    this.electionElapsed = 0;
+    this.lead = m.from;
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    this.send({ type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, round: m.round });
+  }
+
+  private handleSnapshot(m: Extract<Message, { type: 'snapshot' }>): void {
+    this.electionElapsed = 0;
+    this.lead = m.from;
+    const meta = m.meta;
+    if (meta.index <= this.log.committed) {
+      this.receiving = undefined;
+      this.sendAppendAck(m.from, this.log.committed);
+      return;
+    }
+    if (m.offset === 0) this.receiving = { meta, nextOffset: 0 };
+    const r = this.receiving;
+    const same = r !== undefined && r.meta.index === meta.index && r.meta.term === meta.term;
+    if (!same || m.offset !== r.nextOffset || m.data.byteLength !== m.length) {
+      this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: same ? r.nextOffset : 0 });
+      return;
+    }
+    this.chunks.push({ meta, offset: m.offset, data: m.data, done: m.done });
+    r.nextOffset += m.length;
+    if (!m.done) {
+      this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: r.nextOffset });
+      return;
+    }
+    this.receiving = undefined;
+    if (this.log.matchTerm(meta.index, meta.term)) {
+      // Figure 13 step 6: our log already holds the snapshot's last entry; keep what follows.
+      // Acknowledge only the commit index: entries after it may still conflict with the leader.
+      this.log.commitTo(meta.index);
+      this.sendAppendAck(m.from, this.log.committed);
+      return;
+    }
+    // Figure 13 steps 7-8: discard the log and install the snapshot.
+    this.log_(`installing snapshot at ${meta.index} term ${meta.term}`);
+    this.log.restore(meta);
+    this.membership.reset(meta);
+    this.persistedIndex = Math.min(this.persistedIndex, meta.index);
+    this.sendAppendAck(m.from, meta.index);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Replication: leader side
+
+  private proposalRefusal(): ProposalRejection | undefined {
+    if (this.role !== 'leader') return { ok: false, reason: 'notLeader', leader: this.lead };
+    if (this.leadTransferee !== NONE) return { ok: false, reason: 'transferring', leader: this.lead };
+    return undefined;
+  }
+
+  private appendEntry(type: EntryType, data: Uint8Array): Entry {
+    const e: Entry = { index: this.log.lastIndex() + 1, term: this.term, type, data };
+    this.log.append([e]);
+    if (type === EntryType.ConfChange) this.pendingConfIndex = e.index;
+    this.afterLogChange(undefined, [e]);
+    this.broadcastAppend();
+    return e;
+  }
+
+  /** Keeps the membership (and, on a leader, the progress set) in step with log changes. */
+  private afterLogChange(truncatedAfter: number | undefined, appended: readonly Entry[]): void {
+    let changed = false;
+    if (truncatedAfter !== undefined) {
+      this.persistedIndex = Math.min(this.persistedIndex, truncatedAfter);
+      changed = this.membership.truncateAfter(truncatedAfter);
+    }
+    if (this.membership.onAppend(appended)) changed = true;
+    if (changed && this.role === 'leader') {
+      this.syncProgressWithMembership(true);
+      if (this.maybeCommit()) this.broadcastAppend(true);
+    }
+  }
+
+  /** `active`: count new members as recently heard from (members added mid-term, not a new leader's). */
+  private syncProgressWithMembership(active = false): void {
+    const members = this.membership.current();
+    for (const id of [...this.progress.keys()]) {
+      if (!findMember(members, id)) {
+        this.progress.delete(id);
+        if (this.leadTransferee === id) this.leadTransferee = NONE;
+      }
+    }
+    for (const m of members) {
+      if (m.id === this.id || this.progress.has(m.id)) continue;
+      const pr = new ReplicationProgress(this.log.lastIndex() + 1, {
+        maxMessages: this.opts.maxInflightMessages,
+        maxBytes: this.opts.maxInflightBytes,
+      });
+      pr.recentActive = active;
+      this.progress.set(m.id, pr);
+    }
+  }
+
+  /** Sends new entries to every peer; with `force`, an empty append too (to carry a new commit index). */
+  private broadcastAppend(force = false): void {
+    for (const id of this.progress.keys()) this.sendAppend(id, force);
+  }
+
+  /**
+   * Sends as many appends to `to` as its state allows (one in probe state, up to the in-flight
+   * window in replicate state). `force` sends even when there are no new entries (to carry the
+   * commit index or to probe).
+   */
+  private sendAppend(to: NodeId, force = false): void {
+    const pr = this.progress.get(to);
+    if (!pr) return;
+    for (;;) {
+      if (pr.isPaused()) return;
+      const last = this.log.lastIndex();
+      if (pr.state === 'replicate' && pr.next > last && !force) return;
+      const prevIndex = pr.next - 1;
+      const prevTerm = this.log.term(prevIndex);
+      if (prevTerm === undefined || pr.next < this.log.firstIndex()) {
+        this.startSnapshot(to, pr);
+        return;
+      }
+      let entries: Entry[] = [];
+      if (pr.next <= last) {
+        const hi = Math.min(last + 1, pr.next + this.opts.maxEntriesPerMessage);
+        const got = this.log.slice(pr.next, hi, this.opts.maxBytesPerMessage);
+        if (got === undefined) {
+          this.fetches.push({ lo: pr.next, hi });
+          return;
+        }
+        entries = got;
+      }
+      let bytes = 0;
+      for (const e of entries) bytes += entrySize(e);
+      this.send({ type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed });
+      pr.sentEntries(prevIndex + entries.length, bytes);
+      force = false;
+      if (pr.state !== 'replicate' || entries.length === 0) return;
+    }
+  }
+
+  private startSnapshot(to: NodeId, pr: ReplicationProgress): void {
+    const meta = this.log.storage.snapshot();
+    if (meta.index === 0) throw new RaftInvariantError(`peer ${to} needs entries before ${this.log.firstIndex()} but there is no snapshot`);
+    this.log_(`sending snapshot at ${meta.index} to ${to}`);
+    pr.becomeSnapshot(meta);
+    this.sendSnapshotChunk(to, pr);
+  }
+
+  private sendSnapshotChunk(to: NodeId, pr: ReplicationProgress): void {
+    const meta = pr.pendingSnapshot!;
+    const offset = pr.snapshotOffset;
+    const length = Math.max(0, Math.min(this.opts.snapshotChunkBytes, meta.size - offset));
+    pr.snapshotChunkInFlight = true;
+    pr.snapshotLength = length;
+    pr.snapshotSentRound = this.readOnly.currentRound();
+    this.send({ type: 'snapshot', from: this.id, to, term: this.term, meta, offset, length, data: EMPTY, done: offset + length >= meta.size });
+  }
+
+  private handleSnapshotResponse(m: Extract<Message, { type: 'snapshotResp' }>): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.recentActive = true;
+    if (pr.state !== 'snapshot' || pr.pendingSnapshot?.index !== m.snapshotIndex) return;
+    if (m.nextOffset === pr.snapshotOffset + pr.snapshotLength) {
+      pr.snapshotOffset = m.nextOffset;
+    } else if (m.nextOffset === pr.snapshotOffset && pr.snapshotChunkInFlight) {
+      return; // an answer to a duplicate; the chunk it asks for is already on its way
+    } else {
+      pr.snapshotOffset = Math.min(m.nextOffset, pr.pendingSnapshot.size);
+    }
+    pr.snapshotChunkInFlight = false;
+    if (pr.snapshotOffset < pr.pendingSnapshot.size) this.sendSnapshotChunk(m.from, pr);
+  }
+
+  private handleAppendResponse(m: Extract<Message, { type: 'appendResp' }>): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.recentActive = true;
+    if (m.reject) {
+      if (pr.state === 'snapshot') return;
+      const hint = this.retryHint(m.index, m.conflictTerm, m.conflictIndex);
+      if (pr.maybeDecrTo(m.index, hint)) {
+        if (pr.state === 'replicate') pr.becomeProbe();
+        this.sendAppend(m.from);
+      }
+      return;
+    }
+    const wasPaused = pr.isPaused();
+    if (!pr.maybeUpdate(m.index)) {
+      if (wasPaused && pr.state === 'probe') this.sendAppend(m.from);
+      return;
+    }
+    if (pr.state === 'probe') pr.becomeReplicate();
+    else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot!.index) pr.becomeProbe();
+    else if (pr.state === 'replicate') pr.freeUpTo(m.index);
+
+    if (this.maybeCommit()) this.broadcastAppend(true);
+    else this.sendAppend(m.from);
+
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+    this.maybePromoteLearner();
+  }
+
+  /** Where to retry after a rejection, from the follower's conflict hint (thesis §5.3). */
+  private retryHint(rejected: number, conflictTerm: number, conflictIndex: number): number {
+    if (conflictTerm > 0) {
+      const i = this.lastIndexWithTermAtMost(conflictTerm, Math.min(rejected, this.log.lastIndex()));
+      if (i !== undefined && this.log.term(i) === conflictTerm) return i;
+    }
+    return conflictIndex - 1;
+  }
+
+  private handleHeartbeatResponse(m: Extract<Message, { type: 'heartbeatResp' }>): void {
+    const pr = this.progress.get(m.from);
+    if (!pr) return;
+    pr.recentActive = true;
+    pr.probeSent = false;
+    if (pr.state === 'replicate' && pr.inflightFull()) pr.freeFirst();
+    if (m.round > pr.ackedRound) {
+      pr.ackedRound = m.round;
+      this.confirmReads();
+    }
+    if (pr.state === 'snapshot') {
+      if (!pr.snapshotChunkInFlight || m.round > pr.snapshotSentRound) this.sendSnapshotChunk(m.from, pr);
+    } else if (pr.match < this.log.lastIndex() || pr.state === 'probe') {
+      this.sendAppend(m.from);
+    }
+  }
+
+  private broadcastHeartbeat(): void {
+    const round = this.readOnly.startRound(this.opts.clock());
+    for (const [id, pr] of this.progress) {
+      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit: Math.min(pr.match, this.log.committed), round });
+    }
+    this.confirmReads(); // a sole voter confirms its own rounds
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.timeoutNowSent = true;
+    this.send({ type: 'timeoutNow', from: this.id, to, term: this.term });
+  }
+
+  /** Advances the commit index to what a quorum has durably stored, for an entry of this term. */
+  private maybeCommit(): boolean {
+    const voters = voterIds(this.membership.current());
+    const idx = committedIndex(voters, (id) => (id === this.id ? this.persistedIndex : this.progress.get(id)?.match ?? 0));
+    if (!Number.isFinite(idx) || idx <= this.log.committed) return false;
+    // Figure 8: only an entry of the current term is committed by counting replicas.
+    if (this.log.term(idx) !== this.term) return false;
+    this.log.commitTo(idx);
+    this.afterCommit();
+    return true;
+  }
+
+  private afterCommit(): void {
+    if (this.readsAwaitingCommit.length && this.committedInTerm()) {
+      const waiting = this.readsAwaitingCommit;
+      this.readsAwaitingCommit = [];
+      for (const r of waiting) this.leaderRead(r.context, r.from, r.lease);
+    }
+    // A leader removed from the configuration steps down once the removal is committed.
+    const members = this.membership.current();
+    if (!isVoter(members, this.id) && this.log.committed >= this.membership.currentIndex()) {
+      this.log_(`stepping down: no longer a voter`);
+      this.becomeFollower(this.term, NONE);
+    }
+  }
+
+  private confChangeAllowed(): boolean {
+    return this.log.committed >= this.pendingConfIndex && this.committedInTerm();
+  }
+
+  /** Promotes a joining learner once it has caught up with the commit index. */
+  private maybePromoteLearner(): void {
+    if (this.role !== 'leader' || this.leadTransferee !== NONE || !this.confChangeAllowed()) return;
+    for (const m of this.membership.current()) {
+      if (m.role !== 'learner' || !m.promote) continue;
+      const pr = this.progress.get(m.id);
+      if (pr && pr.match >= this.log.committed) {
+        this.log_(`promoting learner ${m.id}`);
+        this.appendEntry(EntryType.ConfChange, encodeConfChange({ type: 'promote', id: m.id }));
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Reads
+
+  private leaderRead(context: string, from: NodeId, lease: boolean): void {
+    if (!this.committedInTerm()) {
+      // The commit index of a new leader may lag; wait for its first commit (thesis §6.4 step 1).
+      this.readsAwaitingCommit.push({ context, from, lease });
+      return;
+    }
+    if (this.soleVoter() || (lease && this.leaseValid())) {
+      this.answerRead(context, this.log.committed, from);
+      return;
+    }
+    this.readOnly.add(context, this.log.committed, from);
+    if (!this.readOnly.roundInFlight()) this.broadcastHeartbeat();
+  }
+
+  private confirmReads(): void {
+    const voters = voterIds(this.membership.current());
+    let round = committedIndex(voters, (id) => (id === this.id ? Number.POSITIVE_INFINITY : this.progress.get(id)?.ackedRound ?? 0));
+    if (!Number.isFinite(round)) round = this.readOnly.currentRound(); // we are the only voter
+    for (const r of this.readOnly.confirm(round, this.leaseMs())) this.answerRead(r.context, r.index, r.from);
+    // Reads that arrived while the last round was in flight ride on the next one.
+    if (this.readOnly.needsRound() && !this.readOnly.roundInFlight()) this.broadcastHeartbeat();
+  }
+
+  private answerRead(context: string, index: number, from: NodeId): void {
+    if (from === this.id) this.readStates.push({ context, index });
+    else this.send({ type: 'readIndexResp', from: this.id, to: from, term: this.term, context, index });
+  }
+
+  private dropReads(): void {
+    const dropped: Array<Pick<PendingRead, 'context' | 'from'>> = [...this.readOnly.reset(), ...this.readsAwaitingCommit];
+    this.readsAwaitingCommit = [];
+    for (const r of dropped) {
+      if (r.from === this.id) this.droppedReads.push(r.context);
+      else this.send({ type: 'readIndexResp', from: this.id, to: r.from, term: this.term, context: r.context, index: -1 });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  private committedInTerm(): boolean {
+    return this.log.term(this.log.committed) === this.term;
+  }
+
+  private soleVoter(): boolean {
+    const voters = voterIds(this.membership.current());
+    return voters.length === 1 && voters[0] === this.id;
+  }
+
+  /** First index of `term` at or before `atOrBefore` (terms never decrease along the log). */
+  private firstIndexOfTerm(term: number, atOrBefore: number): number {
+    let lo = this.log.firstIndex() - 1;
+    let hi = atOrBefore;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const t = this.log.term(mid) ?? 0;
+      if (t < term) lo = mid + 1;
+      else hi = mid;
+    }
+    return Math.max(lo, 1);
+  }
+
+  /** Last index at or before `atOrBefore` whose term is <= `term`; undefined when none is known. */
+  private lastIndexWithTermAtMost(term: number, atOrBefore: number): number | undefined {
+    let lo = this.log.firstIndex() - 1;
+    let hi = atOrBefore;
+    if ((this.log.term(lo) ?? 0) > term) return undefined;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      const t = this.log.term(mid) ?? 0;
+      if (t <= term) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private send(m: Message): void {
+    const early =
+      this.role === 'leader' &&
+      (m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' || m.type === 'timeoutNow' || m.type === 'readIndexResp');
+    (early ? this.earlyMsgs : this.msgs).push(m);
+  }
+
+  private log_(line: string): void {
+    this.opts.logger?.(`[${this.id} t${this.term} ${this.role}] ${line}`);
+  }
+}
+
+function sameHardState(a: HardState, b: HardState): boolean {
+  return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
+}
+
+function sameSoftState(a: SoftState, b: SoftState): boolean {
+  return a.role === b.role && a.leader === b.leader && a.term === b.term;
+}
+
+export type { Membership };
