@@ -11,6 +11,7 @@ export {
   applyConfChange,
   encodeConfChange,
   decodeConfChange,
+  bootstrapEntry,
   voterIds,
   learnerIds,
   isVoter,

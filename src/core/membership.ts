@@ -32,6 +32,11 @@ export function isVoter(m: Membership, id: NodeId): boolean {
 
 /** The configuration after `cc`; throws ConfChangeError when the change does not apply. */
 export function applyConfChange(m: Membership, cc: ConfChange): Membership {
+  if (cc.type === 'bootstrap') {
+    if (m.length > 0) throw new ConfChangeError('bootstrap configuration applied to a configured cluster');
+    if (voterIds(cc.members).length === 0) throw new ConfChangeError('bootstrap configuration has no voters');
+    return [...cc.members].sort((a, b) => a.id - b.id);
+  }
   const existing = findMember(m, cc.id);
   const others = m.filter((x) => x.id !== cc.id);
   let next: Member[];
@@ -72,6 +77,11 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
     throw new ConfChangeError('ConfChange entry is not valid JSON');
   }
   const o = v as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null) throw new ConfChangeError('ConfChange entry is not an object');
+  if (o.type === 'bootstrap') {
+    if (!Array.isArray(o.members)) throw new ConfChangeError('bootstrap ConfChange has no member list');
+    return { type: 'bootstrap', members: o.members.map(decodeMember) };
+  }
   if (typeof o !== 'object' || o === null || typeof o.id !== 'number' || !Number.isSafeInteger(o.id) || o.id <= 0) {
     throw new ConfChangeError('ConfChange entry has no valid member id');
   }
@@ -86,6 +96,27 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
     default:
       throw new ConfChangeError(`unknown ConfChange type ${String(o.type)}`);
   }
+}
+
+function decodeMember(v: unknown): Member {
+  const o = v as Record<string, unknown>;
+  if (
+    typeof o !== 'object' || o === null || typeof o.id !== 'number' || !Number.isSafeInteger(o.id) || o.id <= 0 ||
+    (o.role !== 'voter' && o.role !== 'learner') || typeof o.promote !== 'boolean' || typeof o.context !== 'string'
+  ) {
+    throw new ConfChangeError('bootstrap ConfChange has a malformed member');
+  }
+  return { id: o.id, role: o.role, promote: o.promote, context: o.context };
+}
+
+/**
+ * The first log entry of every founding member: the initial configuration at index 1, term 1.
+ * Founding members must be given the same member list so that their entries are identical.
+ */
+export function bootstrapEntry(members: Membership): Entry {
+  const sorted = [...members].sort((a, b) => a.id - b.id).map((m) => ({ id: m.id, role: m.role, promote: m.promote, context: m.context }));
+  applyConfChange([], { type: 'bootstrap', members: sorted }); // validates
+  return { index: 1, term: 1, type: EntryType.ConfChange, data: encodeConfChange({ type: 'bootstrap', members: sorted }) };
 }
 
 /**

@@ -61,7 +61,12 @@ export type ConfChange =
   /** Promote a learner to voter (the leader issues this itself for joining voters). */
   | { type: 'promote'; id: NodeId }
   /** Remove a member of either kind. */
-  | { type: 'remove'; id: NodeId };
+  | { type: 'remove'; id: NodeId }
+  /**
+   * The initial configuration, written as entry 1 of every founding member's log (see
+   * bootstrapEntry) so that members joining later learn it by replicating the log.
+   */
+  | { type: 'bootstrap'; members: Member[] };
 
 /** Metadata of a snapshot: the log prefix it replaces and the configuration at its index. */
 export interface SnapshotMeta {

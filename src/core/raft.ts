@@ -501,6 +501,7 @@ export class Raft {
       voteTerm = this.term;
     }
     this.votes.set(this.id, true);
+    this.log_(`starting ${kind === 'pre' ? 'pre-vote' : 'election'} for term ${voteTerm}${transfer ? ' (transfer)' : ''}`);
     if (this.tally() !== 'pending') return; // a sole voter wins at once
     for (const id of voterIds(this.membership.current())) {
       if (id === this.id) continue;
@@ -529,9 +530,17 @@ export class Raft {
     return outcome;
   }
 
-  /** Only voters of the current configuration campaign. */
+  /**
+   * Who may campaign: a voter of its latest configuration, and also a node missing from it (thesis
+   * §4.1: a server being removed may still be needed until that removal commits; its own vote is
+   * not counted). A learner never campaigns, nor does a node whose configuration has no voters
+   * but itself to ask (a joiner that has not received the log yet).
+   */
   private promotable(): boolean {
-    return isVoter(this.membership.current(), this.id);
+    const members = this.membership.current();
+    const me = findMember(members, this.id);
+    if (me) return me.role === 'voter';
+    return voterIds(members).length > 0;
   }
 
   /**
@@ -591,6 +600,7 @@ export class Raft {
         this.electionElapsed = 0;
         this.vote = m.from;
       }
+      this.log_(`granted ${m.preVote ? 'pre-vote' : 'vote'} to ${m.from} for term ${m.term}`);
     } else {
       this.send({ type: 'voteResp', from: this.id, to: m.from, term: this.term, preVote: m.preVote, reject: true });
     }
@@ -782,6 +792,9 @@ export class Raft {
   }
 
   private sendSnapshotChunk(to: NodeId, pr: ReplicationProgress): void {
+    // The driver keeps only the latest snapshot: if a newer one replaced ours, stream that instead.
+    const latest = this.log.storage.snapshot();
+    if (latest.index !== pr.pendingSnapshot!.index) pr.becomeSnapshot(latest);
     const meta = pr.pendingSnapshot!;
     const offset = pr.snapshotOffset;
     const length = Math.max(0, Math.min(this.opts.snapshotChunkBytes, meta.size - offset));
@@ -858,7 +871,9 @@ export class Raft {
     if (pr.state === 'snapshot') {
       if (!pr.snapshotChunkInFlight || m.round > pr.snapshotSentRound) this.sendSnapshotChunk(m.from, pr);
     } else if (pr.match < this.log.lastIndex() || pr.state === 'probe') {
-      this.sendAppend(m.from);
+      // Forced: if appends in flight were lost, an append from `next` (even an empty one) makes
+      // the follower reject, and the leader falls back to probing from its match index.
+      this.sendAppend(m.from, true);
     }
   }
 

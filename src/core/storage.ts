@@ -2,6 +2,7 @@
  * The core's read-only view of stable storage, and an in-memory implementation for tests and the
  * simulation. The driver (Node layer) writes storage from Ready batches; the core only reads it.
  */
+import { bootstrapEntry } from './membership.js';
 import { EntryType, type Entry, type HardState, type Membership, type SnapshotMeta } from './messages.js';
 
 /** What the core reads from durable storage. All calls are synchronous. */
@@ -36,8 +37,13 @@ export class MemoryStorage implements Storage {
   /** ents[0] is the entry at snap.index + 1. */
   private ents: Entry[] = [];
 
+  /** With a member list, the log starts with the bootstrap entry (a founding member); else empty (a joiner). */
   constructor(bootstrap: Membership = []) {
-    this.snap = { index: 0, term: 0, membership: bootstrap, size: 0 };
+    this.snap = { index: 0, term: 0, membership: [], size: 0 };
+    if (bootstrap.length) {
+      this.ents = [bootstrapEntry(bootstrap)];
+      this.hardState = { term: 1, vote: 0, commit: 1 };
+    }
   }
 
   initialState(): { hardState: HardState; confEntries: Entry[] } {
