@@ -25,8 +25,8 @@ export class ReplicationProgress {
   next: number;
   /** In probe state: an append was sent this heartbeat interval; wait for an answer. */
   probeSent = false;
-  /** Heard from within the current CheckQuorum window. */
-  recentActive = false;
+  /** The leader's tick count when this member last answered (CheckQuorum counts from it). */
+  lastHeardTick = 0;
   /** Highest heartbeat round this member acknowledged (for ReadIndex and the lease). */
   ackedRound = 0;
 

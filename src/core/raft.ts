@@ -124,6 +124,8 @@ export class Raft {
   /** Reads that arrived before this leader committed an entry of its term. */
   private readsAwaitingCommit: Array<{ context: string; from: NodeId; lease: boolean }> = [];
   private receiving: SnapshotReceive | undefined;
+  /** Entries were appended on the leader since the last Ready: broadcast them when it is taken. */
+  private appendsPending = false;
 
   // Output accumulated for the next Ready.
   private earlyMsgs: Message[] = [];
@@ -319,6 +321,7 @@ export class Raft {
   /** Whether there is anything for the driver to do. */
   hasReady(): boolean {
     return (
+      this.appendsPending ||
       this.earlyMsgs.length > 0 ||
       this.msgs.length > 0 ||
       this.log.hasUnstable() ||
@@ -334,6 +337,10 @@ export class Raft {
 
   /** Takes the pending work as a Ready batch. Call advance(ready) once it is done. */
   ready(): Ready {
+    if (this.appendsPending) {
+      this.appendsPending = false;
+      if (this.role === 'leader') this.broadcastAppend();
+    }
     const hs = this.hardState();
     const ss = this.softState();
     const { entries, snapshot } = this.log.unstable();
@@ -565,18 +572,16 @@ export class Raft {
   private tickHeartbeat(): void {
     this.heartbeatElapsed++;
     this.electionElapsed++;
+    // CheckQuorum on every tick, from each member's last answer, so a leader cut off from a
+    // majority steps down one election timeout after it last heard from one, wherever the cut
+    // falls (a per-window flag, as in etcd, can take up to two timeouts).
+    if (this.opts.checkQuorum && !this.quorumHeardWithin(this.opts.electionTicks)) {
+      this.log_(`stepping down: no quorum heard within an election timeout`);
+      this.becomeFollower(this.term, NONE);
+      return;
+    }
     if (this.electionElapsed >= this.opts.electionTicks) {
       this.electionElapsed = 0;
-      if (this.opts.checkQuorum) {
-        const voters = voterIds(this.membership.current());
-        const active = quorumHas(voters, (id) => id === this.id || this.progress.get(id)?.recentActive === true);
-        for (const pr of this.progress.values()) pr.recentActive = false;
-        if (!active) {
-          this.log_(`stepping down: no quorum heard within an election timeout`);
-          this.becomeFollower(this.term, NONE);
-          return;
-        }
-      }
       this.leadTransferee = NONE; // a transfer that did not finish in time is abandoned
     }
     if (this.heartbeatElapsed >= this.opts.heartbeatTicks) {
@@ -703,7 +708,8 @@ export class Raft {
     this.log.append([e]);
     if (type === EntryType.ConfChange) this.pendingConfIndex = e.index;
     this.afterLogChange(undefined, [e]);
-    this.broadcastAppend();
+    // Appends go out with the next Ready, so proposals made meanwhile share one message per peer.
+    this.appendsPending = true;
     return e;
   }
 
@@ -716,13 +722,27 @@ export class Raft {
     }
     if (this.membership.onAppend(appended)) changed = true;
     if (changed && this.role === 'leader') {
-      this.syncProgressWithMembership(true);
+      this.syncProgressWithMembership();
       if (this.maybeCommit()) this.broadcastAppend(true);
     }
   }
 
   /** `active`: count new members as recently heard from (members added mid-term, not a new leader's). */
-  private syncProgressWithMembership(active = false): void {
+  /** Whether a quorum of voters (the leader counting itself) answered within the last `ticks` ticks. */
+  private quorumHeardWithin(ticks: number): boolean {
+    const voters = voterIds(this.membership.current());
+    return quorumHas(voters, (id) => {
+      if (id === this.id) return true;
+      const pr = this.progress.get(id);
+      return pr !== undefined && this.ticksSinceStart - pr.lastHeardTick < ticks;
+    });
+  }
+
+  /**
+   * Creates progress for new members. Every new progress counts as heard from now: a new leader
+   * just got a quorum's votes, and a member added mid-term gets one election timeout to answer.
+   */
+  private syncProgressWithMembership(): void {
     const members = this.membership.current();
     for (const id of [...this.progress.keys()]) {
       if (!findMember(members, id)) {
@@ -736,7 +756,7 @@ export class Raft {
         maxMessages: this.opts.maxInflightMessages,
         maxBytes: this.opts.maxInflightBytes,
       });
-      pr.recentActive = active;
+      pr.lastHeardTick = this.ticksSinceStart;
       this.progress.set(m.id, pr);
     }
   }
@@ -807,7 +827,7 @@ export class Raft {
   private handleSnapshotResponse(m: Extract<Message, { type: 'snapshotResp' }>): void {
     const pr = this.progress.get(m.from);
     if (!pr) return;
-    pr.recentActive = true;
+    pr.lastHeardTick = this.ticksSinceStart;
     if (pr.state !== 'snapshot' || pr.pendingSnapshot?.index !== m.snapshotIndex) return;
     if (m.nextOffset === pr.snapshotOffset + pr.snapshotLength) {
       pr.snapshotOffset = m.nextOffset;
@@ -823,7 +843,7 @@ export class Raft {
   private handleAppendResponse(m: Extract<Message, { type: 'appendResp' }>): void {
     const pr = this.progress.get(m.from);
     if (!pr) return;
-    pr.recentActive = true;
+    pr.lastHeardTick = this.ticksSinceStart;
     if (m.reject) {
       if (pr.state === 'snapshot') return;
       const hint = this.retryHint(m.index, m.conflictTerm, m.conflictIndex);
@@ -861,7 +881,7 @@ export class Raft {
   private handleHeartbeatResponse(m: Extract<Message, { type: 'heartbeatResp' }>): void {
     const pr = this.progress.get(m.from);
     if (!pr) return;
-    pr.recentActive = true;
+    pr.lastHeardTick = this.ticksSinceStart;
     pr.probeSent = false;
     if (pr.state === 'replicate' && pr.inflightFull()) pr.freeFirst();
     if (m.round > pr.ackedRound) {

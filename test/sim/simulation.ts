@@ -75,7 +75,11 @@ export function runSimulation(opts: SimOptions): SimResult {
     minLatencyMs: 1,
     maxLatencyMs: rng.pick([2, 5, 15]),
   });
-  const maxPersistDelayMs = rng.pick([0, 1, 3]);
+  const maxPersistDelayMs = rng.pick([0, 1, 3, 8]);
+  // Fault intensity differs per seed: some runs are calm, some are storms.
+  const crashRate = rng.pick([0.0005, 0.002, 0.006]);
+  const partitionRate = rng.pick([0.0005, 0.001, 0.004]);
+  const clientRate = rng.pick([0.01, 0.03, 0.08]);
   const lease = rng.chance(0.5);
 
   let now = 0;
@@ -88,7 +92,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   const history = new HistoryRecorder();
   const ops = new Map<number, ClientOp>(); // by process
   let nextProcess = 1;
-  const clients: number[] = Array.from({ length: 5 }, () => nextProcess++);
+  const clients: number[] = Array.from({ length: 3 + rng.int(6) }, () => nextProcess++);
   let readSeq = 0;
 
   const check = (cond: boolean, message: string): void => {
@@ -200,11 +204,15 @@ export function runSimulation(opts: SimOptions): SimResult {
 
   const issueClientOps = (): void => {
     for (const process of clients) {
-      if (ops.has(process) || !rng.chance(0.02)) continue;
+      if (ops.has(process) || !rng.chance(clientRate)) continue;
       const leader = currentLeader();
       const live = [...nodes.values()].filter((n) => n.alive);
       if (live.length === 0) return;
-      const node = leader && rng.chance(0.7) ? leader : rng.pick(live);
+      // Clients go to the newest leader, to any node that believes it leads (a deposed leader
+      // must not serve stale reads or acknowledge lost writes), or to any node.
+      const believers = live.filter((n) => n.raft!.role === 'leader');
+      const dice = rng.next();
+      const node = leader && dice < 0.4 ? leader : believers.length && dice < 0.75 ? rng.pick(believers) : rng.pick(live);
       const key = rng.pick(KEYS);
       const kind = rng.pick(['read', 'read', 'write', 'append', 'cas', 'delete'] as const);
       const op: ClientOp = { process, f: kind, key, node: node.id, startedAt: now };
@@ -256,7 +264,7 @@ export function runSimulation(opts: SimOptions): SimResult {
 
   const injectFaults = (): void => {
     const all = [...nodes.values()];
-    if (rng.chance(0.002)) {
+    if (rng.chance(crashRate)) {
       const live = all.filter((n) => n.alive);
       if (live.length) {
         const victim = rng.pick(live);
@@ -265,7 +273,7 @@ export function runSimulation(opts: SimOptions): SimResult {
         trace(`crash ${victim.id}`);
       }
     }
-    if (rng.chance(0.004)) {
+    if (rng.chance(crashRate * 2)) {
       const dead = all.filter((n) => !n.alive);
       if (dead.length) {
         const n = rng.pick(dead);
@@ -274,7 +282,7 @@ export function runSimulation(opts: SimOptions): SimResult {
         trace(`restart ${n.id}`);
       }
     }
-    if (rng.chance(0.001)) {
+    if (rng.chance(partitionRate)) {
       net.heal();
       const group = ids.filter(() => rng.chance(0.4));
       if (group.length && group.length < ids.length) {

@@ -3,7 +3,27 @@
  * a message queue delivered by hand, and a driver loop that persists, sends and applies Ready
  * batches the way the real Node does.
  */
-import { MemoryStorage, Raft, SeededRandom, type Entry, type Membership, type Message, type NodeId, type RaftOptions, type ReadState, type Ready } from '../../src/core/index.js';
+import {
+  EntryType,
+  MemoryStorage,
+  Raft,
+  SeededRandom,
+  type Entry,
+  type HardState,
+  type Membership,
+  type Message,
+  type MessageType,
+  type NodeId,
+  type RaftOptions,
+  type ReadState,
+  type Ready,
+  type AppendRequest,
+  type AppendResponse,
+  type HeartbeatRequest,
+  type HeartbeatResponse,
+  type VoteRequest,
+  type VoteResponse,
+} from '../../src/core/index.js';
 
 export interface HarnessNode {
   id: NodeId;
@@ -27,6 +47,8 @@ export class Harness {
   queue: Message[] = [];
   /** Links that drop everything: "from->to". */
   cut = new Set<string>();
+  /** Every message any node emitted (early and late), in emission order, delivered or not. */
+  sent: Message[] = [];
 
   constructor(
     readonly membership: Membership,
@@ -66,6 +88,7 @@ export class Harness {
 
   private handleReady(n: HarnessNode, rd: Ready): void {
     this.queue.push(...rd.earlyMessages);
+    this.sent.push(...rd.earlyMessages);
     for (const c of rd.snapshotChunks) {
       const prev = c.offset === 0 ? new Uint8Array(0) : n.snapshotBytes.get(c.meta.index) ?? new Uint8Array(0);
       const next = new Uint8Array(c.offset + c.data.byteLength);
@@ -77,6 +100,7 @@ export class Harness {
     n.storage.append(rd.entries);
     if (rd.hardState) n.storage.hardState = rd.hardState;
     this.queue.push(...rd.messages);
+    this.sent.push(...rd.messages);
     n.applied.push(...rd.committed);
     n.readStates.push(...rd.readStates);
     n.droppedReads.push(...rd.droppedReads);
@@ -134,6 +158,72 @@ export class Harness {
     this.cut.clear();
   }
 
+  /**
+   * Like deliverAll, but messages for which `drop` returns true are discarded instead of
+   * delivered (a lossy link for one message, a lost chunk...).
+   */
+  deliverAllExcept(drop: (m: Message) => boolean, limit = 100000): void {
+    this.process();
+    let steps = 0;
+    while (this.queue.length) {
+      if (++steps > limit) throw new Error('message storm: delivery did not settle');
+      const m = this.queue.shift()!;
+      if (!drop(m)) this.deliver(m);
+      this.process();
+    }
+  }
+
+  /** Removes from the queue and returns the queued messages (of one type if given). */
+  take<T extends MessageType>(type?: T): Array<Extract<Message, { type: T }>> {
+    const out: Message[] = [];
+    this.queue = this.queue.filter((m) => {
+      if (type !== undefined && m.type !== type) return true;
+      out.push(m);
+      return false;
+    });
+    return out as Array<Extract<Message, { type: T }>>;
+  }
+
+  /** Messages of `type` emitted so far (see `sent`), optionally only from/to a node. */
+  sentOf<T extends MessageType>(type: T, where: { from?: NodeId; to?: NodeId } = {}): Array<Extract<Message, { type: T }>> {
+    return this.sent.filter(
+      (m): m is Extract<Message, { type: T }> =>
+        m.type === type && (where.from === undefined || m.from === where.from) && (where.to === undefined || m.to === where.to),
+    );
+  }
+
+  /** Ends the start-up quiet period (one election timeout during which votes are ignored) of every node. */
+  leaveQuietPeriod(): void {
+    for (const n of this.nodes.values()) {
+      for (let i = 0; i < (this.options.electionTicks ?? 10); i++) (n.raft as unknown as { ticksSinceStart: number }).ticksSinceStart++;
+    }
+  }
+
+  /** Crash and restart `id`: a new Raft over the same storage (everything not persisted is lost). */
+  restart(id: NodeId, extra: Partial<RaftOptions> = {}): HarnessNode {
+    const old = this.node(id);
+    const n = this.add(id, old.storage, extra);
+    n.clock.now = old.clock.now;
+    n.snapshotBytes = old.snapshotBytes;
+    return n;
+  }
+
+  /** Terms of the entries of `id`'s log, from its first index to its last. */
+  logTerms(id: NodeId): number[] {
+    const log = this.node(id).raft.log;
+    const out: number[] = [];
+    for (let i = log.firstIndex(); i <= log.lastIndex(); i++) out.push(log.term(i)!);
+    return out;
+  }
+
+  /** Terms of the entries persisted in `id`'s storage, from its first index to its last. */
+  storedTerms(id: NodeId): number[] {
+    const s = this.node(id).storage;
+    const out: number[] = [];
+    for (let i = s.firstIndex(); i <= s.lastIndex(); i++) out.push(s.term(i)!);
+    return out;
+  }
+
   /** Makes `id` leader by campaigning and delivering everything. */
   elect(id: NodeId): void {
     // Let every node leave its start-up quiet period first.
@@ -155,3 +245,64 @@ export class Harness {
 
 export const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 export const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** Log entries with the given terms, at consecutive indices from `from` (Normal entries, data "i"). */
+export function entriesWithTerms(terms: readonly number[], from = 1): Entry[] {
+  return terms.map((term, i) => ({ index: from + i, term, type: EntryType.Normal, data: enc(`e${from + i}`) }));
+}
+
+/**
+ * A MemoryStorage bootstrapped with `membership` whose log holds entries of `terms` (terms[i] is
+ * the term of index i + 1) and `hardState`. Entries the bootstrapped storage already holds (a
+ * founding member's bootstrap entry) are kept and must agree with `terms`; the rest are Normal.
+ */
+export function storageWithLog(membership: Membership, terms: readonly number[], hardState: Partial<HardState> = {}): MemoryStorage {
+  const s = new MemoryStorage(membership);
+  const base = s.lastIndex();
+  for (let i = 1; i <= base; i++) {
+    if (terms[i - 1] !== s.term(i)) throw new Error(`index ${i} of a bootstrapped log has term ${s.term(i)}, not ${terms[i - 1]}`);
+  }
+  s.append(entriesWithTerms(terms.slice(base), base + 1));
+  const initial = s.hardState;
+  s.hardState = { term: Math.max(initial.term, ...terms), vote: 0, commit: initial.commit, ...hardState };
+  return s;
+}
+
+/** Index and term of the last entry of a node's log (what an up-to-date vote request carries). */
+export function lastOf(n: HarnessNode): { lastIndex: number; lastTerm: number } {
+  return { lastIndex: n.raft.log.lastIndex(), lastTerm: n.raft.log.lastTerm() };
+}
+
+/**
+ * A harness holding only node `id` (the other members exist in the configuration but not as
+ * nodes: messages to them stay in `queue`, where a test can inspect them with `take`, and the
+ * test plays their part by stepping responses into `id` by hand).
+ */
+export function isolated(membership: Membership, id: NodeId, options: Partial<RaftOptions> = {}, storage?: MemoryStorage): { h: Harness; n: HarnessNode } {
+  const h = new Harness(membership, options);
+  for (const m of membership) if (m.id !== id) h.nodes.delete(m.id);
+  const n = storage ? h.add(id, storage) : h.node(id);
+  return { h, n };
+}
+
+/** Builders for the messages a test steps into a node by hand. */
+export const msg = {
+  vote(from: NodeId, to: NodeId, term: number, o: { lastIndex?: number; lastTerm?: number; preVote?: boolean; transfer?: boolean } = {}): VoteRequest {
+    return { type: 'vote', from, to, term, lastIndex: o.lastIndex ?? 0, lastTerm: o.lastTerm ?? 0, preVote: o.preVote ?? false, transfer: o.transfer ?? false };
+  },
+  voteResp(from: NodeId, to: NodeId, term: number, reject = false, preVote = false): VoteResponse {
+    return { type: 'voteResp', from, to, term, reject, preVote };
+  },
+  append(from: NodeId, to: NodeId, term: number, prevIndex: number, prevTerm: number, entries: Entry[] = [], commit = 0): AppendRequest {
+    return { type: 'append', from, to, term, prevIndex, prevTerm, entries, commit };
+  },
+  appendResp(from: NodeId, to: NodeId, term: number, index: number, o: { reject?: boolean; conflictTerm?: number; conflictIndex?: number } = {}): AppendResponse {
+    return { type: 'appendResp', from, to, term, index, reject: o.reject ?? false, conflictTerm: o.conflictTerm ?? 0, conflictIndex: o.conflictIndex ?? 0 };
+  },
+  heartbeat(from: NodeId, to: NodeId, term: number, commit = 0, round = 0): HeartbeatRequest {
+    return { type: 'heartbeat', from, to, term, commit, round };
+  },
+  heartbeatResp(from: NodeId, to: NodeId, term: number, round: number): HeartbeatResponse {
+    return { type: 'heartbeatResp', from, to, term, round };
+  },
+};

@@ -1,0 +1,177 @@
+/**
+ * Paper scenarios: log compaction and InstallSnapshot (Raft paper §7, Figure 13), checked on the
+ * pure core: chunked transfer, resumption after a lost chunk, and the follower's install rules.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { SnapshotMeta, SnapshotRequest } from '../../src/core/index.js';
+import { Harness, enc, isolated, storageWithLog, voters } from '../support/raft-harness.js';
+
+const SNAPSHOT = enc('SNAPSHOT:0123456789abcdef'); // 25 bytes
+const CHUNK = 4;
+
+/**
+ * Node 3 is cut off from the start; leader 1 commits five proposals with node 2, then compacts its
+ * log behind a snapshot two entries before its last index and the partition heals.
+ */
+function laggingFollower() {
+  const h = new Harness(voters(1, 2, 3), { snapshotChunkBytes: CHUNK });
+  h.partition([3], [1, 2]);
+  h.elect(1);
+  const leader = h.node(1);
+  for (let i = 0; i < 5; i++) leader.raft.propose(enc(`v${i}`));
+  h.deliverAll();
+  h.tick(1);
+  h.deliverAll();
+  const index = leader.raft.log.applied - 2;
+  assert.ok(index > h.node(3).raft.log.lastIndex(), 'the follower lags behind the snapshot');
+  leader.snapshotBytes.set(index, SNAPSHOT);
+  const meta = leader.raft.snapshotMetaAt(index, SNAPSHOT.length);
+  leader.storage.compact(meta);
+  leader.raft.compacted(meta);
+  assert.is(leader.raft.log.firstIndex(), index + 1);
+  h.heal();
+  return { h, leader, follower: h.node(3), index };
+}
+
+const chunksTo = (h: Harness, to: number): SnapshotRequest[] => h.sentOf('snapshot', { from: 1, to });
+
+test('§7: the leader sends a snapshot to a follower that lags behind its first log index, cut into chunks at increasing offsets', () => {
+  const { h, follower, index } = laggingFollower();
+  h.tick(1);
+  h.deliverAll();
+  const chunks = chunksTo(h, 3);
+  const expected = Math.ceil(SNAPSHOT.length / CHUNK);
+  assert.is(chunks.length, expected, `${SNAPSHOT.length} bytes in chunks of ${CHUNK}`);
+  assert.equal(chunks.map((c) => c.offset), Array.from({ length: expected }, (_, i) => i * CHUNK));
+  assert.ok(chunks.every((c) => c.length <= CHUNK && c.meta.index === index));
+  assert.equal(chunks.map((c) => c.done), [...Array(expected - 1).fill(false), true], 'only the last chunk is marked done');
+  assert.equal(follower.snapshotBytes.get(index), SNAPSHOT, 'the follower received exactly the bytes the leader serves');
+  assert.is(follower.storage.snapshot().index, index, 'and installed the snapshot');
+});
+
+test('§7: after installing the snapshot, the follower catches up with the entries that follow it', () => {
+  const { h, leader, follower, index } = laggingFollower();
+  h.tick(1);
+  h.deliverAll();
+  const r = leader.raft.propose(enc('after'));
+  assert.ok(r.ok);
+  h.deliverAll();
+  h.tickAll();
+  h.deliverAll();
+  assert.is(follower.storage.firstIndex(), index + 1);
+  assert.equal(h.storedTerms(3), h.storedTerms(1), 'the follower’s log after the snapshot equals the leader’s');
+  assert.is(follower.raft.log.committed, leader.raft.log.committed);
+  assert.equal(
+    follower.applied.filter((e) => e.index > index).map((e) => e.index),
+    Array.from({ length: leader.raft.log.committed - index }, (_, i) => index + 1 + i),
+    'it applies the entries after the snapshot, in order',
+  );
+});
+
+test('Figure 13: a lost chunk is sent again and the transfer resumes from its offset instead of starting over', () => {
+  const { h, follower, index } = laggingFollower();
+  h.tick(1);
+  let dropped = 0;
+  h.deliverAllExcept((m) => m.type === 'snapshot' && m.offset === 2 * CHUNK && dropped++ === 0);
+  assert.is(dropped, 1, 'one chunk was lost');
+  assert.is(follower.storage.snapshot().index < index, true, 'the transfer stalled');
+  for (let i = 0; i < 5 && follower.storage.snapshot().index !== index; i++) {
+    h.tick(1);
+    h.deliverAll();
+  }
+  assert.is(follower.storage.snapshot().index, index, 'installed after the retry');
+  assert.equal(follower.snapshotBytes.get(index), SNAPSHOT);
+  const offsets = chunksTo(h, 3).map((c) => c.offset);
+  assert.is(offsets.filter((o) => o === 0).length, 1, `not restarted from offset 0 (offsets sent: ${offsets.join(',')})`);
+  assert.is(offsets.filter((o) => o === 2 * CHUNK).length, 2, 'the lost chunk was sent twice');
+});
+
+// ---------------------------------------------------------------------------------------------
+// The follower's install rules, stepped by hand
+
+function snapshotChunk(meta: SnapshotMeta, data: Uint8Array, offset: number, done: boolean, term = 5): SnapshotRequest {
+  return { type: 'snapshot', from: 2, to: 1, term, meta, offset, length: data.length, data, done };
+}
+
+const META = (index: number, term: number): SnapshotMeta => ({ index, term, membership: voters(1, 2, 3), size: 4 });
+
+test('Figure 13 step 6: if an existing log entry has the same index and term as the snapshot’s last included entry, the follower retains the entries following it', () => {
+  const m = voters(1, 2, 3);
+  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1, 2, 2, 3, 3], { term: 3 }));
+  h.process();
+  n.raft.step(snapshotChunk(META(3, 2), enc('DATA'), 0, true));
+  const rd = n.raft.ready();
+  assert.is(rd.snapshot, undefined, 'the log is not replaced');
+  assert.equal(rd.snapshotChunks.map((c) => [c.offset, c.done, c.data.length]), [[0, true, 4]], 'the chunk is still stored');
+  n.raft.advance(rd);
+  assert.equal(h.logTerms(1), [1, 2, 2, 3, 3], 'entries after the snapshot are kept');
+  assert.is(n.raft.log.committed, 3, 'and everything the snapshot covers is committed');
+  assert.ok(rd.messages.some((x) => x.type === 'appendResp' && !x.reject && x.index === 3));
+});
+
+test('Figure 13 step 7: otherwise the follower discards its entire log and installs the snapshot', () => {
+  const m = voters(1, 2, 3);
+  for (const [terms, meta] of [
+    [[1, 2, 2, 2], META(3, 4)], // conflicting entry at the snapshot's index
+    [[1], META(5, 4)], // shorter log
+  ] as const) {
+    const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, terms, { term: 4 }));
+    h.process();
+    h.take();
+    n.raft.step(snapshotChunk(meta, enc('DATA'), 0, true));
+    h.process();
+    const label = `log ${JSON.stringify(terms)}, snapshot at ${meta.index}`;
+    assert.equal(n.storage.snapshot().index, meta.index, label);
+    assert.is(n.storage.firstIndex(), meta.index + 1, `${label}: no entry survives`);
+    assert.is(n.storage.lastIndex(), meta.index, label);
+    assert.is(n.raft.log.lastIndex(), meta.index, label);
+    assert.is(n.raft.log.committed, meta.index, label);
+    assert.equal(n.snapshotBytes.get(meta.index), enc('DATA'), label);
+    assert.ok(h.take('appendResp').some((r) => !r.reject && r.index === meta.index), `${label}: acknowledged`);
+  }
+});
+
+test('Figure 13 steps 2–5: chunks are written at their offset; a chunk at an unexpected offset is refused and the follower asks for the offset it expects', () => {
+  const m = voters(1, 2, 3);
+  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
+  h.process();
+  h.take();
+  const meta: SnapshotMeta = { index: 6, term: 4, membership: m, size: 8 };
+  n.raft.step(snapshotChunk(meta, enc('ABCD'), 0, false));
+  h.process();
+  n.raft.step(snapshotChunk(meta, enc('XXXX'), 8, true)); // skips a chunk
+  h.process();
+  assert.equal(h.take('snapshotResp').map((r) => r.nextOffset), [4, 4]);
+  assert.is(n.storage.snapshot().index, 0, 'nothing installed from an incomplete transfer');
+  n.raft.step(snapshotChunk(meta, enc('EFGH'), 4, true));
+  h.process();
+  assert.equal(n.snapshotBytes.get(6), enc('ABCDEFGH'));
+  assert.is(n.storage.snapshot().index, 6);
+});
+
+test('Figure 13 step 1: a snapshot from a leader with a stale term is not installed', () => {
+  const m = voters(1, 2, 3);
+  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1, 2], { term: 6 }));
+  h.process();
+  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true, 5));
+  h.process();
+  assert.is(n.storage.snapshot().index, 0);
+  assert.equal(h.logTerms(1), [1, 2]);
+  assert.is(n.snapshotBytes.size, 0);
+  assert.is(n.raft.term, 6);
+});
+
+test('§7: a snapshot that does not go beyond the follower’s commit index is not installed (the follower reports its commit index)', () => {
+  const m = voters(1, 2, 3);
+  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1, 2, 2, 2], { term: 2, commit: 4 }));
+  h.process();
+  h.take();
+  n.raft.step(snapshotChunk(META(3, 2), enc('DATA'), 0, true));
+  h.process();
+  assert.is(n.storage.snapshot().index, 0);
+  assert.equal(h.logTerms(1), [1, 2, 2, 2]);
+  assert.ok(h.take('appendResp').some((r) => !r.reject && r.index === 4));
+});
+
+test.run();

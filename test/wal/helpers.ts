@@ -1,0 +1,62 @@
+// Shared helpers of the WAL tests: temporary directories and entries whose bytes are derived
+// from (index, term), so any entry read back can be checked without remembering it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Entry } from '../../wal/index.js';
+
+/** A fresh empty directory under the OS temp dir. */
+export function tempDir(prefix = 'tsraft-wal-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Removes a directory made by {@link tempDir}. */
+export function removeDir(dir: string): Promise<void> {
+  return rm(dir, { recursive: true, force: true });
+}
+
+/** Deterministic payload of the entry (index, term): length 0..63 unless `size` is given. */
+export function entryData(index: number, term: number, size = (index * 7 + term) % 64): Uint8Array {
+  const data = new Uint8Array(size);
+  let x = (index * 2654435761 + term * 40503) >>> 0;
+  for (let i = 0; i < size; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    data[i] = x >>> 24;
+  }
+  return data;
+}
+
+/** The entry (index, term) with its deterministic payload; type is index % 3. */
+export function makeEntry(index: number, term: number, size?: number): Entry {
+  return { index, term, type: index % 3, data: entryData(index, term, size) };
+}
+
+/** Entries from..to (inclusive) all in `term`. */
+export function makeEntries(from: number, to: number, term: number, size?: number): Entry[] {
+  const entries: Entry[] = [];
+  for (let index = from; index <= to; index++) entries.push(makeEntry(index, term, size));
+  return entries;
+}
+
+/** Whether `entry` is exactly what {@link makeEntry} makes for its index and term (any size). */
+export function isIntact(entry: Entry, size?: number): boolean {
+  const expected = makeEntry(entry.index, entry.term, size);
+  return entry.type === expected.type && Buffer.compare(Buffer.from(entry.data), Buffer.from(expected.data)) === 0;
+}
+
+/** Payload size of entry `index` in the crash test: 40..239 bytes. */
+export function crashEntrySize(index: number): number {
+  return 40 + ((index * 13) % 200);
+}
+
+/** A small seeded PRNG (mulberry32): one seed reproduces a run. Returns floats in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,67 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import {
+  checkFrame,
+  decodeEntry,
+  decodeSegmentHeader,
+  decodeUpdate,
+  encodeSegmentHeader,
+  encodeUpdate,
+  SEGMENT_HEADER_BYTES,
+  updateRecordBytes,
+  type SegmentHeader,
+} from '../../wal/record.js';
+import { makeEntries } from './helpers.js';
+
+test('segment header round-trips, large safe integers included', () => {
+  const header: SegmentHeader = {
+    seq: 7,
+    firstIndex: Number.MAX_SAFE_INTEGER - 1,
+    prevTerm: 2 ** 40 + 3,
+    reset: true,
+    hardState: { term: 2 ** 33, vote: 3, commit: 2 ** 52 },
+  };
+  const buf = encodeSegmentHeader(header);
+  assert.is(buf.length, SEGMENT_HEADER_BYTES);
+  assert.equal(decodeSegmentHeader(buf), header);
+});
+
+test('a damaged segment header is reported, not decoded', () => {
+  const buf = encodeSegmentHeader({ seq: 1, firstIndex: 1, prevTerm: 0, reset: false, hardState: { term: 0, vote: 0, commit: 0 } });
+  buf[20] ^= 1;
+  assert.type(decodeSegmentHeader(buf), 'string');
+  assert.type(decodeSegmentHeader(Buffer.alloc(10)), 'string');
+});
+
+test('an update record round-trips: frame, hard state, entries located', () => {
+  const entries = makeEntries(5, 9, 3);
+  const hardState = { term: 3, vote: 2, commit: 7 };
+  const bytes = updateRecordBytes(hardState, entries);
+  const buf = Buffer.alloc(bytes + 10);
+  const end = encodeUpdate(buf, 10, hardState, entries) ;
+  assert.is(end, 10 + bytes);
+  assert.is(checkFrame(buf, 10, buf.length), end);
+  const located = decodeUpdate(buf, 10, end);
+  if (typeof located === 'string') throw new Error(located);
+  assert.equal(located.hardState, hardState);
+  assert.equal(located.indices, [5, 6, 7, 8, 9]);
+  assert.equal(located.terms, [3, 3, 3, 3, 3]);
+  located.offsets.forEach((at, k) => assert.equal(decodeEntry(buf, at, 5 + k), entries[k]));
+});
+
+test('every single-bit flip in a record is caught by its checksums', () => {
+  const entries = makeEntries(1, 2, 1, 5);
+  const bytes = updateRecordBytes(undefined, entries);
+  const buf = Buffer.alloc(bytes);
+  encodeUpdate(buf, 0, undefined, entries);
+  for (let bit = 0; bit < bytes * 8; bit++) {
+    buf[bit >> 3] ^= 1 << (bit & 7);
+    assert.is(checkFrame(buf, 0, bytes), -1, `bit ${bit}`);
+    buf[bit >> 3] ^= 1 << (bit & 7);
+  }
+  assert.is(checkFrame(buf, 0, bytes), bytes);
+  assert.is(checkFrame(buf, 0, bytes - 1), -1, 'cut short');
+  assert.is(checkFrame(Buffer.alloc(64), 0, 64), -1, 'zeros');
+});
+
+test.run();

@@ -1,0 +1,64 @@
+/**
+ * File-system helpers of the WAL: segment file names and the few calls whose durability rules
+ * are easy to get wrong (full writes, directory fsync).
+ * @module
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Digits in a segment file name: enough for any safe integer, and `ls` sorts them by index. */
+const NAME_DIGITS = 20;
+const SEGMENT_SUFFIX = '.wal';
+/** Suffix of a segment being created; renamed into place once complete, deleted at open. */
+export const TEMP_SUFFIX = '.tmp';
+const SEGMENT_NAME = /^(\d{20})\.wal$/;
+
+/** File name of the segment whose first index is `firstIndex`, e.g. `00000000000000000001.wal`. */
+export function segmentFileName(firstIndex: number): string {
+  return String(firstIndex).padStart(NAME_DIGITS, '0') + SEGMENT_SUFFIX;
+}
+
+/** First index encoded in a segment file name, or undefined if the name is not a segment's. */
+export function parseSegmentFileName(name: string): number | undefined {
+  const match = SEGMENT_NAME.exec(name);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** Path of the segment whose first index is `firstIndex` in `dir`. */
+export function segmentPath(dir: string, firstIndex: number): string {
+  return join(dir, segmentFileName(firstIndex));
+}
+
+/** Writes all of `buf[0, length)` at `position`, looping over short writes. */
+export async function writeFully(fh: FileHandle, buf: Uint8Array, length: number, position: number): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesWritten } = await fh.write(buf, done, length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** Reads exactly `length` bytes at `position` into a new buffer (fewer only if the file is shorter). */
+export async function readFully(fh: FileHandle, length: number, position: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await fh.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) return buf.subarray(0, done);
+    done += bytesRead;
+  }
+  return buf;
+}
+
+/**
+ * fsyncs a directory, making the creation, renaming and deletion of the files in it durable
+ * (fdatasync on a file does not cover its directory entry).
+ */
+export async function fsyncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The values the write-ahead log stores and the options it opens with.
+ * @module
+ */
+
+/** One Raft log entry. */
+export interface Entry {
+  /** Position in the log, from 1; consecutive entries have consecutive indices. */
+  index: number;
+  /** Term of the leader that created the entry; never decreases along the log. */
+  term: number;
+  /** Application-defined kind of entry (normal command, configuration change, ...): 0 to 2^32 - 1. */
+  type: number;
+  /**
+   * The payload. The WAL keeps a reference in its cache, and entries returned by `entries()` may
+   * be shared with other callers: treat it as immutable once saved or returned.
+   */
+  data: Uint8Array;
+}
+
+/** The Raft state that must survive a restart besides the log itself. */
+export interface HardState {
+  /** Latest term this server has seen. */
+  term: number;
+  /** Candidate voted for in `term`, 0 = none. */
+  vote: number;
+  /** Highest index known to be committed. */
+  commit: number;
+}
+
+/** One durable update: written as a single record with one write and (with `sync: 'always'`) one fdatasync. */
+export interface WalUpdate {
+  /** New hard state, if it changed. */
+  hardState?: HardState;
+  /** Entries to append; the first must have index `lastIndex + 1`. */
+  entries?: readonly Entry[];
+}
+
+/**
+ * How hard the WAL works to make each update survive a crash.
+ * - `'always'` (default): every `save` and every structural change (truncation, reset,
+ *   compaction, segment roll) is fdatasync'ed, directory entries included, before its promise
+ *   resolves. Survives power loss.
+ * - `'none'`: nothing is fsync'ed. Data reaches the OS page cache, so it survives a crash of the
+ *   process but NOT of the machine (power loss, kernel panic): acknowledged entries can be lost and
+ *   the log can be left torn. Meant for tests and for users who accept that risk.
+ */
+export type SyncMode = 'always' | 'none';
+
+/** Options of {@link Wal.open}. */
+export interface WalOptions {
+  /** Size at which the active segment is closed and a new one started (default 64 MiB). A segment
+   * can exceed it by one update: an update is never split across segments. */
+  segmentBytes?: number;
+  /** Byte budget of the LRU entry cache, counting entry data plus a fixed per-entry overhead
+   * (default 32 MiB; 0 disables the cache). */
+  cacheBytes?: number;
+  /** Durability of updates; see {@link SyncMode}. Default `'always'`. */
+  sync?: SyncMode;
+}
+
+/** Counters of the LRU entry cache. */
+export interface WalCacheStats {
+  /** Entries `entries()` served from the cache. */
+  hits: number;
+  /** Entries `entries()` had to read from disk. */
+  misses: number;
+  /** Entries currently cached. */
+  entries: number;
+  /** Bytes currently accounted to the cache. */
+  bytes: number;
+}
+
+/** Counters of the WAL as a whole. */
+export interface WalStats {
+  /** The entry cache. */
+  cache: WalCacheStats;
+  /** Cache hits (same as `cache.hits`). */
+  hits: number;
+  /** Cache misses (same as `cache.misses`). */
+  misses: number;
+  /** Live segment files. */
+  segments: number;
+  /** Bytes written by `save` since open (framing included). */
+  bytesWritten: number;
+  /** fdatasync calls issued for `save` since open. */
+  syncs: number;
+}
