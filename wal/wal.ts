@@ -5,8 +5,8 @@
  */
 import { unlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { LRUCache } from 'lru-cache';
 import { WalAppendError, WalClosedError, WalCompactedError, WalCorruptionError, WalError, WalIOError, WalRangeError } from './errors.js';
+import { EntryCache } from './entry-cache.js';
 import { fsyncDirectory } from './files.js';
 import { decodeEntry, encodeUpdate, firstEntryOffset, ENTRY_HEADER_BYTES, updateRecordBytes, type SegmentHeader } from './record.js';
 import { recoverLog, type RecoveryReport } from './recovery.js';
@@ -23,8 +23,6 @@ const MIN_SEGMENT_BYTES = 256;
 const MAX_SEGMENT_BYTES = 1024 * 1024 * 1024;
 /** Largest single update record: keeps every byte offset inside a u32 even past the roll size. */
 const MAX_RECORD_BYTES = 1024 * 1024 * 1024;
-/** What the cache charges per entry on top of its data: the object, its key, the LRU slots. */
-const CACHE_ENTRY_OVERHEAD = 96;
 /** A disk read fetches at most about this many bytes of consecutive uncached entries. */
 const READ_CHUNK_BYTES = 1024 * 1024;
 /** Encode buffers up to this size are kept and reused; bigger updates get a one-off buffer. */
@@ -64,7 +62,7 @@ function isIndex(value: unknown): value is number {
  */
 export class Wal {
   private readonly queue = new SerialQueue();
-  private readonly cache: LRUCache<number, Entry> | undefined;
+  private readonly cache: EntryCache | undefined;
   private encodeBuffer = Buffer.allocUnsafe(64 * 1024);
   private last: number;
   private currentHardState: HardState;
@@ -96,10 +94,7 @@ export class Wal {
     this.last = lastIndex;
     this.currentHardState = hardState;
     this.nextSeq = nextSeq;
-    this.cache =
-      cacheBytes > 0
-        ? new LRUCache<number, Entry>({ maxSize: cacheBytes, sizeCalculation: (entry) => entry.data.byteLength + CACHE_ENTRY_OVERHEAD })
-        : undefined;
+    this.cache = cacheBytes > 0 ? new EntryCache(cacheBytes) : undefined;
   }
 
   /**
@@ -161,7 +156,7 @@ export class Wal {
 
   /** Counters of the LRU entry cache. */
   get cacheStats(): WalCacheStats {
-    return { hits: this.hits, misses: this.misses, entries: this.cache?.size ?? 0, bytes: this.cache?.calculatedSize ?? 0 };
+    return { hits: this.hits, misses: this.misses, entries: this.cache?.size ?? 0, bytes: this.cache?.bytes ?? 0 };
   }
 
   /** Counters of the WAL: cache hits and misses, segments, bytes written, fdatasyncs. */
@@ -206,15 +201,9 @@ export class Wal {
       await active.append(buf, recordBytes);
       this.bytesWritten += recordBytes;
       const syncing = this.sync === 'always' ? active.datasync() : undefined;
-      // Fill the cache while the disk syncs, so this CPU work overlaps the fdatasync instead of
-      // adding to it. Nobody can read these entries before `last` moves past them below.
-      const cache = this.cache;
-      if (cache) for (let i = 0; i < entries.length; i++) cache.set(entries[i].index, entries[i]);
-      if (syncing) {
-        await syncing;
-        this.syncs++;
-      }
-      // Durable: now make it visible.
+      // Index and cache the entries while the disk syncs, so this CPU work overlaps the fdatasync
+      // instead of adding to it. Readers cannot see them before `last` moves past them below
+      // (and if the sync fails the log is unusable anyway).
       let at = recordStart + firstEntryOffset(hardState !== undefined);
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i];
@@ -223,6 +212,12 @@ export class Wal {
         this.terms.append(entry.index, entry.term);
         at = end;
       }
+      if (entries.length > 0) this.cache?.add(entries);
+      if (syncing) {
+        await syncing;
+        this.syncs++;
+      }
+      // Durable: now make it visible.
       if (entries.length > 0) this.last = entries[entries.length - 1].index;
       if (hardState !== undefined) this.currentHardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
     });
@@ -252,13 +247,17 @@ export class Wal {
       let index = lo;
       let restarted = false;
       while (index < hi) {
-        const cached = this.cache?.get(index);
+        const cached = this.cache?.lookup(index);
         if (cached) {
-          if (result.length > 0 && bytes + cached.data.byteLength > maxBytes) return result;
-          this.hits++;
-          result.push(cached);
-          bytes += cached.data.byteLength;
-          index++;
+          const { start, run } = cached;
+          const end = Math.min(hi, start + run.length);
+          for (; index < end; index++) {
+            const entry = run[index - start]!;
+            if (result.length > 0 && bytes + entry.data.byteLength > maxBytes) return result;
+            this.hits++;
+            result.push(entry);
+            bytes += entry.data.byteLength;
+          }
           continue;
         }
         const run = await this.readFromDisk(segments, index, hi, maxBytes - bytes);
@@ -267,7 +266,7 @@ export class Wal {
           break;
         }
         this.misses += run.length;
-        for (const entry of run) this.cache?.set(entry.index, entry);
+        this.cache?.add(run);
         for (const entry of run) {
           if (result.length > 0 && bytes + entry.data.byteLength > maxBytes) return result;
           result.push(entry);
@@ -444,15 +443,9 @@ export class Wal {
     if (deleted > 0 && this.sync === 'always') await fsyncDirectory(this.dir);
   }
 
-  /** Removes cached entries [from, to]: by index or by scanning the cache, whichever is less work. */
+  /** Removes cached entries [from, to]. */
   private forgetCached(from: number, to: number): void {
-    const cache = this.cache;
-    if (!cache || to < from || cache.size === 0) return;
-    if (to - from + 1 <= cache.size) {
-      for (let index = from; index <= to; index++) cache.delete(index);
-    } else {
-      for (const index of [...cache.keys()]) if (index >= from && index <= to) cache.delete(index);
-    }
+    this.cache?.forget(from, to);
   }
 
   private bufferFor(bytes: number): Buffer {
