@@ -134,14 +134,23 @@ export class Segment {
 
   /** Reads bytes [start, end) of the file. Safe while the segment is being retired. */
   async read(start: number, end: number): Promise<Buffer> {
-    this.readers++;
+    this.pin();
     try {
       return await readFully(this.handle, end - start, start);
     } finally {
-      this.readers--;
-      if (this.readers === 0) {
-        for (const wake of this.idleWaiters.splice(0)) wake();
-      }
+      this.unpin();
+    }
+  }
+
+  /** Keeps the file open until {@link unpin}, even if the segment is retired meanwhile. */
+  pin(): void {
+    this.readers++;
+  }
+
+  unpin(): void {
+    this.readers--;
+    if (this.readers === 0) {
+      for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 

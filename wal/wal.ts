@@ -239,43 +239,85 @@ export class Wal {
       if (lo > hi || hi > this.last + 1) {
         throw new WalRangeError(`entries(${lo}, ${hi}) is outside the log [${this.firstIndex}, ${this.last + 1})`);
       }
-      const generation = this.generation;
-      // Compaction replaces the array but leaves the segments it drops readable until we finish.
+      if (lo === hi) return [];
+      // Compaction replaces the array but leaves the segments it drops readable until we finish:
+      // pin the ones this read may need before the first await, so they stay open.
       const segments = this.segments;
-      const result: Entry[] = [];
-      let bytes = 0;
-      let index = lo;
-      let restarted = false;
-      while (index < hi) {
-        const cached = this.cache?.lookup(index);
-        if (cached) {
-          const { start, run } = cached;
-          const end = Math.min(hi, start + run.length);
-          for (; index < end; index++) {
-            const entry = run[index - start]!;
-            if (result.length > 0 && bytes + entry.data.byteLength > maxBytes) return result;
-            this.hits++;
-            result.push(entry);
-            bytes += entry.data.byteLength;
-          }
-          continue;
-        }
-        const run = await this.readFromDisk(segments, index, hi, maxBytes - bytes);
-        if (generation !== this.generation) {
-          restarted = true;
-          break;
-        }
-        this.misses += run.length;
-        this.cache?.add(run);
-        for (const entry of run) {
+      const pinned = segments.slice(segments.indexOf(segmentFor(segments, lo)), segments.indexOf(segmentFor(segments, hi - 1)) + 1);
+      for (const segment of pinned) segment.pin();
+      try {
+        const result = await this.readRange(segments, lo, hi, maxBytes);
+        if (result) return result;
+      } finally {
+        for (const segment of pinned) segment.unpin();
+      }
+    }
+  }
+
+  /** Entries [lo, hi) from the cache and `segments`; undefined if a truncation or reset landed meanwhile. */
+  private async readRange(segments: readonly Segment[], lo: number, hi: number, maxBytes: number): Promise<Entry[] | undefined> {
+    const generation = this.generation;
+    const result: Entry[] = [];
+    let bytes = 0;
+    let index = lo;
+    while (index < hi) {
+      const cached = this.cache?.lookup(index);
+      if (cached) {
+        const { start, run } = cached;
+        const end = Math.min(hi, start + run.length);
+        for (; index < end; index++) {
+          const entry = run[index - start]!;
           if (result.length > 0 && bytes + entry.data.byteLength > maxBytes) return result;
+          this.hits++;
           result.push(entry);
           bytes += entry.data.byteLength;
         }
-        index += run.length;
+        continue;
       }
-      if (!restarted) return result;
+      const run = await this.readFromDisk(segments, index, hi, maxBytes - bytes);
+      if (generation !== this.generation) return undefined;
+      this.misses += run.length;
+      this.cache?.add(run);
+      for (const entry of run) {
+        if (result.length > 0 && bytes + entry.data.byteLength > maxBytes) return result;
+        result.push(entry);
+        bytes += entry.data.byteLength;
+      }
+      index += run.length;
     }
+    return result;
+  }
+
+  /**
+   * Entries [lo, hi) if every one of them is in the cache, else `undefined` (then use
+   * {@link entries}, which reads the disk). Synchronous, for callers that cannot wait, like a
+   * Raft core reading its log. Same `maxBytes` rule and range errors as {@link entries}.
+   */
+  cachedEntries(lo: number, hi: number, maxBytes = Infinity): Entry[] | undefined {
+    this.assertUsable();
+    if (!Number.isSafeInteger(lo) || !Number.isSafeInteger(hi)) throw new WalRangeError(`cachedEntries(${lo}, ${hi}): indices must be integers`);
+    if (lo < this.firstIndex) throw new WalCompactedError(lo, this.firstIndex);
+    if (lo > hi || hi > this.last + 1) throw new WalRangeError(`cachedEntries(${lo}, ${hi}) is outside the log [${this.firstIndex}, ${this.last + 1})`);
+    const result: Entry[] = [];
+    let bytes = 0;
+    let index = lo;
+    while (index < hi) {
+      const cached = this.cache?.lookup(index);
+      if (!cached) return undefined;
+      const { start, run } = cached;
+      const end = Math.min(hi, start + run.length);
+      for (; index < end; index++) {
+        const entry = run[index - start]!;
+        if (result.length > 0 && bytes + entry.data.byteLength > maxBytes) {
+          this.hits += result.length;
+          return result;
+        }
+        result.push(entry);
+        bytes += entry.data.byteLength;
+      }
+    }
+    this.hits += result.length;
+    return result;
   }
 
   /**

@@ -356,6 +356,20 @@ test('cache: saved entries are hits; after reopen the first read misses, the nex
   await wal.close();
 });
 
+test('cachedEntries: synchronous, served only when the whole range is cached', async () => {
+  let wal = await openNew({ segmentBytes: 1 << 20, sync: 'none' });
+  await wal.save({ entries: makeEntries(1, 20, 1) });
+  assert.equal(wal.cachedEntries(3, 7)?.map((e) => e.index), [3, 4, 5, 6]);
+  assert.equal(wal.cachedEntries(3, 3), []);
+  assert.throws(() => wal.cachedEntries(3, 22), /outside the log/);
+  wal = await reopen(wal, { segmentBytes: 1 << 20 });
+  assert.is(wal.cachedEntries(1, 5), undefined, 'nothing cached after reopen');
+  await wal.entries(1, 5);
+  assert.equal(wal.cachedEntries(1, 5)?.map((e) => e.index), [1, 2, 3, 4]);
+  assert.is(wal.cachedEntries(1, 6), undefined, 'one entry missing: undefined');
+  await wal.close();
+});
+
 test('cache: bounded in bytes; disabled with cacheBytes 0', async () => {
   const wal = await openNew({ segmentBytes: 1 << 20, cacheBytes: 4096, sync: 'none' });
   await wal.save({ entries: makeEntries(1, 200, 1, 100) });
