@@ -1,0 +1,236 @@
+/**
+ * Codecs turn an application command's payload into bytes for the log and back. They are used for
+ * commands only: the WAL's record framing and the messages between peers never depend on them.
+ *
+ * Three are provided:
+ * - {@link MsgpackCodec} — standard MessagePack through msgpackr (the fastest in `bench/codec.ts`);
+ * - {@link JsonCodec} — UTF-8 JSON, readable with any tool; binary values are tagged as base64;
+ * - {@link BytesCodec} — the payload already is bytes; passed through untouched.
+ *
+ * Every codec rejects what it cannot encode and bytes it cannot decode with a {@link CodecError}
+ * (or a `TypeError` for a value of the wrong type) whose message names the problem.
+ * @module
+ */
+import { Packr, C1 } from 'msgpackr';
+
+/** Turns a command's payload into bytes and back. Implementations are stateless and reusable. */
+export interface Codec {
+  /** Short lower-case name, e.g. `'msgpack'`; used in error messages and diagnostics. */
+  readonly name: string;
+  /**
+   * Encodes `value` for the log. The returned bytes must not be modified afterwards.
+   * @throws CodecError or TypeError when `value` cannot be represented by this codec
+   */
+  encode(value: unknown): Uint8Array;
+  /**
+   * Decodes bytes produced by {@link Codec.encode}. The result never aliases `bytes`.
+   * @throws CodecError when `bytes` is not a valid encoding
+   */
+  decode(bytes: Uint8Array): unknown;
+}
+
+/**
+ * A value could not be encoded or bytes could not be decoded. The message says which codec, which
+ * direction and what was wrong, e.g. `cannot decode command (msgpack): Unexpected end of MessagePack
+ * data`; the underlying library error, if any, is the `cause`.
+ */
+export class CodecError extends Error {
+  override name = 'CodecError';
+  /**
+   * @param codec the name of the codec that failed
+   * @param direction whether encoding or decoding failed
+   * @param reason what was wrong
+   * @param cause the underlying error, if any
+   */
+  constructor(
+    readonly codec: string,
+    readonly direction: 'encode' | 'decode',
+    reason: string,
+    cause?: unknown,
+  ) {
+    super(`cannot ${direction} command (${codec}): ${reason}`, cause === undefined ? undefined : { cause });
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function checkBytes(codec: string, bytes: unknown): asserts bytes is Uint8Array {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new TypeError(`cannot decode command (${codec}): expected a Uint8Array, got ${describe(bytes)}`);
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return value.constructor?.name ?? 'an object without a prototype';
+  return typeof value;
+}
+
+/**
+ * Standard MessagePack (msgpackr with its record extension off, `undefined` written as nil), so any
+ * MessagePack implementation — msgpack-lite, Go's vmihailenko/msgpack, Python's msgpack — can read
+ * what it writes.
+ *
+ * Mapping: objects and `Map`s encode as maps and decode as plain objects; `Uint8Array`/`Buffer`
+ * encode as bin and decode as a fresh `Uint8Array` (a `Buffer` when the input was one) that does not
+ * alias the input; `undefined` decodes as `null`; `Date` uses the standard timestamp extension;
+ * integers beyond 32 bits are written as float64 unless given as `bigint` (int64, decoded as
+ * `bigint`).
+ *
+ * Encoded bytes are views into msgpackr's allocation slab, which later encodes never overwrite; copy
+ * them if you need to keep a single small encoding alive for a long time without its slab.
+ */
+export class MsgpackCodec implements Codec {
+  /** `'msgpack'`. */
+  readonly name = 'msgpack';
+  readonly #packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, copyBuffers: true });
+
+  /**
+   * @throws CodecError when msgpackr cannot encode `value` (e.g. a `bigint` beyond 64 bits)
+   */
+  encode(value: unknown): Uint8Array {
+    try {
+      return this.#packr.pack(value);
+    } catch (error) {
+      throw new CodecError(this.name, 'encode', reasonOf(error), error);
+    }
+  }
+
+  /**
+   * @throws CodecError on truncated data, trailing bytes, unknown extension types or the
+   *   never-used byte 0xc1 as the whole value
+   * @throws TypeError when `bytes` is not a Uint8Array
+   */
+  decode(bytes: Uint8Array): unknown {
+    checkBytes(this.name, bytes);
+    if (bytes.length === 0) throw new CodecError(this.name, 'decode', 'no bytes (empty payload)');
+    let value: unknown;
+    try {
+      value = this.#packr.unpack(bytes);
+    } catch (error) {
+      throw new CodecError(this.name, 'decode', reasonOf(error), error);
+    }
+    if (value === C1) throw new CodecError(this.name, 'decode', 'byte 0xc1 is never used in MessagePack');
+    return value;
+  }
+}
+
+/** Key of the object {@link JsonCodec} writes in place of a binary value: `{"$bytes": "<base64>"}`. */
+export const JSON_BYTES_TAG = '$bytes';
+const QUOTED_TAG = `"${JSON_BYTES_TAG}"`;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * UTF-8 JSON. Slower than MessagePack but readable by any tool.
+ *
+ * Binary values (`Uint8Array`, `Buffer`) are written as `{"$bytes": "<base64>"}` and decode as a
+ * `Uint8Array` (a `Buffer`); an object of your own with a `$bytes` key is therefore refused. `Map`
+ * and `Set`, which JSON would silently turn into `{}`, are refused too; `undefined` as the whole
+ * value, `bigint` and cycles are refused by JSON itself. Otherwise JSON's rules apply: `undefined`
+ * and function properties are left out, `Date`s become strings.
+ */
+export class JsonCodec implements Codec {
+  /** `'json'`. */
+  readonly name = 'json';
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
+
+  /**
+   * @throws CodecError for values JSON cannot represent faithfully (see the class notes)
+   */
+  encode(value: unknown): Uint8Array {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(value, replaceBinary);
+    } catch (error) {
+      throw new CodecError(this.name, 'encode', reasonOf(error), error);
+    }
+    if (text === undefined) throw new CodecError(this.name, 'encode', `JSON cannot represent ${describe(value)} as a value`);
+    return Buffer.from(text, 'utf8');
+  }
+
+  /**
+   * @throws CodecError on invalid UTF-8, invalid JSON, or a malformed `$bytes` tag
+   * @throws TypeError when `bytes` is not a Uint8Array
+   */
+  decode(bytes: Uint8Array): unknown {
+    checkBytes(this.name, bytes);
+    let text: string;
+    try {
+      text = this.#decoder.decode(bytes);
+    } catch (error) {
+      throw new CodecError(this.name, 'decode', 'invalid UTF-8', error);
+    }
+    try {
+      // Tags can only be present where the text spells the tag key; skip the reviver otherwise.
+      return text.includes(QUOTED_TAG) ? JSON.parse(text, reviveBinary) : JSON.parse(text);
+    } catch (error) {
+      if (error instanceof CodecError) throw error;
+      throw new CodecError(this.name, 'decode', reasonOf(error), error);
+    }
+  }
+}
+
+/** JSON.stringify replacer: binary values become tags, ambiguous or lossy values are refused. */
+function replaceBinary(this: unknown, key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  // A Buffer has already been through its toJSON here; the holder still has the original.
+  const original = (this as Record<string, unknown>)[key];
+  if (original instanceof Uint8Array) {
+    return { [JSON_BYTES_TAG]: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
+  }
+  if (Object.hasOwn(value, JSON_BYTES_TAG)) {
+    throw new Error(`the key "${JSON_BYTES_TAG}" is reserved by the JSON codec to mark binary values`);
+  }
+  if (value instanceof Map || value instanceof Set) {
+    throw new Error(`JSON cannot represent a ${value.constructor.name}${key === '' ? '' : ` (at key "${key}")`}; use plain objects and arrays`);
+  }
+  return value;
+}
+
+/** JSON.parse reviver: `{"$bytes": "<base64>"}` becomes a Uint8Array. */
+function reviveBinary(_key: string, value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !Object.hasOwn(value, JSON_BYTES_TAG)) return value;
+  const encoded = (value as Record<string, unknown>)[JSON_BYTES_TAG];
+  if (Object.keys(value).length !== 1 || typeof encoded !== 'string' || !BASE64.test(encoded)) {
+    throw new CodecError('json', 'decode', `malformed binary value: expected {"${JSON_BYTES_TAG}": "<base64>"} and nothing else`);
+  }
+  return Buffer.from(encoded, 'base64');
+}
+
+/**
+ * The payload is raw bytes and is stored as is. `encode` accepts only a `Uint8Array` (a `Buffer`
+ * is one) and copies it, so the caller may reuse its buffer after proposing; `decode` accepts any
+ * bytes and returns a copy, so the command may keep or modify what it receives without touching
+ * the log.
+ */
+export class BytesCodec implements Codec {
+  /** `'bytes'`. */
+  readonly name = 'bytes';
+
+  /**
+   * @throws TypeError when `value` is not a Uint8Array
+   */
+  encode(value: unknown): Uint8Array {
+    if (!(value instanceof Uint8Array)) {
+      throw new TypeError(`cannot encode command (bytes): the bytes codec takes a Uint8Array, got ${describe(value)}`);
+    }
+    return new Uint8Array(value); // a copy (Buffer#slice would not copy)
+  }
+
+  /**
+   * @throws TypeError when `bytes` is not a Uint8Array
+   */
+  decode(bytes: Uint8Array): Uint8Array {
+    checkBytes(this.name, bytes);
+    return new Uint8Array(bytes); // a copy
+  }
+}
+
+/** A shared {@link MsgpackCodec}. */
+export const msgpackCodec: Codec = new MsgpackCodec();
+/** A shared {@link JsonCodec}. */
+export const jsonCodec: Codec = new JsonCodec();
+/** A shared {@link BytesCodec}. */
+export const bytesCodec: Codec = new BytesCodec();

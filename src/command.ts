@@ -1,0 +1,91 @@
+/**
+ * Commands: the typed operations a Node replicates. A command class has a static numeric `type`
+ * (> 0, unique per node) and a `do(context)` method that every node calls on its context object,
+ * in log order, when the command's log entry applies.
+ *
+ * In the log a command is `[type id: u32 little-endian][codec payload]`. The payload is the
+ * command's own enumerable fields encoded with the node's codec, unless the class defines
+ * `static encode(command)` / `static decode(payload)` (required with the Bytes codec, whose
+ * payload must be a Uint8Array).
+ * @module
+ */
+import type { Codec } from './codec.js';
+import { BadTypeIdError, NotRegisteredError } from './errors.js';
+
+/** An operation on the user's context. `do` must be deterministic: every node runs it. */
+export interface Command<Context = unknown, Result = unknown> {
+  /** Applies the command to the context; the result resolves the proposer's `node.do()`. */
+  do(context: Context): Result;
+}
+
+/** A command class as registered with `node.registerCommand`. */
+export interface CommandClass<Context = unknown, Result = unknown> {
+  /** The command's type id: a positive integer, unique among the node's registered commands. */
+  readonly type: number;
+  readonly prototype: Command<Context, Result>;
+  new (...args: never[]): Command<Context, Result>;
+  /** Optional: the value the codec encodes for `command` (default: its own enumerable fields). */
+  encode?(command: Command<Context, Result>): unknown;
+  /** Optional: rebuilds a command from the decoded value (default: fields assigned onto the prototype). */
+  decode?(payload: unknown): Command<Context, Result>;
+}
+
+const TYPE_BYTES = 4;
+
+/** Type id -> class, and the encoding of commands to and from log entry data. */
+export class CommandRegistry<Context> {
+  private readonly byType = new Map<number, CommandClass<Context>>();
+  private readonly byClass = new Map<Function, number>();
+
+  constructor(private codec: Codec) {}
+
+  /** Registers a class; throws BadTypeIdError for a bad or duplicate type id. */
+  register(cls: CommandClass<Context>): void {
+    const type = (cls as { type?: unknown }).type;
+    if (typeof type !== 'number' || !Number.isInteger(type) || type <= 0 || type > 0xffff_ffff) {
+      throw new BadTypeIdError(`command class ${cls.name || '(anonymous)'} needs a static type id that is an integer from 1 to 2^32-1, got ${String(type)}`);
+    }
+    const existing = this.byType.get(type);
+    if (existing && existing !== cls) {
+      throw new BadTypeIdError(`type id ${type} of ${cls.name} is already used by ${existing.name}`);
+    }
+    this.byType.set(type, cls);
+    this.byClass.set(cls, type);
+  }
+
+  setCodec(codec: Codec): void {
+    this.codec = codec;
+  }
+
+  get codecName(): string {
+    return this.codec.name;
+  }
+
+  /** Encodes a command of a registered class to log entry data. */
+  encode(command: Command<Context>): Uint8Array {
+    const cls = (command as object).constructor as CommandClass<Context>;
+    const type = this.byClass.get(cls);
+    if (type === undefined) {
+      throw new NotRegisteredError(`command class ${cls?.name || '(unknown)'} is not registered: call node.registerCommand(${cls?.name || 'TheClass'}) on every node`);
+    }
+    const value = cls.encode ? cls.encode(command) : { ...command };
+    const payload = this.codec.encode(value);
+    const out = new Uint8Array(TYPE_BYTES + payload.byteLength);
+    new DataView(out.buffer).setUint32(0, type, true);
+    out.set(payload, TYPE_BYTES);
+    return out;
+  }
+
+  /** Decodes log entry data into a command; throws BadTypeIdError for an unknown type id. */
+  decode(data: Uint8Array): Command<Context> {
+    if (data.byteLength < TYPE_BYTES) throw new BadTypeIdError(`command data of ${data.byteLength} bytes is too short for a type id`);
+    const type = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0, true);
+    const cls = this.byType.get(type);
+    if (!cls) throw new BadTypeIdError(`no command class registered for type id ${type}: register the same commands on every node`);
+    const value = this.codec.decode(data.subarray(TYPE_BYTES));
+    if (cls.decode) return cls.decode(value);
+    const command = Object.create(cls.prototype) as Command<Context>;
+    if (value !== null && typeof value === 'object') Object.assign(command, value);
+    return command;
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Typed errors of the Node API. Every error a caller can act on has its own class, so code can
+ * branch with `instanceof` instead of parsing messages.
+ * @module
+ */
+
+/** Base class of every error tsraft raises on purpose. */
+export class RaftError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * This node cannot take the request because it is not the leader and could not forward it.
+ * `leader` is the leader's address when one is known (retry there), else undefined.
+ */
+export class NotLeaderError extends RaftError {
+  constructor(
+    readonly leader: string | undefined,
+    message = leader ? `not the leader; the leader is ${leader}` : 'not the leader, and no leader is known',
+  ) {
+    super(message);
+  }
+}
+
+/** No leader is known right now (an election is in progress or the cluster lost its quorum). */
+export class NoLeaderError extends NotLeaderError {
+  constructor(message = 'no leader is known (election in progress or quorum lost); retry later') {
+    super(undefined, message);
+  }
+}
+
+/** The command's class was not registered with `registerCommand`. */
+export class NotRegisteredError extends RaftError {}
+
+/** A command type id is not a positive integer, or is used by two classes, or is unknown on decode. */
+export class BadTypeIdError extends RaftError {}
+
+/** The request did not finish in time. For a proposal the outcome is unknown: it may still apply. */
+export class TimeoutError extends RaftError {}
+
+/** The node is stopped or stopping. */
+export class StoppedError extends RaftError {
+  constructor(message = 'the node is stopped') {
+    super(message);
+  }
+}
+
+/**
+ * A proposal certainly did not commit: its log index ended up holding an entry of another term
+ * (a new leader overwrote it), or the proposal was refused.
+ */
+export class ProposalDroppedError extends RaftError {}
+
+/** A membership change was refused: another change is in flight, or it is invalid. */
+export class MembershipChangeError extends RaftError {}

@@ -1,0 +1,62 @@
+/**
+ * Member lists and member ids. Users name members by address ("host:port"); the core numbers
+ * them. The id is a hash of the address, so every node derives the same id without coordination.
+ * @module
+ */
+
+/** A member as the user names it. */
+export interface MemberAddress {
+  /** "host:port" of the member's peer (gRPC) endpoint. */
+  address: string;
+  /** A non-voting member receives the log but never votes or counts toward a quorum. */
+  nonVoting: boolean;
+}
+
+const ADDRESS = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/;
+
+/** Throws a clear error unless `address` is "host:port" with a port from 1 to 65535. */
+export function checkAddress(address: string): string {
+  const m = ADDRESS.exec(address);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
+    throw new TypeError(`bad member address ${JSON.stringify(address)}: expected host:port with a port from 1 to 65535`);
+  }
+  return address;
+}
+
+/**
+ * Parses hslam/raft's member list syntax: `"h:p;h:p;h:p,true"` (`,true` marks a non-voting
+ * member; `,false` is allowed). Also accepts an array of strings in the same per-member syntax
+ * or of {@link MemberAddress} objects. Throws a TypeError naming the bad item.
+ */
+export function parseMembers(members: string | ReadonlyArray<string | MemberAddress>): MemberAddress[] {
+  const items = typeof members === 'string' ? members.split(';').map((s) => s.trim()).filter((s) => s.length > 0) : members;
+  const out: MemberAddress[] = [];
+  const seen = new Set<string>();
+  for (const item of items) {
+    let member: MemberAddress;
+    if (typeof item === 'string') {
+      const [address = '', flag, ...rest] = item.split(',').map((s) => s.trim());
+      if (rest.length > 0 || (flag !== undefined && flag !== 'true' && flag !== 'false')) {
+        throw new TypeError(`bad member ${JSON.stringify(item)}: expected host:port or host:port,true (non-voting)`);
+      }
+      member = { address: checkAddress(address), nonVoting: flag === 'true' };
+    } else {
+      member = { address: checkAddress(item.address), nonVoting: item.nonVoting === true };
+    }
+    if (seen.has(member.address)) throw new TypeError(`member ${member.address} is listed twice`);
+    seen.add(member.address);
+    out.push(member);
+  }
+  return out;
+}
+
+/** The core's id of the member at `address`: FNV-1a of the address, never 0. */
+export function memberId(address: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < address.length; i++) {
+    h ^= address.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h >>>= 0;
+  return h === 0 ? 1 : h;
+}

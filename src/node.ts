@@ -1,0 +1,898 @@
+/**
+ * The Node: tsraft's public facade in the shape of hslam/raft's Node. It owns the run loop that
+ * drives the pure core: ticks on a timer, steps messages from the transport, and drains Ready
+ * batches one at a time — while one batch is being made durable, proposals, reads and messages
+ * pile up in the core and the next batch carries them all (one fdatasync, one message per peer).
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Message, type NodeId, type Ready, type Role } from './core/index.js';
+import { jsonCodec, type Codec } from './codec.js';
+import { CommandRegistry, type Command, type CommandClass } from './command.js';
+import { MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, StoppedError, TimeoutError } from './errors.js';
+import { memberId, parseMembers, type MemberAddress } from './members.js';
+import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
+import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver } from './snapshot/index.js';
+import { WalStorage } from './storage.js';
+import type { Transport } from './transport/types.js';
+
+/** The application's snapshot hooks: state may exceed memory, so both sides are streams. */
+export interface SnapshotHandler {
+  /** Writes the context's state into `writable` (then resolves). Called between applies. */
+  save(writable: Writable): Promise<void>;
+  /** Replaces the context's state with the one read from `readable`. */
+  recover(readable: Readable): Promise<void>;
+}
+
+/** Log levels, from chattiest to silent. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
+
+/** Options of {@link Node.create}. Times are in milliseconds. */
+export interface NodeOptions<Context> {
+  /** Host peers reach this node at. Default 'localhost'. */
+  host?: string;
+  /** Peer (gRPC) port. */
+  port: number;
+  /** Data directory: the WAL and snapshots live here. */
+  dataDir: string;
+  /** The object commands apply to. */
+  context: Context;
+  /**
+   * The founding members, this node included: `"h:p;h:p;h:p,true"` (`,true` = non-voting), or a
+   * list. With `join`, the members of the running cluster to ask for admission.
+   */
+  members?: string | ReadonlyArray<string | MemberAddress>;
+  /** Join a running cluster through `members` instead of founding one. */
+  join?: boolean;
+  /** With `join`: join as a non-voting member. */
+  nonVoting?: boolean;
+  /** Peers from another cluster id are rejected. Default 'tsraft'. */
+  clusterId?: string;
+  /** Default 100. */
+  heartbeatMs?: number;
+  /** Default 1000 (a follower campaigns after a random time in [1×, 2×) this). */
+  electionTimeoutMs?: number;
+  /** Append messages in flight per follower. Default 256. */
+  maxInflight?: number;
+  /** Entries per append message. Default 4096. */
+  maxEntriesPerMessage?: number;
+  /** Entry bytes per append message. Default 1 MiB. */
+  maxBytesPerMessage?: number;
+  /** How long do(), readIndex(), join() etc. wait. Default 5000. */
+  requestTimeoutMs?: number;
+  /** Fraction of the election timeout the lease gives up to clock drift. Default 0.1. */
+  leaseDriftMargin?: number;
+  /** WAL durability. Default 'always'. */
+  sync?: 'always' | 'none';
+  /** WAL entry cache budget in bytes. Default 32 MiB. */
+  cacheBytes?: number;
+  /** Entries kept in the WAL behind a snapshot for slow followers. Default 10000. */
+  snapshotTrailingEntries?: number;
+  /** Snapshot when this many entries were applied since the last one, whatever the policy. Default 0 (off). */
+  snapshotEntryThreshold?: number;
+  /** Snapshot chunk size for lagging followers. Default 1 MiB. */
+  snapshotChunkBytes?: number;
+  /** The peer transport. Default: gRPC on host:port. */
+  transport?: Transport;
+  /** Mutual TLS for the default gRPC transport. */
+  tls?: { cert: Buffer | string; key: Buffer | string; ca: Buffer | string };
+  /** Command codec. Default JSON. */
+  codec?: Codec;
+  /** Default 'info'. */
+  logLevel?: LogLevel;
+  /** Where log lines go. Default: console.error with the node's address. */
+  logger?: (level: LogLevel, line: string) => void;
+}
+
+/** What `leaderChange` callbacks receive. */
+export interface LeaderChange {
+  /** The new leader's address, or undefined when none is known. */
+  leader: string | undefined;
+  term: number;
+  /** Whether this node is now the leader. */
+  isLeader: boolean;
+}
+
+interface PendingProposal {
+  term: number;
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+  /** Proposed by this node as leader of `term`: fail it at once if that leadership ends. */
+  asLeader: boolean;
+}
+
+interface PendingRead {
+  index: number;
+  resolve(ok: boolean): void;
+  timer: NodeJS.Timeout;
+}
+
+interface PendingForward {
+  resolve(r: ForwardResponse): void;
+  timer: NodeJS.Timeout;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** Applied entries remembered for proposals whose position arrives after they applied. */
+const RECENT_APPLIED = 4096;
+
+/**
+ * A Raft node. Create it, register commands, set the snapshot handler, then `start()`.
+ *
+ * ```ts
+ * const node = await Node.create({ port: 9001, dataDir: 'data/a', context: kv, members: 'localhost:9001;localhost:9002;localhost:9003' });
+ * node.registerCommand(SetCommand);
+ * await node.start();
+ * await node.do(new SetCommand('k', 'v'));
+ * ```
+ */
+export class Node<Context = unknown> {
+  /** This node's "host:port". */
+  readonly address: string;
+  /** The context commands apply to. */
+  readonly context: Context;
+  private readonly opts: Required<Pick<NodeOptions<Context>, 'heartbeatMs' | 'electionTimeoutMs' | 'requestTimeoutMs' | 'sync' | 'snapshotTrailingEntries' | 'clusterId'>> & NodeOptions<Context>;
+  private readonly registry: CommandRegistry<Context>;
+  private readonly id: NodeId;
+  private readonly founding: MemberAddress[];
+  private transport: Transport | undefined;
+  private raft: Raft | undefined;
+  private storage: WalStorage | undefined;
+  private store: SnapshotStore | undefined;
+  private latestSnapshot: StoredSnapshot | undefined;
+  private receiver: SnapshotReceiver | undefined;
+  private snapshotHandler: SnapshotHandler | undefined;
+  private scheduler: SnapshotScheduler;
+  private policy: SnapshotPolicy = DefaultSync;
+  private logLevel: LogLevel;
+  private running = false;
+  private stopping = false;
+  private ticker: NodeJS.Timeout | undefined;
+  private metaTimer: NodeJS.Timeout | undefined;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private fatal: Error | undefined;
+
+  private role: Role = 'follower';
+  private leaderId: NodeId = NONE;
+  private term = 0;
+  private applied = 0;
+  private readonly addresses = new Map<NodeId, string>();
+  private readonly nodeMeta = new Map<string, string>();
+  private ownMeta = '';
+  private readonly leaderCallbacks: Array<(change: LeaderChange) => void> = [];
+
+  private readonly proposals = new Map<number, PendingProposal>();
+  private readonly recentApplied = new Map<number, { term: number; result: unknown; error: Error | undefined }>();
+  private readonly reads = new Map<string, PendingRead>();
+  private readonly forwards = new Map<number, PendingForward>();
+  private nextRequestId = 1;
+  private nextReadId = 1;
+
+  private constructor(options: NodeOptions<Context>) {
+    const host = options.host ?? 'localhost';
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new TypeError(`port must be an integer from 1 to 65535, got ${options.port}`);
+    if (typeof options.dataDir !== 'string' || options.dataDir === '') throw new TypeError('dataDir is required');
+    this.opts = {
+      heartbeatMs: 100,
+      electionTimeoutMs: 1000,
+      requestTimeoutMs: 5000,
+      sync: 'always',
+      snapshotTrailingEntries: 10_000,
+      clusterId: 'tsraft',
+      ...options,
+    };
+    if (this.opts.electionTimeoutMs < 2 * this.opts.heartbeatMs) throw new TypeError('electionTimeoutMs must be at least twice heartbeatMs');
+    this.address = options.transport?.address ?? `${host}:${options.port}`;
+    this.id = memberId(this.address);
+    this.context = options.context;
+    this.registry = new CommandRegistry<Context>(options.codec ?? jsonCodec);
+    this.founding = options.members === undefined ? [] : parseMembers(options.members);
+    this.logLevel = options.logLevel ?? 'info';
+    this.scheduler = new SnapshotScheduler(this.policy, { now: performance.now(), entryThreshold: options.snapshotEntryThreshold ?? 0 });
+    this.addresses.set(this.id, this.address);
+    for (const m of this.founding) this.addresses.set(memberId(m.address), m.address);
+  }
+
+  /** Validates the options and creates a node (nothing is opened until `start()`). */
+  static async create<Context>(options: NodeOptions<Context>): Promise<Node<Context>> {
+    return new Node(options);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Configuration (before start)
+
+  /** Registers a command class (static numeric `type` > 0). Register the same classes on every node. */
+  registerCommand(cls: CommandClass<Context>): void {
+    this.registry.register(cls);
+  }
+
+  /** Sets the codec for command payloads (JSON, MessagePack, Bytes). Same on every node. */
+  setCodec(codec: Codec): void {
+    this.registry.setCodec(codec);
+  }
+
+  /** Sets the snapshot hooks. Without them the node never snapshots and keeps its whole log. */
+  setSnapshot(handler: SnapshotHandler): void {
+    this.snapshotHandler = handler;
+  }
+
+  /** When to snapshot (Never, EverySecond, EveryMinute, EveryHour, EveryDay, DefaultSync, CustomSync). */
+  setSnapshotPolicy(policy: SnapshotPolicy): void {
+    this.policy = policy;
+    this.scheduler = new SnapshotScheduler(policy, { now: performance.now(), entryThreshold: this.opts.snapshotEntryThreshold ?? 0 });
+  }
+
+  /** CustomSync rules: snapshot when `seconds` passed and at least `changes` entries applied. */
+  setSyncTypes(syncTypes: readonly SyncType[]): void {
+    this.setSnapshotPolicy(CustomSync(syncTypes));
+  }
+
+  /** This node's metadata (e.g. its HTTP address), announced to its peers. */
+  setNodeMeta(meta: string): void {
+    this.ownMeta = meta;
+    this.nodeMeta.set(this.address, meta);
+    if (this.running) this.announceMeta();
+  }
+
+  /** A member's metadata as it announced it, if known. */
+  getNodeMeta(address: string): string | undefined {
+    return this.nodeMeta.get(address);
+  }
+
+  setLogLevel(level: LogLevel): void {
+    if (!(level in LEVELS)) throw new TypeError(`unknown log level ${String(level)}`);
+    this.logLevel = level;
+  }
+
+  /** Calls `callback` on every leader change (including "no leader"). */
+  leaderChange(callback: (change: LeaderChange) => void): void {
+    this.leaderCallbacks.push(callback);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  /** Opens storage, recovers the last snapshot and the log, starts the transport and the timers. */
+  async start(): Promise<void> {
+    if (this.running || this.stopping) throw new Error('start() called twice');
+    this.store = await SnapshotStore.open(snapshotDir(this.opts.dataDir));
+    this.latestSnapshot = await this.store.latest();
+    if (this.latestSnapshot) {
+      if (!this.snapshotHandler) throw new Error(`a snapshot exists in ${this.store.dir} but no snapshot handler is set: call setSnapshot() before start()`);
+      await this.snapshotHandler.recover(this.store.open(this.latestSnapshot));
+      this.applied = this.latestSnapshot.meta.index;
+    }
+    const bootstrap = this.opts.join
+      ? []
+      : this.founding.map((m) => ({ id: memberId(m.address), role: m.nonVoting ? ('learner' as const) : ('voter' as const), promote: false, context: m.address }));
+    if (!this.opts.join && bootstrap.length > 0 && !bootstrap.some((m) => m.id === this.id)) {
+      throw new TypeError(`members ${this.founding.map((m) => m.address).join(';')} do not include this node (${this.address}); use join to join a running cluster`);
+    }
+    this.storage = await WalStorage.open(join(this.opts.dataDir, 'wal'), {
+      sync: this.opts.sync,
+      ...(this.opts.cacheBytes !== undefined ? { cacheBytes: this.opts.cacheBytes } : {}),
+      ...(this.latestSnapshot ? { snapshot: this.latestSnapshot.meta } : {}),
+      bootstrap,
+    });
+    const electionTicks = Math.max(2, Math.round(this.opts.electionTimeoutMs / this.opts.heartbeatMs));
+    this.raft = new Raft(
+      {
+        id: this.id,
+        electionTicks,
+        heartbeatTicks: 1,
+        tickMs: this.opts.heartbeatMs,
+        ...(this.opts.leaseDriftMargin !== undefined ? { leaseDriftMargin: this.opts.leaseDriftMargin } : {}),
+        ...(this.opts.maxInflight !== undefined ? { maxInflightMessages: this.opts.maxInflight } : {}),
+        ...(this.opts.maxEntriesPerMessage !== undefined ? { maxEntriesPerMessage: this.opts.maxEntriesPerMessage } : {}),
+        ...(this.opts.maxBytesPerMessage !== undefined ? { maxBytesPerMessage: this.opts.maxBytesPerMessage } : {}),
+        ...(this.opts.snapshotChunkBytes !== undefined ? { snapshotChunkBytes: this.opts.snapshotChunkBytes } : {}),
+        random: Math.random,
+        clock: () => performance.now(),
+        logger: (line) => this.log('debug', line),
+      },
+      this.storage,
+    );
+    this.term = this.raft.term;
+    this.learnAddresses();
+    this.transport = this.opts.transport ?? (await this.createGrpcTransport());
+    this.transport.onMessages((from, messages) => this.receive(from, messages as unknown as PeerMessage[]));
+    await this.transport.start();
+    this.updatePeers();
+    this.running = true;
+    this.ticker = setInterval(() => this.tick(), this.opts.heartbeatMs);
+    this.metaTimer = setInterval(() => this.announceMeta(), 5000);
+    this.metaTimer.unref();
+    this.announceMeta();
+    this.kick();
+    if (this.opts.join) void this.requestJoin();
+    this.log('info', `started at term ${this.raft.term}, applied ${this.applied}, log [${this.storage.firstIndex()}, ${this.storage.lastIndex()}]`);
+  }
+
+  /** Stops timers and the transport, fails what is pending with StoppedError, closes the WAL. */
+  async stop(): Promise<void> {
+    if (!this.running || this.stopping) return;
+    this.stopping = true;
+    this.running = false;
+    clearInterval(this.ticker);
+    clearInterval(this.metaTimer);
+    const stopped = new StoppedError();
+    for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, stopped);
+    for (const [ctx, r] of this.reads) this.settleRead(ctx, r, false);
+    for (const [id, f] of this.forwards) {
+      clearTimeout(f.timer);
+      this.forwards.delete(id);
+      f.resolve(this.refusal(id, 'stopped', stopped.message));
+    }
+    await this.transport?.stop();
+    while (this.pumping) await this.pumping;
+    await this.receiver?.abort().catch(() => undefined);
+    await this.storage?.close();
+    this.log('info', 'stopped');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // State
+
+  /** 'leader', 'follower', 'candidate' or 'preCandidate'. */
+  get state(): Role {
+    return this.role;
+  }
+
+  /** The leader's address, or undefined when none is known. */
+  get leader(): string | undefined {
+    return this.leaderId === NONE ? undefined : this.addresses.get(this.leaderId);
+  }
+
+  isLeader(): boolean {
+    return this.role === 'leader';
+  }
+
+  /** Whether a leader is known and this node has applied everything it knows to be committed. */
+  ready(): boolean {
+    return this.running && this.leaderId !== NONE && this.raft !== undefined && this.applied >= this.raft.log.committed;
+  }
+
+  /** Current term, commit, applied, first and last log index, snapshot index. */
+  status(): { term: number; commitIndex: number; appliedIndex: number; firstIndex: number; lastIndex: number; snapshotIndex: number } {
+    const raft = this.requireRaft();
+    return {
+      term: raft.term,
+      commitIndex: raft.log.committed,
+      appliedIndex: this.applied,
+      firstIndex: this.storage!.firstIndex(),
+      lastIndex: raft.log.lastIndex(),
+      snapshotIndex: this.storage!.snapshot().index,
+    };
+  }
+
+  /** The members of the current configuration. On the leader, each with its match index. */
+  members(): Array<MemberAddress & { match?: number }> {
+    const raft = this.requireRaft();
+    return raft.membership.current().map((m) => {
+      const out: MemberAddress & { match?: number } = { address: m.context, nonVoting: m.role === 'learner' && !m.promote };
+      if (this.role === 'leader') out.match = m.id === this.id ? raft.log.lastIndex() : (raft.progressOf(m.id)?.match ?? 0);
+      return out;
+    });
+  }
+
+  /** The other members' addresses. */
+  peers(): string[] {
+    return this.members()
+      .map((m) => m.address)
+      .filter((a) => a !== this.address);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands and reads
+
+  /**
+   * Replicates `command` and resolves with its `do(context)` result once it applied here. On a
+   * follower the proposal is forwarded to the leader. Rejects with NotLeaderError / NoLeaderError
+   * when no leader can take it, ProposalDroppedError when its log position ended up holding another
+   * entry, TimeoutError (outcome unknown) after requestTimeoutMs, StoppedError when stopped.
+   */
+  async do<R = unknown>(command: Command<Context, R>): Promise<R> {
+    this.requireRunning();
+    const data = this.registry.encode(command);
+    return (await this.submit({ op: 'propose', data, address: '' })) as R;
+  }
+
+  /** Resolves true once the local context may be read linearizably (ReadIndex); false if that cannot be confirmed in time. */
+  readIndex(): Promise<boolean> {
+    return this.read(false);
+  }
+
+  /** Like readIndex, answered at once while the leader holds a lease; falls back to ReadIndex. */
+  leaseRead(): Promise<boolean> {
+    return this.read(true);
+  }
+
+  private read(lease: boolean): Promise<boolean> {
+    if (!this.running) return Promise.resolve(false);
+    const raft = this.requireRaft();
+    const ctx = `${this.id}:${this.nextReadId++}`;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        const r = this.reads.get(ctx);
+        if (r) this.settleRead(ctx, r, false);
+      }, this.opts.requestTimeoutMs);
+      this.reads.set(ctx, { index: -1, resolve, timer });
+      raft.readIndex(ctx, lease);
+      this.kick();
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Membership and leadership
+
+  /** Adds a member (a voter joins as non-voting and is promoted once caught up). Resolves when committed. */
+  async join(member: { address: string; nonVoting?: boolean }): Promise<void> {
+    this.requireRunning();
+    const [m] = parseMembers([{ address: member.address, nonVoting: member.nonVoting === true }]);
+    await this.submit({ op: m!.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: m!.address });
+  }
+
+  /** Removes a member. Resolves when committed. A removed leader steps down after committing it. */
+  async leave(address: string): Promise<void> {
+    this.requireRunning();
+    const [m] = parseMembers([address]);
+    await this.submit({ op: 'remove', data: EMPTY, address: m!.address });
+  }
+
+  /** Hands leadership to `address`; resolves once this node sees it lead. */
+  async transferLeadership(address: string): Promise<void> {
+    this.requireRunning();
+    const target = memberId(address);
+    if (this.leaderId === target) return;
+    await this.submit({ op: 'transfer', data: EMPTY, address });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new TimeoutError(`leadership did not move to ${address} within ${this.opts.requestTimeoutMs} ms`)), this.opts.requestTimeoutMs);
+      const check = (c: LeaderChange): void => {
+        if (c.leader === address) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      this.leaderCallbacks.push(check);
+      if (this.leaderId === target) check({ leader: address, term: this.term, isLeader: this.isLeader() });
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Submitting to the leader: one mechanism for commands, membership changes and transfers
+
+  /**
+   * Has the leader append `op` (locally, or by forwarding to it) and waits until the entry at the
+   * returned (index, term) applies here; resolves with the command's result.
+   */
+  private async submit(op: ForwardOp): Promise<unknown> {
+    const response = this.role === 'leader' ? this.proposeAsLeader(op, this.id, 0) : await this.forwardToLeader(op);
+    if (response.error) throw this.errorFrom(response);
+    if (op.op === 'transfer') return undefined;
+    return this.awaitApply(response.index, response.logTerm, this.role === 'leader' && this.term === response.logTerm);
+  }
+
+  private errorFrom(r: ForwardResponse): Error {
+    switch (r.error) {
+      case 'notLeader':
+        return r.leader ? new NotLeaderError(r.leader) : new NoLeaderError();
+      case 'confChangeInFlight':
+      case 'invalidConfChange':
+        return new MembershipChangeError(r.message);
+      case 'stopped':
+        return new StoppedError(r.message);
+      case 'timeout':
+        return new TimeoutError(r.message);
+      default:
+        return new ProposalDroppedError(r.message || r.error);
+    }
+  }
+
+  /** The leader's side: append the operation, answer with its log position. */
+  private proposeAsLeader(op: ForwardOp, from: NodeId, requestId: number): ForwardResponse {
+    const raft = this.requireRaft();
+    if (raft.role !== 'leader') return this.refusal(requestId, 'notLeader', 'not the leader', from);
+    let result;
+    if (op.op === 'propose') result = raft.propose(op.data);
+    else if (op.op === 'transfer') {
+      const t = raft.transferLeader(memberId(op.address));
+      this.kick();
+      return t.ok ? this.answer(requestId, 0, 0, from) : this.refusal(requestId, 'transferRefused', t.reason, from);
+    } else {
+      const id = memberId(op.address);
+      const cc: ConfChange = op.op === 'remove' ? { type: 'remove', id } : { type: op.op, id, context: op.address };
+      if (op.op !== 'remove') this.addresses.set(id, op.address);
+      result = raft.proposeConfChange(cc);
+    }
+    this.kick();
+    if (!result.ok) {
+      const leader = result.leader !== NONE ? (this.addresses.get(result.leader) ?? '') : '';
+      const message = 'message' in result && result.message ? result.message : result.reason;
+      return { ...this.refusal(requestId, result.reason === 'notLeader' ? 'notLeader' : result.reason, message, from), leader };
+    }
+    return this.answer(requestId, result.index, result.term, from);
+  }
+
+  private answer(requestId: number, index: number, logTerm: number, to: NodeId): ForwardResponse {
+    return { type: 'forwardResp', from: this.id, to, term: this.term, requestId, index, logTerm, error: '', message: '', leader: '' };
+  }
+
+  private refusal(requestId: number, error: string, message: string, to: NodeId = NONE): ForwardResponse {
+    return { type: 'forwardResp', from: this.id, to, term: this.term, requestId, index: 0, logTerm: 0, error, message, leader: this.leader ?? '' };
+  }
+
+  /** Sends `op` to the leader (or, with none known while joining, to each listed member in turn). */
+  private async forwardToLeader(op: ForwardOp, target: NodeId = this.leaderId): Promise<ForwardResponse> {
+    if (target === NONE || !this.addresses.has(target)) return this.refusal(0, 'notLeader', 'no leader is known');
+    const requestId = this.nextRequestId++;
+    const request: ForwardRequest = { type: 'forward', from: this.id, to: target, term: this.term, requestId, op: op.op, data: op.data, address: op.address };
+    return new Promise<ForwardResponse>((resolve) => {
+      const timer = setTimeout(() => {
+        this.forwards.delete(requestId);
+        resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${this.opts.requestTimeoutMs} ms; outcome unknown`));
+      }, this.opts.requestTimeoutMs);
+      this.forwards.set(requestId, { resolve, timer });
+      this.sendPeer([request]);
+    });
+  }
+
+  /** Waits until the entry at (index, term) applies here; rejects if another entry lands there. */
+  private awaitApply(index: number, term: number, asLeader: boolean): Promise<unknown> {
+    const seen = this.recentApplied.get(index);
+    if (seen) {
+      if (seen.term !== term) return Promise.reject(new ProposalDroppedError(`entry ${index} was replaced by one of term ${seen.term}`));
+      return seen.error ? Promise.reject(seen.error) : Promise.resolve(seen.result);
+    }
+    if (index <= this.applied) return Promise.reject(new TimeoutError(`entry ${index} applied before its position was known (through a snapshot); outcome unknown`));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const p = this.proposals.get(index);
+        if (p) this.settleProposal(index, p, undefined, new TimeoutError(`entry ${index} did not apply within ${this.opts.requestTimeoutMs} ms; it may still apply`));
+      }, this.opts.requestTimeoutMs);
+      const previous = this.proposals.get(index);
+      if (previous) this.settleProposal(index, previous, undefined, new ProposalDroppedError(`entry ${index} was replaced`));
+      this.proposals.set(index, { term, resolve, reject, timer, asLeader });
+    });
+  }
+
+  private settleProposal(index: number, p: PendingProposal, result: unknown, error: Error | undefined): void {
+    clearTimeout(p.timer);
+    this.proposals.delete(index);
+    if (error) p.reject(error);
+    else p.resolve(result);
+  }
+
+  private settleRead(ctx: string, r: PendingRead, ok: boolean): void {
+    clearTimeout(r.timer);
+    this.reads.delete(ctx);
+    r.resolve(ok);
+  }
+
+  /** A joining node asks the listed members, then the leader they name, until one admits it. */
+  private async requestJoin(): Promise<void> {
+    const op: ForwardOp = { op: this.opts.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: this.address };
+    let candidates = this.founding.map((m) => memberId(m.address)).filter((id) => id !== this.id);
+    for (let attempt = 0; this.running; attempt++) {
+      if (this.requireRaft().membership.current().some((m) => m.id === this.id)) return;
+      const target = this.leaderId !== NONE ? this.leaderId : candidates[attempt % Math.max(1, candidates.length)];
+      if (target === undefined) return;
+      const r = await this.forwardToLeader(op, target);
+      if (!r.error) {
+        this.log('info', `join accepted at index ${r.index}`);
+        return;
+      }
+      if (r.error === 'notLeader' && r.leader) {
+        const id = memberId(r.leader);
+        this.addresses.set(id, r.leader);
+        candidates = [id, ...candidates.filter((c) => c !== id)];
+        this.updatePeers();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200).unref());
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The run loop
+
+  private tick(): void {
+    if (!this.running) return;
+    this.raft!.tick();
+    this.kick();
+  }
+
+  private receive(fromAddress: string, messages: PeerMessage[]): void {
+    if (!this.running) return;
+    const raft = this.requireRaft();
+    for (const m of messages) {
+      if (m.to !== this.id) continue;
+      if (!this.addresses.has(m.from)) {
+        this.addresses.set(m.from, fromAddress);
+        this.updatePeers();
+      }
+      switch (m.type) {
+        case 'forward': {
+          this.sendPeer([this.proposeAsLeader(m, m.from, m.requestId)]);
+          break;
+        }
+        case 'forwardResp': {
+          const f = this.forwards.get(m.requestId);
+          if (f) {
+            clearTimeout(f.timer);
+            this.forwards.delete(m.requestId);
+            f.resolve(m);
+          }
+          break;
+        }
+        case 'nodeMeta':
+          this.nodeMeta.set(fromAddress, m.meta);
+          break;
+        default:
+          raft.step(m as Message);
+      }
+    }
+    this.kick();
+  }
+
+  /** Drains Ready batches, one at a time, until the core has nothing more. */
+  private kick(): void {
+    if (!this.running || this.fatal) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    if (!this.raft!.hasReady()) return;
+    this.pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for (;;) {
+        this.pumpAgain = false;
+        if (!this.running || !this.raft!.hasReady()) break;
+        await this.handleReady(this.raft!.ready());
+        await this.maybeSnapshot();
+      }
+    } catch (err) {
+      // Storage failed: the node cannot keep its promises. Stop serving rather than lie.
+      this.fatal = err as Error;
+      this.log('error', `fatal: ${(err as Error).stack ?? err}`);
+      void this.stop();
+    } finally {
+      this.pumping = undefined;
+    }
+    if (this.pumpAgain) this.kick();
+  }
+
+  private async handleReady(rd: Ready): Promise<void> {
+    const raft = this.requireRaft();
+    const storage = this.storage!;
+    if (rd.softState) this.onSoftState(rd.softState.role, rd.softState.leader, rd.softState.term);
+    await this.sendMessages(rd.earlyMessages);
+    for (const chunk of rd.snapshotChunks) {
+      if (!this.receiver || chunk.offset === 0 || this.receiver.meta.index !== chunk.meta.index) {
+        await this.receiver?.abort().catch(() => undefined);
+        this.receiver = await this.store!.beginReceive(chunk.meta);
+      }
+      await this.receiver.write(chunk.offset, chunk.data);
+    }
+    if (rd.snapshot) {
+      if (!this.receiver || this.receiver.meta.index !== rd.snapshot.index) throw new Error(`snapshot ${rd.snapshot.index} to install but its data was not received`);
+      const stored = await this.receiver.finish();
+      this.receiver = undefined;
+      if (!this.snapshotHandler) throw new Error('received a snapshot but no snapshot handler is set: call setSnapshot()');
+      await this.snapshotHandler.recover(this.store!.open(stored));
+      await storage.installSnapshot(rd.snapshot, rd.hardState);
+      this.latestSnapshot = stored;
+      this.applied = rd.snapshot.index;
+      this.learnAddresses();
+      for (const [index, p] of this.proposals) {
+        if (index <= this.applied) this.settleProposal(index, p, undefined, new TimeoutError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
+      }
+    }
+    await storage.persist(rd.entries, rd.hardState);
+    if (rd.entries.some((e) => e.type === EntryType.ConfChange)) this.learnAddresses();
+    await this.sendMessages(rd.messages);
+    this.apply(rd.committed);
+    for (const rs of rd.readStates) {
+      const r = this.reads.get(rs.context);
+      if (r) {
+        if (rs.index < 0) this.settleRead(rs.context, r, false);
+        else r.index = rs.index;
+      }
+    }
+    for (const ctx of rd.droppedReads) {
+      const r = this.reads.get(ctx);
+      if (r) this.settleRead(ctx, r, false);
+    }
+    raft.advance(rd);
+    this.serveReads();
+    for (const range of rd.fetch) {
+      void storage.load(range.lo, range.hi).then(
+        () => {
+          if (!this.running) return;
+          raft.wake();
+          this.kick();
+        },
+        (err: Error) => this.log('warn', `loading entries [${range.lo}, ${range.hi}) failed: ${err.message}`),
+      );
+    }
+  }
+
+  private apply(entries: readonly Entry[]): void {
+    for (const e of entries) {
+      let result: unknown;
+      let error: Error | undefined;
+      if (e.type === EntryType.Normal) {
+        try {
+          result = this.registry.decode(e.data).do(this.context);
+        } catch (err) {
+          error = err as Error;
+          this.log('warn', `command at ${e.index} failed: ${error.message}`);
+        }
+      } else if (e.type === EntryType.ConfChange) {
+        this.learnAddresses();
+        const cc = decodeConfChange(e.data);
+        if (cc.type === 'remove' && cc.id === this.id && this.opts.join !== true) this.log('info', 'removed from the cluster');
+      }
+      this.applied = e.index;
+      this.recentApplied.set(e.index, { term: e.term, result, error });
+      if (this.recentApplied.size > RECENT_APPLIED) this.recentApplied.delete(this.recentApplied.keys().next().value!);
+      const p = this.proposals.get(e.index);
+      if (p) {
+        if (p.term !== e.term) this.settleProposal(e.index, p, undefined, new ProposalDroppedError(`entry ${e.index} of term ${p.term} was replaced by one of term ${e.term}`));
+        else this.settleProposal(e.index, p, result, error);
+      }
+    }
+    if (entries.length > 0) this.scheduler.applied(entries.length);
+  }
+
+  private serveReads(): void {
+    for (const [ctx, r] of this.reads) if (r.index >= 0 && r.index <= this.applied) this.settleRead(ctx, r, true);
+  }
+
+  private onSoftState(role: Role, leader: NodeId, term: number): void {
+    const wasLeader = this.role === 'leader';
+    const leaderChanged = leader !== this.leaderId || term !== this.term;
+    this.role = role;
+    this.term = term;
+    if (wasLeader && role !== 'leader') {
+      // Proposals this node made as leader: fail them now rather than let clients hang.
+      for (const [index, p] of this.proposals) {
+        if (p.asLeader) this.settleProposal(index, p, undefined, new NotLeaderError(this.addresses.get(leader), `leadership lost before entry ${index} committed; it may still commit (outcome unknown)`));
+      }
+    }
+    if (leader !== this.leaderId) {
+      this.leaderId = leader;
+      const change: LeaderChange = { leader: this.leader, term, isLeader: role === 'leader' };
+      this.log('info', `leader is now ${change.leader ?? 'unknown'} (term ${term})`);
+      for (const cb of [...this.leaderCallbacks]) {
+        try {
+          cb(change);
+        } catch (err) {
+          this.log('warn', `leaderChange callback threw: ${(err as Error).message}`);
+        }
+      }
+    } else if (leaderChanged) {
+      this.leaderId = leader;
+    }
+  }
+
+  /** Sends messages grouped per peer; fills outgoing snapshot chunks from the snapshot file. */
+  private async sendMessages(messages: readonly Message[]): Promise<void> {
+    if (messages.length === 0) return;
+    for (const m of messages) {
+      if (m.type === 'snapshot' && m.length > 0) {
+        const snap = this.latestSnapshot;
+        if (!snap || snap.meta.index !== m.meta.index) continue; // replaced meanwhile: the core resends
+        m.data = await this.store!.readChunk(snap, m.offset, m.length);
+      }
+    }
+    this.sendPeer(messages);
+  }
+
+  private sendPeer(messages: readonly PeerMessage[]): void {
+    if (!this.transport) return;
+    const byPeer = new Map<string, PeerMessage[]>();
+    for (const m of messages) {
+      const address = this.addresses.get(m.to);
+      if (!address) continue;
+      let list = byPeer.get(address);
+      if (!list) byPeer.set(address, (list = []));
+      list.push(m);
+    }
+    for (const [address, list] of byPeer) this.transport.send(address, list as unknown as Message[]);
+  }
+
+  private announceMeta(): void {
+    if (!this.running || this.ownMeta === '') return;
+    this.sendPeer(
+      [...this.addresses.keys()].filter((id) => id !== this.id).map((to) => ({ type: 'nodeMeta' as const, from: this.id, to, term: this.term, meta: this.ownMeta })),
+    );
+  }
+
+  /** Member addresses come from the configuration (the member's context is its address). */
+  private learnAddresses(): void {
+    if (!this.raft) return;
+    for (const m of this.raft.membership.current()) this.addresses.set(m.id, m.context);
+    this.updatePeers();
+  }
+
+  private updatePeers(): void {
+    if (!this.transport) return;
+    const peers = new Set<string>();
+    for (const [id, address] of this.addresses) if (id !== this.id) peers.add(address);
+    this.transport.setPeers([...peers]);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Snapshots
+
+  private async maybeSnapshot(): Promise<void> {
+    if (!this.snapshotHandler || !this.running || !this.scheduler.due(performance.now())) return;
+    await this.takeSnapshot();
+  }
+
+  /** Takes a snapshot at the applied index now (also used by the server's POST /snapshot). */
+  async snapshot(): Promise<number> {
+    this.requireRunning();
+    if (!this.snapshotHandler) throw new Error('no snapshot handler is set: call setSnapshot()');
+    while (this.pumping) await this.pumping;
+    return this.takeSnapshot();
+  }
+
+  private async takeSnapshot(): Promise<number> {
+    const raft = this.requireRaft();
+    const index = this.applied;
+    if (index <= (this.latestSnapshot?.meta.index ?? 0)) return this.latestSnapshot?.meta.index ?? 0;
+    const covered = this.scheduler.changes;
+    const target = raft.snapshotMetaAt(index, 0);
+    const writer = await this.store!.create({ index, term: target.term, membership: target.membership });
+    try {
+      await this.snapshotHandler!.save(writer);
+    } catch (err) {
+      await writer.abort();
+      throw err;
+    }
+    const stored = await writer.commit();
+    this.latestSnapshot = stored;
+    await this.storage!.compact(stored.meta, this.opts.snapshotTrailingEntries);
+    raft.compacted(stored.meta);
+    this.scheduler.taken(performance.now(), covered);
+    this.log('info', `snapshot at ${index} (${stored.meta.size} bytes)`);
+    return index;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Helpers
+
+  private async createGrpcTransport(): Promise<Transport> {
+    const { GrpcTransport } = await import('./transport/grpc.js');
+    return new GrpcTransport({
+      address: this.address,
+      clusterId: this.opts.clusterId,
+      ...(this.opts.tls ? { tls: this.opts.tls } : {}),
+      logger: { info: (l: string) => this.log('info', l), warn: (l: string) => this.log('warn', l) },
+    });
+  }
+
+  private requireRaft(): Raft {
+    if (!this.raft) throw new StoppedError('the node is not started');
+    return this.raft;
+  }
+
+  private requireRunning(): void {
+    if (!this.running) throw new StoppedError(this.stopping ? 'the node is stopped' : 'the node is not started');
+  }
+
+  private log(level: LogLevel, line: string): void {
+    if (LEVELS[level] < LEVELS[this.logLevel]) return;
+    if (this.opts.logger) this.opts.logger(level, line);
+    else console.error(`${new Date().toISOString()} ${level} [${this.address}] ${line}`);
+  }
+}

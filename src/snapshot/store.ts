@@ -1,0 +1,227 @@
+/**
+ * The snapshot store: a directory (by convention `<dataDir>/snapshots/`) of complete, verified
+ * snapshot files (format.ts), written atomically by {@link SnapshotWriter} and
+ * {@link SnapshotReceiver}, read back whole (`open`) or in chunks (`readChunk`).
+ *
+ * Atomicity: data and trailer go to a temp file that is fsynced, then renamed to its final name,
+ * then the directory is fsynced; only then are old snapshots deleted. A crash at any point leaves
+ * the previous snapshots intact, plus either nothing or the complete new file under its final
+ * name; temp files are deleted by the next `SnapshotStore.open`.
+ * @module
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { Readable, Transform, pipeline } from 'node:stream';
+import type { SnapshotMeta } from '../core/messages.js';
+import { SnapshotCorruptionError } from './errors.js';
+import { checkTarget, parseSnapshotFileName, readSnapshotFile, snapshotFileName, TEMP_SUFFIX, TRAILER_BYTES } from './format.js';
+import { fsyncDirectory, isNotFound, readFully } from './files.js';
+import { SnapshotReceiver } from './receiver.js';
+import type { SnapshotTarget, StoredSnapshot } from './types.js';
+import { SnapshotWriter } from './writer.js';
+
+/** Options of {@link SnapshotStore.open}. */
+export interface SnapshotStoreOptions {
+  /** How many of the newest snapshots to keep; older ones are deleted after each install. Default 2. */
+  retain?: number;
+}
+
+/** A snapshot file found by name, not yet verified. */
+export interface SnapshotListing {
+  /** Index from the file name. */
+  readonly index: number;
+  /** Term from the file name. */
+  readonly term: number;
+  /** Path of the file. */
+  readonly path: string;
+}
+
+/** The conventional snapshot directory of a node whose data directory is `dataDir`. */
+export function snapshotDir(dataDir: string): string {
+  return join(dataDir, 'snapshots');
+}
+
+/** Snapshot files in a directory; see the module comment for the guarantees. */
+export class SnapshotStore {
+  /** The directory holding the snapshot files. */
+  readonly dir: string;
+  /** How many of the newest snapshots are kept. */
+  readonly retain: number;
+  private readonly corruptFiles = new Map<string, SnapshotCorruptionError>();
+  private receiving: SnapshotReceiver | undefined;
+  private installs: Promise<unknown> = Promise.resolve();
+
+  private constructor(dir: string, retain: number) {
+    this.dir = dir;
+    this.retain = retain;
+  }
+
+  /**
+   * Opens (creating if needed) the snapshot directory `dir` and deletes temp files left by
+   * writes or transfers that a crash interrupted.
+   * @throws RangeError if `retain` is not an integer >= 1
+   */
+  static async open(dir: string, options: SnapshotStoreOptions = {}): Promise<SnapshotStore> {
+    const retain = options.retain ?? 2;
+    if (!Number.isSafeInteger(retain) || retain < 1) throw new RangeError(`retain must be an integer >= 1, got ${retain}`);
+    const absolute = resolve(dir);
+    const created = await mkdir(absolute, { recursive: true });
+    if (created !== undefined) await fsyncDirectory(dirname(created));
+    const leftovers = (await readdir(absolute)).filter((name) => name.endsWith(TEMP_SUFFIX));
+    await Promise.all(leftovers.map((name) => rm(join(absolute, name), { force: true })));
+    if (leftovers.length > 0) await fsyncDirectory(absolute);
+    return new SnapshotStore(absolute, retain);
+  }
+
+  /**
+   * Files that `latest()` found corrupt and skipped (left in place for an operator), each with
+   * the reason.
+   */
+  get corrupt(): readonly SnapshotCorruptionError[] {
+    return [...this.corruptFiles.values()];
+  }
+
+  /**
+   * Starts a snapshot of the state at `target.index`. Write the application state into the
+   * returned stream, then `commit()` it (or `abort()`).
+   * @throws RangeError on a malformed target
+   */
+  async create(target: SnapshotTarget): Promise<SnapshotWriter> {
+    checkTarget(target);
+    const tempPath = this.tempPath(target.index, target.term);
+    const fh = await open(tempPath, 'wx');
+    return new SnapshotWriter(fh, tempPath, target, (temp, sealed) => this.install(temp, sealed));
+  }
+
+  /** Complete snapshot files by name, oldest first (not verified: see {@link latest}). */
+  async list(): Promise<SnapshotListing[]> {
+    const listings: SnapshotListing[] = [];
+    for (const name of (await readdir(this.dir)).sort()) {
+      const parsed = parseSnapshotFileName(name);
+      if (parsed) listings.push({ ...parsed, path: join(this.dir, name) });
+    }
+    return listings;
+  }
+
+  /**
+   * The newest snapshot that verifies (trailer, metadata and data checksums, name), or undefined
+   * if there is none. Reads the whole file to check the data checksum. Corrupt files are skipped
+   * and reported in {@link corrupt}.
+   */
+  async latest(): Promise<StoredSnapshot | undefined> {
+    const listings = await this.list();
+    for (let i = listings.length - 1; i >= 0; i--) {
+      const listing = listings[i]!;
+      try {
+        return await readSnapshotFile(listing.path, listing);
+      } catch (error) {
+        if (error instanceof SnapshotCorruptionError) this.corruptFiles.set(listing.path, error);
+        else if (!isNotFound(error)) throw error;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A stream of the snapshot's application data, for the application's `recover(readable)`.
+   * The stream re-checks the data checksum and fails with a SnapshotCorruptionError at its end if
+   * the bytes no longer match.
+   */
+  open(snapshot: StoredSnapshot): Readable {
+    const source: Readable =
+      snapshot.dataSize === 0 ? Readable.from([]) : createReadStream(snapshot.path, { start: 0, end: snapshot.dataSize - 1, highWaterMark: 1 << 20 });
+    const hash = createHash('sha256');
+    const verifier = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk);
+        callback(null, chunk);
+      },
+      flush(callback) {
+        if (hash.digest('hex') === snapshot.dataSha256) callback();
+        else callback(new SnapshotCorruptionError(snapshot.path, 'data checksum mismatch while reading'));
+      },
+    });
+    pipeline(source, verifier, () => undefined);
+    return verifier;
+  }
+
+  /**
+   * Bytes [offset, offset + length) of the snapshot FILE (the unit of transfer, `meta.size`
+   * bytes), for a chunk sent to a lagging follower.
+   * @throws RangeError if the range is not within [0, meta.size)
+   */
+  async readChunk(snapshot: StoredSnapshot, offset: number, length: number): Promise<Uint8Array> {
+    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > snapshot.meta.size) {
+      throw new RangeError(`chunk [${offset}, ${offset + length}) is outside snapshot ${snapshot.meta.index} of ${snapshot.meta.size} bytes`);
+    }
+    const fh = await open(snapshot.path, 'r');
+    try {
+      const bytes = await readFully(fh, length, offset);
+      if (bytes.length < length) throw new SnapshotCorruptionError(snapshot.path, `shorter than its verified size ${snapshot.meta.size}`);
+      return bytes;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  /**
+   * Starts (or resumes) receiving the snapshot `meta` from the leader. While a receiver for the
+   * same index, term and size is open it is returned as it is, so a transfer interrupted by a
+   * lost connection resumes at its `nextOffset`; a receiver for another snapshot is aborted.
+   * @throws RangeError if `meta` is malformed or too small to be a snapshot file
+   */
+  async beginReceive(meta: SnapshotMeta): Promise<SnapshotReceiver> {
+    checkTarget(meta);
+    if (!Number.isSafeInteger(meta.size) || meta.size < TRAILER_BYTES) throw new RangeError(`snapshot ${meta.index}: size ${meta.size} is too small for a snapshot file`);
+    const current = this.receiving;
+    if (current?.isOpen) {
+      if (current.meta.index === meta.index && current.meta.term === meta.term && current.meta.size === meta.size) return current;
+      await current.abort();
+    }
+    const tempPath = this.tempPath(meta.index, meta.term);
+    const fh = await open(tempPath, 'wx');
+    const receiver = new SnapshotReceiver(
+      fh,
+      tempPath,
+      meta,
+      (temp, sealed) => this.install(temp, sealed),
+      (ended) => {
+        if (this.receiving === ended) this.receiving = undefined;
+      },
+    );
+    this.receiving = receiver;
+    return receiver;
+  }
+
+  private tempPath(index: number, term: number): string {
+    return join(this.dir, `${snapshotFileName(index, term)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  }
+
+  /** Renames a sealed temp file into place, fsyncs the directory, then applies retention. One at a time. */
+  private install(tempPath: string, sealed: StoredSnapshot): Promise<StoredSnapshot> {
+    const run = async (): Promise<StoredSnapshot> => {
+      const name = snapshotFileName(sealed.meta.index, sealed.meta.term);
+      const path = join(this.dir, name);
+      await rename(tempPath, path);
+      await fsyncDirectory(this.dir);
+      this.corruptFiles.delete(path);
+      await this.prune(path);
+      return { ...sealed, path };
+    };
+    const result = this.installs.then(run);
+    this.installs = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Deletes all but the newest `retain` snapshots, never `keep` (the one just installed). */
+  private async prune(keep: string): Promise<void> {
+    const listings = await this.list();
+    const doomed = listings.slice(0, Math.max(0, listings.length - this.retain)).filter((l) => l.path !== keep);
+    for (const listing of doomed) {
+      await rm(listing.path, { force: true });
+      this.corruptFiles.delete(listing.path);
+    }
+  }
+}

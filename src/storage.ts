@@ -1,0 +1,147 @@
+/**
+ * The core's stable storage over the write-ahead log (`wal/`), plus the latest snapshot's
+ * metadata. The core reads synchronously (`Storage`); the Node driver writes Ready batches
+ * through `persist`, installs received snapshots and compacts behind local ones.
+ *
+ * Reads the core makes synchronously are served from the WAL's LRU cache; when entries are only
+ * on disk, `entries()` answers undefined, the core puts the range in Ready.fetch, the driver calls
+ * `load()` and then wakes the core, which finds them in `loaded`.
+ * @module
+ */
+import { bootstrapEntry } from './core/membership.js';
+import { EntryType, type Entry, type HardState, type Membership, type SnapshotMeta } from './core/messages.js';
+import type { Storage } from './core/storage.js';
+import { Wal, type SyncMode } from '../wal/index.js';
+
+/** Most bytes one `load()` reads for the core. */
+const LOAD_BYTES = 8 * 1024 * 1024;
+
+/** Snapshot metadata meaning "no snapshot". */
+const NO_SNAPSHOT: SnapshotMeta = { index: 0, term: 0, membership: [], size: 0 };
+
+export class WalStorage implements Storage {
+  private snap: SnapshotMeta;
+  private confEntries: Entry[];
+  /** The last range loaded from disk for the core (see the module comment). */
+  private loaded: Entry[] = [];
+
+  private constructor(
+    readonly wal: Wal,
+    snapshot: SnapshotMeta | undefined,
+    confEntries: Entry[],
+  ) {
+    this.snap = snapshot ?? NO_SNAPSHOT;
+    this.confEntries = confEntries;
+  }
+
+  /**
+   * Opens the log in `dir`. `snapshot` is the latest snapshot on disk, if any. A founding member
+   * (`bootstrap` non-empty) with an empty log writes the founding configuration as entry 1. A log
+   * that does not contain the snapshot's last entry (a crash between storing a received snapshot
+   * and resetting the log) is reset to start after the snapshot.
+   */
+  static async open(dir: string, options: { sync: SyncMode; cacheBytes?: number; snapshot?: SnapshotMeta; bootstrap?: Membership }): Promise<WalStorage> {
+    const wal = await Wal.open(dir, { sync: options.sync, ...(options.cacheBytes !== undefined ? { cacheBytes: options.cacheBytes } : {}) });
+    const snap = options.snapshot;
+    if (snap && snap.index > 0 && wal.term(snap.index) !== snap.term) {
+      const hs = wal.hardState;
+      await wal.reset(snap.index, snap.term, { term: hs.term, vote: hs.vote, commit: Math.max(hs.commit, snap.index) });
+    }
+    if (!snap && wal.lastIndex === 0 && options.bootstrap && options.bootstrap.length > 0) {
+      const e = bootstrapEntry(options.bootstrap);
+      await wal.save({ entries: [{ index: e.index, term: e.term, type: e.type, data: e.data }], hardState: { term: 1, vote: 0, commit: 1 } });
+    }
+    // Every configuration change after the snapshot, for the core's membership history.
+    const confEntries: Entry[] = [];
+    const from = Math.max(wal.firstIndex, (snap?.index ?? 0) + 1);
+    for (let lo = from; lo <= wal.lastIndex; ) {
+      const batch = await wal.entries(lo, wal.lastIndex + 1, LOAD_BYTES);
+      for (const e of batch) if (e.type === EntryType.ConfChange) confEntries.push(e as Entry);
+      lo += batch.length;
+    }
+    return new WalStorage(wal, snap, confEntries);
+  }
+
+  initialState(): { hardState: HardState; confEntries: Entry[] } {
+    const hs = this.wal.hardState;
+    return { hardState: { term: hs.term, vote: hs.vote, commit: hs.commit }, confEntries: this.confEntries };
+  }
+
+  snapshot(): SnapshotMeta {
+    return this.snap;
+  }
+
+  firstIndex(): number {
+    return this.wal.firstIndex;
+  }
+
+  lastIndex(): number {
+    return Math.max(this.wal.lastIndex, this.snap.index);
+  }
+
+  term(index: number): number | undefined {
+    if (index === this.snap.index) return this.snap.term;
+    return this.wal.term(index);
+  }
+
+  entries(lo: number, hi: number, maxBytes: number): Entry[] | undefined {
+    const cached = this.wal.cachedEntries(lo, hi, maxBytes) as Entry[] | undefined;
+    if (cached) return cached;
+    const first = this.loaded[0]?.index;
+    if (first !== undefined && lo >= first && lo < first + this.loaded.length) {
+      const out: Entry[] = [];
+      let bytes = 0;
+      for (let i = lo; i < hi && i < first + this.loaded.length; i++) {
+        const e = this.loaded[i - first]!;
+        if (out.length > 0 && bytes + e.data.byteLength > maxBytes) break;
+        out.push(e);
+        bytes += e.data.byteLength;
+      }
+      return out;
+    }
+    return undefined;
+  }
+
+  /** Loads entries [lo, hi) from disk for the core's next attempt (Ready.fetch). */
+  async load(lo: number, hi: number): Promise<void> {
+    const from = Math.max(lo, this.wal.firstIndex);
+    const to = Math.min(hi, this.wal.lastIndex + 1);
+    if (from >= to) return;
+    this.loaded = (await this.wal.entries(from, to, LOAD_BYTES)) as Entry[];
+  }
+
+  /**
+   * Makes a Ready's entries and hard state durable with one write and one fdatasync, first
+   * dropping any conflicting suffix the new entries replace.
+   */
+  async persist(entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
+    if (entries.length > 0) {
+      const first = entries[0]!.index;
+      if (first <= this.wal.lastIndex) {
+        await this.wal.truncateAfter(first - 1);
+        this.loaded = [];
+      }
+    }
+    if (entries.length === 0 && !hardState) return;
+    await this.wal.save({ entries: entries as Entry[], ...(hardState ? { hardState } : {}) });
+  }
+
+  /** A received snapshot was stored and restored: the log now starts right after it. */
+  async installSnapshot(meta: SnapshotMeta, hardState: HardState | undefined): Promise<void> {
+    const hs = hardState ?? this.wal.hardState;
+    await this.wal.reset(meta.index, meta.term, { term: hs.term, vote: hs.vote, commit: Math.max(hs.commit, meta.index) });
+    this.loaded = [];
+    this.snap = meta;
+  }
+
+  /** A local snapshot at meta.index is durable: drop whole segments before it, keeping `trailing` entries. */
+  async compact(meta: SnapshotMeta, trailing: number): Promise<void> {
+    this.snap = meta;
+    const before = meta.index + 1 - trailing;
+    if (before > this.wal.firstIndex) await this.wal.compactBefore(before);
+  }
+
+  close(): Promise<void> {
+    return this.wal.close();
+  }
+}

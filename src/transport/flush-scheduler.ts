@@ -1,0 +1,35 @@
+/**
+ * Coalesces flushes: every send() in the same turn of the event loop (including promise
+ * continuations that run before I/O) marks its peer dirty, and one setImmediate later each dirty
+ * peer is flushed once. That turns a Ready's worth of messages per peer into one stream write.
+ */
+export class FlushScheduler {
+  private readonly dirty = new Set<string>();
+  private immediate: NodeJS.Immediate | undefined;
+  private closed = false;
+
+  /** @param flush called once per dirty key, in the order keys were first marked. */
+  constructor(private readonly flush: (key: string) => void) {}
+
+  /** Mark `key` to be flushed on the next setImmediate. */
+  schedule(key: string): void {
+    if (this.closed) return;
+    this.dirty.add(key);
+    this.immediate ??= setImmediate(() => this.run());
+  }
+
+  /** Cancel pending flushes for good (transport stopping). */
+  close(): void {
+    this.closed = true;
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = undefined;
+    this.dirty.clear();
+  }
+
+  private run(): void {
+    this.immediate = undefined;
+    const keys = [...this.dirty];
+    this.dirty.clear();
+    for (const key of keys) this.flush(key);
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Frames of the peer stream. Every gRPC message on the stream is one frame: a kind byte followed
+ * by its payload.
+ *
+ *   1 hello  (client -> server, first frame only) MessagePack { v, cluster, from }
+ *   2 batch  (client -> server) a wire.ts batch of messages
+ *   3 ping   (client -> server) 8 bytes: the sender's clock, echoed back in a pong
+ *   4 pong   (server -> client) the ping's 8 bytes
+ *
+ * The hello lets a receiver refuse a stream from another cluster (a misconfigured node, an old
+ * member of a rebuilt cluster) before any of its messages reach the core, and tells it which
+ * address the stream's messages come from.
+ */
+import { Packr, Unpackr } from 'msgpackr';
+import { WireError } from './validate.js';
+
+/** Version of the stream protocol, carried in the hello; a receiver refuses other versions. */
+export const PROTOCOL_VERSION = 1;
+
+/** The kind byte of a frame. */
+export const FrameKind = { Hello: 1, Batch: 2, Ping: 3, Pong: 4 } as const;
+/** The kind byte of a frame. */
+export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
+
+/** The first frame of every stream. */
+export interface Hello {
+  /** Protocol version of the sender. */
+  version: number;
+  /** The cluster the sender belongs to; must equal the receiver's. */
+  clusterId: string;
+  /** The sender's own address ("host:port"), as the receiver knows it in the membership. */
+  address: string;
+}
+
+/** A parsed frame. Batch payloads are left encoded: the caller decodes them (and counts errors). */
+export type Frame =
+  | { kind: 'hello'; hello: Hello }
+  | { kind: 'batch'; payload: Uint8Array }
+  | { kind: 'ping'; payload: Uint8Array }
+  | { kind: 'pong'; sentAt: number };
+
+/** Longest cluster id or address a hello may carry; anything longer is garbage. */
+const MAX_HELLO_STRING = 512;
+
+// The hello is tiny and read once per stream: plain MessagePack maps keep it readable by any tool.
+const helloPackr = new Packr({ useRecords: false });
+const helloUnpackr = new Unpackr({ useRecords: false, int64AsType: 'number' });
+
+function withKind(kind: FrameKind, payload: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(1 + payload.byteLength);
+  frame[0] = kind;
+  frame.set(payload, 1);
+  return frame;
+}
+
+/** Encode the hello frame. */
+export function helloFrame(hello: Hello): Buffer {
+  return withKind(FrameKind.Hello, helloPackr.pack({ v: hello.version, cluster: hello.clusterId, from: hello.address }));
+}
+
+/** Wrap an encoded batch (see encodeBatch) into a batch frame. */
+export function batchFrame(batch: Uint8Array): Buffer {
+  return withKind(FrameKind.Batch, batch);
+}
+
+/** A ping frame stamped with `sentAt` (ms on the sender's monotonic clock). */
+export function pingFrame(sentAt: number): Buffer {
+  const frame = Buffer.allocUnsafe(9);
+  frame[0] = FrameKind.Ping;
+  frame.writeDoubleBE(sentAt, 1);
+  return frame;
+}
+
+/** The pong answering a ping with payload `payload`. */
+export function pongFrame(payload: Uint8Array): Buffer {
+  return withKind(FrameKind.Pong, payload);
+}
+
+function parseHello(payload: Uint8Array): Hello {
+  let value: unknown;
+  try {
+    value = helloUnpackr.unpack(payload);
+  } catch (err) {
+    throw new WireError(`hello is not valid MessagePack: ${(err as Error).message?.slice(0, 120)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireError('hello must be a map');
+  const { v, cluster, from } = value as Record<string, unknown>;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new WireError('hello.v (protocol version) must be an integer');
+  if (typeof cluster !== 'string' || cluster.length > MAX_HELLO_STRING) throw new WireError(`hello.cluster must be a string of at most ${MAX_HELLO_STRING} characters`);
+  if (typeof from !== 'string' || from.length === 0 || from.length > MAX_HELLO_STRING) {
+    throw new WireError(`hello.from must be a non-empty string of at most ${MAX_HELLO_STRING} characters`);
+  }
+  return { version: v, clusterId: cluster, address: from };
+}
+
+/**
+ * Split a frame into kind and payload (decoding the hello and pong, which are small).
+ * @throws WireError on an empty frame, an unknown kind or a malformed hello/ping/pong.
+ */
+export function parseFrame(frame: Uint8Array): Frame {
+  if (frame.byteLength === 0) throw new WireError('empty frame');
+  const payload = frame.subarray(1);
+  switch (frame[0]) {
+    case FrameKind.Hello:
+      return { kind: 'hello', hello: parseHello(payload) };
+    case FrameKind.Batch:
+      return { kind: 'batch', payload };
+    case FrameKind.Ping:
+      if (payload.byteLength !== 8) throw new WireError(`ping frame must carry 8 bytes, got ${payload.byteLength}`);
+      return { kind: 'ping', payload };
+    case FrameKind.Pong: {
+      if (payload.byteLength !== 8) throw new WireError(`pong frame must carry 8 bytes, got ${payload.byteLength}`);
+      const view = new DataView(payload.buffer, payload.byteOffset, 8);
+      return { kind: 'pong', sentAt: view.getFloat64(0) };
+    }
+    default:
+      throw new WireError(`unknown frame kind ${frame[0]} (expected 1..4; is this a tsraft peer?)`);
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The receiving side: streams peers dial to us. Incoming streams are receive-only (we answer
+ * pings, nothing else; our own messages go out on the streams we dial).
+ *
+ * The first frame must be a hello from the same cluster speaking our protocol version. A bad
+ * hello, a frame that does not parse or a batch that does not decode ends that one stream with a
+ * gRPC error status and ONE log line naming the problem; the server and every other stream carry
+ * on. Nothing from a stream reaches the handler before its hello was accepted.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { performance } from 'node:perf_hooks';
+import type { Message } from '../core/messages.js';
+import { parseFrame, pongFrame, PROTOCOL_VERSION, type Frame } from './frame.js';
+import { ACCEPTED_HEADER } from './grpc-link.js';
+import type { StatsBook } from './stats.js';
+import type { TransportLogger } from './types.js';
+import { decodeBatch } from './wire.js';
+
+/** What the inbound side needs from its transport. */
+export interface InboundSettings {
+  clusterId: string;
+  logger: TransportLogger;
+  logPrefix: string;
+  book: StatsBook;
+  /** Hand a decoded batch to the transport's handler. */
+  deliver: (from: string, messages: Message[]) => void;
+}
+
+type ServerStream = grpc.ServerDuplexStream<Buffer, Buffer>;
+
+/** A peer that keeps redialing with a bad configuration must not flood the log: one line per 30 s. */
+const REPEAT_LOG_MS = 30_000;
+
+/** Serves the peer stream method and tracks open inbound streams so stop() can end them. */
+export class InboundStreams {
+  private readonly calls = new Set<ServerStream>();
+  private readonly lastLogged = new Map<string, number>();
+
+  constructor(private readonly settings: InboundSettings) {}
+
+  /** The gRPC handler of the peer stream method. */
+  readonly handle = (call: ServerStream): void => {
+    const remote = call.getPeer();
+    // Log suppression is keyed by host: a redialing client gets a new ephemeral port every time.
+    const remoteHost = remote.slice(0, remote.lastIndexOf(':'));
+    let from: string | undefined;
+    let done = false;
+    this.calls.add(call);
+    const forget = (): void => {
+      done = true;
+      this.calls.delete(call);
+    };
+    // 'error' fires when the dialer cancels or the connection drops; either way the stream is over.
+    call.on('error', forget);
+    call.on('close', forget);
+    // The dialer half-closed: finish our side with an OK status.
+    call.on('end', () => {
+      if (!done) call.end();
+      forget();
+    });
+
+    const reject = (code: grpc.status, reason: string, decodeError: boolean): void => {
+      if (done) return;
+      const { book } = this.settings;
+      book.rejectedStreams++;
+      if (decodeError) {
+        if (from !== undefined) book.peer(from).decodeErrors++;
+        else book.decodeErrors++;
+      }
+      this.log(`${from ?? remoteHost}|${code}`, `rejected stream from ${from ?? remote}: ${reason}`);
+      forget();
+      // grpc-js turns an 'error' emitted on a server stream into the call's final status.
+      call.emit('error', { code, details: reason });
+    };
+
+    call.on('data', (bytes: Buffer) => {
+      if (done) return;
+      let frame: Frame;
+      try {
+        frame = parseFrame(bytes);
+      } catch (err) {
+        return reject(grpc.status.INVALID_ARGUMENT, `undecodable frame: ${(err as Error).message}`, true);
+      }
+      if (from === undefined) {
+        if (frame.kind !== 'hello') return reject(grpc.status.INVALID_ARGUMENT, `first frame must be a hello, got a ${frame.kind} frame`, true);
+        const { version, clusterId, address } = frame.hello;
+        if (version !== PROTOCOL_VERSION) {
+          return reject(grpc.status.FAILED_PRECONDITION, `${address} speaks protocol version ${version}, this node speaks ${PROTOCOL_VERSION}`, false);
+        }
+        if (clusterId !== this.settings.clusterId) {
+          return reject(grpc.status.PERMISSION_DENIED, `${address} belongs to cluster "${clusterId}", this node to cluster "${this.settings.clusterId}"`, false);
+        }
+        from = address;
+        const accepted = new grpc.Metadata();
+        accepted.set(ACCEPTED_HEADER, '1');
+        call.sendMetadata(accepted);
+        return;
+      }
+      switch (frame.kind) {
+        case 'batch': {
+          let messages: Message[];
+          try {
+            messages = decodeBatch(frame.payload);
+          } catch (err) {
+            return reject(grpc.status.INVALID_ARGUMENT, `undecodable batch: ${(err as Error).message}`, true);
+          }
+          const counters = this.settings.book.peer(from);
+          counters.received += messages.length;
+          counters.batchesReceived++;
+          counters.bytesReceived += bytes.byteLength;
+          this.settings.deliver(from, messages);
+          return;
+        }
+        case 'ping':
+          call.write(pongFrame(frame.payload));
+          return;
+        default:
+          return reject(grpc.status.INVALID_ARGUMENT, `unexpected ${frame.kind} frame after the handshake`, true);
+      }
+    });
+  };
+
+  /** End every inbound stream with an OK status (the dialers will reconnect elsewhere or later). */
+  closeAll(): void {
+    for (const call of this.calls) call.end();
+    this.calls.clear();
+  }
+
+  /** Log `line` unless the same `key` was logged within REPEAT_LOG_MS. */
+  private log(key: string, line: string): void {
+    const now = performance.now();
+    const last = this.lastLogged.get(key);
+    if (last !== undefined && now - last < REPEAT_LOG_MS) return;
+    // Garbage from many sources must not grow this map without bound.
+    if (this.lastLogged.size >= 1000) this.lastLogged.clear();
+    this.lastLogged.set(key, now);
+    this.settings.logger.warn(`${this.settings.logPrefix}: ${line}`);
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The outgoing side of one peer: a long-lived gRPC bidi stream this node dials and sends on.
+ *
+ * Lifecycle: connecting (hello written, waiting for the peer's "accepted" header) -> ready
+ * (queued batches flow) -> on any break, backoff (exponential, jittered) -> connecting again.
+ * Messages keep queuing in the bounded PeerQueue whatever the state, so a dead peer costs at
+ * most the queue bounds and never blocks the caller.
+ *
+ * Backpressure: a batch is written only while the stream's write() last returned true (else we
+ * wait for 'drain') and while fewer than `maxInflightBytes` written bytes are still unacknowledged
+ * by HTTP/2 (write callbacks). Meanwhile sends keep coalescing in the queue.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { performance } from 'node:perf_hooks';
+import { Backoff, type BackoffOptions } from './backoff.js';
+import { batchFrame, helloFrame, parseFrame, pingFrame, PROTOCOL_VERSION } from './frame.js';
+import { MAX_FRAME_BYTES, PEER_STREAM_PATH } from './grpc-service.js';
+import { PeerQueue } from './queue.js';
+import type { PeerCounters } from './stats.js';
+import type { QueueLimits, TransportLogger } from './types.js';
+import { encodeBatch } from './wire.js';
+
+/** Response header by which a receiver says "handshake accepted, send". */
+export const ACCEPTED_HEADER = 'tsraft-accepted';
+
+/** What every link of a transport shares. */
+export interface LinkSettings {
+  clusterId: string;
+  /** This node's advertised address (read at connect time: it is final only after start()). */
+  selfAddress: () => string;
+  credentials: grpc.ChannelCredentials;
+  channelOptions: grpc.ChannelOptions;
+  logger: TransportLogger;
+  /** Prefix of every log line, e.g. "transport 10.0.0.1:7000". */
+  logPrefix: string;
+  queue: QueueLimits;
+  backoff: BackoffOptions;
+  random: () => number;
+  /** Cut batches at about this many (estimated) bytes. */
+  maxBatchBytes: number;
+  /** Stop writing while this many written bytes are not yet taken by HTTP/2. */
+  maxInflightBytes: number;
+  /** Send a ping this often while ready (0: never); the pong gives the round-trip time. */
+  pingIntervalMs: number;
+  /** Give up on a connection attempt that got no answer to its hello in this time. */
+  handshakeTimeoutMs: number;
+}
+
+type LinkState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
+
+const passThrough = (frame: Buffer): Buffer => frame;
+
+/** The outgoing stream to one peer, with its queue, reconnects and backpressure. */
+export class PeerLink {
+  /** Messages waiting to be written to this peer. */
+  readonly queue: PeerQueue;
+  private readonly client: grpc.Client;
+  private readonly backoff: Backoff;
+  private state: LinkState = 'idle';
+  private call: grpc.ClientDuplexStream<Buffer, Buffer> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private waitingDrain = false;
+  private inflightBytes = 0;
+  private everConnected = false;
+  /** Why we ended the current attempt ourselves (handshake timeout), for the log line. */
+  private cancelReason: string | undefined;
+  /** Status code of the last failure we logged: repeated identical failures stay quiet. */
+  private lastFailureCode: number | undefined;
+
+  constructor(
+    /** The peer's address ("host:port"). */
+    readonly address: string,
+    private readonly counters: PeerCounters,
+    private readonly settings: LinkSettings,
+  ) {
+    this.queue = new PeerQueue(settings.queue);
+    this.client = new grpc.Client(address, settings.credentials, settings.channelOptions);
+    this.backoff = new Backoff(settings.backoff, settings.random);
+  }
+
+  /** Begin dialing (idempotent). */
+  start(): void {
+    if (this.state === 'idle') this.connect();
+  }
+
+  /** Close the stream and the channel for good and discard the queue. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.clearTimers();
+    const call = this.call;
+    this.call = undefined;
+    call?.cancel();
+    this.client.close();
+    this.counters.connected = false;
+    this.queue.clear();
+  }
+
+  /** Write queued messages as batches, as far as backpressure allows. */
+  flush(): void {
+    const call = this.call;
+    if (this.state !== 'ready' || !call) return;
+    const { maxBatchBytes, maxInflightBytes } = this.settings;
+    while (this.queue.length > 0 && !this.waitingDrain && this.inflightBytes < maxInflightBytes) {
+      const batch = this.queue.take(maxBatchBytes);
+      let frame: Buffer;
+      try {
+        frame = batchFrame(encodeBatch(batch));
+      } catch (err) {
+        this.counters.droppedOther += batch.length;
+        this.settings.logger.warn(`${this.settings.logPrefix}: dropped ${batch.length} unencodable messages for ${this.address}: ${(err as Error).message}`);
+        continue;
+      }
+      if (frame.byteLength > MAX_FRAME_BYTES) {
+        this.counters.droppedOther += batch.length;
+        this.settings.logger.warn(
+          `${this.settings.logPrefix}: dropped a ${frame.byteLength}-byte batch for ${this.address}: larger than the ${MAX_FRAME_BYTES}-byte frame limit (send smaller snapshot chunks)`,
+        );
+        continue;
+      }
+      const size = frame.byteLength;
+      this.inflightBytes += size;
+      const writable = call.write(frame, () => {
+        if (this.call !== call) return;
+        this.inflightBytes -= size;
+        this.flush();
+      });
+      this.counters.sent += batch.length;
+      this.counters.batchesSent++;
+      this.counters.bytesSent += size;
+      if (!writable) {
+        this.waitingDrain = true;
+        call.once('drain', () => {
+          if (this.call !== call) return;
+          this.waitingDrain = false;
+          this.flush();
+        });
+      }
+    }
+  }
+
+  private connect(): void {
+    this.state = 'connecting';
+    this.waitingDrain = false;
+    this.inflightBytes = 0;
+    this.cancelReason = undefined;
+    const call = this.client.makeBidiStreamRequest<Buffer, Buffer>(PEER_STREAM_PATH, passThrough, passThrough, new grpc.Metadata());
+    this.call = call;
+    call.on('metadata', (metadata: grpc.Metadata) => this.onMetadata(call, metadata));
+    call.on('data', (frame: Buffer) => this.onFrame(call, frame));
+    // A failed call emits 'error' and then 'status'; the status handler does the work, this
+    // listener only keeps the error from being thrown as unhandled.
+    call.on('error', () => {});
+    call.on('status', (status: grpc.StatusObject) => this.onStatus(call, status));
+    call.write(helloFrame({ version: PROTOCOL_VERSION, clusterId: this.settings.clusterId, address: this.settings.selfAddress() }));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.call !== call || this.state !== 'connecting') return;
+      this.cancelReason = `no answer to the handshake within ${this.settings.handshakeTimeoutMs} ms`;
+      call.cancel();
+    }, this.settings.handshakeTimeoutMs);
+  }
+
+  private onMetadata(call: grpc.ClientDuplexStream<Buffer, Buffer>, metadata: grpc.Metadata): void {
+    if (this.call !== call || this.state !== 'connecting') return;
+    // Only the explicit header means "accepted": a refusal may also arrive as headers+trailers.
+    if (metadata.get(ACCEPTED_HEADER)[0] !== '1') return;
+    this.clearTimers();
+    this.state = 'ready';
+    this.counters.connected = true;
+    if (this.everConnected) this.counters.reconnects++;
+    if (this.lastFailureCode !== undefined) this.settings.logger.info(`${this.settings.logPrefix}: stream to ${this.address} established`);
+    this.everConnected = true;
+    this.lastFailureCode = undefined;
+    this.backoff.reset();
+    if (this.settings.pingIntervalMs > 0) {
+      this.pingTimer = setInterval(() => this.ping(call), this.settings.pingIntervalMs);
+      this.pingTimer.unref();
+      this.ping(call);
+    }
+    this.flush();
+  }
+
+  private ping(call: grpc.ClientDuplexStream<Buffer, Buffer>): void {
+    // Skipped while the stream is backed up: the pong would measure the queue, not the link.
+    if (this.call !== call || this.state !== 'ready' || this.waitingDrain) return;
+    call.write(pingFrame(performance.now()));
+  }
+
+  private onFrame(call: grpc.ClientDuplexStream<Buffer, Buffer>, frame: Buffer): void {
+    if (this.call !== call) return;
+    try {
+      const parsed = parseFrame(frame);
+      if (parsed.kind === 'pong') this.counters.rttMs = performance.now() - parsed.sentAt;
+    } catch {
+      // The peer only ever answers pongs; anything else is ignored rather than trusted.
+      this.counters.decodeErrors++;
+    }
+  }
+
+  private onStatus(call: grpc.ClientDuplexStream<Buffer, Buffer>, status: grpc.StatusObject): void {
+    if (this.call !== call || this.state === 'closed') return;
+    const wasReady = this.state === 'ready';
+    this.call = undefined;
+    this.clearTimers();
+    this.counters.connected = false;
+    const reason = this.cancelReason ?? `${grpc.status[status.code] ?? status.code}: ${status.details}`;
+    const { logger, logPrefix } = this.settings;
+    if (wasReady) {
+      logger.warn(`${logPrefix}: lost stream to ${this.address} (${reason}); reconnecting with backoff`);
+    } else if (status.code !== this.lastFailureCode) {
+      // Logged once per kind of failure, not on every retry of a peer that stays down.
+      logger.warn(`${logPrefix}: cannot open stream to ${this.address} (${reason}); retrying with backoff`);
+    }
+    this.lastFailureCode = status.code;
+    this.state = 'backoff';
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (this.state === 'backoff') this.connect();
+    }, this.backoff.next());
+  }
+
+  private clearTimers(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    this.timer = undefined;
+    this.pingTimer = undefined;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * The production peer transport over gRPC (@grpc/grpc-js): one long-lived bidirectional stream
+ * per peer, carrying batches of messages as opaque frames.
+ *
+ * Who dials whom: every node dials every peer and sends only on the stream it dialed
+ * (grpc-link.ts); streams dialed to it are receive-only (grpc-inbound.ts). That keeps each
+ * direction independent — a peer restarting or a half-broken connection only affects one
+ * direction, and there is never a race over which of two streams to use.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { Message } from '../core/messages.js';
+import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { FlushScheduler } from './flush-scheduler.js';
+import { InboundStreams } from './grpc-inbound.js';
+import { PeerLink, type LinkSettings } from './grpc-link.js';
+import { channelCredentials, channelOptions, PEER_SERVICE, serverCredentials, serverOptions, type TlsOptions } from './grpc-service.js';
+import { DEFAULT_QUEUE_LIMITS } from './queue.js';
+import { StatsBook } from './stats.js';
+import type { MessageHandler, QueueLimits, Transport, TransportLogger, TransportStats } from './types.js';
+
+export type { TlsOptions } from './grpc-service.js';
+
+/** Options of a {@link GrpcTransport}. */
+export interface GrpcTransportOptions {
+  /**
+   * This node's address as its peers dial it ("host:port"). It is sent in the handshake so
+   * receivers know who is talking. Port 0 picks a free port at start() (tests).
+   */
+  address: string;
+  /** Where to listen, when it differs from `address` (e.g. "0.0.0.0:7000"). Default: `address`. */
+  listen?: string;
+  /** Streams from nodes with another cluster id are refused. */
+  clusterId: string;
+  /** Mutual TLS; without it the transport is plaintext. */
+  tls?: TlsOptions;
+  /** Where to report rejected streams and lost peers. Default: console. */
+  logger?: TransportLogger;
+  /** Per-peer queue bounds. Default: DEFAULT_QUEUE_LIMITS (4096 messages, 8 MiB). */
+  queue?: Partial<QueueLimits>;
+  /** Reconnect backoff. Default: 50 ms doubling to 2 s, 20 % jitter. */
+  backoff?: Partial<BackoffOptions>;
+  /** Cut batches at about this many bytes. Default 1 MiB. */
+  maxBatchBytes?: number;
+  /** Written-but-unsent bytes per stream before we stop writing. Default 8 MiB. */
+  maxInflightBytes?: number;
+  /** Ping interval for round-trip measurement (0 disables). Default 1000 ms. */
+  pingIntervalMs?: number;
+  /** A connection attempt whose hello gets no answer in this time is abandoned. Default 5000 ms. */
+  handshakeTimeoutMs?: number;
+  /** stop() waits this long for a graceful server shutdown before forcing it. Default 500 ms. */
+  shutdownGraceMs?: number;
+  /** Randomness for backoff jitter. Default Math.random. */
+  random?: () => number;
+}
+
+function splitHostPort(address: string): { host: string; port: string } {
+  const i = address.lastIndexOf(':');
+  if (i < 0) throw new Error(`address "${address}" must be host:port`);
+  return { host: address.slice(0, i), port: address.slice(i + 1) };
+}
+
+/** A {@link Transport} over gRPC bidi streams. */
+export class GrpcTransport implements Transport {
+  private advertised: string;
+  private readonly listenAddress: string;
+  private readonly book = new StatsBook();
+  private readonly links = new Map<string, PeerLink>();
+  private readonly scheduler = new FlushScheduler((to) => this.links.get(to)?.flush());
+  private readonly settings: LinkSettings;
+  private readonly inbound: InboundStreams;
+  private readonly tls: TlsOptions | undefined;
+  private readonly shutdownGraceMs: number;
+  private server: grpc.Server | undefined;
+  private handler: MessageHandler | undefined;
+  private started = false;
+  private stopped = false;
+
+  constructor(options: GrpcTransportOptions) {
+    this.advertised = options.address;
+    this.listenAddress = options.listen ?? options.address;
+    splitHostPort(this.advertised);
+    splitHostPort(this.listenAddress);
+    this.tls = options.tls;
+    this.shutdownGraceMs = options.shutdownGraceMs ?? 500;
+    const logger = options.logger ?? console;
+    const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+    // A getter: the advertised address changes at start() when port 0 was asked for.
+    const logPrefix = (): string => `transport ${this.advertised}`;
+    this.settings = {
+      clusterId: options.clusterId,
+      selfAddress: () => this.advertised,
+      credentials: channelCredentials(options.tls),
+      channelOptions: channelOptions(backoff),
+      logger,
+      get logPrefix() {
+        return logPrefix();
+      },
+      queue: { ...DEFAULT_QUEUE_LIMITS, ...options.queue },
+      backoff,
+      random: options.random ?? Math.random,
+      maxBatchBytes: options.maxBatchBytes ?? 1024 * 1024,
+      maxInflightBytes: options.maxInflightBytes ?? 8 * 1024 * 1024,
+      pingIntervalMs: options.pingIntervalMs ?? 1000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5000,
+    };
+    this.inbound = new InboundStreams({
+      clusterId: options.clusterId,
+      logger,
+      get logPrefix() {
+        return logPrefix();
+      },
+      book: this.book,
+      deliver: (from, messages) => this.deliver(from, messages),
+    });
+  }
+
+  /** This node's advertised address; with port 0 it holds the chosen port once start() resolved. */
+  get address(): string {
+    return this.advertised;
+  }
+
+  /** Bind the listener, then dial every current peer. Rejects when the address cannot be bound. */
+  async start(): Promise<void> {
+    if (this.stopped) throw new Error(`transport ${this.advertised} was stopped; create a new one`);
+    if (this.started) return;
+    const server = new grpc.Server(serverOptions());
+    server.addService(PEER_SERVICE, { stream: this.inbound.handle });
+    this.server = server;
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(this.listenAddress, serverCredentials(this.tls), (err, boundPort) => (err ? reject(err) : resolve(boundPort)));
+    }).catch((err: Error) => {
+      server.forceShutdown();
+      this.server = undefined;
+      throw new Error(`transport: cannot listen on ${this.listenAddress}: ${err.message}`);
+    });
+    const { host, port: asked } = splitHostPort(this.advertised);
+    if (asked === '0') this.advertised = `${host}:${port}`;
+    this.started = true;
+    if (this.stopped) return; // stop() was called while binding
+    for (const link of this.links.values()) link.start();
+  }
+
+  /** Close every stream and the listener; graceful for `shutdownGraceMs`, then forced. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.scheduler.close();
+    for (const link of this.links.values()) link.close();
+    this.links.clear();
+    this.inbound.closeAll();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, this.shutdownGraceMs);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+
+  send(to: string, messages: readonly Message[]): void {
+    if (this.stopped || messages.length === 0) return;
+    const link = this.links.get(to);
+    if (!link) {
+      this.book.droppedUnknownPeer += messages.length;
+      return;
+    }
+    for (const m of messages) link.queue.push(m);
+    this.scheduler.schedule(to);
+  }
+
+  onMessages(handler: MessageHandler): void {
+    this.handler = handler;
+  }
+
+  setPeers(addresses: readonly string[]): void {
+    if (this.stopped) return;
+    const wanted = new Set(addresses);
+    for (const [address, link] of this.links) {
+      if (wanted.has(address)) continue;
+      link.close();
+      this.links.delete(address);
+      this.book.forget(address);
+    }
+    for (const address of wanted) {
+      if (this.links.has(address)) continue;
+      splitHostPort(address);
+      const link = new PeerLink(address, this.book.peer(address), this.settings);
+      this.links.set(address, link);
+      this.book.attachQueue(address, link.queue);
+      if (this.started) link.start();
+    }
+  }
+
+  stats(): TransportStats {
+    return this.book.snapshot();
+  }
+
+  private deliver(from: string, messages: Message[]): void {
+    try {
+      this.handler?.(from, messages);
+    } catch (err) {
+      // A bug in the handler must not tear down the stream the next batch arrives on.
+      this.settings.logger.warn(`transport ${this.advertised}: message handler threw on a batch from ${from}: ${(err as Error).stack ?? String(err)}`);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Structural validation of decoded peer messages. Bytes from the network are untrusted: this
+ * checks every field of every message against the shapes in core/messages.ts and rebuilds each
+ * message as a fresh object holding only known fields, so nothing unexpected (extra keys, Maps,
+ * prototypes, BigInts) ever reaches the core. Errors name the message and the field.
+ */
+import { EntryType, type Entry, type Member, type Message, type MessageType, type SnapshotMeta } from '../core/messages.js';
+
+/** Bytes that are not a valid batch (or frame): the message names the problem. */
+export class WireError extends Error {
+  override name = 'WireError';
+}
+
+/** How one field is checked. */
+type FieldKind =
+  | 'uint' // safe integer >= 0
+  | 'int' // safe integer (readIndexResp.index may be -1)
+  | 'bool'
+  | 'string'
+  | 'bytes'
+  | 'entries'
+  | 'snapshotMeta';
+
+type Fields<T> = Exclude<keyof T, 'type' | 'from' | 'to' | 'term'>;
+
+/**
+ * The fields of each message type besides type/from/to/term. The mapped type makes the compiler
+ * reject this table when messages.ts gains, loses or renames a field, so validation cannot drift
+ * from the types.
+ */
+const SCHEMAS: { [K in MessageType]: { [F in Fields<Extract<Message, { type: K }>>]-?: FieldKind } } = {
+  vote: { preVote: 'bool', lastIndex: 'uint', lastTerm: 'uint', transfer: 'bool' },
+  voteResp: { preVote: 'bool', reject: 'bool' },
+  append: { prevIndex: 'uint', prevTerm: 'uint', entries: 'entries', commit: 'uint' },
+  appendResp: { reject: 'bool', index: 'uint', conflictTerm: 'uint', conflictIndex: 'uint' },
+  heartbeat: { commit: 'uint', round: 'uint' },
+  heartbeatResp: { round: 'uint' },
+  snapshot: { meta: 'snapshotMeta', offset: 'uint', length: 'uint', data: 'bytes', done: 'bool' },
+  snapshotResp: { snapshotIndex: 'uint', nextOffset: 'uint' },
+  timeoutNow: {},
+  readIndex: { context: 'string', lease: 'bool' },
+  readIndexResp: { context: 'string', index: 'int' },
+};
+
+const ENTRY_TYPES: ReadonlySet<number> = new Set(Object.values(EntryType));
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (value instanceof Uint8Array) return 'bytes';
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) return `number ${value}`;
+  return typeof value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+}
+
+/** A plain Uint8Array view (msgpackr may hand out Buffers; tests compare constructors). */
+function asBytes(value: Uint8Array): Uint8Array {
+  return value.constructor === Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function fail(path: string, expected: string, value: unknown): never {
+  throw new WireError(`${path} must be ${expected}, got ${describe(value)}`);
+}
+
+function uint(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(path, 'a non-negative integer', value);
+  return value;
+}
+
+function int(value: unknown, path: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) fail(path, 'an integer', value);
+  return value;
+}
+
+function bool(value: unknown, path: string): boolean {
+  if (typeof value !== 'boolean') fail(path, 'a boolean', value);
+  return value;
+}
+
+function str(value: unknown, path: string): string {
+  if (typeof value !== 'string') fail(path, 'a string', value);
+  return value;
+}
+
+function bytes(value: unknown, path: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) fail(path, 'bytes (Uint8Array)', value);
+  return asBytes(value);
+}
+
+function record(value: unknown, path: string): Record<string, unknown> {
+  if (!isRecord(value)) fail(path, 'a map', value);
+  return value;
+}
+
+function array(value: unknown, path: string): unknown[] {
+  if (!Array.isArray(value)) fail(path, 'an array', value);
+  return value;
+}
+
+function entry(value: unknown, path: string): Entry {
+  const e = record(value, path);
+  const type = uint(e.type, `${path}.type`);
+  if (!ENTRY_TYPES.has(type)) throw new WireError(`${path}.type must be a known EntryType, got ${type}`);
+  return {
+    index: uint(e.index, `${path}.index`),
+    term: uint(e.term, `${path}.term`),
+    type: type as EntryType,
+    data: bytes(e.data, `${path}.data`),
+  };
+}
+
+function member(value: unknown, path: string): Member {
+  const m = record(value, path);
+  const role = m.role;
+  if (role !== 'voter' && role !== 'learner') fail(`${path}.role`, '"voter" or "learner"', role);
+  return {
+    id: uint(m.id, `${path}.id`),
+    role,
+    promote: bool(m.promote, `${path}.promote`),
+    context: str(m.context, `${path}.context`),
+  };
+}
+
+function snapshotMeta(value: unknown, path: string): SnapshotMeta {
+  const m = record(value, path);
+  return {
+    index: uint(m.index, `${path}.index`),
+    term: uint(m.term, `${path}.term`),
+    membership: array(m.membership, `${path}.membership`).map((x, i) => member(x, `${path}.membership[${i}]`)),
+    size: uint(m.size, `${path}.size`),
+  };
+}
+
+function field(kind: FieldKind, value: unknown, path: string): unknown {
+  switch (kind) {
+    case 'uint':
+      return uint(value, path);
+    case 'int':
+      return int(value, path);
+    case 'bool':
+      return bool(value, path);
+    case 'string':
+      return str(value, path);
+    case 'bytes':
+      return bytes(value, path);
+    case 'entries':
+      return array(value, path).map((x, i) => entry(x, `${path}[${i}]`));
+    case 'snapshotMeta':
+      return snapshotMeta(value, path);
+  }
+}
+
+/**
+ * Check one decoded value against the Message union and return a fresh, well-typed copy.
+ * `path` prefixes error messages (e.g. "message 3").
+ * @throws WireError naming the offending field.
+ */
+export function validateMessage(value: unknown, path = 'message'): Message {
+  const m = record(value, path);
+  const type = m.type;
+  if (typeof type !== 'string' || !Object.hasOwn(SCHEMAS, type)) {
+    throw new WireError(`${path}.type must be a known message type, got ${typeof type === 'string' ? JSON.stringify(type.slice(0, 40)) : describe(type)}`);
+  }
+  const where = `${path} (${type})`;
+  const out: Record<string, unknown> = {
+    type,
+    from: uint(m.from, `${where}.from`),
+    to: uint(m.to, `${where}.to`),
+    term: uint(m.term, `${where}.term`),
+  };
+  const schema: Record<string, FieldKind> = SCHEMAS[type as MessageType];
+  for (const name in schema) out[name] = field(schema[name]!, m[name], `${where}.${name}`);
+  return out as unknown as Message;
+}
+
+/**
+ * Check a decoded batch: an array of messages.
+ * @throws WireError naming the first offending message and field.
+ */
+export function validateBatch(value: unknown): Message[] {
+  if (!Array.isArray(value)) fail('batch', 'an array of messages', value);
+  return value.map((m, i) => validateMessage(m, `message ${i}`));
+}

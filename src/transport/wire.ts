@@ -1,0 +1,75 @@
+/**
+ * The wire encoding of a batch of core messages: one MessagePack array (msgpackr).
+ *
+ * msgpackr's record extension is on: every batch carries, inline, one definition per object
+ * shape and then each object as its values only. Batches stay self-contained (no state shared
+ * between encoder and decoder, so any frame decodes on its own) yet are about three times
+ * smaller and decode about three times faster than plain maps on append-heavy traffic.
+ *
+ * Decoding validates the structure (see validate.ts); any problem becomes a WireError that names
+ * it, never an exception of another kind.
+ */
+import { Packr, Unpackr } from 'msgpackr';
+import type { Message } from '../core/messages.js';
+import { WireError, validateBatch } from './validate.js';
+
+export { WireError, validateBatch, validateMessage } from './validate.js';
+
+const packr = new Packr({ useRecords: true });
+
+const unpackr = new Unpackr({
+  useRecords: true,
+  // A peer written in another language may send uint64; keep numbers as numbers (validation
+  // then rejects anything beyond Number.MAX_SAFE_INTEGER).
+  int64AsType: 'number',
+  // Copy byte fields out of the frame: an entry kept in the log cache must not pin the whole
+  // (possibly megabytes large) receive buffer in memory.
+  copyBuffers: true,
+});
+
+/** Encode a batch of messages. The result is a Buffer (a Uint8Array) owned by the caller. */
+export function encodeBatch(messages: readonly Message[]): Buffer {
+  return packr.pack(messages);
+}
+
+/**
+ * Decode and validate a batch. Byte fields come back as plain Uint8Array.
+ * @throws WireError when the bytes are not MessagePack or not an array of valid messages.
+ */
+export function decodeBatch(bytes: Uint8Array): Message[] {
+  if (bytes.byteLength === 0) throw new WireError('batch is empty (0 bytes)');
+  // Decoding from a plain Uint8Array view makes msgpackr produce Uint8Array (not Buffer) values.
+  const view = bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let value: unknown;
+  try {
+    value = unpackr.unpack(view);
+  } catch (err) {
+    throw new WireError(`batch is not valid MessagePack (${bytes.byteLength} bytes): ${(err as Error).message?.slice(0, 120) ?? String(err)}`);
+  }
+  return validateBatch(value);
+}
+
+/**
+ * A cheap estimate of a message's encoded size, used to bound queues in bytes and to cut
+ * batches. Exact for the payload bytes that dominate (entry data, snapshot data), rough for the
+ * fixed fields.
+ */
+export function estimateMessageSize(message: Message): number {
+  let size = 48;
+  switch (message.type) {
+    case 'append':
+      for (const e of message.entries) size += 16 + e.data.byteLength;
+      break;
+    case 'snapshot':
+      size += message.data.byteLength + 32;
+      for (const m of message.meta.membership) size += 16 + m.context.length;
+      break;
+    case 'readIndex':
+    case 'readIndexResp':
+      size += message.context.length;
+      break;
+    default:
+      break;
+  }
+  return size;
+}
