@@ -69,6 +69,8 @@ export interface NodeOptions<Context> {
   sync?: 'always' | 'none';
   /** WAL entry cache budget in bytes. Default 32 MiB. */
   cacheBytes?: number;
+  /** WAL segment size; compaction deletes whole segments. Default 64 MiB. */
+  walSegmentBytes?: number;
   /** Entries kept in the WAL behind a snapshot for slow followers. Default 10000. */
   snapshotTrailingEntries?: number;
   /** Snapshot when this many entries were applied since the last one, whatever the policy. Default 0 (off). */
@@ -117,6 +119,7 @@ interface PendingForward {
 }
 
 const EMPTY = new Uint8Array(0);
+const FORWARD_OPS: ReadonlySet<string> = new Set(['propose', 'addVoter', 'addLearner', 'remove', 'transfer']);
 
 /** Applied entries remembered for proposals whose position arrives after they applied. */
 const RECENT_APPLIED = 4096;
@@ -277,6 +280,7 @@ export class Node<Context = unknown> {
     this.storage = await WalStorage.open(join(this.opts.dataDir, 'wal'), {
       sync: this.opts.sync,
       ...(this.opts.cacheBytes !== undefined ? { cacheBytes: this.opts.cacheBytes } : {}),
+      ...(this.opts.walSegmentBytes !== undefined ? { segmentBytes: this.opts.walSegmentBytes } : {}),
       ...(this.latestSnapshot ? { snapshot: this.latestSnapshot.meta } : {}),
       bootstrap,
     });
@@ -499,6 +503,7 @@ export class Node<Context = unknown> {
     const raft = this.requireRaft();
     if (raft.role !== 'leader') return this.refusal(requestId, 'notLeader', 'not the leader', from);
     let result;
+    if (!FORWARD_OPS.has(op.op)) return this.refusal(requestId, 'badRequest', `unknown forwarded operation ${JSON.stringify(op.op)}`, from);
     if (op.op === 'propose') result = raft.propose(op.data);
     else if (op.op === 'transfer') {
       const t = raft.transferLeader(memberId(op.address));

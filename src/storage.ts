@@ -40,8 +40,12 @@ export class WalStorage implements Storage {
    * that does not contain the snapshot's last entry (a crash between storing a received snapshot
    * and resetting the log) is reset to start after the snapshot.
    */
-  static async open(dir: string, options: { sync: SyncMode; cacheBytes?: number; snapshot?: SnapshotMeta; bootstrap?: Membership }): Promise<WalStorage> {
-    const wal = await Wal.open(dir, { sync: options.sync, ...(options.cacheBytes !== undefined ? { cacheBytes: options.cacheBytes } : {}) });
+  static async open(
+    dir: string,
+    options: { sync: SyncMode; cacheBytes?: number; segmentBytes?: number; snapshot?: SnapshotMeta; bootstrap?: Membership },
+  ): Promise<WalStorage> {
+    const { sync, cacheBytes, segmentBytes } = options;
+    const wal = await Wal.open(dir, { sync, ...(cacheBytes !== undefined ? { cacheBytes } : {}), ...(segmentBytes !== undefined ? { segmentBytes } : {}) });
     const snap = options.snapshot;
     if (snap && snap.index > 0 && wal.term(snap.index) !== snap.term) {
       const hs = wal.hardState;

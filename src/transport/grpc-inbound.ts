@@ -67,7 +67,7 @@ export class InboundStreams {
         if (from !== undefined) book.peer(from).decodeErrors++;
         else book.decodeErrors++;
       }
-      this.log(`${from ?? remoteHost}|${code}`, `rejected stream from ${from ?? remote}: ${reason}`);
+      this.log(`${from ?? remoteHost}|${reason}`, `rejected stream from ${from ?? remote}: ${reason}`);
       forget();
       // grpc-js turns an 'error' emitted on a server stream into the call's final status.
       call.emit('error', { code, details: reason });

@@ -205,7 +205,8 @@ export class PeerLink {
     this.call = undefined;
     this.clearTimers();
     this.counters.connected = false;
-    const reason = this.cancelReason ?? `${grpc.status[status.code] ?? status.code}: ${status.details}`;
+    const reason =
+      this.cancelReason ?? (status.code === grpc.status.OK ? 'closed by the peer' : `${grpc.status[status.code] ?? status.code}: ${status.details}`);
     const { logger, logPrefix } = this.settings;
     if (wasReady) {
       logger.warn(`${logPrefix}: lost stream to ${this.address} (${reason}); reconnecting with backoff`);

@@ -4,7 +4,8 @@
  * message as a fresh object holding only known fields, so nothing unexpected (extra keys, Maps,
  * prototypes, BigInts) ever reaches the core. Errors name the message and the field.
  */
-import { EntryType, type Entry, type Member, type Message, type MessageType, type SnapshotMeta } from '../core/messages.js';
+import { EntryType, type Entry, type Member, type Message, type SnapshotMeta } from '../core/messages.js';
+import type { PeerMessage } from '../peer-messages.js';
 
 /** Bytes that are not a valid batch (or frame): the message names the problem. */
 export class WireError extends Error {
@@ -28,7 +29,7 @@ type Fields<T> = Exclude<keyof T, 'type' | 'from' | 'to' | 'term'>;
  * reject this table when messages.ts gains, loses or renames a field, so validation cannot drift
  * from the types.
  */
-const SCHEMAS: { [K in MessageType]: { [F in Fields<Extract<Message, { type: K }>>]-?: FieldKind } } = {
+const SCHEMAS: { [K in PeerMessage['type']]: { [F in Fields<Extract<PeerMessage, { type: K }>>]-?: FieldKind } } = {
   vote: { preVote: 'bool', lastIndex: 'uint', lastTerm: 'uint', transfer: 'bool' },
   voteResp: { preVote: 'bool', reject: 'bool' },
   append: { prevIndex: 'uint', prevTerm: 'uint', entries: 'entries', commit: 'uint' },
@@ -40,6 +41,10 @@ const SCHEMAS: { [K in MessageType]: { [F in Fields<Extract<Message, { type: K }
   timeoutNow: {},
   readIndex: { context: 'string', lease: 'bool' },
   readIndexResp: { context: 'string', index: 'int' },
+  // The Node layer's own messages (src/peer-messages.ts) share the streams.
+  forward: { requestId: 'uint', op: 'string', data: 'bytes', address: 'string' },
+  forwardResp: { requestId: 'uint', index: 'uint', logTerm: 'uint', error: 'string', message: 'string', leader: 'string' },
+  nodeMeta: { meta: 'string' },
 };
 
 const ENTRY_TYPES: ReadonlySet<number> = new Set(Object.values(EntryType));
@@ -48,12 +53,16 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
   if (value instanceof Uint8Array) return 'bytes';
-  if (typeof value === 'number' && !Number.isSafeInteger(value)) return `number ${value}`;
+  if (typeof value === 'object' && !isRecord(value)) return (value as object).constructor?.name ?? 'object';
+  if (typeof value === 'number') return `number ${value}`;
   return typeof value;
 }
 
+/** A plain object (not an array, bytes, Map, Date or other class instance a decoder may produce). */
 function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
 }
 
 /** A plain Uint8Array view (msgpackr may hand out Buffers; tests compare constructors). */
@@ -171,7 +180,7 @@ export function validateMessage(value: unknown, path = 'message'): Message {
     to: uint(m.to, `${where}.to`),
     term: uint(m.term, `${where}.term`),
   };
-  const schema: Record<string, FieldKind> = SCHEMAS[type as MessageType];
+  const schema: Record<string, FieldKind> = SCHEMAS[type as PeerMessage['type']];
   for (const name in schema) out[name] = field(schema[name]!, m[name], `${where}.${name}`);
   return out as unknown as Message;
 }

@@ -19,6 +19,8 @@ const packr = new Packr({ useRecords: true });
 
 const unpackr = new Unpackr({
   useRecords: true,
+  // Plain MessagePack maps become objects (with records on, msgpackr would default to Map).
+  mapsAsObjects: true,
   // A peer written in another language may send uint64; keep numbers as numbers (validation
   // then rejects anything beyond Number.MAX_SAFE_INTEGER).
   int64AsType: 'number',

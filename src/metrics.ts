@@ -1,0 +1,321 @@
+/**
+ * Prometheus metrics of one Raft node, named after etcd's (`etcd_server_has_leader` becomes
+ * `tsraft_server_has_leader`, and so on) so that existing dashboards and alerts translate.
+ *
+ * Each {@link RaftMetrics} owns its own prom-client `Registry` (never the global default), so several
+ * nodes can live in one process — tests, simulations, an in-process cluster — without their series
+ * colliding; give each a `defaultLabels: { node: address }` if their output is merged.
+ * @module
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from 'prom-client';
+
+/** Options of {@link RaftMetrics}. */
+export interface RaftMetricsOptions {
+  /** Labels added to every series, e.g. `{ node: '10.0.0.1:7001' }`. */
+  defaultLabels?: Record<string, string>;
+  /** Whether to monitor event-loop delay (default true). */
+  eventLoopDelay?: boolean;
+  /** Sampling interval of the event-loop delay monitor in milliseconds (default 10). */
+  eventLoopResolutionMs?: number;
+}
+
+/** Cumulative counts of the WAL's entry cache, e.g. `() => wal.stats()`. */
+export type WalCacheSource = () => { hits: number; misses: number };
+
+/** Raft's three indices, any of which may be left out to keep its last value. */
+export interface RaftIndices {
+  /** Current term. */
+  term?: number;
+  /** Highest log index known to be committed. */
+  commit?: number;
+  /** Highest log index applied to the state machine. */
+  applied?: number;
+}
+
+/** Prefix of every metric name. */
+export const METRICS_PREFIX = 'tsraft_';
+
+/** Buckets of the WAL fsync histogram: 1 ms doubling to 8.192 s, as etcd's `disk_wal_fsync_duration_seconds`. */
+export const FSYNC_BUCKETS: readonly number[] = exponentialBuckets(0.001, 2, 14);
+/** Buckets of the snapshot save histogram: 1 ms doubling to 8.192 s, as etcd's `snap_save_total_duration_seconds`. */
+export const SNAPSHOT_SAVE_BUCKETS: readonly number[] = exponentialBuckets(0.001, 2, 14);
+/** Buckets of the peer round-trip histogram: 0.1 ms doubling to 0.8192 s, as etcd's `network_peer_round_trip_time_seconds`. */
+export const PEER_RTT_BUCKETS: readonly number[] = exponentialBuckets(0.0001, 2, 14);
+
+/** The statistics of event-loop delay exported, as values of the `stat` label. */
+const LOOP_STATS = ['p50', 'p99', 'max'] as const;
+
+/**
+ * The metrics of one Raft node. The node layer calls the typed methods as things happen; `text()`
+ * renders the Prometheus exposition for an HTTP `/metrics` handler (serve it with `contentType`).
+ *
+ * Unless disabled, the constructor starts a `perf_hooks.monitorEventLoopDelay` monitor; call
+ * {@link RaftMetrics.stop} when the node shuts down.
+ *
+ * Exported series (all prefixed `tsraft_`):
+ * - `server_has_leader`, `server_is_leader` (gauges, 0 or 1), `server_leader_changes_seen_total`
+ * - `server_proposals_committed_total`, `server_proposals_applied_total`,
+ *   `server_proposals_failed_total` (counters), `server_proposals_pending` (gauge)
+ * - `server_term`, `server_commit_index`, `server_applied_index` (gauges)
+ * - `disk_wal_fsync_duration_seconds`, `snapshot_save_duration_seconds` (histograms)
+ * - `wal_cache_hits_total`, `wal_cache_misses_total` (counters read from the WAL at scrape time)
+ * - `network_peer_round_trip_time_seconds{to}` (histogram)
+ * - `server_event_loop_delay_seconds{stat="p50"|"p99"|"max"}` (gauge; see the method notes)
+ */
+export class RaftMetrics {
+  /** The registry holding this node's metrics; register your own metrics on it if you like. */
+  readonly registry: Registry = new Registry();
+
+  readonly #hasLeader: Gauge;
+  readonly #isLeader: Gauge;
+  readonly #leaderChanges: Counter;
+  readonly #committed: Counter;
+  readonly #applied: Counter;
+  readonly #pending: Gauge;
+  readonly #failed: Counter;
+  readonly #term: Gauge;
+  readonly #commitIndex: Gauge;
+  readonly #appliedIndex: Gauge;
+  readonly #fsync: Histogram;
+  readonly #snapshotSave: Histogram;
+  readonly #peerRtt: Histogram<'to'>;
+  readonly #loopDelay: Gauge<'stat'>;
+  readonly #walHits: Counter;
+  readonly #walMisses: Counter;
+  #walCacheSource: WalCacheSource | undefined;
+  #loopMonitor: IntervalHistogram | undefined;
+  readonly #loopResolutionNs: number;
+
+  /**
+   * Creates the metrics and, unless `eventLoopDelay` is false, starts the event-loop delay monitor.
+   * @param options default labels and event-loop monitoring settings
+   */
+  constructor(options: RaftMetricsOptions = {}) {
+    const registers = [this.registry];
+    if (options.defaultLabels) this.registry.setDefaultLabels(options.defaultLabels);
+    const name = (suffix: string) => METRICS_PREFIX + suffix;
+
+    this.#hasLeader = new Gauge({ name: name('server_has_leader'), help: 'Whether a leader is known to this member (1) or not (0).', registers });
+    this.#isLeader = new Gauge({ name: name('server_is_leader'), help: 'Whether this member is the leader (1) or not (0).', registers });
+    this.#leaderChanges = new Counter({
+      name: name('server_leader_changes_seen_total'),
+      help: 'Number of leader changes seen by this member.',
+      registers,
+    });
+    this.#committed = new Counter({ name: name('server_proposals_committed_total'), help: 'Number of proposals committed.', registers });
+    this.#applied = new Counter({ name: name('server_proposals_applied_total'), help: 'Number of proposals applied to the state machine.', registers });
+    this.#pending = new Gauge({ name: name('server_proposals_pending'), help: 'Number of proposals waiting to be committed and applied.', registers });
+    this.#failed = new Counter({ name: name('server_proposals_failed_total'), help: 'Number of proposals that failed.', registers });
+    this.#term = new Gauge({ name: name('server_term'), help: 'Current Raft term of this member.', registers });
+    this.#commitIndex = new Gauge({ name: name('server_commit_index'), help: 'Highest log index known to be committed.', registers });
+    this.#appliedIndex = new Gauge({ name: name('server_applied_index'), help: 'Highest log index applied to the state machine.', registers });
+    this.#fsync = new Histogram({
+      name: name('disk_wal_fsync_duration_seconds'),
+      help: 'Latency of the fdatasync calls made by the write-ahead log.',
+      buckets: [...FSYNC_BUCKETS],
+      registers,
+    });
+    this.#snapshotSave = new Histogram({
+      name: name('snapshot_save_duration_seconds'),
+      help: 'Time taken to save a snapshot durably.',
+      buckets: [...SNAPSHOT_SAVE_BUCKETS],
+      registers,
+    });
+    this.#peerRtt = new Histogram({
+      name: name('network_peer_round_trip_time_seconds'),
+      help: 'Round-trip time of messages to each peer.',
+      labelNames: ['to'],
+      buckets: [...PEER_RTT_BUCKETS],
+      registers,
+    });
+
+    // Counters, but their values come from the WAL's own cumulative counts at scrape time.
+    this.#walHits = new Counter({
+      name: name('wal_cache_hits_total'),
+      help: 'Log entries served from the WAL entry cache.',
+      registers,
+      collect: () => this.#collectWalCache(this.#walHits, 'hits'),
+    });
+    this.#walMisses = new Counter({
+      name: name('wal_cache_misses_total'),
+      help: 'Log entries the WAL had to read from disk.',
+      registers,
+      collect: () => this.#collectWalCache(this.#walMisses, 'misses'),
+    });
+
+    this.#loopResolutionNs = (options.eventLoopResolutionMs ?? 10) * 1e6;
+    this.#loopDelay = new Gauge({
+      name: name('server_event_loop_delay_seconds'),
+      help:
+        'Event-loop delay since the previous scrape beyond the sampling interval: median, 99th percentile and maximum. ' +
+        'Heartbeats share the loop with everything else; a high value here delays them.',
+      labelNames: ['stat'],
+      registers,
+      collect: () => this.#collectLoopDelay(),
+    });
+    for (const stat of LOOP_STATS) this.#loopDelay.set({ stat }, 0);
+    if (options.eventLoopDelay !== false) {
+      this.#loopMonitor = monitorEventLoopDelay({ resolution: options.eventLoopResolutionMs ?? 10 });
+      this.#loopMonitor.enable();
+    }
+
+    for (const gauge of [this.#hasLeader, this.#isLeader, this.#pending, this.#term, this.#commitIndex, this.#appliedIndex]) gauge.set(0);
+  }
+
+  /** The value for the `Content-Type` header of the exposition returned by {@link RaftMetrics.text}. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Whether the event-loop delay monitor is running (it stops with {@link RaftMetrics.stop}). */
+  get monitoring(): boolean {
+    return this.#loopMonitor !== undefined;
+  }
+
+  /**
+   * Records whether a leader is known and whether it is this member.
+   * @param hasLeader a leader is known for the current term
+   * @param isLeader this member is that leader
+   */
+  setLeader(hasLeader: boolean, isLeader: boolean): void {
+    this.#hasLeader.set(hasLeader ? 1 : 0);
+    this.#isLeader.set(isLeader ? 1 : 0);
+  }
+
+  /** Counts one leader change seen by this member. */
+  leaderChanged(): void {
+    this.#leaderChanges.inc();
+  }
+
+  /**
+   * Counts proposals committed.
+   * @param n how many (default 1)
+   */
+  proposalCommitted(n = 1): void {
+    this.#committed.inc(n);
+  }
+
+  /**
+   * Counts proposals applied to the state machine.
+   * @param n how many (default 1)
+   */
+  proposalApplied(n = 1): void {
+    this.#applied.inc(n);
+  }
+
+  /**
+   * Counts proposals that failed (dropped, timed out, lost leadership, rejected).
+   * @param n how many (default 1)
+   */
+  proposalFailed(n = 1): void {
+    this.#failed.inc(n);
+  }
+
+  /**
+   * Sets the number of proposals waiting to be committed and applied.
+   * @param n the current number
+   */
+  setPendingProposals(n: number): void {
+    this.#pending.set(n);
+  }
+
+  /**
+   * Sets the term, commit index and applied index; fields left out keep their values.
+   * @param indices the values to set
+   */
+  setIndices(indices: RaftIndices): void {
+    if (indices.term !== undefined) this.#term.set(indices.term);
+    if (indices.commit !== undefined) this.#commitIndex.set(indices.commit);
+    if (indices.applied !== undefined) this.#appliedIndex.set(indices.applied);
+  }
+
+  /**
+   * Records the duration of one WAL fdatasync.
+   * @param seconds how long it took
+   */
+  observeFsync(seconds: number): void {
+    this.#fsync.observe(seconds);
+  }
+
+  /**
+   * Records the duration of one snapshot save.
+   * @param seconds how long it took
+   */
+  observeSnapshotSave(seconds: number): void {
+    this.#snapshotSave.observe(seconds);
+  }
+
+  /**
+   * Records one round trip to a peer.
+   * @param peer the peer's address or id (the `to` label)
+   * @param seconds the round-trip time
+   */
+  observePeerRtt(peer: string, seconds: number): void {
+    this.#peerRtt.observe({ to: peer }, seconds);
+  }
+
+  /**
+   * Drops the round-trip series of a peer that left the cluster.
+   * @param peer the peer's address or id
+   */
+  forgetPeer(peer: string): void {
+    this.#peerRtt.remove({ to: peer });
+  }
+
+  /**
+   * Sets where the WAL cache counters come from: a function returning the WAL's cumulative hit and
+   * miss counts, called at each scrape (e.g. `() => wal.stats()`). `undefined` detaches it; the
+   * counters then keep their last values. A source that throws (a closed WAL) is treated the same.
+   * @param source the function, or undefined
+   */
+  setWalCacheSource(source: WalCacheSource | undefined): void {
+    this.#walCacheSource = source;
+  }
+
+  /**
+   * The Prometheus text exposition of every metric. Reading it also resets the event-loop delay
+   * window, so the delay statistics cover the time since the previous call.
+   */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /**
+   * Stops the event-loop delay monitor (the delay gauges keep their last values). Idempotent; the
+   * other metrics keep working.
+   */
+  stop(): void {
+    this.#loopMonitor?.disable();
+    this.#loopMonitor = undefined;
+  }
+
+  /** Sets a WAL cache counter from the source's cumulative count, if there is a source that answers. */
+  #collectWalCache(counter: Counter, which: 'hits' | 'misses'): void {
+    let value: number;
+    try {
+      if (!this.#walCacheSource) return;
+      value = this.#walCacheSource()[which];
+    } catch {
+      return;
+    }
+    if (!Number.isFinite(value) || value < 0) return;
+    counter.reset();
+    counter.inc(value);
+  }
+
+  /**
+   * Moves the monitor's window into the gauges. The monitor records the time between its timer's
+   * callbacks, which is the sampling interval plus the delay; the interval is taken off. A window
+   * without samples leaves the gauges unchanged.
+   */
+  #collectLoopDelay(): void {
+    const monitor = this.#loopMonitor;
+    if (!monitor || monitor.count === 0) return;
+    const delay = (nanoseconds: number) => Math.max(0, nanoseconds - this.#loopResolutionNs) / 1e9;
+    this.#loopDelay.set({ stat: 'p50' }, delay(monitor.percentile(50)));
+    this.#loopDelay.set({ stat: 'p99' }, delay(monitor.percentile(99)));
+    this.#loopDelay.set({ stat: 'max' }, delay(monitor.max));
+    monitor.reset();
+  }
+}

@@ -1,0 +1,123 @@
+// Node behaviour across followers, partitions, membership changes and snapshots, over the
+// in-memory transport.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { NotLeaderError } from '../../src/errors.js';
+import { SetCommand, TestCluster } from '../support/node-cluster.js';
+
+test('do() on a follower is forwarded to the leader and resolves once applied locally', async () => {
+  const c = new TestCluster(3);
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const follower = c.node(c.addresses.find((a) => a !== leader.address)!);
+    const old = await follower.do(new SetCommand('x', '1'));
+    assert.is(old, undefined);
+    assert.is(follower.context.data.get('x'), '1', 'applied on the follower before do() resolved');
+    assert.is(await follower.do(new SetCommand('x', '2')), '1');
+    await c.waitConverged();
+  } finally {
+    await c.close();
+  }
+});
+
+test('a leader cut off from its quorum never confirms readIndex/leaseRead; its proposals reject; after healing reads are fresh', async () => {
+  const c = new TestCluster(3, { requestTimeoutMs: 1500 });
+  try {
+    await c.startAll();
+    const old = await c.waitLeader();
+    await old.do(new SetCommand('k', 'before'));
+    assert.is(await old.leaseRead(), true);
+    assert.is(await old.readIndex(), true);
+    c.network.isolate(old.address);
+    const pending = old.do(new SetCommand('k', 'lost?')).then(
+      () => 'resolved',
+      (e: Error) => e,
+    );
+    // ReadIndex needs a quorum's answer: never confirmed. (A lease read right after the cut may
+    // still be answered: no other leader can exist before the lease runs out.)
+    assert.is(await old.readIndex(), false, 'no ReadIndex on a cut-off leader');
+    await new Promise((r) => setTimeout(r, 250)); // more than the election timeout: the lease is over
+    const reads = await Promise.all([old.readIndex(), old.leaseRead(), old.readIndex(), old.leaseRead()]);
+    assert.equal(reads, [false, false, false, false], 'no linearizable read on a cut-off leader once its lease ran out');
+    const outcome = await pending;
+    assert.ok(outcome instanceof Error, `the proposal on the deposed leader rejected (${String(outcome)})`);
+    // The majority side elects a new leader and moves on.
+    const others = c.addresses.filter((a) => a !== old.address).map((a) => c.node(a));
+    const fresh = await c.waitFor(() => others.find((n) => n.isLeader()), 5000, 'a new leader');
+    await fresh.do(new SetCommand('k', 'after'));
+    c.network.heal();
+    await c.waitConverged();
+    assert.is(await old.readIndex(), true);
+    assert.is(old.context.data.get('k'), 'after', 'after healing the old leader reads the new value');
+  } finally {
+    await c.close();
+  }
+});
+
+test('join (non-voting, then promoted), leave, and leaderChange on every change', async () => {
+  const c = new TestCluster(3);
+  try {
+    const changes: string[] = [];
+    await c.startAll();
+    for (const n of c.nodes.values()) n.leaderChange((ch) => changes.push(`${n.address}->${ch.leader ?? 'none'}`));
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    // A fourth node joins through the listed members.
+    c.addresses.push('n4:9004');
+    const joiner = await c.start('n4:9004', { join: true, members: c.addresses.slice(0, 3).join(';') });
+    await c.waitFor(() => joiner.context.data.get('a') === '1', 8000, 'the joiner to catch up');
+    await c.waitFor(() => leader.members().find((m) => m.address === 'n4:9004' && !m.nonVoting), 8000, 'promotion to voter');
+    assert.is(leader.members().length, 4);
+    // A follower leaves.
+    const leaving = c.addresses.find((a) => a !== leader.address && a !== 'n4:9004')!;
+    await leader.leave(leaving);
+    assert.is(leader.members().length, 3);
+    await c.stop(leaving);
+    await leader.do(new SetCommand('b', '2'));
+    // The leader itself leaves: it steps down after committing its removal.
+    const next = c.addresses.find((a) => a !== leader.address && a !== leaving)!;
+    await c.node(next).leave(leader.address);
+    const newLeader = await c.waitFor(() => [...c.nodes.values()].find((n) => n.isLeader() && n.address !== leader.address), 8000, 'a new leader');
+    await newLeader.do(new SetCommand('c', '3'));
+    assert.ok(changes.length >= 3, `leaderChange fired (${changes.join(', ')})`);
+  } finally {
+    await c.close();
+  }
+});
+
+test('a lagging node catches up through a snapshot after the leader compacted', async () => {
+  const c = new TestCluster(3, { snapshotTrailingEntries: 5, walSegmentBytes: 1024 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const lagging = c.addresses.find((a) => a !== leader.address)!;
+    await c.stop(lagging);
+    for (let i = 0; i < 60; i++) await leader.do(new SetCommand(`s${i}`, `${i}`));
+    const at = await leader.snapshot();
+    assert.ok(at >= 60);
+    assert.ok(leader.status().firstIndex > 10, `leader compacted (first index ${leader.status().firstIndex})`);
+    const node = await c.start(lagging);
+    await c.waitFor(() => node.status().snapshotIndex >= at && node.status().appliedIndex >= at, 8000, 'the lagging node to install the snapshot');
+    assert.is(node.context.data.get('s59'), '59');
+    assert.ok(node.status().snapshotIndex >= at, `it installed the snapshot: ${JSON.stringify(node.status())} leader ${JSON.stringify(leader.status())} at ${at}`);
+    await leader.do(new SetCommand('after', 'snap'));
+    await c.waitConverged();
+  } finally {
+    await c.close();
+  }
+});
+
+test('do() with no leader rejects with a typed error', async () => {
+  const c = new TestCluster(3, { requestTimeoutMs: 500 });
+  try {
+    await c.start(c.addresses[0]!);
+    const lonely = c.node(c.addresses[0]!);
+    const err = await lonely.do(new SetCommand('x', 'y')).catch((e: Error) => e);
+    assert.ok(err instanceof NotLeaderError, `got ${String(err)}`);
+  } finally {
+    await c.close();
+  }
+});
+
+test.run();
