@@ -1,0 +1,1 @@
+throw new Error('msgpackr-extract stub: msgpackr uses its pure JavaScript decoder');
