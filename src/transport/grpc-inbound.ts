@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
 import type { Message } from '../core/messages.js';
 import { parseFrame, pongFrame, PROTOCOL_VERSION, type Frame } from './frame.js';
-import { ACCEPTED_HEADER } from './grpc-link.js';
+import { ACCEPTED_HEADER } from './grpc-service.js';
 import type { StatsBook } from './stats.js';
 import type { TransportLogger } from './types.js';
 import { decodeBatch } from './wire.js';

@@ -14,14 +14,11 @@ import * as grpc from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { batchFrame, helloFrame, parseFrame, pingFrame, PROTOCOL_VERSION } from './frame.js';
-import { MAX_FRAME_BYTES, PEER_STREAM_PATH } from './grpc-service.js';
+import { ACCEPTED_HEADER, MAX_FRAME_BYTES, PEER_STREAM_PATH } from './grpc-service.js';
 import { PeerQueue } from './queue.js';
 import type { PeerCounters } from './stats.js';
 import type { QueueLimits, TransportLogger } from './types.js';
 import { encodeBatch } from './wire.js';
-
-/** Response header by which a receiver says "handshake accepted, send". */
-export const ACCEPTED_HEADER = 'tsraft-accepted';
 
 /** What every link of a transport shares. */
 export interface LinkSettings {

@@ -25,6 +25,12 @@ export const PEER_SERVICE = {
   },
 } satisfies grpc.ServiceDefinition;
 
+/**
+ * Response header by which a receiver says "handshake accepted, send". Dialers wait for it rather
+ * than for any headers, because a refusal can also arrive as (trailers-only) headers.
+ */
+export const ACCEPTED_HEADER = 'tsraft-accepted';
+
 /** Largest frame either end accepts; snapshot chunks must fit. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 

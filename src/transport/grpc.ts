@@ -72,6 +72,7 @@ export class GrpcTransport implements Transport {
   private readonly shutdownGraceMs: number;
   private server: grpc.Server | undefined;
   private handler: MessageHandler | undefined;
+  private starting: Promise<void> | undefined;
   private started = false;
   private stopped = false;
 
@@ -120,9 +121,14 @@ export class GrpcTransport implements Transport {
   }
 
   /** Bind the listener, then dial every current peer. Rejects when the address cannot be bound. */
-  async start(): Promise<void> {
-    if (this.stopped) throw new Error(`transport ${this.advertised} was stopped; create a new one`);
-    if (this.started) return;
+  start(): Promise<void> {
+    if (this.stopped) return Promise.reject(new Error(`transport ${this.advertised} was stopped; create a new one`));
+    // Concurrent calls share one bind.
+    this.starting ??= this.listen();
+    return this.starting;
+  }
+
+  private async listen(): Promise<void> {
     const server = new grpc.Server(serverOptions());
     server.addService(PEER_SERVICE, { stream: this.inbound.handle });
     this.server = server;
@@ -131,6 +137,7 @@ export class GrpcTransport implements Transport {
     }).catch((err: Error) => {
       server.forceShutdown();
       this.server = undefined;
+      this.starting = undefined; // a later start() may try again (e.g. once the port is free)
       throw new Error(`transport: cannot listen on ${this.listenAddress}: ${err.message}`);
     });
     const { host, port: asked } = splitHostPort(this.advertised);
@@ -181,6 +188,7 @@ export class GrpcTransport implements Transport {
   setPeers(addresses: readonly string[]): void {
     if (this.stopped) return;
     const wanted = new Set(addresses);
+    wanted.delete(this.address); // a member list may include this node; it never dials itself
     for (const [address, link] of this.links) {
       if (wanted.has(address)) continue;
       link.close();

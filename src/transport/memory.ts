@@ -271,6 +271,7 @@ export class MemoryTransport implements Transport {
 
   setPeers(addresses: readonly string[]): void {
     const wanted = new Set(addresses);
+    wanted.delete(this.address); // a member list may include this node; it never dials itself
     for (const [address, queue] of this.queues) {
       if (wanted.has(address)) continue;
       queue.clear();

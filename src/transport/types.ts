@@ -87,7 +87,10 @@ export interface Transport {
   send(to: string, messages: readonly Message[]): void;
   /** Set the one handler that receives every inbound batch (replaces any previous handler). */
   onMessages(handler: MessageHandler): void;
-  /** Declare the current peers: streams open to new addresses and close to removed ones. */
+  /**
+   * Declare the current peers: streams open to new addresses and close to removed ones (their
+   * queued messages are dropped). This node's own address, if listed, is ignored.
+   */
   setPeers(addresses: readonly string[]): void;
   /** A snapshot of the counters, for metrics. */
   stats(): TransportStats;
