@@ -435,6 +435,21 @@ test('Figure 2: votedFor is on stable storage before the vote is granted — the
   assert.is(grants[0]!.to, 2);
 });
 
+test('Figure 2: votedFor is durable before the vote leaves also when granting does not change the term — a voter that crashes during the write has granted nothing, so it cannot help elect two leaders in one term', () => {
+  const m = voters(1, 2, 3);
+  // Node 1 already knows term 5 (a durable term with no vote yet).
+  const { h, n } = isolated(m, 1, PLAIN, storageWithLog(m, [1], { term: 5 }));
+  const upToDate = lastOf(n);
+  n.raft.step(msg.vote(2, 1, 5, upToDate));
+  const r = h.crashDuringWrite(1);
+  assert.is(r.raft.term, 5);
+  assert.is(r.raft.vote, NONE, 'the vote for 2 never reached the disk');
+  r.raft.step(msg.vote(3, 1, 5, upToDate));
+  h.process();
+  const grants = h.sentOf('voteResp', { from: 1 }).filter((v) => !v.reject && v.term === 5);
+  assert.equal(grants.map((v) => v.to), [3], 'one vote in term 5, and it is the durable one');
+});
+
 test('Figure 2: a candidate’s new term and self-vote are persisted before its RequestVote RPCs leave', () => {
   const { n } = isolated(voters(1, 2, 3), 1, PLAIN);
   const t = n.raft.term;
@@ -467,6 +482,38 @@ test('Figure 2: a server that restarts keeps currentTerm and votedFor, and will 
     ],
   );
   assert.is(r.raft.vote, 1);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Non-voting members (thesis §4.2.1)
+
+const learner = (id: number) => ({ id, role: 'learner' as const, promote: false, context: `n${id}` });
+
+test('thesis §4.2.1: a non-voting member (learner) never starts an election, however long it goes without hearing from a leader', () => {
+  for (const options of [PLAIN, {}]) {
+    const h = new Harness([...voters(1, 2, 3), learner(4)], options);
+    h.leaveQuietPeriod();
+    const term = h.node(4).raft.term;
+    h.tick(4, 100);
+    assert.is(h.node(4).raft.role, 'follower');
+    assert.is(h.node(4).raft.term, term);
+    assert.is(h.sentOf('vote', { from: 4 }).length, 0, `no (pre-)vote requests with ${JSON.stringify(options)}`);
+  }
+});
+
+test('thesis §4.2.1: a candidate asks only the voters for their votes, and votes from learners do not count toward its majority', () => {
+  const { h, n } = isolated([...voters(1, 2, 3), learner(4), learner(5)], 1, PLAIN);
+  n.raft.campaign();
+  h.process();
+  assert.equal(h.take('vote').map((v) => v.to).sort(), [2, 3]);
+  const term = n.raft.term;
+  n.raft.step(msg.voteResp(4, 1, term));
+  n.raft.step(msg.voteResp(5, 1, term));
+  h.process();
+  assert.is(n.raft.role, 'candidate', 'itself and two learners are 3 of 5 members but 1 of 3 voters');
+  n.raft.step(msg.voteResp(2, 1, term));
+  h.process();
+  assert.is(n.raft.role, 'leader', 'itself and voter 2 are a majority of the voters');
 });
 
 test.run();

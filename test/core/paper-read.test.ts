@@ -143,8 +143,91 @@ test('§6.4: a leader cut off from a majority never serves a read issued after t
   assert.ok(lead.raft.log.committed >= r.index);
 });
 
+test('§6.4: ReadIndex needs no clock — a leader that stalled (a long GC pause) while the others elected a new leader and committed a write does not serve a read from its stale state', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  const old = h.node(1);
+  old.raft.propose(enc('v1'));
+  h.deliverAll();
+  // Node 1 stalls: it neither ticks nor hears anything; what it sends meanwhile is lost.
+  h.partition([1], [2, 3]);
+  let next: HarnessNode | undefined;
+  for (let i = 0; i < 200 && !next; i++) {
+    h.tick(2);
+    h.tick(3);
+    h.deliverAll();
+    next = [h.node(2), h.node(3)].find((n) => n.raft.role === 'leader');
+  }
+  assert.ok(next, 'nodes 2 and 3 elect a new leader');
+  const w = next.raft.propose(enc('v2'));
+  assert.ok(w.ok);
+  h.deliverAll();
+  assert.ok(next.raft.log.committed >= w.index, 'and commit a write');
+  // Node 1 wakes up still believing it leads, and gets a read before anything else.
+  assert.is(old.raft.role, 'leader');
+  old.raft.readIndex('stale');
+  h.process();
+  assert.equal(old.readStates, [], 'not served without a quorum confirming node 1 still leads');
+  h.heal();
+  h.deliverAll();
+  for (const r of old.readStates) assert.ok(r.index >= w.index, `a read served at ${r.index} would miss the write at ${w.index}`);
+  assert.ok(old.droppedReads.includes('stale') || old.readStates.length > 0, 'the read is failed (or served fresh) once node 1 learns of the new term');
+});
+
 // ---------------------------------------------------------------------------------------------
 // Leases (§6.4.1)
+
+test('§6.4.1: a leader cut off from the others stops serving lease reads when its lease runs out, before followers whose clocks run as fast as the drift margin allows can have elected a new leader and committed a write', () => {
+  // electionTicks 10, tickMs 100, drift margin 0.1: the lease is 810 ms from the send time of the
+  // last round a quorum acknowledged.
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  const old = h.node(1);
+  old.raft.propose(enc('v1'));
+  h.deliverAll();
+  h.tick(1); // heartbeat round at real time 0, acknowledged at once
+  h.deliverAll();
+  assert.ok(old.raft.leaseValid());
+  h.partition([1], [2, 3]);
+  // Real time in ms. The leader's clock is exact and it ticks every 100 ms. The followers' clocks
+  // run 100/91 ≈ 1.099 times faster — inside the 1/(1 − 0.1) ≈ 1.111 the lease allows — and tick
+  // 1 ms after the round reached them. Node 2's election timer fires at the earliest moment it
+  // may (electionTicks ticks); node 3's at the latest, so the two do not split the vote.
+  h.pinElectionTimeout(2, 10);
+  h.pinElectionTimeout(3, 19);
+  const FOLLOWER_TICK_MS = 91;
+  let next: HarnessNode | undefined;
+  let servedEarly = false;
+  for (let now = 1; now <= 1000 && !next; now++) {
+    old.clock.now = now;
+    if (now % 100 === 0) h.tick(1);
+    if ((now - 1) % FOLLOWER_TICK_MS === 0) {
+      h.tick(2);
+      h.tick(3);
+    }
+    h.deliverAll();
+    if (now === 805) {
+      // Still inside the lease: served at once, and nobody else can lead yet.
+      old.raft.readIndex('early', true);
+      h.process();
+      servedEarly = contexts(old).includes('early');
+    }
+    next = [h.node(2), h.node(3)].find((n) => n.raft.role === 'leader');
+  }
+  assert.ok(servedEarly, 'a lease read inside the lease is served without a round');
+  assert.ok(next, 'node 2 is elected');
+  const electedAt = old.clock.now;
+  assert.ok(electedAt > 810, `no other leader before the lease ran out (elected at ${electedAt})`);
+  const w = next.raft.propose(enc('v2'));
+  assert.ok(w.ok);
+  h.deliverAll();
+  assert.ok(next.raft.log.committed >= w.index);
+  // Node 1 has not noticed yet (CheckQuorum would step it down at 1000 ms).
+  assert.is(old.raft.role, 'leader');
+  old.raft.readIndex('late', true);
+  h.process();
+  assert.not.ok(contexts(old).includes('late'), `a lease read at ${electedAt} ms would miss the write at ${w.index}`);
+});
 
 test('§6.4.1: while its lease is valid, the leader serves a lease read at once, without a heartbeat round', () => {
   const { h, leader } = leaseLeader();

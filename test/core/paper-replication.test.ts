@@ -289,6 +289,20 @@ test('§5.3: a follower acknowledges AppendEntries only after the entries are du
   assert.ok(rd.messages.some((x) => x.type === 'appendResp' && !x.reject && x.index === 2));
 });
 
+test('§5.3: a follower acknowledges entries only once durable also in a term it already knows — one that crashes during the write has acknowledged nothing it lost', () => {
+  const { h, n } = isolated(voters(1, 2, 3), 2, PLAIN);
+  // Leader 1 of term 2: the first append teaches node 2 the term (and is persisted and acknowledged).
+  n.raft.step(msg.append(1, 2, 2, 1, 1, entriesWithTerms([2], 2), 1));
+  h.process();
+  assert.is(n.storage.hardState.term, 2);
+  // A second append in the same term; node 2 crashes while writing it.
+  n.raft.step(msg.append(1, 2, 2, 2, 2, entriesWithTerms([2], 3), 1));
+  const r = h.crashDuringWrite(2);
+  assert.is(r.storage.lastIndex(), 2, 'index 3 never reached the disk');
+  const acks = h.sentOf('appendResp', { from: 2 }).filter((a) => !a.reject);
+  assert.equal(acks.map((a) => a.index), [2], 'only the durable index 2 was ever acknowledged');
+});
+
 // ---------------------------------------------------------------------------------------------
 // Figure 7: the leader brings divergent followers in line
 
@@ -439,6 +453,44 @@ test('§5.4.2 Figure 8 (e): once the leader commits an entry of its current term
   assert.is.not(h.node(5).raft.role, 'leader');
   assert.is(h.leader()?.id, 1, 'no new leader besides the (crashed) old one');
   for (const id of [2, 3, 4]) assert.equal(h.storedTerms(id), [1, 2, term], `S${id} keeps the committed entries`);
+});
+
+test('§5.4.2 Figure 8 (c)→(d): when a leader has brought an entry of an earlier term to a majority but no entry of its own term yet, a later leader may still overwrite it — so no server ever applies it', () => {
+  const m = voters(1, 2, 3, 4, 5);
+  // (b): S1 led term 2 and stored index 2 on S2 only; S5 led term 3 and stored its index 2 on itself only.
+  const h = new Harness(m, { ...PLAIN, maxEntriesPerMessage: 1 });
+  h.add(1, storageWithLog(m, [1, 2], { term: 3 }));
+  h.add(2, storageWithLog(m, [1, 2], { term: 3 }));
+  h.add(3, storageWithLog(m, [1], { term: 3 }));
+  h.add(4, storageWithLog(m, [1], { term: 3 }));
+  h.add(5, storageWithLog(m, [1, 3], { term: 4 }));
+  // (c): S5 is down; S1 is elected for term 4 and replicates index 2 to S3 and S4, but its own
+  // term-4 entry (index 3) does not reach them before S1 crashes.
+  h.partition([5], [1, 2, 3, 4]);
+  h.node(1).raft.campaign();
+  h.deliverAllExcept((x) => x.type === 'append' && x.from === 1 && (x.to === 3 || x.to === 4) && x.entries.some((e) => e.index === 3) && h.node(x.to).raft.log.lastIndex() >= 2);
+  assert.is(h.node(1).raft.role, 'leader');
+  assert.is(h.node(1).raft.term, 4);
+  for (const id of [1, 2, 3, 4]) assert.is(h.node(id).raft.log.term(2), 2, `S${id} stores index 2 of term 2: a majority`);
+  assert.equal(h.storedTerms(3), [1, 2], 'S3 lacks index 3 of term 4');
+  // (d): S1 crashes; S5 (last term 3) is elected by S3, S4 (last term 2) and itself, and makes
+  // every log it reaches agree with its own.
+  h.heal();
+  h.partition([1], [2, 3, 4, 5]);
+  h.node(5).raft.campaign();
+  h.deliverAll();
+  assert.is(h.node(5).raft.role, 'leader');
+  for (const id of [2, 3, 4]) assert.equal(h.storedTerms(id), [1, 3, 5], `S${id}: index 2 of term 2 replaced`);
+  // State machine safety: every server that applied an index applied the same entry there.
+  const appliedBy = new Map<number, { id: number; term: number }>();
+  for (const n of h.nodes.values()) {
+    for (const e of n.applied) {
+      const first = appliedBy.get(e.index);
+      if (!first) appliedBy.set(e.index, { id: n.id, term: e.term });
+      else assert.is(e.term, first.term, `S${n.id} applied index ${e.index} of term ${e.term}, S${first.id} applied term ${first.term}`);
+    }
+  }
+  assert.is(appliedBy.get(2)?.term, 3, 'the entry that survives at index 2 is the one applied');
 });
 
 // ---------------------------------------------------------------------------------------------

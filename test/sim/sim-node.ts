@@ -16,6 +16,15 @@ export interface NodeEvents {
   /** A read became servable at applied >= index, or was dropped (index undefined). */
   readDone(node: SimNode, context: string, value: string | null | undefined): void;
   becameLeader(node: SimNode): void;
+  /** The node started a (pre-)election: its Ready reported the role. */
+  campaigned(node: SimNode): void;
+  /**
+   * A leader's commit index went past what it was after its last input (checked right after the
+   * input that moved it, before any write in progress completes).
+   */
+  leaderCommitted(node: SimNode, index: number): void;
+  /** A Ready's write is durable (entries appended before the call). */
+  wrote(node: SimNode, entries: number): void;
   check(cond: boolean, message: string): void;
 }
 
@@ -43,6 +52,13 @@ export class SimNode {
   private lastCommit = 0;
   /** Updated every step so the Raft clock reads simulated local time. */
   private readonly clockRef = { now: 0 };
+  /** Term and commit index of this node as leader after its last input (see observe). */
+  private observed = { term: -1, commit: 0 };
+  /**
+   * A process pause (a long GC, a stopped VM): until `until` the node does nothing; messages and
+   * client reads that arrive wait in arrival order. Its clock keeps running.
+   */
+  private pause: { until: number; inbox: Array<{ m?: Message; read?: { context: string; key: string; lease: boolean } }>; readsFirst: boolean } | undefined;
 
   constructor(
     readonly id: NodeId,
@@ -68,6 +84,26 @@ export class SimNode {
     return this.raft !== undefined;
   }
 
+  /** Alive and not paused. */
+  get running(): boolean {
+    return this.raft !== undefined && this.pause === undefined;
+  }
+
+  /** A Ready's durable write is in progress (a crash now loses it). */
+  get writing(): boolean {
+    return this.persisting !== undefined;
+  }
+
+  /**
+   * Pauses the process until `until`. On resume it handles what arrived meanwhile before its
+   * timers fire (client reads first when `readsFirst`, else messages first), as an event loop
+   * that comes back from a pause may.
+   */
+  pauseUntil(until: number, readsFirst: boolean): void {
+    if (!this.raft || this.pause) return;
+    this.pause = { until, inbox: [], readsFirst };
+  }
+
   start(now: number): void {
     this.incarnation++;
     const seedRng = new SeededRandom(this.rng.int(2 ** 31));
@@ -83,6 +119,8 @@ export class SimNode {
     this.persisting = undefined;
     this.reads = [];
     this.readKeys.clear();
+    this.pause = undefined;
+    this.observed = { term: -1, commit: 0 };
     this.nextTickAt = this.localTime(now) + this.options.tickMs;
   }
 
@@ -91,46 +129,92 @@ export class SimNode {
     this.persisting = undefined; // the write in progress never reached the disk
     this.reads = [];
     this.readKeys.clear();
+    this.pause = undefined;
   }
 
   /** Advances this node to simulated time `now`: ticks, completes writes, drains Ready. */
   step(now: number): void {
     if (!this.raft) return;
+    if (this.pause) {
+      if (now < this.pause.until) return;
+      this.resume(now);
+      if (!this.raft) return;
+    }
     this.clockRef.now = now;
     while (this.localTime(now) >= this.nextTickAt) {
       this.nextTickAt += this.options.tickMs;
       this.raft.tick();
+      this.observe();
     }
     this.pump(now);
   }
 
+  private resume(now: number): void {
+    const p = this.pause!;
+    this.pause = undefined;
+    const reads = p.inbox.filter((x) => x.read);
+    const msgs = p.inbox.filter((x) => x.m);
+    for (const x of p.readsFirst ? [...reads, ...msgs] : [...msgs, ...reads]) {
+      if (x.m) this.deliver(now, x.m);
+      else this.read(now, x.read!.context, x.read!.key, x.read!.lease);
+    }
+  }
+
   deliver(now: number, m: Message): void {
     if (!this.raft) return;
+    if (this.pause) {
+      this.pause.inbox.push({ m });
+      return;
+    }
     this.clockRef.now = now;
     this.raft.step(m);
+    this.observe();
     this.pump(now);
   }
 
+  /** Undefined when the node is down or paused (a client would get no answer: it tries elsewhere). */
   propose(now: number, data: Uint8Array): ReturnType<Raft['propose']> | undefined {
-    if (!this.raft) return undefined;
+    if (!this.raft || this.pause) return undefined;
     this.clockRef.now = now;
     // No pump here: the caller records the proposal before any of its effects can be observed.
-    return this.raft.propose(data);
+    const r = this.raft.propose(data);
+    this.observe();
+    return r;
   }
 
   read(now: number, context: string, key: string, lease: boolean): boolean {
     if (!this.raft) return false;
-    this.clockRef.now = now;
     this.readKeys.set(context, key);
+    if (this.pause) {
+      this.pause.inbox.push({ read: { context, key, lease } });
+      return true;
+    }
+    this.clockRef.now = now;
     this.raft.readIndex(context, lease);
+    this.observe();
     this.pump(now);
     return true;
+  }
+
+  /** Reports a leader's commit index moving, right after the input that moved it. */
+  private observe(): void {
+    const raft = this.raft;
+    if (!raft || raft.role !== 'leader') return;
+    if (raft.term !== this.observed.term) {
+      // Inherited from earlier terms: this leader did not decide it.
+      this.observed = { term: raft.term, commit: raft.log.committed };
+      return;
+    }
+    if (raft.log.committed > this.observed.commit) {
+      this.observed.commit = raft.log.committed;
+      this.events.leaderCommitted(this, raft.log.committed);
+    }
   }
 
   /** Snapshot the machine at the applied index and compact the log behind it. */
   takeSnapshot(): void {
     const raft = this.raft;
-    if (!raft || this.persisting || this.appliedIndex <= this.storage.snapshot().index) return;
+    if (!raft || this.pause || this.persisting || this.appliedIndex <= this.storage.snapshot().index) return;
     const bytes = this.machine.snapshot();
     const meta = raft.snapshotMetaAt(this.appliedIndex, bytes.byteLength);
     this.snapshots = new Map([[meta.index, bytes]]);
@@ -157,6 +241,7 @@ export class SimNode {
       if (!raft.hasReady()) return;
       const rd = raft.ready();
       if (rd.softState?.role === 'leader') this.events.becameLeader(this);
+      if (rd.softState?.role === 'candidate' || rd.softState?.role === 'preCandidate') this.events.campaigned(this);
       for (const m of rd.earlyMessages) this.events.send(now, m);
       this.persisting = { rd, doneAt: now + this.rng.int(this.maxPersistDelayMs + 1) };
     }
@@ -185,6 +270,7 @@ export class SimNode {
     this.storage.append(rd.entries);
     for (const e of rd.entries) this.events.persisted(this, e, this.storage.term(e.index - 1));
     if (rd.hardState) this.storage.hardState = rd.hardState;
+    this.events.wrote(this, rd.entries.length);
     // 2. messages that promise durable state
     for (const m of rd.messages) this.events.send(now, m);
     // 3. apply
@@ -203,6 +289,7 @@ export class SimNode {
       if (this.readKeys.delete(ctx)) this.events.readDone(this, ctx, undefined);
     }
     raft.advance(rd);
+    this.observe();
     const commit = raft.log.committed;
     this.events.check(commit >= this.lastCommit, `node ${this.id}: commit went back from ${this.lastCommit} to ${commit}`);
     this.lastCommit = commit;

@@ -4,19 +4,54 @@
  *
  * Phases: a fault phase with message loss, duplication, reordering, (asymmetric) partitions,
  * crashes that lose unpersisted writes, restarts, snapshots with compaction, membership changes
- * and leader transfers while clients write and read; then a heal phase that must converge.
- * Safety invariants are checked at every state change; the client history is checked for
- * linearizability at the end.
+ * and leader transfers while clients write and read; then (in most profiles) a degraded phase in
+ * which the leader can send but not receive and the rest of the cluster must still make progress;
+ * then a heal phase that must converge. Safety invariants are checked at every state change; the
+ * client history is checked for linearizability at the end.
+ *
+ * Each seed runs one fault profile (see SimProfile), chosen from the seed by a random source of
+ * its own, so the `classic` profile draws exactly the random numbers it always did and old
+ * failing seeds replay the same schedule under `profile: 'classic'`.
  */
-import { EntryType, SeededRandom, isVoter, voterIds, type Entry, type Membership, type Message, type NodeId } from '../../src/core/index.js';
+import { EntryType, SeededRandom, findMember, isVoter, voterIds, type Entry, type Membership, type Message, type NodeId } from '../../src/core/index.js';
 import { HistoryRecorder } from '../support/lincheck/index.js';
 import { encodeCommand, type KvCommand } from './kv-machine.js';
 import { SimNetwork } from './network.js';
 import { SimNode, type NodeEvents } from './sim-node.js';
 
+/**
+ * What a seed stresses.
+ * - classic: the original mix of every fault at moderate rates.
+ * - durability: slow disks and fast networks, crashes aimed at nodes in the middle of a write, so
+ *   every promise made before a write is durable gets tested by losing that write.
+ * - lease: lease and ReadIndex reads while established leaders stall (a long GC pause, one to
+ *   three election timeouts) or are cut off, with clock rates as far apart as the lease's drift
+ *   margin allows, and clients that give up on a silent node quickly and read elsewhere.
+ * - churn: Figure 8 material: one entry per append, slow lossy links, leaders crashed soon after
+ *   they are elected or right after their own append is durable, isolated leaders that keep
+ *   accepting proposals, quick restarts.
+ * - members: a 7-node pool with learners that stay learners and frequent membership changes.
+ * All but classic end the fault phase with the degraded phase (see degradedPhase).
+ */
+export type SimProfile = 'classic' | 'durability' | 'lease' | 'churn' | 'members';
+
+export const SIM_PROFILES: readonly SimProfile[] = ['classic', 'durability', 'lease', 'churn', 'members'];
+
+/** The profile a seed runs when none is given: drawn from the seed by its own random source. */
+export function profileForSeed(seed: number): SimProfile {
+  const r = new SeededRandom((seed ^ 0x5bd1e995) >>> 0).next();
+  if (r < 0.25) return 'classic';
+  if (r < 0.4) return 'durability';
+  if (r < 0.6) return 'lease';
+  if (r < 0.85) return 'churn';
+  return 'members';
+}
+
 export interface SimOptions {
   seed: number;
-  /** Simulated milliseconds of the fault phase. */
+  /** Fault profile; by default drawn from the seed (profileForSeed). */
+  profile?: SimProfile;
+  /** Simulated milliseconds of the fault phase (default 3000; 6000 for the lease and churn profiles). */
   faultMs?: number;
   /** Simulated milliseconds allowed for convergence after healing. */
   healMs?: number;
@@ -26,6 +61,7 @@ export interface SimOptions {
 
 export interface SimResult {
   seed: number;
+  profile: SimProfile;
   ok: boolean;
   error?: string;
   nodes: number;
@@ -39,6 +75,11 @@ const KEYS = ['a', 'b', 'c'];
 const TICK_MS = 10;
 const ELECTION_TICKS = 10;
 const OP_TIMEOUT_MS = 1500;
+/** Lease drift margin of the core (RaftOptions.leaseDriftMargin default): clocks may differ in rate by up to 1 / (1 − margin). */
+const LEASE_DRIFT_MARGIN = 0.1;
+
+/** A strict majority of n (computed here, not taken from the core under test). */
+const majority = (n: number): number => Math.floor(n / 2) + 1;
 
 interface ClientOp {
   process: number;
@@ -54,33 +95,114 @@ interface ClientOp {
 
 export function runSimulation(opts: SimOptions): SimResult {
   const rng = new SeededRandom(opts.seed);
-  const faultMs = opts.faultMs ?? 3000;
+  const profile = opts.profile ?? profileForSeed(opts.seed);
+  // Everything a non-classic profile adds draws from this source, so `classic` keeps its schedule.
+  const frng = new SeededRandom((opts.seed * 2654435761 + 97) >>> 0);
+  // The profiles whose failures need a long chain of events get a longer fault phase.
+  const faultMs = opts.faultMs ?? (profile === 'lease' || profile === 'churn' ? 6000 : 3000);
   const healMs = opts.healMs ?? 8000;
   const stats: Record<string, number> = {
     crashes: 0, restarts: 0, partitions: 0, snapshots: 0, confChanges: 0, transfers: 0,
     writesOk: 0, writesFailed: 0, writesUnknown: 0, readsOk: 0, readsFailed: 0, leaders: 0,
   };
-  const trace = (line: string): void => {
-    if (opts.verbose) console.log(`[${now}] ${line}`);
-  };
+  // Called as trace?.(...): without --verbose the line is not even built.
+  const trace = opts.verbose ? (line: string): void => console.log(`[${now}] ${line}`) : undefined;
 
   // Cluster shape: 3..5 initial voters, up to 7 nodes with spares that may join.
-  const initialVoters = 3 + rng.int(3);
-  const total = Math.min(7, initialVoters + rng.int(3));
-  const ids: NodeId[] = Array.from({ length: total }, (_, i) => i + 1);
-  const bootstrap: Membership = ids.slice(0, initialVoters).map((id) => ({ id, role: 'voter' as const, promote: false, context: `n${id}` }));
-  const net = new SimNetwork(new SeededRandom(rng.int(2 ** 31)), {
+  let initialVoters = 3 + rng.int(3);
+  let total = Math.min(7, initialVoters + rng.int(3));
+  const netRng = new SeededRandom(rng.int(2 ** 31));
+  const faults = {
     dropRate: rng.pick([0, 0.01, 0.05, 0.1]),
     duplicateRate: rng.pick([0, 0.01, 0.05]),
     minLatencyMs: 1,
     maxLatencyMs: rng.pick([2, 5, 15]),
-  });
-  const maxPersistDelayMs = rng.pick([0, 1, 3, 8]);
+  };
+  let maxPersistDelayMs = rng.pick([0, 1, 3, 8]);
   // Fault intensity differs per seed: some runs are calm, some are storms.
-  const crashRate = rng.pick([0.0005, 0.002, 0.006]);
-  const partitionRate = rng.pick([0.0005, 0.001, 0.004]);
-  const clientRate = rng.pick([0.01, 0.03, 0.08]);
-  const lease = rng.chance(0.5);
+  let crashRate = rng.pick([0.0005, 0.002, 0.006]);
+  let partitionRate = rng.pick([0.0005, 0.001, 0.004]);
+  let clientRate = rng.pick([0.01, 0.03, 0.08]);
+  let lease = rng.chance(0.5);
+  // Knobs of the other profiles (classic values by default).
+  let maxEntriesPerMessage = 8;
+  let confChangeRate = 0.0015;
+  let addVoterShare = 0.7;
+  let skew = 0.04; // ±4% clock rates, inside the 10% lease margin
+  let extraRestartRate = 0;
+  let midWriteCrashRate = 0;
+  let newLeaderCrashChance = 0;
+  let crashAfterAppendChance = 0;
+  let pauseRate = 0;
+  let isolateLeaderRate = 0;
+  let degradedStage = false;
+  /** Clients give up on a read after this long (an unknown outcome, which constrains nothing). */
+  let readTimeoutMs = OP_TIMEOUT_MS;
+  let leaseReadShare = 0.5;
+  let extraClients = 0;
+  switch (profile) {
+    case 'classic':
+      break;
+    case 'durability':
+      faults.maxLatencyMs = frng.pick([2, 3, 5]);
+      faults.dropRate = frng.pick([0, 0.01, 0.05]);
+      maxPersistDelayMs = frng.pick([6, 12, 25]);
+      maxEntriesPerMessage = frng.pick([1, 2, 8]);
+      midWriteCrashRate = frng.pick([0.002, 0.005, 0.01]);
+      extraRestartRate = 0.01;
+      clientRate = frng.pick([0.03, 0.08]);
+      degradedStage = true;
+      break;
+    case 'lease':
+      initialVoters = frng.pick([3, 3, 5]);
+      total = initialVoters;
+      lease = true;
+      // Rates as far apart as the lease allows: fastest / slowest < 1 / (1 − margin).
+      skew = frng.pick([0.03, 0.05]);
+      crashRate = 0.0005;
+      partitionRate = 0.0005;
+      pauseRate = frng.pick([0.002, 0.004]);
+      isolateLeaderRate = frng.pick([0.0005, 0.001]);
+      faults.maxLatencyMs = frng.pick([2, 5]);
+      clientRate = frng.pick([0.03, 0.08]);
+      extraRestartRate = 0.005;
+      degradedStage = true;
+      // Clients do not wait long on a leader that stopped answering; they try elsewhere.
+      readTimeoutMs = 100;
+      leaseReadShare = 0.7;
+      extraClients = 4;
+      break;
+    case 'churn':
+      initialVoters = frng.pick([3, 3, 5]);
+      total = initialVoters;
+      maxEntriesPerMessage = 1;
+      faults.dropRate = frng.pick([0.1, 0.2]);
+      faults.maxLatencyMs = frng.pick([5, 15]);
+      crashRate = frng.pick([0.002, 0.006]);
+      extraRestartRate = 0.01;
+      newLeaderCrashChance = frng.pick([0.4, 0.6]);
+      crashAfterAppendChance = frng.pick([0.02, 0.05]);
+      // An isolated leader keeps accepting proposals it cannot replicate: entries of its term
+      // that only it holds, for a later leader to find (or overwrite).
+      isolateLeaderRate = frng.pick([0.001, 0.003]);
+      midWriteCrashRate = frng.pick([0, 0.003]);
+      partitionRate = frng.pick([0.001, 0.004]);
+      clientRate = frng.pick([0.03, 0.08]);
+      degradedStage = true;
+      break;
+    case 'members':
+      initialVoters = 3;
+      total = 7;
+      confChangeRate = 0.006;
+      addVoterShare = 0.4;
+      extraRestartRate = 0.005;
+      degradedStage = true;
+      break;
+  }
+  const ids: NodeId[] = Array.from({ length: total }, (_, i) => i + 1);
+  const bootstrap: Membership = ids.slice(0, initialVoters).map((id) => ({ id, role: 'voter' as const, promote: false, context: `n${id}` }));
+  const net = new SimNetwork(netRng, faults);
+  stats[`profile:${profile}`] = 1;
 
   let now = 0;
   const leadersByTerm = new Map<number, NodeId>();
@@ -92,8 +214,15 @@ export function runSimulation(opts: SimOptions): SimResult {
   const history = new HistoryRecorder();
   const ops = new Map<number, ClientOp>(); // by process
   let nextProcess = 1;
-  const clients: number[] = Array.from({ length: 3 + rng.int(6) }, () => nextProcess++);
+  const clients: number[] = Array.from({ length: 3 + rng.int(6) + extraClients }, () => nextProcess++);
   let readSeq = 0;
+  /** Granted (real) votes seen on the wire: "term:candidate" -> voters. */
+  const grants = new Map<string, Set<NodeId>>();
+  /** index -> the entry's term and the term of the leader that first committed it. */
+  const commits = new Map<number, { entryTerm: number; commitTerm: number }>();
+  let maxCommitRecorded = 0;
+  /** Crashes scheduled by the churn profile: node -> when, and the stat that counts it. */
+  const scheduledCrashes = new Map<NodeId, { at: number; kind: 'newLeaderCrashes' | 'crashesAfterAppend' }>();
 
   const check = (cond: boolean, message: string): void => {
     if (!cond) throw new InvariantViolation(message);
@@ -101,6 +230,7 @@ export function runSimulation(opts: SimOptions): SimResult {
   const entryKey = (e: Entry): string => `${e.term}:${e.type}:${Buffer.from(e.data).toString('base64')}`;
 
   const finishOp = (op: ClientOp, outcome: 'ok' | 'fail' | 'info', value?: string | null): void => {
+    trace?.(`client ${op.process}: ${op.f} ${op.key} via ${op.node} -> ${outcome}${op.f === 'read' && outcome === 'ok' ? ` ${JSON.stringify(value)}` : ''}`);
     if (outcome === 'ok') history.ok(op.process, op.f === 'read' ? value ?? null : undefined);
     else if (outcome === 'fail') history.fail(op.process);
     else history.info(op.process);
@@ -112,8 +242,69 @@ export function runSimulation(opts: SimOptions): SimResult {
     else stats[outcome === 'ok' ? 'writesOk' : outcome === 'fail' ? 'writesFailed' : 'writesUnknown']!++;
   };
 
+  /**
+   * Durability before promises (Figure 2: "updated on stable storage before responding to RPCs"):
+   * a granted vote leaves only once that vote is durable; an append acknowledgement only once the
+   * entries it acknowledges are.
+   */
+  const checkPromise = (m: Message): void => {
+    const sender = nodes.get(m.from);
+    if (!sender) return;
+    const s = sender.storage;
+    if (m.type === 'voteResp' && !m.reject && !m.preVote) {
+      // (A durable later term also keeps the promise: the node can never vote in m.term again.)
+      check(s.hardState.term > m.term || (s.hardState.term === m.term && s.hardState.vote === m.to), `durability: node ${m.from} granted its vote to ${m.to} for term ${m.term} before persisting it (durable term ${s.hardState.term}, vote ${s.hardState.vote})`);
+      const k = `${m.term}:${m.to}`;
+      let set = grants.get(k);
+      if (!set) grants.set(k, (set = new Set()));
+      set.add(m.from);
+    } else if (m.type === 'appendResp' && !m.reject) {
+      check(s.hardState.term > m.term || Math.max(s.lastIndex(), s.snapshot().index) >= m.index, `durability: node ${m.from} acknowledged index ${m.index} to ${m.to} with only ${s.lastIndex()} durable`);
+    }
+  };
+
+  /** A log's last entry, for the election restriction's "at least as up to date" (§5.4.1). */
+  type LogEnd = { lastIndex: number; lastTerm: number };
+  const atLeastAsUpToDate = (a: LogEnd, b: LogEnd): boolean => a.lastTerm > b.lastTerm || (a.lastTerm === b.lastTerm && a.lastIndex >= b.lastIndex);
+  const durableEnd = (n: SimNode): LogEnd => ({ lastIndex: n.storage.lastIndex(), lastTerm: n.storage.term(n.storage.lastIndex()) ?? 0 });
+
+  /** Checks a leader's decision that `index` is committed, at the moment it makes it. */
+  const checkCommit = (leader: SimNode, index: number): void => {
+    const raft = leader.raft!;
+    const term = raft.log.term(index);
+    const voters = voterIds(raft.membership.current());
+    // Committed means durable on a majority of the voters (thesis §10.2.1), the leader included
+    // only once its own write is done.
+    const holders = voters.filter((v) => {
+      const s = nodes.get(v)!.storage;
+      if (s.snapshot().index >= index) return true;
+      return s.lastIndex() >= index && (term === undefined || s.term(index) === term);
+    });
+    check(holders.length >= majority(voters.length), `commit durability: leader ${leader.id} of term ${raft.term} committed ${index} while only [${holders.join(',')}] of voters [${voters.join(',')}] have it on disk`);
+    if (term === undefined) return;
+    // And no node that lacks it can win an election (the election restriction, §5.4.1–5.4.3): a
+    // majority of voters, judged by their durable logs (what they would have after a crash), hold
+    // logs more up to date than that node's log, durable or in memory. Figure 8 (c) breaks this
+    // when an entry of an earlier term is committed by counting replicas.
+    for (const x of nodes.values()) {
+      const views: Array<LogEnd & { has: boolean }> = [{ ...durableEnd(x), has: x.storage.snapshot().index >= index || x.storage.term(index) === term }];
+      if (x.raft) {
+        const log = x.raft.log;
+        views.push({ lastIndex: log.lastIndex(), lastTerm: log.lastTerm(), has: log.firstIndex() > index || log.term(index) === term });
+      }
+      for (const v of views) {
+        if (v.has) continue;
+        const grantors = voters.filter((id) => id === x.id || atLeastAsUpToDate(v, durableEnd(nodes.get(id)!)));
+        check(grantors.length < majority(voters.length), `commit safety: leader ${leader.id} of term ${raft.term} committed ${index} (term ${term}), yet node ${x.id}, whose log lacks it (last ${v.lastIndex}/${v.lastTerm}), can be elected by voters [${grantors.join(',')}] of [${voters.join(',')}]`);
+      }
+    }
+  };
+
   const events: NodeEvents = {
-    send: (t, m) => net.send(t, m),
+    send: (t, m) => {
+      checkPromise(m);
+      net.send(t, m);
+    },
     persisted: (node, e, prevTerm) => {
       const k = `${e.index}:${e.term}`;
       const seen = logEntries.get(k);
@@ -155,28 +346,66 @@ export function runSimulation(opts: SimOptions): SimResult {
       const prev = leadersByTerm.get(raft.term);
       check(prev === undefined || prev === node.id, `election safety: nodes ${prev} and ${node.id} both lead term ${raft.term}`);
       leadersByTerm.set(raft.term, node.id);
-      // Leader completeness: every entry applied anywhere is in the new leader's log.
+      // Elected by a majority of the voters of its configuration (a learner's vote counts for nothing).
+      const members = raft.membership.current();
+      const me = findMember(members, node.id);
+      check(me === undefined || me.role === 'voter', `learners: learner ${node.id} became leader of term ${raft.term}`);
+      const votedFor = grants.get(`${raft.term}:${node.id}`) ?? new Set<NodeId>();
+      const electors = voterIds(members).filter((v) => (v === node.id ? me !== undefined : votedFor.has(v)));
+      check(electors.length >= majority(voterIds(members).length), `election quorum: node ${node.id} leads term ${raft.term} with votes of voters [${electors.join(',')}] of [${voterIds(members).join(',')}]`);
+      if (frng.chance(newLeaderCrashChance)) scheduledCrashes.set(node.id, { at: now + 1 + frng.int(25), kind: 'newLeaderCrashes' });
+      // Leader completeness (§5.4): every entry committed in an earlier term is in the new
+      // leader's log. (A leader of a stale term, elected late by delayed votes, need not hold
+      // what later terms committed; it cannot commit anything itself.)
       const first = raft.log.firstIndex();
       for (let i = first; i <= maxApplied; i++) {
         const k = appliedAt.get(i);
         if (k === undefined) continue;
+        const committedIn = commits.get(i)?.commitTerm;
+        if (committedIn !== undefined && committedIn >= raft.term) continue;
         const t = raft.log.term(i);
         check(t !== undefined && k.startsWith(`${t}:`), `leader completeness: leader ${node.id} of term ${raft.term} lacks committed entry ${i} (has term ${t})`);
       }
-      trace(`node ${node.id} leads term ${raft.term}`);
+      // The same for entries a leader committed that nobody has applied yet.
+      for (let i = Math.max(first, maxApplied + 1); i <= maxCommitRecorded; i++) {
+        const c = commits.get(i)!;
+        if (c.commitTerm >= raft.term) continue;
+        const t = raft.log.term(i);
+        check(t === c.entryTerm, `leader completeness: leader ${node.id} of term ${raft.term} lacks entry ${i} of term ${c.entryTerm} committed in term ${c.commitTerm} (has term ${t})`);
+      }
+      trace?.(`node ${node.id} leads term ${raft.term}`);
+    },
+    wrote: (node, entries) => {
+      // Churn: a leader crashed right after its own append became durable, before (all) its
+      // followers have it — the first step of Figure 8.
+      if (entries > 0 && node.raft?.role === 'leader' && frng.chance(crashAfterAppendChance)) scheduledCrashes.set(node.id, { at: now + frng.int(4), kind: 'crashesAfterAppend' });
+    },
+    campaigned: (node) => {
+      const me = findMember(node.raft!.membership.current(), node.id);
+      check(me === undefined || me.role === 'voter', `learners: learner ${node.id} started an election (${node.raft!.role})`);
+    },
+    leaderCommitted: (node, index) => {
+      checkCommit(node, index);
+      const raft = node.raft!;
+      for (let i = maxCommitRecorded + 1; i <= index; i++) commits.set(i, { entryTerm: raft.log.term(i) ?? -1, commitTerm: raft.term });
+      maxCommitRecorded = Math.max(maxCommitRecorded, index);
     },
     check,
   };
 
   const nodes = new Map<NodeId, SimNode>();
+  // Clock rates within ±skew; the lease tolerates (1 + skew) / (1 − skew) < 1 / (1 − margin).
+  if ((1 + skew) / (1 - skew) >= 1 / (1 - LEASE_DRIFT_MARGIN)) throw new Error(`clock skew ${skew} exceeds the lease drift margin`);
   for (const id of ids) {
-    const rate = 1 + (rng.next() * 2 - 1) * 0.04; // ±4% clock skew, inside the 10% lease margin
+    let rate = 1 + (rng.next() * 2 - 1) * skew;
+    // Lease profile: clocks at the extremes, so some pairs differ by the most the lease allows.
+    if (profile === 'lease') rate = 1 + (frng.chance(0.5) ? skew : -skew);
     nodes.set(
       id,
       new SimNode(
         id,
         id <= initialVoters ? bootstrap : [],
-        { tickMs: TICK_MS, electionTicks: ELECTION_TICKS, heartbeatTicks: 2, snapshotChunkBytes: 16 + rng.int(64), maxInflightMessages: 4, maxEntriesPerMessage: 8, logger: opts.verbose ? (l) => console.log(`[${now}] ${l}`) : undefined },
+        { tickMs: TICK_MS, electionTicks: ELECTION_TICKS, heartbeatTicks: 2, snapshotChunkBytes: 16 + rng.int(64), maxInflightMessages: 4, maxEntriesPerMessage, leaseDriftMargin: LEASE_DRIFT_MARGIN, logger: opts.verbose ? (l) => console.log(`[${now}] ${l}`) : undefined },
         rate,
         new SeededRandom(rng.int(2 ** 31)),
         events,
@@ -220,7 +449,10 @@ export function runSimulation(opts: SimOptions): SimResult {
         op.context = `r${++readSeq}`;
         history.invoke(process, 'read', key);
         ops.set(process, op);
-        node.read(now, op.context, key, lease && rng.chance(0.5));
+        const viaLease = lease && rng.chance(leaseReadShare);
+        trace?.(`client ${process}: read ${key} via ${node.id}${viaLease ? ' (lease)' : ''}`);
+        node.read(now, op.context, key, viaLease);
+        if (viaLease) stats.leaseReads = (stats.leaseReads ?? 0) + 1;
         continue;
       }
       const value = `p${process}v${now}`;
@@ -249,6 +481,7 @@ export function runSimulation(opts: SimOptions): SimResult {
         continue;
       }
       record();
+      trace?.(`client ${process}: ${kind} ${key} via ${node.id} at ${r.index}/${r.term}`);
       op.index = r.index;
       op.term = r.term;
       ops.set(process, op);
@@ -258,7 +491,8 @@ export function runSimulation(opts: SimOptions): SimResult {
   const expireOps = (): void => {
     for (const op of [...ops.values()]) {
       const node = nodes.get(op.node)!;
-      if (now - op.startedAt > OP_TIMEOUT_MS || !node.alive) finishOp(op, 'info');
+      const timeout = op.f === 'read' ? readTimeoutMs : OP_TIMEOUT_MS;
+      if (now - op.startedAt > timeout || !node.alive) finishOp(op, 'info');
     }
   };
 
@@ -270,7 +504,7 @@ export function runSimulation(opts: SimOptions): SimResult {
         const victim = rng.pick(live);
         victim.crash();
         stats.crashes!++;
-        trace(`crash ${victim.id}`);
+        trace?.(`crash ${victim.id}`);
       }
     }
     if (rng.chance(crashRate * 2)) {
@@ -279,7 +513,7 @@ export function runSimulation(opts: SimOptions): SimResult {
         const n = rng.pick(dead);
         n.start(now);
         stats.restarts!++;
-        trace(`restart ${n.id}`);
+        trace?.(`restart ${n.id}`);
       }
     }
     if (rng.chance(partitionRate)) {
@@ -289,12 +523,12 @@ export function runSimulation(opts: SimOptions): SimResult {
         const oneWay = rng.chance(0.3);
         net.partition(group, ids, oneWay);
         stats.partitions!++;
-        trace(`partition ${group.join(',')}${oneWay ? ' (outbound only)' : ''}`);
+        trace?.(`partition ${group.join(',')}${oneWay ? ' (outbound only)' : ''}`);
       }
     }
     if (net.hasCuts() && rng.chance(0.002)) {
       net.heal();
-      trace('heal');
+      trace?.('heal');
     }
     if (rng.chance(0.002)) {
       const n = rng.pick(all);
@@ -304,27 +538,141 @@ export function runSimulation(opts: SimOptions): SimResult {
       }
     }
     const leader = currentLeader();
-    if (leader && rng.chance(0.0015)) {
+    if (leader && rng.chance(confChangeRate)) {
       const members = leader.raft!.membership.current();
       const inConfig = new Set(members.map((m) => m.id));
       const outside = ids.filter((id) => !inConfig.has(id));
       let r;
       if (outside.length && (members.length <= 3 || rng.chance(0.5))) {
         const id = rng.pick(outside);
-        r = leader.raft!.proposeConfChange({ type: rng.chance(0.7) ? 'addVoter' : 'addLearner', id, context: `n${id}` });
+        r = leader.raft!.proposeConfChange({ type: rng.chance(addVoterShare) ? 'addVoter' : 'addLearner', id, context: `n${id}` });
       } else if (members.length > 3) {
         const id = rng.pick(members).id;
         r = leader.raft!.proposeConfChange({ type: 'remove', id });
       }
       if (r?.ok) {
         stats.confChanges!++;
-        trace(`conf change at ${r.index}`);
+        trace?.(`conf change at ${r.index}`);
       }
     }
     if (leader && rng.chance(0.0008)) {
       const target = rng.pick(voterIds(leader.raft!.membership.current()));
       if (leader.raft!.transferLeader(target).ok) stats.transfers!++;
     }
+    injectProfileFaults(leader);
+  };
+
+  const crash = (n: SimNode, why: string): void => {
+    n.crash();
+    scheduledCrashes.delete(n.id);
+    stats.crashes!++;
+    trace?.(`crash ${n.id} (${why})`);
+  };
+
+  /** Faults of the non-classic profiles; they draw from frng only. */
+  const injectProfileFaults = (leader: SimNode | undefined): void => {
+    const all = [...nodes.values()];
+    for (const [id, { at, kind }] of scheduledCrashes) {
+      const n = nodes.get(id)!;
+      if (at > now) continue;
+      if (n.alive) {
+        stats[kind] = (stats[kind] ?? 0) + 1;
+        crash(n, kind === 'newLeaderCrashes' ? 'soon after its election' : 'right after its append became durable');
+      }
+      scheduledCrashes.delete(id);
+    }
+    if (frng.chance(midWriteCrashRate)) {
+      const writing = all.filter((n) => n.writing);
+      if (writing.length) {
+        const victim = leader?.writing && frng.chance(0.5) ? leader : frng.pick(writing);
+        stats.midWriteCrashes = (stats.midWriteCrashes ?? 0) + 1;
+        crash(victim, 'in the middle of a write');
+      }
+    }
+    if (frng.chance(extraRestartRate)) {
+      const dead = all.filter((n) => !n.alive);
+      if (dead.length) {
+        const n = frng.pick(dead);
+        n.start(now);
+        stats.restarts!++;
+        trace?.(`restart ${n.id}`);
+      }
+    }
+    // One pause at a time, mostly of a leader that is serving.
+    if (frng.chance(pauseRate) && leader?.running && all.every((n) => !n.alive || n.running)) {
+      const victim = frng.chance(0.9) ? leader : frng.pick(all.filter((n) => n.running));
+      // One to three election timeouts: long enough for the others to elect a new leader.
+      const ms = 100 + frng.int(200);
+      victim.pauseUntil(now + ms, frng.chance(0.7));
+      stats.pauses = (stats.pauses ?? 0) + 1;
+      trace?.(`pause ${victim.id} for ${ms} ms`);
+    }
+    if (leader && frng.chance(isolateLeaderRate)) {
+      net.heal();
+      const group = [leader.id];
+      if (ids.length >= 5 && frng.chance(0.5)) group.push(frng.pick(ids.filter((id) => id !== leader.id)));
+      const oneWay = frng.chance(0.2);
+      net.partition(group, ids, oneWay);
+      stats.partitions!++;
+      stats.leaderIsolations = (stats.leaderIsolations ?? 0) + 1;
+      trace?.(`isolate leader ${leader.id}: ${group.join(',')}${oneWay ? ' (outbound only)' : ''}`);
+    }
+  };
+
+  /**
+   * CheckQuorum's promise (thesis §6.2): a leader that can still send but no longer hears from a
+   * quorum steps down, so the voters that can talk to each other elect a leader of their own and
+   * make progress — instead of staying loyal to the heartbeats of a leader nobody can answer.
+   */
+  const degradedPhase = (): void => {
+    net.heal();
+    net.faults = { ...net.faults, dropRate: 0, duplicateRate: 0 };
+    for (const n of nodes.values()) if (!n.alive) n.start(now);
+    const waitUntil = now + 2000;
+    for (; now < waitUntil && !currentLeader()?.running; now++) {
+      stepAll();
+      expireOps();
+    }
+    const old = currentLeader();
+    if (!old?.running) return;
+    // Only when the others form a majority without it in every configuration any node holds.
+    for (const n of nodes.values()) {
+      const voters = voterIds(n.raft!.membership.current());
+      if (voters.length && voters.filter((v) => v !== old.id).length < majority(voters.length)) return;
+    }
+    const term = old.raft!.term;
+    for (const id of ids) if (id !== old.id) net.cutLink(id, old.id);
+    stats.degradedPhases = (stats.degradedPhases ?? 0) + 1;
+    trace?.(`degraded: ${old.id} (leader of term ${term}) hears nobody`);
+    const deadline = now + 3000;
+    for (; now < deadline; now++) {
+      stepAll();
+      expireOps();
+      const progressed = [...nodes.values()].some((n) => n.id !== old.id && n.raft?.role === 'leader' && n.raft.term > term && n.raft.log.term(n.raft.log.committed) === n.raft.term);
+      if (progressed) {
+        net.heal();
+        return;
+      }
+    }
+    // No progress. That is a failure only if some other node could win an election: a majority of
+    // its configuration's voters (besides the deaf one) would find its log up to date. (Logs can
+    // leave nobody electable: e.g. when the only up-to-date nodes are the deaf one and learners.)
+    const electable = [...nodes.values()].find((c) => {
+      if (c.id === old.id || !c.raft) return false;
+      const members = c.raft.membership.current();
+      const voters = voterIds(members);
+      if (findMember(members, c.id) ? !isVoter(members, c.id) : voters.length === 0) return false;
+      const end = (n: SimNode): LogEnd => ({ lastIndex: n.raft!.log.lastIndex(), lastTerm: n.raft!.log.lastTerm() });
+      const grantors = voters.filter((v) => v !== old.id && (v === c.id || atLeastAsUpToDate(end(c), end(nodes.get(v)!))));
+      return grantors.length >= majority(voters.length);
+    });
+    if (!electable) {
+      stats.degradedStuck = (stats.degradedStuck ?? 0) + 1;
+      net.heal();
+      return;
+    }
+    const states = [...nodes.values()].map((n) => `${n.id}:${n.alive ? n.raft!.role : 'down'}/t${n.raft?.term}/c${n.raft?.log.committed}`);
+    check(false, `liveness: leader ${old.id} of term ${term} cannot hear anyone, and the others made no progress in 3000 ms although ${electable.id} could be elected (${states.join(' ')})`);
   };
 
   const stepAll = (): void => {
@@ -340,6 +688,7 @@ export function runSimulation(opts: SimOptions): SimResult {
       injectFaults();
       expireOps();
     }
+    if (degradedStage) degradedPhase();
     // Heal phase: no more faults; every node back; the cluster must converge.
     net.heal();
     net.faults = { ...net.faults, dropRate: 0, duplicateRate: 0 };
@@ -351,7 +700,7 @@ export function runSimulation(opts: SimOptions): SimResult {
       stepAll();
       expireOps();
       const leader = currentLeader();
-      if (!leader) continue;
+      if (!leader?.running) continue;
       const raft = leader.raft!;
       if (!finalWrite || finalWrite.term !== raft.term || finalWrite.node !== leader.id) {
         const r = raft.propose(encodeCommand({ op: 'put', key: '__final', value: String(now) }));
@@ -395,10 +744,10 @@ export function runSimulation(opts: SimOptions): SimResult {
     stats.messagesDelivered = net.delivered;
     stats.messagesDropped = net.dropped;
     stats.confEntries = [...appliedAt.values()].filter((k) => k.split(':')[1] === String(EntryType.ConfChange)).length;
-    return { seed: opts.seed, ok: true, nodes: total, stats };
+    return { seed: opts.seed, profile, ok: true, nodes: total, stats };
   } catch (err) {
     if (!(err instanceof InvariantViolation)) throw err;
-    return { seed: opts.seed, ok: false, error: `at ${now} ms: ${err.message}`, nodes: total, stats, historyJsonl: history.toJSONL() };
+    return { seed: opts.seed, profile, ok: false, error: `at ${now} ms [${profile}]: ${err.message}`, nodes: total, stats, historyJsonl: history.toJSONL() };
   }
 }
 

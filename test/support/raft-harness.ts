@@ -208,6 +208,30 @@ export class Harness {
     return n;
   }
 
+  /**
+   * Crash `id` in the middle of the write of its pending Ready: that Ready's earlyMessages leave
+   * (a driver sends them before writing), nothing else of it is sent or reaches the disk, and a
+   * new Raft restarts over the storage as it was. Returns the restarted node.
+   */
+  crashDuringWrite(id: NodeId): HarnessNode {
+    const n = this.node(id);
+    if (n.raft.hasReady()) {
+      const rd = n.raft.ready();
+      this.queue.push(...rd.earlyMessages);
+      this.sent.push(...rd.earlyMessages);
+    }
+    return this.restart(id);
+  }
+
+  /**
+   * Pins `id`'s randomized election timeout (drawn in [electionTicks, 2 × electionTicks) at every
+   * term change) to `ticks` until its next term change: a scenario needs the timer that fires
+   * first, or last, without depending on the seed.
+   */
+  pinElectionTimeout(id: NodeId, ticks: number): void {
+    (this.node(id).raft as unknown as { randomizedElectionTimeout: number }).randomizedElectionTimeout = ticks;
+  }
+
   /** Terms of the entries of `id`'s log, from its first index to its last. */
   logTerms(id: NodeId): number[] {
     const log = this.node(id).raft.log;
