@@ -763,7 +763,6 @@ export class Node<Context = unknown> {
 
   private onSoftState(role: Role, leader: NodeId, term: number): void {
     const wasLeader = this.role === 'leader';
-    const leaderChanged = leader !== this.leaderId || term !== this.term;
     this.role = role;
     this.term = term;
     if (wasLeader && role !== 'leader') {
@@ -783,8 +782,6 @@ export class Node<Context = unknown> {
           this.log('warn', `leaderChange callback threw: ${(err as Error).message}`);
         }
       }
-    } else if (leaderChanged) {
-      this.leaderId = leader;
     }
   }
 

@@ -67,7 +67,7 @@ export class SnapshotReceiver {
         await this.fh.truncate(0);
         this.next = 0;
       }
-      await writeFully(this.fh, bytes, offset);
+      await writeFully(this.fh, bytes, bytes.byteLength, offset);
       this.next = offset + bytes.byteLength;
       return this.next;
     });

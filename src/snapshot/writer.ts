@@ -66,7 +66,7 @@ export class SnapshotWriter extends Writable {
     this.hash.update(chunk);
     const at = this.position;
     this.position += chunk.length;
-    writeFully(this.fh, chunk, at).then(() => callback(), callback);
+    writeFully(this.fh, chunk, chunk.byteLength, at).then(() => callback(), callback);
   }
 
   /**
@@ -84,7 +84,7 @@ export class SnapshotWriter extends Writable {
       await this.ended;
       const dataSha256 = this.hash.digest('hex');
       const trailer = encodeTrailer(this.target, this.position, dataSha256);
-      await writeFully(this.fh, trailer, this.position);
+      await writeFully(this.fh, trailer, trailer.byteLength, this.position);
       await this.fh.sync();
       await this.closeFile();
       const sealed: StoredSnapshot = {
