@@ -155,10 +155,7 @@ export class RaftMetrics {
       collect: () => this.#collectLoopDelay(),
     });
     for (const stat of LOOP_STATS) this.#loopDelay.set({ stat }, 0);
-    if (options.eventLoopDelay !== false) {
-      this.#loopMonitor = monitorEventLoopDelay({ resolution: options.eventLoopResolutionMs ?? 10 });
-      this.#loopMonitor.enable();
-    }
+    if (options.eventLoopDelay !== false) this.startEventLoopMonitor();
 
     for (const gauge of [this.#hasLeader, this.#isLeader, this.#pending, this.#term, this.#commitIndex, this.#appliedIndex]) gauge.set(0);
   }
@@ -279,6 +276,13 @@ export class RaftMetrics {
    */
   text(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** Starts the event-loop delay monitor if it is not running (again after {@link RaftMetrics.stop}). */
+  startEventLoopMonitor(): void {
+    if (this.#loopMonitor) return;
+    this.#loopMonitor = monitorEventLoopDelay({ resolution: this.#loopResolutionNs / 1e6 });
+    this.#loopMonitor.enable();
   }
 
   /**

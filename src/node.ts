@@ -11,7 +11,8 @@ import type { Readable, Writable } from 'node:stream';
 import { EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Message, type NodeId, type Ready, type Role } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
-import { MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, StoppedError, TimeoutError } from './errors.js';
+import { MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, StoppedError, TimeoutError } from './errors.js';
+import { RaftMetrics } from './metrics.js';
 import { memberId, parseMembers, type MemberAddress } from './members.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
 import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver } from './snapshot/index.js';
@@ -87,6 +88,8 @@ export interface NodeOptions<Context> {
   logLevel?: LogLevel;
   /** Where log lines go. Default: console.error with the node's address. */
   logger?: (level: LogLevel, line: string) => void;
+  /** Labels added to every metric series, e.g. `{ node: 'a' }` when several nodes' metrics are merged. */
+  metricsLabels?: Record<string, string>;
 }
 
 /** What `leaderChange` callbacks receive. */
@@ -169,6 +172,9 @@ export class Node<Context = unknown> {
   private readonly nodeMeta = new Map<string, string>();
   private ownMeta = '';
   private readonly leaderCallbacks: Array<(change: LeaderChange) => void> = [];
+  /** This node's Prometheus metrics (its own registry); served by `metrics()`. */
+  readonly metricsRegistry: RaftMetrics;
+  private readonly rttPeers = new Set<string>();
 
   private readonly proposals = new Map<number, PendingProposal>();
   private readonly recentApplied = new Map<number, { term: number; result: unknown; error: Error | undefined }>();
@@ -200,6 +206,7 @@ export class Node<Context = unknown> {
     this.scheduler = new SnapshotScheduler(this.policy, { now: performance.now(), entryThreshold: options.snapshotEntryThreshold ?? 0 });
     this.addresses.set(this.id, this.address);
     for (const m of this.founding) this.addresses.set(memberId(m.address), m.address);
+    this.metricsRegistry = new RaftMetrics({ eventLoopDelay: false, ...(options.metricsLabels ? { defaultLabels: options.metricsLabels } : {}) });
   }
 
   /** Validates the options and creates a node (nothing is opened until `start()`). */
@@ -253,6 +260,15 @@ export class Node<Context = unknown> {
     this.logLevel = level;
   }
 
+  /**
+   * The Prometheus text exposition of this node's metrics (serve it with content type
+   * `node.metricsRegistry.contentType`): leader, proposals, indices, WAL fsync and cache, snapshot
+   * save time, peer round trips, event-loop delay. Names follow etcd's, prefixed `tsraft_`.
+   */
+  metrics(): Promise<string> {
+    return this.metricsRegistry.text();
+  }
+
   /** Calls `callback` on every leader change (including "no leader"). */
   leaderChange(callback: (change: LeaderChange) => void): void {
     this.leaderCallbacks.push(callback);
@@ -283,7 +299,11 @@ export class Node<Context = unknown> {
       ...(this.opts.walSegmentBytes !== undefined ? { segmentBytes: this.opts.walSegmentBytes } : {}),
       ...(this.latestSnapshot ? { snapshot: this.latestSnapshot.meta } : {}),
       bootstrap,
+      onFsync: (seconds) => this.metricsRegistry.observeFsync(seconds),
     });
+    const wal = this.storage.wal;
+    this.metricsRegistry.setWalCacheSource(() => wal.stats);
+    this.metricsRegistry.startEventLoopMonitor();
     const electionTicks = Math.max(2, Math.round(this.opts.electionTimeoutMs / this.opts.heartbeatMs));
     this.raft = new Raft(
       {
@@ -337,6 +357,8 @@ export class Node<Context = unknown> {
     while (this.pumping) await this.pumping;
     await this.receiver?.abort().catch(() => undefined);
     await this.storage?.close();
+    this.metricsRegistry.setWalCacheSource(undefined);
+    this.metricsRegistry.stop();
     this.log('info', 'stopped');
   }
 
@@ -362,11 +384,15 @@ export class Node<Context = unknown> {
     return this.running && this.leaderId !== NONE && this.raft !== undefined && this.applied >= this.raft.log.committed;
   }
 
-  /** Current term, commit, applied, first and last log index, snapshot index. */
-  status(): { term: number; commitIndex: number; appliedIndex: number; firstIndex: number; lastIndex: number; snapshotIndex: number } {
+  /**
+   * Current term, the address this node voted for in it (undefined: no vote), commit, applied,
+   * first and last log index, snapshot index.
+   */
+  status(): { term: number; vote: string | undefined; commitIndex: number; appliedIndex: number; firstIndex: number; lastIndex: number; snapshotIndex: number } {
     const raft = this.requireRaft();
     return {
       term: raft.term,
+      vote: raft.vote === NONE ? undefined : (this.addresses.get(raft.vote) ?? String(raft.vote)),
       commitIndex: raft.log.committed,
       appliedIndex: this.applied,
       firstIndex: this.storage!.firstIndex(),
@@ -404,7 +430,13 @@ export class Node<Context = unknown> {
   async do<R = unknown>(command: Command<Context, R>): Promise<R> {
     this.requireRunning();
     const data = this.registry.encode(command);
-    return (await this.submit({ op: 'propose', data, address: '' })) as R;
+    try {
+      return (await this.submit({ op: 'propose', data, address: '' })) as R;
+    } catch (err) {
+      // A command that threw applied all the same; only replication failures count here.
+      if (err instanceof RaftError) this.metricsRegistry.proposalFailed();
+      throw err;
+    }
   }
 
   /** Resolves true once the local context may be read linearizably (ReadIndex); false if that cannot be confirmed in time. */
@@ -717,6 +749,7 @@ export class Node<Context = unknown> {
     }
     raft.advance(rd);
     this.serveReads();
+    this.updateMetrics(rd.committed);
     for (const range of rd.fetch) {
       void storage.load(range.lo, range.hi).then(
         () => {
@@ -757,6 +790,18 @@ export class Node<Context = unknown> {
     if (entries.length > 0) this.scheduler.applied(entries.length);
   }
 
+  private updateMetrics(committed: readonly Entry[]): void {
+    const m = this.metricsRegistry;
+    let commands = 0;
+    for (const e of committed) if (e.type === EntryType.Normal && e.data.length > 0) commands++;
+    if (commands > 0) {
+      m.proposalCommitted(commands);
+      m.proposalApplied(commands);
+    }
+    m.setPendingProposals(this.proposals.size);
+    m.setIndices({ term: this.term, commit: this.raft!.log.committed, applied: this.applied });
+  }
+
   private serveReads(): void {
     for (const [ctx, r] of this.reads) if (r.index >= 0 && r.index <= this.applied) this.settleRead(ctx, r, true);
   }
@@ -771,7 +816,9 @@ export class Node<Context = unknown> {
         if (p.asLeader) this.settleProposal(index, p, undefined, new NotLeaderError(this.addresses.get(leader), `leadership lost before entry ${index} committed; it may still commit (outcome unknown)`));
       }
     }
+    this.metricsRegistry.setLeader(leader !== NONE, role === 'leader');
     if (leader !== this.leaderId) {
+      if (leader !== NONE) this.metricsRegistry.leaderChanged();
       this.leaderId = leader;
       const change: LeaderChange = { leader: this.leader, term, isLeader: role === 'leader' };
       this.log('info', `leader is now ${change.leader ?? 'unknown'} (term ${term})`);
@@ -830,6 +877,10 @@ export class Node<Context = unknown> {
     const peers = new Set<string>();
     for (const [id, address] of this.addresses) if (id !== this.id) peers.add(address);
     this.transport.setPeers([...peers]);
+    for (const gone of [...this.rttPeers].filter((a) => !peers.has(a))) {
+      this.rttPeers.delete(gone);
+      this.metricsRegistry.forgetPeer(gone);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -854,6 +905,7 @@ export class Node<Context = unknown> {
     if (index <= (this.latestSnapshot?.meta.index ?? 0)) return this.latestSnapshot?.meta.index ?? 0;
     const covered = this.scheduler.changes;
     const target = raft.snapshotMetaAt(index, 0);
+    const started = performance.now();
     const writer = await this.store!.create({ index, term: target.term, membership: target.membership });
     try {
       await this.snapshotHandler!.save(writer);
@@ -862,6 +914,7 @@ export class Node<Context = unknown> {
       throw err;
     }
     const stored = await writer.commit();
+    this.metricsRegistry.observeSnapshotSave((performance.now() - started) / 1000);
     this.latestSnapshot = stored;
     await this.storage!.compact(stored.meta, this.opts.snapshotTrailingEntries);
     raft.compacted(stored.meta);
@@ -879,6 +932,10 @@ export class Node<Context = unknown> {
       address: this.address,
       clusterId: this.opts.clusterId,
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
+      onRoundTrip: (peer, ms) => {
+        this.rttPeers.add(peer);
+        this.metricsRegistry.observePeerRtt(peer, ms / 1000);
+      },
       logger: { info: (l: string) => this.log('info', l), warn: (l: string) => this.log('warn', l) },
     });
   }

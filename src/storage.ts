@@ -42,10 +42,15 @@ export class WalStorage implements Storage {
    */
   static async open(
     dir: string,
-    options: { sync: SyncMode; cacheBytes?: number; segmentBytes?: number; snapshot?: SnapshotMeta; bootstrap?: Membership },
+    options: { sync: SyncMode; cacheBytes?: number; segmentBytes?: number; snapshot?: SnapshotMeta; bootstrap?: Membership; onFsync?: (seconds: number) => void },
   ): Promise<WalStorage> {
-    const { sync, cacheBytes, segmentBytes } = options;
-    const wal = await Wal.open(dir, { sync, ...(cacheBytes !== undefined ? { cacheBytes } : {}), ...(segmentBytes !== undefined ? { segmentBytes } : {}) });
+    const { sync, cacheBytes, segmentBytes, onFsync } = options;
+    const wal = await Wal.open(dir, {
+      sync,
+      ...(cacheBytes !== undefined ? { cacheBytes } : {}),
+      ...(segmentBytes !== undefined ? { segmentBytes } : {}),
+      ...(onFsync !== undefined ? { onFsync } : {}),
+    });
     const snap = options.snapshot;
     if (snap && snap.index > 0 && wal.term(snap.index) !== snap.term) {
       const hs = wal.hardState;

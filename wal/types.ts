@@ -57,6 +57,8 @@ export interface WalOptions {
   cacheBytes?: number;
   /** Durability of updates; see {@link SyncMode}. Default `'always'`. */
   sync?: SyncMode;
+  /** Called after each fdatasync of an update with its duration in seconds (for metrics). */
+  onFsync?: (seconds: number) => void;
 }
 
 /** Counters of the LRU entry cache. */

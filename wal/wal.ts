@@ -4,6 +4,7 @@
  * @module
  */
 import { unlink } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
 import { WalAppendError, WalClosedError, WalCompactedError, WalCorruptionError, WalError, WalIOError, WalRangeError } from './errors.js';
 import { EntryCache } from './entry-cache.js';
@@ -75,6 +76,8 @@ export class Wal {
   private misses = 0;
   private bytesWritten = 0;
   private syncs = 0;
+  /** Called after each update's fdatasync with its duration in seconds (see WalOptions.onFsync). */
+  onFsync: ((seconds: number) => void) | undefined;
 
   private constructor(
     /** Directory holding the segment files. */
@@ -119,7 +122,9 @@ export class Wal {
     if (sync !== 'always' && sync !== 'none') throw new RangeError(`sync must be 'always' or 'none', got ${String(sync)}`);
     const absoluteDir = resolve(dir);
     const log = await recoverLog(absoluteDir, sync === 'always');
-    return new Wal(absoluteDir, segmentBytes, cacheBytes, sync, log.segments, log.terms, log.lastIndex, log.hardState, log.nextSeq, log.report);
+    const wal = new Wal(absoluteDir, segmentBytes, cacheBytes, sync, log.segments, log.terms, log.lastIndex, log.hardState, log.nextSeq, log.report);
+    wal.onFsync = options.onFsync;
+    return wal;
   }
 
   /**
@@ -200,6 +205,7 @@ export class Wal {
       const recordStart = active.size;
       await active.append(buf, recordBytes);
       this.bytesWritten += recordBytes;
+      const syncStart = performance.now();
       const syncing = this.sync === 'always' ? active.datasync() : undefined;
       // Index and cache the entries while the disk syncs, so this CPU work overlaps the fdatasync
       // instead of adding to it. Readers cannot see them before `last` moves past them below
@@ -216,6 +222,7 @@ export class Wal {
       if (syncing) {
         await syncing;
         this.syncs++;
+        this.onFsync?.((performance.now() - syncStart) / 1000);
       }
       // Durable: now make it visible.
       if (entries.length > 0) this.last = entries[entries.length - 1].index;

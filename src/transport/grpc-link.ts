@@ -41,6 +41,8 @@ export interface LinkSettings {
   pingIntervalMs: number;
   /** Give up on a connection attempt that got no answer to its hello in this time. */
   handshakeTimeoutMs: number;
+  /** Told every measured round trip (peer address, milliseconds), e.g. for a metrics histogram. */
+  onRoundTrip: ((peer: string, ms: number) => void) | undefined;
 }
 
 type LinkState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
@@ -189,7 +191,10 @@ export class PeerLink {
     if (this.call !== call) return;
     try {
       const parsed = parseFrame(frame);
-      if (parsed.kind === 'pong') this.counters.rttMs = performance.now() - parsed.sentAt;
+      if (parsed.kind === 'pong') {
+        this.counters.rttMs = performance.now() - parsed.sentAt;
+        this.settings.onRoundTrip?.(this.address, this.counters.rttMs);
+      }
     } catch {
       // The peer only ever answers pongs; anything else is ignored rather than trusted.
       this.counters.decodeErrors++;

@@ -45,6 +45,8 @@ export interface GrpcTransportOptions {
   maxInflightBytes?: number;
   /** Ping interval for round-trip measurement (0 disables). Default 1000 ms. */
   pingIntervalMs?: number;
+  /** Told every ping round trip (peer address, milliseconds), e.g. for a metrics histogram. */
+  onRoundTrip?: (peer: string, ms: number) => void;
   /** A connection attempt whose hello gets no answer in this time is abandoned. Default 5000 ms. */
   handshakeTimeoutMs?: number;
   /** stop() waits this long for a graceful server shutdown before forcing it. Default 500 ms. */
@@ -103,6 +105,7 @@ export class GrpcTransport implements Transport {
       maxInflightBytes: options.maxInflightBytes ?? 8 * 1024 * 1024,
       pingIntervalMs: options.pingIntervalMs ?? 1000,
       handshakeTimeoutMs: options.handshakeTimeoutMs ?? 5000,
+      onRoundTrip: options.onRoundTrip,
     };
     this.inbound = new InboundStreams({
       clusterId: options.clusterId,

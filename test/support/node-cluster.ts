@@ -1,8 +1,10 @@
 /**
- * A cluster of real Nodes in one process over the in-memory transport (with its fault injection),
- * each with its own temporary data directory, a key-value context and snapshot hooks.
+ * A cluster of real Nodes in one process, each with its own temporary data directory, a key-value
+ * context and snapshot hooks; over the in-memory transport (with its fault injection) or over the
+ * real gRPC transport on loopback.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -43,21 +45,61 @@ export const kvSnapshot = (kv: Kv) => ({
   },
 });
 
+/** A loopback port that was free a moment ago (the OS picks it; we close it at once). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** Which peer transport a TestCluster's nodes use. */
+export type TransportKind = 'memory' | 'grpc';
+
 export class TestCluster {
   readonly network = new MemoryNetwork();
   readonly root = mkdtempSync(join(tmpdir(), 'tsraft-cluster-'));
   readonly nodes = new Map<string, Node<Kv>>();
   readonly addresses: string[];
 
+  /** A cluster over the memory transport; see {@link TestCluster.grpc} for one over gRPC. */
   constructor(
     size: number,
     private readonly extra: Partial<NodeOptions<Kv>> = {},
+    readonly kind: TransportKind = 'memory',
+    addresses?: string[],
   ) {
-    this.addresses = Array.from({ length: size }, (_, i) => `n${i + 1}:${9000 + i + 1}`);
+    this.addresses = addresses ?? Array.from({ length: size }, (_, i) => `n${i + 1}:${9000 + i + 1}`);
   }
 
+  /** A cluster whose nodes talk gRPC on loopback ports chosen now (kept across restarts). */
+  static async grpc(size: number, extra: Partial<NodeOptions<Kv>> = {}): Promise<TestCluster> {
+    const addresses: string[] = [];
+    while (addresses.length < size) {
+      const address = `127.0.0.1:${await freePort()}`;
+      if (!addresses.includes(address)) addresses.push(address);
+    }
+    // Lost-peer lines are expected whenever a test stops a node; keep the output for real errors.
+    return new TestCluster(size, { logLevel: 'error', ...extra }, 'grpc', addresses);
+  }
+
+  /** A new address for a node that will join (a free loopback port over gRPC). */
+  async newAddress(): Promise<string> {
+    return this.kind === 'grpc' ? `127.0.0.1:${await freePort()}` : `n${this.addresses.length + 1}:${9000 + this.addresses.length + 1}`;
+  }
+
+  /** A cluster of `size` nodes over `kind`. */
+  static async of(kind: TransportKind, size: number, extra: Partial<NodeOptions<Kv>> = {}): Promise<TestCluster> {
+    return kind === 'grpc' ? TestCluster.grpc(size, extra) : new TestCluster(size, extra);
+  }
+
+  /** Starts every node at once (concurrently), as after a whole-cluster restart. */
   async startAll(): Promise<void> {
-    for (const a of this.addresses) await this.start(a);
+    await Promise.all(this.addresses.map((a) => this.start(a)));
   }
 
   /** Starts (or restarts) the node at `address` with a fresh context over its data dir. */
@@ -75,7 +117,7 @@ export class TestCluster {
       requestTimeoutMs: 3000,
       sync: 'none',
       logLevel: 'warn',
-      transport: new MemoryTransport(this.network, { address, logger: { info() {}, warn() {} } }),
+      ...(this.kind === 'memory' ? { transport: new MemoryTransport(this.network, { address, logger: { info() {}, warn() {} } }) } : {}),
       ...this.extra,
       ...options,
     });
@@ -95,6 +137,11 @@ export class TestCluster {
   async stop(address: string): Promise<void> {
     await this.nodes.get(address)?.stop();
     this.nodes.delete(address);
+  }
+
+  /** Stops every running node at once, as a power cut would. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.nodes.keys()].map((a) => this.stop(a)));
   }
 
   /** Waits until one running node leads and every running node knows it; returns it. */
