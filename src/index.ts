@@ -1,0 +1,23 @@
+/**
+ * tsraft's public API: the {@link Node} and what programs against it (commands, codecs, snapshot
+ * policies, errors, metrics, transports). See the README for a complete example.
+ * @module
+ */
+export { Node, type NodeOptions, type SnapshotHandler, type LeaderChange, type LogLevel } from './node.js';
+export type { Command, CommandClass } from './command.js';
+export { jsonCodec, msgpackCodec, bytesCodec, JsonCodec, MsgpackCodec, BytesCodec, CodecError, type Codec } from './codec.js';
+export { CustomSync, DefaultSync, EveryDay, EveryHour, EveryMinute, EverySecond, Never, type SnapshotPolicy, type SyncType } from './snapshot/index.js';
+export { parseMembers, type MemberAddress } from './members.js';
+export {
+  RaftError,
+  NotLeaderError,
+  NoLeaderError,
+  NotRegisteredError,
+  BadTypeIdError,
+  TimeoutError,
+  StoppedError,
+  ProposalDroppedError,
+  MembershipChangeError,
+} from './errors.js';
+export { RaftMetrics } from './metrics.js';
+export { GrpcTransport, MemoryNetwork, MemoryTransport, type Transport, type TlsOptions } from './transport/index.js';
