@@ -6,6 +6,12 @@
 
 /** Base class of every error tsraft raises on purpose. */
 export class RaftError extends Error {
+  /**
+   * For a failed proposal: true when it may still have been (or yet be) applied — the caller
+   * cannot tell — false when it certainly was not appended to any leader's log.
+   */
+  outcomeUnknown = false;
+
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
@@ -39,7 +45,9 @@ export class NotRegisteredError extends RaftError {}
 export class BadTypeIdError extends RaftError {}
 
 /** The request did not finish in time. For a proposal the outcome is unknown: it may still apply. */
-export class TimeoutError extends RaftError {}
+export class TimeoutError extends RaftError {
+  override outcomeUnknown = true;
+}
 
 /** The node is stopped or stopping. */
 export class StoppedError extends RaftError {
@@ -56,3 +64,6 @@ export class ProposalDroppedError extends RaftError {}
 
 /** A membership change was refused: another change is in flight, or it is invalid. */
 export class MembershipChangeError extends RaftError {}
+
+/** A leadership transfer was refused (e.g. the target is not a voter of the configuration). */
+export class LeadershipTransferError extends RaftError {}

@@ -11,7 +11,7 @@ import type { Readable, Writable } from 'node:stream';
 import { EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Message, type NodeId, type Ready, type Role } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
-import { MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, StoppedError, TimeoutError } from './errors.js';
+import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, StoppedError, TimeoutError } from './errors.js';
 import { RaftMetrics } from './metrics.js';
 import { memberId, parseMembers, type MemberAddress } from './members.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
@@ -119,6 +119,8 @@ interface PendingRead {
 interface PendingForward {
   resolve(r: ForwardResponse): void;
   timer: NodeJS.Timeout;
+  /** The node it was sent to: if that node stops being the leader, the answer may never come. */
+  target: NodeId;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -428,10 +430,19 @@ export class Node<Context = unknown> {
    * entry, TimeoutError (outcome unknown) after requestTimeoutMs, StoppedError when stopped.
    */
   async do<R = unknown>(command: Command<Context, R>): Promise<R> {
+    return (await this.propose(command)).result;
+  }
+
+  /**
+   * Like {@link Node.do}, but also tells where the command landed: its log index and term.
+   * (The HTTP API answers writes with the index.)
+   */
+  async propose<R = unknown>(command: Command<Context, R>): Promise<{ result: R; index: number; term: number }> {
     this.requireRunning();
     const data = this.registry.encode(command);
     try {
-      return (await this.submit({ op: 'propose', data, address: '' })) as R;
+      const applied = await this.submit({ op: 'propose', data, address: '' });
+      return { result: applied.result as R, index: applied.index, term: applied.term };
     } catch (err) {
       // A command that threw applied all the same; only replication failures count here.
       if (err instanceof RaftError) this.metricsRegistry.proposalFailed();
@@ -507,11 +518,12 @@ export class Node<Context = unknown> {
    * Has the leader append `op` (locally, or by forwarding to it) and waits until the entry at the
    * returned (index, term) applies here; resolves with the command's result.
    */
-  private async submit(op: ForwardOp): Promise<unknown> {
+  private async submit(op: ForwardOp): Promise<{ result: unknown; index: number; term: number }> {
     const response = this.role === 'leader' ? this.proposeAsLeader(op, this.id, 0) : await this.forwardToLeader(op);
     if (response.error) throw this.errorFrom(response);
-    if (op.op === 'transfer') return undefined;
-    return this.awaitApply(response.index, response.logTerm, this.role === 'leader' && this.term === response.logTerm);
+    if (op.op === 'transfer') return { result: undefined, index: 0, term: 0 };
+    const result = await this.awaitApply(response.index, response.logTerm, this.role === 'leader' && this.term === response.logTerm);
+    return { result, index: response.index, term: response.logTerm };
   }
 
   private errorFrom(r: ForwardResponse): Error {
@@ -523,6 +535,13 @@ export class Node<Context = unknown> {
         return new MembershipChangeError(r.message);
       case 'stopped':
         return new StoppedError(r.message);
+      case 'transferRefused':
+        return new LeadershipTransferError(r.message);
+      case 'leaderLost': {
+        const lost = new NotLeaderError(r.leader || undefined, r.message);
+        lost.outcomeUnknown = true;
+        return lost;
+      }
       case 'timeout':
         return new TimeoutError(r.message);
       default:
@@ -574,7 +593,7 @@ export class Node<Context = unknown> {
         this.forwards.delete(requestId);
         resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${this.opts.requestTimeoutMs} ms; outcome unknown`));
       }, this.opts.requestTimeoutMs);
-      this.forwards.set(requestId, { resolve, timer });
+      this.forwards.set(requestId, { resolve, timer, target });
       this.sendPeer([request]);
     });
   }
@@ -813,12 +832,16 @@ export class Node<Context = unknown> {
     if (wasLeader && role !== 'leader') {
       // Proposals this node made as leader: fail them now rather than let clients hang.
       for (const [index, p] of this.proposals) {
-        if (p.asLeader) this.settleProposal(index, p, undefined, new NotLeaderError(this.addresses.get(leader), `leadership lost before entry ${index} committed; it may still commit (outcome unknown)`));
+        if (!p.asLeader) continue;
+        const lost = new NotLeaderError(this.addresses.get(leader), `leadership lost before entry ${index} committed; it may still commit (outcome unknown)`);
+        lost.outcomeUnknown = true;
+        this.settleProposal(index, p, undefined, lost);
       }
     }
     this.metricsRegistry.setLeader(leader !== NONE, role === 'leader');
     if (leader !== this.leaderId) {
       if (leader !== NONE) this.metricsRegistry.leaderChanged();
+      this.failForwardsTo(this.leaderId, leader);
       this.leaderId = leader;
       const change: LeaderChange = { leader: this.leader, term, isLeader: role === 'leader' };
       this.log('info', `leader is now ${change.leader ?? 'unknown'} (term ${term})`);
@@ -829,6 +852,21 @@ export class Node<Context = unknown> {
           this.log('warn', `leaderChange callback threw: ${(err as Error).message}`);
         }
       }
+    }
+  }
+
+  /**
+   * The leader changed: requests forwarded to the old one may never be answered (it crashed or was
+   * cut off). Fail them now rather than at the timeout; the old leader may have appended them, so
+   * the outcome is unknown.
+   */
+  private failForwardsTo(oldLeader: NodeId, newLeader: NodeId): void {
+    if (oldLeader === NONE) return;
+    for (const [id, f] of this.forwards) {
+      if (f.target !== oldLeader) continue;
+      clearTimeout(f.timer);
+      this.forwards.delete(id);
+      f.resolve({ ...this.refusal(id, 'leaderLost', `the leader changed before answering; outcome unknown`), leader: this.addresses.get(newLeader) ?? '' });
     }
   }
 

@@ -183,6 +183,19 @@ export function checkFrame(buf: Buffer, at: number, end: number): number {
 }
 
 /**
+ * Says why {@link checkFrame} rejects the record at `at` (for diagnostics such as the inspector),
+ * or returns undefined when it accepts it.
+ */
+export function frameProblem(buf: Buffer, at: number, end: number): string | undefined {
+  if (end - at < FRAME_HEADER_BYTES) return `only ${end - at} bytes left, less than a ${FRAME_HEADER_BYTES}-byte record frame`;
+  if (buf.readUInt32LE(at + 8) !== crc32c(buf, 0, at, at + 8)) return 'frame header CRC mismatch';
+  const length = buf.readUInt32LE(at);
+  if (at + FRAME_HEADER_BYTES + length > end) return `record length ${length} runs past the end of the file`;
+  if (buf.readUInt32LE(at + 4) !== crc32c(buf, 0, at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length)) return 'payload CRC mismatch';
+  return undefined;
+}
+
+/**
  * Decodes the payload of a record whose frame {@link checkFrame} accepted, locating its entries.
  * Returns a string saying what is wrong if the payload is not a well-formed update (which, behind
  * a valid checksum, means a foreign or corrupt file).

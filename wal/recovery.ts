@@ -109,11 +109,14 @@ async function openSegmentFile(path: string, nameIndex: number): Promise<Segment
   return { path, handle, header };
 }
 
-/** Replays segment creation in seq order; returns the live ones by first index and the dead. */
-function chooseLiveSegments(files: SegmentFile[]): { live: SegmentFile[]; dead: SegmentFile[] } {
+/**
+ * Replays segment creation in seq order; returns the live ones by first index and the dead.
+ * Exported (and generic) for the read-only inspector, which has no file handles.
+ */
+export function chooseLiveSegments<F extends { path: string; header: SegmentHeader }>(files: F[]): { live: F[]; dead: F[] } {
   const bySeq = [...files].sort((a, b) => a.header.seq - b.header.seq);
-  let live: SegmentFile[] = [];
-  const dead: SegmentFile[] = [];
+  let live: F[] = [];
+  const dead: F[] = [];
   for (let i = 0; i < bySeq.length; i++) {
     const file = bySeq[i];
     if (i > 0 && bySeq[i - 1].header.seq === file.header.seq) {
@@ -208,7 +211,7 @@ async function loadSegments(
  * record means the damage is not a torn tail. The 8-byte frame-header checksum makes testing
  * every offset cheap.
  */
-function findValidRecord(buf: Buffer, from: number, end: number, nextIndex: number): number {
+export function findValidRecord(buf: Buffer, from: number, end: number, nextIndex: number): number {
   for (let at = from; at + FRAME_HEADER_BYTES <= end; at++) {
     const recordEnd = checkFrame(buf, at, end);
     if (recordEnd < 0) continue;

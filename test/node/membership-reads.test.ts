@@ -57,6 +57,30 @@ test('a leader cut off from its quorum never confirms readIndex/leaseRead; its p
   }
 });
 
+test('a proposal forwarded to a leader that goes away fails when the leader changes, not at the timeout (regression)', async () => {
+  // Before the fix, the follower waited the full request timeout (a 504 at the HTTP API) although
+  // it already knew the old leader was gone.
+  const c = new TestCluster(3, { requestTimeoutMs: 10_000 });
+  try {
+    await c.startAll();
+    const old = await c.waitLeader();
+    const follower = c.node(c.addresses.find((a) => a !== old.address)!);
+    c.network.isolate(old.address);
+    const started = Date.now();
+    const err = await follower.do(new SetCommand('k', 'v')).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    const took = Date.now() - started;
+    assert.ok(err instanceof NotLeaderError, `rejected with NotLeaderError (${String(err)})`);
+    assert.is(err.outcomeUnknown, true, 'the old leader may have appended it: outcome unknown');
+    assert.ok(took < 5000, `failed at the leader change (${took} ms), not at the 10 s timeout`);
+    c.network.heal();
+  } finally {
+    await c.close();
+  }
+});
+
 /** Membership changes go one at a time: retry while the previous one (e.g. a promotion) is in flight. */
 async function retryInFlight(change: () => Promise<void>): Promise<void> {
   for (let i = 0; ; i++) {

@@ -1,0 +1,165 @@
+/**
+ * raft-node's command line: the flags of hslam/raft's example program plus tsraft's own, parsed
+ * strictly. Every problem becomes a {@link FlagError} naming the flag (the program exits 2).
+ * @module
+ */
+import { parseArgs } from 'node:util';
+import { parseMembers, checkAddress, type MemberAddress } from '../src/members.js';
+import type { LogLevel } from '../src/node.js';
+
+/** A bad command line; the message names the flag. */
+export class FlagError extends Error {}
+
+export type SnapshotPolicyName = 'never' | 'second' | 'minute' | 'hour' | 'day' | 'default';
+
+/** The validated configuration of one raft-node process. */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  httpPort: number;
+  path: string;
+  members: MemberAddress[];
+  join: boolean;
+  nonVoting: boolean;
+  snapshotPolicy: SnapshotPolicyName;
+  sync: 'always' | 'none';
+  requestTimeoutMs: number;
+  maxValueBytes: number;
+  logLevel: LogLevel;
+  heartbeatMs: number;
+  electionTimeoutMs: number;
+  clusterId: string;
+}
+
+export const USAGE = `Usage: raft-node [flags]
+       raft-node inspect <path> [--limit N] [--from INDEX]
+
+Runs one member of a tsraft key-value cluster: peers talk gRPC on --port, clients HTTP on --http-port.
+
+Flags:
+  --host HOST                 host peers and clients reach this node at (default localhost)
+  --port PORT                 peer (gRPC) port (default 9001)
+  --http-port PORT            HTTP API port (default: port + 1000)
+  --path DIR                  data directory (default data/<host>-<port>)
+  --members "h:p;h:p;h:p,true"
+                              the cluster's members, this node included when founding;
+                              ",true" marks a non-voting member (default: this node alone)
+  --join                      join a running cluster through the listed members
+  --non-voting                with --join: join as a non-voting member
+  --snapshot-policy P         never | second | minute | hour | day | default (default: default)
+  --sync MODE                 always | none: fdatasync every write batch or not (default always)
+  --request-timeout D         how long a request may wait, e.g. 5s, 500ms (default 5s)
+  --max-value-bytes N         largest value accepted, e.g. 1048576, 64KiB, 1MiB (default 1MiB)
+  --log-level L               debug | info | warn | error | silent (default info)
+  --heartbeat D               heartbeat interval (default 100ms)
+  --election-timeout D        election timeout (default 1s)
+  --cluster-id ID             peers with another cluster id are refused (default tsraft)
+  -h, --help                  this text
+`;
+
+const OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'http-port': { type: 'string' },
+  path: { type: 'string' },
+  members: { type: 'string' },
+  join: { type: 'boolean' },
+  'non-voting': { type: 'boolean' },
+  'snapshot-policy': { type: 'string' },
+  sync: { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'max-value-bytes': { type: 'string' },
+  'log-level': { type: 'string' },
+  heartbeat: { type: 'string' },
+  'election-timeout': { type: 'string' },
+  'cluster-id': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function port(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) throw new FlagError(`--${flag}: expected a port from 1 to 65535, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new FlagError(`--${flag}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw as T;
+}
+
+/** "5s", "500ms", "1.5s", "2m"; a bare number means seconds. */
+export function parseDuration(flag: string, raw: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
+  if (!m) throw new FlagError(`--${flag}: expected a duration like 5s or 500ms, got ${JSON.stringify(raw)}`);
+  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  if (ms < 1 || ms > 3_600_000) throw new FlagError(`--${flag}: must be between 1ms and 1h, got ${JSON.stringify(raw)}`);
+  return Math.round(ms);
+}
+
+/** "1048576", "64KiB", "1MiB", "1KB" (1000). */
+export function parseBytes(flag: string, raw: string): number {
+  const m = /^(\d+)(B|KB|KiB|MB|MiB)?$/.exec(raw.trim());
+  if (!m) throw new FlagError(`--${flag}: expected a size like 1048576, 64KiB or 1MiB, got ${JSON.stringify(raw)}`);
+  const unit = { B: 1, KB: 1000, KiB: 1024, MB: 1_000_000, MiB: 1024 * 1024 }[m[2] ?? 'B']!;
+  const n = Number(m[1]) * unit;
+  if (n < 1 || n > 256 * 1024 * 1024) throw new FlagError(`--${flag}: must be between 1 byte and 256MiB, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+/**
+ * Parses the flags (argv without node and the script). Returns 'help' for --help; throws
+ * FlagError for an unknown, malformed or inconsistent flag.
+ */
+export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
+  let values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    // Node's messages name the option already ("Unknown option '--foo'"); keep them.
+    throw new FlagError((err as Error).message);
+  }
+  if (values.help) return 'help';
+  const host = values.host ?? 'localhost';
+  const peerPort = values.port === undefined ? 9001 : port('port', values.port);
+  const httpPort = values['http-port'] === undefined ? peerPort + 1000 : port('http-port', values['http-port']);
+  if (httpPort > 65535) throw new FlagError(`--http-port: the default (port + 1000 = ${httpPort}) is not a valid port; set --http-port`);
+  if (httpPort === peerPort) throw new FlagError('--http-port: must differ from --port');
+  const self = `${host}:${peerPort}`;
+  try {
+    checkAddress(self);
+  } catch (err) {
+    throw new FlagError(`--host: ${(err as Error).message}`);
+  }
+  let members: MemberAddress[];
+  try {
+    members = values.members === undefined ? [{ address: self, nonVoting: false }] : parseMembers(values.members);
+  } catch (err) {
+    throw new FlagError(`--members: ${(err as Error).message}`);
+  }
+  const join = values.join === true;
+  if (join && values.members === undefined) throw new FlagError('--join: needs --members listing members of the running cluster');
+  if (!join && !members.some((m) => m.address === self)) {
+    throw new FlagError(`--members: does not include this node (${self}); use --join to join a running cluster`);
+  }
+  if (values['non-voting'] && !join) throw new FlagError('--non-voting: only with --join (a founding member is made non-voting with ",true" in --members)');
+  const heartbeatMs = values.heartbeat === undefined ? 100 : parseDuration('heartbeat', values.heartbeat);
+  const electionTimeoutMs = values['election-timeout'] === undefined ? 1000 : parseDuration('election-timeout', values['election-timeout']);
+  if (electionTimeoutMs < 2 * heartbeatMs) throw new FlagError('--election-timeout: must be at least twice --heartbeat');
+  return {
+    host,
+    port: peerPort,
+    httpPort,
+    path: values.path ?? `data/${host}-${peerPort}`,
+    members,
+    join,
+    nonVoting: values['non-voting'] === true,
+    snapshotPolicy: oneOf('snapshot-policy', values['snapshot-policy'] ?? 'default', ['never', 'second', 'minute', 'hour', 'day', 'default'] as const),
+    sync: oneOf('sync', values.sync ?? 'always', ['always', 'none'] as const),
+    requestTimeoutMs: values['request-timeout'] === undefined ? 5000 : parseDuration('request-timeout', values['request-timeout']),
+    maxValueBytes: values['max-value-bytes'] === undefined ? 1024 * 1024 : parseBytes('max-value-bytes', values['max-value-bytes']),
+    logLevel: oneOf('log-level', values['log-level'] ?? 'info', ['debug', 'info', 'warn', 'error', 'silent'] as const),
+    heartbeatMs,
+    electionTimeoutMs,
+    clusterId: values['cluster-id'] ?? 'tsraft',
+  };
+}

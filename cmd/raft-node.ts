@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+/**
+ * raft-node: one member of a tsraft key-value cluster (see `raft-node --help`), or
+ * `raft-node inspect <path>` to print a data directory's WAL, snapshots and membership.
+ * Exit status: 0 after a clean stop, 1 on a runtime failure, 2 for a bad command line.
+ * @module
+ */
+import { FlagError, USAGE, parseFlags } from './flags.js';
+import { startServer } from './serve.js';
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'inspect') return (await import('./inspect.js')).inspectMain(argv.slice(1));
+  let config;
+  try {
+    config = parseFlags(argv);
+  } catch (err) {
+    if (!(err instanceof FlagError)) throw err;
+    process.stderr.write(`raft-node: ${err.message}\nRun raft-node --help for the flags.\n`);
+    return 2;
+  }
+  if (config === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let server;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    process.stderr.write(`raft-node: cannot start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(`raft-node ${server.node.address} serving http://${server.http.address} (data ${config.path})\n`);
+  const stopped = new Promise<number>((resolve) => {
+    let firstSignalAt = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (firstSignalAt > 0) {
+        // Ctrl-C reaches a whole process group, and a supervisor may send SIGTERM as well: only a
+        // repeat after a while means "stop waiting".
+        if (Date.now() - firstSignalAt < 3000) return;
+        process.stderr.write(`raft-node: ${signal} again while stopping: exiting at once\n`);
+        process.exit(1);
+      }
+      firstSignalAt = Date.now();
+      process.stderr.write(`raft-node: ${signal}: stopping\n`);
+      server.stop().then(
+        () => resolve(0),
+        (err: Error) => {
+          process.stderr.write(`raft-node: stop failed: ${err.message}\n`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  return stopped;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: Error) => {
+    process.stderr.write(`raft-node: ${err.stack ?? err.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,129 @@
+/**
+ * The key-value commands: set, delete, append and compare-and-set, as registered Command classes
+ * with a compact binary encoding (used with the Bytes codec, no MessagePack or JSON on the write
+ * path). Layout of every payload: `[u32 LE key byte length][key UTF-8][rest]`.
+ * @module
+ */
+import type { KvStore } from './store.js';
+
+/** Splits `[u32 key length][key][rest]`; throws on a payload that does not hold one. */
+function readKey(payload: unknown): { key: string; rest: Buffer } {
+  if (!(payload instanceof Uint8Array) || payload.byteLength < 4) throw new TypeError('kv command payload too short');
+  const buf = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const keyBytes = buf.readUInt32LE(0);
+  if (4 + keyBytes > buf.length) throw new TypeError(`kv command key length ${keyBytes} exceeds the payload`);
+  return { key: buf.toString('utf8', 4, 4 + keyBytes), rest: buf.subarray(4 + keyBytes) };
+}
+
+/** `[u32 key length][key][...parts]`. */
+function writeKey(key: string, ...parts: Uint8Array[]): Buffer {
+  const keyBytes = Buffer.byteLength(key);
+  let total = 4 + keyBytes;
+  for (const p of parts) total += p.byteLength;
+  const out = Buffer.allocUnsafe(total);
+  out.writeUInt32LE(keyBytes, 0);
+  out.write(key, 4, 'utf8');
+  let at = 4 + keyBytes;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+/** Sets a key to a value. */
+export class SetCommand {
+  static readonly type = 1;
+  constructor(
+    readonly key: string,
+    readonly value: Buffer,
+  ) {}
+  do(store: KvStore): void {
+    store.set(this.key, this.value);
+  }
+  static encode(c: SetCommand): Uint8Array {
+    return writeKey(c.key, c.value);
+  }
+  static decode(payload: unknown): SetCommand {
+    const { key, rest } = readKey(payload);
+    return new SetCommand(key, rest);
+  }
+}
+
+/** Deletes a key; the result says whether it existed. */
+export class DeleteCommand {
+  static readonly type = 2;
+  constructor(readonly key: string) {}
+  do(store: KvStore): boolean {
+    return store.delete(this.key);
+  }
+  static encode(c: DeleteCommand): Uint8Array {
+    return writeKey(c.key);
+  }
+  static decode(payload: unknown): DeleteCommand {
+    return new DeleteCommand(readKey(payload).key);
+  }
+}
+
+/** Appends bytes to a key's value (a missing key counts as empty); the result is the new length. */
+export class AppendCommand {
+  static readonly type = 3;
+  constructor(
+    readonly key: string,
+    readonly suffix: Buffer,
+  ) {}
+  do(store: KvStore): number {
+    const old = store.get(this.key);
+    const value = old ? Buffer.concat([old, this.suffix]) : this.suffix;
+    store.set(this.key, value);
+    return value.length;
+  }
+  static encode(c: AppendCommand): Uint8Array {
+    return writeKey(c.key, c.suffix);
+  }
+  static decode(payload: unknown): AppendCommand {
+    const { key, rest } = readKey(payload);
+    return new AppendCommand(key, rest);
+  }
+}
+
+/** What a compare-and-set returns: applied, or the value found instead (null = absent). */
+export type CasResult = { ok: true } | { ok: false; current: Buffer | null };
+
+/**
+ * Sets `key` to `value` if its current value equals `expect` (null: only if the key is absent).
+ * Payload rest: `[u8 has expect][u32 expect length][expect][value]`.
+ */
+export class CasCommand {
+  static readonly type = 4;
+  constructor(
+    readonly key: string,
+    readonly expect: Buffer | null,
+    readonly value: Buffer,
+  ) {}
+  do(store: KvStore): CasResult {
+    const current = store.get(this.key) ?? null;
+    const matches = this.expect === null ? current === null : current !== null && current.equals(this.expect);
+    if (!matches) return { ok: false, current };
+    store.set(this.key, this.value);
+    return { ok: true };
+  }
+  static encode(c: CasCommand): Uint8Array {
+    const head = Buffer.allocUnsafe(5);
+    head.writeUInt8(c.expect === null ? 0 : 1, 0);
+    head.writeUInt32LE(c.expect?.length ?? 0, 1);
+    return writeKey(c.key, head, c.expect ?? Buffer.alloc(0), c.value);
+  }
+  static decode(payload: unknown): CasCommand {
+    const { key, rest } = readKey(payload);
+    if (rest.length < 5) throw new TypeError('cas command payload too short');
+    const hasExpect = rest.readUInt8(0) === 1;
+    const expectBytes = rest.readUInt32LE(1);
+    if (5 + expectBytes > rest.length) throw new TypeError(`cas expect length ${expectBytes} exceeds the payload`);
+    const expect = hasExpect ? rest.subarray(5, 5 + expectBytes) : null;
+    return new CasCommand(key, expect, rest.subarray(5 + expectBytes));
+  }
+}
+
+/** Every key-value command class, to register on each node. */
+export const KV_COMMANDS = [SetCommand, DeleteCommand, AppendCommand, CasCommand] as const;

@@ -1,0 +1,85 @@
+/**
+ * The key-value store's snapshot: a stream, so the state may exceed what one buffer holds.
+ * Format: the magic `TSKV1\n`, then per key `[u32 LE key bytes][key UTF-8][u32 LE value bytes][value]`.
+ * The snapshot file itself is checksummed by the snapshot store; this layer checks framing only.
+ * @module
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { SnapshotHandler } from '../node.js';
+import type { KvStore } from './store.js';
+
+const MAGIC = Buffer.from('TSKV1\n');
+/** Records are gathered into writes of about this size. */
+const WRITE_BYTES = 256 * 1024;
+
+async function write(w: Writable, chunk: Buffer): Promise<void> {
+  if (!w.write(chunk)) await new Promise<void>((resolve, reject) => {
+    const done = (err?: Error): void => {
+      w.off('drain', done);
+      w.off('error', done);
+      if (err) reject(err);
+      else resolve();
+    };
+    w.once('drain', done);
+    w.once('error', done);
+  });
+}
+
+/** Writes every key of `store` into `w`, then ends it. Runs synchronously between awaits, so the
+ * store must not change while it runs (the Node calls save between applies). */
+export async function saveKv(store: KvStore, w: Writable): Promise<void> {
+  let parts: Buffer[] = [MAGIC];
+  let bytes = MAGIC.length;
+  for (const [key, value] of store.entries()) {
+    const head = Buffer.allocUnsafe(4);
+    const keyBuf = Buffer.from(key, 'utf8');
+    head.writeUInt32LE(keyBuf.length, 0);
+    const len = Buffer.allocUnsafe(4);
+    len.writeUInt32LE(value.length, 0);
+    parts.push(head, keyBuf, len, value);
+    bytes += 8 + keyBuf.length + value.length;
+    if (bytes >= WRITE_BYTES) {
+      await write(w, Buffer.concat(parts, bytes));
+      parts = [];
+      bytes = 0;
+    }
+  }
+  if (bytes > 0) await write(w, Buffer.concat(parts, bytes));
+  await new Promise<void>((resolve, reject) => w.end((err?: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** Replaces the contents of `store` with the snapshot read from `r`. */
+export async function recoverKv(store: KvStore, r: Readable): Promise<void> {
+  store.clear();
+  let pending: Buffer = Buffer.alloc(0);
+  let sawMagic = false;
+  for await (const chunk of r as AsyncIterable<Buffer>) {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let at = 0;
+    if (!sawMagic) {
+      if (pending.length < MAGIC.length) continue;
+      if (!pending.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not a tsraft key-value snapshot (bad magic)');
+      sawMagic = true;
+      at = MAGIC.length;
+    }
+    for (;;) {
+      if (pending.length - at < 4) break;
+      const keyBytes = pending.readUInt32LE(at);
+      if (pending.length - at < 8 + keyBytes) break;
+      const valueBytes = pending.readUInt32LE(at + 4 + keyBytes);
+      const end = at + 8 + keyBytes + valueBytes;
+      if (pending.length < end) break;
+      const key = pending.toString('utf8', at + 4, at + 4 + keyBytes);
+      store.set(key, Buffer.from(pending.subarray(at + 8 + keyBytes, end)));
+      at = end;
+    }
+    pending = pending.subarray(at);
+  }
+  if (!sawMagic) throw new Error('key-value snapshot is empty (no magic)');
+  if (pending.length > 0) throw new Error(`key-value snapshot ends inside a record (${pending.length} bytes left over)`);
+}
+
+/** The snapshot hooks for `node.setSnapshot()`. */
+export function kvSnapshotHandler(store: KvStore): SnapshotHandler {
+  return { save: (w) => saveKv(store, w), recover: (r) => recoverKv(store, r) };
+}

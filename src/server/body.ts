@@ -1,0 +1,72 @@
+/**
+ * Request bodies: read with a size limit (413 beyond it, before buffering more than the limit),
+ * and JSON bodies checked field by field (400 naming the field).
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './http-errors.js';
+
+/** Reads the whole body; rejects with 413 once it exceeds `limit` bytes (checked against Content-Length first). */
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) {
+    return Promise.reject(new HttpError(413, `body of ${declared} bytes exceeds the limit of ${limit} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        reject(new HttpError(413, `body exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on('error', (err) => {
+      if (!failed) reject(new HttpError(400, `could not read the body: ${err.message}`));
+    });
+  });
+}
+
+/** Parses a JSON object body; 400 naming the problem otherwise. */
+export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, `malformed JSON body: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'the body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** A required string field of a JSON body. */
+export function stringField(obj: Record<string, unknown>, name: string): string {
+  const v = obj[name];
+  if (typeof v !== 'string') throw new HttpError(400, `field "${name}" must be a string`);
+  return v;
+}
+
+/** A field that is a string or null (and must be present). */
+export function nullableStringField(obj: Record<string, unknown>, name: string): string | null {
+  if (!(name in obj)) throw new HttpError(400, `field "${name}" is required (a string, or null)`);
+  const v = obj[name];
+  if (v !== null && typeof v !== 'string') throw new HttpError(400, `field "${name}" must be a string or null`);
+  return v;
+}
+
+/** An optional boolean field (default false). */
+export function booleanField(obj: Record<string, unknown>, name: string): boolean {
+  const v = obj[name];
+  if (v === undefined) return false;
+  if (typeof v !== 'boolean') throw new HttpError(400, `field "${name}" must be a boolean`);
+  return v;
+}

@@ -1,0 +1,271 @@
+/**
+ * raft-node's HTTP API over a Node whose context is the key-value store: the contract documented
+ * in the README ("The HTTP API"). Any node serves any request: writes are proposed through
+ * `node.propose()` (followers forward to the leader), linearizable reads wait for ReadIndex or
+ * LeaseRead confirmation and then read the local store.
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { Counter } from 'prom-client';
+import { checkAddress } from '../members.js';
+import type { Command } from '../command.js';
+import type { Node } from '../node.js';
+import { AppendCommand, CasCommand, DeleteCommand, SetCommand, type CasResult, type KvStore } from '../kv/index.js';
+import { booleanField, nullableStringField, parseJsonObject, readBody, stringField } from './body.js';
+import { dashboardHtml } from './dashboard.js';
+import { HttpError, errorAnswer } from './http-errors.js';
+import { Router, type Answer, type Route } from './routes.js';
+import type { NodeStatus } from './status.js';
+
+/** Options of {@link KvHttpServer}. */
+export interface KvHttpServerOptions {
+  /** Host to listen on (and to advertise to the other members). */
+  host: string;
+  /** Port; 0 picks a free one (see `address` after start). */
+  port: number;
+  /** Largest value (and body) accepted, in bytes; larger gets 413. Default 1 MiB. */
+  maxValueBytes?: number;
+}
+
+const JSON_TYPE = 'application/json';
+/** JSON bodies of the control routes (members, transfer, cas) are small: cap them separately. */
+const CONTROL_BODY_BYTES = 64 * 1024;
+
+/** The key-value HTTP server of one raft-node. */
+export class KvHttpServer {
+  readonly node: Node<KvStore>;
+  private readonly server: Server;
+  private readonly router: Router<KvHttpServer>;
+  private readonly maxValueBytes: number;
+  private readonly sockets = new Set<Socket>();
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
+  private shuttingDown = false;
+  private boundAddress = '';
+  private readonly started = Date.now();
+  /** Cumulative 2xx KV writes and reads, for /status (the dashboard derives rates). */
+  private readonly counts = { writes: 0, reads: 0 };
+  private readonly requestsTotal: Counter<'route' | 'code'>;
+
+  constructor(
+    node: Node<KvStore>,
+    private readonly options: KvHttpServerOptions,
+  ) {
+    this.node = node;
+    this.maxValueBytes = options.maxValueBytes ?? 1024 * 1024;
+    this.router = new Router<KvHttpServer>(ROUTES);
+    this.requestsTotal = new Counter({
+      name: 'tsraft_http_requests_total',
+      help: 'HTTP requests answered, by route and status code.',
+      labelNames: ['route', 'code'],
+      registers: [node.metricsRegistry.registry],
+    });
+    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    // Malformed HTTP (garbage on the port): answer 400 and drop that connection only.
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{"error":"malformed HTTP request"}');
+      else socket.destroy();
+    });
+  }
+
+  /** "host:port" the server listens on (after start). */
+  get address(): string {
+    return this.boundAddress;
+  }
+
+  /** Starts listening; rejects when the port cannot be bound. */
+  async start(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const a = this.server.address();
+    const port = typeof a === 'object' && a ? a.port : this.options.port;
+    this.boundAddress = `${this.options.host}:${port}`;
+  }
+
+  /**
+   * Stops accepting, lets in-flight requests finish (new requests on open connections get 503),
+   * then closes every connection. The caller stops the Node afterwards.
+   */
+  async stop(): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  /** The document of `GET /status`. */
+  status(): NodeStatus {
+    const node = this.node;
+    const s = node.status();
+    const leader = node.leader;
+    return {
+      address: node.address,
+      httpAddress: this.boundAddress,
+      state: node.state,
+      term: s.term,
+      leader: leader ? { address: leader, httpAddress: this.httpAddressOf(leader) } : null,
+      commitIndex: s.commitIndex,
+      appliedIndex: s.appliedIndex,
+      firstIndex: s.firstIndex,
+      lastIndex: s.lastIndex,
+      snapshotIndex: s.snapshotIndex,
+      members: node.members().map((m) => ({ ...m, httpAddress: this.httpAddressOf(m.address) })),
+      keys: node.context.size,
+      digest: node.context.digest(),
+      requests: { ...this.counts },
+      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+    };
+  }
+
+  private httpAddressOf(peer: string): string | null {
+    if (peer === this.node.address) return this.boundAddress;
+    return this.node.getNodeMeta(peer) ?? null;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight++;
+    let routeName = 'unknown';
+    let answer: Answer;
+    try {
+      if (this.shuttingDown) throw new HttpError(503, 'shutting down', { outcome: 'not applied' }, { 'Retry-After': '1', Connection: 'close' });
+      const url = new URL(req.url ?? '/', 'http://x');
+      const { route, param } = this.router.match(req.method ?? 'GET', url.pathname);
+      routeName = `${route.method} ${route.pattern}`;
+      answer = await route.handler(this, { param, query: url.searchParams }, req);
+    } catch (err) {
+      const e = errorAnswer(err);
+      answer = { status: e.status, body: e.body, headers: e.headers };
+    }
+    this.send(req, res, answer);
+    this.requestsTotal.inc({ route: routeName, code: String(answer.status) });
+    if (answer.status < 300) {
+      if (routeName.startsWith('GET /kv/')) this.counts.reads++;
+      else if (routeName.includes('/kv/')) this.counts.writes++;
+    }
+    if (--this.inFlight === 0 && this.idle) this.idle();
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, answer: Answer): void {
+    let payload: Buffer | string;
+    let type = answer.contentType;
+    if (Buffer.isBuffer(answer.body) || typeof answer.body === 'string') payload = answer.body;
+    else {
+      payload = JSON.stringify(answer.body);
+      type ??= JSON_TYPE;
+    }
+    const headers: Record<string, string | number> = { 'Content-Length': Buffer.byteLength(payload), ...answer.headers };
+    if (type) headers['Content-Type'] = type;
+    // A body we stopped reading (413, errors before reading it) would otherwise poison the connection.
+    const unread = !req.complete;
+    if (unread) headers['Connection'] = 'close';
+    res.writeHead(answer.status, headers);
+    res.end(payload);
+    if (unread) res.on('finish', () => req.socket.destroySoon());
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Handlers behind ROUTES
+
+  async write(req: IncomingMessage, make: (body: Buffer) => Command<KvStore, unknown>): Promise<Answer> {
+    const body = await readBody(req, this.maxValueBytes);
+    const { index } = await this.node.propose(make(body));
+    return { status: 200, body: { index } };
+  }
+
+  async read(key: string, query: URLSearchParams): Promise<Answer> {
+    const consistency = query.get('consistency') ?? 'index';
+    if (consistency === 'index' || consistency === 'lease') {
+      const confirmed = consistency === 'index' ? await this.node.readIndex() : await this.node.leaseRead();
+      if (!confirmed) {
+        if (!this.node.leader) throw new HttpError(503, 'no leader is known; retry later', {}, { 'Retry-After': '1' });
+        throw new HttpError(504, 'the read could not be confirmed with a quorum in time; retry');
+      }
+    } else if (consistency !== 'local') {
+      throw new HttpError(400, `consistency must be index, lease or local, got ${JSON.stringify(consistency)}`);
+    }
+    const value = this.node.context.get(key);
+    if (value === undefined) throw new HttpError(404, 'key not found');
+    return { status: 200, body: value, contentType: 'application/octet-stream' };
+  }
+
+  async cas(req: IncomingMessage, key: string): Promise<Answer> {
+    const obj = parseJsonObject(await readBody(req, this.maxValueBytes * 2 + CONTROL_BODY_BYTES));
+    const expect = nullableStringField(obj, 'expect');
+    const value = Buffer.from(stringField(obj, 'value'), 'utf8');
+    if (value.length > this.maxValueBytes) throw new HttpError(413, `value of ${value.length} bytes exceeds the limit of ${this.maxValueBytes} bytes`);
+    const { result, index } = await this.node.propose<CasResult>(new CasCommand(key, expect === null ? null : Buffer.from(expect, 'utf8'), value));
+    if (!result.ok) return { status: 409, body: { error: 'compare failed', current: result.current === null ? null : result.current.toString('utf8'), index } };
+    return { status: 200, body: { index } };
+  }
+
+  async addMember(req: IncomingMessage): Promise<Answer> {
+    const obj = parseJsonObject(await readBody(req, CONTROL_BODY_BYTES));
+    const address = validAddress(stringField(obj, 'address'));
+    await this.node.join({ address, nonVoting: booleanField(obj, 'nonVoting') });
+    return { status: 200, body: { members: this.node.members() } };
+  }
+
+  async transfer(req: IncomingMessage): Promise<Answer> {
+    const obj = parseJsonObject(await readBody(req, CONTROL_BODY_BYTES));
+    const address = validAddress(stringField(obj, 'address'));
+    if (!this.node.members().some((m) => m.address === address && !m.nonVoting)) throw new HttpError(400, `${address} is not a voting member`);
+    await this.node.transferLeadership(address);
+    return { status: 200, body: { leader: address } };
+  }
+}
+
+function validAddress(address: string): string {
+  try {
+    return checkAddress(address);
+  } catch (err) {
+    throw new HttpError(400, (err as Error).message);
+  }
+}
+
+/** The route table: the README's "The HTTP API" section documents exactly these. */
+const ROUTES: Array<Route<KvHttpServer>> = [
+  { method: 'GET', pattern: '/kv/{key}', handler: (s, p) => s.read(p.param, p.query) },
+  { method: 'PUT', pattern: '/kv/{key}', handler: (s, p, req) => s.write(req, (body) => new SetCommand(p.param, body)) },
+  {
+    method: 'DELETE',
+    pattern: '/kv/{key}',
+    handler: async (s, p) => ({ status: 200, body: { index: (await s.node.propose(new DeleteCommand(p.param))).index } }),
+  },
+  { method: 'POST', pattern: '/kv/{key}/append', handler: (s, p, req) => s.write(req, (body) => new AppendCommand(p.param, body)) },
+  { method: 'POST', pattern: '/kv/{key}/cas', handler: (s, p, req) => s.cas(req, p.param) },
+  {
+    method: 'GET',
+    pattern: '/status',
+    handler: (s) => ({ status: 200, body: s.status() as unknown as Record<string, unknown>, headers: { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' } }),
+  },
+  {
+    method: 'GET',
+    pattern: '/metrics',
+    handler: async (s) => ({ status: 200, body: await s.node.metrics(), contentType: s.node.metricsRegistry.contentType }),
+  },
+  { method: 'POST', pattern: '/members', handler: (s, _p, req) => s.addMember(req) },
+  {
+    method: 'DELETE',
+    pattern: '/members/{address}',
+    handler: async (s, p) => {
+      await s.node.leave(validAddress(p.param));
+      return { status: 200, body: { members: s.node.members() } };
+    },
+  },
+  { method: 'POST', pattern: '/leader/transfer', handler: (s, _p, req) => s.transfer(req) },
+  { method: 'POST', pattern: '/snapshot', handler: async (s) => ({ status: 200, body: { index: await s.node.snapshot() } }) },
+  { method: 'GET', pattern: '/', handler: () => ({ status: 200, body: dashboardHtml(), contentType: 'text/html; charset=utf-8', headers: { 'Cache-Control': 'no-store' } }) },
+];

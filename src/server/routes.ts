@@ -1,0 +1,92 @@
+/**
+ * The HTTP API's routes: a table of (method, path pattern) -> handler, and the route lookup that
+ * tells "unknown route" (404) from "known route, wrong method" (405 with Allow).
+ * @module
+ */
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from './http-errors.js';
+
+/** What a handler answers: a status and a body (an object is sent as JSON, a Buffer/string as is). */
+export interface Answer {
+  status: number;
+  body: Record<string, unknown> | Buffer | string;
+  contentType?: string;
+  headers?: Record<string, string>;
+}
+
+/** The route's path parameter (the decoded key or address), and the query. */
+export interface RouteParams {
+  param: string;
+  query: URLSearchParams;
+}
+
+/** A route: `pattern` is a path with at most one `{param}` segment, e.g. `/kv/{key}/cas`. */
+export interface Route<Ctx> {
+  method: string;
+  pattern: string;
+  handler: (ctx: Ctx, params: RouteParams, req: IncomingMessage) => Promise<Answer> | Answer;
+}
+
+interface Compiled<Ctx> {
+  parts: string[];
+  routes: Route<Ctx>[];
+}
+
+/** Longest key accepted, in bytes of its UTF-8 form. */
+export const MAX_KEY_BYTES = 4096;
+
+/** Decodes one URL-encoded path segment; 400 for a malformed, empty or oversized one. */
+function decodeSegment(raw: string, what: string): string {
+  let value: string;
+  try {
+    value = decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, `malformed ${what}: ${JSON.stringify(raw)} is not valid URL encoding`);
+  }
+  if (value === '') throw new HttpError(400, `empty ${what}`);
+  if (Buffer.byteLength(value) > MAX_KEY_BYTES) throw new HttpError(400, `${what} longer than ${MAX_KEY_BYTES} bytes`);
+  return value;
+}
+
+/** A router over a fixed route table. */
+export class Router<Ctx> {
+  private readonly table: Compiled<Ctx>[] = [];
+
+  constructor(routes: readonly Route<Ctx>[]) {
+    for (const route of routes) {
+      const parts = route.pattern.split('/').slice(1);
+      const existing = this.table.find((c) => c.parts.join('/') === parts.join('/'));
+      if (existing) existing.routes.push(route);
+      else this.table.push({ parts, routes: [route] });
+    }
+  }
+
+  /**
+   * Finds the handler for `method` and `pathname` (still URL-encoded). Throws 404 for an unknown
+   * path and 405 (with `Allow`) for a known path with another method.
+   */
+  match(method: string, pathname: string): { route: Route<Ctx>; param: string } {
+    const segments = pathname.split('/').slice(1);
+    for (const compiled of this.table) {
+      if (compiled.parts.length !== segments.length) continue;
+      let raw: string | undefined;
+      let paramName = '';
+      let ok = true;
+      for (let i = 0; i < segments.length && ok; i++) {
+        const part = compiled.parts[i]!;
+        if (part.startsWith('{')) {
+          raw = segments[i]!;
+          paramName = part.slice(1, -1);
+        } else ok = part === segments[i];
+      }
+      if (!ok) continue;
+      const route = compiled.routes.find((r) => r.method === method);
+      if (!route) {
+        const allow = compiled.routes.map((r) => r.method).join(', ');
+        throw new HttpError(405, `method ${method} not allowed on ${compiled.parts.length ? '/' + compiled.parts.join('/') : '/'}; allowed: ${allow}`, {}, { Allow: allow });
+      }
+      return { route, param: raw === undefined ? '' : decodeSegment(raw, paramName) };
+    }
+    throw new HttpError(404, `no route ${pathname}`);
+  }
+}

@@ -1,0 +1,170 @@
+// The dashboard page (src/server/dashboard.ts) driven in headless Chromium against three fake
+// nodes: each serves its own mutable NodeStatus at /status with CORS, and node 2 also serves the
+// page, so the page reads its own node same-origin and the leader cross-origin. Without a Chromium
+// binary the browser test is skipped with a "SKIPPED:" line (CI installs the Debian package).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { dashboardHtml } from '../../src/server/dashboard.js';
+import type { NodeStatus } from '../../src/server/status.js';
+
+/** A fake node: its /status document can be changed, or made to fail, between polls. */
+interface FakeNode {
+  server: Server;
+  httpAddress: string;
+  status: NodeStatus | null;
+  failing: boolean;
+}
+
+async function startFakeNode(): Promise<FakeNode> {
+  const node: FakeNode = { server: createServer(), httpAddress: '', status: null, failing: false };
+  node.server.on('request', (req, res) => {
+    if (req.url === '/') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(dashboardHtml());
+    } else if (req.url === '/status' && !node.failing && node.status) {
+      res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+      res.end(JSON.stringify(node.status));
+    } else {
+      res.writeHead(503, { 'access-control-allow-origin': '*' }).end();
+    }
+  });
+  await new Promise<void>((resolve) => node.server.listen(0, '127.0.0.1', resolve));
+  node.httpAddress = `127.0.0.1:${(node.server.address() as AddressInfo).port}`;
+  return node;
+}
+
+async function stopFakeNode(node: FakeNode): Promise<void> {
+  node.server.closeAllConnections();
+  await new Promise<void>((resolve) => node.server.close(() => resolve()));
+}
+
+const PEERS = ['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9003'];
+
+/** Three statuses of one healthy cluster in term 3 led by PEERS[0]. */
+function clusterStatuses(nodes: FakeNode[]): NodeStatus[] {
+  const leader = { address: PEERS[0]!, httpAddress: nodes[0]!.httpAddress };
+  return nodes.map((node, i) => ({
+    address: PEERS[i]!,
+    httpAddress: node.httpAddress,
+    state: i === 0 ? 'leader' : 'follower',
+    term: 3,
+    leader,
+    commitIndex: 10,
+    appliedIndex: 10,
+    firstIndex: 1,
+    lastIndex: 10,
+    snapshotIndex: 0,
+    // Only the leader knows match indexes; PEERS[2] trails by 2.
+    members: nodes.map((n, j) => ({
+      address: PEERS[j]!,
+      httpAddress: n.httpAddress,
+      nonVoting: false,
+      ...(i === 0 ? { match: j === 2 ? 8 : 10 } : {}),
+    })),
+    keys: 4,
+    // Markup in a digest must come out as text: the page may not parse data as HTML.
+    digest: i === 2 ? '<b id="injected">x</b>' : '00000000deadbeef',
+    requests: { writes: 100, reads: 50 },
+    uptimeSeconds: 60,
+  }));
+}
+
+function findChromium(): string | null {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  return candidates.find((p): p is string => !!p && existsSync(p)) ?? null;
+}
+
+function cell(page: Page, address: string, field: string): Promise<string | null> {
+  return page.textContent(`#members tr[data-address="${address}"] td[data-field="${field}"]`);
+}
+
+/** Polls `read` until `ok` accepts its value, failing with the last value after `timeoutMs`. */
+async function eventually<T>(what: string, read: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await read();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(v)} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+test('the static page loads nothing from anywhere and never writes data as markup', () => {
+  const html = dashboardHtml();
+  assert.match(html, /^<!doctype html>/i);
+  assert.not.match(html, /https?:\/\//i, 'no absolute URL at all: member URLs are built at run time');
+  assert.not.match(html, /<(script|img|iframe)[^>]*\ssrc=|<link\b/i, 'no external resources');
+  assert.not.match(html, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+  for (const id of ['leader', 'members', 'updated', 'error']) assert.ok(html.includes(`id="${id}"`), id);
+});
+
+const executablePath = findChromium();
+if (!executablePath) {
+  // Not test.skip: uvu leaves skipped tests out of its total, which scripts/run-tests.mjs would
+  // then count as a negative number of failures.
+  console.log('SKIPPED: no Chromium (looked at $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser)');
+} else {
+  test('the dashboard shows the cluster live in Chromium', async () => {
+    const nodes: FakeNode[] = [];
+    let browser: Browser | undefined;
+    try {
+      for (let i = 0; i < 3; i++) nodes.push(await startFakeNode());
+      const statuses = clusterStatuses(nodes);
+      nodes.forEach((n, i) => (n.status = statuses[i]!));
+
+      browser = await chromium.launch({ executablePath, args: ['--no-sandbox'], timeout: 20_000 });
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(`http://${nodes[1]!.httpAddress}/`);
+
+      await eventually('#leader', () => page.textContent('#leader'), (t) => !!t?.includes(`Leader: ${PEERS[0]} (term 3)`));
+      assert.is(await page.locator('#members tbody tr').count(), 3);
+      for (const [i, peer] of PEERS.entries()) {
+        assert.is(await cell(page, peer, 'state'), i === 0 ? 'leader' : 'follower');
+        assert.is(await cell(page, peer, 'term'), '3');
+        assert.is(await cell(page, peer, 'commitIndex'), '10');
+      }
+      assert.is(await page.getAttribute(`#members tr[data-address="${PEERS[0]}"]`, 'class'), 'leader');
+      assert.is(await cell(page, PEERS[2]!, 'lag'), '2', "lastIndex 10 - the leader's match 8");
+      assert.is(await cell(page, PEERS[1]!, 'lag'), '0');
+      assert.is(await cell(page, PEERS[2]!, 'digest'), '<b id="injected">x</b>');
+      assert.is(await page.locator('#injected').count(), 0);
+      assert.match((await page.textContent('#updated')) ?? '', /Updated/);
+      assert.is(await page.textContent('#error'), '');
+
+      // A write of 20 entries commits everywhere; the leader counts the 20 requests.
+      for (const s of statuses) Object.assign(s, { commitIndex: 30, appliedIndex: 30, lastIndex: 30 });
+      for (const m of statuses[0]!.members) m.match = 30;
+      statuses[0]!.requests.writes += 20;
+      for (const peer of PEERS) {
+        await eventually(`${peer} appliedIndex`, () => cell(page, peer, 'appliedIndex'), (t) => t === '30');
+        assert.is(await cell(page, peer, 'commitIndex'), '30');
+      }
+      assert.is(await cell(page, PEERS[2]!, 'lag'), '0');
+      // The rate shows for the one poll interval that saw the counter move.
+      await eventually('leader write rate', () => cell(page, PEERS[0]!, 'writeRate'), (t) => Number(t) > 5);
+      await eventually('cluster write rate', () => page.textContent('#totalWriteRate'), (t) => Number(t) > 5, 1000);
+
+      // A member that stops answering is shown as unreachable, the rest keeps updating.
+      nodes[2]!.failing = true;
+      statuses[1]!.appliedIndex = 31;
+      await eventually('failing member', () => cell(page, PEERS[2]!, 'state'), (t) => t === 'unreachable');
+      await eventually('live member', () => cell(page, PEERS[1]!, 'appliedIndex'), (t) => t === '31');
+      assert.is(await page.locator('#members tbody tr').count(), 3);
+
+      // The page's own node failing is reported in #error.
+      nodes[1]!.failing = true;
+      await eventually('#error', () => page.textContent('#error'), (t) => !!t?.includes('HTTP 503'));
+      assert.equal(pageErrors, []);
+    } finally {
+      await browser?.close();
+      await Promise.all(nodes.map(stopFakeNode));
+    }
+  });
+}
+
+test.run();
