@@ -34,6 +34,12 @@ export interface WalUpdate {
   hardState?: HardState;
   /** Entries to append; the first must have index `lastIndex + 1`. */
   entries?: readonly Entry[];
+  /**
+   * Write the record but skip the fdatasync: it becomes durable with the next synced update (or
+   * is lost in a crash before one, as a torn tail). For data a crash may lose, such as Raft's
+   * commit index. Default false.
+   */
+  lazy?: boolean;
 }
 
 /**

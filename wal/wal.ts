@@ -206,7 +206,7 @@ export class Wal {
       await active.append(buf, recordBytes);
       this.bytesWritten += recordBytes;
       const syncStart = performance.now();
-      const syncing = this.sync === 'always' ? active.datasync() : undefined;
+      const syncing = this.sync === 'always' && update.lazy !== true ? active.datasync() : undefined;
       // Index and cache the entries while the disk syncs, so this CPU work overlaps the fdatasync
       // instead of adding to it. Readers cannot see them before `last` moves past them below
       // (and if the sync fails the log is unusable anyway).

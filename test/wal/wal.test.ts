@@ -112,6 +112,20 @@ test('save hard state only; reopen sees it', async () => {
   await wal.close();
 });
 
+test('a lazy save is written without an fdatasync and becomes durable with the next synced one', async () => {
+  let wal = await openNew({ sync: 'always' });
+  await wal.save({ hardState: { term: 2, vote: 1, commit: 0 }, entries: makeEntries(1, 3, 2) });
+  await wal.save({ hardState: { term: 2, vote: 1, commit: 3 }, lazy: true });
+  assert.is(wal.stats.syncs, 1, 'no fdatasync for the lazy save');
+  assert.equal(wal.hardState, { term: 2, vote: 1, commit: 3 }, 'visible at once');
+  await wal.save({ entries: makeEntries(4, 4, 2) });
+  assert.is(wal.stats.syncs, 2);
+  wal = await reopen(wal);
+  assert.equal(wal.hardState, { term: 2, vote: 1, commit: 3 });
+  await assertLog(wal, 1, 4, () => 2);
+  await wal.close();
+});
+
 test('save entries and hard state together: one write, one fdatasync; reopen sees both', async () => {
   let wal = await openNew({ sync: 'always' });
   await wal.save({ hardState: { term: 5, vote: 1, commit: 4 }, entries: makeEntries(1, 4, 5) });

@@ -1,0 +1,90 @@
+// `npm run bench`: HTTP benchmark of a 3-node raft-node cluster (separate processes, --sync
+// always) with autocannon: writes (PUT, random 4-byte keys, 32-byte values), ReadIndex reads,
+// LeaseReads and local reads, at 1, 64 and 256 connections; in the same run the machine's limit (a
+// plain Node HTTP server into a Map) and, with --vs etcd, a 3-member etcd through its JSON gateway.
+// Prints a table, writes JSON, markdown and SVG charts to bench/results/. Any error or non-2xx is
+// reported loudly and makes the exit status 1: a fast but failing run does not count.
+//
+// Usage: npm run bench -- [--vs etcd] [--connections 1,64,256] [--pipelining 1] [--duration 10]
+//                         [--workloads write,index,lease,local] [--out bench/results]
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import os from 'node:os';
+import { markdownTable, writeResults } from './http/report.js';
+import { preload, runPoint, type PointResult, type Workload } from './http/load.js';
+import { etcdAvailable, startEtcd, startLimit, startTsraft, type System } from './http/systems.js';
+
+const { values } = parseArgs({
+  options: {
+    vs: { type: 'string' },
+    connections: { type: 'string', default: '1,64,256' },
+    pipelining: { type: 'string', default: '1' },
+    duration: { type: 'string', default: '10' },
+    workloads: { type: 'string', default: 'write,index,lease,local' },
+    sync: { type: 'string', default: 'always' },
+    out: { type: 'string', default: fileURLToPath(new URL('./results/', import.meta.url)) },
+  },
+});
+
+function fail(message: string): never {
+  console.error(`bench: ${message}`);
+  process.exit(2);
+}
+const connections = values.connections.split(',').map(Number);
+if (connections.some((c) => !Number.isInteger(c) || c < 1)) fail(`--connections: expected a list of positive integers, got ${values.connections}`);
+const pipelining = Number(values.pipelining);
+if (!Number.isInteger(pipelining) || pipelining < 1) fail(`--pipelining: expected a positive integer, got ${values.pipelining}`);
+const duration = Number(values.duration);
+if (!(duration > 0)) fail(`--duration: expected seconds > 0, got ${values.duration}`);
+const workloads = values.workloads.split(',') as Workload[];
+for (const w of workloads) if (!['write', 'index', 'lease', 'local'].includes(w)) fail(`--workloads: unknown workload ${w}`);
+if (values.vs !== undefined && values.vs !== 'etcd') fail(`--vs: only "etcd" is supported, got ${values.vs}`);
+if (values.sync !== 'always' && values.sync !== 'none') fail(`--sync: always or none, got ${values.sync}`);
+if (values.vs === 'etcd' && !etcdAvailable()) fail('--vs etcd: no etcd binary on the PATH (Debian: apt-get install etcd-server)');
+
+/** Runs every workload at every connection count against `system`, then stops it. */
+async function measure(system: System, which: readonly Workload[]): Promise<PointResult[]> {
+  const out: PointResult[] = [];
+  try {
+    if (which.some((w) => w !== 'write')) await preload(system.endpoint);
+    for (const workload of which) {
+      for (const c of connections) {
+        const r = await runPoint(system, workload, c, pipelining, duration);
+        const bad = r.errors + r.timeouts + r.non2xx;
+        console.log(
+          `${system.name.padEnd(6)} ${workload.padEnd(5)} c=${String(c).padEnd(3)} ${Math.round(r.qps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
+            (bad > 0 ? `  !!! ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx` : ''),
+        );
+        out.push(r);
+      }
+    }
+  } finally {
+    await system.stop();
+  }
+  return out;
+}
+
+const results: PointResult[] = [];
+console.log(`bench: ${os.cpus().length} cores, ${duration} s a point, connections ${connections.join(',')}, pipelining ${pipelining}, sync ${values.sync}`);
+results.push(...(await measure(await startTsraft({ sync: values.sync }), workloads)));
+// The limit has one read path: "local" stands for every read.
+results.push(...(await measure(await startLimit(), [...new Set(workloads.map((w): Workload => (w === 'write' ? 'write' : 'local')))])));
+if (values.vs === 'etcd') results.push(...(await measure(await startEtcd(), workloads.filter((w) => w !== 'lease'))));
+
+console.log('\n' + markdownTable(results) + '\n');
+const files = writeResults(values.out, results, {
+  date: new Date().toISOString(),
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  node: process.version,
+  durationSeconds: duration,
+  pipelining,
+  sync: values.sync,
+});
+console.log(`wrote ${files.join(', ')}`);
+const failing = results.filter((r) => r.errors + r.timeouts + r.non2xx > 0);
+if (failing.length > 0) {
+  console.error(`\n!!! ${failing.length} point(s) had errors or non-2xx answers; these figures do not count:`);
+  for (const r of failing) console.error(`!!!   ${r.system} ${r.workload} c=${r.connections}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
+  process.exit(1);
+}

@@ -1,0 +1,102 @@
+/**
+ * One benchmark point: autocannon (as a library) drives a workload against a system for a fixed
+ * time at a number of connections; the result has QPS, latency percentiles, errors and non-2xx,
+ * and each process's RSS and CPU over the run.
+ */
+import { randomBytes } from 'node:crypto';
+import autocannon from 'autocannon';
+import { processUsage, type Endpoint, type System } from './systems.js';
+
+export type Workload = 'write' | 'index' | 'lease' | 'local';
+
+/** The keys the reads use: written before the read workloads so reads find them (2xx). */
+export const READ_KEYS: readonly string[] = Array.from({ length: 1024 }, () => randomBytes(4).toString('hex'));
+const VALUE_BYTES = 32;
+
+/** One measured point. */
+export interface PointResult {
+  system: string;
+  workload: Workload;
+  connections: number;
+  pipelining: number;
+  durationSeconds: number;
+  qps: number;
+  p50: number;
+  p99: number;
+  p999: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  ok2xx: number;
+  processes: Array<{ label: string; rssMiB: number; cpuPercent: number }>;
+}
+
+/** The request generator of a workload: random 4-byte keys and 32-byte values for writes. */
+function generator(endpoint: Endpoint, workload: Workload): () => { method: string; path: string; body?: string; headers?: Record<string, string> } {
+  if (workload === 'write') {
+    return () => endpoint.write(randomBytes(4).toString('hex'), randomBytes(VALUE_BYTES / 2).toString('hex'));
+  }
+  let i = 0;
+  return () => endpoint.read(READ_KEYS[i++ & (READ_KEYS.length - 1)]!, workload);
+}
+
+/** Writes READ_KEYS with a few parallel requests. */
+export async function preload(endpoint: Endpoint): Promise<void> {
+  const queue = [...READ_KEYS];
+  const worker = async (): Promise<void> => {
+    for (let key = queue.pop(); key !== undefined; key = queue.pop()) {
+      const r = endpoint.write(key, 'v'.repeat(VALUE_BYTES));
+      const res = await fetch(endpoint.url + r.path, { method: r.method, body: r.body, ...(r.headers ? { headers: r.headers } : {}) });
+      if (!res.ok) throw new Error(`preload ${key}: ${res.status} ${await res.text()}`);
+      await res.arrayBuffer();
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, worker));
+}
+
+/** Runs one point. */
+export async function runPoint(system: System, workload: Workload, connections: number, pipelining: number, durationSeconds: number): Promise<PointResult> {
+  const next = generator(system.endpoint, workload);
+  const before = system.pids().map((p) => ({ ...p, usage: processUsage(p.pid) }));
+  const started = performance.now();
+  const result = await autocannon({
+    url: system.endpoint.url,
+    connections,
+    pipelining,
+    duration: durationSeconds,
+    timeout: 10,
+    requests: [
+      {
+        setupRequest: (req) => {
+          const r = next();
+          return { ...req, method: r.method as 'GET', path: r.path, body: r.body ?? '', headers: { ...r.headers } };
+        },
+      },
+    ],
+  });
+  const elapsed = (performance.now() - started) / 1000;
+  const processes = before.map((b) => {
+    const after = processUsage(b.pid);
+    return {
+      label: b.label,
+      rssMiB: after ? after.rss / (1024 * 1024) : 0,
+      cpuPercent: after && b.usage ? ((after.cpuSeconds - b.usage.cpuSeconds) / elapsed) * 100 : 0,
+    };
+  });
+  return {
+    system: system.name,
+    workload,
+    connections,
+    pipelining,
+    durationSeconds,
+    qps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    p999: result.latency.p99_9,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    ok2xx: result['2xx'],
+    processes,
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * The HTTP benchmark's output: a markdown table with ratios, the raw JSON, and SVG line charts
+ * (QPS and p99 against connections, one line per system, one chart per workload) drawn by hand
+ * so the charts need no dependency.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PointResult, Workload } from './load.js';
+
+const WORKLOAD_NAMES: Record<Workload, string> = { write: 'write (PUT)', index: 'ReadIndex read', lease: 'LeaseRead', local: 'local read' };
+const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function find(results: PointResult[], system: string, workload: Workload, connections: number): PointResult | undefined {
+  return results.find((r) => r.system === system && r.workload === workload && r.connections === connections);
+}
+
+/** The markdown table: one row per (workload, connections, system), with ratios against etcd and the limit. */
+export function markdownTable(results: PointResult[]): string {
+  const lines = [
+    '| workload | conns | system | QPS | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | vs etcd (QPS) | vs limit (QPS) | RSS MiB / CPU % per process |',
+    '| --- | --: | --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
+  ];
+  for (const r of results) {
+    const etcd = find(results, 'etcd', r.workload, r.connections);
+    const limit = find(results, 'limit', r.workload === 'write' ? 'write' : 'local', r.connections);
+    const vsEtcd = r.system === 'tsraft' && etcd && etcd.qps > 0 ? `${fmt(r.qps / etcd.qps, 2)}×` : '';
+    const vsLimit = r.system === 'tsraft' && limit && limit.qps > 0 ? `${fmt(r.qps / limit.qps, 2)}×` : '';
+    const procs = r.processes.map((p) => `${p.label}: ${fmt(p.rssMiB)}/${fmt(p.cpuPercent)}`).join(', ');
+    const bad = r.errors + r.timeouts > 0 ? `**${r.errors + r.timeouts}**` : '0';
+    const non2xx = r.non2xx > 0 ? `**${r.non2xx}**` : '0';
+    lines.push(
+      `| ${WORKLOAD_NAMES[r.workload]} | ${r.connections} | ${r.system} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.p999, 2)} | ${bad} | ${non2xx} | ${vsEtcd} | ${vsLimit} | ${procs} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const COLORS: Record<string, string> = { tsraft: '#1f77b4', etcd: '#d62728', limit: '#7f7f7f' };
+
+/** One SVG line chart of `metric` against connections (log scale on x), one line per system. */
+function chart(results: PointResult[], workload: Workload, metric: 'qps' | 'p99', title: string): string {
+  const points = results.filter((r) => r.workload === workload || (workload !== 'write' && r.system === 'limit' && r.workload === 'local'));
+  const conns = [...new Set(points.map((p) => p.connections))].sort((a, b) => a - b);
+  const systems = [...new Set(points.map((p) => p.system))];
+  const W = 520;
+  const H = 320;
+  const pad = { l: 70, r: 110, t: 36, b: 44 };
+  const maxY = Math.max(1, ...points.map((p) => p[metric])) * 1.1;
+  const x = (c: number): number => pad.l + (conns.length <= 1 ? 0 : (conns.indexOf(c) / (conns.length - 1)) * (W - pad.l - pad.r));
+  const y = (v: number): number => H - pad.b - (v / maxY) * (H - pad.t - pad.b);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2}" y="20" text-anchor="middle" font-size="14">${title}</text>`,
+    `<line x1="${pad.l}" y1="${H - pad.b}" x2="${W - pad.r}" y2="${H - pad.b}" stroke="black"/>`,
+    `<line x1="${pad.l}" y1="${pad.t}" x2="${pad.l}" y2="${H - pad.b}" stroke="black"/>`,
+    `<text x="${(pad.l + W - pad.r) / 2}" y="${H - 8}" text-anchor="middle">connections</text>`,
+  ];
+  for (let i = 0; i <= 4; i++) {
+    const v = (maxY / 4) * i;
+    out.push(`<text x="${pad.l - 6}" y="${y(v) + 4}" text-anchor="end">${metric === 'qps' ? fmt(v) : fmt(v, 1)}</text>`);
+    out.push(`<line x1="${pad.l}" y1="${y(v)}" x2="${W - pad.r}" y2="${y(v)}" stroke="#eee"/>`);
+  }
+  for (const c of conns) out.push(`<text x="${x(c)}" y="${H - pad.b + 16}" text-anchor="middle">${c}</text>`);
+  systems.forEach((system, i) => {
+    const series = conns.map((c) => points.find((p) => p.system === system && p.connections === c)).filter((p): p is PointResult => p !== undefined);
+    const color = COLORS[system] ?? '#2ca02c';
+    out.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${series.map((p) => `${x(p.connections)},${y(p[metric])}`).join(' ')}"/>`);
+    for (const p of series) out.push(`<circle cx="${x(p.connections)}" cy="${y(p[metric])}" r="3" fill="${color}"/>`);
+    out.push(`<text x="${W - pad.r + 10}" y="${pad.t + 16 * i + 10}" fill="${color}">${system}</text>`);
+  });
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+/** Writes results.json, the markdown table and one QPS and one p99 chart per workload into `dir`. */
+export function writeResults(dir: string, results: PointResult[], meta: Record<string, unknown>): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files: string[] = [];
+  const write = (name: string, text: string): void => {
+    writeFileSync(join(dir, name), text);
+    files.push(join(dir, name));
+  };
+  write('results.json', JSON.stringify({ ...meta, results }, null, 2) + '\n');
+  write('results.md', markdownTable(results) + '\n');
+  for (const workload of [...new Set(results.map((r) => r.workload))]) {
+    if (!results.some((r) => r.workload === workload && r.system === 'tsraft')) continue;
+    write(`${workload}-qps.svg`, chart(results, workload, 'qps', `${WORKLOAD_NAMES[workload]}: requests/s`));
+    write(`${workload}-p99.svg`, chart(results, workload, 'p99', `${WORKLOAD_NAMES[workload]}: p99 latency (ms)`));
+  }
+  return files;
+}

@@ -1,0 +1,243 @@
+/**
+ * The systems the HTTP benchmark loads, each behind one interface: a tsraft cluster (three
+ * `raft-node` processes from dist/), a three-member etcd on loopback (Debian's etcd-server,
+ * through its JSON gateway), and the machine's limit (a plain Node HTTP server doing the same
+ * PUT/GET into a Map, no consensus).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** How a workload reaches a system: the HTTP request for a write, and a read of each kind. */
+export interface Endpoint {
+  /** Base URL of the node the load goes to (the leader). */
+  url: string;
+  write(key: string, value: string): { method: 'PUT' | 'POST'; path: string; body: string; headers?: Record<string, string> };
+  read(key: string, kind: 'index' | 'lease' | 'local'): { method: 'GET' | 'POST'; path: string; body?: string; headers?: Record<string, string> };
+}
+
+/** A running system under test. */
+export interface System {
+  name: string;
+  endpoint: Endpoint;
+  /** Process ids whose RSS and CPU are reported. */
+  pids(): Array<{ label: string; pid: number }>;
+  stop(): Promise<void>;
+}
+
+/** A loopback port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function kill(children: ChildProcess[]): Promise<void> {
+  return Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const force = setTimeout(() => c.kill('SIGKILL'), 10_000);
+          c.once('exit', () => {
+            clearTimeout(force);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  ).then(() => undefined);
+}
+
+function logTail(children: Map<ChildProcess, string[]>, child: ChildProcess): string {
+  return (children.get(child) ?? []).slice(-20).join('');
+}
+
+/** Spawns `cmd` keeping the last lines of its output for error messages. */
+function spawnLogged(cmd: string, args: string[], logs: Map<ChildProcess, string[]>): ChildProcess {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  logs.set(child, lines);
+  const keep = (d: Buffer): void => {
+    lines.push(d.toString());
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return child;
+}
+
+/** Starts three raft-node processes from dist/ and waits for a leader known to all. */
+export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?: string[] }): Promise<System> {
+  const entry = join(ROOT, 'dist/cmd/raft-node.js');
+  const dir = mkdtempSync(join(tmpdir(), 'tsraft-bench-'));
+  const peers = [await freePort(), await freePort(), await freePort()];
+  const https = [await freePort(), await freePort(), await freePort()];
+  const members = peers.map((p) => `127.0.0.1:${p}`).join(';');
+  const logs = new Map<ChildProcess, string[]>();
+  const children = peers.map((p, i) =>
+    spawnLogged(
+      process.execPath,
+      [entry, '--host', '127.0.0.1', '--port', String(p), '--http-port', String(https[i]), '--members', members, '--path', join(dir, String(p)), '--sync', options.sync, '--log-level', 'warn', ...(options.extraArgs ?? [])],
+      logs,
+    ),
+  );
+  const stop = async (): Promise<void> => {
+    await kill(children);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const leaderHttp = await waitFor('a tsraft leader', async () => {
+      for (const port of https) {
+        const r = await fetch(`http://127.0.0.1:${port}/status`);
+        const s = (await r.json()) as { state: string; leader: { httpAddress: string | null } | null };
+        if (s.state === 'leader') return `http://127.0.0.1:${port}`;
+      }
+      return undefined;
+    });
+    // Every member knows the leader before the load starts.
+    await waitFor('every member to know the leader', async () => {
+      const all = await Promise.all(https.map(async (port) => ((await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { leader: unknown }).leader));
+      return all.every((l) => l) ? true : undefined;
+    });
+    return {
+      name: 'tsraft',
+      endpoint: {
+        url: leaderHttp,
+        write: (key, value) => ({ method: 'PUT', path: `/kv/${key}`, body: value }),
+        read: (key, kind) => ({ method: 'GET', path: `/kv/${key}?consistency=${kind}` }),
+      },
+      pids: () => children.map((c, i) => ({ label: `node${i + 1}${`http://127.0.0.1:${https[i]}` === leaderHttp ? ' (leader)' : ''}`, pid: c.pid! })),
+      stop,
+    };
+  } catch (err) {
+    const tails = children.map((c) => logTail(logs, c)).join('\n---\n');
+    await stop();
+    throw new Error(`${(err as Error).message}\n${tails}`);
+  }
+}
+
+/** Whether an `etcd` binary is on the PATH (Debian package etcd-server). */
+export function etcdAvailable(): boolean {
+  return spawnSync('etcd', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+/** Starts a three-member etcd on loopback (fsync on, etcd's default) and finds its leader. */
+export async function startEtcd(): Promise<System> {
+  const dir = mkdtempSync(join(tmpdir(), 'etcd-bench-'));
+  const clientPorts = [await freePort(), await freePort(), await freePort()];
+  const peerPorts = [await freePort(), await freePort(), await freePort()];
+  const names = ['e1', 'e2', 'e3'];
+  const initialCluster = names.map((n, i) => `${n}=http://127.0.0.1:${peerPorts[i]}`).join(',');
+  const logs = new Map<ChildProcess, string[]>();
+  const children = names.map((name, i) =>
+    spawnLogged(
+      'etcd',
+      [
+        '--name', name,
+        '--data-dir', join(dir, name),
+        '--listen-client-urls', `http://127.0.0.1:${clientPorts[i]}`,
+        '--advertise-client-urls', `http://127.0.0.1:${clientPorts[i]}`,
+        '--listen-peer-urls', `http://127.0.0.1:${peerPorts[i]}`,
+        '--initial-advertise-peer-urls', `http://127.0.0.1:${peerPorts[i]}`,
+        '--initial-cluster', initialCluster,
+        '--initial-cluster-state', 'new',
+        '--initial-cluster-token', 'tsraft-bench',
+        '--log-level', 'error',
+        '--logger', 'zap',
+      ],
+      logs,
+    ),
+  );
+  const stop = async (): Promise<void> => {
+    await kill(children);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const leaderIndex = await waitFor('an etcd leader', async () => {
+      for (const [i, port] of clientPorts.entries()) {
+        const r = await fetch(`http://127.0.0.1:${port}/v3/maintenance/status`, { method: 'POST', body: '{}' });
+        const s = (await r.json()) as { header?: { member_id?: string }; leader?: string };
+        if (s.leader && s.leader !== '0' && s.header?.member_id === s.leader) return i;
+      }
+      return undefined;
+    });
+    const url = `http://127.0.0.1:${clientPorts[leaderIndex]}`;
+    const json = { 'content-type': 'application/json' };
+    return {
+      name: 'etcd',
+      endpoint: {
+        url,
+        write: (key, value) => ({ method: 'POST', path: '/v3/kv/put', body: JSON.stringify({ key: b64(key), value: b64(value) }), headers: json }),
+        read: (key, kind) => ({
+          method: 'POST',
+          path: '/v3/kv/range',
+          // etcd has no lease read; its linearizable read is ReadIndex. "local" = serializable.
+          body: JSON.stringify(kind === 'local' ? { key: b64(key), serializable: true } : { key: b64(key) }),
+          headers: json,
+        }),
+      },
+      pids: () => children.map((c, i) => ({ label: `${names[i]}${i === leaderIndex ? ' (leader)' : ''}`, pid: c.pid! })),
+      stop,
+    };
+  } catch (err) {
+    const tails = children.map((c) => logTail(logs, c)).join('\n---\n');
+    await stop();
+    throw new Error(`${(err as Error).message}\n${tails}`);
+  }
+}
+
+/** The machine's limit: `bench/http/limit-server.mjs` in its own process (PUT/GET into a Map). */
+export async function startLimit(): Promise<System> {
+  const port = await freePort();
+  const logs = new Map<ChildProcess, string[]>();
+  const child = spawnLogged(process.execPath, [join(ROOT, 'bench/http/limit-server.mjs'), String(port)], logs);
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('the limit server', async () => ((await fetch(`${url}/kv/probe`, { method: 'PUT', body: 'x' })).ok ? true : undefined));
+  return {
+    name: 'limit',
+    endpoint: {
+      url,
+      write: (key, value) => ({ method: 'PUT', path: `/kv/${key}`, body: value }),
+      read: (key) => ({ method: 'GET', path: `/kv/${key}` }),
+    },
+    pids: () => [{ label: 'server', pid: child.pid! }],
+    stop: () => kill([child]),
+  };
+}
+
+/** Resident set size in bytes and cumulative CPU seconds (user + system) of a process, from /proc. */
+export function processUsage(pid: number): { rss: number; cpuSeconds: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { rss: rssKb * 1024, cpuSeconds: ticks / 100 };
+  } catch {
+    return undefined;
+  }
+}
