@@ -117,8 +117,11 @@ export class CasCommand {
   static decode(payload: unknown): CasCommand {
     const { key, rest } = readKey(payload);
     if (rest.length < 5) throw new TypeError('cas command payload too short');
-    const hasExpect = rest.readUInt8(0) === 1;
+    const flag = rest.readUInt8(0);
+    if (flag > 1) throw new TypeError(`cas command has-expect flag must be 0 or 1, got ${flag}`);
+    const hasExpect = flag === 1;
     const expectBytes = rest.readUInt32LE(1);
+    if (!hasExpect && expectBytes !== 0) throw new TypeError(`cas command without an expected value has an expect length of ${expectBytes}`);
     if (5 + expectBytes > rest.length) throw new TypeError(`cas expect length ${expectBytes} exceeds the payload`);
     const expect = hasExpect ? rest.subarray(5, 5 + expectBytes) : null;
     return new CasCommand(key, expect, rest.subarray(5 + expectBytes));

@@ -13,15 +13,22 @@ const MAGIC = Buffer.from('TSKV1\n');
 const WRITE_BYTES = 256 * 1024;
 
 async function write(w: Writable, chunk: Buffer): Promise<void> {
-  if (!w.write(chunk)) await new Promise<void>((resolve, reject) => {
+  if (w.destroyed) throw new Error('snapshot stream was closed before the snapshot was written');
+  if (w.write(chunk)) return;
+  await new Promise<void>((resolve, reject) => {
     const done = (err?: Error): void => {
-      w.off('drain', done);
+      w.off('drain', onDrain);
       w.off('error', done);
+      w.off('close', onClose);
       if (err) reject(err);
       else resolve();
     };
-    w.once('drain', done);
+    const onDrain = (): void => done();
+    // destroy() without an error emits only 'close': without this the save would wait forever.
+    const onClose = (): void => done(new Error('snapshot stream was closed before the snapshot was written'));
+    w.once('drain', onDrain);
     w.once('error', done);
+    w.once('close', onClose);
   });
 }
 
@@ -45,7 +52,14 @@ export async function saveKv(store: KvStore, w: Writable): Promise<void> {
     }
   }
   if (bytes > 0) await write(w, Buffer.concat(parts, bytes));
-  await new Promise<void>((resolve, reject) => w.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  if (w.destroyed) throw new Error('snapshot stream was closed before the snapshot was written');
+  await new Promise<void>((resolve, reject) => {
+    let failure: Error | undefined;
+    w.once('error', (err) => (failure ??= err));
+    // A stream destroyed without an error never calls end's callback; one that failed reports why.
+    w.once('close', () => reject(failure ?? new Error('snapshot stream was closed before the snapshot was written')));
+    w.end((err?: Error | null) => (err ? reject(err) : resolve()));
+  });
 }
 
 /** Replaces the contents of `store` with the snapshot read from `r`. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-/** Two independent 32-bit FNV-1a hashes of `key \0 value`, as one 64-bit value in two halves. */
+/** Two independent 32-bit FNV-1a style hashes of (key length, value length, key, value), as one 64-bit value in two halves. */
 function pairHash(key: string, value: Uint8Array): [number, number] {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
@@ -14,12 +14,14 @@ function pairHash(key: string, value: Uint8Array): [number, number] {
     a = Math.imul(a ^ byte, 0x01000193);
     b = Math.imul(b ^ byte, 0x01000193) ^ (b >>> 15);
   };
+  // Lengths first, so no (key, value) pair can spell out another pair's bytes.
+  const lengths = [key.length, value.length];
+  for (const n of lengths) for (let shift = 0; shift < 32; shift += 8) step((n >>> shift) & 0xff);
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
     step(c & 0xff);
     step(c >>> 8);
   }
-  step(0);
   for (let i = 0; i < value.length; i++) step(value[i]!);
   return [a >>> 0, b >>> 0];
 }

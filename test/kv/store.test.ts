@@ -1,0 +1,306 @@
+// KvStore (src/kv/store.ts): the map operations and the running content digest — equal contents
+// give equal digests whatever the order of changes (property tests with random op sequences that
+// end in the same map), set then delete returns to the empty digest, different contents (10,000
+// random single-key stores, structured near-identical inputs) do not collide, and clear() resets.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import fc from 'fast-check';
+import { KvStore } from '../../src/kv/index.js';
+import { EMPTY_DIGEST, entriesOf, keyArb, prng, randomBytes, storeOf, valueArb } from './helpers.js';
+
+type Op = { kind: 'set'; key: string; value: Buffer } | { kind: 'delete'; key: string };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('set' as const), key: keyArb, value: valueArb }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), key: keyArb }) },
+);
+
+function apply(store: KvStore, model: Map<string, Buffer>, ops: readonly Op[]): void {
+  for (const op of ops) {
+    if (op.kind === 'set') {
+      store.set(op.key, Buffer.from(op.value));
+      model.set(op.key, op.value);
+    } else {
+      assert.is(store.delete(op.key), model.delete(op.key));
+    }
+  }
+}
+
+/** Ops that turn any store into exactly `target` (keys in `order`). */
+function normalizeTo(store: KvStore, target: Map<string, Buffer>, order: readonly string[]): void {
+  for (const [k] of [...store.entries()]) if (!target.has(k)) store.delete(k);
+  for (const k of order) store.set(k, Buffer.from(target.get(k)!));
+}
+
+function isDigest(d: string): boolean {
+  return /^[0-9a-f]{16}$/.test(d);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Map behaviour
+
+test('get / has / size / set / delete / entries behave like a Map of Buffers', () => {
+  const s = new KvStore();
+  assert.is(s.size, 0);
+  assert.is(s.get('k'), undefined);
+  assert.not.ok(s.has('k'));
+  assert.is(s.delete('k'), false);
+  const v = Buffer.from('v');
+  s.set('k', v);
+  assert.is(s.get('k'), v, 'keeps the buffer it was given');
+  assert.ok(s.has('k'));
+  assert.is(s.size, 1);
+  s.set('e', Buffer.alloc(0));
+  assert.ok(s.has('e'), 'an empty value is present');
+  assert.is(s.size, 2);
+  s.set('k', Buffer.from('w'));
+  assert.equal(entriesOf(s), [
+    ['k', Buffer.from('w').toString('hex')],
+    ['e', ''],
+  ], 'overwriting keeps the insertion position');
+  assert.is(s.delete('e'), true, 'deleting an empty value reports it existed');
+  assert.is(s.delete('e'), false);
+  assert.is(s.size, 1);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Digest: equal contents, equal digests
+
+test('an empty store has the all-zero digest; digests are 16 lower-case hex digits', () => {
+  assert.is(new KvStore().digest(), EMPTY_DIGEST);
+  const s = storeOf([['k', Buffer.from('v')]]);
+  assert.ok(isDigest(s.digest()), s.digest());
+  assert.is.not(s.digest(), EMPTY_DIGEST);
+});
+
+test('set then delete returns to the empty digest (single keys, empty values, unicode keys)', () => {
+  for (const [k, v] of [
+    ['k', Buffer.from('v')],
+    ['', Buffer.alloc(0)],
+    ['𝄞/%', Buffer.from([0, 255, 0])],
+    ['x'.repeat(1000), Buffer.alloc(10_000, 7)],
+  ] as const) {
+    const s = new KvStore();
+    s.set(k, v);
+    assert.is.not(s.digest(), EMPTY_DIGEST, `${k.slice(0, 10)} changes the digest`);
+    s.delete(k);
+    assert.is(s.digest(), EMPTY_DIGEST);
+  }
+});
+
+test('property: set then delete of every key returns to the empty digest, whatever happened between', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 50 }), (ops) => {
+      const s = new KvStore();
+      apply(s, new Map(), ops);
+      for (const [k] of [...s.entries()]) s.delete(k);
+      assert.is(s.size, 0);
+      assert.is(s.digest(), EMPTY_DIGEST);
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('overwriting a value with itself (or an equal copy) leaves the digest unchanged', () => {
+  const s = storeOf([
+    ['a', Buffer.from('1')],
+    ['b', Buffer.from('2')],
+  ]);
+  const d = s.digest();
+  s.set('a', Buffer.from('1'));
+  assert.is(s.digest(), d);
+  s.set('b', s.get('b')!);
+  assert.is(s.digest(), d);
+  s.set('a', Buffer.from('other'));
+  assert.is.not(s.digest(), d);
+  s.set('a', Buffer.from('1'));
+  assert.is(s.digest(), d, 'restoring the value restores the digest');
+});
+
+test('property: two random op sequences that end in the same map have the same digest', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 40 }), fc.array(opArb, { maxLength: 40 }), fc.integer(), (opsA, opsB, seed) => {
+      const a = new KvStore();
+      const modelA = new Map<string, Buffer>();
+      apply(a, modelA, opsA);
+      // b: an unrelated history, then whatever it takes to reach A's contents, in a shuffled order.
+      const b = new KvStore();
+      apply(b, new Map(), opsB);
+      const order = [...modelA.keys()];
+      const rand = prng(seed);
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+      }
+      normalizeTo(b, modelA, order);
+      assert.is(b.size, a.size);
+      assert.is(b.digest(), a.digest());
+      // And a fresh store built straight from the final map.
+      assert.is(storeOf(modelA).digest(), a.digest());
+      assert.is(storeOf([...modelA].reverse()).digest(), a.digest());
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('property: the same set of (key, value) pairs in any insertion order gives the same digest', () => {
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(fc.tuple(keyArb, valueArb), { selector: ([k]) => k, maxLength: 30 }),
+      fc.integer(),
+      (pairs, seed) => {
+        const shuffled = [...pairs];
+        const rand = prng(seed);
+        for (let i = shuffled.length - 1; i > 0; i--) {
+          const j = Math.floor(rand() * (i + 1));
+          [shuffled[i], shuffled[j]] = [shuffled[j]!, shuffled[i]!];
+        }
+        assert.is(storeOf(shuffled).digest(), storeOf(pairs).digest());
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+test('the digest depends on the bytes, not on the Buffer object or its offset into an ArrayBuffer', () => {
+  const big = Buffer.from('xxhelloxx');
+  const a = storeOf([['k', big.subarray(2, 7)]]);
+  const s = new KvStore();
+  s.set('k', big.subarray(2, 7));
+  const b = new KvStore();
+  b.set('k', Buffer.from('hello'));
+  assert.is(s.digest(), b.digest());
+  assert.is(a.digest(), b.digest());
+});
+
+// ---------------------------------------------------------------------------------------------
+// Digest: different contents, different digests
+
+test('10,000 random distinct single-key stores: no digest collisions', () => {
+  const rand = prng(0x5eed);
+  const seen = new Map<string, string>();
+  const pairs = new Set<string>();
+  while (pairs.size < 10_000) {
+    const keyLen = Math.floor(rand() * 12);
+    let key = '';
+    for (let i = 0; i < keyLen; i++) {
+      // Mostly ASCII, sometimes BMP, sometimes astral.
+      const r = rand();
+      const cp = r < 0.7 ? 0x20 + Math.floor(rand() * 0x5f) : r < 0.9 ? 0xa0 + Math.floor(rand() * 0xd000) : 0x10000 + Math.floor(rand() * 0xfffff);
+      key += String.fromCodePoint(cp);
+    }
+    const value = randomBytes(rand, Math.floor(rand() * 24));
+    const id = JSON.stringify([key, value.toString('hex')]);
+    if (pairs.has(id)) continue;
+    pairs.add(id);
+    const d = storeOf([[key, value]]).digest();
+    assert.ok(isDigest(d));
+    const other = seen.get(d);
+    assert.is(other, undefined, `digest ${d} of ${id} collides with ${other}`);
+    seen.set(d, id);
+  }
+  assert.is(seen.size, 10_000);
+});
+
+test('structured near-identical stores do not collide (counters, one-bit flips, moved bytes)', () => {
+  const seen = new Map<string, string>();
+  const add = (label: string, store: KvStore): void => {
+    const d = store.digest();
+    const other = seen.get(d);
+    assert.is(other, undefined, `${label} collides with ${other} (${d})`);
+    seen.set(d, label);
+  };
+  for (let i = 0; i < 3000; i++) add(`key k${i}`, storeOf([[`k${i}`, Buffer.from('v')]]));
+  for (let i = 0; i < 3000; i++) {
+    const v = Buffer.alloc(4);
+    v.writeUInt32LE(i, 0);
+    add(`value ${i}`, storeOf([['counter', v]]));
+  }
+  const base = Buffer.alloc(32);
+  for (let bit = 0; bit < base.length * 8; bit++) {
+    const v = Buffer.from(base);
+    v[bit >> 3]! ^= 1 << (bit & 7);
+    add(`bit ${bit}`, storeOf([['bits', v]]));
+  }
+  for (let len = 0; len < 64; len++) add(`zeros ${len}`, storeOf([['zeros', Buffer.alloc(len)]]));
+  // Bytes moved between key and value, and between two keys.
+  add('ab=c', storeOf([['ab', Buffer.from('c')]]));
+  add('a=bc', storeOf([['a', Buffer.from('bc')]]));
+  add('abc=', storeOf([['abc', Buffer.alloc(0)]]));
+  add('{a:1,b:2}', storeOf([['a', Buffer.from('1')], ['b', Buffer.from('2')]]));
+  add('{a:2,b:1}', storeOf([['a', Buffer.from('2')], ['b', Buffer.from('1')]]));
+  add('{a:12}', storeOf([['a', Buffer.from('12')]]));
+  // Keys differing only in a high byte of a UTF-16 unit.
+  add('key \u0061', storeOf([['\u0061', Buffer.from('v')]]));
+  add('key \u0161', storeOf([['\u0161', Buffer.from('v')]]));
+  add('key \u6161', storeOf([['\u6161', Buffer.from('v')]]));
+});
+
+test('multi-key stores differing in a single key or value do not collide', () => {
+  const rand = prng(42);
+  const base: Array<[string, Buffer]> = [];
+  for (let i = 0; i < 200; i++) base.push([`key-${i}`, randomBytes(rand, 16)]);
+  const seen = new Set<string>([storeOf(base).digest()]);
+  for (let i = 0; i < base.length; i++) {
+    const without = base.filter((_, j) => j !== i);
+    const changed = base.map(([k, v], j): [string, Buffer] => [k, j === i ? Buffer.concat([v, Buffer.from([0])]) : v]);
+    for (const variant of [without, changed]) {
+      const d = storeOf(variant).digest();
+      assert.not.ok(seen.has(d), `variant ${i} collides`);
+      seen.add(d);
+    }
+  }
+  assert.is(seen.size, 1 + 2 * base.length);
+});
+
+// The pair hash feeds each key UTF-16 unit as two bytes, then one 0 byte, then the value bytes,
+// with no length framing. So key K + U+XX00 with value V and key K with value [XX, 0] ++ V hash
+// the same byte sequence: different contents, equal digests. The simplest instance is
+// {"a": <00 00>} versus {"a\0": <>}; a realistic one is {"Ā": <>} versus {"": <01 00>}.
+test('digest: a key ending in U+XX00 and a shorter key whose value starts with [XX, 0] do not collide', () => {
+  assert.is.not(storeOf([['a', Buffer.from([0, 0])]]).digest(), storeOf([['a\u0000', Buffer.alloc(0)]]).digest());
+  assert.is.not(storeOf([['', Buffer.from([1, 0])]]).digest(), storeOf([['\u0100', Buffer.alloc(0)]]).digest());
+  assert.is.not(storeOf([['user', Buffer.from([0x4e, 0, 0x7a])]]).digest(), storeOf([['user\u4e00', Buffer.from([0x7a])]]).digest());
+});
+
+// ---------------------------------------------------------------------------------------------
+// clear()
+
+test('clear() empties the store and resets the digest; the store is usable afterwards', () => {
+  const s = storeOf([
+    ['a', Buffer.from('1')],
+    ['b', Buffer.from('2')],
+    ['𝄞', Buffer.alloc(0)],
+  ]);
+  const before = s.digest();
+  s.clear();
+  assert.is(s.size, 0);
+  assert.is(s.digest(), EMPTY_DIGEST);
+  assert.not.ok(s.has('a'));
+  assert.equal([...s.entries()], []);
+  s.clear();
+  assert.is(s.digest(), EMPTY_DIGEST, 'clearing an empty store is harmless');
+  s.set('b', Buffer.from('2'));
+  s.set('a', Buffer.from('1'));
+  s.set('𝄞', Buffer.alloc(0));
+  assert.is(s.digest(), before, 'rebuilding the same contents gives the same digest as before');
+  assert.is(s.delete('a'), true);
+});
+
+test('property: after clear() and any ops, the digest equals that of a fresh store given the same ops', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 30 }), fc.array(opArb, { maxLength: 30 }), (before, after) => {
+      const cleared = new KvStore();
+      apply(cleared, new Map(), before);
+      cleared.clear();
+      apply(cleared, new Map(), after);
+      const fresh = new KvStore();
+      apply(fresh, new Map(), after);
+      assert.is(cleared.digest(), fresh.digest());
+      assert.equal(entriesOf(cleared), entriesOf(fresh));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test.run();
