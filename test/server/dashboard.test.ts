@@ -2,6 +2,8 @@
 // nodes: each serves its own mutable NodeStatus at /status with CORS, and node 2 also serves the
 // page, so the page reads its own node same-origin and the leader cross-origin. Without a Chromium
 // binary the browser test is skipped with a "SKIPPED:" line (CI installs the Debian package).
+// Then the same page served by a real 3-process raft-node cluster: loads, shows the leader,
+// updates after a write.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
@@ -10,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dashboardHtml } from '../../src/server/dashboard.js';
 import type { NodeStatus } from '../../src/server/status.js';
+import { ProcessCluster, http } from '../support/processes.js';
 
 /** A fake node: its /status document can be changed, or made to fail, between polls. */
 interface FakeNode {
@@ -163,6 +166,37 @@ if (!executablePath) {
     } finally {
       await browser?.close();
       await Promise.all(nodes.map(stopFakeNode));
+    }
+  });
+}
+
+if (executablePath) {
+  test('the dashboard of a real 3-node raft-node cluster shows the leader and updates after a write', async () => {
+    const c = await ProcessCluster.start(3);
+    let browser: Browser | undefined;
+    try {
+      const leader = await c.waitLeader();
+      const follower = c.nodes.find((n) => n !== leader)!;
+      browser = await chromium.launch({ executablePath, args: ['--no-sandbox'], timeout: 20_000 });
+      const page = await browser.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(`${follower.url}/`);
+      await eventually('#leader', () => page.textContent('#leader'), (t) => !!t?.includes(leader.peerAddress), 10_000);
+      assert.is(await page.locator('#members tbody tr').count(), 3);
+      await eventually('leader row', () => cell(page, leader.peerAddress, 'state'), (t) => t === 'leader');
+      const before = Number(await cell(page, follower.peerAddress, 'appliedIndex'));
+      for (let i = 0; i < 5; i++) assert.is((await http(`${follower.url}/kv/dash${i}`, { method: 'PUT', body: 'x' })).status, 200);
+      const after = (await follower.status())!.appliedIndex;
+      assert.ok(after >= before + 5);
+      for (const n of c.nodes) {
+        await eventually(`${n.peerAddress} appliedIndex`, () => cell(page, n.peerAddress, 'appliedIndex'), (t) => Number(t) >= after, 10_000);
+      }
+      await eventually('the follower write rate', () => cell(page, follower.peerAddress, 'writeRate'), (t) => Number(t) > 0, 10_000);
+      assert.equal(pageErrors, []);
+    } finally {
+      await browser?.close();
+      await c.close();
     }
   });
 }
