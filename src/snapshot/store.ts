@@ -59,8 +59,8 @@ export class SnapshotStore {
   }
 
   /**
-   * Opens (creating if needed) the snapshot directory `dir` and deletes temp files left by
-   * writes or transfers that a crash interrupted.
+   * Opens (creating if needed) the snapshot directory `dir`, deletes temp files left by writes or
+   * transfers that a crash interrupted, and snapshots beyond `retain` + 1 that crashes left behind.
    * @throws RangeError if `retain` is not an integer >= 1
    */
   static async open(dir: string, options: SnapshotStoreOptions = {}): Promise<SnapshotStore> {
@@ -72,7 +72,12 @@ export class SnapshotStore {
     const leftovers = (await readdir(absolute)).filter((name) => name.endsWith(TEMP_SUFFIX));
     await Promise.all(leftovers.map((name) => rm(join(absolute, name), { force: true })));
     if (leftovers.length > 0) await fsyncDirectory(absolute);
-    return new SnapshotStore(absolute, retain);
+    const store = new SnapshotStore(absolute, retain);
+    // Crashes between installs and their pruning can pile up snapshots; keep one more than
+    // `retain` (not yet verified, so an extra fallback stays) and delete the older ones.
+    const listings = await store.list();
+    for (const old of listings.slice(0, Math.max(0, listings.length - retain - 1))) await rm(old.path, { force: true });
+    return store;
   }
 
   /**

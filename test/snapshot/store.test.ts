@@ -40,6 +40,15 @@ async function flipByte(path: string, offset: number): Promise<void> {
   await fh.close();
 }
 
+test('open deletes snapshots that crashes left beyond retain + 1, keeping the newest (regression: crash seed 144841)', async () => {
+  // Kills between an install's rename and its pruning can leave several extra snapshots.
+  const many = await freshStore(10);
+  for (const index of [10, 20, 30, 40, 50]) await writeSnapshot(many, index, 100);
+  const store = await SnapshotStore.open(many.dir, { retain: 2 });
+  assert.equal((await readdir(store.dir)).sort(), [30, 40, 50].map((i) => snapshotFileName(i, 1)).sort());
+  assert.is((await store.latest())!.meta.index, 50);
+});
+
 test('an empty store has no latest snapshot', async () => {
   const store = await freshStore();
   assert.is(await store.latest(), undefined);
