@@ -7,11 +7,15 @@
 //
 // Usage: npm run bench -- [--vs etcd] [--connections 1,64,256] [--pipelining 1] [--duration 10]
 //                         [--workloads write,index,lease,local] [--out bench/results]
+//        npm run bench -- --soak 300 [--connections 64]   (RSS of each node over a long write run)
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { markdownTable, writeResults } from './http/report.js';
 import { preload, runPoint, type PointResult, type Workload } from './http/load.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { soak, soakSummary } from './http/soak.js';
 import { etcdAvailable, startEtcd, startLimit, startTsraft, type System } from './http/systems.js';
 
 const { values } = parseArgs({
@@ -23,6 +27,7 @@ const { values } = parseArgs({
     workloads: { type: 'string', default: 'write,index,lease,local' },
     sync: { type: 'string', default: 'always' },
     out: { type: 'string', default: fileURLToPath(new URL('./results/', import.meta.url)) },
+    soak: { type: 'string' },
   },
 });
 
@@ -62,6 +67,23 @@ async function measure(system: System, which: readonly Workload[]): Promise<Poin
     await system.stop();
   }
   return out;
+}
+
+if (values.soak !== undefined) {
+  const seconds = Number(values.soak);
+  if (!(seconds > 0)) fail(`--soak: expected seconds > 0, got ${values.soak}`);
+  const system = await startTsraft({ sync: values.sync });
+  let status = 1;
+  try {
+    const r = await soak(system, seconds, values.connections === '1,64,256' ? 64 : connections[connections.length - 1]!);
+    console.log(soakSummary(r));
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, 'soak.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2) + '\n');
+    status = r.errors + r.non2xx > 0 ? 1 : 0;
+  } finally {
+    await system.stop();
+  }
+  process.exit(status);
 }
 
 const results: PointResult[] = [];
