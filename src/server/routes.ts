@@ -24,6 +24,8 @@ export interface RouteParams {
 export interface Route<Ctx> {
   method: string;
   pattern: string;
+  /** "METHOD pattern", e.g. "PUT /kv/{key}" (metrics label); filled in by the router. */
+  name?: string;
   handler: (ctx: Ctx, params: RouteParams, req: IncomingMessage) => Promise<Answer> | Answer;
 }
 
@@ -54,6 +56,7 @@ export class Router<Ctx> {
 
   constructor(routes: readonly Route<Ctx>[]) {
     for (const route of routes) {
+      route.name = `${route.method} ${route.pattern}`;
       const parts = route.pattern.split('/').slice(1);
       const existing = this.table.find((c) => c.parts.join('/') === parts.join('/'));
       if (existing) existing.routes.push(route);
@@ -65,7 +68,7 @@ export class Router<Ctx> {
    * Finds the handler for `method` and `pathname` (still URL-encoded). Throws 404 for an unknown
    * path and 405 (with `Allow`) for a known path with another method.
    */
-  match(method: string, pathname: string): { route: Route<Ctx>; param: string } {
+  match(method: string, pathname: string): { route: Route<Ctx> & { name: string }; param: string } {
     const segments = pathname.split('/').slice(1);
     for (const compiled of this.table) {
       if (compiled.parts.length !== segments.length) continue;
@@ -85,7 +88,7 @@ export class Router<Ctx> {
         const allow = compiled.routes.map((r) => r.method).join(', ');
         throw new HttpError(405, `method ${method} not allowed on ${compiled.parts.length ? '/' + compiled.parts.join('/') : '/'}; allowed: ${allow}`, {}, { Allow: allow });
       }
-      return { route, param: raw === undefined ? '' : decodeSegment(raw, paramName) };
+      return { route: route as Route<Ctx> & { name: string }, param: raw === undefined ? '' : decodeSegment(raw, paramName) };
     }
     throw new HttpError(404, `no route ${pathname}`);
   }
