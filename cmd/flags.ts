@@ -22,6 +22,8 @@ export interface ServerConfig {
   join: boolean;
   nonVoting: boolean;
   snapshotPolicy: SnapshotPolicyName;
+  snapshotTrailingEntries: number;
+  walSegmentBytes: number;
   sync: 'always' | 'none';
   requestTimeoutMs: number;
   maxValueBytes: number;
@@ -47,6 +49,11 @@ Flags:
   --join                      join a running cluster through the listed members
   --non-voting                with --join: join as a non-voting member
   --snapshot-policy P         never | second | minute | hour | day | default (default: default)
+  --snapshot-trailing-entries N
+                              log entries kept behind a snapshot for slow followers;
+                              one further behind gets the snapshot (default 10000)
+  --wal-segment-bytes N       WAL segment file size; compaction deletes whole segments
+                              (default 64MiB)
   --sync MODE                 always | none: fdatasync every write batch or not (default always)
   --request-timeout D         how long a request may wait, e.g. 5s, 500ms (default 5s)
   --max-value-bytes N         largest value accepted, e.g. 1048576, 64KiB, 1MiB (default 1MiB)
@@ -66,6 +73,8 @@ const OPTIONS = {
   join: { type: 'boolean' },
   'non-voting': { type: 'boolean' },
   'snapshot-policy': { type: 'string' },
+  'snapshot-trailing-entries': { type: 'string' },
+  'wal-segment-bytes': { type: 'string' },
   sync: { type: 'string' },
   'request-timeout': { type: 'string' },
   'max-value-bytes': { type: 'string' },
@@ -79,6 +88,18 @@ const OPTIONS = {
 function port(flag: string, raw: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > 65535) throw new FlagError(`--${flag}: expected a port from 1 to 65535, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function segmentBytes(raw: string): number {
+  const n = parseBytes('wal-segment-bytes', raw);
+  if (n < 256) throw new FlagError(`--wal-segment-bytes: must be at least 256 bytes, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function count(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new FlagError(`--${flag}: expected a whole number, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -154,6 +175,8 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     join,
     nonVoting: values['non-voting'] === true,
     snapshotPolicy: oneOf('snapshot-policy', values['snapshot-policy'] ?? 'default', ['never', 'second', 'minute', 'hour', 'day', 'default'] as const),
+    snapshotTrailingEntries: values['snapshot-trailing-entries'] === undefined ? 10_000 : count('snapshot-trailing-entries', values['snapshot-trailing-entries']),
+    walSegmentBytes: values['wal-segment-bytes'] === undefined ? 64 * 1024 * 1024 : segmentBytes(values['wal-segment-bytes']),
     sync: oneOf('sync', values.sync ?? 'always', ['always', 'none'] as const),
     requestTimeoutMs: values['request-timeout'] === undefined ? 5000 : parseDuration('request-timeout', values['request-timeout']),
     maxValueBytes: values['max-value-bytes'] === undefined ? 1024 * 1024 : parseBytes('max-value-bytes', values['max-value-bytes']),

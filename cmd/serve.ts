@@ -41,6 +41,8 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     electionTimeoutMs: config.electionTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
     sync: config.sync,
+    snapshotTrailingEntries: config.snapshotTrailingEntries,
+    walSegmentBytes: config.walSegmentBytes,
     logLevel: config.logLevel,
   });
   installKv(node);

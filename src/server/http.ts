@@ -189,7 +189,12 @@ export class KvHttpServer {
     if (unread) headers['Connection'] = 'close';
     res.writeHead(answer.status, headers);
     res.end(payload);
-    if (unread) res.on('finish', () => req.socket.destroySoon());
+    if (unread) {
+      // Read and discard the rest for a moment before closing: closing a socket with unread
+      // input makes the kernel send a reset, which can destroy our answer before the client reads it.
+      req.resume();
+      res.on('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -121,6 +121,8 @@ const BAD_FLAGS: Array<[string[], RegExp]> = [
   [['--http-port', '0'], /--http-port: expected a port/],
   [['--sync', 'sometimes'], /--sync: expected one of always, none/],
   [['--snapshot-policy', 'weekly'], /--snapshot-policy: expected one of/],
+  [['--snapshot-trailing-entries', 'many'], /--snapshot-trailing-entries: expected a whole number/],
+  [['--wal-segment-bytes', '100'], /--wal-segment-bytes: must be at least 256 bytes/],
   [['--request-timeout', 'soon'], /--request-timeout: expected a duration/],
   [['--max-value-bytes', '-1'], /--max-value-bytes/],
   [['--max-value-bytes', '1GB'], /--max-value-bytes: expected a size/],

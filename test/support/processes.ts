@@ -4,7 +4,7 @@
  * closes (and on test-process exit), so a failing test leaves nothing running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,21 +51,35 @@ export async function http(url: string, init: RequestInit & { timeoutMs?: number
   return { status: res.status, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
 }
 
+/** Options of a {@link RaftProcess} beyond its addresses. */
+export interface RaftProcessOptions {
+  /** Host clients use for the HTTP API (default 127.0.0.1). */
+  httpHost?: string;
+  /** A command the node runs under, e.g. `['ip', 'netns', 'exec', 'ns1']` (it must exec, so the pid stays the node's). */
+  wrap?: string[];
+  /** Append stdout + stderr here as well; then `output` keeps only the last 64 KiB. */
+  logFile?: string;
+}
+
 /** One raft-node process of a {@link ProcessCluster}. */
 export class RaftProcess {
   child: ChildProcess | undefined;
   /** stdout + stderr of every run, for failure messages. */
   output = '';
+  /** Whether the process was stopped with SIGSTOP (see `pause`). */
+  paused = false;
+  private log: WriteStream | undefined;
 
   constructor(
     readonly peerAddress: string,
     readonly httpPort: number,
     readonly path: string,
     private readonly args: string[],
+    private readonly options: RaftProcessOptions = {},
   ) {}
 
   get url(): string {
-    return `http://127.0.0.1:${this.httpPort}`;
+    return `http://${this.options.httpHost ?? '127.0.0.1'}:${this.httpPort}`;
   }
 
   get running(): boolean {
@@ -76,17 +90,51 @@ export class RaftProcess {
   start(extraArgs: string[] = []): void {
     const [host, port] = this.peerAddress.split(':') as [string, string];
     const args = ['--host', host, '--port', port, '--http-port', String(this.httpPort), '--path', this.path, ...this.args, ...extraArgs];
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [process.execPath, '--import', 'tsx', ENTRY, ...args];
+    const [cmd, ...rest] = [...(this.options.wrap ?? []), ...argv] as [string, ...string[]];
+    const child = spawn(cmd, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(child);
     child.on('exit', () => live.delete(child));
-    child.stdout!.on('data', (d) => (this.output += d));
-    child.stderr!.on('data', (d) => (this.output += d));
+    if (this.options.logFile) this.log ??= createWriteStream(this.options.logFile, { flags: 'a' });
+    const onData = (d: Buffer): void => {
+      this.output += d;
+      if (this.log) {
+        this.log.write(d);
+        if (this.output.length > 128 * 1024) this.output = this.output.slice(-64 * 1024);
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     this.child = child;
+    this.paused = false;
   }
 
-  /** kill -9. */
+  /** kill -9 (also of a paused process). */
   kill(): Promise<void> {
-    return this.signal('SIGKILL');
+    return this.signal('SIGKILL').then(() => {
+      this.paused = false;
+    });
+  }
+
+  /** SIGSTOP: the process freezes with its sockets open. */
+  pause(): void {
+    if (!this.running || this.paused) return;
+    this.child!.kill('SIGSTOP');
+    this.paused = true;
+  }
+
+  /** SIGCONT after `pause`. */
+  resume(): void {
+    if (!this.running || !this.paused) return;
+    this.child!.kill('SIGCONT');
+    this.paused = false;
+  }
+
+  /** Closes the log file (after the process exited). */
+  async closeLog(): Promise<void> {
+    const log = this.log;
+    this.log = undefined;
+    if (log) await new Promise<void>((resolve) => log.end(() => resolve()));
   }
 
   /** Sends `signal` and waits for the exit; resolves with the exit code. */
