@@ -7,7 +7,8 @@
 //
 // Usage: npm run bench -- [--vs etcd] [--connections 1,64,256] [--pipelining 1] [--duration 10]
 //                         [--workloads write,index,lease,local] [--out bench/results]
-//        npm run bench -- --soak 300 [--connections 64]   (RSS of each node over a long write run)
+//        npm run bench -- --soak 300 [--soak-keys 100000] [--connections 64]
+//          (RSS of each node over a long write run to a fixed key space)
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     sync: { type: 'string', default: 'always' },
     out: { type: 'string', default: fileURLToPath(new URL('./results/', import.meta.url)) },
     soak: { type: 'string' },
+    'soak-keys': { type: 'string', default: '100000' },
   },
 });
 
@@ -75,7 +77,9 @@ if (values.soak !== undefined) {
   const system = await startTsraft({ sync: values.sync });
   let status = 1;
   try {
-    const r = await soak(system, seconds, values.connections === '1,64,256' ? 64 : connections[connections.length - 1]!);
+    const keys = Number(values['soak-keys']);
+    if (!Number.isInteger(keys) || keys < 1) fail(`--soak-keys: expected a positive integer, got ${values['soak-keys']}`);
+    const r = await soak(system, seconds, values.connections === '1,64,256' ? 64 : connections[connections.length - 1]!, keys);
     console.log(soakSummary(r));
     mkdirSync(values.out, { recursive: true });
     writeFileSync(join(values.out, 'soak.json'), JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2) + '\n');

@@ -9,6 +9,10 @@ import { processUsage, type System } from './systems.js';
 
 export interface SoakResult {
   seconds: number;
+  /** Writes go to this many distinct keys (overwritten), so the state has a fixed size. */
+  keys: number;
+  /** Answers by status code. */
+  statusCodes: Record<string, number>;
   connections: number;
   requests: number;
   errors: number;
@@ -19,7 +23,7 @@ export interface SoakResult {
 }
 
 /** Runs writes for `seconds`, sampling RSS every `sampleSeconds`. */
-export async function soak(system: System, seconds: number, connections: number, sampleSeconds = 10): Promise<SoakResult> {
+export async function soak(system: System, seconds: number, connections: number, keys: number, sampleSeconds = 10): Promise<SoakResult> {
   const rss: Record<string, number[]> = {};
   const sample = (): void => {
     for (const p of system.pids()) (rss[p.label] ??= []).push(Math.round((processUsage(p.pid)?.rss ?? 0) / (1024 * 1024)));
@@ -35,14 +39,18 @@ export async function soak(system: System, seconds: number, connections: number,
       requests: [
         {
           setupRequest: (req) => {
-            const r = system.endpoint.write(randomBytes(4).toString('hex'), randomBytes(16).toString('hex'));
+            // A fixed key space: the state stops growing once every key exists, so RSS growth after
+            // that would be a leak, not data.
+            const r = system.endpoint.write(`k${Math.floor(Math.random() * keys)}`, randomBytes(16).toString('hex'));
             return { ...req, method: r.method, path: r.path, body: r.body };
           },
         },
       ],
     });
     sample();
-    return { seconds, connections, requests: result.requests.total, errors: result.errors + result.timeouts, non2xx: result.non2xx, rss, sampleSeconds };
+    const statusCodes: Record<string, number> = {};
+    for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (stat as { count: number }).count;
+    return { seconds, keys, statusCodes, connections, requests: result.requests.total, errors: result.errors + result.timeouts, non2xx: result.non2xx, rss, sampleSeconds };
   } finally {
     clearInterval(timer);
   }
@@ -50,7 +58,9 @@ export async function soak(system: System, seconds: number, connections: number,
 
 /** A text summary: per process, RSS at start, after the first minute, and at the end. */
 export function soakSummary(r: SoakResult): string {
-  const lines = [`soak: ${r.seconds} s of writes at ${r.connections} connections, ${r.requests} requests, ${r.errors} errors, ${r.non2xx} non-2xx`];
+  const lines = [
+    `soak: ${r.seconds} s of writes to ${r.keys} keys at ${r.connections} connections, ${r.requests} requests, ${r.errors} errors, ${r.non2xx} non-2xx (status codes ${JSON.stringify(r.statusCodes)})`,
+  ];
   const perMinute = Math.max(1, Math.round(60 / r.sampleSeconds));
   for (const [label, series] of Object.entries(r.rss)) {
     const afterWarmup = series[Math.min(perMinute, series.length - 1)]!;
