@@ -730,6 +730,8 @@ export class Node<Context = unknown> {
     const storage = this.storage!;
     if (rd.softState) this.onSoftState(rd.softState.role, rd.softState.leader, rd.softState.term);
     await this.sendMessages(rd.earlyMessages);
+    // The leader's appends go out before its own fdatasync starts, not after the WAL's CPU work.
+    if (rd.earlyMessages.length > 0) this.transport?.flush?.();
     for (const chunk of rd.snapshotChunks) {
       if (!this.receiver || chunk.offset === 0 || this.receiver.meta.index !== chunk.meta.index) {
         await this.receiver?.abort().catch(() => undefined);

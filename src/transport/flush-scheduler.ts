@@ -26,6 +26,12 @@ export class FlushScheduler {
     this.dirty.clear();
   }
 
+  /** Flush every dirty key now instead of at the next setImmediate. */
+  flushNow(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.run();
+  }
+
   private run(): void {
     this.immediate = undefined;
     const keys = [...this.dirty];

@@ -208,6 +208,11 @@ export class GrpcTransport implements Transport {
     }
   }
 
+  /** Writes everything queued now (see Transport.flush). */
+  flush(): void {
+    this.scheduler.flushNow();
+  }
+
   stats(): TransportStats {
     return this.book.snapshot();
   }

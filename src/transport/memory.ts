@@ -220,7 +220,7 @@ export class MemoryTransport implements Transport {
   readonly address: string;
   private readonly queues = new Map<string, PeerQueue>();
   private readonly book = new StatsBook();
-  private readonly scheduler = new FlushScheduler((to) => this.flush(to));
+  private readonly scheduler = new FlushScheduler((to) => this.flushPeer(to));
   private readonly limits: QueueLimits;
   private readonly logger: TransportLogger;
   private handler: MessageHandler | undefined;
@@ -287,6 +287,11 @@ export class MemoryTransport implements Transport {
     }
   }
 
+  /** Writes everything queued now (see Transport.flush). */
+  flush(): void {
+    this.scheduler.flushNow();
+  }
+
   stats(): TransportStats {
     const snapshot = this.book.snapshot();
     for (const [address, peer] of Object.entries(snapshot.peers)) {
@@ -323,7 +328,7 @@ export class MemoryTransport implements Transport {
     }
   }
 
-  private flush(to: string): void {
+  private flushPeer(to: string): void {
     const queue = this.queues.get(to);
     if (!queue || queue.length === 0) return;
     const batch = queue.take();

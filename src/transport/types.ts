@@ -94,4 +94,9 @@ export interface Transport {
   setPeers(addresses: readonly string[]): void;
   /** A snapshot of the counters, for metrics. */
   stats(): TransportStats;
+  /**
+   * Write everything queued now rather than at the next setImmediate. The Node calls it before
+   * starting an fdatasync, so messages that do not wait for the disk leave before it. Optional.
+   */
+  flush?(): void;
 }
