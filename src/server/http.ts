@@ -184,16 +184,17 @@ export class KvHttpServer {
     }
     const headers: Record<string, string | number> = { 'Content-Length': Buffer.byteLength(payload), ...answer.headers };
     if (type) headers['Content-Type'] = type;
-    // A body we stopped reading (413, errors before reading it) would otherwise poison the connection.
-    const unread = !req.complete;
-    if (unread) headers['Connection'] = 'close';
     res.writeHead(answer.status, headers);
     res.end(payload);
-    if (unread) {
-      // Read and discard the rest for a moment before closing: closing a socket with unread
-      // input makes the kernel send a reset, which can destroy our answer before the client reads it.
+    if (!req.complete) {
+      // A body we stopped reading (413, an error before reading it): read and discard the rest
+      // rather than close at once — closing a socket with unread input makes the kernel send a
+      // reset, which can destroy our answer before the client reads it ("lingering close").
+      // A client still sending after a second is cut off.
       req.resume();
-      res.on('finish', () => setTimeout(() => req.socket.destroy(), 1000).unref());
+      setTimeout(() => {
+        if (!req.complete) req.socket.destroy();
+      }, 1000).unref();
     }
   }
 
