@@ -177,6 +177,16 @@ async function checkDataDir(path: string): Promise<void> {
   }
 }
 
+/** The names in `dir`, sorted; undefined when it does not exist. */
+async function sortedNames(dir: string): Promise<string[] | undefined> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw error;
+    return undefined;
+  }
+}
+
 function errorCode(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException | undefined)?.code;
 }
@@ -286,14 +296,9 @@ interface WalScan {
 
 /** Reads every segment file of `dir` (read-only), reporting damage, feeding live entries to `log`. */
 async function scanWal(dir: string, log: LogCollector): Promise<WalScan> {
-  const scan: WalScan = { dir, exists: true, rows: [], notes: [] };
-  let names: string[];
-  try {
-    names = (await readdir(dir)).sort();
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
-    return { ...scan, exists: false };
-  }
+  const names = await sortedNames(dir);
+  const scan: WalScan = { dir, exists: names !== undefined, rows: [], notes: [] };
+  if (names === undefined) return scan;
   const files: SegmentFile[] = [];
   for (const name of names) {
     const nameIndex = parseSegmentFileName(name);
@@ -483,14 +488,9 @@ interface SnapshotScan {
 
 /** Lists and verifies (read-only: readSnapshotFile opens with 'r') every snapshot file in `dir`. */
 async function scanSnapshots(dir: string): Promise<SnapshotScan> {
-  const scan: SnapshotScan = { dir, exists: true, rows: [], notes: [] };
-  let names: string[];
-  try {
-    names = (await readdir(dir)).sort();
-  } catch (error) {
-    if (errorCode(error) !== 'ENOENT') throw error;
-    return { ...scan, exists: false };
-  }
+  const names = await sortedNames(dir);
+  const scan: SnapshotScan = { dir, exists: names !== undefined, rows: [], notes: [] };
+  if (names === undefined) return scan;
   for (const name of names) {
     const parsed = parseSnapshotFileName(name);
     if (parsed) scan.rows.push(await checkSnapshot(join(dir, name), name, parsed));

@@ -2,6 +2,7 @@
 // plain Map model of the store.
 import fc from 'fast-check';
 import { AppendCommand, CasCommand, DeleteCommand, KvStore, SetCommand, type CasResult } from '../../src/kv/index.js';
+import { SeededRandom } from '../../src/core/rng.js';
 
 /** A command of the key-value state machine. */
 export type KvCommand = SetCommand | DeleteCommand | AppendCommand | CasCommand;
@@ -84,14 +85,8 @@ export const EMPTY_DIGEST = '0000000000000000';
 
 /** A small deterministic PRNG (mulberry32) for bulk data that need not shrink. */
 export function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
 
 /** `n` random bytes from `rand`. */

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Membership } from '../../src/core/messages.js';
+import { SeededRandom } from '../../src/core/rng.js';
 
 /** A fresh empty directory under the OS temp dir. */
 export function tempDir(prefix = 'tsraft-snap-'): Promise<string> {
@@ -59,12 +60,6 @@ export async function readAll(stream: Readable): Promise<Buffer> {
 
 /** A small seeded PRNG (mulberry32): one seed reproduces a run. Returns floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }

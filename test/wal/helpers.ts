@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entry } from '../../wal/index.js';
+import { SeededRandom } from '../../src/core/rng.js';
 
 /** A fresh empty directory under the OS temp dir. */
 export function tempDir(prefix = 'tsraft-wal-'): Promise<string> {
@@ -51,12 +52,6 @@ export function crashEntrySize(index: number): number {
 
 /** A small seeded PRNG (mulberry32): one seed reproduces a run. Returns floats in [0, 1). */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new SeededRandom(seed);
+  return () => random.next();
 }
