@@ -9,6 +9,7 @@
 //                         [--workloads write,index,lease,local] [--out bench/results]
 //        npm run bench -- --soak 300 [--soak-keys 100000] [--connections 64]
 //          (RSS of each node over a long write run to a fixed key space)
+//        add --profile DIR to write a V8 CPU profile of every raft-node (node --cpu-prof) to DIR
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: fileURLToPath(new URL('./results/', import.meta.url)) },
     soak: { type: 'string' },
     'soak-keys': { type: 'string', default: '100000' },
+    profile: { type: 'string' },
   },
 });
 
@@ -47,6 +49,7 @@ const workloads = values.workloads.split(',') as Workload[];
 for (const w of workloads) if (!['write', 'index', 'lease', 'local'].includes(w)) fail(`--workloads: unknown workload ${w}`);
 if (values.vs !== undefined && values.vs !== 'etcd') fail(`--vs: only "etcd" is supported, got ${values.vs}`);
 if (values.sync !== 'always' && values.sync !== 'none') fail(`--sync: always or none, got ${values.sync}`);
+const nodeArgs = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
 if (values.vs === 'etcd' && !etcdAvailable()) fail('--vs etcd: no etcd binary on the PATH (Debian: apt-get install etcd-server)');
 
 /** Runs every workload at every connection count against `system`, then stops it. */
@@ -74,7 +77,7 @@ async function measure(system: System, which: readonly Workload[]): Promise<Poin
 if (values.soak !== undefined) {
   const seconds = Number(values.soak);
   if (!(seconds > 0)) fail(`--soak: expected seconds > 0, got ${values.soak}`);
-  const system = await startTsraft({ sync: values.sync });
+  const system = await startTsraft({ sync: values.sync, nodeArgs });
   let status = 1;
   try {
     const keys = Number(values['soak-keys']);
@@ -92,7 +95,7 @@ if (values.soak !== undefined) {
 
 const results: PointResult[] = [];
 console.log(`bench: ${os.cpus().length} cores, ${duration} s a point, connections ${connections.join(',')}, pipelining ${pipelining}, sync ${values.sync}`);
-results.push(...(await measure(await startTsraft({ sync: values.sync }), workloads)));
+results.push(...(await measure(await startTsraft({ sync: values.sync, nodeArgs }), workloads)));
 // The limit has one read path: "local" stands for every read.
 results.push(...(await measure(await startLimit(), [...new Set(workloads.map((w): Workload => (w === 'write' ? 'write' : 'local')))])));
 if (values.vs === 'etcd') results.push(...(await measure(await startEtcd(), workloads.filter((w) => w !== 'lease'))));

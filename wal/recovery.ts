@@ -12,7 +12,7 @@
 import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { WalCorruptionError } from './errors.js';
-import { fsyncDirectory, parseSegmentFileName, readFully, TEMP_SUFFIX } from './files.js';
+import { fsyncDirectory, parseSegmentFileName, readFully, segmentOpenFlags, TEMP_SUFFIX } from './files.js';
 import {
   checkFrame,
   decodeSegmentHeader,
@@ -73,7 +73,7 @@ export async function recoverLog(dir: string, sync: boolean): Promise<RecoveredL
       }
       const nameIndex = parseSegmentFileName(name);
       if (nameIndex === undefined) continue;
-      files.push(await openSegmentFile(join(dir, name), nameIndex));
+      files.push(await openSegmentFile(join(dir, name), nameIndex, sync));
     }
     const { live, dead } = chooseLiveSegments(files);
     for (const file of dead) {
@@ -95,8 +95,8 @@ export async function recoverLog(dir: string, sync: boolean): Promise<RecoveredL
   }
 }
 
-async function openSegmentFile(path: string, nameIndex: number): Promise<SegmentFile> {
-  const handle = await open(path, 'r+');
+async function openSegmentFile(path: string, nameIndex: number, sync: boolean): Promise<SegmentFile> {
+  const handle = await open(path, segmentOpenFlags(sync, false));
   const header = decodeSegmentHeader(await readFully(handle, SEGMENT_HEADER_BYTES, 0));
   if (typeof header === 'string') {
     await handle.close();

@@ -5,7 +5,7 @@
  */
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { fsyncDirectory, readFully, segmentPath, TEMP_SUFFIX, writeFully } from './files.js';
+import { fsyncDirectory, readFully, segmentOpenFlags, segmentPath, TEMP_SUFFIX, writeFully } from './files.js';
 import { encodeSegmentHeader, SEGMENT_HEADER_BYTES, type SegmentHeader } from './record.js';
 
 const INITIAL_CAPACITY = 1024;
@@ -38,17 +38,17 @@ export class Segment {
   ) {}
 
   /**
-   * Creates a segment file atomically: header written to a temporary file, fdatasync'ed, renamed
+   * Creates a segment file atomically: header written to a temporary file (durably), renamed
    * over `<firstIndex>.wal` (replacing any file of that name), directory fsync'ed. A crash leaves
-   * either no segment or a complete one, never a half-written header.
+   * either no segment or a complete one, never a half-written header. With `sync` the file is
+   * opened for durable writes (O_DSYNC, see {@link append}).
    */
   static async create(dir: string, header: SegmentHeader, sync: boolean): Promise<Segment> {
     const path = segmentPath(dir, header.firstIndex);
     const tempPath = path + TEMP_SUFFIX;
-    const handle = await open(tempPath, 'w+');
+    const handle = await open(tempPath, segmentOpenFlags(sync, true));
     try {
       await writeFully(handle, encodeSegmentHeader(header), SEGMENT_HEADER_BYTES, 0);
-      if (sync) await handle.datasync();
       await rename(tempPath, path);
       if (sync) await fsyncDirectory(dir);
     } catch (error) {
@@ -114,15 +114,13 @@ export class Segment {
     return next < this.count ? this.offsets[next] : this.liveEnd;
   }
 
-  /** Writes `buf[0, length)` at the end of the file and advances `size`. */
+  /**
+   * Writes `buf[0, length)` at the end of the file and advances `size`. On a file opened for
+   * durable writes (the WAL's `sync: 'always'`) the bytes are on disk when this resolves.
+   */
   async append(buf: Uint8Array, length: number): Promise<void> {
     await writeFully(this.handle, buf, length, this.size);
     this.size += length;
-  }
-
-  /** fdatasync: makes every byte appended so far durable. */
-  async datasync(): Promise<void> {
-    await this.handle.datasync();
   }
 
   /** Cuts the file to `size` bytes (dropping a torn tail found at open). */

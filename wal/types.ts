@@ -35,9 +35,11 @@ export interface WalUpdate {
   /** Entries to append; the first must have index `lastIndex + 1`. */
   entries?: readonly Entry[];
   /**
-   * Write the record but skip the fdatasync: it becomes durable with the next synced update (or
-   * is lost in a crash before one, as a torn tail). For data a crash may lose, such as Raft's
-   * commit index. Default false.
+   * For a hard state alone (no entries) that a crash may lose, such as a new Raft commit index:
+   * nothing is written now. `hardState` reflects it at once; it is written with the next update
+   * that has entries, with a segment roll, truncation or reset, or at `close()`; a crash before
+   * then loses it and the log reopens with the previous hard state. Ignored when there are
+   * entries. Default false.
    */
   lazy?: boolean;
 }

@@ -71,6 +71,8 @@ export class Wal {
   /** Bumped whenever existing indices may change meaning (truncation, reset). */
   private generation = 0;
   private closeRequested = false;
+  /** The hard state of a lazy save is only in memory (see WalUpdate.lazy). */
+  private hardStateUnwritten = false;
   private failure: WalIOError | undefined;
   private hits = 0;
   private misses = 0;
@@ -190,10 +192,17 @@ export class Wal {
   private async saveNow(update: WalUpdate): Promise<void> {
     this.assertHealthy();
     const entries = update.entries ?? [];
-    const hardState = update.hardState;
+    let hardState = update.hardState;
     if (entries.length === 0 && hardState === undefined) return;
     if (hardState !== undefined) this.validateHardState(hardState);
     this.validateAppend(entries);
+    if (entries.length === 0 && update.lazy === true) {
+      // Nothing to write now: it rides along with the next record (or is written at close).
+      this.currentHardState = { term: hardState!.term, vote: hardState!.vote, commit: hardState!.commit };
+      this.hardStateUnwritten = true;
+      return;
+    }
+    if (hardState === undefined && this.hardStateUnwritten) hardState = this.currentHardState;
     const recordBytes = updateRecordBytes(hardState, entries);
     if (recordBytes > MAX_RECORD_BYTES) throw new WalAppendError(`update of ${recordBytes} bytes exceeds the ${MAX_RECORD_BYTES}-byte limit`);
 
@@ -203,13 +212,12 @@ export class Wal {
       const buf = this.bufferFor(recordBytes);
       encodeUpdate(buf, 0, hardState, entries);
       const recordStart = active.size;
-      await active.append(buf, recordBytes);
-      this.bytesWritten += recordBytes;
-      const syncStart = performance.now();
-      const syncing = this.sync === 'always' && update.lazy !== true ? active.datasync() : undefined;
-      // Index and cache the entries while the disk syncs, so this CPU work overlaps the fdatasync
+      const writeStart = performance.now();
+      // With sync 'always' the segment was opened with O_DSYNC: this one write is the fdatasync.
+      const writing = active.append(buf, recordBytes);
+      // Index and cache the entries while the disk works, so this CPU work overlaps the write
       // instead of adding to it. Readers cannot see them before `last` moves past them below
-      // (and if the sync fails the log is unusable anyway).
+      // (and if the write fails the log is unusable anyway).
       let at = recordStart + firstEntryOffset(hardState !== undefined);
       for (let i = 0; i < entries.length; i++) {
         const entry = entries[i];
@@ -219,14 +227,18 @@ export class Wal {
         at = end;
       }
       if (entries.length > 0) this.cache?.add(entries);
-      if (syncing) {
-        await syncing;
+      await writing;
+      this.bytesWritten += recordBytes;
+      if (this.sync === 'always') {
         this.syncs++;
-        this.onFsync?.((performance.now() - syncStart) / 1000);
+        this.onFsync?.((performance.now() - writeStart) / 1000);
       }
       // Durable: now make it visible.
       if (entries.length > 0) this.last = entries[entries.length - 1].index;
-      if (hardState !== undefined) this.currentHardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+      if (hardState !== undefined) {
+        this.currentHardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+        this.hardStateUnwritten = false;
+      }
     });
   }
 
@@ -441,6 +453,7 @@ export class Wal {
         this.cache?.clear();
         this.last = snapshotIndex;
         this.currentHardState = newHardState;
+        this.hardStateUnwritten = false;
         await this.deleteSegments(dead, segment.path);
       });
     });
@@ -454,6 +467,7 @@ export class Wal {
     if (this.closeRequested) return this.queue.run(async () => undefined);
     this.closeRequested = true;
     return this.queue.run(async () => {
+      if (this.hardStateUnwritten && !this.failure) await this.saveNow({ hardState: this.currentHardState });
       await Promise.all(this.segments.map((s) => s.retire()));
     });
   }
@@ -475,9 +489,12 @@ export class Wal {
     return segment;
   }
 
-  private createSegment(firstIndex: number, prevTerm: number, reset: boolean, hardState: HardState): Promise<Segment> {
+  private async createSegment(firstIndex: number, prevTerm: number, reset: boolean, hardState: HardState): Promise<Segment> {
     const header: SegmentHeader = { seq: this.nextSeq++, firstIndex, prevTerm, reset, hardState };
-    return Segment.create(this.dir, header, this.sync === 'always');
+    const segment = await Segment.create(this.dir, header, this.sync === 'always');
+    // The new header carries the latest hard state, a lazy one included.
+    if (hardState === this.currentHardState) this.hardStateUnwritten = false;
+    return segment;
   }
 
   /** Deletes segments a newer one made dead (except `replacedPath`, already renamed over). */

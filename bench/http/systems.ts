@@ -87,8 +87,8 @@ function spawnLogged(cmd: string, args: string[], logs: Map<ChildProcess, string
   return child;
 }
 
-/** Starts three raft-node processes from dist/ and waits for a leader known to all. */
-export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?: string[] }): Promise<System> {
+/** Starts three raft-node processes from dist/ (`nodeArgs` go to node itself, e.g. --cpu-prof) and waits for a leader known to all. */
+export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?: string[]; nodeArgs?: string[] }): Promise<System> {
   const entry = join(ROOT, 'dist/cmd/raft-node.js');
   const dir = mkdtempSync(join(tmpdir(), 'tsraft-bench-'));
   const peers = [await freePort(), await freePort(), await freePort()];
@@ -98,7 +98,7 @@ export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?
   const children = peers.map((p, i) =>
     spawnLogged(
       process.execPath,
-      [entry, '--host', '127.0.0.1', '--port', String(p), '--http-port', String(https[i]), '--members', members, '--path', join(dir, String(p)), '--sync', options.sync, '--log-level', 'warn', ...(options.extraArgs ?? [])],
+      [...(options.nodeArgs ?? []), entry, '--host', '127.0.0.1', '--port', String(p), '--http-port', String(https[i]), '--members', members, '--path', join(dir, String(p)), '--sync', options.sync, '--log-level', 'warn', ...(options.extraArgs ?? [])],
       logs,
     ),
   );

@@ -99,6 +99,13 @@ export interface VoteResponse extends MessageBase {
   reject: boolean;
 }
 
+/**
+ * Marks an append that only tells an in-sync follower (replicate state) the leader's new commit
+ * index. Nobody waits on it, so a driver may hold it briefly to share a write with the next
+ * append. A symbol key: never encoded on the wire, local to the leader that made the message.
+ */
+export const COMMIT_NOTICE: unique symbol = Symbol('commitNotice');
+
 /** AppendEntries. */
 export interface AppendRequest extends MessageBase {
   type: 'append';
@@ -106,6 +113,8 @@ export interface AppendRequest extends MessageBase {
   prevTerm: number;
   entries: Entry[];
   commit: number;
+  /** See {@link COMMIT_NOTICE}. */
+  [COMMIT_NOTICE]?: true;
 }
 
 export interface AppendResponse extends MessageBase {

@@ -9,6 +9,7 @@
  */
 import { RaftLog, RaftInvariantError } from './log.js';
 import {
+  COMMIT_NOTICE,
   EntryType,
   NONE,
   type ConfChange,
@@ -796,7 +797,9 @@ export class Raft {
       }
       let bytes = 0;
       for (const e of entries) bytes += entrySize(e);
-      this.send({ type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed });
+      const append: Message = { type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed };
+      if (entries.length === 0 && pr.state === 'replicate') append[COMMIT_NOTICE] = true;
+      this.send(append);
       pr.sentEntries(prevIndex + entries.length, bytes);
       force = false;
       if (pr.state !== 'replicate' || entries.length === 0) return;

@@ -174,14 +174,23 @@ export class GrpcTransport implements Transport {
   }
 
   send(to: string, messages: readonly Message[]): void {
-    if (this.stopped || messages.length === 0) return;
+    if (this.enqueue(to, messages)) this.scheduler.schedule(to);
+  }
+
+  sendSoon(to: string, messages: readonly Message[], withinMs: number): void {
+    if (this.enqueue(to, messages)) this.scheduler.scheduleWithin(to, withinMs);
+  }
+
+  /** Queues messages on the link to `to`; false when there is nothing to flush. */
+  private enqueue(to: string, messages: readonly Message[]): boolean {
+    if (this.stopped || messages.length === 0) return false;
     const link = this.links.get(to);
     if (!link) {
       this.book.droppedUnknownPeer += messages.length;
-      return;
+      return false;
     }
     for (const m of messages) link.queue.push(m);
-    this.scheduler.schedule(to);
+    return true;
   }
 
   onMessages(handler: MessageHandler): void {

@@ -99,4 +99,11 @@ export interface Transport {
    * starting an fdatasync, so messages that do not wait for the disk leave before it. Optional.
    */
   flush?(): void;
+  /**
+   * Like send(), but the messages may wait up to `withinMs` milliseconds so that they leave in
+   * the same stream write as the next messages sent to that peer. For messages nobody waits on,
+   * such as a leader's commit notice: every stream write costs CPU on both ends. Optional; a
+   * caller without it uses send().
+   */
+  sendSoon?(to: string, messages: readonly Message[], withinMs: number): void;
 }

@@ -22,7 +22,8 @@ type FieldKind =
   | 'entries'
   | 'snapshotMeta';
 
-type Fields<T> = Exclude<keyof T, 'type' | 'from' | 'to' | 'term'>;
+/** Wire fields: symbol keys (local annotations such as COMMIT_NOTICE) are never encoded. */
+type Fields<T> = Exclude<keyof T, 'type' | 'from' | 'to' | 'term' | symbol>;
 
 /**
  * The fields of each message type besides type/from/to/term. The mapped type makes the compiler

@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EntryType, type MemoryStorage } from '../../src/core/index.js';
+import { COMMIT_NOTICE, EntryType, type MemoryStorage } from '../../src/core/index.js';
 import { Harness, enc, entriesWithTerms, isolated, msg, storageWithLog, voters } from '../support/raft-harness.js';
 
 const PLAIN = { checkQuorum: false, preVote: false } as const;
@@ -152,6 +152,19 @@ test('§5.3: the leader includes the highest index it knows to be committed in f
   assert.is(beats.find((b) => b.to === 2)!.commit, noop + 1);
   // Follower 3 only matched up to the no-op: the heartbeat never claims more than it stores.
   assert.is(beats.find((b) => b.to === 3)!.commit, noop);
+});
+
+test('driver hint: an append that only carries a new commit index to an in-sync follower is marked COMMIT_NOTICE; appends with entries are not', () => {
+  const { h, n, term, noop } = leaderOf(3);
+  n.raft.propose(enc('x'));
+  h.process();
+  const withEntries = h.take('append');
+  assert.ok(withEntries.length >= 2 && withEntries.every((a) => a.entries.length === 1 && a[COMMIT_NOTICE] === undefined));
+  n.raft.step(msg.appendResp(2, 1, term, noop + 1));
+  h.process();
+  const notices = h.take('append');
+  assert.ok(notices.length >= 2);
+  assert.ok(notices.every((a) => a.entries.length === 0 && a.commit === noop + 1 && a[COMMIT_NOTICE] === true), 'commit notices are marked');
 });
 
 test('§5.3: the leader commits an entry only once: a stale or duplicate acknowledgment changes nothing', () => {

@@ -33,6 +33,27 @@ test('three transports exchange batches of every message type over loopback', as
   await stopAll(nodes);
 });
 
+test('sendSoon: messages wait to share the next batch to that peer, and leave alone once their delay is up', async () => {
+  const [a, b] = [makeNode(), makeNode()];
+  await startMesh([a!, b!]);
+  a!.t.send(b!.t.address, [numbered(0)]);
+  await waitFor('connected and first batch in', () => b!.received().length === 1);
+  const batchesBefore = a!.t.stats().peers[b!.t.address]!.batchesSent;
+  a!.t.sendSoon(b!.t.address, [numbered(1)], 1000);
+  await sleep(30);
+  assert.is(b!.received().length, 1, 'a deferred message does not leave on its own before its delay');
+  a!.t.send(b!.t.address, [numbered(2)]);
+  await waitFor('both delivered', () => b!.received().length === 3);
+  assert.equal(commitsOf(b!.received()), [0, 1, 2], 'in order');
+  assert.is(a!.t.stats().peers[b!.t.address]!.batchesSent, batchesBefore + 1, 'the deferred message rode along in one batch');
+  const started = performance.now();
+  a!.t.sendSoon(b!.t.address, [numbered(3)], 40);
+  await waitFor('deferred message delivered alone', () => b!.received().length === 4);
+  const waited = performance.now() - started;
+  assert.ok(waited >= 35 && waited < 1000, `left after its delay (${waited.toFixed(0)} ms)`);
+  await stopAll([a!, b!]);
+});
+
 test('a peer that starts late receives what was queued for it once the stream connects', async () => {
   const port = await freePort();
   const a = makeNode();

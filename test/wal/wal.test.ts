@@ -112,17 +112,60 @@ test('save hard state only; reopen sees it', async () => {
   await wal.close();
 });
 
-test('a lazy save is written without an fdatasync and becomes durable with the next synced one', async () => {
+test('a lazy hard state is not written at once; it rides with the next record', async () => {
   let wal = await openNew({ sync: 'always' });
   await wal.save({ hardState: { term: 2, vote: 1, commit: 0 }, entries: makeEntries(1, 3, 2) });
+  const bytes = wal.stats.bytesWritten;
   await wal.save({ hardState: { term: 2, vote: 1, commit: 3 }, lazy: true });
-  assert.is(wal.stats.syncs, 1, 'no fdatasync for the lazy save');
+  assert.is(wal.stats.syncs, 1, 'no sync for the lazy save');
+  assert.is(wal.stats.bytesWritten, bytes, 'no write for the lazy save');
   assert.equal(wal.hardState, { term: 2, vote: 1, commit: 3 }, 'visible at once');
   await wal.save({ entries: makeEntries(4, 4, 2) });
   assert.is(wal.stats.syncs, 2);
+  // Crash (no close): the record of entry 4 carried the lazy hard state.
+  const crashed = await tempDir();
+  dirs.push(crashed);
+  for (const name of await readdir(wal.dir)) await copyFile(join(wal.dir, name), join(crashed, name));
+  const copy = await Wal.open(crashed, { sync: 'always' });
+  assert.equal(copy.hardState, { term: 2, vote: 1, commit: 3 });
+  await assertLog(copy, 1, 4, () => 2);
+  await copy.close();
   wal = await reopen(wal);
   assert.equal(wal.hardState, { term: 2, vote: 1, commit: 3 });
-  await assertLog(wal, 1, 4, () => 2);
+  await wal.close();
+});
+
+test('a lazy hard state is written at close, and only a crash before then loses it', async () => {
+  const wal = await openNew({ sync: 'always' });
+  await wal.save({ hardState: { term: 2, vote: 1, commit: 0 }, entries: makeEntries(1, 3, 2) });
+  await wal.save({ hardState: { term: 2, vote: 1, commit: 2 }, lazy: true });
+  await wal.save({ hardState: { term: 2, vote: 1, commit: 3 }, lazy: true });
+  const crashed = await tempDir();
+  dirs.push(crashed);
+  for (const name of await readdir(wal.dir)) await copyFile(join(wal.dir, name), join(crashed, name));
+  const copy = await Wal.open(crashed, { sync: 'always' });
+  assert.equal(copy.hardState, { term: 2, vote: 1, commit: 0 }, 'the crash lost the lazy commit, nothing else');
+  await assertLog(copy, 1, 3, () => 2);
+  await copy.close();
+  const reopened = await reopen(wal);
+  assert.equal(reopened.hardState, { term: 2, vote: 1, commit: 3 }, 'close wrote it');
+  await reopened.close();
+});
+
+test('a lazy hard state is kept by a truncation (its new segment header carries it)', async () => {
+  let wal = await openNew({ segmentBytes: 1024, sync: 'always' });
+  await wal.save({ hardState: { term: 2, vote: 1, commit: 0 }, entries: makeEntries(1, 3, 2) });
+  await wal.save({ hardState: { term: 2, vote: 1, commit: 2 }, lazy: true });
+  await wal.truncateAfter(2);
+  assert.equal(wal.hardState, { term: 2, vote: 1, commit: 2 });
+  const crashed = await tempDir();
+  dirs.push(crashed);
+  for (const name of await readdir(wal.dir)) await copyFile(join(wal.dir, name), join(crashed, name));
+  const copy = await Wal.open(crashed, { sync: 'always' });
+  assert.equal(copy.hardState, { term: 2, vote: 1, commit: 2 }, 'the new segment header carries it');
+  await copy.close();
+  wal = await reopen(wal);
+  assert.is(wal.lastIndex, 2);
   await wal.close();
 });
 
