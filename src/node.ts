@@ -909,10 +909,11 @@ export class Node<Context = unknown> {
       if (!list) byPeer.set(address, (list = []));
       list.push(m);
     }
+    const transport = this.transport;
     for (const [address, list] of byPeer) {
-      const transport = this.transport;
-      if (transport.sendSoon && list.every(isCommitNotice)) transport.sendSoon(address, list as Message[], COMMIT_NOTICE_DELAY_MS);
-      else transport.send(address, list as unknown as Message[]);
+      const batch = list as unknown as Message[];
+      if (transport.sendSoon && list.every(isCommitNotice)) transport.sendSoon(address, batch, COMMIT_NOTICE_DELAY_MS);
+      else transport.send(address, batch);
     }
   }
 

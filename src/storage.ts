@@ -120,7 +120,7 @@ export class WalStorage implements Storage {
   }
 
   /**
-   * Makes a Ready's entries and hard state durable with one write and one fdatasync, first
+   * Makes a Ready's entries and hard state durable with one durable WAL write, first
    * dropping any conflicting suffix the new entries replace.
    */
   async persist(entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
@@ -133,8 +133,8 @@ export class WalStorage implements Storage {
     }
     if (entries.length === 0 && !hardState) return;
     // A change of the commit index alone need not be durable (it is re-learned from the leader
-    // after a crash), so it skips the fdatasync: on the leader that fsync sat between commit and
-    // apply, on followers it cost a second fsync per write.
+    // after a crash), so it is saved lazily (not written now): on the leader a sync there sat
+    // between commit and apply, on followers it cost a second sync per write.
     const saved = this.wal.hardState;
     const lazy = entries.length === 0 && hardState !== undefined && hardState.term === saved.term && hardState.vote === saved.vote;
     await this.wal.save({ entries: entries as Entry[], ...(hardState ? { hardState } : {}), lazy });

@@ -28,7 +28,7 @@ export interface HardState {
   commit: number;
 }
 
-/** One durable update: written as a single record with one write and (with `sync: 'always'`) one fdatasync. */
+/** One durable update: a single record in one write (with `sync: 'always'` a durable O_DSYNC write). */
 export interface WalUpdate {
   /** New hard state, if it changed. */
   hardState?: HardState;
@@ -47,8 +47,8 @@ export interface WalUpdate {
 /**
  * How hard the WAL works to make each update survive a crash.
  * - `'always'` (default): every `save` and every structural change (truncation, reset,
- *   compaction, segment roll) is fdatasync'ed, directory entries included, before its promise
- *   resolves. Survives power loss.
+ *   compaction, segment roll) is made durable (O_DSYNC writes, fdatasync, directory fsync)
+ *   before its promise resolves. Survives power loss.
  * - `'none'`: nothing is fsync'ed. Data reaches the OS page cache, so it survives a crash of the
  *   process but NOT of the machine (power loss, kernel panic): acknowledged entries can be lost and
  *   the log can be left torn. Meant for tests and for users who accept that risk.
@@ -65,7 +65,7 @@ export interface WalOptions {
   cacheBytes?: number;
   /** Durability of updates; see {@link SyncMode}. Default `'always'`. */
   sync?: SyncMode;
-  /** Called after each fdatasync of an update with its duration in seconds (for metrics). */
+  /** Called after each durable write of an update with its duration in seconds (for metrics). */
   onFsync?: (seconds: number) => void;
 }
 
@@ -93,6 +93,6 @@ export interface WalStats {
   segments: number;
   /** Bytes written by `save` since open (framing included). */
   bytesWritten: number;
-  /** fdatasync calls issued for `save` since open. */
+  /** Durable (O_DSYNC) writes made by `save` since open. */
   syncs: number;
 }

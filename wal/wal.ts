@@ -49,7 +49,7 @@ function isIndex(value: unknown): value is number {
 /**
  * A segmented write-ahead log for Raft.
  *
- * - Entries and hard state are saved together: one record, one write, one fdatasync per `save`.
+ * - Entries and hard state are saved together: one record in one durable write (O_DSYNC) per `save`.
  * - `term(i)`, `firstIndex`, `lastIndex` and `hardState` are synchronous, from memory.
  * - `entries(lo, hi)` is served from an LRU cache (newly saved entries go in), else from disk.
  * - Mutations (`save`, `truncateAfter`, `compactBefore`, `reset`, `close`) run one at a time in
@@ -78,7 +78,7 @@ export class Wal {
   private misses = 0;
   private bytesWritten = 0;
   private syncs = 0;
-  /** Called after each update's fdatasync with its duration in seconds (see WalOptions.onFsync). */
+  /** Called after each update's durable write with its duration in seconds (see WalOptions.onFsync). */
   onFsync: ((seconds: number) => void) | undefined;
 
   private constructor(
@@ -166,16 +166,17 @@ export class Wal {
     return { hits: this.hits, misses: this.misses, entries: this.cache?.size ?? 0, bytes: this.cache?.bytes ?? 0 };
   }
 
-  /** Counters of the WAL: cache hits and misses, segments, bytes written, fdatasyncs. */
+  /** Counters of the WAL: cache hits and misses, segments, bytes written, durable writes. */
   get stats(): WalStats {
     const cache = this.cacheStats;
     return { cache, hits: cache.hits, misses: cache.misses, segments: this.segments.length, bytesWritten: this.bytesWritten, syncs: this.syncs };
   }
 
   /**
-   * Durably appends entries and/or replaces the hard state, as one record written with one
-   * write and, with `sync: 'always'`, one fdatasync before the promise resolves: entries and the
-   * hard state that mentions them become durable together.
+   * Durably appends entries and/or replaces the hard state, as one record in one write that,
+   * with `sync: 'always'`, is on disk (O_DSYNC) before the promise resolves: entries and the
+   * hard state that mentions them become durable together. A `lazy` hard state alone is not
+   * written now (see WalUpdate.lazy).
    *
    * The first entry must have index `lastIndex + 1` (after a `truncateAfter(i)`, `i + 1`), the
    * indices must be consecutive and the terms must not go down (from the log's last entry on).
@@ -213,7 +214,7 @@ export class Wal {
       encodeUpdate(buf, 0, hardState, entries);
       const recordStart = active.size;
       const writeStart = performance.now();
-      // With sync 'always' the segment was opened with O_DSYNC: this one write is the fdatasync.
+      // With sync 'always' the segment was opened with O_DSYNC: this one write is also the sync.
       const writing = active.append(buf, recordBytes);
       // Index and cache the entries while the disk works, so this CPU work overlaps the write
       // instead of adding to it. Readers cannot see them before `last` moves past them below
