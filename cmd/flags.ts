@@ -31,6 +31,8 @@ export interface ServerConfig {
   heartbeatMs: number;
   electionTimeoutMs: number;
   clusterId: string;
+  /** V8's heap growth past the live data before a full GC, in percent; 0 leaves V8's own heuristic. */
+  gcHeapGrowthPercent: number;
 }
 
 export const USAGE = `Usage: raft-node [flags]
@@ -61,6 +63,9 @@ Flags:
   --heartbeat D               heartbeat interval (default 100ms)
   --election-timeout D        election timeout (default 1s)
   --cluster-id ID             peers with another cluster id are refused (default tsraft)
+  --gc-heap-growth PERCENT    how far the JS heap may grow past the live data before a full GC
+                              (default 100, like Go's GOGC; 0 leaves V8's heuristic, which grows
+                              it up to 4x under steady load)
   -h, --help                  this text
 `;
 
@@ -78,6 +83,7 @@ const OPTIONS = {
   sync: { type: 'string' },
   'request-timeout': { type: 'string' },
   'max-value-bytes': { type: 'string' },
+  'gc-heap-growth': { type: 'string' },
   'log-level': { type: 'string' },
   heartbeat: { type: 'string' },
   'election-timeout': { type: 'string' },
@@ -100,6 +106,12 @@ function segmentBytes(raw: string): number {
 function count(flag: string, raw: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new FlagError(`--${flag}: expected a whole number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function gcHeapGrowth(raw: string): number {
+  const n = count('gc-heap-growth', raw);
+  if (n > 1000) throw new FlagError(`--gc-heap-growth: must be a percent from 0 to 1000, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -184,5 +196,6 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     heartbeatMs,
     electionTimeoutMs,
     clusterId: values['cluster-id'] ?? 'tsraft',
+    gcHeapGrowthPercent: values['gc-heap-growth'] === undefined ? 100 : gcHeapGrowth(values['gc-heap-growth']),
   };
 }

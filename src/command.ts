@@ -10,6 +10,7 @@
  * @module
  */
 import type { Codec } from './codec.js';
+import { entrySlab } from '../wal/index.js';
 import { BadTypeIdError, NotRegisteredError } from './errors.js';
 
 /** An operation on the user's context. `do` must be deterministic: every node runs it. */
@@ -70,8 +71,9 @@ export class CommandRegistry<Context> {
     }
     const value = cls.encode ? cls.encode(command) : { ...command };
     const payload = this.codec.encode(value);
-    const out = new Uint8Array(TYPE_BYTES + payload.byteLength);
-    new DataView(out.buffer).setUint32(0, type, true);
+    // Entry data lives as long as the WAL caches it: carve it out of the entry slab.
+    const out = entrySlab.alloc(TYPE_BYTES + payload.byteLength);
+    new DataView(out.buffer, out.byteOffset, TYPE_BYTES).setUint32(0, type, true);
     out.set(payload, TYPE_BYTES);
     return out;
   }

@@ -24,4 +24,5 @@ export {
   WalRangeError,
 } from './errors.js';
 export { crc32c } from './crc32c.js';
+export { ByteSlab, entrySlab } from './byte-slab.js';
 export { segmentFileName } from './files.js';

@@ -26,6 +26,7 @@
  * u64 fields hold integers up to 2^53 - 1 (JavaScript's safe integers).
  * @module
  */
+import { entrySlab } from './byte-slab.js';
 import { crc32c } from './crc32c.js';
 import type { Entry, HardState } from './types.js';
 
@@ -252,6 +253,6 @@ export function decodeEntry(buf: Buffer, at: number, expectedIndex: number): Ent
     index,
     term: readU64(buf, at + 8),
     type: buf.readUInt32LE(at + 16),
-    data: new Uint8Array(buf.buffer.slice(buf.byteOffset + dataStart, buf.byteOffset + dataStart + length)),
+    data: entrySlab.copy(buf.subarray(dataStart, dataStart + length)),
   };
 }

@@ -6,6 +6,7 @@
  */
 import { EntryType, type Entry, type Member, type Message, type SnapshotMeta } from '../core/messages.js';
 import type { PeerMessage } from '../peer-messages.js';
+import { entrySlab } from '../../wal/index.js';
 
 /** Bytes that are not a valid batch (or frame): the message names the problem. */
 export class WireError extends Error {
@@ -66,10 +67,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** A plain Uint8Array view (msgpackr may hand out Buffers; tests compare constructors). */
-function asBytes(value: Uint8Array): Uint8Array {
-  return value.constructor === Uint8Array ? value : new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-}
 
 function fail(path: string, expected: string, value: unknown): never {
   throw new WireError(`${path} must be ${expected}, got ${describe(value)}`);
@@ -97,7 +94,9 @@ function str(value: unknown, path: string): string {
 
 function bytes(value: unknown, path: string): Uint8Array {
   if (!(value instanceof Uint8Array)) fail(path, 'bytes (Uint8Array)', value);
-  return asBytes(value);
+  // A plain Uint8Array copy: the decoder hands out views into the receive buffer, which an entry
+  // kept in the log cache must not pin. Small copies share slabs (see wal/byte-slab.ts).
+  return entrySlab.copy(value);
 }
 
 function record(value: unknown, path: string): Record<string, unknown> {

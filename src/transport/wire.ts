@@ -24,9 +24,9 @@ const unpackr = new Unpackr({
   // A peer written in another language may send uint64; keep numbers as numbers (validation
   // then rejects anything beyond Number.MAX_SAFE_INTEGER).
   int64AsType: 'number',
-  // Copy byte fields out of the frame: an entry kept in the log cache must not pin the whole
-  // (possibly megabytes large) receive buffer in memory.
-  copyBuffers: true,
+  // Byte fields stay views into the frame here; validation copies each one out (into the entry
+  // slab when small), so an entry kept in the log cache never pins a receive buffer.
+  copyBuffers: false,
 });
 
 /** Encode a batch of messages. The result is a Buffer (a Uint8Array) owned by the caller. */

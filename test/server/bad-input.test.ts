@@ -131,6 +131,8 @@ const BAD_FLAGS: Array<[string[], RegExp]> = [
   [['--port', '9001', '--members', 'localhost:9002'], /--members: does not include this node/],
   [['--join'], /--join: needs --members/],
   [['--log-level', 'loud'], /--log-level: expected one of/],
+  [['--gc-heap-growth', '5000'], /--gc-heap-growth: must be a percent from 0 to 1000/],
+  [['--gc-heap-growth', 'lots'], /--gc-heap-growth: expected a whole number/],
   [['--port'], /--port/],
   [['stray'], /Unexpected argument 'stray'/],
 ];
