@@ -2,6 +2,8 @@
 // always) with autocannon: writes (PUT, random 4-byte keys, 32-byte values), ReadIndex reads,
 // LeaseReads and local reads, at 1, 64 and 256 connections; in the same run the machine's limit (a
 // plain Node HTTP server into a Map) and, with --vs etcd, a 3-member etcd through its JSON gateway.
+// All systems run at once and the points are interleaved (each workload and connection count on
+// every system back to back), and each point reports the CPU time the hypervisor stole during it.
 // Prints a table, writes JSON, markdown and SVG charts to bench/results/. Any error or non-2xx is
 // reported loudly and makes the exit status 1: a fast but failing run does not count.
 //
@@ -52,26 +54,45 @@ if (values.sync !== 'always' && values.sync !== 'none') fail(`--sync: always or 
 const nodeArgs = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${values.profile}`];
 if (values.vs === 'etcd' && !etcdAvailable()) fail('--vs etcd: no etcd binary on the PATH (Debian: apt-get install etcd-server)');
 
-/** Runs every workload at every connection count against `system`, then stops it. */
-async function measure(system: System, which: readonly Workload[]): Promise<PointResult[]> {
+/**
+ * What `system` runs in the round of `workload`: tsraft every workload; etcd all but LeaseRead
+ * (it has none); the limit server writes, and its one read path ("local" stands for every read)
+ * once, in the LeaseRead round (the read compared with it) or else the first read round.
+ */
+function workloadOf(system: string, workload: Workload): Workload | undefined {
+  if (system === 'tsraft') return workload;
+  if (system === 'etcd') return workload === 'lease' ? undefined : workload;
+  if (workload === 'write') return 'write';
+  const limitReadRound = workloads.includes('lease') ? 'lease' : workloads.find((w) => w !== 'write');
+  return workload === limitReadRound ? 'local' : undefined;
+}
+
+/**
+ * Runs every point, interleaved: for each workload and connection count, each system in turn,
+ * back to back. All systems run from the start (idle ones cost next to nothing), so a slow minute
+ * of the shared VM hits the systems compared in a row alike instead of whichever ran then.
+ */
+async function measureInterleaved(systems: readonly System[]): Promise<PointResult[]> {
   const out: PointResult[] = [];
-  try {
-    if (which.some((w) => w !== 'write')) await preload(system.endpoint);
-    for (const workload of which) {
-      for (const c of connections) {
-        const r = await runPoint(system, workload, c, pipelining, duration);
+  if (workloads.some((w) => w !== 'write')) for (const system of systems) await preload(system.endpoint);
+  for (const workload of workloads) {
+    for (const c of connections) {
+      for (const system of systems) {
+        const w = workloadOf(system.name, workload);
+        if (w === undefined) continue;
+        const r = await runPoint(system, w, c, pipelining, duration);
         const bad = r.errors + r.timeouts + r.non2xx;
         console.log(
-          `${system.name.padEnd(6)} ${workload.padEnd(5)} c=${String(c).padEnd(3)} ${Math.round(r.qps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms` +
+          `${system.name.padEnd(6)} ${w.padEnd(5)} c=${String(c).padEnd(3)} ${Math.round(r.qps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  steal ${r.stealPercent.toFixed(0)}%` +
             (bad > 0 ? `  !!! ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx` : ''),
         );
         out.push(r);
       }
     }
-  } finally {
-    await system.stop();
   }
-  return out;
+  // The table groups rows by system; within one, `out` is already in workload, connections order.
+  const rank = (r: PointResult): number => systems.findIndex((s) => s.name === r.system);
+  return out.sort((a, b) => rank(a) - rank(b));
 }
 
 if (values.soak !== undefined) {
@@ -93,12 +114,17 @@ if (values.soak !== undefined) {
   process.exit(status);
 }
 
-const results: PointResult[] = [];
-console.log(`bench: ${os.cpus().length} cores, ${duration} s a point, connections ${connections.join(',')}, pipelining ${pipelining}, sync ${values.sync}`);
-results.push(...(await measure(await startTsraft({ sync: values.sync, nodeArgs }), workloads)));
-// The limit has one read path: "local" stands for every read.
-results.push(...(await measure(await startLimit(), [...new Set(workloads.map((w): Workload => (w === 'write' ? 'write' : 'local')))])));
-if (values.vs === 'etcd') results.push(...(await measure(await startEtcd(), workloads.filter((w) => w !== 'lease'))));
+console.log(`bench: ${os.cpus().length} cores, ${duration} s a point, connections ${connections.join(',')}, pipelining ${pipelining}, sync ${values.sync}, systems interleaved point by point`);
+const systems: System[] = [];
+let results: PointResult[];
+try {
+  systems.push(await startTsraft({ sync: values.sync, nodeArgs }));
+  systems.push(await startLimit());
+  if (values.vs === 'etcd') systems.push(await startEtcd());
+  results = await measureInterleaved(systems);
+} finally {
+  for (const system of systems) await system.stop();
+}
 
 console.log('\n' + markdownTable(results) + '\n');
 const files = writeResults(values.out, results, {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
-import { processUsage, type Endpoint, type System } from './systems.js';
+import { machineTicks, processUsage, type Endpoint, type System } from './systems.js';
 
 export type Workload = 'write' | 'index' | 'lease' | 'local';
 
@@ -29,6 +29,8 @@ export interface PointResult {
   non2xx: number;
   ok2xx: number;
   processes: Array<{ label: string; rssMiB: number; cpuPercent: number }>;
+  /** Share of the machine's CPU time the hypervisor stole during the point, in percent. */
+  stealPercent: number;
 }
 
 /** The request generator of a workload: random 4-byte keys and 32-byte values for writes. */
@@ -58,6 +60,7 @@ export async function preload(endpoint: Endpoint): Promise<void> {
 export async function runPoint(system: System, workload: Workload, connections: number, pipelining: number, durationSeconds: number): Promise<PointResult> {
   const next = generator(system.endpoint, workload);
   const before = system.pids().map((p) => ({ ...p, usage: processUsage(p.pid) }));
+  const machineBefore = machineTicks();
   const started = performance.now();
   const result = await autocannon({
     url: system.endpoint.url,
@@ -75,6 +78,9 @@ export async function runPoint(system: System, workload: Workload, connections: 
     ],
   });
   const elapsed = (performance.now() - started) / 1000;
+  const machineAfter = machineTicks();
+  const stealPercent =
+    machineBefore && machineAfter && machineAfter.total > machineBefore.total ? ((machineAfter.steal - machineBefore.steal) / (machineAfter.total - machineBefore.total)) * 100 : 0;
   const processes = before.map((b) => {
     const after = processUsage(b.pid);
     return {
@@ -98,5 +104,6 @@ export async function runPoint(system: System, workload: Workload, connections: 
     non2xx: result.non2xx,
     ok2xx: result['2xx'],
     processes,
+    stealPercent,
   };
 }

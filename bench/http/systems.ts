@@ -241,3 +241,17 @@ export function processUsage(pid: number): { rss: number; cpuSeconds: number } |
     return undefined;
   }
 }
+
+/**
+ * Cumulative CPU time of the whole machine from /proc/stat, in ticks: all of it, and the part the
+ * hypervisor gave to other guests (steal). On a shared VM steal swings from a few percent to half
+ * the CPU between minutes, so each point reports it: compare points only at similar steal.
+ */
+export function machineTicks(): { total: number; steal: number } | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+  } catch {
+    return undefined;
+  }
+}
