@@ -138,6 +138,8 @@ export class Raft {
   private committedFetchPending = false;
   private prevHardState: HardState;
   private prevSoftState: SoftState;
+  /** Term of the last hard state the driver made durable (advance of a Ready that carried one). */
+  private durableTerm: number;
 
   constructor(options: RaftOptions, storage: Storage) {
     if (!Number.isSafeInteger(options.id) || options.id <= 0) throw new RangeError(`invalid node id ${options.id}`);
@@ -170,6 +172,7 @@ export class Raft {
     this.term = hardState.term;
     this.vote = hardState.vote;
     this.prevHardState = { ...hardState };
+    this.durableTerm = hardState.term;
     this.becomeFollower(hardState.term, NONE);
     this.prevSoftState = this.softState();
   }
@@ -336,6 +339,70 @@ export class Raft {
     );
   }
 
+  /**
+   * Whether a light Ready ({@link readyLight}) would carry anything: work that needs no local
+   * write — committed entries to apply, read states, leader traffic while our term is durable.
+   */
+  hasLightReady(): boolean {
+    return (
+      ((this.appendsPending || this.earlyMsgs.length > 0) && this.term === this.durableTerm && this.role === 'leader') ||
+      (this.log.hasNextCommitted() && !this.committedFetchPending) ||
+      this.readStates.length > 0 ||
+      this.droppedReads.length > 0 ||
+      this.fetches.length > 0 ||
+      !sameSoftState(this.softState(), this.prevSoftState)
+    );
+  }
+
+  /**
+   * Takes the part of the pending work that does not wait for a local write: committed entries
+   * (committed means durable on a quorum, so they may be applied while this node's own write of
+   * them is still in flight), read states, dropped reads, fetches, the soft state, and — only
+   * while the current term is durable here — the leader's appends and heartbeats. Entries to
+   * persist, the hard state, snapshot work and every other message (acks and votes promise
+   * durable state) stay for the next full {@link ready}. Lets a driver keep applying and
+   * replicating while the previous full Ready's write is on disk; call advance() on it at once
+   * (it carries no entries, so advancing it promises nothing about storage).
+   */
+  readyLight(): Ready {
+    const leaderTrafficMayLeave = this.role === 'leader' && this.term === this.durableTerm;
+    if (this.appendsPending && leaderTrafficMayLeave) {
+      this.appendsPending = false;
+      this.broadcastAppend();
+    }
+    const ss = this.softState();
+    const rd: Ready = {
+      entries: [],
+      snapshotChunks: [],
+      earlyMessages: leaderTrafficMayLeave ? this.earlyMsgs : [],
+      messages: [],
+      committed: this.takeCommitted(),
+      readStates: this.readStates,
+      droppedReads: this.droppedReads,
+      fetch: this.fetches,
+    };
+    if (!sameSoftState(ss, this.prevSoftState)) rd.softState = ss;
+    this.prevSoftState = ss;
+    if (leaderTrafficMayLeave) this.earlyMsgs = [];
+    this.readStates = [];
+    this.droppedReads = [];
+    this.fetches = [];
+    return rd;
+  }
+
+  /** The next committed entries to apply (marked as being applied), or a fetch for them. */
+  private takeCommitted(): Entry[] {
+    if (!this.log.hasNextCommitted() || this.committedFetchPending) return [];
+    const next = this.log.nextCommitted(this.opts.maxCommittedBytesPerReady);
+    if (next === undefined) {
+      this.committedFetchPending = true;
+      this.fetches.push({ lo: this.log.applying + 1, hi: this.log.committed + 1 });
+      return [];
+    }
+    if (next.length) this.log.applying = next[next.length - 1]!.index;
+    return next;
+  }
+
   /** Takes the pending work as a Ready batch. Call advance(ready) once it is done. */
   ready(): Ready {
     if (this.appendsPending) {
@@ -345,17 +412,7 @@ export class Raft {
     const hs = this.hardState();
     const ss = this.softState();
     const { entries, snapshot } = this.log.unstable();
-    let committed: Entry[] = [];
-    if (this.log.hasNextCommitted() && !this.committedFetchPending) {
-      const next = this.log.nextCommitted(this.opts.maxCommittedBytesPerReady);
-      if (next === undefined) {
-        this.committedFetchPending = true;
-        this.fetches.push({ lo: this.log.applying + 1, hi: this.log.committed + 1 });
-      } else {
-        committed = next;
-        if (next.length) this.log.applying = next[next.length - 1]!.index;
-      }
-    }
+    const committed = this.takeCommitted();
     const hardStateChanged = !sameHardState(hs, this.prevHardState);
     // Leader traffic may leave before the local write, unless our term itself is not durable yet.
     let early = this.earlyMsgs;
@@ -390,6 +447,7 @@ export class Raft {
 
   /** The driver persisted, sent and applied everything in `rd`. */
   advance(rd: Ready): void {
+    if (rd.hardState) this.durableTerm = rd.hardState.term;
     if (rd.snapshot) {
       this.log.stableSnapshotTo(rd.snapshot.index);
       this.persistedIndex = Math.max(this.persistedIndex, rd.snapshot.index);

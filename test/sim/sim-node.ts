@@ -26,6 +26,8 @@ export interface NodeEvents {
   /** A Ready's write is durable (entries appended before the call). */
   wrote(node: SimNode, entries: number): void;
   check(cond: boolean, message: string): void;
+  /** Counts an event in the run's stats. */
+  count(stat: string): void;
 }
 
 interface PendingRead {
@@ -44,7 +46,8 @@ export class SimNode {
   machine = new KvMachine();
   appliedIndex = 0;
   incarnation = 0;
-  private persisting: { rd: Ready; doneAt: number } | undefined;
+  /** The full Ready whose write is in flight; `applied` when its committed part went ahead (pipelined). */
+  private persisting: { rd: Ready; doneAt: number; applied: boolean } | undefined;
   private nextTickAt: number;
   private reads: PendingRead[] = [];
   /** Keys of reads in flight by context, to serve them from the machine. */
@@ -70,6 +73,8 @@ export class SimNode {
     private readonly events: NodeEvents,
     private readonly maxPersistDelayMs: number,
     now: number,
+    /** Drive the core like the real Node: light Readys while a write is in flight. */
+    private readonly pipelined = false,
   ) {
     this.storage = new MemoryStorage(bootstrap);
     this.nextTickAt = this.localTime(now) + options.tickMs;
@@ -232,22 +237,45 @@ export class SimNode {
       const raft = this.raft;
       if (!raft) return;
       if (this.persisting) {
-        if (now < this.persisting.doneAt) return;
-        const rd = this.persisting.rd;
+        if (now < this.persisting.doneAt) {
+          if (!this.pipelined || !raft.hasLightReady()) return;
+          this.takeLight(now, raft);
+          continue;
+        }
+        const { rd, applied } = this.persisting;
         this.persisting = undefined;
-        this.finish(now, raft, rd);
+        this.finish(now, raft, rd, applied);
         continue;
       }
       if (!raft.hasReady()) return;
       const rd = raft.ready();
-      if (rd.softState?.role === 'leader') this.events.becameLeader(this);
-      if (rd.softState?.role === 'candidate' || rd.softState?.role === 'preCandidate') this.events.campaigned(this);
+      this.reportRole(rd);
       for (const m of rd.earlyMessages) this.events.send(now, m);
-      this.persisting = { rd, doneAt: now + this.rng.int(this.maxPersistDelayMs + 1) };
+      // Pipelined: committed entries are durable on a quorum and go ahead of this node's write.
+      const applyNow = this.pipelined && !rd.snapshot && rd.snapshotChunks.length === 0;
+      if (applyNow) this.applyReady(rd);
+      this.persisting = { rd, doneAt: now + this.rng.int(this.maxPersistDelayMs + 1), applied: applyNow };
     }
   }
 
-  private finish(now: number, raft: Raft, rd: Ready): void {
+  private reportRole(rd: Ready): void {
+    if (rd.softState?.role === 'leader') this.events.becameLeader(this);
+    if (rd.softState?.role === 'candidate' || rd.softState?.role === 'preCandidate') this.events.campaigned(this);
+  }
+
+  /** A light Ready, taken while a write is in flight: nothing in it may wait for that write. */
+  private takeLight(now: number, raft: Raft): void {
+    const rd = raft.readyLight();
+    this.events.check(rd.entries.length === 0 && rd.messages.length === 0 && !rd.hardState && !rd.snapshot, `node ${this.id}: a light Ready carried durable work`);
+    this.reportRole(rd);
+    this.events.count('lightReadys');
+    for (const m of rd.earlyMessages) this.events.send(now, m);
+    this.applyReady(rd);
+    raft.advance(rd);
+    this.afterAdvance();
+  }
+
+  private finish(now: number, raft: Raft, rd: Ready, applied = false): void {
     // 1. durable writes
     for (const c of rd.snapshotChunks) {
       const prev = c.offset === 0 || this.incoming?.index !== c.meta.index ? new Uint8Array(0) : this.incoming.bytes;
@@ -273,7 +301,16 @@ export class SimNode {
     this.events.wrote(this, rd.entries.length);
     // 2. messages that promise durable state
     for (const m of rd.messages) this.events.send(now, m);
-    // 3. apply
+    // 3. apply (unless it went ahead of the write)
+    if (!applied) this.applyReady(rd);
+    raft.advance(rd);
+    this.afterAdvance();
+  }
+
+  /** Applies a Ready's committed entries and takes its read states. */
+  private applyReady(rd: Ready): void {
+    const lastDurable = this.storage.lastIndex();
+    if (rd.committed.length > 0 && rd.committed[rd.committed.length - 1]!.index > lastDurable) this.events.count('appliedAheadOfWrite');
     for (const e of rd.committed) {
       this.events.check(e.index === this.appliedIndex + 1, `node ${this.id}: applied ${e.index} after ${this.appliedIndex}`);
       let matched = true;
@@ -288,7 +325,10 @@ export class SimNode {
     for (const ctx of rd.droppedReads) {
       if (this.readKeys.delete(ctx)) this.events.readDone(this, ctx, undefined);
     }
-    raft.advance(rd);
+  }
+
+  private afterAdvance(): void {
+    const raft = this.raft!;
     this.observe();
     const commit = raft.log.committed;
     this.events.check(commit >= this.lastCommit, `node ${this.id}: commit went back from ${this.lastCommit} to ${commit}`);

@@ -22,6 +22,7 @@ test(`${SEEDS} seeded simulations keep every safety invariant, converge after he
   for (const k of [
     'crashes', 'restarts', 'partitions', 'snapshots', 'confChanges', 'transfers', 'writesOk', 'readsOk', 'leaseReads',
     'midWriteCrashes', 'newLeaderCrashes', 'crashesAfterAppend', 'pauses', 'leaderIsolations', 'degradedPhases',
+    'lightReadys', 'appliedAheadOfWrite',
     ...SIM_PROFILES.map((p) => `profile:${p}`),
   ]) {
     assert.ok((totals[k] ?? 0) > 0, `no ${k} happened in ${SEEDS} seeds`);

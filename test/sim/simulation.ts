@@ -57,6 +57,12 @@ export interface SimOptions {
   healMs?: number;
   /** Print a trace line per fault. */
   verbose?: boolean;
+  /**
+   * Even-numbered nodes drive their core like the real Node does: light Readys (apply, reads,
+   * leader traffic) while a full Ready's write is in flight. Default true; regression seeds that
+   * must replay an old schedule pass false.
+   */
+  pipelined?: boolean;
 }
 
 export interface SimResult {
@@ -301,6 +307,9 @@ export function runSimulation(opts: SimOptions): SimResult {
   };
 
   const events: NodeEvents = {
+    count: (stat) => {
+      stats[stat] = (stats[stat] ?? 0) + 1;
+    },
     send: (t, m) => {
       checkPromise(m);
       net.send(t, m);
@@ -411,6 +420,7 @@ export function runSimulation(opts: SimOptions): SimResult {
         events,
         maxPersistDelayMs,
         0,
+        opts.pipelined !== false && id % 2 === 0,
       ),
     );
   }

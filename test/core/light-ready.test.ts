@@ -1,0 +1,140 @@
+/**
+ * Light Readys (Raft.readyLight): what a driver may do while a full Ready's local write is still
+ * in flight. Committed entries are durable on a quorum and may be applied; a leader whose term is
+ * durable may keep replicating; nothing that promises local durability (acks, votes, the hard
+ * state, entries to write) may leave before the write completes.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { EntryType, type Ready } from '../../src/core/index.js';
+import { enc, isolated, msg, voters, type HarnessNode } from '../support/raft-harness.js';
+
+const PLAIN = { checkQuorum: false, preVote: false } as const;
+
+/** Node 1 of a 3-voter cluster elected by hand; both followers acknowledged its no-op. */
+function leaderOf3() {
+  const { h, n } = isolated(voters(1, 2, 3), 1, PLAIN);
+  n.raft.campaign();
+  h.process();
+  const term = n.raft.term;
+  n.raft.step(msg.voteResp(2, 1, term));
+  h.process();
+  assert.is(n.raft.role, 'leader');
+  const noop = n.raft.log.lastIndex();
+  for (const id of [2, 3]) n.raft.step(msg.appendResp(id, 1, term, noop));
+  h.process();
+  h.take();
+  return { h, n, term, noop };
+}
+
+/** What a driver does once a full Ready's write completed: the entries and hard state are stored, then advance. */
+function written(n: HarnessNode, rd: Ready): void {
+  n.storage.append(rd.entries);
+  if (rd.hardState) n.storage.hardState = rd.hardState;
+  n.raft.advance(rd);
+}
+
+function assertNothingDurable(rd: Ready): void {
+  assert.is(rd.entries.length, 0, 'no entries to write');
+  assert.is(rd.hardState, undefined, 'no hard state');
+  assert.is(rd.messages.length, 0, 'no message that promises durable state');
+  assert.is(rd.snapshot, undefined);
+  assert.is(rd.snapshotChunks.length, 0);
+}
+
+test('§5.3 with the leader’s write in flight: an entry stored by a majority of followers commits and is handed out to apply before the leader’s own write completes', () => {
+  const { n, term, noop } = leaderOf3();
+  n.raft.propose(enc('x'));
+  const full = n.raft.ready();
+  assert.is(full.entries.length, 1, 'the full Ready carries the entry to write');
+  assert.is(full.earlyMessages.filter((m) => m.type === 'append').length, 2, 'appends leave before the write');
+  // The write is in flight (no advance). Both followers store the entry and answer.
+  for (const id of [2, 3]) n.raft.step(msg.appendResp(id, 1, term, noop + 1));
+  assert.is(n.raft.log.committed, noop + 1, 'two followers are a majority of three');
+  assert.ok(n.raft.hasLightReady());
+  const light = n.raft.readyLight();
+  assertNothingDurable(light);
+  assert.equal(light.committed.map((e) => e.index), [noop + 1]);
+  n.raft.advance(light);
+  written(n, full);
+  assert.not.ok(n.raft.hasReady() && n.raft.ready().committed.length > 0, 'the entry is not handed out twice');
+});
+
+test('§5.3 with the leader’s write in flight: one follower and a leader whose own copy is not yet durable are not a majority', () => {
+  const { n, term, noop } = leaderOf3();
+  n.raft.propose(enc('x'));
+  const full = n.raft.ready();
+  n.raft.step(msg.appendResp(2, 1, term, noop + 1));
+  assert.is(n.raft.log.committed, noop, 'the leader counts itself only once its write is durable');
+  const light = n.raft.readyLight();
+  assert.is(light.committed.length, 0);
+  n.raft.advance(light);
+  written(n, full);
+  assert.is(n.raft.log.committed, noop + 1, 'its durable copy and one follower are a majority');
+});
+
+test('thesis §10.2.1 with the leader’s write in flight: proposals made meanwhile are replicated by a light Ready and written by the next full one', () => {
+  const { n, noop } = leaderOf3();
+  n.raft.propose(enc('a'));
+  const full = n.raft.ready();
+  n.raft.propose(enc('b'));
+  const light = n.raft.readyLight();
+  assertNothingDurable(light);
+  const appends = light.earlyMessages.filter((m) => m.type === 'append');
+  assert.is(appends.length, 2);
+  for (const a of appends) assert.ok(a.type === 'append' && a.entries.some((e) => e.index === noop + 2), 'the new entry is sent');
+  n.raft.advance(light);
+  written(n, full);
+  const next = n.raft.ready();
+  assert.equal(next.entries.map((e) => e.index), [noop + 2], 'the next full Ready writes it');
+});
+
+test('§5.3 with a follower’s write in flight: its acknowledgement waits for the next full Ready, but entries committed meanwhile are handed out to apply', () => {
+  const { n } = isolated(voters(1, 2, 3), 2, PLAIN);
+  const base = n.raft.log.lastIndex();
+  const baseTerm = n.raft.log.term(base) ?? 0;
+  const e1 = { index: base + 1, term: 1, type: EntryType.Normal, data: enc('a') };
+  const e2 = { index: base + 2, term: 1, type: EntryType.Normal, data: enc('b') };
+  n.raft.step(msg.append(1, 2, 1, base, baseTerm, [e1], base));
+  const full = n.raft.ready();
+  assert.equal(full.entries.map((e) => e.index), [base + 1]);
+  assert.ok(full.messages.some((m) => m.type === 'appendResp'), 'the ack rides with the write');
+  // While entry base+1 is on its way to disk, the leader reports it committed and sends the next.
+  n.raft.step(msg.append(1, 2, 1, base + 1, 1, [e2], base + 1));
+  assert.ok(n.raft.hasLightReady());
+  const light = n.raft.readyLight();
+  assertNothingDurable(light);
+  assert.equal(light.committed.map((e) => e.index), [base + 1], 'committed on a quorum: may be applied');
+  n.raft.advance(light);
+  written(n, full);
+  const next = n.raft.ready();
+  assert.equal(next.entries.map((e) => e.index), [base + 2]);
+  assert.ok(next.messages.some((m) => m.type === 'appendResp' && m.index === base + 2), 'the ack for the second entry waits for its write');
+});
+
+test('§5.2 with a vote’s write in flight: the grant waits for the full Ready; a light Ready carries nothing', () => {
+  const { n } = isolated(voters(1, 2, 3), 2, PLAIN);
+  const last = n.raft.log.lastIndex();
+  n.raft.step(msg.vote(1, 2, 5, { lastIndex: last, lastTerm: n.raft.log.term(last) ?? 0 }));
+  const full = n.raft.ready();
+  assert.is(full.hardState?.term, 5);
+  assert.ok(full.messages.some((m) => m.type === 'voteResp' && !m.reject));
+  assert.not.ok(n.raft.hasLightReady(), 'nothing may leave before the vote is durable');
+  written(n, full);
+});
+
+test('§5.1 a new leader whose term is not yet durable sends nothing in a light Ready', () => {
+  // A single-voter cluster: the campaign wins at once, in the same Ready as the new term.
+  const { n } = isolated(voters(1), 1, PLAIN);
+  n.raft.campaign();
+  const full = n.raft.ready();
+  assert.is(n.raft.role, 'leader');
+  assert.ok(full.hardState && full.hardState.term === n.raft.term, 'the new term is in the write');
+  n.raft.propose(enc('x'));
+  const light = n.raft.readyLight();
+  assertNothingDurable(light);
+  assert.is(light.earlyMessages.length, 0);
+  written(n, full);
+});
+
+test.run();
