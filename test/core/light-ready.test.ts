@@ -7,25 +7,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EntryType, type Ready } from '../../src/core/index.js';
-import { enc, isolated, msg, voters, type HarnessNode } from '../support/raft-harness.js';
+import { electedLeader, enc, isolated, msg, voters, type HarnessNode } from '../support/raft-harness.js';
 
 const PLAIN = { checkQuorum: false, preVote: false } as const;
 
 /** Node 1 of a 3-voter cluster elected by hand; both followers acknowledged its no-op. */
-function leaderOf3() {
-  const { h, n } = isolated(voters(1, 2, 3), 1, PLAIN);
-  n.raft.campaign();
-  h.process();
-  const term = n.raft.term;
-  n.raft.step(msg.voteResp(2, 1, term));
-  h.process();
-  assert.is(n.raft.role, 'leader');
-  const noop = n.raft.log.lastIndex();
-  for (const id of [2, 3]) n.raft.step(msg.appendResp(id, 1, term, noop));
-  h.process();
-  h.take();
-  return { h, n, term, noop };
-}
+const leaderOf3 = () => electedLeader(3, PLAIN);
 
 /** What a driver does once a full Ready's write completed: the entries and hard state are stored, then advance. */
 function written(n: HarnessNode, rd: Ready): void {

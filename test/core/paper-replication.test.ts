@@ -5,32 +5,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { COMMIT_NOTICE, EntryType, type MemoryStorage } from '../../src/core/index.js';
-import { Harness, enc, entriesWithTerms, isolated, msg, storageWithLog, voters } from '../support/raft-harness.js';
+import { Harness, electedLeader, enc, entriesWithTerms, isolated, msg, storageWithLog, voters } from '../support/raft-harness.js';
 
 const PLAIN = { checkQuorum: false, preVote: false } as const;
 
-const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 
-/**
- * Node 1 of a `size`-voter cluster elected leader by hand (the other members are played by the
- * test). Every follower has acknowledged the leader's no-op, which is therefore committed.
- */
+/** Node 1 of a `size`-voter cluster elected by hand, its no-op committed (see electedLeader). */
 function leaderOf(size: number, storage?: MemoryStorage) {
-  const { h, n } = isolated(voters(...range(size)), 1, PLAIN, storage);
-  n.raft.campaign();
-  h.process();
-  const term = n.raft.term;
-  for (let id = 2; n.raft.role !== 'leader' && id <= size; id++) {
-    n.raft.step(msg.voteResp(id, 1, term));
-    h.process();
-  }
-  assert.is(n.raft.role, 'leader');
-  const noop = n.raft.log.lastIndex();
-  for (let id = 2; id <= size; id++) n.raft.step(msg.appendResp(id, 1, term, noop));
-  h.process();
-  h.take();
-  assert.is(n.raft.log.committed, noop);
-  return { h, n, term, noop };
+  return electedLeader(size, PLAIN, storage);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -309,6 +309,29 @@ export function isolated(membership: Membership, id: NodeId, options: Partial<Ra
   return { h, n };
 }
 
+/**
+ * Node 1 of a `size`-voter cluster elected leader by hand (the other members are played by the
+ * test). Every follower has acknowledged the leader's no-op, which is therefore committed.
+ */
+export function electedLeader(size: number, options: Partial<RaftOptions>, storage?: MemoryStorage): { h: Harness; n: HarnessNode; term: number; noop: number } {
+  const ids = Array.from({ length: size }, (_, i) => i + 1);
+  const { h, n } = isolated(voters(...ids), 1, options, storage);
+  n.raft.campaign();
+  h.process();
+  const term = n.raft.term;
+  for (let id = 2; n.raft.role !== 'leader' && id <= size; id++) {
+    n.raft.step(msg.voteResp(id, 1, term));
+    h.process();
+  }
+  if (n.raft.role !== 'leader') throw new Error('node 1 did not become leader');
+  const noop = n.raft.log.lastIndex();
+  for (let id = 2; id <= size; id++) n.raft.step(msg.appendResp(id, 1, term, noop));
+  h.process();
+  h.take();
+  if (n.raft.log.committed !== noop) throw new Error(`the no-op ${noop} did not commit`);
+  return { h, n, term, noop };
+}
+
 /** Builders for the messages a test steps into a node by hand. */
 export const msg = {
   vote(from: NodeId, to: NodeId, term: number, o: { lastIndex?: number; lastTerm?: number; preVote?: boolean; transfer?: boolean } = {}): VoteRequest {
