@@ -8,7 +8,8 @@
 // reported loudly and makes the exit status 1: a fast but failing run does not count.
 //
 // Usage: npm run bench -- [--vs etcd] [--connections 1,64,256] [--pipelining 1] [--duration 10]
-//                         [--workloads write,index,lease,local] [--out bench/results]
+//                         [--workloads write,index,lease,local] [--out bench/results] [--rounds 1]
+//          (--rounds N: run the interleaved sequence N times; each point reports its median-QPS round)
 //        npm run bench -- --soak 300 [--soak-keys 100000] [--connections 64]
 //          (RSS of each node over a long write run to a fixed key space)
 //        add --profile DIR to write a V8 CPU profile of every raft-node (node --cpu-prof) to DIR
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     'soak-keys': { type: 'string', default: '100000' },
     profile: { type: 'string' },
+    rounds: { type: 'string', default: '1' },
   },
 });
 
@@ -47,6 +49,8 @@ const pipelining = Number(values.pipelining);
 if (!Number.isInteger(pipelining) || pipelining < 1) fail(`--pipelining: expected a positive integer, got ${values.pipelining}`);
 const duration = Number(values.duration);
 if (!(duration > 0)) fail(`--duration: expected seconds > 0, got ${values.duration}`);
+const rounds = Number(values.rounds);
+if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds: expected a positive integer, got ${values.rounds}`);
 const workloads = values.workloads.split(',') as Workload[];
 for (const w of workloads) if (!['write', 'index', 'lease', 'local'].includes(w)) fail(`--workloads: unknown workload ${w}`);
 if (values.vs !== undefined && values.vs !== 'etcd') fail(`--vs: only "etcd" is supported, got ${values.vs}`);
@@ -74,7 +78,6 @@ function workloadOf(system: string, workload: Workload): Workload | undefined {
  */
 async function measureInterleaved(systems: readonly System[]): Promise<PointResult[]> {
   const out: PointResult[] = [];
-  if (workloads.some((w) => w !== 'write')) for (const system of systems) await preload(system.endpoint);
   for (const workload of workloads) {
     for (const c of connections) {
       for (const system of systems) {
@@ -90,9 +93,35 @@ async function measureInterleaved(systems: readonly System[]): Promise<PointResu
       }
     }
   }
-  // The table groups rows by system; within one, `out` is already in workload, connections order.
+  return out;
+}
+
+/**
+ * Runs the interleaved sequence `rounds` times; each point is reported by its median-QPS round
+ * (an odd count picks a real run, not an average), so one lucky or unlucky minute of the VM does
+ * not make the figure. Every round's errors still count: `errors`, `timeouts` and `non2xx` are
+ * summed over all rounds.
+ */
+async function measureRounds(systems: readonly System[]): Promise<PointResult[]> {
+  if (workloads.some((w) => w !== 'write')) for (const system of systems) await preload(system.endpoint);
+  const all: PointResult[][] = [];
+  for (let round = 1; round <= rounds; round++) {
+    if (rounds > 1) console.log(`--- round ${round} of ${rounds}`);
+    all.push(await measureInterleaved(systems));
+  }
+  const picked = all[0]!.map((_, i) => {
+    const runs = all.map((r) => r[i]!);
+    const median = [...runs].sort((a, b) => a.qps - b.qps)[Math.floor((runs.length - 1) / 2)]!;
+    return {
+      ...median,
+      errors: runs.reduce((n, r) => n + r.errors, 0),
+      timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
+      non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    };
+  });
+  // The table groups rows by system; within one, points are in workload, connections order.
   const rank = (r: PointResult): number => systems.findIndex((s) => s.name === r.system);
-  return out.sort((a, b) => rank(a) - rank(b));
+  return picked.sort((a, b) => rank(a) - rank(b));
 }
 
 if (values.soak !== undefined) {
@@ -114,14 +143,14 @@ if (values.soak !== undefined) {
   process.exit(status);
 }
 
-console.log(`bench: ${os.cpus().length} cores, ${duration} s a point, connections ${connections.join(',')}, pipelining ${pipelining}, sync ${values.sync}, systems interleaved point by point`);
+console.log(`bench: ${os.cpus().length} cores, ${duration} s a point, connections ${connections.join(',')}, pipelining ${pipelining}, sync ${values.sync}, systems interleaved point by point, ${rounds} round(s)`);
 const systems: System[] = [];
 let results: PointResult[];
 try {
   systems.push(await startTsraft({ sync: values.sync, nodeArgs }));
   systems.push(await startLimit());
   if (values.vs === 'etcd') systems.push(await startEtcd());
-  results = await measureInterleaved(systems);
+  results = await measureRounds(systems);
 } finally {
   for (const system of systems) await system.stop();
 }
@@ -135,6 +164,7 @@ const files = writeResults(values.out, results, {
   durationSeconds: duration,
   pipelining,
   sync: values.sync,
+  rounds,
 });
 console.log(`wrote ${files.join(', ')}`);
 const failing = results.filter((r) => r.errors + r.timeouts + r.non2xx > 0);
