@@ -345,7 +345,7 @@ export class Raft {
    */
   hasLightReady(): boolean {
     return (
-      ((this.appendsPending || this.earlyMsgs.length > 0) && this.term === this.durableTerm && this.role === 'leader') ||
+      ((this.appendsPending || this.earlyMsgs.length > 0) && this.leaderTrafficMayLeave()) ||
       (this.log.hasNextCommitted() && !this.committedFetchPending) ||
       this.readStates.length > 0 ||
       this.droppedReads.length > 0 ||
@@ -365,7 +365,7 @@ export class Raft {
    * (it carries no entries, so advancing it promises nothing about storage).
    */
   readyLight(): Ready {
-    const leaderTrafficMayLeave = this.role === 'leader' && this.term === this.durableTerm;
+    const leaderTrafficMayLeave = this.leaderTrafficMayLeave();
     if (this.appendsPending && leaderTrafficMayLeave) {
       this.appendsPending = false;
       this.broadcastAppend();
@@ -388,6 +388,11 @@ export class Raft {
     this.droppedReads = [];
     this.fetches = [];
     return rd;
+  }
+
+  /** A leader's appends and heartbeats may leave ahead of the local write: our term is durable. */
+  private leaderTrafficMayLeave(): boolean {
+    return this.role === 'leader' && this.term === this.durableTerm;
   }
 
   /** The next committed entries to apply (marked as being applied), or a fetch for them. */
