@@ -477,6 +477,9 @@ export class Node<Context = unknown> {
   private read(lease: boolean): Promise<boolean> {
     if (!this.running) return Promise.resolve(false);
     const raft = this.requireRaft();
+    // The core would answer this read at once, at its commit index, and that is applied here:
+    // confirmed now, without a context, a timer and a round through the Ready loop.
+    if (lease && raft.leaseValid() && this.applied >= raft.log.committed) return Promise.resolve(true);
     const ctx = `${this.id}:${this.nextReadId++}`;
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {

@@ -57,6 +57,23 @@ test('a leader cut off from its quorum never confirms readIndex/leaseRead; its p
   }
 });
 
+test('LeaseRead: a leader within its lease whose applied index reached its commit index confirms at once, without a Ready round', async () => {
+  const c = new TestCluster(3, { requestTimeoutMs: 1500 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('k', 'v'));
+    assert.is(await leader.leaseRead(), true); // the lease is confirmed by the heartbeat round
+    await new Promise((resolve) => setTimeout(resolve, 5)); // out of the Ready loop's turn
+    const nextTurn = new Promise<string>((resolve) => setImmediate(() => resolve('after a turn of the event loop')));
+    assert.is(await Promise.race([leader.leaseRead(), nextTurn]), true, 'answered before the event loop turned');
+    // ReadIndex still takes its round of heartbeats.
+    assert.is(await Promise.race([leader.readIndex(), nextTurn]), 'after a turn of the event loop');
+  } finally {
+    await c.close();
+  }
+});
+
 test('a proposal forwarded to a leader that goes away fails when the leader changes, not at the timeout (regression)', async () => {
   // Before the fix, the follower waited the full request timeout (a 504 at the HTTP API) although
   // it already knew the old leader was gone.
