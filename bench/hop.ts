@@ -11,7 +11,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { EntryType, type Message } from '../src/core/messages.js';
+import { append, flag } from './peer-fixtures.js';
 import { GrpcTransport } from '../src/transport/grpc.js';
 
 const WARMUP = 500;
@@ -19,15 +19,6 @@ const ENTRY_BYTES = 60;
 const quiet = { info: () => {}, warn: (m: string) => console.error(m) };
 // The echoer outlives its peer at the end of a measurement: its "lost stream" warning is expected.
 const silent = { info: () => {}, warn: () => {} };
-
-function flag(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-function append(i: number, data: Uint8Array): Message {
-  return { type: 'append', from: 1, to: 2, term: 3, prevIndex: i, prevTerm: 3, commit: i, entries: [{ index: i + 1, term: 3, type: EntryType.Normal, data }] };
-}
 
 /** The echoing side, in a child process: answers each append with an appendResp, or echoes bytes. */
 async function runEchoer(kind: string): Promise<void> {

@@ -9,22 +9,14 @@
  *   node --import tsx bench/transport.ts [--messages 100000] [--entry 100]
  */
 import { performance } from 'node:perf_hooks';
-import { EntryType, type Message } from '../src/core/messages.js';
+import { append, flag } from './peer-fixtures.js';
 import { GrpcTransport } from '../src/transport/grpc.js';
 import { MemoryNetwork, MemoryTransport } from '../src/transport/memory.js';
 import type { Transport } from '../src/transport/types.js';
 
-function flag(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
-}
 const total = flag('messages', 100_000);
 const entryBytes = flag('entry', 100);
 const quiet = { info: () => {}, warn: (m: string) => console.error(m) };
-
-function append(i: number, data: Uint8Array): Message {
-  return { type: 'append', from: 1, to: 2, term: 3, prevIndex: i, prevTerm: 3, commit: i, entries: [{ index: i + 1, term: 3, type: EntryType.Normal, data }] };
-}
 
 async function measure(a: Transport, b: Transport, perSend: number, total: number): Promise<number> {
   const droppedBefore = a.stats().peers[b.address]?.dropped ?? 0;
