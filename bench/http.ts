@@ -10,6 +10,8 @@
 // Usage: npm run bench -- [--vs etcd] [--connections 1,64,256] [--pipelining 1] [--duration 10]
 //                         [--workloads write,index,lease,local] [--out bench/results] [--rounds 1]
 //          (--rounds N: run the interleaved sequence N times; each point reports its median-QPS round)
+//          (--warmup S, default 20: before measuring, every system runs each of its workloads for
+//           S / workloads seconds at the largest connection count; those figures are discarded)
 //        npm run bench -- --soak 300 [--soak-keys 100000] [--connections 64]
 //          (RSS of each node over a long write run to a fixed key space)
 //        add --profile DIR to write a V8 CPU profile of every raft-node (node --cpu-prof) to DIR
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     'soak-keys': { type: 'string', default: '100000' },
     profile: { type: 'string' },
     rounds: { type: 'string', default: '1' },
+    warmup: { type: 'string', default: '20' },
   },
 });
 
@@ -51,6 +54,8 @@ const duration = Number(values.duration);
 if (!(duration > 0)) fail(`--duration: expected seconds > 0, got ${values.duration}`);
 const rounds = Number(values.rounds);
 if (!Number.isInteger(rounds) || rounds < 1) fail(`--rounds: expected a positive integer, got ${values.rounds}`);
+const warmupSeconds = Number(values.warmup);
+if (!(warmupSeconds >= 0)) fail(`--warmup: expected seconds >= 0, got ${values.warmup}`);
 const workloads = values.workloads.split(',') as Workload[];
 for (const w of workloads) if (!['write', 'index', 'lease', 'local'].includes(w)) fail(`--workloads: unknown workload ${w}`);
 if (values.vs !== undefined && values.vs !== 'etcd') fail(`--vs: only "etcd" is supported, got ${values.vs}`);
@@ -97,6 +102,25 @@ async function measureInterleaved(systems: readonly System[]): Promise<PointResu
 }
 
 /**
+ * Puts `system` through each of its workloads at the largest connection count before anything is
+ * measured, and discards the figures. A fresh Node process runs its hot paths in the interpreter
+ * and baseline tiers for its first tens of thousands of requests (a fresh cluster answered one
+ * connection's writes 30-40 % slower in its first 10 s than after 40 s); a server in service is
+ * warm, and etcd's Go binary has no such phase, so measuring cold would compare start-up, not
+ * steady state. Every system gets the same warm-up. Errors during it are reported, not hidden.
+ */
+async function warmUp(system: System): Promise<void> {
+  const own = workloads.map((w) => workloadOf(system.name, w)).filter((w): w is Workload => w !== undefined);
+  if (warmupSeconds === 0 || own.length === 0) return;
+  const seconds = Math.max(1, Math.round(warmupSeconds / own.length));
+  for (const w of own) {
+    const r = await runPoint(system, w, Math.max(...connections), pipelining, seconds);
+    const bad = r.errors + r.timeouts + r.non2xx;
+    console.log(`warm-up ${system.name} ${w} ${seconds.toFixed(0)} s: ${Math.round(r.qps)} req/s` + (bad > 0 ? `  !!! ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx` : ''));
+  }
+}
+
+/**
  * Runs the interleaved sequence `rounds` times; each point is reported by its median-QPS round
  * (an odd count picks a real run, not an average), so one lucky or unlucky minute of the VM does
  * not make the figure. Every round's errors still count: `errors`, `timeouts` and `non2xx` are
@@ -104,6 +128,7 @@ async function measureInterleaved(systems: readonly System[]): Promise<PointResu
  */
 async function measureRounds(systems: readonly System[]): Promise<PointResult[]> {
   if (workloads.some((w) => w !== 'write')) for (const system of systems) await preload(system.endpoint);
+  for (const system of systems) await warmUp(system);
   const all: PointResult[][] = [];
   for (let round = 1; round <= rounds; round++) {
     if (rounds > 1) console.log(`--- round ${round} of ${rounds}`);

@@ -26,12 +26,16 @@ export interface Route<Ctx> {
   pattern: string;
   /** "METHOD pattern", e.g. "PUT /kv/{key}" (metrics label); filled in by the router. */
   name?: string;
+  /** Which /status request count a 2xx answer adds to, if any. */
+  kind?: 'reads' | 'writes';
   handler: (ctx: Ctx, params: RouteParams, req: IncomingMessage) => Promise<Answer> | Answer;
 }
 
 interface Compiled<Ctx> {
   parts: string[];
-  routes: Route<Ctx>[];
+  /** Position of the `{param}` part, or -1. */
+  paramAt: number;
+  routes: Array<Route<Ctx> & { name: string }>;
 }
 
 /** Longest key accepted, in bytes of its UTF-8 form. */
@@ -39,6 +43,10 @@ export const MAX_KEY_BYTES = 4096;
 
 /** Decodes one URL-encoded path segment; 400 for a malformed, empty or oversized one. */
 function decodeSegment(raw: string, what: string): string {
+  if (raw === '') throw new HttpError(400, `empty ${what}`);
+  // The common short key without escapes: nothing to decode, and at most 3 UTF-8 bytes per
+  // UTF-16 unit bounds its size without measuring it.
+  if (raw.length * 3 <= MAX_KEY_BYTES && !raw.includes('%')) return raw;
   let value: string;
   try {
     value = decodeURIComponent(raw);
@@ -56,11 +64,11 @@ export class Router<Ctx> {
 
   constructor(routes: readonly Route<Ctx>[]) {
     for (const route of routes) {
-      route.name = `${route.method} ${route.pattern}`;
+      const named = Object.assign(route, { name: `${route.method} ${route.pattern}` });
       const parts = route.pattern.split('/').slice(1);
       const existing = this.table.find((c) => c.parts.join('/') === parts.join('/'));
-      if (existing) existing.routes.push(route);
-      else this.table.push({ parts, routes: [route] });
+      if (existing) existing.routes.push(named);
+      else this.table.push({ parts, paramAt: parts.findIndex((part) => part.startsWith('{')), routes: [named] });
     }
   }
 
@@ -69,26 +77,20 @@ export class Router<Ctx> {
    * path and 405 (with `Allow`) for a known path with another method.
    */
   match(method: string, pathname: string): { route: Route<Ctx> & { name: string }; param: string } {
-    const segments = pathname.split('/').slice(1);
+    const segments = pathname.split('/');
+    // segments[0] is the empty string before the leading slash; parts have no such entry.
     for (const compiled of this.table) {
-      if (compiled.parts.length !== segments.length) continue;
-      let raw: string | undefined;
-      let paramName = '';
+      const { parts, paramAt } = compiled;
+      if (parts.length !== segments.length - 1) continue;
       let ok = true;
-      for (let i = 0; i < segments.length && ok; i++) {
-        const part = compiled.parts[i]!;
-        if (part.startsWith('{')) {
-          raw = segments[i]!;
-          paramName = part.slice(1, -1);
-        } else ok = part === segments[i];
-      }
+      for (let i = 0; i < parts.length && ok; i++) ok = i === paramAt || parts[i] === segments[i + 1];
       if (!ok) continue;
-      const route = compiled.routes.find((r) => r.method === method);
-      if (!route) {
-        const allow = compiled.routes.map((r) => r.method).join(', ');
-        throw new HttpError(405, `method ${method} not allowed on ${compiled.parts.length ? '/' + compiled.parts.join('/') : '/'}; allowed: ${allow}`, {}, { Allow: allow });
+      for (const route of compiled.routes) {
+        if (route.method !== method) continue;
+        return { route, param: paramAt < 0 ? '' : decodeSegment(segments[paramAt + 1]!, parts[paramAt]!.slice(1, -1)) };
       }
-      return { route: route as Route<Ctx> & { name: string }, param: raw === undefined ? '' : decodeSegment(raw, paramName) };
+      const allow = compiled.routes.map((r) => r.method).join(', ');
+      throw new HttpError(405, `method ${method} not allowed on ${parts.length ? '/' + parts.join('/') : '/'}; allowed: ${allow}`, {}, { Allow: allow });
     }
     throw new HttpError(404, `no route ${pathname}`);
   }

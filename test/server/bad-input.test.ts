@@ -114,6 +114,25 @@ test('CAS: 409 with the current value on mismatch; 200 on match', async () => {
   assert.match(metrics.text, /tsraft_http_requests_total\{route="PUT \/kv\/\{key\}",code="200"\}/);
 });
 
+test('metrics: tsraft_http_requests_total counts every answer by route and code, exactly, across scrapes', async () => {
+  const url = c.nodes[0]!.url;
+  const count = (text: string, route: string, code: number): number => {
+    const line = text.split('\n').find((l) => l.startsWith(`tsraft_http_requests_total{route="${route}",code="${code}"}`));
+    return line === undefined ? 0 : Number(line.split(' ').pop());
+  };
+  const before = (await http(`${url}/metrics`)).text;
+  for (let i = 0; i < 3; i++) assert.is((await http(`${url}/kv/never-written-${i}?consistency=local`)).status, 404);
+  assert.is((await http(`${url}/kv/x?consistency=sometimes`)).status, 400);
+  const middle = (await http(`${url}/metrics`)).text;
+  assert.is(count(middle, 'GET /kv/{key}', 404) - count(before, 'GET /kv/{key}', 404), 3);
+  assert.is(count(middle, 'GET /kv/{key}', 400) - count(before, 'GET /kv/{key}', 400), 1);
+  assert.is((await http(`${url}/kv/never-written-9?consistency=local`)).status, 404);
+  const after = (await http(`${url}/metrics`)).text;
+  assert.is(count(after, 'GET /kv/{key}', 404) - count(middle, 'GET /kv/{key}', 404), 1, 'a scrape reports only what is new since the last');
+  assert.is(count(after, 'GET /kv/{key}', 400), count(middle, 'GET /kv/{key}', 400));
+  assert.is(count(after, 'GET /metrics', 200) - count(middle, 'GET /metrics', 200), 1);
+});
+
 const BAD_FLAGS: Array<[string[], RegExp]> = [
   [['--bogus'], /Unknown option '--bogus'/],
   [['--port', 'abc'], /--port: expected a port/],
