@@ -23,6 +23,7 @@ import { preload, runPoint, type PointResult, type Workload } from './http/load.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { soak, soakSummary } from './http/soak.js';
+import { waitUntilQuiet } from './http/quiet.js';
 import { etcdAvailable, startEtcd, startLimit, startTsraft, type System } from './http/systems.js';
 
 const { values } = parseArgs({
@@ -78,8 +79,11 @@ function workloadOf(system: string, workload: Workload): Workload | undefined {
 
 /**
  * Runs every point, interleaved: for each workload and connection count, each system in turn,
- * back to back. All systems run from the start (idle ones cost next to nothing), so a slow minute
- * of the shared VM hits the systems compared in a row alike instead of whichever ran then.
+ * back to back. All systems run from the start, so a slow minute of the shared VM hits the
+ * systems compared in a row alike instead of whichever ran then. Before each point the bench waits
+ * until every system is idle (see {@link waitUntilQuiet}): right after its write points etcd keeps
+ * a core busy for seconds, and without the wait that work landed on the next system's point. Each
+ * point also reports the CPU the other systems used during it.
  */
 async function measureInterleaved(systems: readonly System[]): Promise<PointResult[]> {
   const out: PointResult[] = [];
@@ -88,10 +92,13 @@ async function measureInterleaved(systems: readonly System[]): Promise<PointResu
       for (const system of systems) {
         const w = workloadOf(system.name, workload);
         if (w === undefined) continue;
-        const r = await runPoint(system, w, c, pipelining, duration);
+        const settle = await waitUntilQuiet(systems);
+        if (!settle.quiet) console.log(`!!! the systems still used more than 15 % of a core after ${settle.waited.toFixed(0)} s; measuring ${system.name} anyway`);
+        const others = systems.filter((s) => s !== system);
+        const r = await runPoint(system, w, c, pipelining, duration, others);
         const bad = r.errors + r.timeouts + r.non2xx;
         console.log(
-          `${system.name.padEnd(6)} ${w.padEnd(5)} c=${String(c).padEnd(3)} ${Math.round(r.qps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  steal ${r.stealPercent.toFixed(0)}%` +
+          `${system.name.padEnd(6)} ${w.padEnd(5)} c=${String(c).padEnd(3)} ${Math.round(r.qps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  steal ${r.stealPercent.toFixed(0)}%  others ${r.othersCpuPercent.toFixed(0)}% cpu  (settled ${settle.waited.toFixed(1)} s)` +
             (bad > 0 ? `  !!! ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx` : ''),
         );
         out.push(r);

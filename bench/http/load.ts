@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
+import { cpuSecondsOf } from './quiet.js';
 import { machineTicks, processUsage, type Endpoint, type System } from './systems.js';
 
 export type Workload = 'write' | 'index' | 'lease' | 'local';
@@ -31,6 +32,8 @@ export interface PointResult {
   processes: Array<{ label: string; rssMiB: number; cpuPercent: number }>;
   /** Share of the machine's CPU time the hypervisor stole during the point, in percent. */
   stealPercent: number;
+  /** CPU the other systems' processes used during the point, in percent of one core. */
+  othersCpuPercent: number;
 }
 
 /** Requests of each workload that every connection cycles through (see {@link requestPool}). */
@@ -67,9 +70,17 @@ export async function preload(endpoint: Endpoint): Promise<void> {
 }
 
 /** Runs one point. */
-export async function runPoint(system: System, workload: Workload, connections: number, pipelining: number, durationSeconds: number): Promise<PointResult> {
+export async function runPoint(
+  system: System,
+  workload: Workload,
+  connections: number,
+  pipelining: number,
+  durationSeconds: number,
+  others: readonly System[] = [],
+): Promise<PointResult> {
   const pool = requestPool(system.endpoint, workload);
   const before = system.pids().map((p) => ({ ...p, usage: processUsage(p.pid) }));
+  const othersBefore = cpuSecondsOf(others);
   const machineBefore = machineTicks();
   const started = performance.now();
   const result = await autocannon({
@@ -81,6 +92,7 @@ export async function runPoint(system: System, workload: Workload, connections: 
     requests: pool.map((r) => ({ method: r.method as 'GET', path: r.path, ...(r.body === undefined ? {} : { body: r.body }), headers: { ...r.headers } })),
   });
   const elapsed = (performance.now() - started) / 1000;
+  const othersCpuPercent = ((cpuSecondsOf(others) - othersBefore) / elapsed) * 100;
   const machineAfter = machineTicks();
   const stealPercent =
     machineBefore && machineAfter && machineAfter.total > machineBefore.total ? ((machineAfter.steal - machineBefore.steal) / (machineAfter.total - machineBefore.total)) * 100 : 0;
@@ -108,5 +120,6 @@ export async function runPoint(system: System, workload: Workload, connections: 
     ok2xx: result['2xx'],
     processes,
     stealPercent,
+    othersCpuPercent,
   };
 }
