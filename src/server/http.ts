@@ -61,20 +61,16 @@ export class KvHttpServer {
     this.maxValueBytes = options.maxValueBytes ?? 1024 * 1024;
     this.router = new Router<KvHttpServer>(ROUTES);
     const answered = this.answered;
-    const reported = new Map<string, number>();
     new Counter({
       name: 'tsraft_http_requests_total',
       help: 'HTTP requests answered, by route and status code.',
       labelNames: ['route', 'code'],
       registers: [node.metricsRegistry.registry],
+      // The plain counts are the totals: the counter is rebuilt from them at each scrape.
       collect(this: Counter<'route' | 'code'>) {
+        this.reset();
         for (const [route, byStatus] of answered) {
-          for (const [status, count] of byStatus) {
-            const key = `${route} ${status}`;
-            const delta = count - (reported.get(key) ?? 0);
-            if (delta > 0) this.labels(route, String(status)).inc(delta);
-            reported.set(key, count);
-          }
+          for (const [status, count] of byStatus) this.labels(route, String(status)).inc(count);
         }
       },
     });
