@@ -18,7 +18,7 @@
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { markdownTable, writeResults } from './http/report.js';
+import { markdownTable, roundsTable, writeResults } from './http/report.js';
 import { preload, runPoint, type PointResult, type Workload } from './http/load.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -146,6 +146,7 @@ async function measureRounds(systems: readonly System[]): Promise<PointResult[]>
     const median = [...runs].sort((a, b) => a.qps - b.qps)[Math.floor((runs.length - 1) / 2)]!;
     return {
       ...median,
+      rounds: runs.map((r) => ({ qps: r.qps, p99: r.p99 })),
       errors: runs.reduce((n, r) => n + r.errors, 0),
       timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
       non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
@@ -188,6 +189,7 @@ try {
 }
 
 console.log('\n' + markdownTable(results) + '\n');
+if (rounds > 1) console.log(roundsTable(results) + '\n');
 const files = writeResults(values.out, results, {
   date: new Date().toISOString(),
   cpus: os.cpus().length,

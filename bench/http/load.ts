@@ -34,6 +34,8 @@ export interface PointResult {
   stealPercent: number;
   /** CPU the other systems' processes used during the point, in percent of one core. */
   othersCpuPercent: number;
+  /** With `--rounds N` (N > 1): every round's QPS and p99, in round order (the point reports its median-QPS round). */
+  rounds?: Array<{ qps: number; p99: number }>;
 }
 
 /** Requests of each workload that every connection cycles through (see {@link requestPool}). */

@@ -35,6 +35,33 @@ export function markdownTable(results: PointResult[]): string {
   return lines.join('\n');
 }
 
+/** The system and point a tsraft point is compared with: etcd's same workload, or the limit's (reads against its GET). */
+function baselineOf(results: PointResult[], r: PointResult): PointResult | undefined {
+  return find(results, 'etcd', r.workload, r.connections) ?? find(results, 'limit', r.workload === 'write' ? 'write' : 'local', r.connections);
+}
+
+/**
+ * With `--rounds N`: tsraft's QPS and p99 in every round next to its baseline's (etcd where it
+ * ran that workload, else the limit) and the ratio round by round — rounds run back to back, so
+ * each round's ratio pairs two measurements made a minute apart on the same machine.
+ */
+export function roundsTable(results: PointResult[]): string {
+  const lines = [
+    '| workload | conns | baseline | tsraft QPS per round | baseline QPS per round | ratio per round | ratio of the medians | tsraft p99 ms per round | baseline p99 ms per round |',
+    '| --- | --: | --- | --: | --: | --: | --: | --: | --: |',
+  ];
+  for (const r of results) {
+    const base = r.system === 'tsraft' ? baselineOf(results, r) : undefined;
+    if (!base || !r.rounds || !base.rounds || base.rounds.length !== r.rounds.length) continue;
+    const per = (xs: number[], digits = 0): string => xs.map((x) => fmt(x, digits)).join(' / ');
+    const ratios = r.rounds.map((x, i) => (base.rounds![i]!.qps > 0 ? x.qps / base.rounds![i]!.qps : 0));
+    lines.push(
+      `| ${WORKLOAD_NAMES[r.workload]} | ${r.connections} | ${base.system} | ${per(r.rounds.map((x) => x.qps))} | ${per(base.rounds.map((x) => x.qps))} | ${per(ratios, 2)} | ${base.qps > 0 ? `${fmt(r.qps / base.qps, 2)}×` : ''} | ${per(r.rounds.map((x) => x.p99))} | ${per(base.rounds.map((x) => x.p99))} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 const COLORS: Record<string, string> = { tsraft: '#1f77b4', etcd: '#d62728', limit: '#7f7f7f' };
 
 /** One SVG line chart of `metric` against connections (log scale on x), one line per system. */
@@ -82,7 +109,8 @@ export function writeResults(dir: string, results: PointResult[], meta: Record<s
     files.push(join(dir, name));
   };
   write('results.json', JSON.stringify({ ...meta, results }, null, 2) + '\n');
-  write('results.md', markdownTable(results) + '\n');
+  const perRound = results.some((r) => (r.rounds?.length ?? 0) > 1) ? '\n' + roundsTable(results) + '\n' : '';
+  write('results.md', markdownTable(results) + '\n' + perRound);
   for (const workload of [...new Set(results.map((r) => r.workload))]) {
     if (!results.some((r) => r.workload === workload && r.system === 'tsraft')) continue;
     write(`${workload}-qps.svg`, chart(results, workload, 'qps', `${WORKLOAD_NAMES[workload]}: requests/s`));
