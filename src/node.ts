@@ -110,9 +110,14 @@ interface PendingProposal {
   asLeader: boolean;
 }
 
+/**
+ * One read request to the core, answering every readIndex()/leaseRead() call of its kind that
+ * arrived in one turn of the event loop (see submitReads).
+ */
 interface PendingRead {
+  /** The confirmed read index; -1 until the core confirms it. */
   index: number;
-  resolve(ok: boolean): void;
+  waiters: Array<(ok: boolean) => void>;
   timer: NodeJS.Timeout;
 }
 
@@ -198,6 +203,8 @@ export class Node<Context = unknown> {
   private readonly forwards = new Map<number, PendingForward>();
   private nextRequestId = 1;
   private nextReadId = 1;
+  /** Per kind (0: ReadIndex, 1: lease), the read request gathering calls until the next pump hands it to the core. */
+  private readonly gatheringReads: [string | undefined, string | undefined] = [undefined, undefined];
 
   private constructor(options: NodeOptions<Context>) {
     const host = options.host ?? 'localhost';
@@ -480,16 +487,38 @@ export class Node<Context = unknown> {
     // The core would answer this read at once, at its commit index, and that is applied here:
     // confirmed now, without a context, a timer and a round through the Ready loop.
     if (lease && raft.leaseValid() && this.applied >= raft.log.committed) return Promise.resolve(true);
-    const ctx = `${this.id}:${this.nextReadId++}`;
     return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => {
-        const r = this.reads.get(ctx);
-        if (r) this.settleRead(ctx, r, false);
-      }, this.opts.requestTimeoutMs);
-      this.reads.set(ctx, { index: -1, resolve, timer });
-      raft.readIndex(ctx, lease);
+      const kind = lease ? 1 : 0;
+      const gathering = this.gatheringReads[kind];
+      let r = gathering === undefined ? undefined : this.reads.get(gathering);
+      if (!r) {
+        const ctx = `${this.id}:${this.nextReadId++}`;
+        const timer = setTimeout(() => {
+          const timedOut = this.reads.get(ctx);
+          if (timedOut) this.settleRead(ctx, timedOut, false);
+        }, this.opts.requestTimeoutMs);
+        r = { index: -1, waiters: [], timer };
+        this.reads.set(ctx, r);
+        this.gatheringReads[kind] = ctx;
+      }
+      r.waiters.push(resolve);
       this.kick();
     });
+  }
+
+  /**
+   * Hands the reads gathered since the last pump to the core, one request per kind. Linearizable
+   * for each of them: the core takes its commit index now, after every one of them arrived, and
+   * confirms it with a heartbeat round that starts after that. Per call, a read costs one array
+   * push instead of a context, a timer, a map entry and a core request of its own.
+   */
+  private submitReads(): void {
+    for (const kind of [0, 1] as const) {
+      const ctx = this.gatheringReads[kind];
+      if (ctx === undefined) continue;
+      this.gatheringReads[kind] = undefined;
+      if (this.reads.has(ctx)) this.raft!.readIndex(ctx, kind === 1);
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -644,7 +673,9 @@ export class Node<Context = unknown> {
   private settleRead(ctx: string, r: PendingRead, ok: boolean): void {
     clearTimeout(r.timer);
     this.reads.delete(ctx);
-    r.resolve(ok);
+    if (this.gatheringReads[0] === ctx) this.gatheringReads[0] = undefined;
+    if (this.gatheringReads[1] === ctx) this.gatheringReads[1] = undefined;
+    for (const resolve of r.waiters) resolve(ok);
   }
 
   /** A joining node asks the listed members, then the leader they name, until one admits it. */
@@ -719,7 +750,7 @@ export class Node<Context = unknown> {
       this.pumpAgain = true;
       return;
     }
-    if (!this.raft!.hasReady()) return;
+    if (!this.raft!.hasReady() && this.gatheringReads[0] === undefined && this.gatheringReads[1] === undefined) return;
     this.pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
   }
 
@@ -736,6 +767,7 @@ export class Node<Context = unknown> {
         this.pumpAgain = false;
         if (!this.running) break;
         const raft = this.raft!;
+        this.submitReads();
         if (this.persisting) {
           if (!raft.hasLightReady()) break; // the write's completion kicks again
           await this.handleLightReady(raft.readyLight());
