@@ -14,6 +14,11 @@ function find(results: PointResult[], system: string, workload: Workload, connec
   return results.find((r) => r.system === system && r.workload === workload && r.connections === connections);
 }
 
+/** The limit's point a tsraft point is compared with: its PUT for writes, its GET for every kind of read. */
+function limitPointOf(results: PointResult[], r: PointResult): PointResult | undefined {
+  return find(results, 'limit', r.workload === 'write' ? 'write' : 'local', r.connections);
+}
+
 /** The markdown table: one row per (workload, connections, system), with ratios against etcd and the limit. */
 export function markdownTable(results: PointResult[]): string {
   const lines = [
@@ -22,7 +27,7 @@ export function markdownTable(results: PointResult[]): string {
   ];
   for (const r of results) {
     const etcd = find(results, 'etcd', r.workload, r.connections);
-    const limit = find(results, 'limit', r.workload === 'write' ? 'write' : 'local', r.connections);
+    const limit = limitPointOf(results, r);
     const vsEtcd = r.system === 'tsraft' && etcd && etcd.qps > 0 ? `${fmt(r.qps / etcd.qps, 2)}×` : '';
     const vsLimit = r.system === 'tsraft' && limit && limit.qps > 0 ? `${fmt(r.qps / limit.qps, 2)}×` : '';
     const procs = r.processes.map((p) => `${p.label}: ${fmt(p.rssMiB)}/${fmt(p.cpuPercent)}`).join(', ');
@@ -35,9 +40,9 @@ export function markdownTable(results: PointResult[]): string {
   return lines.join('\n');
 }
 
-/** The system and point a tsraft point is compared with: etcd's same workload, or the limit's (reads against its GET). */
+/** The point a tsraft point is compared with round by round: etcd's same workload, else the limit's. */
 function baselineOf(results: PointResult[], r: PointResult): PointResult | undefined {
-  return find(results, 'etcd', r.workload, r.connections) ?? find(results, 'limit', r.workload === 'write' ? 'write' : 'local', r.connections);
+  return find(results, 'etcd', r.workload, r.connections) ?? limitPointOf(results, r);
 }
 
 /**
