@@ -4,11 +4,11 @@
  * real gRPC transport on loopback.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { Node, type NodeOptions } from '../../src/node.js';
+import { freePort } from './ports.js';
 import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
 
 /** The test context: a map, plus the order commands applied in. */
@@ -45,17 +45,7 @@ export const kvSnapshot = (kv: Kv) => ({
   },
 });
 
-/** A loopback port that was free a moment ago (the OS picks it; we close it at once). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort };
 
 /** Which peer transport a TestCluster's nodes use. */
 export type TransportKind = 'memory' | 'grpc';

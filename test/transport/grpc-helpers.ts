@@ -2,10 +2,11 @@
  * Helpers for the gRPC transport tests: loopback nodes with fast backoff and an inbox, and a free
  * port finder for peers that must be known before they start.
  */
-import { createServer } from 'node:net';
 import type { Message } from '../../src/core/messages.js';
 import { GrpcTransport, type GrpcTransportOptions } from '../../src/transport/grpc.js';
 import { CollectingLogger } from './fixtures.js';
+
+export { freePort } from '../support/ports.js';
 
 /** A transport under test with what it received and what it logged. */
 export interface TestNode {
@@ -51,16 +52,6 @@ export function makeNode(options: Partial<GrpcTransportOptions> = {}): TestNode 
 export async function startMesh(nodes: TestNode[]): Promise<void> {
   for (const n of nodes) await n.t.start();
   for (const n of nodes) n.t.setPeers(nodes.filter((o) => o !== n).map((o) => o.t.address));
-}
-
-/** A TCP port that was free a moment ago (for a peer that must be addressed before it starts). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== 'object' || address === null) throw new Error('no port');
-  return address.port;
 }
 
 /** Stop every node (in parallel). */
