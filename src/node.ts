@@ -13,6 +13,7 @@ import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
 import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, StoppedError, TimeoutError } from './errors.js';
 import { RaftMetrics } from './metrics.js';
+import { RecentApplied } from './recent-applied.js';
 import { memberId, parseMembers, type MemberAddress } from './members.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
 import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver } from './snapshot/index.js';
@@ -198,7 +199,7 @@ export class Node<Context = unknown> {
   private readonly rttPeers = new Set<string>();
 
   private readonly proposals = new Map<number, PendingProposal>();
-  private readonly recentApplied = new Map<number, { term: number; result: unknown; error: Error | undefined }>();
+  private readonly recentApplied = new RecentApplied(RECENT_APPLIED);
   private readonly reads = new Map<string, PendingRead>();
   private readonly forwards = new Map<number, PendingForward>();
   private nextRequestId = 1;
@@ -930,8 +931,7 @@ export class Node<Context = unknown> {
         if (cc.type === 'remove' && cc.id === this.id && this.opts.join !== true) this.log('info', 'removed from the cluster');
       }
       this.applied = e.index;
-      this.recentApplied.set(e.index, { term: e.term, result, error });
-      if (this.recentApplied.size > RECENT_APPLIED) this.recentApplied.delete(this.recentApplied.keys().next().value!);
+      this.recentApplied.remember(e.index, { term: e.term, result, error });
       const p = this.proposals.get(e.index);
       if (p) {
         if (p.term !== e.term) this.settleProposal(e.index, p, undefined, new ProposalDroppedError(`entry ${e.index} of term ${p.term} was replaced by one of term ${e.term}`));
