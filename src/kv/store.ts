@@ -6,25 +6,51 @@
  * @module
  */
 
-/** Two independent 32-bit FNV-1a style hashes of (key length, value length, key, value), as one 64-bit value in two halves. */
-function pairHash(key: string, value: Uint8Array): [number, number] {
+const FNV_PRIME = 0x01000193;
+
+/** One byte into the first hash (FNV-1a). */
+function stepA(a: number, byte: number): number {
+  return Math.imul(a ^ byte, FNV_PRIME);
+}
+
+/** One byte into the second hash (FNV-1a with a different seed and an extra shift-xor). */
+function stepB(b: number, byte: number): number {
+  return Math.imul(b ^ byte, FNV_PRIME) ^ (b >>> 15);
+}
+
+/**
+ * Two independent 32-bit FNV-1a style hashes of (key length, value length, key, value), as one
+ * 64-bit value in two halves, written to `into[0]` (high) and `into[1]` (low). It runs once per
+ * applied write on every member, so it allocates nothing (its closure, array and tuple were ~3 %
+ * of a follower's time under write load).
+ */
+function pairHash(key: string, value: Uint8Array, into: Uint32Array): void {
   let a = 0x811c9dc5;
   let b = 0x050c5d1f;
-  const step = (byte: number): void => {
-    a = Math.imul(a ^ byte, 0x01000193);
-    b = Math.imul(b ^ byte, 0x01000193) ^ (b >>> 15);
-  };
-  // Lengths first, so no (key, value) pair can spell out another pair's bytes.
-  const lengths = [key.length, value.length];
-  for (const n of lengths) for (let shift = 0; shift < 32; shift += 8) step((n >>> shift) & 0xff);
+  // Lengths first (four little-endian bytes each), so no (key, value) pair can spell out another pair's bytes.
+  for (let half = 0; half < 2; half++) {
+    const n = half === 0 ? key.length : value.length;
+    for (let shift = 0; shift < 32; shift += 8) {
+      const byte = (n >>> shift) & 0xff;
+      a = stepA(a, byte);
+      b = stepB(b, byte);
+    }
+  }
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i);
-    step(c & 0xff);
-    step(c >>> 8);
+    a = stepA(stepA(a, c & 0xff), c >>> 8);
+    b = stepB(stepB(b, c & 0xff), c >>> 8);
   }
-  for (let i = 0; i < value.length; i++) step(value[i]!);
-  return [a >>> 0, b >>> 0];
+  for (let i = 0; i < value.length; i++) {
+    a = stepA(a, value[i]!);
+    b = stepB(b, value[i]!);
+  }
+  into[0] = a;
+  into[1] = b;
 }
+
+/** Scratch output of pairHash (the store is used from one thread). */
+const pairHashOut = new Uint32Array(2);
 
 /** A map of string keys to byte values with a running content digest. */
 export class KvStore {
@@ -81,8 +107,8 @@ export class KvStore {
   }
 
   private toggle(key: string, value: Uint8Array): void {
-    const [hi, lo] = pairHash(key, value);
-    this.digestHi = (this.digestHi ^ hi) >>> 0;
-    this.digestLo = (this.digestLo ^ lo) >>> 0;
+    pairHash(key, value, pairHashOut);
+    this.digestHi = (this.digestHi ^ pairHashOut[0]!) >>> 0;
+    this.digestLo = (this.digestLo ^ pairHashOut[1]!) >>> 0;
   }
 }

@@ -73,6 +73,23 @@ test('an empty store has the all-zero digest; digests are 16 lower-case hex digi
   assert.is.not(s.digest(), EMPTY_DIGEST);
 });
 
+test('the digest function is fixed: known contents give the digests recorded before its allocation-free rewrite', () => {
+  // Members of one cluster (and of a rolling upgrade) compare digests, so the hash must never change.
+  const s = new KvStore();
+  const seen: string[] = [];
+  s.set('a', Buffer.from('hello'));
+  seen.push(s.digest());
+  s.set('ключ-🔑', Buffer.alloc(300, 7));
+  seen.push(s.digest());
+  s.set('', Buffer.alloc(0));
+  seen.push(s.digest());
+  s.set('a', Buffer.from('x'.repeat(70000)));
+  seen.push(s.digest());
+  s.delete('ключ-🔑');
+  seen.push(s.digest());
+  assert.equal(seen, ['6f1956c8ad2abaaf', '68b23cebf840504e', 'f3534d8e9c38b1d0', 'af67205973d1dd15', 'a8cc4a7a26bb37f4']);
+});
+
 test('set then delete returns to the empty digest (single keys, empty values, unicode keys)', () => {
   for (const [k, v] of [
     ['k', Buffer.from('v')],
