@@ -56,7 +56,7 @@ export class SimNode {
   /** Updated every step so the Raft clock reads simulated local time. */
   private readonly clockRef = { now: 0 };
   /** Term and commit index of this node as leader after its last input (see observe). */
-  private observed = { term: -1, commit: 0 };
+  private observed = { term: -1, commit: 0, leading: false };
   /**
    * A process pause (a long GC, a stopped VM): until `until` the node does nothing; messages and
    * client reads that arrive wait in arrival order. Its clock keeps running.
@@ -125,7 +125,7 @@ export class SimNode {
     this.reads = [];
     this.readKeys.clear();
     this.pause = undefined;
-    this.observed = { term: -1, commit: 0 };
+    this.observed = { term: -1, commit: 0, leading: false };
     this.nextTickAt = this.localTime(now) + this.options.tickMs;
   }
 
@@ -201,19 +201,22 @@ export class SimNode {
     return true;
   }
 
-  /** Reports a leader's commit index moving, right after the input that moved it. */
+  /**
+   * Reports a leader's commit index moving, right after the input that moved it — also when that
+   * input ended the leadership in the same term: a leader that commits its own removal steps down
+   * in the step that commits it, and that commit is still its decision.
+   */
   private observe(): void {
     const raft = this.raft;
-    if (!raft || raft.role !== 'leader') return;
-    if (raft.term !== this.observed.term) {
-      // Inherited from earlier terms: this leader did not decide it.
-      this.observed = { term: raft.term, commit: raft.log.committed };
-      return;
-    }
-    if (raft.log.committed > this.observed.commit) {
-      this.observed.commit = raft.log.committed;
+    if (!raft) return;
+    const o = this.observed;
+    if (o.leading && raft.term === o.term && raft.log.committed > o.commit) {
+      o.commit = raft.log.committed;
       this.events.leaderCommitted(this, raft.log.committed);
     }
+    if (raft.role !== 'leader') o.leading = false;
+    // Inherited from earlier terms: this leader did not decide it.
+    else if (!o.leading || raft.term !== o.term) this.observed = { term: raft.term, commit: raft.log.committed, leading: true };
   }
 
   /** Snapshot the machine at the applied index and compact the log behind it. */
