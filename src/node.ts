@@ -916,6 +916,9 @@ export class Node<Context = unknown> {
 
   private apply(entries: readonly Entry[]): void {
     for (const e of entries) {
+      // The state machine takes every entry once, in order. A gap or a repeat would make this
+      // member's state differ silently from the others': stop the node instead (pump → fatal).
+      if (e.index !== this.applied + 1) throw new Error(`entry ${e.index} was handed out to apply after entry ${this.applied}; stopping rather than skip or repeat entries`);
       let result: unknown;
       let error: Error | undefined;
       if (e.type === EntryType.Normal) {

@@ -171,6 +171,11 @@ export class RaftLog {
     return this.unstableEntries.length > 0 || this.unstableSnapshot !== undefined;
   }
 
+  /** Whether a received snapshot replaced the log and the driver has not installed it yet. */
+  hasPendingSnapshot(): boolean {
+    return this.unstableSnapshot !== undefined;
+  }
+
   unstable(): { entries: Entry[]; snapshot: SnapshotMeta | undefined } {
     return { entries: this.unstableEntries.slice(), snapshot: this.unstableSnapshot };
   }

@@ -346,7 +346,7 @@ export class Raft {
   hasLightReady(): boolean {
     return (
       ((this.appendsPending || this.earlyMsgs.length > 0) && this.leaderTrafficMayLeave()) ||
-      (this.log.hasNextCommitted() && !this.committedFetchPending) ||
+      (this.log.hasNextCommitted() && !this.committedFetchPending && this.mayApplyWithoutInstall()) ||
       this.readStates.length > 0 ||
       this.droppedReads.length > 0 ||
       this.fetches.length > 0 ||
@@ -355,9 +355,18 @@ export class Raft {
   }
 
   /**
+   * Whether committed entries may be handed out without the next full Ready. Not while a received
+   * snapshot awaits installation: the entries after it apply on top of the snapshot's state, which
+   * the driver gets from that full Ready (it installs the snapshot, then applies what follows).
+   */
+  private mayApplyWithoutInstall(): boolean {
+    return !this.log.hasPendingSnapshot();
+  }
+
+  /**
    * Takes the part of the pending work that does not wait for a local write: committed entries
    * (committed means durable on a quorum, so they may be applied while this node's own write of
-   * them is still in flight), read states, dropped reads, fetches, the soft state, and — only
+   * them is still in flight; but none while a received snapshot awaits installation), read states, dropped reads, fetches, the soft state, and — only
    * while the current term is durable here — the leader's appends and heartbeats. Entries to
    * persist, the hard state, snapshot work and every other message (acks and votes promise
    * durable state) stay for the next full {@link ready}. Lets a driver keep applying and
@@ -376,7 +385,7 @@ export class Raft {
       snapshotChunks: [],
       earlyMessages: leaderTrafficMayLeave ? this.earlyMsgs : [],
       messages: [],
-      committed: this.takeCommitted(),
+      committed: this.mayApplyWithoutInstall() ? this.takeCommitted() : [],
       readStates: this.readStates,
       droppedReads: this.droppedReads,
       fetch: this.fetches,

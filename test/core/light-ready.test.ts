@@ -99,6 +99,32 @@ test('§5.3 with a follower’s write in flight: its acknowledgement waits for t
   assert.ok(next.messages.some((m) => m.type === 'appendResp' && m.index === base + 2), 'the ack for the second entry waits for its write');
 });
 
+test('Figure 13 step 8 with a follower’s write in flight: entries committed after a received snapshot are not handed out until the full Ready that installs the snapshot (found by simulation seed 9214036)', () => {
+  const { n } = isolated(voters(1, 2, 3), 2, PLAIN);
+  const base = n.raft.log.lastIndex();
+  const baseTerm = n.raft.log.term(base) ?? 0;
+  const entry = (index: number, text: string) => ({ index, term: 1, type: EntryType.Normal, data: enc(text) });
+  n.raft.step(msg.append(1, 2, 1, base, baseTerm, [entry(base + 1, 'a')], base));
+  const full = n.raft.ready();
+  assert.equal(full.entries.map((e) => e.index), [base + 1]);
+  // While that write is in flight, a snapshot at base+5 arrives and replaces the log, and then an
+  // append after it commits base+6 (from a leader that did not wait for the snapshot's ack: a
+  // new one, or a delayed message).
+  const meta = { index: base + 5, term: 1, membership: voters(1, 2, 3), size: 4 };
+  n.raft.step({ type: 'snapshot', from: 1, to: 2, term: 1, meta, offset: 0, length: 4, data: enc('SNAP'), done: true });
+  n.raft.step(msg.append(1, 2, 1, base + 5, 1, [entry(base + 6, 'b')], base + 6));
+  assert.is(n.raft.log.committed, base + 6);
+  // Entry base+6 applies on top of the snapshot's state, which the driver does not have yet.
+  const light = n.raft.readyLight();
+  assertNothingDurable(light);
+  assert.equal(light.committed.map((e) => e.index), [], 'nothing to apply before the snapshot is installed');
+  n.raft.advance(light);
+  written(n, full);
+  const next = n.raft.ready();
+  assert.is(next.snapshot?.index, base + 5, 'the next full Ready installs the snapshot');
+  assert.equal(next.committed.map((e) => e.index), [base + 6], 'and hands out what follows it, to apply after the install');
+});
+
 test('§5.2 with a vote’s write in flight: the grant waits for the full Ready; a light Ready carries nothing', () => {
   const { n } = isolated(voters(1, 2, 3), 2, PLAIN);
   const last = n.raft.log.lastIndex();

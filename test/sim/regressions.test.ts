@@ -20,6 +20,7 @@ const cases: Array<[number, string, Omit<SimOptions, 'seed'>?]> = [
     "the checker records a commit made by the step that ends the leadership (a leader committing its own removal); without it, a stale leader of an earlier term was blamed for lacking that entry",
     {},
   ],
+  [9214036, 'a light Ready hands out no committed entries while a received snapshot awaits installation (a follower once applied entry 19 right after 7)', {}],
 ];
 
 for (const [seed, rule, options = CLASSIC] of cases) {
