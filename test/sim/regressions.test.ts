@@ -15,11 +15,7 @@ const cases: Array<[number, string, Omit<SimOptions, 'seed'>?]> = [
   [988, 'a follower whose appends were lost in replicate state is caught up (it once stalled forever)'],
   [152, 'a follower whose appends were lost in replicate state is caught up (second schedule)'],
   [1645, 'a leader that stepped down before committing its own removal lets the cluster elect again (it once deadlocked)'],
-  [
-    9207232,
-    "the checker records a commit made by the step that ends the leadership (a leader committing its own removal); without it, a stale leader of an earlier term was blamed for lacking that entry",
-    {},
-  ],
+  [9207232, 'the checker records a commit made by the step that ends the leadership (a leader committing its own removal); without it a stale leader of an earlier term was blamed for lacking that entry', {}],
   [9214036, 'a light Ready hands out no committed entries while a received snapshot awaits installation (a follower once applied entry 19 right after 7)', {}],
 ];
 
