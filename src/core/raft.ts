@@ -368,11 +368,11 @@ export class Raft {
    * (committed means durable on a quorum, so they may be applied while this node's own write of
    * them is still in flight; none while a received snapshot awaits installation), read states,
    * dropped reads, fetches, the soft state, and — only while the current term is durable here —
-   * the leader's appends and heartbeats. Entries to
-   * persist, the hard state, snapshot work and every other message (acks and votes promise
-   * durable state) stay for the next full {@link ready}. Lets a driver keep applying and
-   * replicating while the previous full Ready's write is on disk; call advance() on it at once
-   * (it carries no entries, so advancing it promises nothing about storage).
+   * the leader's appends and heartbeats. Entries to persist, the hard state, snapshot work and
+   * every other message (acks and votes promise durable state) stay for the next full
+   * {@link ready}. Lets a driver keep applying and replicating while the previous full Ready's
+   * write is on disk; call advance() on it at once (it carries no entries, so advancing it
+   * promises nothing about storage).
    */
   readyLight(): Ready {
     const leaderTrafficMayLeave = this.leaderTrafficMayLeave();
