@@ -372,7 +372,9 @@ export class Raft {
    * every other message (acks and votes promise durable state) stay for the next full
    * {@link ready}. Lets a driver keep applying and replicating while the previous full Ready's
    * write is on disk; call advance() on it at once (it carries no entries, so advancing it
-   * promises nothing about storage).
+   * promises nothing about storage). Take one only after applying the committed entries of every
+   * earlier Ready: its entries follow theirs. A driver that applies a Ready's entries only after
+   * its write (as with snapshot work) takes no light Ready until then.
    */
   readyLight(): Ready {
     const leaderTrafficMayLeave = this.leaderTrafficMayLeave();

@@ -17,6 +17,9 @@ const cases: Array<[number, string, Omit<SimOptions, 'seed'>?]> = [
   [1645, 'a leader that stepped down before committing its own removal lets the cluster elect again (it once deadlocked)'],
   [9207232, 'the checker records a commit made by the step that ends the leadership (a leader committing its own removal); without it a stale leader of an earlier term was blamed for lacking that entry', {}],
   [9214036, 'a light Ready hands out no committed entries while a received snapshot awaits installation (a follower once applied entry 19 right after 7)', {}],
+  [9332413, 'the driver takes no light Ready while a Ready with snapshot work waits to be applied after its write (a follower once applied 87 right after 85: the light Ready handed out entries after those of the Ready still on disk)', {}],
+  [9331522, 'the driver takes no light Ready while a Ready with snapshot work waits to be applied after its write (second schedule)', {}],
+  [9428888, 'the driver takes no light Ready while a Ready with snapshot work waits to be applied after its write (third schedule)', {}],
 ];
 
 for (const [seed, rule, options = CLASSIC] of cases) {

@@ -241,7 +241,9 @@ export class SimNode {
       if (!raft) return;
       if (this.persisting) {
         if (now < this.persisting.doneAt) {
-          if (!this.pipelined || !raft.hasLightReady()) return;
+          // Like the real Node: a light Ready only while the write in flight has had its
+          // committed entries applied (a Ready with snapshot work is handled as one step).
+          if (!this.persisting.applied || !raft.hasLightReady()) return;
           this.takeLight(now, raft);
           continue;
         }
