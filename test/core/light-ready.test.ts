@@ -150,4 +150,20 @@ test('§5.1 a new leader whose term is not yet durable sends nothing in a light 
   written(n, full);
 });
 
+test('§5.1 a sole voter elected at once sends the appends of its new term only after that term is durable — if it crashes during the write it led nothing, and may vote for another node in the same term after restarting', () => {
+  // Voter 1 and learner 2: the campaign wins in the step that starts it, and the new leader has
+  // a learner to replicate to.
+  const { n } = isolated([...voters(1), { id: 2, role: 'learner', promote: false, context: 'n2' }], 1, PLAIN);
+  n.raft.campaign();
+  assert.is(n.raft.role, 'leader');
+  const full = n.raft.ready();
+  assert.ok(full.hardState && full.hardState.term === n.raft.term, 'the new term is in the write');
+  assert.is(full.earlyMessages.length, 0, 'nothing leaves ahead of the write');
+  assert.ok(full.messages.some((m) => m.type === 'append' && m.to === 2), 'the append to the learner waits for the write');
+  written(n, full);
+  // Once the term is durable, the leader's traffic goes ahead of its writes again.
+  n.raft.propose(enc('x'));
+  assert.ok(n.raft.ready().earlyMessages.some((m) => m.type === 'append' && m.to === 2));
+});
+
 test.run();

@@ -257,6 +257,10 @@ export function runSimulation(opts: SimOptions): SimResult {
     const sender = nodes.get(m.from);
     if (!sender) return;
     const s = sender.storage;
+    // Every message but pre-vote traffic (which names a term it does not claim) speaks for a
+    // term the sender holds durably: after a crash it must not act in an earlier term.
+    const preVoteTraffic = (m.type === 'vote' || m.type === 'voteResp') && m.preVote;
+    check(preVoteTraffic || s.hardState.term >= m.term, `durability: node ${m.from} sent a ${m.type} of term ${m.term} with only term ${s.hardState.term} durable`);
     if (m.type === 'voteResp' && !m.reject && !m.preVote) {
       // (A durable later term also keeps the promise: the node can never vote in m.term again.)
       check(s.hardState.term > m.term || (s.hardState.term === m.term && s.hardState.vote === m.to), `durability: node ${m.from} granted its vote to ${m.to} for term ${m.term} before persisting it (durable term ${s.hardState.term}, vote ${s.hardState.vote})`);
@@ -306,6 +310,20 @@ export function runSimulation(opts: SimOptions): SimResult {
     }
   };
 
+  /**
+   * Election safety (Figure 3): at most one leader per term. A leadership counts once the
+   * leader's term is durable: a sole voter elects itself in the step that starts its campaign,
+   * and if it crashes before that write lands it never led (it sent nothing of that term — see
+   * checkPromise) and may rightly vote for another node in the same term after restarting.
+   */
+  const recordLeadership = (node: SimNode): void => {
+    const term = node.raft!.term;
+    if (node.storage.hardState.term !== term) return;
+    const prev = leadersByTerm.get(term);
+    check(prev === undefined || prev === node.id, `election safety: nodes ${prev} and ${node.id} both lead term ${term}`);
+    leadersByTerm.set(term, node.id);
+  };
+
   const events: NodeEvents = {
     count: (stat) => {
       stats[stat] = (stats[stat] ?? 0) + 1;
@@ -352,9 +370,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     becameLeader: (node) => {
       const raft = node.raft!;
       stats.leaders!++;
-      const prev = leadersByTerm.get(raft.term);
-      check(prev === undefined || prev === node.id, `election safety: nodes ${prev} and ${node.id} both lead term ${raft.term}`);
-      leadersByTerm.set(raft.term, node.id);
+      recordLeadership(node);
       // Elected by a majority of the voters of its configuration (a learner's vote counts for nothing).
       const members = raft.membership.current();
       const me = findMember(members, node.id);
@@ -385,6 +401,7 @@ export function runSimulation(opts: SimOptions): SimResult {
       trace?.(`node ${node.id} leads term ${raft.term}`);
     },
     wrote: (node, entries) => {
+      if (node.raft?.role === 'leader') recordLeadership(node);
       // Churn: a leader crashed right after its own append became durable, before (all) its
       // followers have it — the first step of Figure 8.
       if (entries > 0 && node.raft?.role === 'leader' && frng.chance(crashAfterAppendChance)) scheduledCrashes.set(node.id, { at: now + frng.int(4), kind: 'crashesAfterAppend' });
