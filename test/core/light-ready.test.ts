@@ -161,7 +161,10 @@ test('§5.1 a sole voter elected at once sends the appends of its new term only 
   assert.is(full.earlyMessages.length, 0, 'nothing leaves ahead of the write');
   assert.ok(full.messages.some((m) => m.type === 'append' && m.to === 2), 'the append to the learner waits for the write');
   written(n, full);
-  // Once the term is durable, the leader's traffic goes ahead of its writes again.
+  // Once the term is durable (and the learner has answered its probe), the leader's traffic goes
+  // ahead of its writes again.
+  n.raft.step(msg.appendResp(2, 1, n.raft.term, n.raft.log.lastIndex()));
+  if (n.raft.hasReady()) n.raft.advance(n.raft.ready());
   n.raft.propose(enc('x'));
   assert.ok(n.raft.ready().earlyMessages.some((m) => m.type === 'append' && m.to === 2));
 });
