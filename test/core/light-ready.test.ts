@@ -164,7 +164,7 @@ test('§5.1 a sole voter elected at once sends the appends of its new term only 
   // Once the term is durable (and the learner has answered its probe), the leader's traffic goes
   // ahead of its writes again.
   n.raft.step(msg.appendResp(2, 1, n.raft.term, n.raft.log.lastIndex()));
-  if (n.raft.hasReady()) n.raft.advance(n.raft.ready());
+  if (n.raft.hasReady()) written(n, n.raft.ready());
   n.raft.propose(enc('x'));
   assert.ok(n.raft.ready().earlyMessages.some((m) => m.type === 'append' && m.to === 2));
 });
