@@ -18,6 +18,8 @@ import {
   decodeSegmentHeader,
   decodeUpdate,
   frameProblem,
+  isZeroFilled,
+  lastNonZeroByte,
   SEGMENT_HEADER_BYTES,
   type LocatedEntries,
   type SegmentHeader,
@@ -398,6 +400,11 @@ function scanSegment(file: SegmentFile, role: SegmentRole, liveLimit: number, lo
   while (pos < buf.length) {
     const end = checkFrame(buf, pos, buf.length);
     if (end < 0) {
+      if (isZeroFilled(buf, pos, buf.length)) {
+        // The unwritten rest of a preallocated segment: BYTES counts what was written.
+        row.bytes = pos;
+        break;
+      }
       pos = reportDamage(file, pos, expectedIndex, role);
       if (pos < 0) break;
       afterDamage = true;
@@ -456,7 +463,8 @@ function reportDamage(file: SegmentFile, pos: number, expectedIndex: number, rol
   if (next >= 0) {
     row.problems.push(`${why} at byte offset ${pos}; next valid record at byte offset ${next} (${next - pos} bytes skipped)${refused}`);
   } else if (role === 'active') {
-    row.problems.push(`torn tail at byte offset ${pos}: ${buf.length - pos} bytes (${why}); Wal.open would truncate it`);
+    const torn = lastNonZeroByte(buf, pos, buf.length) + 1 - pos;
+    row.problems.push(`torn tail at byte offset ${pos}: ${torn} bytes (${why}); Wal.open would truncate it`);
   } else {
     const where = role === 'sealed' ? ' of a segment that is not the last' : '';
     row.problems.push(`${why} at byte offset ${pos}, ${buf.length - pos} bytes to the end${where}${refused}`);

@@ -24,6 +24,12 @@
  *        entries: u64 index, u64 term, u32 type, u32 data length, data bytes
  *
  * u64 fields hold integers up to 2^53 - 1 (JavaScript's safe integers).
+ *
+ * Unwritten tail: a segment file is extended to its full size when it is created (a sparse
+ * extension, no bytes written), so its end is zero bytes until records fill it. Zero bytes right
+ * after the last record are that unwritten space, not damage: no record is all zeros (the frame
+ * header checksum of eight zero bytes is not zero), so a valid record always has a non-zero byte
+ * among its first 12.
  * @module
  */
 import { entrySlab } from './byte-slab.js';
@@ -255,4 +261,30 @@ export function decodeEntry(buf: Buffer, at: number, expectedIndex: number): Ent
     type: buf.readUInt32LE(at + 16),
     data: entrySlab.copy(buf.subarray(dataStart, dataStart + length)),
   };
+}
+
+/** Zero bytes compared against in one step by {@link isZeroFilled} and {@link lastNonZeroByte}. */
+const ZERO_CHUNK = Buffer.alloc(64 * 1024);
+
+/** Whether buf[from, end) holds only zero bytes: the unwritten tail of a preallocated segment. */
+export function isZeroFilled(buf: Buffer, from: number, end: number): boolean {
+  for (let at = from; at < end; at += ZERO_CHUNK.length) {
+    const n = Math.min(ZERO_CHUNK.length, end - at);
+    if (buf.compare(ZERO_CHUNK, 0, n, at, at + n) !== 0) return false;
+  }
+  return true;
+}
+
+/** Offset of the last non-zero byte in buf[from, end), or from - 1 when there is none. */
+export function lastNonZeroByte(buf: Buffer, from: number, end: number): number {
+  let chunkEnd = end;
+  while (chunkEnd > from) {
+    const chunkStart = Math.max(from, chunkEnd - ZERO_CHUNK.length);
+    const n = chunkEnd - chunkStart;
+    if (buf.compare(ZERO_CHUNK, 0, n, chunkStart, chunkEnd) !== 0) {
+      for (let at = chunkEnd - 1; at >= chunkStart; at--) if (buf[at] !== 0) return at;
+    }
+    chunkEnd = chunkStart;
+  }
+  return from - 1;
 }

@@ -7,6 +7,10 @@
  * segment overrides every older segment whose first index is at or after its own (that is how
  * `truncateAfter` and segment replacement work), and a reset segment overrides all older ones.
  * What is overridden is dead and deleted.
+ *
+ * Where a segment's records end: at the first offset that holds no valid record. Zero bytes from
+ * there to the end of the file are the unwritten rest of a preallocated segment; anything else
+ * there is a torn tail (cut, in the last segment only) or damage (refused).
  * @module
  */
 import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
@@ -18,6 +22,8 @@ import {
   decodeSegmentHeader,
   decodeUpdate,
   FRAME_HEADER_BYTES,
+  isZeroFilled,
+  lastNonZeroByte,
   SEGMENT_HEADER_BYTES,
   type SegmentHeader,
 } from './record.js';
@@ -57,8 +63,11 @@ interface SegmentFile {
   header: SegmentHeader;
 }
 
-/** Opens (creating if needed) the log in `dir`. */
-export async function recoverLog(dir: string, sync: boolean): Promise<RecoveredLog> {
+/**
+ * Opens (creating if needed) the log in `dir`. `capacity` is the size new segment files are
+ * extended to, and the active one too if it is shorter (0: none; see Segment.preallocate).
+ */
+export async function recoverLog(dir: string, sync: boolean, capacity: number): Promise<RecoveredLog> {
   const created = await mkdir(dir, { recursive: true });
   if (created !== undefined && sync) await fsyncDirectory(dirname(created));
   const report: RecoveryReport = { tornTailBytes: 0, deletedSegments: 0, deletedTempFiles: 0 };
@@ -85,10 +94,13 @@ export async function recoverLog(dir: string, sync: boolean): Promise<RecoveredL
     const nextSeq = files.reduce((max, f) => Math.max(max, f.header.seq), 0) + 1;
     if (live.length === 0) {
       const header: SegmentHeader = { seq: nextSeq, firstIndex: 1, prevTerm: 0, reset: false, hardState: { term: 0, vote: 0, commit: 0 } };
-      const segment = await Segment.create(dir, header, sync);
+      const segment = await Segment.create(dir, header, sync, capacity);
       return { segments: [segment], terms: new TermIndex(), lastIndex: 0, hardState: header.hardState, nextSeq: nextSeq + 1, report };
     }
-    return { ...(await loadSegments(live, sync, report)), nextSeq, report };
+    const loaded = await loadSegments(live, sync, report);
+    // A log written without preallocation, or a torn tail just cut: extend the active segment.
+    if (capacity > 0) await loaded.segments[loaded.segments.length - 1].preallocate(capacity, sync);
+    return { ...loaded, nextSeq, report };
   } catch (error) {
     await Promise.all(files.map((f) => f.handle.close().catch(() => undefined)));
     throw error;
@@ -163,13 +175,16 @@ async function loadSegments(
     while (pos < size) {
       const end = checkFrame(buf, pos, size);
       if (end < 0) {
+        // Zeros to the end of the file: the unwritten rest of a preallocated segment.
+        if (isZeroFilled(buf, pos, size)) break;
         if (!active) throw new WalCorruptionError(path, pos, 'damaged record (checksum mismatch or cut short) in a segment that is not the last');
         const validAfter = findValidRecord(buf, pos + 1, size, expectedIndex);
         if (validAfter >= 0) {
           throw new WalCorruptionError(path, pos, `damaged record followed by a valid record at offset ${validAfter}`);
         }
-        // A torn final write: nothing after it was ever acknowledged. Cut it off.
-        report.tornTailBytes = size - pos;
+        // A torn final write: nothing after it was ever acknowledged. Cut it off (Wal.open
+        // extends the file again); the report counts the bytes up to the last non-zero one.
+        report.tornTailBytes = lastNonZeroByte(buf, pos, size) + 1 - pos;
         await segment.truncateFile(pos, sync);
         break;
       }
@@ -199,7 +214,7 @@ async function loadSegments(
       segment.size = pos;
     }
     if (!active && lastIndex < liveLimit) {
-      throw new WalCorruptionError(path, size, `segment ends at index ${lastIndex} but the next segment starts at ${liveLimit + 1}`);
+      throw new WalCorruptionError(path, segment.size, `segment ends at index ${lastIndex} but the next segment starts at ${liveLimit + 1}`);
     }
   }
   return { segments, terms, lastIndex, hardState };
@@ -212,7 +227,9 @@ async function loadSegments(
  * every offset cheap.
  */
 export function findValidRecord(buf: Buffer, from: number, end: number, nextIndex: number): number {
-  for (let at = from; at + FRAME_HEADER_BYTES <= end; at++) {
+  // A record has a non-zero byte among its first 12 (see record.ts): none starts in a zero tail.
+  const lastStart = lastNonZeroByte(buf, from, end);
+  for (let at = from; at <= lastStart && at + FRAME_HEADER_BYTES <= end; at++) {
     const recordEnd = checkFrame(buf, at, end);
     if (recordEnd < 0) continue;
     const update = decodeUpdate(buf, at, recordEnd);

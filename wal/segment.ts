@@ -42,12 +42,16 @@ export class Segment {
    * over `<firstIndex>.wal` (replacing any file of that name), directory fsync'ed. A crash leaves
    * either no segment or a complete one, never a half-written header. With `sync` the file is
    * opened for durable writes (O_DSYNC, see {@link append}).
+   *
+   * The file is extended to `capacity` bytes first (see {@link preallocate}); the durable header
+   * write then makes that size durable too, at no extra sync.
    */
-  static async create(dir: string, header: SegmentHeader, sync: boolean): Promise<Segment> {
+  static async create(dir: string, header: SegmentHeader, sync: boolean, capacity: number): Promise<Segment> {
     const path = segmentPath(dir, header.firstIndex);
     const tempPath = path + TEMP_SUFFIX;
     const handle = await open(tempPath, segmentOpenFlags(sync, true));
     try {
+      if (capacity > SEGMENT_HEADER_BYTES) await handle.truncate(capacity);
       await writeFully(handle, encodeSegmentHeader(header), SEGMENT_HEADER_BYTES, 0);
       await rename(tempPath, path);
       if (sync) await fsyncDirectory(dir);
@@ -121,6 +125,20 @@ export class Segment {
   async append(buf: Uint8Array, length: number): Promise<void> {
     await writeFully(this.handle, buf, length, this.size);
     this.size += length;
+  }
+
+  /**
+   * Extends the file to `capacity` bytes (sparse: nothing is written) unless it is that long
+   * already. Appends then land inside the file instead of growing it, and a synced write that
+   * does not change the file's size skips the file system's journal commit: on ext4 an O_DSYNC
+   * append of 150 bytes took 90 instead of 132 µs alone, 190 instead of 264 µs with three
+   * writers (README, WAL performance). The zero bytes past the records are the unwritten tail that
+   * recovery expects (record.ts).
+   */
+  async preallocate(capacity: number, sync: boolean): Promise<void> {
+    if ((await this.handle.stat()).size >= capacity) return;
+    await this.handle.truncate(capacity);
+    if (sync) await this.handle.datasync();
   }
 
   /** Cuts the file to `size` bytes (dropping a torn tail found at open). */

@@ -65,6 +65,13 @@ export interface WalOptions {
   cacheBytes?: number;
   /** Durability of updates; see {@link SyncMode}. Default `'always'`. */
   sync?: SyncMode;
+  /**
+   * Extend each new segment file (and the active one at open) to `segmentBytes` up front, so
+   * appends do not grow the file and a synced append needs no journal commit for the new size.
+   * The extension is sparse: disk blocks are used only as records fill them. Default true; turn
+   * it off on a file system without sparse files, where the extension would write the zeros.
+   */
+  preallocate?: boolean;
   /** Called after each durable write of an update with its duration in seconds (for metrics). */
   onFsync?: (seconds: number) => void;
 }

@@ -85,6 +85,8 @@ export class Wal {
     /** Directory holding the segment files. */
     readonly dir: string,
     private readonly segmentBytes: number,
+    /** Size new segment files are extended to (0: not preallocated; see WalOptions.preallocate). */
+    private readonly segmentCapacity: number,
     cacheBytes: number,
     /** Durability mode chosen at open. */
     readonly sync: SyncMode,
@@ -123,8 +125,9 @@ export class Wal {
     if (!isIndex(cacheBytes)) throw new RangeError(`cacheBytes must be a non-negative integer, got ${cacheBytes}`);
     if (sync !== 'always' && sync !== 'none') throw new RangeError(`sync must be 'always' or 'none', got ${String(sync)}`);
     const absoluteDir = resolve(dir);
-    const log = await recoverLog(absoluteDir, sync === 'always');
-    const wal = new Wal(absoluteDir, segmentBytes, cacheBytes, sync, log.segments, log.terms, log.lastIndex, log.hardState, log.nextSeq, log.report);
+    const capacity = options.preallocate === false ? 0 : segmentBytes;
+    const log = await recoverLog(absoluteDir, sync === 'always', capacity);
+    const wal = new Wal(absoluteDir, segmentBytes, capacity, cacheBytes, sync, log.segments, log.terms, log.lastIndex, log.hardState, log.nextSeq, log.report);
     wal.onFsync = options.onFsync;
     return wal;
   }
@@ -492,7 +495,7 @@ export class Wal {
 
   private async createSegment(firstIndex: number, prevTerm: number, reset: boolean, hardState: HardState): Promise<Segment> {
     const header: SegmentHeader = { seq: this.nextSeq++, firstIndex, prevTerm, reset, hardState };
-    const segment = await Segment.create(this.dir, header, this.sync === 'always');
+    const segment = await Segment.create(this.dir, header, this.sync === 'always', this.segmentCapacity);
     // The new header carries the latest hard state, a lazy one included.
     if (hardState === this.currentHardState) this.hardStateUnwritten = false;
     return segment;

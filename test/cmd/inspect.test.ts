@@ -5,13 +5,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHash } from 'node:crypto';
-import { appendFile, cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { inspectDataDir, inspectMain, type InspectOutput } from '../../cmd/inspect.js';
 import { AppendCommand, CasCommand, DeleteCommand, installKv, KvStore, SetCommand } from '../../src/kv/index.js';
 import { Node } from '../../src/node.js';
 import { freePort } from '../support/node-cluster.js';
+import { writtenBytes } from '../wal/helpers.js';
 
 interface Fixture {
   root: string;
@@ -234,7 +235,11 @@ test('what Wal.open would repair (torn tail, leftover files) is reported and lef
   await cp(fx.dataDir, dir, { recursive: true });
   const segments = await segmentNames(dir);
   const last = segments[segments.length - 1]!;
-  await appendFile(join(dir, 'wal', last), Buffer.from('half a record'));
+  // A write cut short: half a record where the next one goes, before the unwritten tail.
+  const lastPath = join(dir, 'wal', last);
+  const handle = await open(lastPath, 'r+');
+  await handle.write(Buffer.from('half a record'), 0, 13, await writtenBytes(lastPath));
+  await handle.close();
   await writeFile(join(dir, 'wal', `${segments[0]}.tmp`), 'partial');
   await writeFile(join(dir, 'snapshots', 'x.snap.abc.tmp'), 'partial');
 
@@ -253,7 +258,7 @@ test('a byte flipped in the middle of a segment is reported with the file and th
   const victim = segments[0]!; // not the last one: damage there can never be a torn tail
   const path = join(dir, 'wal', victim);
   const bytes = await readFile(path);
-  const flipped = Math.floor(bytes.length / 2);
+  const flipped = Math.floor((await writtenBytes(path)) / 2); // inside the records, not the unwritten tail
   bytes[flipped] = bytes[flipped]! ^ 0xff;
   await writeFile(path, bytes);
 

@@ -1,9 +1,10 @@
 // Shared helpers of the WAL tests: temporary directories and entries whose bytes are derived
 // from (index, term), so any entry read back can be checked without remembering it.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entry } from '../../wal/index.js';
+import { checkFrame, SEGMENT_HEADER_BYTES } from '../../wal/record.js';
 import { SeededRandom } from '../../src/core/rng.js';
 
 /** A fresh empty directory under the OS temp dir. */
@@ -54,4 +55,12 @@ export function crashEntrySize(index: number): number {
 export function seededRandom(seed: number): () => number {
   const random = new SeededRandom(seed);
   return () => random.next();
+}
+
+/** Where the records of a segment file end: before the unwritten tail of a preallocated one. */
+export async function writtenBytes(file: string): Promise<number> {
+  const buf = await readFile(file);
+  let pos = SEGMENT_HEADER_BYTES;
+  for (let end = checkFrame(buf, pos, buf.length); end > 0; end = checkFrame(buf, pos, buf.length)) pos = end;
+  return pos;
 }

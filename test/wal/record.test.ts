@@ -7,6 +7,9 @@ import {
   decodeUpdate,
   encodeSegmentHeader,
   encodeUpdate,
+  FRAME_HEADER_BYTES,
+  isZeroFilled,
+  lastNonZeroByte,
   SEGMENT_HEADER_BYTES,
   updateRecordBytes,
   type SegmentHeader,
@@ -62,6 +65,38 @@ test('every single-bit flip in a record is caught by its checksums', () => {
   assert.is(checkFrame(buf, 0, bytes), bytes);
   assert.is(checkFrame(buf, 0, bytes - 1), -1, 'cut short');
   assert.is(checkFrame(Buffer.alloc(64), 0, 64), -1, 'zeros');
+});
+
+test('no record is all zeros, so a zero tail can never hide one: zero bytes are unwritten space', () => {
+  // The frame header checksum of eight zero bytes is not zero.
+  for (const length of [FRAME_HEADER_BYTES, 64, 4096]) assert.is(checkFrame(Buffer.alloc(length), 0, length), -1);
+  const entries = makeEntries(1, 1, 1, 0);
+  const buf = Buffer.alloc(updateRecordBytes(undefined, entries));
+  encodeUpdate(buf, 0, undefined, entries);
+  assert.ok(buf.subarray(0, FRAME_HEADER_BYTES).some((b) => b !== 0), 'a record has a non-zero byte in its first 12');
+});
+
+test('isZeroFilled and lastNonZeroByte: across the 64 KiB comparison chunks and at both ends', () => {
+  const size = 200 * 1024 + 7;
+  const buf = Buffer.alloc(size);
+  assert.ok(isZeroFilled(buf, 0, size));
+  assert.ok(isZeroFilled(buf, 5, 5), 'an empty range');
+  assert.is(lastNonZeroByte(buf, 0, size), -1, 'none: from - 1');
+  assert.is(lastNonZeroByte(buf, 100, size), 99);
+  for (const at of [0, 1, 65535, 65536, 65537, 131072, size - 1]) {
+    buf[at] = 7;
+    assert.not.ok(isZeroFilled(buf, 0, size), `byte ${at}`);
+    assert.ok(isZeroFilled(buf, at + 1, size), `after byte ${at}`);
+    assert.ok(isZeroFilled(buf, 0, at), `before byte ${at}`);
+    assert.is(lastNonZeroByte(buf, 0, size), at);
+    assert.is(lastNonZeroByte(buf, 0, at), -1);
+    assert.is(lastNonZeroByte(buf, at, at + 1), at);
+    buf[at] = 0;
+  }
+  buf[10] = 1;
+  buf[70000] = 1;
+  assert.is(lastNonZeroByte(buf, 0, size), 70000);
+  assert.is(lastNonZeroByte(buf, 0, 70000), 10);
 });
 
 test.run();

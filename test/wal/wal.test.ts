@@ -207,6 +207,44 @@ test('segments roll at segmentBytes, are named by first index, and reopen intact
   await wal.close();
 });
 
+test('preallocation: every segment file is extended to segmentBytes up front; the records and the hard state reopen intact', async () => {
+  let wal = await openNew({ segmentBytes: 1024, sync: 'always' });
+  assert.is((await stat(join(wal.dir, segmentFileName(1)))).size, 1024, 'a new log\'s first segment');
+  for (let i = 1; i <= 40; i += 4) await wal.save({ entries: makeEntries(i, i + 3, 1), hardState: { term: 1, vote: 2, commit: i } });
+  const files = await segmentFiles(wal.dir);
+  assert.ok(files.length > 2, `rolled into ${files.length} segments`);
+  for (const name of files) assert.is((await stat(join(wal.dir, name))).size, 1024, name);
+  wal = await reopen(wal, { segmentBytes: 1024 });
+  assert.is(wal.recovery.tornTailBytes, 0, 'the zero tails are unwritten space, not torn writes');
+  await assertLog(wal, 1, 40, () => 1);
+  assert.equal(wal.hardState, { term: 1, vote: 2, commit: 37 });
+  await wal.close();
+});
+
+test('preallocation: a log written without it is extended at open and appends land inside the file', async () => {
+  let wal = await openNew({ segmentBytes: 4096, sync: 'always', preallocate: false });
+  await wal.save({ entries: makeEntries(1, 4, 1) });
+  const file = join(wal.dir, segmentFileName(1));
+  const written = (await stat(file)).size;
+  assert.ok(written < 4096, `the file grows with its records (${written} bytes)`);
+  wal = await reopen(wal, { segmentBytes: 4096, sync: 'always' });
+  assert.is((await stat(file)).size, 4096, 'extended at open');
+  await wal.save({ entries: makeEntries(5, 8, 1) });
+  assert.is((await stat(file)).size, 4096, 'the append did not grow the file');
+  wal = await reopen(wal, { segmentBytes: 4096, sync: 'always' });
+  await assertLog(wal, 1, 8, () => 1);
+  await wal.close();
+});
+
+test('preallocate: false keeps files at the size of their records', async () => {
+  let wal = await openNew({ segmentBytes: 1024, sync: 'none', preallocate: false });
+  for (let i = 1; i <= 40; i += 4) await wal.save({ entries: makeEntries(i, i + 3, 1) });
+  for (const name of await segmentFiles(wal.dir)) assert.ok((await stat(join(wal.dir, name))).size < 1024, name);
+  wal = await reopen(wal, { segmentBytes: 1024, sync: 'none', preallocate: false });
+  await assertLog(wal, 1, 40, () => 1);
+  await wal.close();
+});
+
 test('an update bigger than segmentBytes gets a segment of its own', async () => {
   let wal = await openNew({ segmentBytes: 512, sync: 'none' });
   await wal.save({ entries: makeEntries(1, 2, 1, 10) });
