@@ -24,6 +24,8 @@ export interface ServerConfig {
   snapshotPolicy: SnapshotPolicyName;
   snapshotTrailingEntries: number;
   walSegmentBytes: number;
+  /** --wal-preallocate: extend each WAL segment file to its full size up front. */
+  walPreallocate: boolean;
   sync: 'always' | 'none';
   requestTimeoutMs: number;
   maxValueBytes: number;
@@ -56,6 +58,9 @@ Flags:
                               one further behind gets the snapshot (default 10000)
   --wal-segment-bytes N       WAL segment file size; compaction deletes whole segments
                               (default 64MiB)
+  --wal-preallocate B         true | false: extend each segment file to its full size when
+                              it is made (sparse), so a synced append does not grow the file
+                              (default true; false where the file system has no sparse files)
   --sync MODE                 always | none: fdatasync every write batch or not (default always)
   --request-timeout D         how long a request may wait, e.g. 5s, 500ms (default 5s)
   --max-value-bytes N         largest value accepted, e.g. 1048576, 64KiB, 1MiB (default 1MiB)
@@ -80,6 +85,7 @@ const OPTIONS = {
   'snapshot-policy': { type: 'string' },
   'snapshot-trailing-entries': { type: 'string' },
   'wal-segment-bytes': { type: 'string' },
+  'wal-preallocate': { type: 'string' },
   sync: { type: 'string' },
   'request-timeout': { type: 'string' },
   'max-value-bytes': { type: 'string' },
@@ -189,6 +195,7 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     snapshotPolicy: oneOf('snapshot-policy', values['snapshot-policy'] ?? 'default', ['never', 'second', 'minute', 'hour', 'day', 'default'] as const),
     snapshotTrailingEntries: values['snapshot-trailing-entries'] === undefined ? 10_000 : count('snapshot-trailing-entries', values['snapshot-trailing-entries']),
     walSegmentBytes: values['wal-segment-bytes'] === undefined ? 64 * 1024 * 1024 : segmentBytes(values['wal-segment-bytes']),
+    walPreallocate: oneOf('wal-preallocate', values['wal-preallocate'] ?? 'true', ['true', 'false'] as const) === 'true',
     sync: oneOf('sync', values.sync ?? 'always', ['always', 'none'] as const),
     requestTimeoutMs: values['request-timeout'] === undefined ? 5000 : parseDuration('request-timeout', values['request-timeout']),
     maxValueBytes: values['max-value-bytes'] === undefined ? 1024 * 1024 : parseBytes('max-value-bytes', values['max-value-bytes']),

@@ -43,6 +43,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     sync: config.sync,
     snapshotTrailingEntries: config.snapshotTrailingEntries,
     walSegmentBytes: config.walSegmentBytes,
+    walPreallocate: config.walPreallocate,
     logLevel: config.logLevel,
   });
   installKv(node);

@@ -73,6 +73,11 @@ export interface NodeOptions<Context> {
   cacheBytes?: number;
   /** WAL segment size; compaction deletes whole segments. Default 64 MiB. */
   walSegmentBytes?: number;
+  /**
+   * Extend each WAL segment file to its full size up front (sparse), so a synced append does not
+   * grow the file. Default true; false on a file system without sparse files (see WalOptions).
+   */
+  walPreallocate?: boolean;
   /** Entries kept in the WAL behind a snapshot for slow followers. Default 10000. */
   snapshotTrailingEntries?: number;
   /** Snapshot when this many entries were applied since the last one, whatever the policy. Default 0 (off). */
@@ -321,6 +326,7 @@ export class Node<Context = unknown> {
       sync: this.opts.sync,
       ...(this.opts.cacheBytes !== undefined ? { cacheBytes: this.opts.cacheBytes } : {}),
       ...(this.opts.walSegmentBytes !== undefined ? { segmentBytes: this.opts.walSegmentBytes } : {}),
+      ...(this.opts.walPreallocate !== undefined ? { preallocate: this.opts.walPreallocate } : {}),
       ...(this.latestSnapshot ? { snapshot: this.latestSnapshot.meta } : {}),
       bootstrap,
       onFsync: (seconds) => this.metricsRegistry.observeFsync(seconds),

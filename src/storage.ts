@@ -42,13 +42,22 @@ export class WalStorage implements Storage {
    */
   static async open(
     dir: string,
-    options: { sync: SyncMode; cacheBytes?: number; segmentBytes?: number; snapshot?: SnapshotMeta; bootstrap?: Membership; onFsync?: (seconds: number) => void },
+    options: {
+      sync: SyncMode;
+      cacheBytes?: number;
+      segmentBytes?: number;
+      preallocate?: boolean;
+      snapshot?: SnapshotMeta;
+      bootstrap?: Membership;
+      onFsync?: (seconds: number) => void;
+    },
   ): Promise<WalStorage> {
-    const { sync, cacheBytes, segmentBytes, onFsync } = options;
+    const { sync, cacheBytes, segmentBytes, preallocate, onFsync } = options;
     const wal = await Wal.open(dir, {
       sync,
       ...(cacheBytes !== undefined ? { cacheBytes } : {}),
       ...(segmentBytes !== undefined ? { segmentBytes } : {}),
+      ...(preallocate !== undefined ? { preallocate } : {}),
       ...(onFsync !== undefined ? { onFsync } : {}),
     });
     const snap = options.snapshot;

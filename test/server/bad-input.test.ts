@@ -142,6 +142,7 @@ const BAD_FLAGS: Array<[string[], RegExp]> = [
   [['--snapshot-policy', 'weekly'], /--snapshot-policy: expected one of/],
   [['--snapshot-trailing-entries', 'many'], /--snapshot-trailing-entries: expected a whole number/],
   [['--wal-segment-bytes', '100'], /--wal-segment-bytes: must be at least 256 bytes/],
+  [['--wal-preallocate', 'yes'], /--wal-preallocate: expected one of true, false, got "yes"/],
   [['--request-timeout', 'soon'], /--request-timeout: expected a duration/],
   [['--max-value-bytes', '-1'], /--max-value-bytes/],
   [['--max-value-bytes', '1GB'], /--max-value-bytes: expected a size/],
