@@ -107,11 +107,13 @@ export class Wal {
   /**
    * Opens the log in `dir`, creating the directory and an empty log if needed.
    *
-   * Recovery: every record of every segment is checked (CRC-32C). A torn tail (a partial record,
-   * bad checksum or zero bytes at the very end of the last segment: a write the crash cut short,
-   * never acknowledged) is truncated away. Any other damage throws {@link WalCorruptionError}
-   * naming the file and byte offset: entries that may be committed are never dropped silently.
-   * Leftovers of an interrupted truncation, reset or segment creation are deleted.
+   * Recovery: every record of every segment is checked (CRC-32C). Zero bytes after a segment's
+   * last record are its unwritten (preallocated) space. A torn tail (a partial record or bad
+   * checksum after the last whole record of the last segment: a write the crash cut short, never
+   * acknowledged) is cut away. Any other damage throws {@link WalCorruptionError} naming the file
+   * and byte offset: entries that may be committed are never dropped silently. Leftovers of an
+   * interrupted truncation, reset or segment creation are deleted. The active segment is then
+   * extended to `segmentBytes` unless `preallocate` is false.
    *
    * Only one process may open a directory at a time; this is not checked.
    */
