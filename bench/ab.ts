@@ -1,9 +1,9 @@
 /**
- * An interleaved A/B of two raft-node configurations: writes at one connection, the point where
- * single changes to the write path show (or do not).
+ * An interleaved A/B of two raft-node configurations — two flag sets, or two builds — at writes
+ * on one connection, the point where single changes to the write path show (or do not).
  *
  * Two tsraft clusters (three raft-node processes each, `--sync always`) that differ only in the
- * raft-node flags given are up at once. Windows of N writes alternate between them (A B, B A,
+ * raft-node flags given, or in the checkout whose dist/ they run, are up at once. Windows of N writes alternate between them (A B, B A,
  * A B, ...), so a slow minute of the shared VM hits both alike — separate runs of one build swing
  * by more than most changes are worth. A plain HTTP/1.1 client on one keep-alive socket times
  * every write itself (autocannon reports whole milliseconds). Prints each window, the medians,
@@ -11,9 +11,12 @@
  *
  *   npm run bench:ab -- --a="--wal-preallocate false" --b= [--windows 10] [--writes 3000]
  *   (flags that start with a dash need the "--a=..." form; an empty --b= runs the defaults)
+ *   npm run bench:ab -- --a-checkout ../old [--b-checkout .]
+ *   (two builds: e.g. `git worktree add ../old HEAD~1 && (cd ../old && npm ci && npm run build)`)
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTsraft, type System } from './http/systems.js';
 
@@ -21,6 +24,8 @@ const { values } = parseArgs({
   options: {
     a: { type: 'string', default: '' },
     b: { type: 'string', default: '' },
+    'a-checkout': { type: 'string' },
+    'b-checkout': { type: 'string' },
     windows: { type: 'string', default: '10' },
     writes: { type: 'string', default: '3000' },
   },
@@ -79,11 +84,19 @@ async function measureWindow(system: System, writes: number): Promise<Window> {
 
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
-const a = await startTsraft({ sync: 'always', extraArgs: flagsOf(values.a) });
+/** raft-node flags and, if given, the checkout to run for one side. */
+const side = (flags: string, checkout: string | undefined): Parameters<typeof startTsraft>[0] => ({
+  sync: 'always',
+  extraArgs: flagsOf(flags),
+  ...(checkout === undefined ? {} : { checkout: resolve(checkout) }),
+});
+const describe = (flags: string, checkout: string | undefined): string => `raft-node ${flags || '(defaults)'}${checkout === undefined ? '' : ` from ${resolve(checkout)}`}`;
+
+const a = await startTsraft(side(values.a, values['a-checkout']));
 let b: System | undefined;
 try {
-  b = await startTsraft({ sync: 'always', extraArgs: flagsOf(values.b) });
-  console.log(`A: raft-node ${values.a || '(defaults)'}\nB: raft-node ${values.b || '(defaults)'}\n${windows} windows of ${writesPerWindow} writes each, alternating`);
+  b = await startTsraft(side(values.b, values['b-checkout']));
+  console.log(`A: ${describe(values.a, values['a-checkout'])}\nB: ${describe(values.b, values['b-checkout'])}\n${windows} windows of ${writesPerWindow} writes each, alternating`);
   // Warm both up (V8 compiles the hot paths) before anything counts.
   await measureWindow(a, writesPerWindow);
   await measureWindow(b, writesPerWindow);

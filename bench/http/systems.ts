@@ -5,7 +5,7 @@
  * PUT/GET into a Map, no consensus).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,9 +75,14 @@ function spawnLogged(cmd: string, args: string[], logs: Map<ChildProcess, string
   return child;
 }
 
-/** Starts three raft-node processes from dist/ (`nodeArgs` go to node itself, e.g. --cpu-prof) and waits for a leader known to all. */
-export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?: string[]; nodeArgs?: string[] }): Promise<System> {
-  const entry = join(ROOT, 'dist/cmd/raft-node.js');
+/**
+ * Starts three raft-node processes from dist/ (`nodeArgs` go to node itself, e.g. --cpu-prof) and
+ * waits for a leader known to all. `checkout` runs another built checkout's dist/ instead (an A/B
+ * of two builds: bench/ab.ts).
+ */
+export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?: string[]; nodeArgs?: string[]; checkout?: string }): Promise<System> {
+  const entry = join(options.checkout ?? ROOT, 'dist/cmd/raft-node.js');
+  if (!existsSync(entry)) throw new Error(`${entry} does not exist: build that checkout first (npm run build)`);
   const dir = mkdtempSync(join(tmpdir(), 'tsraft-bench-'));
   const peers = [await freePort(), await freePort(), await freePort()];
   const https = [await freePort(), await freePort(), await freePort()];
