@@ -3,9 +3,9 @@
  * on one connection, the point where single changes to the write path show (or do not).
  *
  * Two tsraft clusters (three raft-node processes each, `--sync always`) that differ only in the
- * raft-node flags given, or in the checkout whose dist/ they run, are up at once. Windows of N writes alternate between them (A B, B A,
- * A B, ...), so a slow minute of the shared VM hits both alike — separate runs of one build swing
- * by more than most changes are worth. A plain HTTP/1.1 client on one keep-alive socket times
+ * raft-node flags given, or in the checkout whose dist/ they run, are up at once. Windows of N
+ * writes alternate between them (A B, B A, A B, ...), so a slow minute of the shared VM hits both
+ * alike — separate runs of one build swing by more than most changes are worth. A plain HTTP/1.1 client on one keep-alive socket times
  * every write itself (autocannon reports whole milliseconds). Prints each window, the medians,
  * and in how many windows B was faster.
  *

@@ -263,16 +263,12 @@ export function decodeEntry(buf: Buffer, at: number, expectedIndex: number): Ent
   };
 }
 
-/** Zero bytes compared against in one step by {@link isZeroFilled} and {@link lastNonZeroByte}. */
+/** Zero bytes compared against in one step by {@link lastNonZeroByte}. */
 const ZERO_CHUNK = Buffer.alloc(64 * 1024);
 
 /** Whether buf[from, end) holds only zero bytes: the unwritten tail of a preallocated segment. */
 export function isZeroFilled(buf: Buffer, from: number, end: number): boolean {
-  for (let at = from; at < end; at += ZERO_CHUNK.length) {
-    const n = Math.min(ZERO_CHUNK.length, end - at);
-    if (buf.compare(ZERO_CHUNK, 0, n, at, at + n) !== 0) return false;
-  }
-  return true;
+  return lastNonZeroByte(buf, from, end) < from;
 }
 
 /** Offset of the last non-zero byte in buf[from, end), or from - 1 when there is none. */
