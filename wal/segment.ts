@@ -141,6 +141,15 @@ export class Segment {
     if (sync) await this.handle.datasync();
   }
 
+  /**
+   * Gives back the unwritten tail of a segment that takes no more appends (sealed, or the log is
+   * closing), so that opening the log reads only records: reading 64 MiB of sparse zeros took
+   * ~0.3 s. Not synced: if a crash loses it, recovery reads the zero tail as unwritten space.
+   */
+  async trimUnwritten(): Promise<void> {
+    await this.handle.truncate(this.size);
+  }
+
   /** Cuts the file to `size` bytes (dropping a torn tail found at open). */
   async truncateFile(size: number, sync: boolean): Promise<void> {
     await this.handle.truncate(size);

@@ -395,7 +395,9 @@ export class Wal {
         this.generation++;
         const dead = this.segments.filter((s) => s.firstIndex > index);
         this.segments = this.segments.filter((s) => s.firstIndex <= index);
-        this.segments.at(-1)?.dropEntriesAfter(index);
+        const kept = this.segments.at(-1);
+        kept?.dropEntriesAfter(index);
+        await kept?.trimUnwritten(); // sealed now: the new segment takes the appends
         this.segments.push(segment);
         this.terms.truncateAfter(index);
         this.forgetCached(index + 1, this.last);
@@ -474,6 +476,7 @@ export class Wal {
     this.closeRequested = true;
     return this.queue.run(async () => {
       if (this.hardStateUnwritten && !this.failure) await this.saveNow({ hardState: this.currentHardState });
+      if (!this.failure) await this.activeSegment.trimUnwritten().catch(() => undefined); // open extends it again
       await Promise.all(this.segments.map((s) => s.retire()));
     });
   }
@@ -490,6 +493,8 @@ export class Wal {
       // It held no entries (only hard-state records) and was just replaced by the rename.
       this.segments.pop();
       void previous.retire();
+    } else {
+      await previous.trimUnwritten();
     }
     this.segments.push(segment);
     return segment;

@@ -39,9 +39,18 @@ function defineSuite(layout: Layout): void {
     }
     await wal.close();
     const file = join(dir, segmentFileName(1));
+    await asLeftByACrash(file, OPTIONS.segmentBytes!);
     assert.is(await writtenBytes(file), SEGMENT_HEADER_BYTES + RECORDS * RECORD_BYTES);
     assert.is((await stat(file)).size, layout === 'preallocated' ? OPTIONS.segmentBytes : SEGMENT_HEADER_BYTES + RECORDS * RECORD_BYTES);
     return { dir, file };
+  }
+
+  /**
+   * A clean close gives back a segment's unwritten tail; a crash leaves it. In the preallocated
+   * layout, put it back: these cases are about what recovery finds after a crash.
+   */
+  async function asLeftByACrash(file: string, capacity: number): Promise<void> {
+    if (layout === 'preallocated' && (await stat(file)).size < capacity) await truncate(file, capacity);
   }
 
   /**
@@ -188,6 +197,7 @@ function defineSuite(layout: Layout): void {
     }
     await wal.close();
     const files = (await readdir(dir)).sort().map((name) => join(dir, name));
+    for (const file of files) await asLeftByACrash(file, SMALL_SEGMENTS.segmentBytes!);
     assert.ok(files.length >= 3, `${files.length} segments`);
     return { dir, files };
   }
