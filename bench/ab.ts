@@ -1,16 +1,19 @@
 /**
- * An interleaved A/B of two raft-node configurations — two flag sets, or two builds — at writes
- * on one connection, the point where single changes to the write path show (or do not).
+ * An interleaved A/B of two raft-node configurations — two flag sets, two sets of node flags, or
+ * two builds — at writes, by default on one connection, the point where single changes to the
+ * write path show (or do not).
  *
  * Two tsraft clusters (three raft-node processes each, `--sync always`) that differ only in the
- * raft-node flags given, or in the checkout whose dist/ they run, are up at once. Windows of N
- * writes alternate between them (A B, B A, A B, ...), so a slow minute of the shared VM hits both
- * alike — separate runs of one build swing by more than most changes are worth. A plain HTTP/1.1 client on one keep-alive socket times
- * every write itself (autocannon reports whole milliseconds). Prints each window, the medians,
- * and in how many windows B was faster.
+ * raft-node flags, the node flags or the checkout whose dist/ they run are up at once. Windows of
+ * N writes alternate between them (A B, B A, A B, ...), so a slow minute of the shared VM hits
+ * both alike — separate runs of one build swing by more than most changes are worth. A plain
+ * HTTP/1.1 client times every write itself (autocannon reports whole milliseconds) on one
+ * keep-alive socket, or on `--connections` sockets each sending its next write when the last is
+ * answered. Prints each window, the medians, and in how many windows B was faster.
  *
  *   npm run bench:ab -- --a="--wal-preallocate false" --b= [--windows 10] [--writes 3000]
  *   (flags that start with a dash need the "--a=..." form; an empty --b= runs the defaults)
+ *   npm run bench:ab -- --b-node=--max-semi-space-size=64 --connections 256 --writes 50000
  *   npm run bench:ab -- --a-checkout ../old [--b-checkout .]
  *   (two builds: e.g. `git worktree add ../old HEAD~1 && (cd ../old && npm ci && npm run build)`)
  */
@@ -24,15 +27,20 @@ const { values } = parseArgs({
   options: {
     a: { type: 'string', default: '' },
     b: { type: 'string', default: '' },
+    'a-node': { type: 'string', default: '' },
+    'b-node': { type: 'string', default: '' },
     'a-checkout': { type: 'string' },
     'b-checkout': { type: 'string' },
     windows: { type: 'string', default: '10' },
     writes: { type: 'string', default: '3000' },
+    connections: { type: 'string', default: '1' },
   },
 });
 const windows = Number(values.windows);
 const writesPerWindow = Number(values.writes);
 if (!Number.isInteger(windows) || windows < 1) throw new Error(`--windows: expected a positive integer, got ${values.windows}`);
+const connections = Number(values.connections);
+if (!Number.isInteger(connections) || connections < 1) throw new Error(`--connections: expected a positive integer, got ${values.connections}`);
 if (!Number.isInteger(writesPerWindow) || writesPerWindow < 10) throw new Error(`--writes: expected an integer >= 10, got ${values.writes}`);
 const flagsOf = (raw: string): string[] => raw.split(/\s+/).filter((f) => f !== '');
 
@@ -42,42 +50,59 @@ interface Window {
   p50Micros: number;
 }
 
-/** Serial PUTs (random 4-byte keys, 32-byte values) on one socket; every answer must be 2xx. */
-async function measureWindow(system: System, writes: number): Promise<Window> {
+/**
+ * `writes` PUTs (random 4-byte keys, 32-byte values) over `connections` keep-alive sockets, each
+ * sending its next write when the last one is answered; every answer must be 2xx.
+ */
+async function measureWindow(system: System, writes: number, connections: number): Promise<Window> {
   const url = new URL(system.endpoint.url);
-  const socket = net.connect(Number(url.port), url.hostname);
-  socket.setNoDelay(true);
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   const requests = Array.from({ length: 256 }, () => {
     const r = system.endpoint.write(randomBytes(4).toString('hex'), randomBytes(16).toString('hex'));
     const body = r.body ?? '';
     return Buffer.from(`${r.method} ${r.path} HTTP/1.1\r\nHost: bench\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   });
+  const sockets = await Promise.all(
+    Array.from({ length: connections }, async () => {
+      const socket = net.connect(Number(url.port), url.hostname);
+      socket.setNoDelay(true);
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      return socket;
+    }),
+  );
   const latencies = new Float64Array(writes);
+  let sent = 0;
   let done = 0;
-  let sentAt = 0n;
   const started = process.hrtime.bigint();
-  await new Promise<void>((resolve, reject) => {
-    let pending = '';
-    socket.on('error', reject);
-    socket.on('data', (chunk) => {
-      pending += chunk.toString('latin1');
-      const headerEnd = pending.indexOf('\r\n\r\n');
-      if (headerEnd < 0) return;
-      const length = Number(/content-length: *(\d+)/i.exec(pending.slice(0, headerEnd))?.[1] ?? 0);
-      if (pending.length < headerEnd + 4 + length) return;
-      if (!pending.startsWith('HTTP/1.1 2')) return reject(new Error(`a write failed: ${pending.slice(0, 200)}`));
-      pending = pending.slice(headerEnd + 4 + length);
-      latencies[done++] = Number(process.hrtime.bigint() - sentAt) / 1000;
-      if (done === writes) return resolve();
-      sentAt = process.hrtime.bigint();
-      socket.write(requests[done % requests.length]!);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      for (const socket of sockets) {
+        let pending = '';
+        let sentAt = 0n;
+        const sendNext = (): void => {
+          if (sent === writes) return;
+          sentAt = process.hrtime.bigint();
+          socket.write(requests[sent++ % requests.length]!);
+        };
+        socket.on('error', reject);
+        socket.on('data', (chunk) => {
+          pending += chunk.toString('latin1');
+          const headerEnd = pending.indexOf('\r\n\r\n');
+          if (headerEnd < 0) return;
+          const length = Number(/content-length: *(\d+)/i.exec(pending.slice(0, headerEnd))?.[1] ?? 0);
+          if (pending.length < headerEnd + 4 + length) return;
+          if (!pending.startsWith('HTTP/1.1 2')) return reject(new Error(`a write failed: ${pending.slice(0, 200)}`));
+          pending = pending.slice(headerEnd + 4 + length);
+          latencies[done++] = Number(process.hrtime.bigint() - sentAt) / 1000;
+          if (done === writes) return resolve();
+          sendNext();
+        });
+        sendNext();
+      }
     });
-    sentAt = process.hrtime.bigint();
-    socket.write(requests[0]!);
-  });
+  } finally {
+    for (const socket of sockets) socket.destroy();
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  socket.destroy();
   latencies.sort();
   return { writesPerSecond: writes / seconds, p50Micros: latencies[Math.floor(writes / 2)]! };
 }
@@ -85,25 +110,27 @@ async function measureWindow(system: System, writes: number): Promise<Window> {
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 /** raft-node flags and, if given, the checkout to run for one side. */
-const side = (flags: string, checkout: string | undefined): Parameters<typeof startTsraft>[0] => ({
+const side = (flags: string, nodeFlags: string, checkout: string | undefined): Parameters<typeof startTsraft>[0] => ({
   sync: 'always',
   extraArgs: flagsOf(flags),
+  nodeArgs: flagsOf(nodeFlags),
   ...(checkout === undefined ? {} : { checkout: resolve(checkout) }),
 });
-const describe = (flags: string, checkout: string | undefined): string => `raft-node ${flags || '(defaults)'}${checkout === undefined ? '' : ` from ${resolve(checkout)}`}`;
+const describe = (flags: string, nodeFlags: string, checkout: string | undefined): string =>
+  `${nodeFlags ? `node ${nodeFlags} ` : ''}raft-node ${flags || '(defaults)'}${checkout === undefined ? '' : ` from ${resolve(checkout)}`}`;
 
-const a = await startTsraft(side(values.a, values['a-checkout']));
+const a = await startTsraft(side(values.a, values['a-node'], values['a-checkout']));
 let b: System | undefined;
 try {
-  b = await startTsraft(side(values.b, values['b-checkout']));
-  console.log(`A: ${describe(values.a, values['a-checkout'])}\nB: ${describe(values.b, values['b-checkout'])}\n${windows} windows of ${writesPerWindow} writes each, alternating`);
+  b = await startTsraft(side(values.b, values['b-node'], values['b-checkout']));
+  console.log(`A: ${describe(values.a, values['a-node'], values['a-checkout'])}\nB: ${describe(values.b, values['b-node'], values['b-checkout'])}\n${windows} windows of ${writesPerWindow} writes each over ${connections} connection(s), alternating`);
   // Warm both up (V8 compiles the hot paths) before anything counts.
-  await measureWindow(a, writesPerWindow);
-  await measureWindow(b, writesPerWindow);
+  await measureWindow(a, writesPerWindow, connections);
+  await measureWindow(b, writesPerWindow, connections);
   const results: Record<'A' | 'B', Window[]> = { A: [], B: [] };
   for (let w = 0; w < windows; w++) {
     const order: Array<['A' | 'B', System]> = w % 2 === 0 ? [['A', a], ['B', b]] : [['B', b], ['A', a]];
-    for (const [name, system] of order) results[name].push(await measureWindow(system, writesPerWindow));
+    for (const [name, system] of order) results[name].push(await measureWindow(system, writesPerWindow, connections));
     const [ra, rb] = [results.A[w]!, results.B[w]!];
     console.log(`window ${w + 1}: A ${ra.writesPerSecond.toFixed(0)}/s p50 ${ra.p50Micros.toFixed(0)} µs   B ${rb.writesPerSecond.toFixed(0)}/s p50 ${rb.p50Micros.toFixed(0)} µs`);
   }
