@@ -9,7 +9,8 @@
  * both alike — separate runs of one build swing by more than most changes are worth. A plain
  * HTTP/1.1 client times every write itself (autocannon reports whole milliseconds) on one
  * keep-alive socket, or on `--connections` sockets each sending its next write when the last is
- * answered. Prints each window, the medians, and in how many windows B was faster.
+ * answered. Prints each window, the medians, and in how many windows B was faster, with the
+ * two-sided sign test's p for that split.
  *
  *   npm run bench:ab -- --a="--wal-preallocate false" --b= [--windows 10] [--writes 3000]
  *   (flags that start with a dash need the "--a=..." form; an empty --b= runs the defaults)
@@ -109,6 +110,21 @@ async function measureWindow(system: System, writes: number, connections: number
 
 const median = (xs: number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
+/**
+ * Two-sided sign test: the chance of a split at least as lopsided as `k` of `n` windows if A and B
+ * were the same (each window a coin flip). Small values mean the difference is not the VM's noise.
+ */
+function signTestP(k: number, n: number): number {
+  let choose = 1; // C(n, 0)
+  let tail = 0;
+  const far = Math.max(k, n - k);
+  for (let i = 0; i <= n; i++) {
+    if (i >= far) tail += choose;
+    choose = (choose * (n - i)) / (i + 1);
+  }
+  return Math.min(1, (2 * tail) / 2 ** n);
+}
+
 /** raft-node flags and, if given, the checkout to run for one side. */
 const side = (flags: string, nodeFlags: string, checkout: string | undefined): Parameters<typeof startTsraft>[0] => ({
   sync: 'always',
@@ -139,7 +155,7 @@ try {
   const bFaster = results.A.filter((ra, w) => results.B[w]!.writesPerSecond > ra.writesPerSecond).length;
   console.log(
     `median: A ${qps('A').toFixed(0)} writes/s (p50 ${p50('A').toFixed(0)} µs), B ${qps('B').toFixed(0)} writes/s (p50 ${p50('B').toFixed(0)} µs); ` +
-      `B/A ${(qps('B') / qps('A')).toFixed(3)}; B faster in ${bFaster} of ${windows} windows`,
+      `B/A ${(qps('B') / qps('A')).toFixed(3)}; B faster in ${bFaster} of ${windows} windows (sign test p = ${signTestP(bFaster, windows).toFixed(3)})`,
   );
 } finally {
   await a.stop();
