@@ -6,6 +6,7 @@
  * @module
  */
 import v8 from 'node:v8';
+import { collectDefaultMetrics } from 'prom-client';
 import { FlagError, USAGE, parseFlags } from './flags.js';
 import { startServer } from './serve.js';
 
@@ -42,6 +43,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`raft-node: cannot start: ${(err as Error).message}\n`);
     return 1;
   }
+  // The process's own series (process_resident_memory_bytes, process_cpu_seconds_total,
+  // nodejs_heap_size_used_bytes, nodejs_gc_duration_seconds, ...) next to the node's: one process
+  // per raft-node, so registered here rather than per Node (several Nodes may share a process).
+  collectDefaultMetrics({ register: server.node.metricsRegistry.registry });
   process.stdout.write(`raft-node ${server.node.address} serving http://${server.http.address} (data ${config.path})\n`);
   const stopped = new Promise<number>((resolve) => {
     let firstSignalAt = 0;

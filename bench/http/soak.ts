@@ -19,17 +19,38 @@ export interface SoakResult {
   non2xx: number;
   /** Per process: RSS in MiB at each sample (every `sampleSeconds`). */
   rss: Record<string, number[]>;
+  /**
+   * Per process, from its /metrics at each sample, in MiB: the V8 heap in use
+   * (`nodejs_heap_size_used_bytes`: live data plus garbage not yet collected) and the memory
+   * outside the heap that JS objects hold (`nodejs_external_memory_bytes`: Buffers, ArrayBuffers).
+   * Tells a leak (either keeps rising) from the allocator holding on to freed pages (RSS only).
+   */
+  heapUsed: Record<string, number[]>;
+  external: Record<string, number[]>;
   sampleSeconds: number;
 }
 
 /** Runs writes for `seconds`, sampling RSS every `sampleSeconds`. */
 export async function soak(system: System, seconds: number, connections: number, keys: number, sampleSeconds = 10): Promise<SoakResult> {
   const rss: Record<string, number[]> = {};
-  const sample = (): void => {
-    for (const p of system.pids()) (rss[p.label] ??= []).push(Math.round((processUsage(p.pid)?.rss ?? 0) / (1024 * 1024)));
+  const heapUsed: Record<string, number[]> = {};
+  const external: Record<string, number[]> = {};
+  const sample = async (): Promise<void> => {
+    await Promise.all(
+      system.pids().map(async (p) => {
+        (rss[p.label] ??= []).push(mib(processUsage(p.pid)?.rss ?? 0));
+        if (!p.metricsUrl) return;
+        const text = await (await fetch(p.metricsUrl)).text();
+        (heapUsed[p.label] ??= []).push(mib(metricValue(text, 'nodejs_heap_size_used_bytes')));
+        (external[p.label] ??= []).push(mib(metricValue(text, 'nodejs_external_memory_bytes')));
+      }),
+    );
   };
-  sample();
-  const timer = setInterval(sample, sampleSeconds * 1000);
+  await sample();
+  let sampling: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    sampling = sampling.then(sample, sample);
+  }, sampleSeconds * 1000);
   try {
     const result = await autocannon({
       url: system.endpoint.url,
@@ -47,13 +68,22 @@ export async function soak(system: System, seconds: number, connections: number,
         },
       ],
     });
-    sample();
+    clearInterval(timer);
+    await sampling;
+    await sample();
     const statusCodes: Record<string, number> = {};
     for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = (stat as { count: number }).count;
-    return { seconds, keys, statusCodes, connections, requests: result.requests.total, errors: result.errors + result.timeouts, non2xx: result.non2xx, rss, sampleSeconds };
+    return { seconds, keys, statusCodes, connections, requests: result.requests.total, errors: result.errors + result.timeouts, non2xx: result.non2xx, rss, heapUsed, external, sampleSeconds };
   } finally {
     clearInterval(timer);
   }
+}
+
+const mib = (bytes: number): number => Math.round(bytes / (1024 * 1024));
+
+/** The value of an unlabelled series in Prometheus text; NaN when absent. */
+function metricValue(text: string, series: string): number {
+  return Number(new RegExp(`^${series}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
 }
 
 /** A text summary: per process, RSS at start, after the first minute, and at the end. */
@@ -67,6 +97,8 @@ export function soakSummary(r: SoakResult): string {
     const last = series[series.length - 1]!;
     const peak = Math.max(...series);
     lines.push(`  ${label}: RSS ${series[0]} MiB at start, ${afterWarmup} MiB after 1 min, ${last} MiB at the end (peak ${peak}); samples: ${series.join(' ')}`);
+    if (r.heapUsed[label]) lines.push(`    V8 heap used (MiB): ${r.heapUsed[label]!.join(' ')}`);
+    if (r.external[label]) lines.push(`    external (MiB): ${r.external[label]!.join(' ')}`);
   }
   return lines.join('\n');
 }

@@ -25,8 +25,8 @@ export interface Endpoint {
 export interface System {
   name: string;
   endpoint: Endpoint;
-  /** Process ids whose RSS and CPU are reported. */
-  pids(): Array<{ label: string; pid: number }>;
+  /** Process ids whose RSS and CPU are reported, and where a process serves Prometheus metrics (tsraft). */
+  pids(): Array<{ label: string; pid: number; metricsUrl?: string }>;
   stop(): Promise<void>;
 }
 
@@ -120,7 +120,12 @@ export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?
         write: (key, value) => ({ method: 'PUT', path: `/kv/${key}`, body: value }),
         read: (key, kind) => ({ method: 'GET', path: `/kv/${key}?consistency=${kind}` }),
       },
-      pids: () => children.map((c, i) => ({ label: `node${i + 1}${`http://127.0.0.1:${https[i]}` === leaderHttp ? ' (leader)' : ''}`, pid: c.pid! })),
+      pids: () =>
+        children.map((c, i) => ({
+          label: `node${i + 1}${`http://127.0.0.1:${https[i]}` === leaderHttp ? ' (leader)' : ''}`,
+          pid: c.pid!,
+          metricsUrl: `http://127.0.0.1:${https[i]}/metrics`,
+        })),
       stop,
     };
   } catch (err) {

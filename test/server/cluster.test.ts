@@ -41,6 +41,13 @@ test('a 3-node cluster started with the CLI: writes to any node, linearizable re
     const statuses = await Promise.all(c.nodes.map((n) => n.status()));
     assert.is(new Set(statuses.map((s) => s!.leader!.address)).size, 1, 'everyone agrees on the leader');
     assert.ok(statuses.every((s) => s!.leader!.httpAddress), 'the leader HTTP address is known everywhere');
+    // /metrics carries the process's own series next to the node's (an operator watches memory there).
+    const metrics = (await http(`${c.nodes[0]!.url}/metrics`)).text;
+    for (const series of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes']) {
+      const value = Number(new RegExp(`^${series}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1]);
+      assert.ok(value > 0, `${series} is exported and positive (got ${value})`);
+    }
+    assert.match(metrics, /^tsraft_server_is_leader(\{[^}]*\})? [01]$/m);
   } catch (err) {
     console.error(c.logs());
     throw err;
