@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { Packr, Unpackr } from 'msgpackr';
 import { SeededRandom } from '../../src/core/rng.js';
 import type { Message } from '../../src/core/messages.js';
-import { decodeBatch, encodeBatch, estimateMessageSize, WireError } from '../../src/transport/wire.js';
+import { decodeBatch, encodeBatch, estimateMessageSize, RECORDS_FROM_OBJECTS, WireError } from '../../src/transport/wire.js';
 import { ALL_EXAMPLES, EXAMPLES } from './fixtures.js';
 
 /** Encode a raw value the way a (buggy or hostile) peer might, bypassing our encoder. */
@@ -47,6 +47,35 @@ test('every batch is self-contained: a fresh decoder reads it after the encoder 
   const decoded = fresh.unpack(encodeBatch(ALL_EXAMPLES)) as Message[];
   assert.equal(decoded.map((m) => m.type), ALL_EXAMPLES.map((m) => m.type));
   assert.equal(JSON.stringify(decoded[0]), JSON.stringify(EXAMPLES.vote));
+});
+
+/** An append carrying `n` entries: n + 1 objects in its batch. */
+function appendOf(n: number): Message {
+  const entry = EXAMPLES.append.entries[0]!;
+  return { ...EXAMPLES.append, entries: Array.from({ length: n }, (_, i) => ({ ...entry, index: entry.index + i })) };
+}
+
+test('a batch of few objects is plain MessagePack maps: any MessagePack decoder reads it', () => {
+  const small = [appendOf(RECORDS_FROM_OBJECTS - 2)];
+  const plain = new Unpackr({ useRecords: false, mapsAsObjects: true }).unpack(new Uint8Array(encodeBatch(small))) as Message[];
+  assert.equal(JSON.stringify(plain), JSON.stringify(small));
+  assert.equal(decodeBatch(encodeBatch(small)), small);
+});
+
+test('a batch of many objects uses records: smaller than maps, and it round-trips', () => {
+  for (const batch of [[appendOf(RECORDS_FROM_OBJECTS - 1)], [appendOf(64)], Array.from({ length: 32 }, () => EXAMPLES.appendResp)]) {
+    const encoded = encodeBatch(batch);
+    assert.ok(encoded.byteLength < raw(batch).byteLength, `records make ${encoded.byteLength} bytes, maps ${raw(batch).byteLength}`);
+    assert.equal(decodeBatch(encoded), batch);
+  }
+});
+
+test("the decoder reads either form of any batch (the encoding is the sender's choice)", () => {
+  const withRecords = new Packr({ useRecords: true });
+  for (const batch of [[EXAMPLES.heartbeat], [appendOf(2)], ALL_EXAMPLES, [appendOf(40)]]) {
+    assert.equal(decodeBatch(raw(batch)), batch);
+    assert.equal(decodeBatch(withRecords.pack(batch)), batch);
+  }
 });
 
 test('decoding from a Buffer slice inside a larger buffer works and copies byte fields out of it', () => {
