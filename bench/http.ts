@@ -98,7 +98,7 @@ async function measureInterleaved(systems: readonly System[]): Promise<PointResu
         const r = await runPoint(system, w, c, pipelining, duration, others);
         const bad = r.errors + r.timeouts + r.non2xx;
         console.log(
-          `${system.name.padEnd(6)} ${w.padEnd(5)} c=${String(c).padEnd(3)} ${Math.round(r.qps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  steal ${r.stealPercent.toFixed(0)}%  others ${r.othersCpuPercent.toFixed(0)}% cpu  (settled ${settle.waited.toFixed(1)} s)` +
+          `${system.name.padEnd(6)} ${w.padEnd(5)} c=${String(c).padEnd(3)} ${Math.round(r.qps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  steal ${r.stealPercent.toFixed(0)}%  idle ${(r.idlePercent ?? 0).toFixed(0)}%  generator ${(r.generatorCpuPercent ?? 0).toFixed(0)}%  others ${r.othersCpuPercent.toFixed(0)}% cpu  (settled ${settle.waited.toFixed(1)} s)` +
             (bad > 0 ? `  !!! ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx` : ''),
         );
         out.push(r);

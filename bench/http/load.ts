@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { cpuSecondsOf } from './quiet.js';
-import { machineTicks, processUsage, type Endpoint, type System } from './systems.js';
+import { machineTicks, mainThreadCpuSeconds, processUsage, type Endpoint, type System } from './systems.js';
 
 export type Workload = 'write' | 'index' | 'lease' | 'local';
 
@@ -34,6 +34,10 @@ export interface PointResult {
   stealPercent: number;
   /** CPU the other systems' processes used during the point, in percent of one core. */
   othersCpuPercent: number;
+  /** CPU the load generator's thread (autocannon, in the bench process) used, in percent of one core. */
+  generatorCpuPercent?: number;
+  /** Share of the machine's CPU time nobody used during the point (idle and I/O wait), in percent. */
+  idlePercent?: number;
   /** With `--rounds N` (N > 1): every round's QPS and p99, in round order (the point reports its median-QPS round). */
   rounds?: Array<{ qps: number; p99: number }>;
 }
@@ -84,6 +88,7 @@ export async function runPoint(
   const before = system.pids().map((p) => ({ ...p, usage: processUsage(p.pid) }));
   const othersBefore = cpuSecondsOf(others);
   const machineBefore = machineTicks();
+  const generatorBefore = mainThreadCpuSeconds();
   const started = performance.now();
   const result = await autocannon({
     url: system.endpoint.url,
@@ -96,8 +101,10 @@ export async function runPoint(
   const elapsed = (performance.now() - started) / 1000;
   const othersCpuPercent = ((cpuSecondsOf(others) - othersBefore) / elapsed) * 100;
   const machineAfter = machineTicks();
-  const stealPercent =
-    machineBefore && machineAfter && machineAfter.total > machineBefore.total ? ((machineAfter.steal - machineBefore.steal) / (machineAfter.total - machineBefore.total)) * 100 : 0;
+  const generatorAfter = mainThreadCpuSeconds();
+  const machineShare = (part: 'steal' | 'idle'): number =>
+    machineBefore && machineAfter && machineAfter.total > machineBefore.total ? ((machineAfter[part] - machineBefore[part]) / (machineAfter.total - machineBefore.total)) * 100 : 0;
+  const stealPercent = machineShare('steal');
   const processes = before.map((b) => {
     const after = processUsage(b.pid);
     return {
@@ -123,5 +130,7 @@ export async function runPoint(
     processes,
     stealPercent,
     othersCpuPercent,
+    ...(generatorBefore !== undefined && generatorAfter !== undefined ? { generatorCpuPercent: ((generatorAfter - generatorBefore) / elapsed) * 100 } : {}),
+    idlePercent: machineShare('idle'),
   };
 }

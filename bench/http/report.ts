@@ -22,8 +22,8 @@ function limitPointOf(results: PointResult[], r: PointResult): PointResult | und
 /** The markdown table: one row per (workload, connections, system), with ratios against etcd and the limit. */
 export function markdownTable(results: PointResult[]): string {
   const lines = [
-    '| workload | conns | system | QPS | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | vs etcd (QPS) | vs limit (QPS) | steal % | CPU % of the other systems | RSS MiB / CPU % per process |',
-    '| --- | --: | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
+    '| workload | conns | system | QPS | p50 ms | p99 ms | p99.9 ms | errors | non-2xx | vs etcd (QPS) | vs limit (QPS) | steal % | idle % | load generator CPU % | CPU % of the other systems | RSS MiB / CPU % per process |',
+    '| --- | --: | --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --- |',
   ];
   for (const r of results) {
     const etcd = find(results, 'etcd', r.workload, r.connections);
@@ -34,7 +34,7 @@ export function markdownTable(results: PointResult[]): string {
     const bad = r.errors + r.timeouts > 0 ? `**${r.errors + r.timeouts}**` : '0';
     const non2xx = r.non2xx > 0 ? `**${r.non2xx}**` : '0';
     lines.push(
-      `| ${WORKLOAD_NAMES[r.workload]} | ${r.connections} | ${r.system} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.p999, 2)} | ${bad} | ${non2xx} | ${vsEtcd} | ${vsLimit} | ${fmt(r.stealPercent ?? 0)} | ${r.othersCpuPercent === undefined ? '' : fmt(r.othersCpuPercent)} | ${procs} |`,
+      `| ${WORKLOAD_NAMES[r.workload]} | ${r.connections} | ${r.system} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.p999, 2)} | ${bad} | ${non2xx} | ${vsEtcd} | ${vsLimit} | ${fmt(r.stealPercent ?? 0)} | ${r.idlePercent === undefined ? '' : fmt(r.idlePercent)} | ${r.generatorCpuPercent === undefined ? '' : fmt(r.generatorCpuPercent)} | ${r.othersCpuPercent === undefined ? '' : fmt(r.othersCpuPercent)} | ${procs} |`,
     );
   }
   return lines.join('\n');

@@ -226,29 +226,48 @@ export async function startLimit(): Promise<System> {
   };
 }
 
+/** Cumulative CPU seconds (user + system) from a /proc `stat` file (of a process or one thread). */
+function statCpuSeconds(path: string): number {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14 and 15 of stat)
+}
+
+/**
+ * Cumulative CPU seconds of this process's main thread: the load generator's (autocannon runs in
+ * it, single-threaded), without V8's helper threads.
+ */
+export function mainThreadCpuSeconds(): number | undefined {
+  try {
+    return statCpuSeconds(`/proc/${process.pid}/task/${process.pid}/stat`);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident set size in bytes and cumulative CPU seconds (user + system) of a process, from /proc. */
 export function processUsage(pid: number): { rss: number; cpuSeconds: number } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+    const cpuSeconds = statCpuSeconds(`/proc/${pid}/stat`);
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { rss: rssKb * 1024, cpuSeconds: ticks / 100 };
+    return { rss: rssKb * 1024, cpuSeconds };
   } catch {
     return undefined;
   }
 }
 
 /**
- * Cumulative CPU time of the whole machine from /proc/stat, in ticks: all of it, and the part the
- * hypervisor gave to other guests (steal). On a shared VM steal swings from a few percent to half
- * the CPU between minutes, so each point reports it: compare points only at similar steal.
+ * Cumulative CPU time of the whole machine from /proc/stat, in ticks: all of it, the part the
+ * hypervisor gave to other guests (steal), and the part no process wanted (idle and I/O wait). On
+ * a shared VM steal swings from a few percent to half the CPU between minutes, so each point
+ * reports it: compare points only at similar steal. Idle time during a point says the machine was
+ * not the bottleneck — something waited (see the load generator's CPU).
  */
-export function machineTicks(): { total: number; steal: number } | undefined {
+export function machineTicks(): { total: number; steal: number; idle: number } | undefined {
   try {
     const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
-    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+    return { total: fields.reduce((a, b) => a + b, 0), steal: fields[7] ?? 0, idle: (fields[3] ?? 0) + (fields[4] ?? 0) };
   } catch {
     return undefined;
   }

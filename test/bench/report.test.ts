@@ -58,4 +58,17 @@ test('main table: ratios against etcd and the limit from the reported (median) Q
   assert.is(cells[11], '0.33×');
 });
 
+test('main table: every row has the header\'s columns; idle and load-generator CPU are shown when measured', () => {
+  const measured = [{ ...results[0]!, stealPercent: 2, idlePercent: 31.4, generatorCpuPercent: 78.2, othersCpuPercent: 5 }, ...results.slice(1)];
+  const lines = markdownTable(measured).split('\n');
+  const columns = (l: string): string[] => l.split('|').slice(1, -1).map((c) => c.trim());
+  const header = columns(lines[0]!);
+  for (const l of lines.slice(1)) assert.is(columns(l).length, header.length, l);
+  const row = columns(lines.find((l) => l.startsWith('| write (PUT) | 256 | tsraft |'))!);
+  assert.is(row[header.indexOf('idle %')], '31');
+  assert.is(row[header.indexOf('load generator CPU %')], '78');
+  const unmeasured = columns(lines.find((l) => l.startsWith('| LeaseRead | 256 | tsraft |'))!);
+  assert.is(unmeasured[header.indexOf('idle %')], '', 'a point from an older results.json leaves the cell empty');
+});
+
 test.run();
