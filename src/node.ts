@@ -808,25 +808,29 @@ export class Node<Context = unknown> {
   private async handleReady(rd: Ready): Promise<void> {
     const storage = this.storage!;
     if (rd.softState) this.onSoftState(rd.softState.role, rd.softState.leader, rd.softState.term);
-    await this.sendMessages(rd.earlyMessages);
-    if (rd.earlyMessages.length > 0) {
-      // The leader's appends go out before its own write starts: flush, then give the event loop
-      // one turn so HTTP/2 writes them to the sockets before the WAL's CPU work and thread-pool
-      // trip (measured at 1 connection: Ready to the first follower's handler ~0.5 -> ~0.37 ms).
-      this.transport?.flush?.();
-      if (rd.entries.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    }
     if (rd.snapshotChunks.length > 0 || rd.snapshot || (rd.entries.length === 0 && !rd.hardState)) {
       // Snapshot work, or nothing to write: handled in line, as one step.
+      await this.sendMessages(rd.earlyMessages);
+      if (rd.earlyMessages.length > 0) this.transport?.flush?.();
       await this.receiveSnapshot(rd);
       await storage.persist(rd.entries, rd.hardState);
       this.afterPersist(rd);
       this.finishReady(rd, true);
       return;
     }
+    // The local write starts first and the leader's appends go out while it is on disk: they need
+    // no local durability (thesis §10.2.1). Started after the sends, the leader's write began
+    // ~160 µs into a one-connection write and, finishing after the first follower's ack in a third
+    // of writes, held the commit back. Measured with bench:ab against that order: one connection
+    // +3 % (p50 850 -> 806 µs, 15 of 16 windows faster), 4 connections +3 %, 256 connections +4 %.
+    const written = storage.persist(rd.entries, rd.hardState);
+    written.catch(() => {}); // handled below; the sends may await (a snapshot chunk) meanwhile
+    await this.sendMessages(rd.earlyMessages);
+    if (rd.earlyMessages.length > 0) this.transport?.flush?.();
     // Committed entries are durable on a quorum: apply them while this node's own write is in
-    // flight. Everything that promises local durability (acks, votes) waits in afterPersist.
-    this.persisting = storage.persist(rd.entries, rd.hardState).then(
+    // flight. Everything that promises local durability (acks, votes) waits in afterPersist,
+    // which runs after finishReady below even if the write is already done.
+    this.persisting = written.then(
       () => {
         this.persisting = undefined;
         if (!this.running) return;
