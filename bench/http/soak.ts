@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
+import { metricValue } from '../../test/support/prometheus.js';
 import { processUsage, type System } from './systems.js';
 
 export interface SoakResult {
@@ -81,11 +82,6 @@ export async function soak(system: System, seconds: number, connections: number,
 }
 
 const mib = (bytes: number): number => Math.round(bytes / (1024 * 1024));
-
-/** The value of an unlabelled series in Prometheus text; NaN when absent. */
-function metricValue(text: string, series: string): number {
-  return Number(new RegExp(`^${series}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1]);
-}
 
 /** A text summary: per process, RSS at start, after the first minute, and at the end. */
 export function soakSummary(r: SoakResult): string {

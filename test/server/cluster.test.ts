@@ -4,6 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProcessCluster, http, runRaftNode, waitFor, type RaftProcess } from '../support/processes.js';
+import { metricValue } from '../support/prometheus.js';
 
 const ELECTION_TIMEOUT_MS = 500;
 
@@ -44,7 +45,7 @@ test('a 3-node cluster started with the CLI: writes to any node, linearizable re
     // /metrics carries the process's own series next to the node's (an operator watches memory there).
     const metrics = (await http(`${c.nodes[0]!.url}/metrics`)).text;
     for (const series of ['process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_external_memory_bytes']) {
-      const value = Number(new RegExp(`^${series}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1]);
+      const value = metricValue(metrics, series);
       assert.ok(value > 0, `${series} is exported and positive (got ${value})`);
     }
     assert.match(metrics, /^tsraft_server_is_leader(\{[^}]*\})? [01]$/m);
