@@ -1,0 +1,538 @@
+// The order of a full Ready in the Node's run loop (src/node.ts, handleReady) when the leader's
+// sends await a snapshot chunk read from disk while the Ready's own WAL write completes.
+//
+// handleReady starts the local write, awaits sendMessages(earlyMessages) (which reads snapshot
+// chunks from disk), chains afterPersist + advance on the write, then calls finishReady. Rules:
+//  1. afterPersist(rd), which sends the acks and votes that promise local durability, runs only
+//     once the write is durable and after finishReady(rd) applied the Ready's committed entries;
+//     advance(rd) comes after both, and the early messages (the leader's appends and snapshot
+//     chunks) leave before the apply (the Ready contract in src/core/messages.ts).
+//  2. A write that fails while the sends wait is no unhandled rejection: the node fails with the
+//     storage error and stops.
+//  3. Every committed entry applies exactly once, in order.
+//
+// How the timing is forced, deterministically:
+//  - The node under test is a real Node (real WAL, real snapshot store). The two other members
+//    are played by the test through NodeOptions.transport (ScriptedPeers): f1, a voter whose acks
+//    the test hands over when it wants an entry committed, and f2, a learner behind the leader's
+//    compacted log, which is therefore sent the snapshot, one chunk per round.
+//  - Each round, in one synchronous step while the node is idle, the test acks the previous entry
+//    as f1 (committing it), proposes a new one, asks for f2's next chunk and sends a vote request
+//    as f2 (refused by a message that only afterPersist sends). The next Ready thus carries an
+//    entry to write, a committed entry to apply, a chunk to read and send, and a late message.
+//  - The Node builds its WalStorage and SnapshotStore itself in start(), with no option to inject
+//    them, so the test wraps WalStorage.prototype.persist and SnapshotStore.prototype.readChunk
+//    (restored after each test): either the chunk read waits until the Ready's write completed
+//    (the case the rules are about), or the write's completion is held until after the read
+//    returned (the usual case). Raft.prototype.advance is wrapped only to record when advance(rd)
+//    runs; it has no visible effect here. No private field of the Node is used.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Node } from '../../src/node.js';
+import { Raft, type Entry, type HardState, type Message, type Ready } from '../../src/core/index.js';
+import { StoppedError } from '../../src/errors.js';
+import { memberId } from '../../src/members.js';
+import { Never, SnapshotStore, type StoredSnapshot } from '../../src/snapshot/index.js';
+import { WalStorage } from '../../src/storage.js';
+import type { MessageHandler, Transport, TransportStats } from '../../src/transport/types.js';
+import { Kv, kvSnapshot } from '../support/node-cluster.js';
+
+const LEADER = 'l:1';
+const F1 = 'f1:2';
+const F2 = 'f2:3';
+const L_ID = memberId(LEADER);
+const F1_ID = memberId(F1);
+const F2_ID = memberId(F2);
+const CHUNK_BYTES = 32;
+const SETUP_ENTRIES = 24;
+
+type SnapshotChunk = Extract<Message, { type: 'snapshot' }>;
+type Outcome = { key: string; index: number } & ({ ok: true; result: unknown } | { ok: false; error: unknown });
+/** When the Ready's write completes: while its sends await the chunk read, or only after them. */
+type WriteTiming = 'duringSends' | 'afterSends';
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+async function waitFor(probe: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await delay(2);
+  }
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** The context: a Kv whose commands also note their apply on the test's timeline. */
+class RecordingKv extends Kv {
+  constructor(readonly timeline: string[]) {
+    super();
+  }
+}
+
+class Put {
+  static readonly type = 1;
+  constructor(
+    readonly key: string,
+    readonly value: string,
+  ) {}
+  do(kv: RecordingKv): string {
+    kv.data.set(this.key, this.value);
+    kv.log.push(this.key);
+    kv.timeline.push(`apply ${this.key}`);
+    return this.key;
+  }
+}
+
+/**
+ * The leader's peers, played by the test. f1 grants votes and answers heartbeats (a turn later, as
+ * a network would); it acks appends on its own only while `autoAck` is set. f2 never answers on
+ * its own. `deliver` hands the node a message from either of them, synchronously.
+ */
+class ScriptedPeers implements Transport {
+  readonly address = LEADER;
+  readonly sent: Array<{ to: string; m: Message }> = [];
+  autoAck = true;
+  onSend: (to: string, m: Message) => void = () => {};
+  private handler: MessageHandler | undefined;
+  private readonly later = new Set<NodeJS.Immediate>();
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {
+    for (const t of this.later) clearImmediate(t);
+    this.later.clear();
+    this.handler = undefined;
+  }
+  onMessages(handler: MessageHandler): void {
+    this.handler = handler;
+  }
+  setPeers(): void {}
+  stats(): TransportStats {
+    return { peers: {}, droppedUnknownPeer: 0, rejectedStreams: 0, decodeErrors: 0 };
+  }
+  send(to: string, messages: readonly Message[]): void {
+    for (const m of messages) {
+      this.sent.push({ to, m });
+      this.onSend(to, m);
+      if (to === F1) this.answerAsF1(m);
+    }
+  }
+  deliver(from: string, m: Message): void {
+    this.handler?.(from, [m]);
+  }
+  private answerAsF1(m: Message): void {
+    const base = { from: F1_ID, to: L_ID, term: m.term };
+    if (m.type === 'vote') this.soon({ ...base, type: 'voteResp', preVote: m.preVote, reject: false });
+    else if (m.type === 'heartbeat') this.soon({ ...base, type: 'heartbeatResp', round: m.round });
+    else if (m.type === 'append' && this.autoAck) this.soon(ack(m.term, m.prevIndex + m.entries.length));
+  }
+  private soon(m: Message): void {
+    const t = setImmediate(() => {
+      this.later.delete(t);
+      this.deliver(F1, m);
+    });
+    this.later.add(t);
+  }
+}
+
+/** f1's ack of everything up to `index`. */
+function ack(term: number, index: number): Message {
+  return { type: 'appendResp', from: F1_ID, to: L_ID, term, reject: false, index, conflictTerm: 0, conflictIndex: 0 };
+}
+
+/**
+ * One leader and its scripted peers, with the WAL write, the chunk read and advance instrumented.
+ * Everything that matters lands on `timeline`, in the order it happened:
+ *   write X3 start / write X3 done / write X3 failed   the Ready's WAL write (persist)
+ *   read @64 start / read @64 end                      a snapshot chunk read (readChunk)
+ *   send snapshot@64+32 to f2                          a chunk leaving, with its data
+ *   apply X2                                           finishReady applying a committed entry
+ *   send voteResp to f2                                afterPersist sending the late messages
+ *   advance X3                                         raft.advance of the Ready that wrote X3
+ */
+class Scenario {
+  readonly timeline: string[] = [];
+  readonly logs: string[] = [];
+  readonly unhandled: string[] = [];
+  readonly peers = new ScriptedPeers();
+  readonly kv = new RecordingKv(this.timeline);
+  readonly dir = mkdtempSync(join(tmpdir(), 'tsraft-ready-order-'));
+  readonly proposals: Array<{ key: string; index: number; outcome: Promise<Outcome> }> = [];
+  node: Node<RecordingKv> | undefined;
+  private started = false;
+  private readonly keyAt = new Map<number, string>();
+  private timing: WriteTiming = 'duringSends';
+  private failNextWrite = false;
+  private holdNextWrite = false;
+  private lastWrite: Promise<void> = Promise.resolve();
+  private readEnded = deferred();
+  private lastChunk: SnapshotChunk | undefined;
+  private readonly undo: Array<() => void> = [];
+  private readonly onUnhandled = (reason: unknown): void => {
+    this.unhandled.push(reason instanceof Error ? reason.message : String(reason));
+  };
+
+  constructor() {
+    process.on('unhandledRejection', this.onUnhandled);
+    this.instrument();
+    this.peers.onSend = (to, m) => {
+      if (to !== F2) return;
+      if (m.type === 'snapshot') {
+        this.lastChunk = m;
+        this.timeline.push(`send snapshot@${m.offset}+${m.data.length} to f2`);
+      } else if (m.type === 'voteResp') {
+        this.timeline.push('send voteResp to f2');
+      }
+    };
+  }
+
+  get leader(): Node<RecordingKv> {
+    if (!this.node) throw new Error('not started');
+    return this.node;
+  }
+
+  private names(entries: readonly Entry[]): string {
+    return entries.map((e) => this.keyAt.get(e.index) ?? `#${e.index}`).join(',');
+  }
+
+  private instrument(): void {
+    const s = this;
+    const persist = WalStorage.prototype.persist;
+    WalStorage.prototype.persist = function (this: WalStorage, entries: readonly Entry[], hardState: HardState | undefined): Promise<void> {
+      if (entries.length === 0) return persist.call(this, entries, hardState);
+      const name = s.names(entries);
+      s.timeline.push(`write ${name} start`);
+      // Settles with the write, without handling its rejection: that is the Node's job.
+      const settled = deferred();
+      s.lastWrite = settled.promise;
+      if (s.failNextWrite) {
+        s.failNextWrite = false;
+        // Nothing reaches the disk; the write fails a moment later, while the sends still wait.
+        return new Promise<void>((_, reject) =>
+          setTimeout(() => {
+            s.timeline.push(`write ${name} failed`);
+            settled.resolve();
+            reject(new Error('injected WAL write failure'));
+          }, 5),
+        );
+      }
+      const hold = s.holdNextWrite ? s.readEnded.promise : undefined;
+      s.holdNextWrite = false;
+      return persist.call(this, entries, hardState).then(
+        async () => {
+          // afterSends: the node learns the write is durable only 20 ms after the chunk read
+          // returned; whatever waits for durability must still be waiting by then.
+          if (hold) {
+            await hold;
+            await delay(20);
+          }
+          s.timeline.push(`write ${name} done`);
+          settled.resolve();
+        },
+        (err: unknown) => {
+          settled.resolve();
+          throw err;
+        },
+      );
+    };
+    this.undo.push(() => (WalStorage.prototype.persist = persist));
+
+    const readChunk = SnapshotStore.prototype.readChunk;
+    SnapshotStore.prototype.readChunk = async function (this: SnapshotStore, snap: StoredSnapshot, offset: number, length: number): Promise<Uint8Array> {
+      s.timeline.push(`read @${offset} start`);
+      if (s.timing === 'duringSends') {
+        // The Ready's write started before its sends: let it complete while this read is pending,
+        // then give whatever might be chained on it (or an unhandled rejection) time to show.
+        await s.lastWrite;
+        await delay(10);
+      }
+      const bytes = await readChunk.call(this, snap, offset, length);
+      s.timeline.push(`read @${offset} end`);
+      s.readEnded.resolve();
+      return bytes;
+    };
+    this.undo.push(() => (SnapshotStore.prototype.readChunk = readChunk));
+
+    const advance = Raft.prototype.advance;
+    Raft.prototype.advance = function (this: Raft, rd: Ready): void {
+      if (rd.entries.length > 0) s.timeline.push(`advance ${s.names(rd.entries)}`);
+      advance.call(this, rd);
+    };
+    this.undo.push(() => (Raft.prototype.advance = advance));
+  }
+
+  /** Elects the node, writes a log spanning several WAL segments, snapshots (compacting it), writes X0. */
+  async start(): Promise<void> {
+    const node = await Node.create<RecordingKv>({
+      host: 'l',
+      port: 1,
+      dataDir: this.dir,
+      context: this.kv,
+      members: `${LEADER};${F1};${F2},true`,
+      transport: this.peers,
+      heartbeatMs: 10,
+      electionTimeoutMs: 50,
+      requestTimeoutMs: 3000,
+      sync: 'none',
+      walSegmentBytes: 256, // small segments, so that the snapshot below compacts the log...
+      snapshotTrailingEntries: 0, // ...and f2 can only catch up through the snapshot
+      snapshotChunkBytes: CHUNK_BYTES, // many chunks: one per round
+      logLevel: 'info',
+      logger: (level, line) => this.logs.push(`${level} ${line}`),
+    });
+    this.node = node;
+    node.registerCommand(Put);
+    node.setSnapshot(kvSnapshot(this.kv));
+    node.setSnapshotPolicy(Never); // snapshots only when the test takes one
+    await node.start();
+    this.started = true;
+    await waitFor(() => node.isLeader(), "the node to win the election with f1's vote");
+    for (let i = 0; i < SETUP_ENTRIES; i++) await node.do(new Put(`s${i}`, 'x'.repeat(40)));
+    await node.snapshot();
+    assert.ok(node.status().firstIndex > 2, `the leader compacted its log: ${JSON.stringify(node.status())}`);
+    // From here on f1 acks only when a round says so: the test decides what is committed.
+    this.peers.autoAck = false;
+    this.propose('X0');
+    await waitFor(() => this.timeline.includes('advance X0'), 'the write of X0');
+    await nextTurn();
+  }
+
+  private propose(key: string): void {
+    const node = this.leader;
+    const outcome = node.propose(new Put(key, key)).then(
+      (r): Outcome => ({ key, index: r.index, ok: true, result: r.result }),
+      (error: unknown): Outcome => ({ key, index: -1, ok: false, error }),
+    );
+    // The leader appended the entry synchronously: it is the last one now.
+    const index = node.status().lastIndex;
+    this.keyAt.set(index, key);
+    this.proposals.push({ key, index, outcome });
+  }
+
+  /**
+   * Round k: one Ready that writes Xk, applies X(k-1), sends f2 a chunk and, in afterPersist,
+   * refuses f2's vote. Returns the part of the timeline from the round's start.
+   */
+  async round(k: number, timing: WriteTiming | 'fail'): Promise<string[]> {
+    const node = this.leader;
+    const term = node.status().term;
+    const previous = this.proposals[this.proposals.length - 1]!;
+    this.timing = timing === 'afterSends' ? 'afterSends' : 'duringSends';
+    this.failNextWrite = timing === 'fail';
+    this.holdNextWrite = timing === 'afterSends';
+    this.readEnded = deferred();
+    const from = this.timeline.length;
+    this.timeline.push(`round ${k}`);
+    // One synchronous step, all of it in the node's next Ready:
+    this.peers.deliver(F1, ack(term, previous.index)); // X(k-1) is committed: the Ready applies it
+    this.propose(`X${k}`); // the Ready writes Xk
+    this.peers.deliver(F2, this.askNextChunk(term)); // the Ready sends f2 a chunk read from disk
+    const vote: Message = { type: 'vote', from: F2_ID, to: L_ID, term, preVote: false, lastIndex: 0, lastTerm: 0, transfer: false };
+    this.peers.deliver(F2, vote); // the leader refuses it once its write is durable (afterPersist)
+    // Wait for all the round's work (not just for one event, so that a wrong order shows whole).
+    const happened = (prefix: string): boolean => this.timeline.slice(from).some((e) => e.startsWith(prefix));
+    const finished =
+      timing === 'fail'
+        ? () => this.logs.includes('info stopped')
+        : () => happened(`advance X${k}`) && happened(`apply X${k - 1}`) && happened('send snapshot@') && happened('send voteResp');
+    await waitFor(finished, `round ${k}`).catch((err: Error) => {
+      throw new Error(`${err.message}; its events so far:\n  ${this.timeline.slice(from).join('\n  ')}`);
+    });
+    await nextTurn();
+    return this.timeline.slice(from);
+  }
+
+  private askNextChunk(term: number): Message {
+    const chunk = this.lastChunk;
+    if (chunk) {
+      assert.ok(!chunk.done, 'the snapshot has a chunk left for this round');
+      return { type: 'snapshotResp', from: F2_ID, to: L_ID, term, snapshotIndex: chunk.meta.index, nextOffset: chunk.offset + chunk.length };
+    }
+    // First round: f2 refuses the leader's probe; with the log compacted, the leader turns to the snapshot.
+    const probe = [...this.peers.sent].reverse().find((s) => s.to === F2 && s.m.type === 'append');
+    assert.ok(probe && probe.m.type === 'append', 'the leader probed f2');
+    return { type: 'appendResp', from: F2_ID, to: L_ID, term, reject: true, index: probe.m.prevIndex, conflictTerm: 0, conflictIndex: 1 };
+  }
+
+  /** Commits the last entry and waits for every proposal's outcome. */
+  async finish(): Promise<Outcome[]> {
+    const last = this.proposals[this.proposals.length - 1]!;
+    this.peers.deliver(F1, ack(this.leader.status().term, last.index));
+    return Promise.all(this.proposals.map((p) => p.outcome));
+  }
+
+  /** Rule 3: each X applied exactly once, in order, with its own result at consecutive indices. */
+  assertAppliedOnceInOrder(outcomes: readonly Outcome[]): void {
+    const keys = outcomes.map((o) => o.key);
+    for (const [i, o] of outcomes.entries()) {
+      assert.ok(o.ok, `${o.key} applied: ${o.ok ? '' : String(o.error)}`);
+      if (o.ok) assert.is(o.result, o.key, `${o.key} resolved with its own result`);
+      assert.is(o.index, outcomes[0]!.index + i, `${o.key} at the index after the previous one`);
+    }
+    const setup = Array.from({ length: SETUP_ENTRIES }, (_, i) => `s${i}`);
+    assert.equal(this.kv.log, [...setup, ...keys], 'the state machine took every command once, in order');
+    assert.equal(
+      this.timeline.filter((e) => e.startsWith('apply X')),
+      keys.map((k) => `apply ${k}`),
+      'each X applied exactly once, in order',
+    );
+    const st = this.leader.status();
+    assert.ok(st.appliedIndex === st.commitIndex && st.commitIndex === st.lastIndex, `all applied: ${JSON.stringify(st)}`);
+  }
+
+  async close(): Promise<void> {
+    try {
+      if (this.node) await this.node.stop();
+      // stop() returns at once if the node is already stopping (after a storage failure).
+      if (this.started) await waitFor(() => this.logs.includes('info stopped'), 'the node to stop').catch(() => {});
+    } finally {
+      for (const undo of this.undo.reverse()) undo();
+      process.off('unhandledRejection', this.onUnhandled);
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The offset of the snapshot chunk a round read. */
+function chunkOffset(events: readonly string[]): number {
+  for (const e of events) {
+    const m = /^read @(\d+) start$/.exec(e);
+    if (m) return Number(m[1]);
+  }
+  return -1;
+}
+
+/** Asserts that `a` happened before `b` in a round's timeline. */
+function before(events: readonly string[], a: string, b: string, rule: string): void {
+  const i = events.indexOf(a);
+  const j = events.indexOf(b);
+  assert.ok(i >= 0 && j >= 0 && i < j, `${rule}: expected "${a}" before "${b}" in\n  ${events.join('\n  ')}`);
+}
+
+/** Rule 1 on round k's timeline: early sends, then apply (finishReady), then afterPersist, then advance. */
+function assertReadyOrder(events: readonly string[], k: number, offset: number): void {
+  const written = `write X${k} done`;
+  const chunkSent = `send snapshot@${offset}+${CHUNK_BYTES} to f2`;
+  const applied = `apply X${k - 1}`;
+  const afterPersist = 'send voteResp to f2';
+  const advanced = `advance X${k}`;
+  before(events, chunkSent, applied, "the Ready's early messages leave before its committed entries apply");
+  before(events, written, afterPersist, 'afterPersist waits until the write is durable');
+  before(events, applied, afterPersist, 'afterPersist runs after finishReady of the same Ready');
+  before(events, applied, advanced, 'advance runs after finishReady');
+  before(events, afterPersist, advanced, 'advance runs after afterPersist');
+}
+
+test('afterPersist runs after the write is durable and after finishReady, when the write completes while the sends await a snapshot chunk', async () => {
+  const s = new Scenario();
+  try {
+    await s.start();
+    for (let k = 1; k <= 4; k++) {
+      const events = await s.round(k, 'duringSends');
+      const o = chunkOffset(events);
+      before(events, `write X${k} done`, `read @${o} end`, 'setup: the write completed while the sends awaited the chunk');
+      before(events, `write X${k} start`, `read @${o} start`, 'setup: the write started before the sends');
+      assertReadyOrder(events, k, o);
+      assert.equal(events, [
+        `round ${k}`,
+        `write X${k} start`,
+        `read @${o} start`,
+        `write X${k} done`,
+        `read @${o} end`,
+        `send snapshot@${o}+${CHUNK_BYTES} to f2`,
+        `apply X${k - 1}`,
+        'send voteResp to f2',
+        `advance X${k}`,
+      ]);
+    }
+    s.assertAppliedOnceInOrder(await s.finish());
+    assert.equal(s.unhandled, [], 'no unhandled rejection');
+  } finally {
+    await s.close();
+  }
+});
+
+test('afterPersist waits for the write when it is still in flight after the sends and finishReady', async () => {
+  const s = new Scenario();
+  try {
+    await s.start();
+    for (let k = 1; k <= 3; k++) {
+      const events = await s.round(k, 'afterSends');
+      const o = chunkOffset(events);
+      before(events, `apply X${k - 1}`, `write X${k} done`, 'setup: the write was still in flight when finishReady ran');
+      assertReadyOrder(events, k, o);
+      assert.equal(events, [
+        `round ${k}`,
+        `write X${k} start`,
+        `read @${o} start`,
+        `read @${o} end`,
+        `send snapshot@${o}+${CHUNK_BYTES} to f2`,
+        `apply X${k - 1}`,
+        `write X${k} done`,
+        'send voteResp to f2',
+        `advance X${k}`,
+      ]);
+    }
+    s.assertAppliedOnceInOrder(await s.finish());
+    assert.equal(s.unhandled, [], 'no unhandled rejection');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a write that fails while the sends await a snapshot chunk fails the node with the storage error, with no unhandled rejection', async () => {
+  const s = new Scenario();
+  try {
+    await s.start();
+    await s.round(1, 'duringSends');
+    const events = await s.round(2, 'fail');
+    const o = chunkOffset(events);
+    assert.equal(s.unhandled, [], 'no unhandled rejection while the sends awaited the chunk');
+    assert.equal(
+      events,
+      ['round 2', `write X2 start`, `read @${o} start`, `write X2 failed`, `read @${o} end`, `send snapshot@${o}+${CHUNK_BYTES} to f2`, `apply X1`],
+      'the Ready finished its sends and apply; afterPersist and advance never ran for the failed write',
+    );
+    assert.ok(
+      s.logs.some((l) => l.startsWith('error fatal') && l.includes('injected WAL write failure')),
+      `the node failed with the storage error:\n  ${s.logs.join('\n  ')}`,
+    );
+    const outcomes = await Promise.all(s.proposals.map((p) => p.outcome));
+    assert.equal(
+      outcomes.map((x) => [x.key, x.ok]),
+      [['X0', true], ['X1', true], ['X2', false]],
+    );
+    const x2 = outcomes[2]!;
+    assert.ok(!x2.ok && x2.error instanceof StoppedError, `X2 failed with StoppedError: ${x2.ok ? '' : String(x2.error)}`);
+    const late = await s.leader.propose(new Put('late', 'late')).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(late instanceof StoppedError, `the node refuses new work: ${String(late)}`);
+    assert.equal(s.kv.log.slice(SETUP_ENTRIES), ['X0', 'X1'], 'what applied, applied once and in order');
+  } finally {
+    await s.close();
+  }
+});
+
+test('every committed entry applies exactly once and in order across Readys whose write completes during or after their sends', async () => {
+  const s = new Scenario();
+  try {
+    await s.start();
+    for (let k = 1; k <= 8; k++) await s.round(k, k % 2 === 1 ? 'duringSends' : 'afterSends');
+    s.assertAppliedOnceInOrder(await s.finish());
+    assert.equal(s.unhandled, [], 'no unhandled rejection');
+  } finally {
+    await s.close();
+  }
+});
+
+test.run();
