@@ -843,7 +843,10 @@ export class Node<Context = unknown> {
         this.persisting = undefined;
         this.failStorage(err);
       },
-    );
+    )
+      // A throw after the write (a broken invariant in advance, say) stops the node like a
+      // failed write, instead of an unhandled rejection while it goes on.
+      .catch((err: Error) => this.failStorage(err));
     this.finishReady(rd, false);
   }
 

@@ -171,6 +171,8 @@ class Scenario {
   private readonly keyAt = new Map<number, string>();
   private timing: WriteTiming = 'duringSends';
   private failNextWrite = false;
+  /** The next advance(rd) of a Ready with entries throws (a broken invariant after the write). */
+  private throwInNextAdvance = false;
   private holdNextWrite = false;
   private lastWrite: Promise<void> = Promise.resolve();
   private readEnded = deferred();
@@ -264,6 +266,10 @@ class Scenario {
     const advance = Raft.prototype.advance;
     Raft.prototype.advance = function (this: Raft, rd: Ready): void {
       if (rd.entries.length > 0) s.timeline.push(`advance ${s.names(rd.entries)}`);
+      if (s.throwInNextAdvance && rd.entries.length > 0) {
+        s.throwInNextAdvance = false;
+        throw new Error('injected failure in advance');
+      }
       advance.call(this, rd);
     };
     this.undo.push(() => (Raft.prototype.advance = advance));
@@ -321,12 +327,13 @@ class Scenario {
    * Round k: one Ready that writes Xk, applies X(k-1), sends f2 a chunk and, in afterPersist,
    * refuses f2's vote. Returns the part of the timeline from the round's start.
    */
-  async round(k: number, timing: WriteTiming | 'fail'): Promise<string[]> {
+  async round(k: number, timing: WriteTiming | 'fail' | 'throwInAdvance'): Promise<string[]> {
     const node = this.leader;
     const term = node.status().term;
     const previous = this.proposals[this.proposals.length - 1]!;
     this.timing = timing === 'afterSends' ? 'afterSends' : 'duringSends';
     this.failNextWrite = timing === 'fail';
+    this.throwInNextAdvance = timing === 'throwInAdvance';
     this.holdNextWrite = timing === 'afterSends';
     this.readEnded = deferred();
     const from = this.timeline.length;
@@ -340,7 +347,7 @@ class Scenario {
     // Wait for all the round's work (not just for one event, so that a wrong order shows whole).
     const happened = (prefix: string): boolean => this.timeline.slice(from).some((e) => e.startsWith(prefix));
     const finished =
-      timing === 'fail'
+      timing === 'fail' || timing === 'throwInAdvance'
         ? () => this.logs.includes('info stopped')
         : () => happened(`advance X${k}`) && happened(`apply X${k - 1}`) && happened('send snapshot@') && happened('send voteResp');
     await waitFor(finished, `round ${k}`).catch((err: Error) => {
@@ -530,6 +537,30 @@ test('every committed entry applies exactly once and in order across Readys whos
     for (let k = 1; k <= 8; k++) await s.round(k, k % 2 === 1 ? 'duringSends' : 'afterSends');
     s.assertAppliedOnceInOrder(await s.finish());
     assert.equal(s.unhandled, [], 'no unhandled rejection');
+  } finally {
+    await s.close();
+  }
+});
+
+test('a throw after the write (in advance) fails the node instead of surfacing as an unhandled rejection', async () => {
+  // Before the fix the rejection of the write's callback went unhandled: the node went on and
+  // wrote the entry a second time with the next one.
+  const s = new Scenario();
+  try {
+    await s.start();
+    await s.round(1, 'duringSends');
+    const events = await s.round(2, 'throwInAdvance');
+    assert.ok(events.includes('advance X2'), `advance ran: ${events.join(', ')}`);
+    assert.equal(s.unhandled, [], 'no unhandled rejection');
+    assert.ok(
+      s.logs.some((l) => l.startsWith('error fatal') && l.includes('injected failure in advance')),
+      `the node failed with the error:\n  ${s.logs.join('\n  ')}`,
+    );
+    const late = await s.leader.propose(new Put('late', 'late')).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(late instanceof StoppedError, `the node refuses new work: ${String(late)}`);
   } finally {
     await s.close();
   }
