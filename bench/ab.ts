@@ -1,7 +1,8 @@
 /**
  * An interleaved A/B of two raft-node configurations — two flag sets, two sets of node flags, or
  * two builds — at writes, by default on one connection, the point where single changes to the
- * write path show (or do not).
+ * write path show (or do not). `--workload index|lease|local` measures that kind of read instead
+ * (on keys written first).
  *
  * Two tsraft clusters (three raft-node processes each, `--sync always`) that differ only in the
  * raft-node flags, the node flags or the checkout whose dist/ they run are up at once. Windows of
@@ -15,7 +16,7 @@
  *   npm run bench:ab -- --a="--wal-preallocate false" --b= [--windows 10] [--writes 3000]
  *   (flags that start with a dash need the "--a=..." form; an empty --b= runs the defaults)
  *   npm run bench:ab -- --b-node=--max-semi-space-size=64 --connections 256 --writes 50000
- *   npm run bench:ab -- --a-checkout ../old [--b-checkout .]
+ *   npm run bench:ab -- --a-checkout ../old [--b-checkout .] [--workload write|index|lease|local]
  *   (two builds: e.g. `git worktree add ../old HEAD~1 && (cd ../old && npm ci && npm run build)`)
  */
 import net from 'node:net';
@@ -35,8 +36,13 @@ const { values } = parseArgs({
     windows: { type: 'string', default: '10' },
     writes: { type: 'string', default: '3000' },
     connections: { type: 'string', default: '1' },
+    workload: { type: 'string', default: 'write' },
   },
 });
+type Workload = 'write' | 'index' | 'lease' | 'local';
+const isWorkload = (w: string): w is Workload => w === 'write' || w === 'index' || w === 'lease' || w === 'local';
+if (!isWorkload(values.workload)) throw new Error(`--workload: expected write, index, lease or local, got ${values.workload}`);
+const workload: Workload = values.workload;
 const windows = Number(values.windows);
 const writesPerWindow = Number(values.writes);
 if (!Number.isInteger(windows) || windows < 1) throw new Error(`--windows: expected a positive integer, got ${values.windows}`);
@@ -51,14 +57,18 @@ interface Window {
   p50Micros: number;
 }
 
+/** The keys every window writes or reads (random 4-byte keys, as in `npm run bench`). */
+const KEYS = Array.from({ length: 256 }, () => randomBytes(4).toString('hex'));
+
 /**
- * `writes` PUTs (random 4-byte keys, 32-byte values) over `connections` keep-alive sockets, each
- * sending its next write when the last one is answered; every answer must be 2xx.
+ * `writes` requests of `kind` — PUTs of 32-byte values, or GETs of the keys written before —
+ * over `connections` keep-alive sockets, each sending its next request when the last one is
+ * answered; every answer must be 2xx.
  */
-async function measureWindow(system: System, writes: number, connections: number): Promise<Window> {
+async function measureWindow(system: System, writes: number, connections: number, kind: Workload = workload): Promise<Window> {
   const url = new URL(system.endpoint.url);
-  const requests = Array.from({ length: 256 }, () => {
-    const r = system.endpoint.write(randomBytes(4).toString('hex'), randomBytes(16).toString('hex'));
+  const requests = KEYS.map((key) => {
+    const r = kind === 'write' ? system.endpoint.write(key, randomBytes(16).toString('hex')) : system.endpoint.read(key, kind);
     const body = r.body ?? '';
     return Buffer.from(`${r.method} ${r.path} HTTP/1.1\r\nHost: bench\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   });
@@ -139,7 +149,12 @@ const a = await startTsraft(side(values.a, values['a-node'], values['a-checkout'
 let b: System | undefined;
 try {
   b = await startTsraft(side(values.b, values['b-node'], values['b-checkout']));
-  console.log(`A: ${describe(values.a, values['a-node'], values['a-checkout'])}\nB: ${describe(values.b, values['b-node'], values['b-checkout'])}\n${windows} windows of ${writesPerWindow} writes each over ${connections} connection(s), alternating`);
+  console.log(`A: ${describe(values.a, values['a-node'], values['a-checkout'])}\nB: ${describe(values.b, values['b-node'], values['b-checkout'])}\n${windows} windows of ${writesPerWindow} ${workload === 'write' ? 'writes' : `${workload} reads`} each over ${connections} connection(s), alternating`);
+  if (workload !== 'write') {
+    // The keys the reads ask for.
+    await measureWindow(a, KEYS.length, 1, 'write');
+    await measureWindow(b, KEYS.length, 1, 'write');
+  }
   // Warm both up (V8 compiles the hot paths) before anything counts.
   await measureWindow(a, writesPerWindow, connections);
   await measureWindow(b, writesPerWindow, connections);
@@ -154,7 +169,7 @@ try {
   const p50 = (name: 'A' | 'B'): number => median(results[name].map((r) => r.p50Micros));
   const bFaster = results.A.filter((ra, w) => results.B[w]!.writesPerSecond > ra.writesPerSecond).length;
   console.log(
-    `median: A ${qps('A').toFixed(0)} writes/s (p50 ${p50('A').toFixed(0)} µs), B ${qps('B').toFixed(0)} writes/s (p50 ${p50('B').toFixed(0)} µs); ` +
+    `median: A ${qps('A').toFixed(0)} requests/s (p50 ${p50('A').toFixed(0)} µs), B ${qps('B').toFixed(0)} requests/s (p50 ${p50('B').toFixed(0)} µs); ` +
       `B/A ${(qps('B') / qps('A')).toFixed(3)}; B faster in ${bFaster} of ${windows} windows (sign test p = ${signTestP(bFaster, windows).toFixed(3)})`,
   );
 } finally {
