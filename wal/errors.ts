@@ -81,3 +81,30 @@ export class WalIOError extends WalError {
     super(message, options);
   }
 }
+
+/**
+ * The directory is in use: another process (or another Wal or Node in this process) holds its
+ * `LOCK` file. Nothing in the directory was read or changed. Two writers on one directory would
+ * each truncate and overwrite what the other acknowledged.
+ */
+export class DirectoryLockedError extends WalError {
+  override name = 'DirectoryLockedError';
+  /**
+   * @param dir the directory (absolute)
+   * @param lockFile the lock file's path (`dir/LOCK`)
+   * @param pid the holder's process id
+   * @param inThisProcess whether the holder is this very process (another Wal or Node in it)
+   */
+  constructor(
+    readonly dir: string,
+    readonly lockFile: string,
+    readonly pid: number,
+    readonly inThisProcess: boolean,
+  ) {
+    super(
+      inThisProcess
+        ? `${dir} is already in use by this process (pid ${pid}): another Node or Wal has it open; stop or close that one first`
+        : `another tsraft process (pid ${pid}) is using ${dir}; stop it first, or if no such process runs, delete ${lockFile}`,
+    );
+  }
+}

@@ -4,8 +4,8 @@
  * @module
  */
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /** Digits in a segment file name: enough for any safe integer, and `ls` sorts them by index. */
 const NAME_DIGITS = 20;
@@ -72,4 +72,13 @@ export async function fsyncDirectory(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Creates `dir` (and missing parents). With `sync`, fsyncs the directory that holds the first one
+ * created, so the new directory survives a crash.
+ */
+export async function makeDirectory(dir: string, sync: boolean): Promise<void> {
+  const created = await mkdir(dir, { recursive: true });
+  if (created !== undefined && sync) await fsyncDirectory(dirname(created));
 }

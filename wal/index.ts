@@ -11,10 +11,11 @@
  * ```
  * @module
  */
-export { Wal, DEFAULT_CACHE_BYTES, DEFAULT_SEGMENT_BYTES } from './wal.js';
+export { Wal, DEFAULT_CACHE_BYTES, DEFAULT_SEGMENT_BYTES, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES } from './wal.js';
 export type { Entry, HardState, SyncMode, WalCacheStats, WalOptions, WalStats, WalUpdate } from './types.js';
 export type { RecoveryReport } from './recovery.js';
 export {
+  DirectoryLockedError,
   WalAppendError,
   WalClosedError,
   WalCompactedError,
@@ -26,3 +27,5 @@ export {
 export { crc32c } from './crc32c.js';
 export { ByteSlab, entrySlab } from './byte-slab.js';
 export { segmentFileName } from './files.js';
+export { DirectoryLock, LOCK_FILE, lockHolder } from './dir-lock.js';
+export type { ProcessIdentity } from './process-identity.js';

@@ -13,8 +13,8 @@
  * there is a torn tail (cut, in the last segment only) or damage (refused).
  * @module
  */
-import { mkdir, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
 import { WalCorruptionError } from './errors.js';
 import { fsyncDirectory, parseSegmentFileName, readFully, segmentOpenFlags, TEMP_SUFFIX } from './files.js';
 import {
@@ -64,12 +64,12 @@ interface SegmentFile {
 }
 
 /**
- * Opens (creating if needed) the log in `dir`. `capacity` is the size new segment files are
- * extended to, and the active one too if it is shorter (0: none; see Segment.preallocate).
+ * Opens (creating an empty log if there is none) the log in `dir`, which exists and is locked by
+ * the caller (its LOCK file is not a segment's name, so it is ignored here). `capacity` is the
+ * size new segment files are extended to, and the active one too if it is shorter (0: none; see
+ * Segment.preallocate).
  */
 export async function recoverLog(dir: string, sync: boolean, capacity: number): Promise<RecoveredLog> {
-  const created = await mkdir(dir, { recursive: true });
-  if (created !== undefined && sync) await fsyncDirectory(dirname(created));
   const report: RecoveryReport = { tornTailBytes: 0, deletedSegments: 0, deletedTempFiles: 0 };
 
   const files: SegmentFile[] = [];

@@ -6,6 +6,7 @@
 import { unlink } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { resolve } from 'node:path';
+import { DirectoryLock } from './dir-lock.js';
 import { WalAppendError, WalClosedError, WalCompactedError, WalCorruptionError, WalError, WalIOError, WalRangeError } from './errors.js';
 import { EntryCache } from './entry-cache.js';
 import { fsyncDirectory } from './files.js';
@@ -20,8 +21,10 @@ import type { Entry, HardState, SyncMode, WalCacheStats, WalOptions, WalStats, W
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /** Default byte budget of the entry cache: 32 MiB. */
 export const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
-const MIN_SEGMENT_BYTES = 256;
-const MAX_SEGMENT_BYTES = 1024 * 1024 * 1024;
+/** Smallest `segmentBytes` accepted. */
+export const MIN_SEGMENT_BYTES = 256;
+/** Largest `segmentBytes` accepted. */
+export const MAX_SEGMENT_BYTES = 1024 * 1024 * 1024;
 /** Largest single update record: keeps every byte offset inside a u32 even past the roll size. */
 const MAX_RECORD_BYTES = 1024 * 1024 * 1024;
 /** A disk read fetches at most about this many bytes of consecutive uncached entries. */
@@ -97,6 +100,8 @@ export class Wal {
     nextSeq: number,
     /** What `open` had to repair (torn tail cut, leftover files deleted). */
     readonly recovery: RecoveryReport,
+    /** This process's hold on `dir`, released at close. */
+    private readonly lock: DirectoryLock,
   ) {
     this.last = lastIndex;
     this.currentHardState = hardState;
@@ -115,7 +120,10 @@ export class Wal {
    * interrupted truncation, reset or segment creation are deleted. The active segment is then
    * extended to `segmentBytes` unless `preallocate` is false.
    *
-   * Only one process may open a directory at a time; this is not checked.
+   * One Wal at a time per directory: `open` first takes the directory's `LOCK` file (see
+   * dir-lock.ts) and `close` gives it back. While another process, or another Wal or Node in this
+   * one, holds it, `open` rejects with {@link DirectoryLockedError} before reading or changing
+   * anything. A lock left by a process that is gone (a crash) is taken over.
    */
   static async open(dir: string, options: WalOptions = {}): Promise<Wal> {
     const segmentBytes = options.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
@@ -128,8 +136,15 @@ export class Wal {
     if (sync !== 'always' && sync !== 'none') throw new RangeError(`sync must be 'always' or 'none', got ${String(sync)}`);
     const absoluteDir = resolve(dir);
     const capacity = options.preallocate === false ? 0 : segmentBytes;
-    const log = await recoverLog(absoluteDir, sync === 'always', capacity);
-    const wal = new Wal(absoluteDir, segmentBytes, capacity, cacheBytes, sync, log.segments, log.terms, log.lastIndex, log.hardState, log.nextSeq, log.report);
+    const lock = await DirectoryLock.acquire(absoluteDir, { sync: sync === 'always' });
+    let log;
+    try {
+      log = await recoverLog(absoluteDir, sync === 'always', capacity);
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+    const wal = new Wal(absoluteDir, segmentBytes, capacity, cacheBytes, sync, log.segments, log.terms, log.lastIndex, log.hardState, log.nextSeq, log.report, lock);
     wal.onFsync = options.onFsync;
     return wal;
   }
@@ -468,16 +483,21 @@ export class Wal {
   }
 
   /**
-   * Waits for queued operations, then closes every file. Operations called after `close` reject
-   * with {@link WalClosedError}. Reads already in flight complete first.
+   * Waits for queued operations, then closes every file and releases the directory's lock.
+   * Operations called after `close` reject with {@link WalClosedError}. Reads already in flight
+   * complete first.
    */
   close(): Promise<void> {
     if (this.closeRequested) return this.queue.run(async () => undefined);
     this.closeRequested = true;
     return this.queue.run(async () => {
-      if (this.hardStateUnwritten && !this.failure) await this.saveNow({ hardState: this.currentHardState });
-      if (!this.failure) await this.activeSegment.trimUnwritten().catch(() => undefined); // open extends it again
-      await Promise.all(this.segments.map((s) => s.retire()));
+      try {
+        if (this.hardStateUnwritten && !this.failure) await this.saveNow({ hardState: this.currentHardState });
+        if (!this.failure) await this.activeSegment.trimUnwritten().catch(() => undefined); // open extends it again
+        await Promise.all(this.segments.map((s) => s.retire()));
+      } finally {
+        await this.lock.release();
+      }
     });
   }
 
