@@ -3,7 +3,7 @@
  * policies, errors, metrics, transports). See the README for a complete example.
  * @module
  */
-export { Node, type NodeOptions, type SnapshotHandler, type LeaderChange, type LogLevel } from './node.js';
+export { Node, type NodeOptions, type SnapshotHandler, type LeaderChange, type LogLevel, type ReadOutcome } from './node.js';
 export type { Command, CommandClass } from './command.js';
 export { jsonCodec, msgpackCodec, bytesCodec, JsonCodec, MsgpackCodec, BytesCodec, CodecError, type Codec } from './codec.js';
 export { CustomSync, DefaultSync, EveryDay, EveryHour, EveryMinute, EverySecond, Never, type SnapshotPolicy, type SyncType } from './snapshot/index.js';
@@ -18,6 +18,8 @@ export {
   StoppedError,
   ProposalDroppedError,
   MembershipChangeError,
+  LeadershipTransferError,
 } from './errors.js';
+export { DirectoryLockedError } from '../wal/index.js';
 export { RaftMetrics } from './metrics.js';
 export { GrpcTransport, MemoryNetwork, MemoryTransport, type Transport, type TlsOptions } from './transport/index.js';

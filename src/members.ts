@@ -50,6 +50,11 @@ export function parseMembers(members: string | ReadonlyArray<string | MemberAddr
   return out;
 }
 
+/** A member list in the syntax {@link parseMembers} reads: `"h:p;h:p,true"`. */
+export function formatMembers(members: readonly MemberAddress[]): string {
+  return members.map((m) => m.address + (m.nonVoting ? ',true' : '')).join(';');
+}
+
 /** The core's id of the member at `address`: FNV-1a of the address, never 0. */
 export function memberId(address: string): number {
   let h = 0x811c9dc5;

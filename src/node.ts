@@ -14,11 +14,16 @@ import { CommandRegistry, type Command, type CommandClass } from './command.js';
 import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, StoppedError, TimeoutError } from './errors.js';
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
-import { memberId, parseMembers, type MemberAddress } from './members.js';
+import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
+import { LOG_LEVELS, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
+import { proposalRefusalMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
 import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver } from './snapshot/index.js';
 import { WalStorage } from './storage.js';
 import type { Transport } from './transport/types.js';
+import { DirectoryLock } from '../wal/index.js';
+
+export type { LogLevel, NodeOptions } from './node-options.js';
 
 /** The application's snapshot hooks: state may exceed memory, so both sides are streams. */
 export interface SnapshotHandler {
@@ -26,76 +31,6 @@ export interface SnapshotHandler {
   save(writable: Writable): Promise<void>;
   /** Replaces the context's state with the one read from `readable`. */
   recover(readable: Readable): Promise<void>;
-}
-
-/** Log levels, from chattiest to silent. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-const LEVELS: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3, silent: 4 };
-
-/** Options of {@link Node.create}. Times are in milliseconds. */
-export interface NodeOptions<Context> {
-  /** Host peers reach this node at. Default 'localhost'. */
-  host?: string;
-  /** Peer (gRPC) port. */
-  port: number;
-  /** Data directory: the WAL and snapshots live here. */
-  dataDir: string;
-  /** The object commands apply to. */
-  context: Context;
-  /**
-   * The founding members, this node included: `"h:p;h:p;h:p,true"` (`,true` = non-voting), or a
-   * list. With `join`, the members of the running cluster to ask for admission.
-   */
-  members?: string | ReadonlyArray<string | MemberAddress>;
-  /** Join a running cluster through `members` instead of founding one. */
-  join?: boolean;
-  /** With `join`: join as a non-voting member. */
-  nonVoting?: boolean;
-  /** Peers from another cluster id are rejected. Default 'tsraft'. */
-  clusterId?: string;
-  /** Default 100. */
-  heartbeatMs?: number;
-  /** Default 1000 (a follower campaigns after a random time in [1×, 2×) this). */
-  electionTimeoutMs?: number;
-  /** Append messages in flight per follower. Default 256. */
-  maxInflight?: number;
-  /** Entries per append message. Default 4096. */
-  maxEntriesPerMessage?: number;
-  /** Entry bytes per append message. Default 1 MiB. */
-  maxBytesPerMessage?: number;
-  /** How long do(), readIndex(), join() etc. wait. Default 5000. */
-  requestTimeoutMs?: number;
-  /** Fraction of the election timeout the lease gives up to clock drift. Default 0.1. */
-  leaseDriftMargin?: number;
-  /** WAL durability. Default 'always'. */
-  sync?: 'always' | 'none';
-  /** WAL entry cache budget in bytes. Default 32 MiB. */
-  cacheBytes?: number;
-  /** WAL segment size; compaction deletes whole segments. Default 64 MiB. */
-  walSegmentBytes?: number;
-  /**
-   * Extend each WAL segment file to its full size up front (sparse), so a synced append does not
-   * grow the file. Default true; false on a file system without sparse files (see WalOptions).
-   */
-  walPreallocate?: boolean;
-  /** Entries kept in the WAL behind a snapshot for slow followers. Default 10000. */
-  snapshotTrailingEntries?: number;
-  /** Snapshot when this many entries were applied since the last one, whatever the policy. Default 0 (off). */
-  snapshotEntryThreshold?: number;
-  /** Snapshot chunk size for lagging followers. Default 1 MiB. */
-  snapshotChunkBytes?: number;
-  /** The peer transport. Default: gRPC on host:port. */
-  transport?: Transport;
-  /** Mutual TLS for the default gRPC transport. */
-  tls?: { cert: Buffer | string; key: Buffer | string; ca: Buffer | string };
-  /** Command codec. Default JSON. */
-  codec?: Codec;
-  /** Default 'info'. */
-  logLevel?: LogLevel;
-  /** Where log lines go. Default: console.error with the node's address. */
-  logger?: (level: LogLevel, line: string) => void;
-  /** Labels added to every metric series, e.g. `{ node: 'a' }` when several nodes' metrics are merged. */
-  metricsLabels?: Record<string, string>;
 }
 
 /** What `leaderChange` callbacks receive. */
@@ -123,9 +58,16 @@ interface PendingProposal {
 interface PendingRead {
   /** The confirmed read index; -1 until the core confirms it. */
   index: number;
-  waiters: Array<(ok: boolean) => void>;
+  waiters: Array<(outcome: ReadOutcome) => void>;
   timer: NodeJS.Timeout;
 }
+
+/**
+ * How a linearizable read ended: `confirmed` (the local context may be read now), `refused` (no
+ * leader, or leadership changed before a quorum confirmed it: soon, not after a timeout),
+ * `timedOut` (not confirmed within requestTimeoutMs), `stopped` (the node stopped).
+ */
+export type ReadOutcome = 'confirmed' | 'refused' | 'timedOut' | 'stopped';
 
 interface PendingForward {
   resolve(r: ForwardResponse): void;
@@ -167,7 +109,7 @@ export class Node<Context = unknown> {
   readonly address: string;
   /** The context commands apply to. */
   readonly context: Context;
-  private readonly opts: Required<Pick<NodeOptions<Context>, 'heartbeatMs' | 'electionTimeoutMs' | 'requestTimeoutMs' | 'sync' | 'snapshotTrailingEntries' | 'clusterId'>> & NodeOptions<Context>;
+  private readonly opts: ResolvedNodeOptions<Context>;
   private readonly registry: CommandRegistry<Context>;
   private readonly id: NodeId;
   private readonly founding: MemberAddress[];
@@ -181,6 +123,9 @@ export class Node<Context = unknown> {
   private scheduler: SnapshotScheduler;
   private policy: SnapshotPolicy = DefaultSync;
   private logLevel: LogLevel;
+  /** This node's hold on its data directory, from start() to stop(). */
+  private dirLock: DirectoryLock | undefined;
+  private starting = false;
   private running = false;
   private stopping = false;
   private ticker: NodeJS.Timeout | undefined;
@@ -213,32 +158,25 @@ export class Node<Context = unknown> {
   private readonly gatheringReads: [string | undefined, string | undefined] = [undefined, undefined];
 
   private constructor(options: NodeOptions<Context>) {
-    const host = options.host ?? 'localhost';
-    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new TypeError(`port must be an integer from 1 to 65535, got ${options.port}`);
-    if (typeof options.dataDir !== 'string' || options.dataDir === '') throw new TypeError('dataDir is required');
-    this.opts = {
-      heartbeatMs: 100,
-      electionTimeoutMs: 1000,
-      requestTimeoutMs: 5000,
-      sync: 'always',
-      snapshotTrailingEntries: 10_000,
-      clusterId: 'tsraft',
-      ...options,
-    };
-    if (this.opts.electionTimeoutMs < 2 * this.opts.heartbeatMs) throw new TypeError('electionTimeoutMs must be at least twice heartbeatMs');
-    this.address = options.transport?.address ?? `${host}:${options.port}`;
+    this.opts = resolveNodeOptions(options);
+    this.address = this.opts.address;
     this.id = memberId(this.address);
     this.context = options.context;
     this.registry = new CommandRegistry<Context>(options.codec ?? jsonCodec);
-    this.founding = options.members === undefined ? [] : parseMembers(options.members);
-    this.logLevel = options.logLevel ?? 'info';
+    this.founding = this.opts.founding;
+    this.logLevel = this.opts.logLevel;
     this.scheduler = new SnapshotScheduler(this.policy, { now: performance.now(), entryThreshold: options.snapshotEntryThreshold ?? 0 });
     this.addresses.set(this.id, this.address);
     for (const m of this.founding) this.addresses.set(memberId(m.address), m.address);
     this.metricsRegistry = new RaftMetrics({ eventLoopDelay: false, ...(options.metricsLabels ? { defaultLabels: options.metricsLabels } : {}) });
   }
 
-  /** Validates the options and creates a node (nothing is opened until `start()`). */
+  /**
+   * Validates the options and creates a node (nothing is opened until `start()`).
+   * @throws TypeError naming an unknown option, a value of the wrong kind, or a combination that
+   *   cannot work (nonVoting without join, members without this node, ...)
+   * @throws RangeError naming a number out of range (NaN included)
+   */
   static async create<Context>(options: NodeOptions<Context>): Promise<Node<Context>> {
     return new Node(options);
   }
@@ -284,9 +222,9 @@ export class Node<Context = unknown> {
     return this.nodeMeta.get(address);
   }
 
+  /** Sets the log level ('debug', 'info', 'warn', 'error', 'silent'); a TypeError for another value. */
   setLogLevel(level: LogLevel): void {
-    if (!(level in LEVELS)) throw new TypeError(`unknown log level ${String(level)}`);
-    this.logLevel = level;
+    this.logLevel = checkLogLevel('log level', level);
   }
 
   /**
@@ -306,9 +244,45 @@ export class Node<Context = unknown> {
   // ---------------------------------------------------------------------------------------------
   // Lifecycle
 
-  /** Opens storage, recovers the last snapshot and the log, starts the transport and the timers. */
+  /**
+   * Locks the data directory, recovers the last snapshot and the log, starts the transport and
+   * the timers. If it fails, what it opened is closed again and the directory released, so it may
+   * be called again.
+   * @throws DirectoryLockedError when another process, or another Node in this one, uses dataDir
+   */
   async start(): Promise<void> {
-    if (this.running || this.stopping) throw new Error('start() called twice');
+    if (this.starting || this.running || this.stopping) throw new Error('start() called twice');
+    this.starting = true;
+    try {
+      // Before anything in the directory is read or changed: a second process on a live node's
+      // directory would cut the WAL back to its own view at stop and delete a snapshot in progress.
+      this.dirLock = await DirectoryLock.acquire(this.opts.dataDir, { sync: this.opts.sync === 'always' });
+      const stale = this.dirLock.tookOverFrom;
+      if (stale) this.log('info', `took over ${this.dirLock.path} from ${stale.pid > 0 ? `pid ${stale.pid}, which no longer runs` : 'an unreadable lock file'}`);
+      await this.recover();
+      this.transport = this.opts.transport ?? (await this.createGrpcTransport());
+      this.transport.onMessages((from, messages) => this.receive(from, messages as unknown as PeerMessage[]));
+      await this.transport.start();
+    } catch (err) {
+      await this.abandonStart();
+      throw err;
+    } finally {
+      this.starting = false;
+    }
+    const raft = this.raft!;
+    this.updatePeers();
+    this.running = true;
+    this.ticker = setInterval(() => this.tick(), this.opts.heartbeatMs);
+    this.metaTimer = setInterval(() => this.announceMeta(), 5000);
+    this.metaTimer.unref();
+    this.announceMeta();
+    this.kick();
+    if (this.opts.join) void this.requestJoin();
+    this.log('info', `started at term ${raft.term}, applied ${this.applied}, log [${this.storage!.firstIndex()}, ${this.storage!.lastIndex()}]`);
+  }
+
+  /** Recovers the latest snapshot into the context, opens the WAL and builds the core over it. */
+  private async recover(): Promise<void> {
     this.store = await SnapshotStore.open(snapshotDir(this.opts.dataDir));
     this.latestSnapshot = await this.store.latest();
     if (this.latestSnapshot) {
@@ -319,9 +293,6 @@ export class Node<Context = unknown> {
     const bootstrap = this.opts.join
       ? []
       : this.founding.map((m) => ({ id: memberId(m.address), role: m.nonVoting ? ('learner' as const) : ('voter' as const), promote: false, context: m.address }));
-    if (!this.opts.join && bootstrap.length > 0 && !bootstrap.some((m) => m.id === this.id)) {
-      throw new TypeError(`members ${this.founding.map((m) => m.address).join(';')} do not include this node (${this.address}); use join to join a running cluster`);
-    }
     this.storage = await WalStorage.open(join(this.opts.dataDir, 'wal'), {
       sync: this.opts.sync,
       ...(this.opts.cacheBytes !== undefined ? { cacheBytes: this.opts.cacheBytes } : {}),
@@ -354,21 +325,44 @@ export class Node<Context = unknown> {
     );
     this.term = this.raft.term;
     this.learnAddresses();
-    this.transport = this.opts.transport ?? (await this.createGrpcTransport());
-    this.transport.onMessages((from, messages) => this.receive(from, messages as unknown as PeerMessage[]));
-    await this.transport.start();
-    this.updatePeers();
-    this.running = true;
-    this.ticker = setInterval(() => this.tick(), this.opts.heartbeatMs);
-    this.metaTimer = setInterval(() => this.announceMeta(), 5000);
-    this.metaTimer.unref();
-    this.announceMeta();
-    this.kick();
-    if (this.opts.join) void this.requestJoin();
-    this.log('info', `started at term ${this.raft.term}, applied ${this.applied}, log [${this.storage.firstIndex()}, ${this.storage.lastIndex()}]`);
+    if (this.storage.bootstrapped) this.log('info', `founded a new cluster of ${formatMembers(this.founding)}${this.opts.membersGiven ? '' : ' (no members given: this node alone)'}`);
+    else this.warnIfMembersIgnored();
   }
 
-  /** Stops timers and the transport, fails what is pending with StoppedError, closes the WAL. */
+  /**
+   * Once the log holds a configuration it wins over `members` (as etcd's does over
+   * --initial-cluster): a restart never changes the membership. Say so when they differ, or the
+   * user believes in replicas that are not there.
+   */
+  private warnIfMembersIgnored(): void {
+    if (!this.opts.membersGiven || this.opts.join) return;
+    const persisted = this.members();
+    const key = (list: readonly MemberAddress[]): string => formatMembers([...list].sort((a, b) => a.address.localeCompare(b.address)));
+    if (key(persisted) === key(this.founding)) return;
+    this.log(
+      'warn',
+      `members "${formatMembers(this.founding)}" ignored: the data directory already holds the cluster's configuration, which wins: "${formatMembers(persisted)}"; ` +
+        'change the membership of the running cluster with join/leave',
+    );
+  }
+
+  /** Undoes what a failed start() opened, so that the directory is free and start() may run again. */
+  private async abandonStart(): Promise<void> {
+    await this.transport?.stop().catch(() => undefined);
+    this.transport = undefined;
+    await this.storage?.close().catch(() => undefined);
+    this.storage = undefined;
+    this.raft = undefined;
+    this.store = undefined;
+    this.latestSnapshot = undefined;
+    this.applied = 0;
+    this.metricsRegistry.setWalCacheSource(undefined);
+    this.metricsRegistry.stop();
+    await this.dirLock?.release().catch(() => undefined);
+    this.dirLock = undefined;
+  }
+
+  /** Stops timers and the transport, fails what is pending with StoppedError, closes the WAL, releases the data directory. */
   async stop(): Promise<void> {
     if (!this.running || this.stopping) return;
     this.stopping = true;
@@ -377,18 +371,23 @@ export class Node<Context = unknown> {
     clearInterval(this.metaTimer);
     const stopped = new StoppedError();
     for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, stopped);
-    for (const [ctx, r] of this.reads) this.settleRead(ctx, r, false);
+    for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'stopped');
     for (const [id, f] of this.forwards) {
       clearTimeout(f.timer);
       this.forwards.delete(id);
       f.resolve(this.refusal(id, 'stopped', stopped.message));
     }
-    await this.transport?.stop();
-    await this.quiesce();
-    await this.receiver?.abort().catch(() => undefined);
-    await this.storage?.close();
-    this.metricsRegistry.setWalCacheSource(undefined);
-    this.metricsRegistry.stop();
+    try {
+      await this.transport?.stop();
+      await this.quiesce();
+      await this.receiver?.abort().catch(() => undefined);
+      await this.storage?.close();
+    } finally {
+      this.metricsRegistry.setWalCacheSource(undefined);
+      this.metricsRegistry.stop();
+      await this.dirLock?.release();
+      this.dirLock = undefined;
+    }
     this.log('info', 'stopped');
   }
 
@@ -480,37 +479,45 @@ export class Node<Context = unknown> {
 
   /** Resolves true once the local context may be read linearizably (ReadIndex); false if that cannot be confirmed in time. */
   readIndex(): Promise<boolean> {
-    return this.read(false);
+    return new Promise((resolve) => this.read(false, (outcome) => resolve(outcome === 'confirmed')));
   }
 
   /** Like readIndex, answered at once while the leader holds a lease; falls back to ReadIndex. */
   leaseRead(): Promise<boolean> {
-    return this.read(true);
+    return new Promise((resolve) => this.read(true, (outcome) => resolve(outcome === 'confirmed')));
   }
 
-  private read(lease: boolean): Promise<boolean> {
-    if (!this.running) return Promise.resolve(false);
+  /**
+   * Like {@link Node.readIndex} (`'index'`) or {@link Node.leaseRead} (`'lease'`), but tells why a
+   * read was not confirmed: refused at once (no leader, leadership changing), timed out, or the
+   * node stopped — what an API answers differently (raft-node: 503 against 504).
+   */
+  confirmRead(consistency: 'index' | 'lease'): Promise<ReadOutcome> {
+    return new Promise((resolve) => this.read(consistency === 'lease', resolve));
+  }
+
+  private read(lease: boolean, settle: (outcome: ReadOutcome) => void): void {
+    // Not started yet (still recovering): like a node that knows no leader, not a stopped one.
+    if (!this.running) return settle(this.stopping ? 'stopped' : 'refused');
     const raft = this.requireRaft();
     // The core would answer this read at once, at its commit index, and that is applied here:
     // confirmed now, without a context, a timer and a round through the Ready loop.
-    if (lease && raft.leaseValid() && this.applied >= raft.log.committed) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const kind = lease ? 1 : 0;
-      const gathering = this.gatheringReads[kind];
-      let r = gathering === undefined ? undefined : this.reads.get(gathering);
-      if (!r) {
-        const ctx = `${this.id}:${this.nextReadId++}`;
-        const timer = setTimeout(() => {
-          const timedOut = this.reads.get(ctx);
-          if (timedOut) this.settleRead(ctx, timedOut, false);
-        }, this.opts.requestTimeoutMs);
-        r = { index: -1, waiters: [], timer };
-        this.reads.set(ctx, r);
-        this.gatheringReads[kind] = ctx;
-      }
-      r.waiters.push(resolve);
-      this.kick();
-    });
+    if (lease && raft.leaseValid() && this.applied >= raft.log.committed) return settle('confirmed');
+    const kind = lease ? 1 : 0;
+    const gathering = this.gatheringReads[kind];
+    let r = gathering === undefined ? undefined : this.reads.get(gathering);
+    if (!r) {
+      const ctx = `${this.id}:${this.nextReadId++}`;
+      const timer = setTimeout(() => {
+        const timedOut = this.reads.get(ctx);
+        if (timedOut) this.settleRead(ctx, timedOut, 'timedOut');
+      }, this.opts.requestTimeoutMs);
+      r = { index: -1, waiters: [], timer };
+      this.reads.set(ctx, r);
+      this.gatheringReads[kind] = ctx;
+    }
+    r.waiters.push(settle);
+    this.kick();
   }
 
   /**
@@ -545,17 +552,30 @@ export class Node<Context = unknown> {
     await this.submit({ op: 'remove', data: EMPTY, address: m!.address });
   }
 
-  /** Hands leadership to `address`; resolves once this node sees it lead. */
+  /**
+   * Hands leadership to `address`; resolves once this node sees it lead.
+   * @throws TypeError if `address` is not "host:port"
+   * @throws LeadershipTransferError if it is not a voting member
+   */
   async transferLeadership(address: string): Promise<void> {
     this.requireRunning();
+    checkAddress(address);
     const target = memberId(address);
     if (this.leaderId === target) return;
     await this.submit({ op: 'transfer', data: EMPTY, address });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new TimeoutError(`leadership did not move to ${address} within ${this.opts.requestTimeoutMs} ms`)), this.opts.requestTimeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        const at = this.leaderCallbacks.indexOf(check);
+        if (at >= 0) this.leaderCallbacks.splice(at, 1);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new TimeoutError(`leadership did not move to ${address} within ${this.opts.requestTimeoutMs} ms`));
+      }, this.opts.requestTimeoutMs);
       const check = (c: LeaderChange): void => {
         if (c.leader === address) {
-          clearTimeout(timer);
+          done();
           resolve();
         }
       };
@@ -612,7 +632,8 @@ export class Node<Context = unknown> {
     else if (op.op === 'transfer') {
       const t = raft.transferLeader(memberId(op.address));
       this.kick();
-      return t.ok ? this.answer(requestId, 0, 0, from) : this.refusal(requestId, 'transferRefused', t.reason, from);
+      if (t.ok) return this.answer(requestId, 0, 0, from);
+      return this.refusal(requestId, t.reason === 'notLeader' ? 'notLeader' : 'transferRefused', transferRefusalMessage(t, op.address), from);
     } else {
       const id = memberId(op.address);
       const cc: ConfChange = op.op === 'remove' ? { type: 'remove', id } : { type: op.op, id, context: op.address };
@@ -622,8 +643,7 @@ export class Node<Context = unknown> {
     this.kick();
     if (!result.ok) {
       const leader = result.leader !== NONE ? (this.addresses.get(result.leader) ?? '') : '';
-      const message = 'message' in result && result.message ? result.message : result.reason;
-      return { ...this.refusal(requestId, result.reason === 'notLeader' ? 'notLeader' : result.reason, message, from), leader };
+      return { ...this.refusal(requestId, result.reason, proposalRefusalMessage(result, op.address), from), leader };
     }
     return this.answer(requestId, result.index, result.term, from);
   }
@@ -677,12 +697,12 @@ export class Node<Context = unknown> {
     else p.resolve(result);
   }
 
-  private settleRead(ctx: string, r: PendingRead, ok: boolean): void {
+  private settleRead(ctx: string, r: PendingRead, outcome: ReadOutcome): void {
     clearTimeout(r.timer);
     this.reads.delete(ctx);
     if (this.gatheringReads[0] === ctx) this.gatheringReads[0] = undefined;
     if (this.gatheringReads[1] === ctx) this.gatheringReads[1] = undefined;
-    for (const resolve of r.waiters) resolve(ok);
+    for (const settle of r.waiters) settle(outcome);
   }
 
   /** A joining node asks the listed members, then the leader they name, until one admits it. */
@@ -878,13 +898,13 @@ export class Node<Context = unknown> {
     for (const rs of rd.readStates) {
       const r = this.reads.get(rs.context);
       if (r) {
-        if (rs.index < 0) this.settleRead(rs.context, r, false);
+        if (rs.index < 0) this.settleRead(rs.context, r, 'refused');
         else r.index = rs.index;
       }
     }
     for (const ctx of rd.droppedReads) {
       const r = this.reads.get(ctx);
-      if (r) this.settleRead(ctx, r, false);
+      if (r) this.settleRead(ctx, r, 'refused');
     }
     if (advance) raft.advance(rd);
     this.serveReads();
@@ -970,7 +990,7 @@ export class Node<Context = unknown> {
   }
 
   private serveReads(): void {
-    for (const [ctx, r] of this.reads) if (r.index >= 0 && r.index <= this.applied) this.settleRead(ctx, r, true);
+    for (const [ctx, r] of this.reads) if (r.index >= 0 && r.index <= this.applied) this.settleRead(ctx, r, 'confirmed');
   }
 
   private onSoftState(role: Role, leader: NodeId, term: number): void {
@@ -1141,7 +1161,7 @@ export class Node<Context = unknown> {
   }
 
   private log(level: LogLevel, line: string): void {
-    if (LEVELS[level] < LEVELS[this.logLevel]) return;
+    if (LOG_LEVELS[level] < LOG_LEVELS[this.logLevel]) return;
     if (this.opts.logger) this.opts.logger(level, line);
     else console.error(`${new Date().toISOString()} ${level} [${this.address}] ${line}`);
   }

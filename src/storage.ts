@@ -29,6 +29,8 @@ export class WalStorage implements Storage {
     readonly wal: Wal,
     snapshot: SnapshotMeta | undefined,
     confEntries: Entry[],
+    /** Whether `open` found an empty log and wrote the founding configuration into it. */
+    readonly bootstrapped: boolean,
   ) {
     this.snap = snapshot ?? NO_SNAPSHOT;
     this.confEntries = confEntries;
@@ -65,8 +67,10 @@ export class WalStorage implements Storage {
       const hs = wal.hardState;
       await wal.reset(snap.index, snap.term, { term: hs.term, vote: hs.vote, commit: Math.max(hs.commit, snap.index) });
     }
-    if (!snap && wal.lastIndex === 0 && options.bootstrap && options.bootstrap.length > 0) {
-      const e = bootstrapEntry(options.bootstrap);
+    const founding = options.bootstrap ?? [];
+    const bootstrapped = !snap && wal.lastIndex === 0 && founding.length > 0;
+    if (bootstrapped) {
+      const e = bootstrapEntry(founding);
       await wal.save({ entries: [{ index: e.index, term: e.term, type: e.type, data: e.data }], hardState: { term: 1, vote: 0, commit: 1 } });
     }
     // Every configuration change after the snapshot, for the core's membership history.
@@ -77,7 +81,7 @@ export class WalStorage implements Storage {
       for (const e of batch) if (e.type === EntryType.ConfChange) confEntries.push(e as Entry);
       lo += batch.length;
     }
-    return new WalStorage(wal, snap, confEntries);
+    return new WalStorage(wal, snap, confEntries, bootstrapped);
   }
 
   initialState(): { hardState: HardState; confEntries: Entry[] } {

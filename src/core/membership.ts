@@ -9,9 +9,23 @@
  */
 import { EntryType, type ConfChange, type Entry, type Member, type Membership, type NodeId, type SnapshotMeta } from './messages.js';
 
+/**
+ * What is wrong with a change, for a driver to say in its own words (it knows members by
+ * address; the core only by id): the member is already in the configuration, is not in it, is
+ * not a learner (promote), is the last voter (remove); anything else (a malformed change) is
+ * 'invalid'.
+ */
+export type ConfChangeProblem = 'alreadyMember' | 'notMember' | 'notLearner' | 'lastVoter' | 'invalid';
+
 /** A change that cannot apply to the current configuration. */
 export class ConfChangeError extends Error {
   override name = 'ConfChangeError';
+  constructor(
+    message: string,
+    readonly problem: ConfChangeProblem = 'invalid',
+  ) {
+    super(message);
+  }
 }
 
 export function voterIds(m: Membership): NodeId[] {
@@ -43,18 +57,18 @@ export function applyConfChange(m: Membership, cc: ConfChange): Membership {
   switch (cc.type) {
     case 'addVoter':
     case 'addLearner':
-      if (existing) throw new ConfChangeError(`member ${cc.id} is already in the configuration`);
+      if (existing) throw new ConfChangeError(`member ${cc.id} is already in the configuration`, 'alreadyMember');
       next = [...others, { id: cc.id, role: 'learner', promote: cc.type === 'addVoter', context: cc.context }];
       break;
     case 'promote':
-      if (!existing || existing.role !== 'learner') throw new ConfChangeError(`member ${cc.id} is not a learner`);
+      if (!existing || existing.role !== 'learner') throw new ConfChangeError(`member ${cc.id} is not a learner`, 'notLearner');
       next = [...others, { ...existing, role: 'voter', promote: false }];
       break;
     case 'remove':
-      if (!existing) throw new ConfChangeError(`member ${cc.id} is not in the configuration`);
+      if (!existing) throw new ConfChangeError(`member ${cc.id} is not in the configuration`, 'notMember');
       next = others;
       if (existing.role === 'voter' && voterIds(next).length === 0) {
-        throw new ConfChangeError(`removing ${cc.id} would leave no voters`);
+        throw new ConfChangeError(`removing ${cc.id} would leave no voters`, 'lastVoter');
       }
       break;
   }

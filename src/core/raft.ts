@@ -27,6 +27,7 @@ import {
 } from './messages.js';
 import {
   ConfChangeError,
+  type ConfChangeProblem,
   MembershipHistory,
   applyConfChange,
   encodeConfChange,
@@ -84,7 +85,10 @@ export type ProposalRejection =
   | { ok: false; reason: 'notLeader'; leader: NodeId }
   | { ok: false; reason: 'transferring'; leader: NodeId }
   | { ok: false; reason: 'confChangeInFlight'; leader: NodeId }
-  | { ok: false; reason: 'invalidConfChange'; leader: NodeId; message: string };
+  | { ok: false; reason: 'invalidConfChange'; leader: NodeId; problem: ConfChangeProblem; message: string };
+
+/** Why a leadership transfer was refused: this node does not lead, or the target is not a voter. */
+export type TransferRefusal = { ok: false; reason: 'notLeader' | 'notVoter' };
 
 /** Where an accepted proposal sits in the log: it succeeded iff this (index, term) commits. */
 export type ProposalResult = { ok: true; index: number; term: number } | ProposalRejection;
@@ -206,7 +210,7 @@ export class Raft {
     try {
       applyConfChange(this.membership.current(), cc);
     } catch (err) {
-      if (err instanceof ConfChangeError) return { ok: false, reason: 'invalidConfChange', leader: this.lead, message: err.message };
+      if (err instanceof ConfChangeError) return { ok: false, reason: 'invalidConfChange', leader: this.lead, problem: err.problem, message: err.message };
       throw err;
     }
     const e = this.appendEntry(EntryType.ConfChange, encodeConfChange(cc));
@@ -229,10 +233,10 @@ export class Raft {
   }
 
   /** Starts a leadership transfer to `target`: catch it up, then tell it to campaign. */
-  transferLeader(target: NodeId): { ok: true } | { ok: false; reason: string } {
-    if (this.role !== 'leader') return { ok: false, reason: 'not the leader' };
+  transferLeader(target: NodeId): { ok: true } | TransferRefusal {
+    if (this.role !== 'leader') return { ok: false, reason: 'notLeader' };
     if (target === this.id) return { ok: true };
-    if (!isVoter(this.membership.current(), target)) return { ok: false, reason: `${target} is not a voter` };
+    if (!isVoter(this.membership.current(), target)) return { ok: false, reason: 'notVoter' };
     if (this.leadTransferee === target) return { ok: true };
     this.leadTransferee = target;
     this.electionElapsed = 0; // the transfer must finish within an election timeout

@@ -61,6 +61,8 @@ export class SnapshotStore {
   /**
    * Opens (creating if needed) the snapshot directory `dir`, deletes temp files left by writes or
    * transfers that a crash interrupted, and snapshots beyond `retain` + 1 that crashes left behind.
+   * The caller must hold the directory: those deletions would destroy another process's snapshot
+   * in progress (the Node locks its data directory before it opens the store, see wal/dir-lock.ts).
    * @throws RangeError if `retain` is not an integer >= 1
    */
   static async open(dir: string, options: SnapshotStoreOptions = {}): Promise<SnapshotStore> {

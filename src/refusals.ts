@@ -1,0 +1,39 @@
+/**
+ * What a refused proposal, membership change or leadership transfer means, in words, naming
+ * members by address. The core knows members only by numeric id and says why it refused with a
+ * code; the leader turns that into the message the caller's error carries (a follower that
+ * forwarded the request passes it on as it is).
+ * @module
+ */
+import type { ProposalRejection, TransferRefusal } from './core/index.js';
+
+/** The message of a refused proposal; `address` is the member a membership change is about. */
+export function proposalRefusalMessage(refusal: ProposalRejection, address: string): string {
+  switch (refusal.reason) {
+    case 'notLeader':
+      return 'not the leader';
+    case 'transferring':
+      return 'leadership is being handed to another member; retry when the transfer completes';
+    case 'confChangeInFlight':
+      // Also while a new leader has not yet committed an entry of its term (thesis §4.1).
+      return 'another membership change is in progress; retry when it completes';
+    case 'invalidConfChange':
+      switch (refusal.problem) {
+        case 'alreadyMember':
+          return `${address} is already a member of the cluster`;
+        case 'notMember':
+          return `${address} is not a member of the cluster`;
+        case 'notLearner':
+          return `${address} is not a non-voting member`;
+        case 'lastVoter':
+          return `removing ${address} would leave the cluster without a voting member`;
+        case 'invalid':
+          return refusal.message;
+      }
+  }
+}
+
+/** The message of a refused leadership transfer to `address`. */
+export function transferRefusalMessage(refusal: TransferRefusal, address: string): string {
+  return refusal.reason === 'notVoter' ? `${address} is not a voting member of the cluster` : 'not the leader';
+}

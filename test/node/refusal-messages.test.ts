@@ -1,0 +1,70 @@
+// Refusals say what happened in words and name members by address, never by the core's numeric
+// ids: removing a non-member, a transfer to a non-voter or to garbage, a second membership change
+// while one is in flight — on the leader and through a follower that forwards to it.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LeadershipTransferError, MembershipChangeError } from '../../src/index.js';
+import type { Node } from '../../src/node.js';
+import { TestCluster, type Kv } from '../support/node-cluster.js';
+
+let c: TestCluster;
+let leader: Node<Kv>;
+let follower: Node<Kv>;
+
+async function message(promise: Promise<unknown>, type: new (...args: never[]) => Error): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.instance(error, type, `${(error as Error).name}: ${(error as Error).message}`);
+    const text = (error as Error).message;
+    assert.not.match(text, /\d{6,}/, `a numeric member id in: ${text}`);
+    return text;
+  }
+  assert.unreachable('expected a rejection');
+  return '';
+}
+
+test.before(async () => {
+  c = new TestCluster(3);
+  await c.startAll();
+  leader = await c.waitLeader();
+  follower = c.node(c.addresses.find((a) => a !== leader.address)!);
+});
+
+test('removing a member that is not in the cluster names its address', async () => {
+  for (const node of [leader, follower]) {
+    assert.is(await message(node.leave('n9:9009'), MembershipChangeError), 'n9:9009 is not a member of the cluster');
+  }
+});
+
+test('adding a member that is already in the cluster names its address', async () => {
+  for (const node of [leader, follower]) {
+    assert.is(await message(node.join({ address: c.addresses[2]! }), MembershipChangeError), `${c.addresses[2]} is already a member of the cluster`);
+  }
+});
+
+test('a leadership transfer to a non-member names it; a malformed address is a TypeError', async () => {
+  for (const node of [leader, follower]) {
+    assert.is(await message(node.transferLeadership('n9:9009'), LeadershipTransferError), 'n9:9009 is not a voting member of the cluster');
+    assert.match(await message(node.transferLeadership('garbage'), TypeError), 'bad member address "garbage"');
+  }
+});
+
+test('a second membership change while one is in flight: "another membership change is in progress"', async () => {
+  for (const [node, address] of [
+    [leader, 'n7:9007'],
+    [follower, 'n8:9008'],
+  ] as const) {
+    const first = node.join({ address, nonVoting: true });
+    const second = node.join({ address: 'n6:9006', nonVoting: true });
+    assert.is(await message(second, MembershipChangeError), 'another membership change is in progress; retry when it completes');
+    await first;
+    await node.leave(address);
+  }
+});
+
+test.after(async () => {
+  await c.close();
+});
+
+test.run();
