@@ -18,7 +18,12 @@ export interface ServerConfig {
   port: number;
   httpPort: number;
   path: string;
-  members: MemberAddress[];
+  /**
+   * --members as given; undefined without the flag: the library then founds a cluster of this
+   * node alone, or, on a restart, keeps the configuration its data directory holds (quietly —
+   * a list passed here that differs from that configuration is logged as ignored).
+   */
+  members: MemberAddress[] | undefined;
   join: boolean;
   nonVoting: boolean;
   snapshotPolicy: SnapshotPolicyName;
@@ -62,16 +67,23 @@ Flags:
                               it is made (sparse), so a synced append does not grow the file
                               (default true; false where the file system has no sparse files)
   --sync MODE                 always | none: fdatasync every write batch or not (default always)
-  --request-timeout D         how long a request may wait, e.g. 5s, 500ms (default 5s)
+  --request-timeout D         how long a request may wait (default 5s)
   --max-value-bytes N         largest value accepted, e.g. 1048576, 64KiB, 1MiB (default 1MiB)
   --log-level L               debug | info | warn | error | silent (default info)
   --heartbeat D               heartbeat interval (default 100ms)
-  --election-timeout D        election timeout (default 1s)
+  --election-timeout D        election timeout (default 1s); at least twice --heartbeat
   --cluster-id ID             peers with another cluster id are refused (default tsraft)
   --gc-heap-growth PERCENT    how far the JS heap may grow past the live data before a full GC
                               (default 100, like Go's GOGC; 0 leaves V8's heuristic, which grows
                               it up to 4x under steady load)
   -h, --help                  this text
+
+A duration D is a number with a unit: ms, s, m or h (500ms, 1.5s, 2m, 1h), from 1ms to 1h;
+a bare number is refused.
+
+Exit status: 0 after a clean stop (SIGTERM/SIGINT), 1 when the node fails to start or stops on
+an error, 2 for a bad command line. raft-node inspect: 0 no problems found, 3 problems found
+(the report names them), 1 the directory cannot be read, 2 bad usage.
 `;
 
 const OPTIONS = {
@@ -121,16 +133,32 @@ function gcHeapGrowth(raw: string): number {
   return n;
 }
 
+function nonEmpty(flag: string, raw: string): string {
+  if (raw.trim() === '') throw new FlagError(`--${flag}: must not be empty`);
+  return raw;
+}
+
 function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(raw)) throw new FlagError(`--${flag}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as T;
 }
 
-/** "5s", "500ms", "1.5s", "2m"; a bare number means seconds. */
+const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * "500ms", "5s", "1.5s", "2m", "1h" -> milliseconds, from 1 ms to 1 h. A bare number is refused:
+ * etcd's flags take milliseconds where ours took seconds, so "1000" was a silent 1000 s.
+ */
 export function parseDuration(flag: string, raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(raw.trim());
-  if (!m) throw new FlagError(`--${flag}: expected a duration like 5s or 500ms, got ${JSON.stringify(raw)}`);
-  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
+  const text = raw.trim();
+  if (/^\d+(?:\.\d+)?$/.test(text)) {
+    // Either unit may have been meant; a large number was probably milliseconds: show its seconds.
+    const seconds = Number(text) >= 1000 ? String(Number(text) / 1000) : text;
+    throw new FlagError(`--${flag} ${text}: give a unit, e.g. ${text}ms or ${seconds}s`);
+  }
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
+  if (!m) throw new FlagError(`--${flag}: expected a duration like 500ms, 5s, 2m or 1h, got ${JSON.stringify(raw)}`);
+  const ms = Number(m[1]) * DURATION_UNITS_MS[m[2] as keyof typeof DURATION_UNITS_MS];
   if (ms < 1 || ms > 3_600_000) throw new FlagError(`--${flag}: must be between 1ms and 1h, got ${JSON.stringify(raw)}`);
   return Math.round(ms);
 }
@@ -169,17 +197,20 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
   } catch (err) {
     throw new FlagError(`--host: ${(err as Error).message}`);
   }
-  let members: MemberAddress[];
+  let members: MemberAddress[] | undefined;
   try {
-    members = values.members === undefined ? [{ address: self, nonVoting: false }] : parseMembers(values.members);
+    members = values.members === undefined ? undefined : parseMembers(values.members);
   } catch (err) {
     throw new FlagError(`--members: ${(err as Error).message}`);
   }
   const join = values.join === true;
-  if (join && values.members === undefined) throw new FlagError('--join: needs --members listing members of the running cluster');
-  if (!join && !members.some((m) => m.address === self)) {
+  if (join && members === undefined) throw new FlagError('--join: needs --members listing members of the running cluster');
+  if (!join && members && !members.some((m) => m.address === self)) {
     throw new FlagError(`--members: does not include this node (${self}); use --join to join a running cluster`);
   }
+  // Checked here, before the node creates its data directory: a cluster of non-voting members
+  // could never elect a leader.
+  if (!join && members && !members.some((m) => !m.nonVoting)) throw new FlagError('--members: lists no voting member (every one is marked ",true"); a cluster needs at least one voter');
   if (values['non-voting'] && !join) throw new FlagError('--non-voting: only with --join (a founding member is made non-voting with ",true" in --members)');
   const heartbeatMs = values.heartbeat === undefined ? 100 : parseDuration('heartbeat', values.heartbeat);
   const electionTimeoutMs = values['election-timeout'] === undefined ? 1000 : parseDuration('election-timeout', values['election-timeout']);
@@ -188,7 +219,7 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     host,
     port: peerPort,
     httpPort,
-    path: values.path ?? `data/${host}-${peerPort}`,
+    path: values.path === undefined ? `data/${host}-${peerPort}` : nonEmpty('path', values.path),
     members,
     join,
     nonVoting: values['non-voting'] === true,
@@ -202,7 +233,7 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     logLevel: oneOf('log-level', values['log-level'] ?? 'info', ['debug', 'info', 'warn', 'error', 'silent'] as const),
     heartbeatMs,
     electionTimeoutMs,
-    clusterId: values['cluster-id'] ?? 'tsraft',
+    clusterId: values['cluster-id'] === undefined ? 'tsraft' : nonEmpty('cluster-id', values['cluster-id']),
     gcHeapGrowthPercent: values['gc-heap-growth'] === undefined ? 100 : gcHeapGrowth(values['gc-heap-growth']),
   };
 }

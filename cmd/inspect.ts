@@ -57,6 +57,20 @@ const VALUE_PREVIEW_CHARS = 32;
 /** Bytes of a binary value shown (as hex) before it is cut with "…". */
 const HEX_PREVIEW_BYTES = 16;
 const USAGE = 'usage: raft-node inspect <path> [--limit N] [--from INDEX]';
+/** Exit status of a report that found problems (damage, or what Wal.open would repair). */
+export const EXIT_PROBLEMS_FOUND = 3;
+const HELP = `${USAGE}
+Prints a read-only report on a node's data directory: WAL segments, hard state, entries, snapshots, membership.
+Exit status: 0 no problems found, ${EXIT_PROBLEMS_FOUND} problems found (the report names them), 1 the directory
+cannot be read, 2 bad usage.
+`;
+
+/** A report and the number of problems it names. */
+export interface InspectReport {
+  text: string;
+  /** Damage found in the WAL and the snapshots (also what Wal.open would repair, e.g. a torn tail). */
+  problems: number;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Entry points
@@ -73,6 +87,11 @@ const USAGE = 'usage: raft-node inspect <path> [--limit N] [--from INDEX]';
  *   directory or cannot be read; RangeError on a bad `limit` or `from`
  */
 export async function inspectDataDir(path: string, options: InspectOptions = {}): Promise<string> {
+  return (await inspectReport(path, options)).text;
+}
+
+/** {@link inspectDataDir}, also counting the problems the report names (its first line). */
+export async function inspectReport(path: string, options: InspectOptions = {}): Promise<InspectReport> {
   const limit = options.limit ?? DEFAULT_LIMIT;
   if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`limit must be an integer >= 1, got ${limit}`);
   if (options.from !== undefined && (!Number.isSafeInteger(options.from) || options.from < 0)) {
@@ -88,8 +107,8 @@ export async function inspectDataDir(path: string, options: InspectOptions = {})
 /**
  * `raft-node inspect <path> [--limit N] [--from INDEX]` (`args`: what follows `inspect`): prints
  * the {@link inspectDataDir} report to stdout, errors to stderr.
- * @returns the exit status: 0 report printed (damage included), 1 data directory unreadable,
- *   2 bad usage
+ * @returns the exit status: 0 report printed, no problems found; 3 report printed, problems
+ *   found; 1 data directory unreadable; 2 bad usage
  */
 export async function inspectMain(args: string[], output: InspectOutput = processOutput): Promise<number> {
   const parsed = parseInspectArgs(args);
@@ -98,18 +117,18 @@ export async function inspectMain(args: string[], output: InspectOutput = proces
     return 2;
   }
   if (parsed.kind === 'help') {
-    await output.out(`${USAGE}\nPrints a read-only report on a node's data directory: WAL segments, hard state, entries, snapshots, membership.\n`);
+    await output.out(HELP);
     return 0;
   }
-  let report: string;
+  let report: InspectReport;
   try {
-    report = await inspectDataDir(parsed.path, parsed.options);
+    report = await inspectReport(parsed.path, parsed.options);
   } catch (error) {
     await output.err(`raft-node inspect: ${(error as Error).message}\n`);
     return 1;
   }
-  await output.out(`${report}\n`);
-  return 0;
+  await output.out(`${report.text}\n`);
+  return report.problems > 0 ? EXIT_PROBLEMS_FOUND : 0;
 }
 
 /** Resolves once `text` is handed to the OS, so a caller may process.exit() right after. */
@@ -643,7 +662,10 @@ function describeCommand(data: Uint8Array): string {
   }
   if (command instanceof SetCommand) return `set key=${quote(command.key, KEY_PREVIEW_CHARS)} value=${describeBytes(command.value)}`;
   if (command instanceof DeleteCommand) return `delete key=${quote(command.key, KEY_PREVIEW_CHARS)}`;
-  if (command instanceof AppendCommand) return `append key=${quote(command.key, KEY_PREVIEW_CHARS)} suffix=${describeBytes(command.suffix)}`;
+  if (command instanceof AppendCommand) {
+    const limit = command.maxLength === undefined ? '' : ` max=${command.maxLength} bytes`;
+    return `append key=${quote(command.key, KEY_PREVIEW_CHARS)} suffix=${describeBytes(command.suffix)}${limit}`;
+  }
   if (command instanceof CasCommand) {
     const expect = command.expect === null ? 'absent' : describeBytes(command.expect);
     return `cas key=${quote(command.key, KEY_PREVIEW_CHARS)} expect=${expect} value=${describeBytes(command.value)}`;
@@ -697,7 +719,7 @@ function quote(text: string, max: number): string {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-function renderReport(path: string, wal: WalScan, log: LogCollector, snapshots: SnapshotScan): string {
+function renderReport(path: string, wal: WalScan, log: LogCollector, snapshots: SnapshotScan): InspectReport {
   const book = addressBook(log, snapshots);
   const membership = membershipAtEnd(log, snapshots);
   const problems = wal.rows.reduce((n, row) => n + row.problems.length, 0) + snapshots.rows.filter((r) => r.check !== 'ok').length;
@@ -715,7 +737,7 @@ function renderReport(path: string, wal: WalScan, log: LogCollector, snapshots: 
     '',
     ...renderMembership(membership),
   ];
-  return lines.join('\n');
+  return { text: lines.join('\n'), problems };
 }
 
 function renderSegments(wal: WalScan, log: LogCollector): string[] {

@@ -2,12 +2,14 @@
 /**
  * raft-node: one member of a tsraft key-value cluster (see `raft-node --help`), or
  * `raft-node inspect <path>` to print a data directory's WAL, snapshots and membership.
- * Exit status: 0 after a clean stop, 1 on a runtime failure, 2 for a bad command line.
+ * Exit status: 0 after a clean stop, 1 on a runtime failure, 2 for a bad command line (inspect:
+ * see cmd/inspect.ts).
  * @module
  */
 import v8 from 'node:v8';
 import { collectDefaultMetrics } from 'prom-client';
 import { FlagError, USAGE, parseFlags } from './flags.js';
+import { installGrpcLogger } from './grpc-log.js';
 import { startServer } from './serve.js';
 
 /**
@@ -36,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   applyGcHeapGrowth(config.gcHeapGrowthPercent);
+  installGrpcLogger();
   let server;
   try {
     server = await startServer(config);

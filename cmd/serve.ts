@@ -33,7 +33,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     port: config.port,
     dataDir: config.path,
     context: new KvStore(),
-    members: config.members,
+    ...(config.members ? { members: config.members } : {}),
     join: config.join,
     nonVoting: config.nonVoting,
     clusterId: config.clusterId,
@@ -48,7 +48,11 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   });
   installKv(node);
   node.setSnapshotPolicy(POLICIES[config.snapshotPolicy]);
-  const http = new KvHttpServer(node, { host: config.host, port: config.httpPort, maxValueBytes: config.maxValueBytes });
+  const http = new KvHttpServer(node, {
+    host: config.host,
+    port: config.httpPort,
+    maxValueBytes: config.maxValueBytes,
+  });
   // Bind HTTP first: a port conflict should fail before the node joins anything.
   await http.start();
   node.setNodeMeta(http.address);

@@ -1,7 +1,9 @@
 /**
  * The key-value commands: set, delete, append and compare-and-set, as registered Command classes
  * with a compact binary encoding (used with the Bytes codec, no MessagePack or JSON on the write
- * path). Layout of every payload: `[u32 LE key byte length][key UTF-8][rest]`.
+ * path). Layout of every payload: `[u32 LE key byte length][key UTF-8][rest]`. A command's
+ * encoding never changes once it has been logged: a new form gets a new type id, and the old
+ * class stays registered to decode existing logs.
  * @module
  */
 import type { KvStore } from './store.js';
@@ -65,20 +67,73 @@ export class DeleteCommand {
   }
 }
 
-/** Appends bytes to a key's value (a missing key counts as empty); the result is the new length. */
+/**
+ * What an append returns: applied, with the value's new length; or refused because the value
+ * would grow past the command's `maxLength`, with its length, unchanged.
+ */
+export type AppendResult = { ok: true; length: number } | { ok: false; length: number };
+
+/** Largest `maxLength` the encoding carries (a u32). */
+const MAX_APPEND_LIMIT = 0xffff_ffff;
+
+/**
+ * Appends bytes to a key's value (a missing key counts as empty). With `maxLength`, an append
+ * that would make the value longer than that many bytes is refused and changes nothing: the
+ * limit travels in the command, so every member decides the same way whatever its own settings.
+ * Payload rest: `[u8 has limit][u32 LE limit][suffix]`.
+ */
 export class AppendCommand {
+  static readonly type = 5;
+  constructor(
+    readonly key: string,
+    readonly suffix: Buffer,
+    /** Longest value the append may produce, in bytes; undefined: no limit. */
+    readonly maxLength?: number,
+  ) {
+    if (maxLength !== undefined && (!Number.isInteger(maxLength) || maxLength < 0 || maxLength > MAX_APPEND_LIMIT)) {
+      throw new RangeError(`append maxLength must be an integer from 0 to ${MAX_APPEND_LIMIT}, got ${maxLength}`);
+    }
+  }
+  do(store: KvStore): AppendResult {
+    const old = store.get(this.key);
+    const length = (old?.length ?? 0) + this.suffix.length;
+    if (this.maxLength !== undefined && length > this.maxLength) return { ok: false, length: old?.length ?? 0 };
+    store.set(this.key, old ? Buffer.concat([old, this.suffix], length) : this.suffix);
+    return { ok: true, length };
+  }
+  static encode(c: AppendCommand): Uint8Array {
+    const head = Buffer.allocUnsafe(5);
+    head.writeUInt8(c.maxLength === undefined ? 0 : 1, 0);
+    head.writeUInt32LE(c.maxLength ?? 0, 1);
+    return writeKey(c.key, head, c.suffix);
+  }
+  static decode(payload: unknown): AppendCommand {
+    const { key, rest } = readKey(payload);
+    if (rest.length < 5) throw new TypeError('append command payload too short');
+    const flag = rest.readUInt8(0);
+    if (flag > 1) throw new TypeError(`append command has-limit flag must be 0 or 1, got ${flag}`);
+    const limit = rest.readUInt32LE(1);
+    if (flag === 0 && limit !== 0) throw new TypeError(`append command without a limit has a limit field of ${limit}`);
+    return new AppendCommand(key, rest.subarray(5), flag === 1 ? limit : undefined);
+  }
+}
+
+/**
+ * An append as logged before appends carried a limit: type id 3, payload rest `[suffix]`. It stays
+ * registered so that logs written then still decode; it decodes into an {@link AppendCommand}
+ * without a limit (what it meant), so nothing else needs to know the old form. New appends are
+ * {@link AppendCommand}s.
+ */
+export class LegacyAppendCommand {
   static readonly type = 3;
   constructor(
     readonly key: string,
     readonly suffix: Buffer,
   ) {}
-  do(store: KvStore): number {
-    const old = store.get(this.key);
-    const value = old ? Buffer.concat([old, this.suffix]) : this.suffix;
-    store.set(this.key, value);
-    return value.length;
+  do(store: KvStore): AppendResult {
+    return new AppendCommand(this.key, this.suffix).do(store);
   }
-  static encode(c: AppendCommand): Uint8Array {
+  static encode(c: LegacyAppendCommand): Uint8Array {
     return writeKey(c.key, c.suffix);
   }
   static decode(payload: unknown): AppendCommand {
@@ -128,5 +183,5 @@ export class CasCommand {
   }
 }
 
-/** Every key-value command class, to register on each node. */
-export const KV_COMMANDS = [SetCommand, DeleteCommand, AppendCommand, CasCommand] as const;
+/** Every key-value command class, to register on each node (in type id order). */
+export const KV_COMMANDS = [SetCommand, DeleteCommand, LegacyAppendCommand, CasCommand, AppendCommand] as const;

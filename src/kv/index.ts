@@ -11,7 +11,7 @@ import { kvSnapshotHandler } from './snapshot.js';
 import type { KvStore } from './store.js';
 
 export { KvStore } from './store.js';
-export { SetCommand, DeleteCommand, AppendCommand, CasCommand, KV_COMMANDS, type CasResult } from './commands.js';
+export { SetCommand, DeleteCommand, AppendCommand, LegacyAppendCommand, CasCommand, KV_COMMANDS, type AppendResult, type CasResult } from './commands.js';
 export { saveKv, recoverKv, kvSnapshotHandler } from './snapshot.js';
 
 /** Registers the key-value commands, their codec and the snapshot hooks on `node` (before start). */

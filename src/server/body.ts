@@ -70,3 +70,29 @@ export function booleanField(obj: Record<string, unknown>, name: string): boolea
   if (typeof v !== 'boolean') throw new HttpError(400, `field "${name}" must be a boolean`);
   return v;
 }
+
+/** How a JSON body carries bytes in strings: `utf8` (the string's UTF-8 bytes) or `base64`. */
+export type BytesEncoding = 'utf8' | 'base64';
+
+/** An optional `"utf8" | "base64"` field (default utf8). */
+export function bytesEncodingField(obj: Record<string, unknown>, name: string): BytesEncoding {
+  const v = obj[name];
+  if (v === undefined) return 'utf8';
+  if (v !== 'utf8' && v !== 'base64') throw new HttpError(400, `field "${name}" must be "utf8" or "base64"`);
+  return v;
+}
+
+/** Standard base64 with padding; Buffer.from would skip any other character silently. */
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/** The bytes a string field stands for; 400 naming the field when it is not valid base64. */
+export function decodeBytes(text: string, encoding: BytesEncoding, name: string): Buffer {
+  if (encoding === 'utf8') return Buffer.from(text, 'utf8');
+  if (!BASE64.test(text)) throw new HttpError(400, `field "${name}" is not valid base64 (standard alphabet, with padding)`);
+  return Buffer.from(text, 'base64');
+}
+
+/** `bytes` as a string in `encoding` (utf8 replaces invalid sequences with U+FFFD). */
+export function encodeBytes(bytes: Buffer, encoding: BytesEncoding): string {
+  return bytes.toString(encoding);
+}

@@ -10,9 +10,9 @@ import type { Socket } from 'node:net';
 import { Counter } from 'prom-client';
 import { checkAddress } from '../members.js';
 import type { Command } from '../command.js';
-import type { Node } from '../node.js';
-import { AppendCommand, CasCommand, DeleteCommand, SetCommand, type CasResult, type KvStore } from '../kv/index.js';
-import { booleanField, nullableStringField, parseJsonObject, readBody, stringField } from './body.js';
+import type { Node, ReadOutcome } from '../node.js';
+import { AppendCommand, CasCommand, DeleteCommand, SetCommand, type AppendResult, type CasResult, type KvStore } from '../kv/index.js';
+import { booleanField, bytesEncodingField, decodeBytes, encodeBytes, nullableStringField, parseJsonObject, readBody, stringField } from './body.js';
 import { dashboardHtml } from './dashboard.js';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { Router, type Answer, type Route } from './routes.js';
@@ -75,6 +75,13 @@ export class KvHttpServer {
       },
     });
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+    // A client may shut down its sending side once its request is sent (`nc -q1`, some
+    // scripts). By default node:http then ends the socket at once, and a write or a
+    // ReadIndex read that answers later is applied but its answer is lost. With this, node:http
+    // keeps the socket until that request's response is written, then closes it (and a
+    // half-closed socket with nothing in flight at once). It is a public property of http.Server
+    // that its API docs do not list; Node's own test-http-server.js relies on it.
+    (this.server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -212,17 +219,29 @@ export class KvHttpServer {
   async write(req: IncomingMessage, make: (body: Buffer) => Command<KvStore, unknown>): Promise<Answer> {
     const body = await readBody(req, this.maxValueBytes);
     const { index } = await this.node.propose(make(body));
-    return { status: 200, body: `{"index":${index}}`, contentType: JSON_TYPE };
+    return indexAnswer(index);
+  }
+
+  /**
+   * Appends the body to the key's value. The value limit goes into the command, so the state
+   * machine refuses an append past it on every member alike (members may run with different
+   * --max-value-bytes); a refused append is committed but changes nothing.
+   */
+  async append(req: IncomingMessage, key: string): Promise<Answer> {
+    const body = await readBody(req, this.maxValueBytes);
+    const { result, index } = await this.node.propose<AppendResult>(new AppendCommand(key, body, this.maxValueBytes));
+    if (!result.ok) {
+      const message = `appending ${body.length} bytes to the value of ${result.length} bytes would exceed the limit of ${this.maxValueBytes} bytes; the value is unchanged`;
+      throw new HttpError(413, message, { index });
+    }
+    return indexAnswer(index);
   }
 
   async read(key: string, query: URLSearchParams): Promise<Answer> {
     const consistency = query.get('consistency') ?? 'index';
     if (consistency === 'index' || consistency === 'lease') {
-      const confirmed = consistency === 'index' ? await this.node.readIndex() : await this.node.leaseRead();
-      if (!confirmed) {
-        if (!this.node.leader) throw new HttpError(503, 'no leader is known; retry later', {}, { 'Retry-After': '1' });
-        throw new HttpError(504, 'the read could not be confirmed with a quorum in time; retry');
-      }
+      const outcome = await this.node.confirmRead(consistency);
+      if (outcome !== 'confirmed') throw this.unconfirmedRead(outcome);
     } else if (consistency !== 'local') {
       throw new HttpError(400, `consistency must be index, lease or local, got ${JSON.stringify(consistency)}`);
     }
@@ -231,13 +250,28 @@ export class KvHttpServer {
     return { status: 200, body: value, contentType: 'application/octet-stream' };
   }
 
+  /** A linearizable read that was not confirmed: 504 when it timed out, else 503 (retry soon). */
+  private unconfirmedRead(outcome: Exclude<ReadOutcome, 'confirmed'>): HttpError {
+    const leader = this.node.leader;
+    if (outcome === 'timedOut') {
+      const why = leader ? `leader ${leader} did not confirm it` : 'no leader is known now';
+      return new HttpError(504, `the read could not be confirmed within the request timeout (${why}); retry`);
+    }
+    if (outcome === 'stopped') return new HttpError(503, 'shutting down', {}, { 'Retry-After': '1' });
+    const message = leader ? 'the read could not be confirmed: leadership is changing; retry later' : 'no leader is known; retry later';
+    return new HttpError(503, message, {}, { 'Retry-After': '1' });
+  }
+
   async cas(req: IncomingMessage, key: string): Promise<Answer> {
-    const obj = parseJsonObject(await readBody(req, this.maxValueBytes * 2 + CONTROL_BODY_BYTES));
-    const expect = nullableStringField(obj, 'expect');
-    const value = Buffer.from(stringField(obj, 'value'), 'utf8');
+    // Room for both strings as base64 (4/3 of their bytes each), plus the JSON around them.
+    const obj = parseJsonObject(await readBody(req, this.maxValueBytes * 3 + CONTROL_BODY_BYTES));
+    const encoding = bytesEncodingField(obj, 'encoding');
+    const expectText = nullableStringField(obj, 'expect');
+    const expect = expectText === null ? null : decodeBytes(expectText, encoding, 'expect');
+    const value = decodeBytes(stringField(obj, 'value'), encoding, 'value');
     if (value.length > this.maxValueBytes) throw new HttpError(413, `value of ${value.length} bytes exceeds the limit of ${this.maxValueBytes} bytes`);
-    const { result, index } = await this.node.propose<CasResult>(new CasCommand(key, expect === null ? null : Buffer.from(expect, 'utf8'), value));
-    if (!result.ok) return { status: 409, body: { error: 'compare failed', current: result.current === null ? null : result.current.toString('utf8'), index } };
+    const { result, index } = await this.node.propose<CasResult>(new CasCommand(key, expect, value));
+    if (!result.ok) return { status: 409, body: { error: 'compare failed', current: result.current === null ? null : encodeBytes(result.current, encoding), index } };
     return { status: 200, body: { index } };
   }
 
@@ -255,6 +289,11 @@ export class KvHttpServer {
     await this.node.transferLeadership(address);
     return { status: 200, body: { leader: address } };
   }
+}
+
+/** 200 `{"index": n}`, the answer of a PUT or an append (built by hand: it is on the write path). */
+function indexAnswer(index: number): Answer {
+  return { status: 200, body: `{"index":${index}}`, contentType: JSON_TYPE };
 }
 
 function validAddress(address: string): string {
@@ -275,7 +314,7 @@ const ROUTES: Array<Route<KvHttpServer>> = [
     kind: 'writes',
     handler: async (s, p) => ({ status: 200, body: { index: (await s.node.propose(new DeleteCommand(p.param))).index } }),
   },
-  { method: 'POST', pattern: '/kv/{key}/append', kind: 'writes', handler: (s, p, req) => s.write(req, (body) => new AppendCommand(p.param, body)) },
+  { method: 'POST', pattern: '/kv/{key}/append', kind: 'writes', handler: (s, p, req) => s.append(req, p.param) },
   { method: 'POST', pattern: '/kv/{key}/cas', kind: 'writes', handler: (s, p, req) => s.cas(req, p.param) },
   {
     method: 'GET',

@@ -73,10 +73,12 @@ export class Router<Ctx> {
   }
 
   /**
-   * Finds the handler for `method` and `pathname` (still URL-encoded). Throws 404 for an unknown
-   * path and 405 (with `Allow`) for a known path with another method.
+   * Finds the handler for `method` and `pathname` (still URL-encoded). HEAD runs a GET route
+   * (node:http sends its headers without the body). Throws 404 for an unknown path and 405 (with
+   * `Allow`) for a known path with another method.
    */
   match(method: string, pathname: string): { route: Route<Ctx> & { name: string }; param: string } {
+    const wanted = method === 'HEAD' ? 'GET' : method;
     const segments = pathname.split('/');
     // segments[0] is the empty string before the leading slash; parts have no such entry.
     for (const compiled of this.table) {
@@ -86,10 +88,10 @@ export class Router<Ctx> {
       for (let i = 0; i < parts.length && ok; i++) ok = i === paramAt || parts[i] === segments[i + 1];
       if (!ok) continue;
       for (const route of compiled.routes) {
-        if (route.method !== method) continue;
+        if (route.method !== wanted) continue;
         return { route, param: paramAt < 0 ? '' : decodeSegment(segments[paramAt + 1]!, parts[paramAt]!.slice(1, -1)) };
       }
-      const allow = compiled.routes.map((r) => r.method).join(', ');
+      const allow = compiled.routes.flatMap((r) => (r.method === 'GET' ? ['GET', 'HEAD'] : [r.method])).join(', ');
       throw new HttpError(405, `method ${method} not allowed on ${parts.length ? '/' + parts.join('/') : '/'}; allowed: ${allow}`, {}, { Allow: allow });
     }
     throw new HttpError(404, `no route ${pathname}`);

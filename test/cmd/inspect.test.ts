@@ -128,7 +128,7 @@ test.before(async () => {
     await node.do(new SetCommand('k', Buffer.from('v')));
     await node.do(new SetCommand('long', Buffer.from('abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGH')));
     await node.do(new SetCommand('bin', Buffer.from([0x00, 0xff, 0x10])));
-    await node.do(new AppendCommand('k', Buffer.from('w')));
+    await node.do(new AppendCommand('k', Buffer.from('w'), 1024));
     await node.do(new CasCommand('k', Buffer.from('vw'), Buffer.from('x')));
     await node.do(new CasCommand('fresh', null, Buffer.from('1')));
     await node.do(new DeleteCommand('bin'));
@@ -164,7 +164,7 @@ test('a fresh log: one segment, the bootstrap entry, no-ops and every kv command
   assert.match(r, 'set key="k" value=1 byte "v"');
   assert.match(r, 'set key="long" value=44 bytes "abcdefghijklmnopqrstuvwxyz012345…"');
   assert.match(r, 'set key="bin" value=3 bytes 00ff10');
-  assert.match(r, 'append key="k" suffix=1 byte "w"');
+  assert.match(r, 'append key="k" suffix=1 byte "w" max=1024 bytes');
   assert.match(r, 'cas key="k" expect=2 bytes "vw" value=1 byte "x"');
   assert.match(r, 'cas key="fresh" expect=absent value=1 byte "1"');
   assert.match(r, 'delete key="bin"');
@@ -271,6 +271,27 @@ test('a byte flipped in the middle of a segment is reported with the file and th
   assert.ok(offset <= flipped && offset >= 64, `the damaged record (at ${offset}) holds the flipped byte (${flipped})`);
   assert.match(line, /Wal\.open would refuse the log/);
   for (const name of segments.slice(1)) assert.ok(row(r, name), 'the segments after it are still listed');
+});
+
+test('inspectMain exits 3 when the report names problems (damage, or a torn tail to repair), 0 when it names none', async () => {
+  const dir = join(fx.root, 'exit-status');
+  await cp(fx.dataDir, dir, { recursive: true });
+  const clean = captured();
+  assert.is(await inspectMain([dir], clean), 0);
+  assert.match(clean.stdout, /^No damage found\.$/m);
+  const segments = await segmentNames(dir);
+  const path = join(dir, 'wal', segments[0]!);
+  const bytes = await readFile(path);
+  const flipped = Math.floor((await writtenBytes(path)) / 2);
+  bytes[flipped] = bytes[flipped]! ^ 0xff;
+  await writeFile(path, bytes);
+  const damaged = captured();
+  assert.is(await inspectMain([dir], damaged), 3);
+  assert.match(damaged.stdout, /^\d+ problems? found \(see below\)/m);
+  assert.is(damaged.stderr, '');
+  const help = captured();
+  assert.is(await inspectMain(['--help'], help), 0);
+  assert.match(help.stdout, /Exit status: 0 no problems found, 3 problems found/);
 });
 
 test('a snapshot whose data changed fails its check', async () => {

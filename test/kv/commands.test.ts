@@ -33,7 +33,10 @@ function roundTrip<C extends KvCommand>(c: C): C {
 function fieldsOf(c: KvCommand): Record<string, unknown> {
   const out: Record<string, unknown> = { type: c.constructor.name, key: c.key };
   if (c instanceof SetCommand) out.value = c.value.toString('hex');
-  if (c instanceof AppendCommand) out.suffix = c.suffix.toString('hex');
+  if (c instanceof AppendCommand) {
+    out.suffix = c.suffix.toString('hex');
+    out.maxLength = c.maxLength;
+  }
   if (c instanceof CasCommand) {
     out.expect = c.expect === null ? null : c.expect.toString('hex');
     out.value = c.value.toString('hex');
@@ -70,14 +73,15 @@ const KEYS = ['k', '', 'a/b/c', '/', '100%', '%2F%00%zz', 'ключ', 'キー', 
 // ---------------------------------------------------------------------------------------------
 // Registration and layout
 
-test('KV_COMMANDS: four classes with distinct type ids 1..4, registered without complaint', () => {
+test('KV_COMMANDS: five classes with distinct type ids 1..5 (3: appends logged before the limit), registered without complaint', () => {
   assert.equal(
     KV_COMMANDS.map((c) => [c.name, c.type]),
     [
       ['SetCommand', 1],
       ['DeleteCommand', 2],
-      ['AppendCommand', 3],
+      ['LegacyAppendCommand', 3],
       ['CasCommand', 4],
+      ['AppendCommand', 5],
     ],
   );
   assert.is(reg.codecName, 'bytes');
@@ -89,7 +93,8 @@ test('KV_COMMANDS: four classes with distinct type ids 1..4, registered without 
 test('wire layout: [type u32 LE][key length u32 LE][key UTF-8][rest] for each command', () => {
   assert.equal(Buffer.from(reg.encode(new SetCommand('k', Buffer.from('v')))).toString('hex'), '01000000' + '01000000' + '6b' + '76');
   assert.equal(Buffer.from(reg.encode(new DeleteCommand('ab'))).toString('hex'), '02000000' + '02000000' + '6162');
-  assert.equal(Buffer.from(reg.encode(new AppendCommand('é', Buffer.from([0, 1])))).toString('hex'), '03000000' + '02000000' + 'c3a9' + '0001');
+  // append rest: [u8 has limit][u32 limit][suffix] (test/kv/append-limit.test.ts has the limit's cases)
+  assert.equal(Buffer.from(reg.encode(new AppendCommand('é', Buffer.from([0, 1])))).toString('hex'), '05000000' + '02000000' + 'c3a9' + '00' + '00000000' + '0001');
   // cas rest: [u8 has expect][u32 expect length][expect][value]
   assert.equal(
     Buffer.from(reg.encode(new CasCommand('k', Buffer.from('ab'), Buffer.from('c')))).toString('hex'),
@@ -244,19 +249,24 @@ test('delete: true when the key existed (even with an empty value), false otherw
 
 test('append: a missing key counts as empty; the result is the new length', () => {
   const s = new KvStore();
-  assert.is(new AppendCommand('k', Buffer.from('ab')).do(s), 2);
+  const length = (c: AppendCommand): number => {
+    const r = c.do(s);
+    assert.ok(r.ok, 'applied');
+    return r.length;
+  };
+  assert.is(length(new AppendCommand('k', Buffer.from('ab'))), 2);
   assert.is(s.get('k')?.toString(), 'ab');
-  assert.is(new AppendCommand('k', Buffer.from('cde')).do(s), 5);
+  assert.is(length(new AppendCommand('k', Buffer.from('cde'))), 5);
   assert.is(s.get('k')?.toString(), 'abcde');
-  assert.is(new AppendCommand('k', Buffer.alloc(0)).do(s), 5);
+  assert.is(length(new AppendCommand('k', Buffer.alloc(0))), 5);
   assert.is(s.get('k')?.toString(), 'abcde');
   // Appending nothing to a missing key creates it with an empty value.
-  assert.is(new AppendCommand('new', Buffer.alloc(0)).do(s), 0);
+  assert.is(length(new AppendCommand('new', Buffer.alloc(0))), 0);
   assert.ok(s.has('new'));
   assert.is(s.get('new')?.length, 0);
   // Binary suffixes are appended byte for byte.
-  assert.is(new AppendCommand('bin', Buffer.from([0, 255])).do(s), 2);
-  assert.is(new AppendCommand('bin', Buffer.from([128])).do(s), 3);
+  assert.is(length(new AppendCommand('bin', Buffer.from([0, 255]))), 2);
+  assert.is(length(new AppendCommand('bin', Buffer.from([128]))), 3);
   assert.equal([...s.get('bin')!], [0, 255, 128]);
 });
 
@@ -323,13 +333,23 @@ test('do() of decoded commands gives the same results as the originals', () => {
     new CasCommand('k', Buffer.from([0x76, 0, 255]), Buffer.from('w')),
     new CasCommand('k', null, Buffer.from('z')),
     new AppendCommand('n', Buffer.from('x')),
+    new AppendCommand('n', Buffer.from('yz'), 2),
     new DeleteCommand('k'),
     new DeleteCommand('k'),
   ];
   const results = cmds.map((c) => normalizeResult(c.do(a)));
   const decodedResults = cmds.map((c) => normalizeResult((reg.decode(reg.encode(c)) as Command<KvStore>).do(b)));
   assert.equal(decodedResults, results);
-  assert.equal(results, [undefined, 3, { ok: true }, { ok: false, current: { hex: Buffer.from('w').toString('hex') } }, 1, true, false]);
+  assert.equal(results, [
+    undefined,
+    { ok: true, length: 3 },
+    { ok: true },
+    { ok: false, current: { hex: Buffer.from('w').toString('hex') } },
+    { ok: true, length: 1 },
+    { ok: false, length: 1 },
+    true,
+    false,
+  ]);
   assert.equal(entriesOf(b), entriesOf(a));
   assert.is(b.digest(), a.digest());
 });
@@ -338,7 +358,7 @@ test('do() of decoded commands gives the same results as the originals', () => {
 // Malformed payloads
 
 test('payload shorter than a key length: TypeError "payload too short"', () => {
-  for (const type of [1, 2, 3, 4]) {
+  for (const type of [1, 2, 3, 4, 5]) {
     for (let n = 0; n < 4; n++) {
       throwsWith(() => reg.decode(entry(type, Buffer.alloc(n, 0))), TypeError, /kv command payload too short/);
     }
@@ -347,12 +367,12 @@ test('payload shorter than a key length: TypeError "payload too short"', () => {
 
 test('entry data shorter than a type id, or an unknown type id: BadTypeIdError', () => {
   throwsWith(() => reg.decode(new Uint8Array([1, 0])), BadTypeIdError, /too short for a type id/);
-  throwsWith(() => reg.decode(entry(5, u32(0))), BadTypeIdError, /no command class registered for type id 5/);
+  throwsWith(() => reg.decode(entry(6, u32(0))), BadTypeIdError, /no command class registered for type id 6/);
   throwsWith(() => reg.decode(entry(0, u32(0))), BadTypeIdError, /type id 0/);
 });
 
 test('key length beyond the payload: TypeError naming the length', () => {
-  for (const type of [1, 2, 3, 4]) {
+  for (const type of [1, 2, 3, 4, 5]) {
     throwsWith(() => reg.decode(entry(type, u32(10), Buffer.from('abc'))), TypeError, /kv command key length 10 exceeds the payload/);
     throwsWith(() => reg.decode(entry(type, u32(1), Buffer.alloc(0))), TypeError, /key length 1 exceeds/);
     throwsWith(() => reg.decode(entry(type, u32(0xffff_ffff), Buffer.from('abc'))), TypeError, /key length 4294967295 exceeds the payload/);
@@ -382,11 +402,11 @@ test('every truncation inside the framed part of an entry throws; beyond it only
   for (const c of samples) {
     const data = reg.encode(c);
     const keyBytes = Buffer.byteLength(c.key);
-    const framed = 4 + 4 + keyBytes + (c instanceof CasCommand ? 5 + (c.expect?.length ?? 0) : 0);
+    const framed = 4 + 4 + keyBytes + (c instanceof CasCommand ? 5 + (c.expect?.length ?? 0) : c instanceof AppendCommand ? 5 : 0);
     for (let cut = 0; cut < data.length; cut++) {
       const truncated = data.subarray(0, cut);
       if (cut < 4) throwsWith(() => reg.decode(truncated), BadTypeIdError, /too short for a type id/);
-      else if (cut < framed) throwsWith(() => reg.decode(truncated), TypeError, /kv command|cas command|cas expect/);
+      else if (cut < framed) throwsWith(() => reg.decode(truncated), TypeError, /kv command|cas command|cas expect|append command/);
       else {
         // The value/suffix has no length of its own: a shorter tail decodes as a shorter value.
         const back = reg.decode(truncated) as KvCommand;
@@ -408,19 +428,20 @@ test('static decode with something that is not bytes: TypeError', () => {
 
 test('property: random garbage after a valid type id either throws a TypeError or decodes consistently', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 1, max: 4 }), fc.uint8Array({ maxLength: 24 }), (type, garbage) => {
+    fc.property(fc.integer({ min: 1, max: 5 }), fc.uint8Array({ maxLength: 24 }), (type, garbage) => {
       let back: KvCommand;
       try {
         back = reg.decode(entry(type, garbage)) as KvCommand;
       } catch (error) {
         assert.instance(error, TypeError);
-        assert.match((error as Error).message, /^(kv command|cas command|cas expect)/);
+        assert.match((error as Error).message, /^(kv command|cas command|cas expect|append command)/);
         return;
       }
       // Whatever decoded must be self-consistent: the key really is in the payload.
       const keyLen = Buffer.from(garbage).readUInt32LE(0);
       assert.ok(4 + keyLen <= garbage.length);
-      assert.is(back.constructor, KV_COMMANDS[type - 1]);
+      // An old-format append (type 3) decodes as an AppendCommand without a limit.
+      assert.is(back.constructor, type === 3 ? AppendCommand : KV_COMMANDS[type - 1]);
     }),
     { numRuns: 3000 },
   );

@@ -1,7 +1,7 @@
 // Shared pieces of the key-value tests: fast-check arbitraries for keys, values and commands, a
 // plain Map model of the store.
 import fc from 'fast-check';
-import { AppendCommand, CasCommand, DeleteCommand, KvStore, SetCommand, type CasResult } from '../../src/kv/index.js';
+import { AppendCommand, CasCommand, DeleteCommand, KvStore, SetCommand, type AppendResult, type CasResult } from '../../src/kv/index.js';
 import { SeededRandom } from '../../src/core/rng.js';
 
 /** A command of the key-value state machine. */
@@ -31,7 +31,13 @@ export const valueArb: fc.Arbitrary<Buffer> = fc.oneof(
 export const commandArb: fc.Arbitrary<KvCommand> = fc.oneof(
   { weight: 4, arbitrary: fc.tuple(keyArb, valueArb).map(([k, v]): KvCommand => new SetCommand(k, v)) },
   { weight: 2, arbitrary: keyArb.map((k): KvCommand => new DeleteCommand(k)) },
-  { weight: 2, arbitrary: fc.tuple(keyArb, valueArb).map(([k, v]): KvCommand => new AppendCommand(k, v)) },
+  {
+    weight: 2,
+    // Limits around the lengths the generators make, so some appends are refused.
+    arbitrary: fc
+      .tuple(keyArb, valueArb, fc.option(fc.integer({ min: 0, max: 80 }), { nil: undefined, freq: 2 }))
+      .map(([k, v, max]): KvCommand => new AppendCommand(k, v, max)),
+  },
   {
     weight: 3,
     arbitrary: fc
@@ -49,8 +55,9 @@ export function applyToModel(model: Map<string, Buffer>, c: KvCommand): unknown 
   if (c instanceof DeleteCommand) return model.delete(c.key);
   if (c instanceof AppendCommand) {
     const value = Buffer.concat([model.get(c.key) ?? Buffer.alloc(0), c.suffix]);
+    if (c.maxLength !== undefined && value.length > c.maxLength) return { ok: false, length: model.get(c.key)?.length ?? 0 } satisfies AppendResult;
     model.set(c.key, value);
-    return value.length;
+    return { ok: true, length: value.length } satisfies AppendResult;
   }
   const current = model.get(c.key) ?? null;
   const matches = c.expect === null ? current === null : current !== null && Buffer.compare(current, c.expect) === 0;

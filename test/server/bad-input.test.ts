@@ -59,7 +59,7 @@ test('unknown routes get 404, wrong methods 405 with Allow; missing keys 404', a
   await expectError('/kv/missing', {}, 404, /key not found/);
   const r = await http(`${c.nodes[0]!.url}/kv/k`, { method: 'POST' });
   assert.is(r.status, 405);
-  assert.is(r.headers.get('allow'), 'GET, PUT, DELETE');
+  assert.is(r.headers.get('allow'), 'GET, HEAD, PUT, DELETE');
   await expectError('/status', { method: 'DELETE' }, 405, /not allowed/);
   await expectError('/snapshot', {}, 405, /not allowed/);
   await stillServes();

@@ -1,0 +1,83 @@
+// raft-node's flag parser (cmd/flags.ts), in process: durations need a unit (ms, s, m, h — the
+// units its messages name), and flags that would only fail later, in the library, with a message
+// naming a library option or after files were made, fail here naming the flag.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { FlagError, USAGE, parseDuration, parseFlags, type ServerConfig } from '../../cmd/flags.js';
+
+function config(args: string[]): ServerConfig {
+  const c = parseFlags(args);
+  assert.ok(c !== 'help');
+  return c;
+}
+
+function flagError(args: string[]): string {
+  try {
+    parseFlags(args);
+  } catch (error) {
+    assert.instance(error, FlagError, `${args.join(' ')}: ${String(error)}`);
+    return (error as Error).message;
+  }
+  assert.unreachable(`${args.join(' ')} was accepted`);
+  return '';
+}
+
+test('a bare number is refused for every duration flag, naming the flag and suggesting units', () => {
+  assert.is(flagError(['--election-timeout', '1000']), '--election-timeout 1000: give a unit, e.g. 1000ms or 1s');
+  assert.is(flagError(['--election-timeout', '1500']), '--election-timeout 1500: give a unit, e.g. 1500ms or 1.5s');
+  assert.is(flagError(['--heartbeat', '100']), '--heartbeat 100: give a unit, e.g. 100ms or 100s');
+  assert.is(flagError(['--request-timeout', '5']), '--request-timeout 5: give a unit, e.g. 5ms or 5s');
+  assert.is(flagError(['--request-timeout', '1.5']), '--request-timeout 1.5: give a unit, e.g. 1.5ms or 1.5s');
+});
+
+test('durations take ms, s, m and h, fractions included, from 1ms to 1h', () => {
+  assert.is(parseDuration('x', '500ms'), 500);
+  assert.is(parseDuration('x', '5s'), 5000);
+  assert.is(parseDuration('x', '1.5s'), 1500);
+  assert.is(parseDuration('x', '2m'), 120_000);
+  assert.is(parseDuration('x', '1h'), 3_600_000);
+  assert.is(parseDuration('x', '0.5h'), 1_800_000);
+  assert.is(parseDuration('x', '1ms'), 1);
+  const c = config(['--request-timeout', '1h', '--heartbeat', '50ms', '--election-timeout', '0.5s']);
+  assert.is(c.requestTimeoutMs, 3_600_000);
+  assert.is(c.heartbeatMs, 50);
+  assert.is(c.electionTimeoutMs, 500);
+});
+
+test('out-of-range and malformed durations: the message names the accepted units and the range', () => {
+  assert.is(flagError(['--request-timeout', '2h']), '--request-timeout: must be between 1ms and 1h, got "2h"');
+  assert.is(flagError(['--request-timeout', '61m']), '--request-timeout: must be between 1ms and 1h, got "61m"');
+  assert.is(flagError(['--request-timeout', '0ms']), '--request-timeout: must be between 1ms and 1h, got "0ms"');
+  for (const bad of ['soon', '5 s', '5sec', '1d', '-1s', 's', '']) {
+    assert.is(flagError([`--request-timeout=${bad}`]), `--request-timeout: expected a duration like 500ms, 5s, 2m or 1h, got ${JSON.stringify(bad)}`);
+  }
+});
+
+test('--help describes durations and the exit statuses', () => {
+  assert.match(USAGE, 'a bare number is refused');
+  assert.match(USAGE, 'Exit status: 0 after a clean stop');
+  assert.match(USAGE, 'raft-node inspect: 0 no problems found, 3 problems found');
+});
+
+test('--path and --cluster-id must not be empty (the message names the flag, not a library option)', () => {
+  assert.is(flagError(['--path', '']), '--path: must not be empty');
+  assert.is(flagError(['--path=']), '--path: must not be empty');
+  assert.is(flagError(['--path', '  ']), '--path: must not be empty');
+  assert.is(flagError(['--cluster-id=']), '--cluster-id: must not be empty');
+  assert.is(flagError(['--cluster-id', '']), '--cluster-id: must not be empty');
+  assert.is(config(['--path', 'd', '--cluster-id', 'c']).clusterId, 'c');
+});
+
+test('--members with no voting member is a flag error (founding only; joining lists contacts)', () => {
+  const message = flagError(['--port', '9001', '--members', 'localhost:9001,true']);
+  assert.match(message, /^--members: lists no voting member/);
+  assert.match(flagError(['--port', '9001', '--members', 'localhost:9001,true;localhost:9002,true']), /^--members: lists no voting member/);
+  assert.is(config(['--port', '9001', '--members', 'localhost:9001,true;localhost:9002']).members?.length, 2);
+  assert.is(config(['--port', '9003', '--join', '--members', 'localhost:9001,true']).join, true);
+});
+
+test('without --members the node gets none: the library founds a cluster of it alone, or a restart keeps the persisted configuration without a warning', () => {
+  assert.is(config(['--port', '9001']).members, undefined);
+});
+
+test.run();

@@ -1,0 +1,52 @@
+// The raft-node program's start-up failures, as real processes: flag errors exit 2 naming the flag
+// before anything is created on disk, and a taken peer port is reported once, clearly, without
+// grpc-js's own log line in front of the message.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../support/node-cluster.js';
+import { runRaftNode } from '../support/processes.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tsraft-cli-'));
+
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+test('--members with only non-voting members: exit 2 naming --members, and no data directory is made', async () => {
+  const port = await freePort();
+  const path = join(root, 'no-voters');
+  const r = await runRaftNode(['--host', '127.0.0.1', '--port', String(port), '--path', path, '--members', `127.0.0.1:${port},true`], 60_000);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^raft-node: --members: lists no voting member/);
+  assert.not.ok(existsSync(path), 'nothing was created');
+});
+
+test('an empty --path and a bare-number duration: exit 2 naming the flag', async () => {
+  const [path, duration] = await Promise.all([
+    runRaftNode(['--path', ''], 60_000),
+    runRaftNode(['--path', join(root, 'bare'), '--election-timeout', '1000'], 60_000),
+  ]);
+  assert.is(path.code, 2, path.stderr);
+  assert.match(path.stderr, /^raft-node: --path: must not be empty/);
+  assert.is(duration.code, 2, duration.stderr);
+  assert.match(duration.stderr, /^raft-node: --election-timeout 1000: give a unit, e\.g\. 1000ms or 1s/);
+  assert.not.ok(existsSync(join(root, 'bare')));
+});
+
+test('a taken peer port: exit 1 with one clear message, no grpc-js log line before it', async () => {
+  const taken: Server = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  const port = (taken.address() as { port: number }).port;
+  try {
+    const r = await runRaftNode(['--host', '127.0.0.1', '--port', String(port), '--http-port', String(await freePort()), '--path', join(root, 'taken'), '--log-level', 'warn'], 60_000);
+    assert.is(r.code, 1, r.stderr);
+    assert.match(r.stderr, /^raft-node: cannot start: .*cannot listen on 127\.0\.0\.1:\d+.*EADDRINUSE/);
+    assert.not.match(r.stderr, /^E /m);
+  } finally {
+    await new Promise<void>((resolve) => taken.close(() => resolve()));
+  }
+});
+
+test.run();
