@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { bytesCodec } from '../../src/codec.js';
 import { CommandRegistry } from '../../src/command.js';
 import { AppendCommand, KV_COMMANDS, KvStore, LegacyAppendCommand, SetCommand } from '../../src/kv/index.js';
+import { entry, u32 } from './helpers.js';
 
 function registry(): CommandRegistry<KvStore> {
   const r = new CommandRegistry<KvStore>(bytesCodec);
@@ -15,17 +16,6 @@ function registry(): CommandRegistry<KvStore> {
 }
 
 const reg = registry();
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n, 0);
-  return b;
-}
-
-/** Log entry data: `[type u32 LE][payload]`. */
-function entry(type: number, ...payload: Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat([u32(type), ...payload]));
-}
 
 const MiB = 1024 * 1024;
 

@@ -11,7 +11,7 @@ import { bytesCodec } from '../../src/codec.js';
 import { CommandRegistry, type Command } from '../../src/command.js';
 import { BadTypeIdError } from '../../src/errors.js';
 import { AppendCommand, CasCommand, DeleteCommand, KV_COMMANDS, KvStore, SetCommand } from '../../src/kv/index.js';
-import { applyToModel, commandArb, entriesOf, keyArb, normalizeResult, valueArb, type KvCommand } from './helpers.js';
+import { applyToModel, commandArb, entriesOf, entry, keyArb, normalizeResult, u32, valueArb, type KvCommand } from './helpers.js';
 
 function registry(): CommandRegistry<KvStore> {
   const r = new CommandRegistry<KvStore>(bytesCodec);
@@ -54,17 +54,6 @@ function throwsWith(fn: () => unknown, type: new (...args: never[]) => Error, pa
   }
   assert.unreachable(`expected a ${type.name} matching ${String(pattern)}`);
   throw new Error('unreachable');
-}
-
-function u32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(n, 0);
-  return b;
-}
-
-/** Log entry data: `[type u32 LE][payload]`. */
-function entry(type: number, ...payload: Uint8Array[]): Uint8Array {
-  return new Uint8Array(Buffer.concat([u32(type), ...payload]));
 }
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));

@@ -104,3 +104,15 @@ export function randomBytes(rand: () => number, n: number): Buffer {
   for (; i < n; i++) out[i] = (rand() * 256) | 0;
   return out;
 }
+
+/** `n` as 4 bytes, little-endian (the encoding of command fields). */
+export function u32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(n, 0);
+  return b;
+}
+
+/** Log entry data: `[type u32 LE][payload]`. */
+export function entry(type: number, ...payload: Uint8Array[]): Uint8Array {
+  return new Uint8Array(Buffer.concat([u32(type), ...payload]));
+}

@@ -4,7 +4,7 @@
 // compare-and-set's 409 carries the log index and takes binary values as base64.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect } from 'node:net';
+import { halfClosedRequest } from '../support/half-closed.js';
 import { ProcessCluster, http } from '../support/processes.js';
 
 const MiB = 1024 * 1024;
@@ -24,26 +24,8 @@ test.after(async () => {
   await c.close();
 });
 
-/**
- * Writes `request` on a new connection and shuts down the sending side at once (like `nc -q1`);
- * resolves with everything the server sent and how long after the request it closed the socket.
- */
-function halfClosed(request: string, to = url): Promise<{ response: string; closedAfterMs: number }> {
-  const { hostname, port } = new URL(to);
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    let response = '';
-    const socket = connect(Number(port), hostname, () => {
-      socket.write(request);
-      socket.end();
-    });
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => (response += d));
-    socket.on('error', reject);
-    socket.on('close', () => resolve({ response, closedAfterMs: Date.now() - started }));
-    socket.setTimeout(20_000, () => socket.destroy(new Error(`no close within 20 s; got ${JSON.stringify(response)}`)));
-  });
-}
+/** {@link halfClosedRequest} to `to` (this file's single node by default). */
+const halfClosed = (request: string, to = url): ReturnType<typeof halfClosedRequest> => halfClosedRequest(to, request);
 
 test('append: 1 MiB plus one byte is refused with 413 and the value stays 1 MiB; appends up to exactly the limit succeed', async () => {
   assert.is((await http(`${url}/kv/big`, { method: 'PUT', body: Buffer.alloc(MiB, 0x61) })).status, 200);

@@ -5,7 +5,7 @@
 // answers it, closes the socket and exits 0.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect } from 'node:net';
+import { halfClosedRequest } from '../support/half-closed.js';
 import { ProcessCluster, http, waitFor, type RaftProcess } from '../support/processes.js';
 
 const TIMEOUT_MS = 2000;
@@ -24,28 +24,11 @@ test.after(async () => {
   await c.close();
 });
 
-/** Sends `request` and half-closes; resolves with what came back once the server closed the socket. */
-function halfClosed(to: string, request: string): Promise<string> {
-  const { hostname, port } = new URL(to);
-  return new Promise((resolve, reject) => {
-    let response = '';
-    const socket = connect(Number(port), hostname, () => {
-      socket.write(request);
-      socket.end();
-    });
-    socket.setEncoding('utf8');
-    socket.on('data', (d: string) => (response += d));
-    socket.on('error', reject);
-    socket.on('close', () => resolve(response));
-    socket.setTimeout(20_000, () => socket.destroy(new Error('no close within 20 s')));
-  });
-}
-
 test('a read whose leader stopped answering waits out the request timeout and answers 504; SIGTERM meanwhile still answers it and exits 0', async () => {
   leader.pause();
   const started = Date.now();
   const read = http(`${follower.url}/kv/k?consistency=index`, { timeoutMs: 15_000 });
-  const halfClosedRead = halfClosed(follower.url, 'GET /kv/k?consistency=index HTTP/1.1\r\nHost: x\r\n\r\n');
+  const halfClosedRead = halfClosedRequest(follower.url, 'GET /kv/k?consistency=index HTTP/1.1\r\nHost: x\r\n\r\n').then((r) => r.response);
   await new Promise((resolve) => setTimeout(resolve, 300));
   const exited = new Promise<number | null>((resolve) => follower.child!.once('exit', (code) => resolve(code)));
   follower.child!.kill('SIGTERM');
