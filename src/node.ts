@@ -430,11 +430,16 @@ export class Node<Context = unknown> {
     };
   }
 
-  /** The members of the current configuration. On the leader, each with its match index. */
-  members(): Array<MemberAddress & { match?: number }> {
+  /**
+   * The members of the current configuration, each as it votes now: a member added as a voter is
+   * `nonVoting` with `promoting: true` until it has caught up and been promoted. On the leader,
+   * each with its match index.
+   */
+  members(): Array<MemberAddress & { promoting?: true; match?: number }> {
     const raft = this.requireRaft();
     return raft.membership.current().map((m) => {
-      const out: MemberAddress & { match?: number } = { address: m.context, nonVoting: m.role === 'learner' && !m.promote };
+      const out: MemberAddress & { promoting?: true; match?: number } = { address: m.context, nonVoting: m.role === 'learner' };
+      if (m.role === 'learner' && m.promote) out.promoting = true;
       if (this.role === 'leader') out.match = m.id === this.id ? raft.log.lastIndex() : (raft.progressOf(m.id)?.match ?? 0);
       return out;
     });

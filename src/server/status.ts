@@ -10,7 +10,10 @@ export interface MemberStatus {
   address: string;
   /** Its HTTP address "host:port", when it announced one. */
   httpAddress: string | null;
+  /** Not voting now: a non-voting member, or a voter-to-be still catching up (`promoting`). */
   nonVoting: boolean;
+  /** Added as a voter, not yet promoted (still catching up). Absent otherwise. */
+  promoting?: true;
   /** On the leader: the highest log index known replicated there. Absent elsewhere. */
   match?: number;
 }

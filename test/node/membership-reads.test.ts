@@ -185,4 +185,21 @@ for (const kind of KINDS) test(`[${kind}] do() with no leader rejects with a typ
   }
 });
 
+test('a member added as a voter is reported non-voting and promoting until it has caught up (it does not vote yet)', async () => {
+  const c = new TestCluster(3, { requestTimeoutMs: 1500 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    // An address nobody runs: it can never catch up, so it stays a learner waiting for promotion.
+    const absent = await c.newAddress();
+    await retryInFlight(() => leader.join({ address: absent })); // a new leader first commits an entry of its term
+    const added = leader.members().find((m) => m.address === absent);
+    assert.equal({ nonVoting: added?.nonVoting, promoting: added?.promoting }, { nonVoting: true, promoting: true });
+    assert.ok(leader.members().filter((m) => m.address !== absent).every((m) => !m.nonVoting && m.promoting === undefined), 'the founding voters vote');
+    await leader.do(new SetCommand('still', 'writable')); // three voters of three: the absent one is not counted
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
