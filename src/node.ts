@@ -350,16 +350,24 @@ export class Node<Context = unknown> {
   private async abandonStart(): Promise<void> {
     await this.transport?.stop().catch(() => undefined);
     this.transport = undefined;
-    await this.storage?.close().catch(() => undefined);
+    await this.closeStorage().catch(() => undefined);
     this.storage = undefined;
     this.raft = undefined;
     this.store = undefined;
     this.latestSnapshot = undefined;
     this.applied = 0;
-    this.metricsRegistry.setWalCacheSource(undefined);
-    this.metricsRegistry.stop();
-    await this.dirLock?.release().catch(() => undefined);
-    this.dirLock = undefined;
+  }
+
+  /** Closes the WAL and releases the data directory (even if closing failed): the end of stop() or of a failed start(). */
+  private async closeStorage(): Promise<void> {
+    try {
+      await this.storage?.close();
+    } finally {
+      this.metricsRegistry.setWalCacheSource(undefined);
+      this.metricsRegistry.stop();
+      await this.dirLock?.release();
+      this.dirLock = undefined;
+    }
   }
 
   /** Stops timers and the transport, fails what is pending with StoppedError, closes the WAL, releases the data directory. */
@@ -381,12 +389,8 @@ export class Node<Context = unknown> {
       await this.transport?.stop();
       await this.quiesce();
       await this.receiver?.abort().catch(() => undefined);
-      await this.storage?.close();
     } finally {
-      this.metricsRegistry.setWalCacheSource(undefined);
-      this.metricsRegistry.stop();
-      await this.dirLock?.release();
-      this.dirLock = undefined;
+      await this.closeStorage();
     }
     this.log('info', 'stopped');
   }

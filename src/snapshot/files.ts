@@ -3,7 +3,7 @@
  * fsync are the WAL's (one implementation for both); this adds what only the store needs.
  * @module
  */
-export { fsyncDirectory, readFully, writeFully } from '../../wal/files.js';
+export { fsyncDirectory, makeDirectory, readFully, writeFully } from '../../wal/files.js';
 
 /** Whether `error` is a "no such file or directory" error. */
 export function isNotFound(error: unknown): boolean {

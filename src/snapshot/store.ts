@@ -11,13 +11,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { open, readdir, rename, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { Readable, Transform, pipeline } from 'node:stream';
 import type { SnapshotMeta } from '../core/messages.js';
 import { SnapshotCorruptionError } from './errors.js';
 import { checkTarget, parseSnapshotFileName, readSnapshotFile, snapshotFileName, TEMP_SUFFIX, TRAILER_BYTES } from './format.js';
-import { fsyncDirectory, isNotFound, readFully } from './files.js';
+import { fsyncDirectory, isNotFound, makeDirectory, readFully } from './files.js';
 import { SnapshotReceiver } from './receiver.js';
 import type { SnapshotTarget, StoredSnapshot } from './types.js';
 import { SnapshotWriter } from './writer.js';
@@ -69,8 +69,7 @@ export class SnapshotStore {
     const retain = options.retain ?? 2;
     if (!Number.isSafeInteger(retain) || retain < 1) throw new RangeError(`retain must be an integer >= 1, got ${retain}`);
     const absolute = resolve(dir);
-    const created = await mkdir(absolute, { recursive: true });
-    if (created !== undefined) await fsyncDirectory(dirname(created));
+    await makeDirectory(absolute, true);
     const leftovers = (await readdir(absolute)).filter((name) => name.endsWith(TEMP_SUFFIX));
     await Promise.all(leftovers.map((name) => rm(join(absolute, name), { force: true })));
     if (leftovers.length > 0) await fsyncDirectory(absolute);

@@ -438,10 +438,19 @@ function assertReadyOrder(events: readonly string[], k: number, offset: number):
   before(events, afterPersist, advanced, 'advance runs after afterPersist');
 }
 
-test('afterPersist runs after the write is durable and after finishReady, when the write completes while the sends await a snapshot chunk', async () => {
+/** Runs `body` on a started Scenario and closes it whatever happens. */
+async function inScenario(body: (s: Scenario) => Promise<void>): Promise<void> {
   const s = new Scenario();
   try {
     await s.start();
+    await body(s);
+  } finally {
+    await s.close();
+  }
+}
+
+test('afterPersist runs after the write is durable and after finishReady, when the write completes while the sends await a snapshot chunk', async () => {
+  await inScenario(async (s) => {
     for (let k = 1; k <= 4; k++) {
       const events = await s.round(k, 'duringSends');
       const o = chunkOffset(events);
@@ -462,15 +471,11 @@ test('afterPersist runs after the write is durable and after finishReady, when t
     }
     s.assertAppliedOnceInOrder(await s.finish());
     assert.equal(s.unhandled, [], 'no unhandled rejection');
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('afterPersist waits for the write when it is still in flight after the sends and finishReady', async () => {
-  const s = new Scenario();
-  try {
-    await s.start();
+  await inScenario(async (s) => {
     for (let k = 1; k <= 3; k++) {
       const events = await s.round(k, 'afterSends');
       const o = chunkOffset(events);
@@ -490,15 +495,11 @@ test('afterPersist waits for the write when it is still in flight after the send
     }
     s.assertAppliedOnceInOrder(await s.finish());
     assert.equal(s.unhandled, [], 'no unhandled rejection');
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('a write that fails while the sends await a snapshot chunk fails the node with the storage error, with no unhandled rejection', async () => {
-  const s = new Scenario();
-  try {
-    await s.start();
+  await inScenario(async (s) => {
     await s.round(1, 'duringSends');
     const events = await s.round(2, 'fail');
     const o = chunkOffset(events);
@@ -525,29 +526,21 @@ test('a write that fails while the sends await a snapshot chunk fails the node w
     );
     assert.ok(late instanceof StoppedError, `the node refuses new work: ${String(late)}`);
     assert.equal(s.kv.log.slice(SETUP_ENTRIES), ['X0', 'X1'], 'what applied, applied once and in order');
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('every committed entry applies exactly once and in order across Readys whose write completes during or after their sends', async () => {
-  const s = new Scenario();
-  try {
-    await s.start();
+  await inScenario(async (s) => {
     for (let k = 1; k <= 8; k++) await s.round(k, k % 2 === 1 ? 'duringSends' : 'afterSends');
     s.assertAppliedOnceInOrder(await s.finish());
     assert.equal(s.unhandled, [], 'no unhandled rejection');
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test('a throw after the write (in advance) fails the node instead of surfacing as an unhandled rejection', async () => {
   // Before the fix the rejection of the write's callback went unhandled: the node went on and
   // wrote the entry a second time with the next one.
-  const s = new Scenario();
-  try {
-    await s.start();
+  await inScenario(async (s) => {
     await s.round(1, 'duringSends');
     const events = await s.round(2, 'throwInAdvance');
     assert.ok(events.includes('advance X2'), `advance ran: ${events.join(', ')}`);
@@ -561,9 +554,7 @@ test('a throw after the write (in advance) fails the node instead of surfacing a
       (err: unknown) => err,
     );
     assert.ok(late instanceof StoppedError, `the node refuses new work: ${String(late)}`);
-  } finally {
-    await s.close();
-  }
+  });
 });
 
 test.run();
