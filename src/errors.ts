@@ -38,6 +38,16 @@ export class NoLeaderError extends NotLeaderError {
   }
 }
 
+/**
+ * This node was removed from the cluster: the configuration committed at `configIndex` leaves it
+ * out. It serves no requests until a member adds it again (`join`, `POST /members`).
+ */
+export class RemovedError extends RaftError {
+  constructor(readonly configIndex: number) {
+    super(`this node was removed from the cluster (the configuration committed at index ${configIndex} leaves it out); send requests to a member, or add this node again`);
+  }
+}
+
 /** The command's class was not registered with `registerCommand`. */
 export class NotRegisteredError extends RaftError {}
 

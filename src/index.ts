@@ -19,6 +19,7 @@ export {
   ProposalDroppedError,
   MembershipChangeError,
   LeadershipTransferError,
+  RemovedError,
 } from './errors.js';
 export { DirectoryLockedError } from '../wal/index.js';
 export { RaftMetrics } from './metrics.js';

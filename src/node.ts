@@ -8,10 +8,10 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Message, type NodeId, type Ready, type Role } from './core/index.js';
+import { COMMIT_NOTICE, EntryType, NONE, Raft, type ConfChange, type Entry, type Message, type NodeId, type Ready, type Role, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
-import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, StoppedError, TimeoutError } from './errors.js';
+import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, RemovedError, StoppedError, TimeoutError } from './errors.js';
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
@@ -139,6 +139,8 @@ export class Node<Context = unknown> {
   private role: Role = 'follower';
   private leaderId: NodeId = NONE;
   private term = 0;
+  /** The core's removedAt as of the last Ready (for the log line when it changes). */
+  private removedAt = 0;
   private applied = 0;
   private readonly addresses = new Map<NodeId, string>();
   private readonly nodeMeta = new Map<string, string>();
@@ -325,6 +327,7 @@ export class Node<Context = unknown> {
     );
     this.term = this.raft.term;
     this.learnAddresses();
+    this.onSoftState(this.raft.softState());
     if (this.storage.bootstrapped) this.log('info', `founded a new cluster of ${formatMembers(this.founding)}${this.opts.membersGiven ? '' : ' (no members given: this node alone)'}`);
     else this.warnIfMembersIgnored();
   }
@@ -412,6 +415,17 @@ export class Node<Context = unknown> {
     return this.role === 'leader';
   }
 
+  /**
+   * Whether this node knows it was removed from the cluster: a committed configuration leaves it
+   * out. A removed node stops campaigning and refuses requests with {@link RemovedError} (raft-node:
+   * 410) until a member adds it again. A removed follower usually learns it one election timeout
+   * after its removal, when it campaigns and a member tells it; a removed non-voting member, which
+   * never campaigns, does not learn it and just stops hearing from a leader.
+   */
+  isRemoved(): boolean {
+    return this.raft !== undefined && this.raft.removedAt() > 0;
+  }
+
   /** Whether a leader is known and this node has applied everything it knows to be committed. */
   ready(): boolean {
     return this.running && this.leaderId !== NONE && this.raft !== undefined && this.applied >= this.raft.log.committed;
@@ -421,8 +435,9 @@ export class Node<Context = unknown> {
    * Current term, the address this node voted for in it (undefined: no vote), commit, applied,
    * first and last log index, snapshot index.
    */
-  status(): { term: number; vote: string | undefined; commitIndex: number; appliedIndex: number; firstIndex: number; lastIndex: number; snapshotIndex: number } {
+  status(): { term: number; vote: string | undefined; commitIndex: number; appliedIndex: number; firstIndex: number; lastIndex: number; snapshotIndex: number; removedAt: number | undefined } {
     const raft = this.requireRaft();
+    const removedAt = raft.removedAt();
     return {
       term: raft.term,
       vote: raft.vote === NONE ? undefined : (this.addresses.get(raft.vote) ?? String(raft.vote)),
@@ -431,6 +446,7 @@ export class Node<Context = unknown> {
       firstIndex: this.storage!.firstIndex(),
       lastIndex: raft.log.lastIndex(),
       snapshotIndex: this.storage!.snapshot().index,
+      removedAt: removedAt > 0 ? removedAt : undefined,
     };
   }
 
@@ -601,6 +617,8 @@ export class Node<Context = unknown> {
    * returned (index, term) applies here; resolves with the command's result.
    */
   private async submit(op: ForwardOp): Promise<{ result: unknown; index: number; term: number }> {
+    const removedAt = this.requireRaft().removedAt();
+    if (removedAt > 0) throw new RemovedError(removedAt);
     const response = this.role === 'leader' ? this.proposeAsLeader(op, this.id, 0) : await this.forwardToLeader(op);
     if (response.error) throw this.errorFrom(response);
     if (op.op === 'transfer') return { result: undefined, index: 0, term: 0 };
@@ -836,7 +854,7 @@ export class Node<Context = unknown> {
 
   private async handleReady(rd: Ready): Promise<void> {
     const storage = this.storage!;
-    if (rd.softState) this.onSoftState(rd.softState.role, rd.softState.leader, rd.softState.term);
+    if (rd.softState) this.onSoftState(rd.softState);
     if (rd.snapshotChunks.length > 0 || rd.snapshot || (rd.entries.length === 0 && !rd.hardState)) {
       // Snapshot work, or nothing to write: handled in line, as one step.
       await this.sendMessages(rd.earlyMessages);
@@ -893,7 +911,7 @@ export class Node<Context = unknown> {
 
   /** Work that needs no local write: the leader's traffic, applying, reads. */
   private async handleLightReady(rd: Ready): Promise<void> {
-    if (rd.softState) this.onSoftState(rd.softState.role, rd.softState.leader, rd.softState.term);
+    if (rd.softState) this.onSoftState(rd.softState);
     await this.sendMessages(rd.earlyMessages);
     if (rd.earlyMessages.length > 0) this.transport?.flush?.();
     this.finishReady(rd, true);
@@ -972,8 +990,6 @@ export class Node<Context = unknown> {
         }
       } else if (e.type === EntryType.ConfChange) {
         this.learnAddresses();
-        const cc = decodeConfChange(e.data);
-        if (cc.type === 'remove' && cc.id === this.id && this.opts.join !== true) this.log('info', 'removed from the cluster');
       }
       this.applied = e.index;
       this.recentApplied.remember(e.index, { term: e.term, result, error });
@@ -1002,14 +1018,22 @@ export class Node<Context = unknown> {
     for (const [ctx, r] of this.reads) if (r.index >= 0 && r.index <= this.applied) this.settleRead(ctx, r, 'confirmed');
   }
 
-  private onSoftState(role: Role, leader: NodeId, term: number): void {
+  private onSoftState({ role, leader, term, removedAt }: SoftState): void {
+    if (removedAt !== this.removedAt) {
+      this.removedAt = removedAt;
+      if (removedAt > 0) this.log('warn', `${new RemovedError(removedAt).message}. It no longer campaigns; stop it, or add it again from a member`);
+      else this.log('info', 'added to the cluster again');
+    }
     const wasLeader = this.role === 'leader';
     this.role = role;
     this.term = term;
     if (wasLeader && role !== 'leader') {
-      // Proposals this node made as leader: fail them now rather than let clients hang.
+      // Proposals this node made as leader and not known committed: fail them now rather than let
+      // clients hang. Committed ones settle when they apply (a leader that committed its own
+      // removal steps down in the same Ready that applies it).
+      const committed = this.requireRaft().log.committed;
       for (const [index, p] of this.proposals) {
-        if (!p.asLeader) continue;
+        if (!p.asLeader || index <= committed) continue;
         const lost = new NotLeaderError(this.addresses.get(leader), `leadership lost before entry ${index} committed; it may still commit (outcome unknown)`);
         lost.outcomeUnknown = true;
         this.settleProposal(index, p, undefined, lost);

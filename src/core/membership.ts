@@ -155,6 +155,11 @@ export class MembershipHistory {
     return this.changes.length ? this.changes[this.changes.length - 1]!.index : this.base.index;
   }
 
+  /** Whether `id` is in any configuration this history still holds (since its snapshot). */
+  everIncludes(id: NodeId): boolean {
+    return findMember(this.base.membership, id) !== undefined || this.changes.some((c) => findMember(c.membership, id) !== undefined);
+  }
+
   /** The configuration in effect at `index`. */
   at(index: number): Membership {
     for (let i = this.changes.length - 1; i >= 0; i--) {

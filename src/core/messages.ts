@@ -184,6 +184,17 @@ export interface ReadIndexResponse extends MessageBase {
   index: number;
 }
 
+/**
+ * Answers a vote request from a node missing from the sender's configuration committed at
+ * `configIndex`: the candidate was removed. Without it a removed server that never received its
+ * removal (the leader stops replicating to it at once) would campaign forever, refused by
+ * everyone (thesis §4.2.3), and never know why.
+ */
+export interface NotMember extends MessageBase {
+  type: 'notMember';
+  configIndex: number;
+}
+
 /** Every message peers exchange. */
 export type Message =
   | VoteRequest
@@ -196,7 +207,8 @@ export type Message =
   | SnapshotResponse
   | TimeoutNow
   | ReadIndexRequest
-  | ReadIndexResponse;
+  | ReadIndexResponse
+  | NotMember;
 
 export type MessageType = Message['type'];
 
@@ -214,6 +226,8 @@ export interface SoftState {
   role: Role;
   leader: NodeId;
   term: number;
+  /** See {@link Raft.removedAt}: the index of a committed configuration that leaves this node out, or 0. */
+  removedAt: number;
 }
 
 /** A received snapshot chunk the driver must store before sending this Ready's messages. */

@@ -123,6 +123,10 @@ export class Raft {
   private timeoutNowSent = false;
   /** Index of the last ConfChange appended while leader; no new change until it commits. */
   private pendingConfIndex = 0;
+  /** Highest `configIndex` of a NotMember notice received: a committed configuration there leaves this node out. */
+  private notMemberNotice = 0;
+  /** This node was in a configuration it knew of (sticky; a joiner is not, until it sees its addition). */
+  private wasMember: boolean;
   /** Highest index durable in local storage. The leader counts itself only up to here. */
   private persistedIndex: number;
   private readonly readOnly = new ReadOnlyQueue();
@@ -172,6 +176,7 @@ export class Raft {
       throw new RaftInvariantError(`stored commit ${hardState.commit} is past the last index ${this.log.lastIndex()}`);
     }
     this.membership = new MembershipHistory(storage.snapshot(), confEntries);
+    this.wasMember = this.membership.everIncludes(this.id);
     this.persistedIndex = storage.lastIndex();
     this.term = hardState.term;
     this.vote = hardState.vote;
@@ -256,6 +261,9 @@ export class Raft {
   /** Handles a message from a peer. Messages not addressed to this node are ignored. */
   step(m: Message): void {
     if (m.to !== this.id || m.from === this.id) return;
+    // Membership facts, not part of any term's exchange: handled whatever the terms.
+    if (m.type === 'notMember') return this.noteNotMember(m.configIndex);
+    if (m.type === 'vote') this.tellIfNotMember(m.from);
     if (m.term > this.term) {
       if (m.type === 'vote') {
         // Leader stickiness: a node that heard from a live leader recently ignores elections.
@@ -501,7 +509,7 @@ export class Raft {
   }
 
   softState(): SoftState {
-    return { role: this.role, leader: this.lead, term: this.term };
+    return { role: this.role, leader: this.lead, term: this.term, removedAt: this.removedAt() };
   }
 
   /** The replication progress of a peer (leader only), for status pages and tests. */
@@ -621,13 +629,50 @@ export class Raft {
    * Who may campaign: a voter of its latest configuration, and also a node missing from it (thesis
    * §4.1: a server being removed may still be needed until that removal commits; its own vote is
    * not counted). A learner never campaigns, nor does a node whose configuration has no voters
-   * but itself to ask (a joiner that has not received the log yet).
+   * but itself to ask (a joiner that has not received the log yet), nor a removed node.
    */
   private promotable(): boolean {
+    if (this.removedAt() > 0) return false;
     const members = this.membership.current();
     const me = findMember(members, this.id);
     if (me) return me.role === 'voter';
     return voterIds(members).length > 0;
+  }
+
+  /**
+   * The index of a committed configuration that leaves this node out — it was removed from the
+   * cluster — or 0 while it is a member (or a joiner still catching up). Known from its own log
+   * (a leader that committed its own removal) or from a {@link NotMember} notice: the leader stops
+   * replicating to a removed member at once, so a follower usually learns it when it next
+   * campaigns. A removed node never campaigns again; a later configuration that includes it (it
+   * was added again) ends this.
+   */
+  removedAt(): number {
+    const at = this.membership.currentIndex();
+    if (this.notMemberNotice > at) return this.notMemberNotice;
+    const members = this.membership.current();
+    if (members.length === 0 || this.log.committed < at || findMember(members, this.id)) return 0;
+    return this.wasMember || this.notMemberNotice === at ? at : 0;
+  }
+
+  /** A vote request from a node missing from our committed configuration: tell it so. */
+  private tellIfNotMember(from: NodeId): void {
+    const at = this.membership.currentIndex();
+    if (at === 0 || this.log.committed < at || findMember(this.membership.current(), from)) return;
+    this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at });
+  }
+
+  /**
+   * A peer's committed configuration at `configIndex` leaves this node out. Believed only when
+   * it is newer than our own configuration (a lagging peer may not know we were added), or is
+   * the very configuration we hold and it does not include us.
+   */
+  private noteNotMember(configIndex: number): void {
+    if (configIndex <= this.notMemberNotice) return;
+    this.notMemberNotice = configIndex;
+    if (this.removedAt() === 0) return;
+    this.log_(`removed from the cluster: the configuration committed at ${this.removedAt()} leaves this node out`);
+    if (this.role !== 'follower') this.becomeFollower(this.term, NONE);
   }
 
   /**
@@ -770,6 +815,7 @@ export class Raft {
     this.log_(`installing snapshot at ${meta.index} term ${meta.term}`);
     this.log.restore(meta);
     this.membership.reset(meta);
+    if (!this.wasMember) this.wasMember = this.membership.everIncludes(this.id);
     this.persistedIndex = Math.min(this.persistedIndex, meta.index);
     this.sendAppendAck(m.from, meta.index);
   }
@@ -801,6 +847,7 @@ export class Raft {
       changed = this.membership.truncateAfter(truncatedAfter);
     }
     if (this.membership.onAppend(appended)) changed = true;
+    if (changed && !this.wasMember) this.wasMember = this.membership.everIncludes(this.id);
     if (changed && this.role === 'leader') {
       this.syncProgressWithMembership();
       if (this.maybeCommit()) this.broadcastAppend(true);
@@ -1132,7 +1179,7 @@ function sameHardState(a: HardState, b: HardState): boolean {
 }
 
 function sameSoftState(a: SoftState, b: SoftState): boolean {
-  return a.role === b.role && a.leader === b.leader && a.term === b.term;
+  return a.role === b.role && a.leader === b.leader && a.term === b.term && a.removedAt === b.removedAt;
 }
 
 export type { Membership };

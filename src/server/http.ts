@@ -10,6 +10,7 @@ import type { Socket } from 'node:net';
 import { Counter } from 'prom-client';
 import { checkAddress } from '../members.js';
 import type { Command } from '../command.js';
+import { RemovedError } from '../errors.js';
 import type { Node, ReadOutcome } from '../node.js';
 import { AppendCommand, CasCommand, DeleteCommand, SetCommand, type AppendResult, type CasResult, type KvStore } from '../kv/index.js';
 import { booleanField, bytesEncodingField, decodeBytes, encodeBytes, nullableStringField, parseJsonObject, readBody, stringField } from './body.js';
@@ -142,6 +143,7 @@ export class KvHttpServer {
       firstIndex: s.firstIndex,
       lastIndex: s.lastIndex,
       snapshotIndex: s.snapshotIndex,
+      removedAt: s.removedAt ?? null,
       members: node.members().map((m) => ({ ...m, httpAddress: this.httpAddressOf(m.address) })),
       keys: node.context.size,
       digest: node.context.digest(),
@@ -239,6 +241,8 @@ export class KvHttpServer {
 
   async read(key: string, query: URLSearchParams): Promise<Answer> {
     const consistency = query.get('consistency') ?? 'index';
+    // Even a local read: a removed node's data stops at its removal, however long it runs.
+    if (this.node.isRemoved()) throw new RemovedError(this.node.status().removedAt ?? 0);
     if (consistency === 'index' || consistency === 'lease') {
       const outcome = await this.node.confirmRead(consistency);
       if (outcome !== 'confirmed') throw this.unconfirmedRead(outcome);

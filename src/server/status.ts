@@ -34,6 +34,11 @@ export interface NodeStatus {
   firstIndex: number;
   lastIndex: number;
   snapshotIndex: number;
+  /**
+   * Index of a committed configuration that leaves this node out when it knows it was removed
+   * from the cluster (it then answers KV requests with 410), else null.
+   */
+  removedAt: number | null;
   members: MemberStatus[];
   /** Number of keys in the key-value store. */
   keys: number;

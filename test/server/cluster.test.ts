@@ -131,8 +131,7 @@ test('a 4th node started with --join is promoted and serves; DELETE /members rem
       const s = await leader.status();
       return s?.members.find((m) => m.address === fourth.peerAddress && !m.nonVoting);
     });
-    // The leader lists a member to be promoted as voting before it has caught up; a node that
-    // has not heard from the leader yet rightly answers 503 (retry later).
+    // A node that has not heard from the leader yet rightly answers 503 (retry later).
     await waitFor('the 4th node to know the leader', async () => (await fourth.status())?.leader);
     assert.is((await get(fourth, 'before-join')).text, '1', 'it caught up and serves linearizable reads');
     await put(fourth, 'via-fourth', '4');
@@ -142,6 +141,14 @@ test('a 4th node started with --join is promoted and serves; DELETE /members rem
     const s = (await leader.status())!;
     assert.is(s.members.length, 3);
     assert.not.ok(s.members.some((m) => m.address === fourth.peerAddress));
+    // The removed node learns it when it next campaigns: 410 with the reason, and it says so.
+    const removed = await waitFor('the removed node to know it', async () => (await fourth.status())?.removedAt ?? undefined);
+    assert.is(removed, s.lastIndex, 'removed by the configuration at the DELETE');
+    for (const r of [await http(`${fourth.url}/kv/before-join`), await http(`${fourth.url}/kv/before-join?consistency=local`), await http(`${fourth.url}/kv/x`, { method: 'PUT', body: 'y' })]) {
+      assert.is(r.status, 410, r.text);
+      assert.match(r.text, /removed from the cluster/);
+    }
+    assert.match(fourth.output, /removed from the cluster/);
   } catch (err) {
     console.error(c.logs());
     throw err;

@@ -60,6 +60,7 @@ function clusterStatuses(nodes: FakeNode[]): NodeStatus[] {
     firstIndex: 1,
     lastIndex: 10,
     snapshotIndex: 0,
+    removedAt: null,
     // Only the leader knows match indexes; PEERS[2] trails by 2.
     members: nodes.map((n, j) => ({
       address: PEERS[j]!,

@@ -1,0 +1,171 @@
+/**
+ * A member removed from the configuration learns it and stops campaigning (thesis §4.2.3 leaves
+ * removed servers to time out forever; the NotMember notice tells them), checked on the pure core.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Harness, voters } from '../support/raft-harness.js';
+import { MemoryStorage, type ConfChange, type NodeId } from '../../src/core/index.js';
+
+const ET = 10;
+
+/** Proposes a membership change on the leader and returns its index. */
+function change(h: Harness, leader: NodeId, cc: ConfChange): number {
+  const r = h.node(leader).raft.proposeConfChange(cc);
+  if (!r.ok) throw new Error(`refused: ${r.reason}`);
+  return r.index;
+}
+
+function run(h: Harness, ticks: number): void {
+  for (let i = 0; i < ticks; i++) {
+    h.tickAll();
+    h.deliverAll();
+  }
+}
+
+/** Three voters led by 1, with 3 cut off while 1 removes it and commits that with 2. */
+function removedWhilePartitioned(): { h: Harness; removal: number } {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  h.partition([3], [1, 2]);
+  const removal = change(h, 1, { type: 'remove', id: 3 });
+  h.deliverAll();
+  assert.ok(h.node(1).raft.log.committed >= removal, 'the removal committed without 3');
+  assert.is(h.node(3).raft.removedAt(), 0, '3 has not heard of it');
+  return { h, removal };
+}
+
+test('a voter removed while cut off learns its removal from the NotMember answer to its first campaign', () => {
+  const { h, removal } = removedWhilePartitioned();
+  h.heal();
+  const sentBefore = h.sent.length;
+  run(h, 3 * ET);
+  const notices = h.sent.slice(sentBefore).filter((m) => m.type === 'notMember');
+  assert.ok(notices.length > 0, 'members answered its campaign with NotMember');
+  assert.ok(notices.every((m) => m.to === 3 && m.type === 'notMember' && m.configIndex === removal));
+  assert.is(h.node(3).raft.removedAt(), removal);
+  assert.is(h.node(3).raft.role, 'follower');
+});
+
+test('a removed voter never campaigns again, and the members it asked keep their leader and term', () => {
+  const { h } = removedWhilePartitioned();
+  h.heal();
+  run(h, 3 * ET);
+  const term = h.node(1).raft.term;
+  const sentBefore = h.sent.length;
+  run(h, 20 * ET);
+  assert.equal(h.sent.slice(sentBefore).filter((m) => m.from === 3 && m.type === 'vote'), [], 'no vote requests from the removed node');
+  assert.is(h.node(1).raft.role, 'leader');
+  assert.is(h.node(1).raft.term, term);
+});
+
+test('the removal is reported in the soft state, so the driver learns it from a Ready', () => {
+  const { h, removal } = removedWhilePartitioned();
+  h.heal();
+  const n3 = h.node(3);
+  const seen: number[] = [];
+  for (let i = 0; i < 3 * ET && n3.raft.removedAt() === 0; i++) {
+    h.tickAll();
+    h.process();
+    while (h.queue.length) {
+      h.deliver(h.queue.shift()!);
+      if (n3.raft.hasReady()) {
+        const rd = n3.raft.ready();
+        if (rd.softState) seen.push(rd.softState.removedAt);
+        h.queue.push(...rd.earlyMessages, ...rd.messages);
+        n3.storage.append(rd.entries);
+        if (rd.hardState) n3.storage.hardState = rd.hardState;
+        n3.raft.advance(rd);
+      }
+      h.process();
+    }
+  }
+  assert.ok(seen.includes(removal), `a Ready carried removedAt ${removal} (saw ${seen.join(', ')})`);
+});
+
+test('a leader that commits its own removal steps down and never campaigns again (§4.2.2)', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  const removal = change(h, 1, { type: 'remove', id: 1 });
+  h.deliverAll();
+  run(h, 1);
+  assert.is(h.node(1).raft.role, 'follower');
+  assert.is(h.node(1).raft.removedAt(), removal, 'it knows from its own log');
+  run(h, 6 * ET);
+  const leader = h.leader();
+  assert.ok(leader && leader.id !== 1, 'the others elected a leader');
+  const sentBefore = h.sent.length;
+  run(h, 10 * ET);
+  assert.equal(h.sent.slice(sentBefore).filter((m) => m.from === 1 && m.type === 'vote'), []);
+});
+
+test('a notice about a configuration older than our own is ignored: a lagging peer does not know we were added', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  const added = change(h, 1, { type: 'addLearner', id: 4, context: 'n4' });
+  const n4 = h.add(4, new MemoryStorage());
+  run(h, 2);
+  assert.is(n4.raft.membership.currentIndex(), added, 'the joiner holds its addition');
+  // A peer that still holds only the founding configuration (index 1) would answer so.
+  n4.raft.step({ type: 'notMember', from: 3, to: 4, term: n4.raft.term, configIndex: 1 });
+  assert.is(n4.raft.removedAt(), 0);
+  // A committed configuration newer than its own, though, leaves it out.
+  n4.raft.step({ type: 'notMember', from: 3, to: 4, term: n4.raft.term, configIndex: added + 1 });
+  assert.is(n4.raft.removedAt(), added + 1);
+});
+
+test('a joiner still catching up through configurations that predate it is not removed', () => {
+  // One entry per append, so the joiner holds the founding configuration, committed, for a while.
+  const h = new Harness(voters(1, 2, 3), { maxEntriesPerMessage: 1 });
+  h.elect(1);
+  change(h, 1, { type: 'addLearner', id: 4, context: 'n4' });
+  h.deliverAll();
+  const n4 = h.add(4, new MemoryStorage());
+  const removedSeen: number[] = [];
+  // Deliver one message at a time and look at the joiner between them.
+  for (let i = 0; i < 2; i++) {
+    h.tickAll();
+    h.process();
+    while (h.queue.length) {
+      h.deliver(h.queue.shift()!);
+      h.process();
+      removedSeen.push(n4.raft.removedAt());
+    }
+  }
+  assert.ok(removedSeen.length > 3 && n4.raft.log.committed > 1, 'it caught up, entry by entry');
+  assert.ok(removedSeen.every((r) => r === 0), `never removed on the way (${removedSeen.join(',')})`);
+});
+
+test('a member with an uncommitted configuration sends no NotMember (its view may still change)', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  h.partition([1], [2, 3]);
+  change(h, 1, { type: 'remove', id: 3 });
+  h.process();
+  const leader = h.node(1).raft;
+  assert.ok(leader.log.committed < leader.membership.currentIndex(), 'the removal is not committed');
+  leader.step({ type: 'vote', from: 3, to: 1, term: leader.term + 1, preVote: true, lastIndex: 0, lastTerm: 0, transfer: false });
+  const rd = leader.ready();
+  assert.equal([...rd.earlyMessages, ...rd.messages].filter((m) => m.type === 'notMember'), []);
+  leader.advance(rd);
+});
+
+test('a removed node that is added again hears from the leader, stops being removed and is promoted to voter', () => {
+  const { h, removal } = removedWhilePartitioned();
+  h.heal();
+  run(h, 3 * ET);
+  assert.is(h.node(3).raft.removedAt(), removal);
+  const added = change(h, 1, { type: 'addVoter', id: 3, context: 'n3' });
+  run(h, 3 * ET);
+  assert.ok(h.node(3).raft.membership.currentIndex() >= added, 'it received its new addition');
+  assert.is(h.node(3).raft.removedAt(), 0);
+  const me = h.node(1).raft.membership.current().find((m) => m.id === 3);
+  assert.is(me?.role, 'voter', 'promoted once caught up');
+  // And it takes part in elections again: with 1 gone, 3 can be elected.
+  h.partition([1], [2, 3]);
+  run(h, 6 * ET);
+  const leader = h.leader();
+  assert.ok(leader && leader.id !== 1);
+});
+
+test.run();

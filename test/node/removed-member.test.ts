@@ -1,0 +1,88 @@
+// A member removed while it runs: it learns it was removed, refuses requests with RemovedError,
+// stops campaigning, and comes back when it is added again. Over both transports.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { MembershipChangeError, RemovedError } from '../../src/errors.js';
+import { SetCommand, TestCluster, type TransportKind } from '../support/node-cluster.js';
+
+const KINDS: TransportKind[] = ['memory', 'grpc'];
+
+/** Membership changes go one at a time: retry while a promotion is in flight. */
+async function retryInFlight(change: () => Promise<void>): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      return await change();
+    } catch (err) {
+      if (!(err instanceof MembershipChangeError) || i > 100) throw err;
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  }
+}
+
+for (const kind of KINDS) test(`[${kind}] a removed follower learns it, refuses requests with RemovedError, stops campaigning, and serves again once added back`, async () => {
+  const c = await TestCluster.of(kind, 3, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const gone = c.node(c.addresses.find((a) => a !== leader.address)!);
+    await c.waitFor(() => gone.context.data.get('a') === '1', 5000, 'the follower to apply a');
+    await leader.leave(gone.address);
+    const removedAt = leader.status().lastIndex;
+    // The leader stopped replicating to it at once; it learns when it next campaigns.
+    await c.waitFor(() => gone.isRemoved(), 5000, 'the removed follower to learn it');
+    assert.is(gone.status().removedAt, removedAt);
+    assert.is(gone.state, 'follower');
+    assert.is(gone.leader, undefined);
+    const err = await gone.do(new SetCommand('b', '2')).catch((e: Error) => e);
+    assert.ok(err instanceof RemovedError, `do() rejects with RemovedError (${String(err)})`);
+    assert.is(err.configIndex, removedAt);
+    assert.match(err.message, /removed from the cluster/);
+    assert.is(await gone.confirmRead('index'), 'refused');
+    // It stays quiet: no campaigns, so the leader keeps its term (ten election timeouts).
+    const term = leader.status().term;
+    const goneTerm = gone.status().term;
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.ok(leader.isLeader());
+    assert.is(leader.status().term, term);
+    assert.is(gone.status().term, goneTerm);
+    assert.is(leader.members().length, 2);
+    // Added again, it catches up, stops being removed and is promoted.
+    await leader.do(new SetCommand('c', '3'));
+    await retryInFlight(() => leader.join({ address: gone.address }));
+    await c.waitFor(() => gone.context.data.get('c') === '3', 5000, 'the re-added node to catch up');
+    assert.not.ok(gone.isRemoved());
+    assert.is(gone.status().removedAt, undefined);
+    await c.waitFor(() => leader.members().find((m) => m.address === gone.address && !m.nonVoting), 5000, 'its promotion');
+    assert.is(await gone.do(new SetCommand('d', '4')), undefined, 'it serves writes again');
+    await c.waitConverged();
+  } finally {
+    await c.close();
+  }
+});
+
+test('a leader that removes itself: leave() resolves once committed (it was rejected as "leadership lost"), it steps down and stays quiet, and restarted it knows it from its log', async () => {
+  const c = new TestCluster(3, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    await leader.leave(leader.address);
+    await c.waitFor(() => leader.isRemoved(), 5000, 'the old leader to know it was removed');
+    const next = await c.waitFor(() => [...c.nodes.values()].find((n) => n.isLeader() && n !== leader), 5000, 'a new leader');
+    const term = next.status().term;
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.is(next.status().term, term, 'the removed node did not disturb the new leader');
+    assert.not.ok(leader.isLeader());
+    const address = leader.address;
+    await c.stop(address);
+    const again = await c.start(address);
+    assert.ok(again.isRemoved(), 'known at start from its own log');
+    const err = await again.do(new SetCommand('b', '2')).catch((e: Error) => e);
+    assert.ok(err instanceof RemovedError, String(err));
+  } finally {
+    await c.close();
+  }
+});
+
+test.run();
