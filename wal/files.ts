@@ -4,8 +4,8 @@
  * @module
  */
 import { constants } from 'node:fs';
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, open, stat, type FileHandle } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 
 /** Digits in a segment file name: enough for any safe integer, and `ls` sorts them by index. */
 const NAME_DIGITS = 20;
@@ -75,10 +75,35 @@ export async function fsyncDirectory(dir: string): Promise<void> {
 }
 
 /**
- * Creates `dir` (and missing parents). With `sync`, fsyncs the directory that holds the first one
- * created, so the new directory survives a crash.
+ * Creates `dir` and its missing parents, one level at a time. With `sync`, fsyncs the parent of
+ * each directory created, so the whole new path survives a crash. Not `mkdir(recursive)`: Node's
+ * spins forever where the kernel refuses a directory with ENOENT although the parent exists
+ * (`/proc/x`), and it reports only the first directory it created.
  */
 export async function makeDirectory(dir: string, sync: boolean): Promise<void> {
-  const created = await mkdir(dir, { recursive: true });
-  if (created !== undefined && sync) await fsyncDirectory(dirname(created));
+  const missing: string[] = [];
+  for (let at = resolve(dir); ; ) {
+    let isDirectory: boolean;
+    try {
+      isDirectory = (await stat(at)).isDirectory();
+    } catch (error) {
+      const parent = dirname(at);
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || parent === at) throw error;
+      missing.push(at);
+      at = parent;
+      continue;
+    }
+    // A file where a directory should be: say so (below the top, mkdir's ENOTDIR does).
+    if (!isDirectory && missing.length === 0) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${at}'`), { code: 'ENOTDIR', path: at });
+    break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue; // made meanwhile by someone else
+      throw error;
+    }
+    if (sync) await fsyncDirectory(dirname(d));
+  }
 }

@@ -3,7 +3,7 @@
 // grpc-js's own log line in front of the message.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -46,6 +46,23 @@ test('a taken peer port: exit 1 with one clear message, no grpc-js log line befo
     assert.not.match(r.stderr, /^E /m);
   } finally {
     await new Promise<void>((resolve) => taken.close(() => resolve()));
+  }
+});
+
+test('a --path that cannot be a directory: exit 1 naming it, at once (a path under /proc made Node\'s recursive mkdir spin forever)', async () => {
+  const file = join(root, 'a-file');
+  writeFileSync(file, 'x');
+  const flags = async (): Promise<string[]> => ['--host', '127.0.0.1', '--port', String(await freePort()), '--http-port', String(await freePort())];
+  const cases: Array<[string, RegExp]> = [
+    [file, /ENOTDIR: not a directory, mkdir '.*a-file'/],
+    [join(file, 'below'), /ENOTDIR: not a directory, stat '.*a-file\/below'/],
+  ];
+  if (existsSync('/proc/self')) cases.push(['/proc/tsraft-nope/data', /ENOENT: no such file or directory, mkdir '\/proc\/tsraft-nope'/]);
+  for (const [path, message] of cases) {
+    const r = await runRaftNode([...(await flags()), '--path', path], 20_000);
+    assert.is(r.code, 1, `${path}: ${r.stderr}`);
+    assert.match(r.stderr, /^raft-node: cannot start: /);
+    assert.match(r.stderr, message);
   }
 });
 
