@@ -16,6 +16,7 @@ import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
 import { LOG_LEVELS, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
+import { PeerAddresses } from './peer-addresses.js';
 import { proposalRefusalMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
 import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver } from './snapshot/index.js';
@@ -89,6 +90,12 @@ const RECENT_APPLIED = 4096;
  * each way on both ends: at one write in flight it was half of all peer traffic.
  */
 const COMMIT_NOTICE_DELAY_MS = 2;
+/**
+ * A peer outside the configuration (a removed member, a joiner) silent this many election
+ * timeouts is forgotten: the transport stops dialing it. Long enough for a removed member's
+ * next campaigns to be answered.
+ */
+const FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS = 10;
 
 function isCommitNotice(m: PeerMessage): boolean {
   return m.type === 'append' && m[COMMIT_NOTICE] === true;
@@ -142,7 +149,7 @@ export class Node<Context = unknown> {
   /** The core's removedAt as of the last Ready (for the log line when it changes). */
   private removedAt = 0;
   private applied = 0;
-  private readonly addresses = new Map<NodeId, string>();
+  private readonly addresses: PeerAddresses;
   private readonly nodeMeta = new Map<string, string>();
   private ownMeta = '';
   private readonly leaderCallbacks: Array<(change: LeaderChange) => void> = [];
@@ -168,8 +175,8 @@ export class Node<Context = unknown> {
     this.founding = this.opts.founding;
     this.logLevel = this.opts.logLevel;
     this.scheduler = new SnapshotScheduler(this.policy, { now: performance.now(), entryThreshold: options.snapshotEntryThreshold ?? 0 });
-    this.addresses.set(this.id, this.address);
-    for (const m of this.founding) this.addresses.set(memberId(m.address), m.address);
+    this.addresses = new PeerAddresses(this.id, this.address, FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS * this.opts.electionTimeoutMs);
+    for (const m of this.founding) this.addresses.pin(memberId(m.address), m.address);
     this.metricsRegistry = new RaftMetrics({ eventLoopDelay: false, ...(options.metricsLabels ? { defaultLabels: options.metricsLabels } : {}) });
   }
 
@@ -664,7 +671,7 @@ export class Node<Context = unknown> {
     } else {
       const id = memberId(op.address);
       const cc: ConfChange = op.op === 'remove' ? { type: 'remove', id } : { type: op.op, id, context: op.address };
-      if (op.op !== 'remove') this.addresses.set(id, op.address);
+      if (op.op !== 'remove' && this.addresses.expect(id, op.address)) this.updatePeers();
       result = raft.proposeConfChange(cc);
     }
     this.kick();
@@ -747,7 +754,7 @@ export class Node<Context = unknown> {
       }
       if (r.error === 'notLeader' && r.leader) {
         const id = memberId(r.leader);
-        this.addresses.set(id, r.leader);
+        this.addresses.pin(id, r.leader);
         candidates = [id, ...candidates.filter((c) => c !== id)];
         this.updatePeers();
       }
@@ -761,6 +768,7 @@ export class Node<Context = unknown> {
   private tick(): void {
     if (!this.running) return;
     this.raft!.tick();
+    this.forgetSilentOutsiders();
     this.kick();
   }
 
@@ -769,10 +777,7 @@ export class Node<Context = unknown> {
     const raft = this.requireRaft();
     for (const m of messages) {
       if (m.to !== this.id) continue;
-      if (!this.addresses.has(m.from)) {
-        this.addresses.set(m.from, fromAddress);
-        this.updatePeers();
-      }
+      if (this.addresses.heardFrom(m.from, fromAddress)) this.updatePeers();
       switch (m.type) {
         case 'forward': {
           this.sendPeer([this.proposeAsLeader(m, m.from, m.requestId)]);
@@ -1105,21 +1110,29 @@ export class Node<Context = unknown> {
   private announceMeta(): void {
     if (!this.running || this.ownMeta === '') return;
     this.sendPeer(
-      [...this.addresses.keys()].filter((id) => id !== this.id).map((to) => ({ type: 'nodeMeta' as const, from: this.id, to, term: this.term, meta: this.ownMeta })),
+      this.addresses.peerIds().map((to) => ({ type: 'nodeMeta' as const, from: this.id, to, term: this.term, meta: this.ownMeta })),
     );
   }
 
   /** Member addresses come from the configuration (the member's context is its address). */
   private learnAddresses(): void {
     if (!this.raft) return;
-    for (const m of this.raft.membership.current()) this.addresses.set(m.id, m.context);
+    // A member that left stays a peer until forgotten (forgetSilentOutsiders).
+    if (this.addresses.setMembers(this.raft.membership.current())) this.updatePeers();
+  }
+
+  /** Outsiders silent for a while are forgotten (see PeerAddresses), unless a request waits on them. */
+  private forgetSilentOutsiders(): void {
+    const forgotten = this.addresses.forgetSilent((id) => id === this.leaderId || [...this.forwards.values()].some((f) => f.target === id));
+    if (forgotten.length === 0) return;
+    for (const address of forgotten) this.nodeMeta.delete(address);
+    this.log('info', `forgot ${forgotten.join(', ')}: not a member, and silent for ${FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS} election timeouts`);
     this.updatePeers();
   }
 
   private updatePeers(): void {
     if (!this.transport) return;
-    const peers = new Set<string>();
-    for (const [id, address] of this.addresses) if (id !== this.id) peers.add(address);
+    const peers = new Set(this.addresses.peerAddresses());
     this.transport.setPeers([...peers]);
     for (const gone of [...this.rttPeers].filter((a) => !peers.has(a))) {
       this.rttPeers.delete(gone);

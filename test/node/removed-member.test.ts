@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MembershipChangeError, RemovedError } from '../../src/errors.js';
+import { MemoryTransport } from '../../src/transport/index.js';
 import { SetCommand, TestCluster, type TransportKind } from '../support/node-cluster.js';
 
 const KINDS: TransportKind[] = ['memory', 'grpc'];
@@ -80,6 +81,32 @@ test('a leader that removes itself: leave() resolves once committed (it was reje
     assert.ok(again.isRemoved(), 'known at start from its own log');
     const err = await again.do(new SetCommand('b', '2')).catch((e: Error) => e);
     assert.ok(err instanceof RemovedError, String(err));
+  } finally {
+    await c.close();
+  }
+});
+
+test('a removed member that was shut down is forgotten: the others stop dialing it after ten election timeouts', async () => {
+  const c = new TestCluster(3, { logLevel: 'error' });
+  const transports = new Map(c.addresses.map((a) => [a, new MemoryTransport(c.network, { address: a, logger: { info() {}, warn() {} } })]));
+  const peersOf = (a: string): string[] => Object.keys(transports.get(a)!.stats().peers);
+  try {
+    await Promise.all(c.addresses.map((a) => c.start(a, { transport: transports.get(a)! })));
+    const leader = await c.waitLeader();
+    const gone = c.addresses.find((a) => a !== leader.address)!;
+    const others = c.addresses.filter((a) => a !== gone);
+    assert.ok(others.every((a) => peersOf(a).includes(gone)));
+    await leader.leave(gone);
+    await c.stop(gone);
+    const removedAt = Date.now();
+    // Still a peer for a while (it may yet campaign and need its answer)...
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.ok(others.every((a) => peersOf(a).includes(gone)), 'kept within the delay');
+    // ...then forgotten (10 election timeouts of 200 ms).
+    await c.waitFor(() => others.every((a) => !peersOf(a).includes(gone)), 5000, 'the others to forget it');
+    assert.ok(Date.now() - removedAt >= 1900, `after the delay (${Date.now() - removedAt} ms)`);
+    assert.ok(others.every((a) => peersOf(a).length === 1), 'each keeps the other member');
+    await leader.do(new SetCommand('after', '1'));
   } finally {
     await c.close();
   }
