@@ -94,7 +94,8 @@ export function send(agent: Agent, url: string, method: string, body: string | u
   });
 }
 
-function outcomeOf5xx(text: string): 'fail' | 'info' {
+/** A 5xx or 410: certainly not applied only when the body says `"outcome": "not applied"`. */
+function outcomeFromBody(text: string): 'fail' | 'info' {
   try {
     const body = JSON.parse(text) as { outcome?: unknown };
     return body.outcome === 'not applied' ? 'fail' : 'info';
@@ -188,7 +189,7 @@ export class Workload {
         outcome = 'ok';
         readValue = answer.text;
       } else if (answer.status === 404 && answer.text.includes('key not found')) outcome = 'ok';
-      else if (answer.status >= 500) outcome = outcomeOf5xx(answer.text);
+      else if (answer.status >= 500 || answer.status === 410) outcome = outcomeFromBody(answer.text);
       else outcome = this.odd(op, answer);
       if (outcome === 'ok') {
         h.ok(proc, readValue);
@@ -229,7 +230,7 @@ export class Workload {
         } catch {
           // keep what we had
         }
-      } else if (answer.status >= 500) outcome = op === 'cas' ? 'info' : outcomeOf5xx(answer.text);
+      } else if (answer.status >= 500 || answer.status === 410) outcome = op === 'cas' ? 'info' : outcomeFromBody(answer.text); // 410: a removed node
       else outcome = this.odd(op, answer);
       if (outcome === 'ok') {
         h.ok(proc);
