@@ -425,9 +425,9 @@ export class Node<Context = unknown> {
   /**
    * Whether this node knows it was removed from the cluster: a committed configuration leaves it
    * out. A removed node stops campaigning and refuses requests with {@link RemovedError} (raft-node:
-   * 410) until a member adds it again. A removed follower usually learns it one election timeout
-   * after its removal, when it campaigns and a member tells it; a removed non-voting member, which
-   * never campaigns, does not learn it and just stops hearing from a leader.
+   * 410) until a member adds it again. The leader tells a member it removed once the removal
+   * commits; one that missed it (down, cut off) learns it when it next campaigns, or at once if
+   * it is the leader that removed itself.
    */
   isRemoved(): boolean {
     return this.raft !== undefined && this.raft.removedAt() > 0;

@@ -127,6 +127,8 @@ export class Raft {
   private notMemberNotice = 0;
   /** This node was in a configuration it knew of (sticky; a joiner is not, until it sees its addition). */
   private wasMember: boolean;
+  /** Index of the last configuration whose removed members this leader told (see tellRemoved). */
+  private removedToldAt = 0;
   /** Highest index durable in local storage. The leader counts itself only up to here. */
   private persistedIndex: number;
   private readonly readOnly = new ReadOnlyQueue();
@@ -655,6 +657,22 @@ export class Raft {
     return this.wasMember || this.notMemberNotice === at ? at : 0;
   }
 
+  /**
+   * On a leader whose configuration just committed: tells the members it removed. The leader
+   * stopped replicating to them when it appended it, so they would otherwise learn it only when
+   * they campaign — and a non-voting member never does. Sent once; a lost notice is made up by
+   * tellIfNotMember when a removed voter campaigns.
+   */
+  private tellRemoved(): void {
+    const at = this.membership.currentIndex();
+    if (this.role !== 'leader' || this.removedToldAt >= at || this.log.committed < at) return;
+    this.removedToldAt = at;
+    const members = this.membership.current();
+    for (const m of this.membership.at(at - 1)) {
+      if (m.id !== this.id && !findMember(members, m.id)) this.send({ type: 'notMember', from: this.id, to: m.id, term: this.term, configIndex: at });
+    }
+  }
+
   /** A vote request from a node missing from our committed configuration: tell it so. */
   private tellIfNotMember(from: NodeId): void {
     const at = this.membership.currentIndex();
@@ -672,7 +690,8 @@ export class Raft {
     this.notMemberNotice = configIndex;
     if (this.removedAt() === 0) return;
     this.log_(`removed from the cluster: the configuration committed at ${this.removedAt()} leaves this node out`);
-    if (this.role !== 'follower') this.becomeFollower(this.term, NONE);
+    // Whoever led it will not contact it again: no leader, and no campaign of its own.
+    this.becomeFollower(this.term, NONE);
   }
 
   /**
@@ -1057,6 +1076,7 @@ export class Raft {
       this.readsAwaitingCommit = [];
       for (const r of waiting) this.leaderRead(r.context, r.from, r.lease);
     }
+    this.tellRemoved();
     // A leader removed from the configuration steps down once the removal is committed.
     const members = this.membership.current();
     if (!isVoter(members, this.id) && this.log.committed >= this.membership.currentIndex()) {

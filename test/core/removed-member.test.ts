@@ -47,6 +47,31 @@ test('a voter removed while cut off learns its removal from the NotMember answer
   assert.is(h.node(3).raft.role, 'follower');
 });
 
+test('the leader tells the members it removed as soon as the removal commits, a non-voting member too (it never campaigns)', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  change(h, 1, { type: 'addLearner', id: 4, context: 'n4' });
+  h.add(4, new MemoryStorage());
+  run(h, 2);
+  assert.is(h.node(4).raft.removedAt(), 0);
+  const learnerRemoval = change(h, 1, { type: 'remove', id: 4 });
+  h.deliverAll();
+  assert.is(h.node(4).raft.removedAt(), learnerRemoval, 'told without a tick');
+  const voterRemoval = change(h, 1, { type: 'remove', id: 3 });
+  h.deliverAll();
+  assert.is(h.node(3).raft.removedAt(), voterRemoval);
+  assert.is(h.node(3).raft.lead, 0, 'it no longer takes 1 for its leader');
+  const notices = h.sent.filter((m) => m.type === 'notMember');
+  assert.equal(
+    notices.map((m) => m.type === 'notMember' && [m.from, m.to, m.configIndex]),
+    [
+      [1, 4, learnerRemoval],
+      [1, 3, voterRemoval],
+    ],
+    'one notice per removal, from the leader',
+  );
+});
+
 test('a removed voter never campaigns again, and the members it asked keep their leader and term', () => {
   const { h } = removedWhilePartitioned();
   h.heal();

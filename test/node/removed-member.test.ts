@@ -62,6 +62,25 @@ for (const kind of KINDS) test(`[${kind}] a removed follower learns it, refuses 
   }
 });
 
+test('a non-voting member, which never campaigns, is told by the leader when its removal commits', async () => {
+  const c = new TestCluster(3, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const address = await c.newAddress();
+    c.addresses.push(address);
+    const learner = await c.start(address, { join: true, nonVoting: true, members: c.addresses.slice(0, 3).join(';') });
+    await leader.do(new SetCommand('a', '1'));
+    await c.waitFor(() => learner.context.data.get('a') === '1', 5000, 'the learner to catch up');
+    await leader.leave(address);
+    await c.waitFor(() => learner.isRemoved(), 1000, 'the learner to be told, well within an election timeout of idling');
+    const err = await learner.do(new SetCommand('b', '2')).catch((e: Error) => e);
+    assert.ok(err instanceof RemovedError, String(err));
+  } finally {
+    await c.close();
+  }
+});
+
 test('a leader that removes itself: leave() resolves once committed (it was rejected as "leadership lost"), it steps down and stays quiet, and restarted it knows it from its log', async () => {
   const c = new TestCluster(3, { logLevel: 'error' });
   try {
