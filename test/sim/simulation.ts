@@ -742,7 +742,10 @@ export function runSimulation(opts: SimOptions): SimResult {
         const n = nodes.get(m.id)!;
         return n.alive && n.appliedIndex >= target;
       });
-      if (allCaughtUp && raft.log.applied >= target) {
+      // A removed voter (a voter in its own view, outside the committed configuration) must have
+      // learned it: told by the leader, or answered when it campaigned.
+      const removedUnaware = [...nodes.values()].some((n) => n.alive && !findMember(members, n.id) && isVoter(n.raft!.membership.current(), n.id) && n.raft!.removedAt() === 0);
+      if (allCaughtUp && !removedUnaware && raft.log.applied >= target) {
         // Every member applied the same state.
         const digest = leader.machine.digest();
         for (const m of members) {
@@ -755,7 +758,7 @@ export function runSimulation(opts: SimOptions): SimResult {
     }
     if (!converged) {
       const l = currentLeader();
-      const states = [...nodes.values()].map((n) => `${n.id}:${n.alive ? n.raft!.role : 'down'}/t${n.raft?.term}/c${n.raft?.log.committed}/a${n.appliedIndex}/${n.raft && isVoter(n.raft.membership.current(), n.id) ? 'voter' : 'non-voter'}`);
+      const states = [...nodes.values()].map((n) => `${n.id}:${n.alive ? n.raft!.role : 'down'}/t${n.raft?.term}/c${n.raft?.log.committed}/a${n.appliedIndex}/${n.raft && isVoter(n.raft.membership.current(), n.id) ? 'voter' : 'non-voter'}${n.raft?.removedAt() ? `/removed@${n.raft.removedAt()}` : ''}`);
       const view = l ? l.raft!.membership.current().map((m) => {
         const pr = l.raft!.progressOf(m.id);
         return `${m.id}:${m.role}${pr ? `/${pr.state}/m${pr.match}/n${pr.next}${pr.pendingSnapshot ? `/snap${pr.pendingSnapshot.index}@${pr.snapshotOffset}` : ''}` : ''}`;
