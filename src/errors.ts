@@ -43,8 +43,19 @@ export class NoLeaderError extends NotLeaderError {
  * out. It serves no requests until a member adds it again (`join`, `POST /members`).
  */
 export class RemovedError extends RaftError {
-  constructor(readonly configIndex: number) {
-    super(`this node was removed from the cluster (the configuration committed at index ${configIndex} leaves it out); send requests to a member, or add this node again`);
+  /**
+   * @param outcomeUnknown for a proposal this node had already handed to the leader: it may
+   *   apply on the members, but not here
+   */
+  constructor(
+    readonly configIndex: number,
+    outcomeUnknown = false,
+  ) {
+    super(
+      `this node was removed from the cluster (the configuration committed at index ${configIndex} leaves it out); ` +
+        (outcomeUnknown ? 'the request was handed to the leader before that and may still apply on the members' : 'send requests to a member, or add this node again'),
+    );
+    this.outcomeUnknown = outcomeUnknown;
   }
 }
 

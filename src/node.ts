@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { COMMIT_NOTICE, EntryType, NONE, Raft, type ConfChange, type Entry, type Message, type NodeId, type Ready, type Role, type SoftState } from './core/index.js';
+import { COMMIT_NOTICE, EntryType, NONE, Raft, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
 import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, RemovedError, StoppedError, TimeoutError } from './errors.js';
@@ -150,6 +150,8 @@ export class Node<Context = unknown> {
   private removedAt = 0;
   private applied = 0;
   private readonly addresses: PeerAddresses;
+  /** The configuration `addresses` was last told about. */
+  private addressesOf: Membership = [];
   private readonly nodeMeta = new Map<string, string>();
   private ownMeta = '';
   private readonly leaderCallbacks: Array<(change: LeaderChange) => void> = [];
@@ -707,6 +709,8 @@ export class Node<Context = unknown> {
 
   /** Waits until the entry at (index, term) applies here; rejects if another entry lands there. */
   private awaitApply(index: number, term: number, asLeader: boolean): Promise<unknown> {
+    const removedAt = this.requireRaft().removedAt();
+    if (removedAt > 0 && index > this.applied) return Promise.reject(new RemovedError(removedAt, true));
     const seen = this.recentApplied.get(index);
     if (seen) {
       if (seen.term !== term) return Promise.reject(new ProposalDroppedError(`entry ${index} was replaced by one of term ${seen.term}`));
@@ -904,7 +908,6 @@ export class Node<Context = unknown> {
 
   /** A Ready's write is durable: what it promised may leave now. */
   private afterPersist(rd: Ready): void {
-    if (rd.entries.some((e) => e.type === EntryType.ConfChange)) this.learnAddresses();
     if (rd.messages.length === 0) return;
     // Acks promise durable state: out now, not a turn of the event loop later (the flush runs as
     // a microtask, before the event loop moves on).
@@ -926,6 +929,7 @@ export class Node<Context = unknown> {
   private finishReady(rd: Ready, advance: boolean): void {
     const raft = this.requireRaft();
     const storage = this.storage!;
+    if (raft.membership.current() !== this.addressesOf) this.learnAddresses();
     this.apply(rd.committed);
     for (const rs of rd.readStates) {
       const r = this.reads.get(rs.context);
@@ -972,7 +976,6 @@ export class Node<Context = unknown> {
       await storage.installSnapshot(rd.snapshot, rd.hardState);
       this.latestSnapshot = stored;
       this.applied = rd.snapshot.index;
-      this.learnAddresses();
       for (const [index, p] of this.proposals) {
         if (index <= this.applied) this.settleProposal(index, p, undefined, new TimeoutError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
       }
@@ -993,8 +996,6 @@ export class Node<Context = unknown> {
           error = err as Error;
           this.log('warn', `command at ${e.index} failed: ${error.message}`);
         }
-      } else if (e.type === EntryType.ConfChange) {
-        this.learnAddresses();
       }
       this.applied = e.index;
       this.recentApplied.remember(e.index, { term: e.term, result, error });
@@ -1026,8 +1027,16 @@ export class Node<Context = unknown> {
   private onSoftState({ role, leader, term, removedAt }: SoftState): void {
     if (removedAt !== this.removedAt) {
       this.removedAt = removedAt;
-      if (removedAt > 0) this.log('warn', `${new RemovedError(removedAt).message}. It no longer campaigns; stop it, or add it again from a member`);
-      else this.log('info', 'added to the cluster again');
+      if (removedAt > 0) {
+        this.log('warn', `${new RemovedError(removedAt).message}. It no longer campaigns; stop it, or add it again from a member`);
+        // What it waits for will not apply here, nor be confirmed: answer now, not at the timeout.
+        // (Entries known committed do apply here: a leader's own removal, say.)
+        const committed = this.requireRaft().log.committed;
+        for (const [index, p] of this.proposals) if (index > committed) this.settleProposal(index, p, undefined, new RemovedError(removedAt, true));
+        for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'refused');
+      } else {
+        this.log('info', 'added to the cluster again');
+      }
     }
     const wasLeader = this.role === 'leader';
     this.role = role;
@@ -1114,16 +1123,22 @@ export class Node<Context = unknown> {
     );
   }
 
-  /** Member addresses come from the configuration (the member's context is its address). */
+  /**
+   * Member addresses come from the configuration (the member's context is its address): learnt
+   * at start and whenever the configuration changes — appended, applied, rolled back with a
+   * truncated log, or replaced by a snapshot (checked on every Ready).
+   */
   private learnAddresses(): void {
     if (!this.raft) return;
+    this.addressesOf = this.raft.membership.current();
     // A member that left stays a peer until forgotten (forgetSilentOutsiders).
-    if (this.addresses.setMembers(this.raft.membership.current())) this.updatePeers();
+    if (this.addresses.setMembers(this.addressesOf)) this.updatePeers();
   }
 
   /** Outsiders silent for a while are forgotten (see PeerAddresses), unless a request waits on them. */
   private forgetSilentOutsiders(): void {
-    const forgotten = this.addresses.forgetSilent((id) => id === this.leaderId || [...this.forwards.values()].some((f) => f.target === id));
+    const members = this.raft!.membership.current();
+    const forgotten = this.addresses.forgetSilent((id) => id === this.leaderId || members.some((m) => m.id === id) || [...this.forwards.values()].some((f) => f.target === id));
     if (forgotten.length === 0) return;
     for (const address of forgotten) this.nodeMeta.delete(address);
     this.log('info', `forgot ${forgotten.join(', ')}: not a member, and silent for ${FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS} election timeouts`);

@@ -645,16 +645,21 @@ export class Raft {
    * The index of a committed configuration that leaves this node out — it was removed from the
    * cluster — or 0 while it is a member (or a joiner still catching up). Known from its own log
    * (a leader that committed its own removal) or from a {@link NotMember} notice: the leader stops
-   * replicating to a removed member at once, so a follower usually learns it when it next
-   * campaigns. A removed node never campaigns again; a later configuration that includes it (it
-   * was added again) ends this.
+   * replicating to a removed member at once and tells it when the removal commits; one that
+   * missed that is told when it next campaigns. A removed node never campaigns again; a leader
+   * replicating to it again (it was added again) ends this.
    */
   removedAt(): number {
+    // A leader replicates only to the members of its configuration: a node it replicates to is
+    // one, whatever the entries it is still catching up through say (a member added again under
+    // its old address, on an empty log, passes through its own earlier removal).
+    if (this.lead !== NONE && this.lead !== this.id) return 0;
     const at = this.membership.currentIndex();
     if (this.notMemberNotice > at) return this.notMemberNotice;
     const members = this.membership.current();
-    if (members.length === 0 || this.log.committed < at || findMember(members, this.id)) return 0;
-    return this.wasMember || this.notMemberNotice === at ? at : 0;
+    if (members.length === 0 || findMember(members, this.id)) return 0;
+    if (this.notMemberNotice === at) return at; // the peer that said so had committed it
+    return this.wasMember && this.log.committed >= at ? at : 0;
   }
 
   /**
@@ -688,10 +693,11 @@ export class Raft {
   private noteNotMember(configIndex: number): void {
     if (configIndex <= this.notMemberNotice) return;
     this.notMemberNotice = configIndex;
-    if (this.removedAt() === 0) return;
-    this.log_(`removed from the cluster: the configuration committed at ${this.removedAt()} leaves this node out`);
-    // Whoever led it will not contact it again: no leader, and no campaign of its own.
+    const at = this.membership.currentIndex();
+    if (configIndex < at || (configIndex === at && findMember(this.membership.current(), this.id))) return;
+    // Whoever led it will not contact it again: no leader (see removedAt), and no campaign.
     this.becomeFollower(this.term, NONE);
+    this.log_(`removed from the cluster: the configuration committed at ${this.removedAt()} leaves this node out`);
   }
 
   /**

@@ -48,7 +48,7 @@ export function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof MembershipChangeError) return { status: 409, body: { error: err.message }, headers: {} };
   if (err instanceof LeadershipTransferError) return { status: 409, body: { error: err.message }, headers: {} };
   // 410 Gone: retrying here is pointless until an operator adds this node again.
-  if (err instanceof RemovedError) return { status: 410, body: { error: err.message, outcome: 'not applied', removedAt: err.configIndex }, headers: {} };
+  if (err instanceof RemovedError) return { status: 410, body: { error: err.message, outcome: err.outcomeUnknown ? 'unknown' : 'not applied', removedAt: err.configIndex }, headers: {} };
   if (err instanceof RaftError) {
     const outcome = err.outcomeUnknown || err instanceof StoppedError ? 'unknown' : 'not applied';
     if (err instanceof TimeoutError) return { status: 504, body: { error: err.message, outcome }, headers: {} };

@@ -241,13 +241,14 @@ export class KvHttpServer {
 
   async read(key: string, query: URLSearchParams): Promise<Answer> {
     const consistency = query.get('consistency') ?? 'index';
+    if (consistency !== 'index' && consistency !== 'lease' && consistency !== 'local') {
+      throw new HttpError(400, `consistency must be index, lease or local, got ${JSON.stringify(consistency)}`);
+    }
     // Even a local read: a removed node's data stops at its removal, however long it runs.
     if (this.node.isRemoved()) throw new RemovedError(this.node.status().removedAt ?? 0);
-    if (consistency === 'index' || consistency === 'lease') {
+    if (consistency !== 'local') {
       const outcome = await this.node.confirmRead(consistency);
       if (outcome !== 'confirmed') throw this.unconfirmedRead(outcome);
-    } else if (consistency !== 'local') {
-      throw new HttpError(400, `consistency must be index, lease or local, got ${JSON.stringify(consistency)}`);
     }
     const value = this.node.context.get(key);
     if (value === undefined) throw new HttpError(404, 'key not found');

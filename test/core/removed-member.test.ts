@@ -161,6 +161,42 @@ test('a joiner still catching up through configurations that predate it is not r
   assert.ok(removedSeen.every((r) => r === 0), `never removed on the way (${removedSeen.join(',')})`);
 });
 
+test('a member added again under its old id on an empty log is not removed while it catches up through its own removal', () => {
+  // One entry per append, so it holds each configuration of the log in turn.
+  const h = new Harness(voters(1, 2, 3), { maxEntriesPerMessage: 1 });
+  h.elect(1);
+  h.partition([3], [1, 2]);
+  change(h, 1, { type: 'remove', id: 3 });
+  h.deliverAll();
+  h.heal();
+  // 3 comes back with an empty data directory (same address, so the same id) and is added again.
+  h.nodes.delete(3);
+  const n3 = h.add(3, new MemoryStorage());
+  change(h, 1, { type: 'addVoter', id: 3, context: 'n3' });
+  const seen: number[] = [];
+  for (let i = 0; i < 3 * ET; i++) {
+    h.tickAll();
+    h.process();
+    while (h.queue.length) {
+      h.deliver(h.queue.shift()!);
+      h.process();
+      seen.push(n3.raft.removedAt());
+    }
+  }
+  assert.ok(n3.raft.membership.current().some((m) => m.id === 3 && m.role === 'voter'), 'caught up and promoted');
+  assert.ok(seen.length > 5);
+  assert.ok(seen.every((r) => r === 0), `never removed on the way (${seen.join(',')})`);
+});
+
+test('a node that was never a member believes a notice about the very configuration it holds (a removed leader restarted after compaction)', () => {
+  const h = new Harness(voters(1, 2, 3));
+  // Its log holds only a configuration without it, committed, and nothing says it was ever in one.
+  const n9 = h.add(9, new MemoryStorage(voters(1, 2, 3)));
+  assert.is(n9.raft.removedAt(), 0, 'not removed on its own say-so');
+  n9.raft.step({ type: 'notMember', from: 1, to: 9, term: 1, configIndex: 1 });
+  assert.is(n9.raft.removedAt(), 1);
+});
+
 test('a member with an uncommitted configuration sends no NotMember (its view may still change)', () => {
   const h = new Harness(voters(1, 2, 3));
   h.elect(1);

@@ -141,7 +141,7 @@ test('a 4th node started with --join is promoted and serves; DELETE /members rem
     const s = (await leader.status())!;
     assert.is(s.members.length, 3);
     assert.not.ok(s.members.some((m) => m.address === fourth.peerAddress));
-    // The removed node learns it when it next campaigns: 410 with the reason, and it says so.
+    // The leader tells the removed node: it answers 410 with the reason, and its log says so.
     const removed = await waitFor('the removed node to know it', async () => (await fourth.status())?.removedAt ?? undefined);
     assert.is(removed, s.lastIndex, 'removed by the configuration at the DELETE');
     for (const r of [await http(`${fourth.url}/kv/before-join`), await http(`${fourth.url}/kv/before-join?consistency=local`), await http(`${fourth.url}/kv/x`, { method: 'PUT', body: 'y' })]) {
