@@ -138,7 +138,8 @@ async function tick() {
       own = (await fetchStatus('/status')).status;
       members = own.members;
       $('self').textContent = own.address;
-      $('error').textContent = '';
+      $('error').textContent = own.removedAt ? 'This node was removed from the cluster (configuration at index ' +
+        own.removedAt + '); it shows the members it knew then. Open the dashboard of a member.' : '';
       $('updated').textContent = 'Updated ' + new Date().toLocaleTimeString();
     } catch (e) {
       $('error').textContent = 'This node\'s /status failed: ' + e.message;

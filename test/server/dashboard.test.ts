@@ -160,6 +160,12 @@ if (!executablePath) {
       await eventually('live member', () => cell(page, PEERS[1]!, 'appliedIndex'), (t) => t === '31');
       assert.is(await page.locator('#members tbody tr').count(), 3);
 
+      // A node that knows it was removed says so.
+      statuses[1]!.removedAt = 42;
+      await eventually('removed notice', () => page.textContent('#error'), (t) => !!t?.includes('removed from the cluster (configuration at index 42)'));
+      statuses[1]!.removedAt = null;
+      await eventually('notice gone', () => page.textContent('#error'), (t) => t === '');
+
       // The page's own node failing is reported in #error.
       nodes[1]!.failing = true;
       await eventually('#error', () => page.textContent('#error'), (t) => !!t?.includes('HTTP 503'));
