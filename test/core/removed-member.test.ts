@@ -16,6 +16,21 @@ function change(h: Harness, leader: NodeId, cc: ConfChange): number {
   return r.index;
 }
 
+/** Runs `ticks` ticks delivering one message at a time; returns `probe()` after each delivery. */
+function probeEachDelivery<T>(h: Harness, ticks: number, probe: () => T): T[] {
+  const seen: T[] = [];
+  for (let i = 0; i < ticks; i++) {
+    h.tickAll();
+    h.process();
+    while (h.queue.length) {
+      h.deliver(h.queue.shift()!);
+      h.process();
+      seen.push(probe());
+    }
+  }
+  return seen;
+}
+
 function run(h: Harness, ticks: number): void {
   for (let i = 0; i < ticks; i++) {
     h.tickAll();
@@ -146,17 +161,7 @@ test('a joiner still catching up through configurations that predate it is not r
   change(h, 1, { type: 'addLearner', id: 4, context: 'n4' });
   h.deliverAll();
   const n4 = h.add(4, new MemoryStorage());
-  const removedSeen: number[] = [];
-  // Deliver one message at a time and look at the joiner between them.
-  for (let i = 0; i < 2; i++) {
-    h.tickAll();
-    h.process();
-    while (h.queue.length) {
-      h.deliver(h.queue.shift()!);
-      h.process();
-      removedSeen.push(n4.raft.removedAt());
-    }
-  }
+  const removedSeen = probeEachDelivery(h, 2, () => n4.raft.removedAt());
   assert.ok(removedSeen.length > 3 && n4.raft.log.committed > 1, 'it caught up, entry by entry');
   assert.ok(removedSeen.every((r) => r === 0), `never removed on the way (${removedSeen.join(',')})`);
 });
@@ -173,16 +178,7 @@ test('a member added again under its old id on an empty log is not removed while
   h.nodes.delete(3);
   const n3 = h.add(3, new MemoryStorage());
   change(h, 1, { type: 'addVoter', id: 3, context: 'n3' });
-  const seen: number[] = [];
-  for (let i = 0; i < 3 * ET; i++) {
-    h.tickAll();
-    h.process();
-    while (h.queue.length) {
-      h.deliver(h.queue.shift()!);
-      h.process();
-      seen.push(n3.raft.removedAt());
-    }
-  }
+  const seen = probeEachDelivery(h, 3 * ET, () => n3.raft.removedAt());
   assert.ok(n3.raft.membership.current().some((m) => m.id === 3 && m.role === 'voter'), 'caught up and promoted');
   assert.ok(seen.length > 5);
   assert.ok(seen.every((r) => r === 0), `never removed on the way (${seen.join(',')})`);

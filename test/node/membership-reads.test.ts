@@ -2,8 +2,8 @@
 // in-memory transport and (all but the partition test, which needs its fault injection) over gRPC.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MembershipChangeError, NotLeaderError } from '../../src/errors.js';
-import { SetCommand, TestCluster, type TransportKind } from '../support/node-cluster.js';
+import { NotLeaderError } from '../../src/errors.js';
+import { SetCommand, TestCluster, retryInFlight, type TransportKind } from '../support/node-cluster.js';
 
 const KINDS: TransportKind[] = ['memory', 'grpc'];
 
@@ -97,18 +97,6 @@ test('a proposal forwarded to a leader that goes away fails when the leader chan
     await c.close();
   }
 });
-
-/** Membership changes go one at a time: retry while the previous one (e.g. a promotion) is in flight. */
-async function retryInFlight(change: () => Promise<void>): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      return await change();
-    } catch (err) {
-      if (!(err instanceof MembershipChangeError) || i > 100) throw err;
-      await new Promise((r) => setTimeout(r, 30));
-    }
-  }
-}
 
 for (const kind of KINDS) test(`[${kind}] join (non-voting, then promoted), leave, and leaderChange on every change`, async () => {
   const c = await TestCluster.of(kind, 3);

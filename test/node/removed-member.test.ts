@@ -2,23 +2,11 @@
 // stops campaigning, and comes back when it is added again. Over both transports.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { MembershipChangeError, RemovedError } from '../../src/errors.js';
+import { RemovedError } from '../../src/errors.js';
 import { MemoryTransport } from '../../src/transport/index.js';
-import { SetCommand, TestCluster, type TransportKind } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, retryInFlight, type TransportKind } from '../support/node-cluster.js';
 
 const KINDS: TransportKind[] = ['memory', 'grpc'];
-
-/** Membership changes go one at a time: retry while a promotion is in flight. */
-async function retryInFlight(change: () => Promise<void>): Promise<void> {
-  for (let i = 0; ; i++) {
-    try {
-      return await change();
-    } catch (err) {
-      if (!(err instanceof MembershipChangeError) || i > 100) throw err;
-      await new Promise((r) => setTimeout(r, 30));
-    }
-  }
-}
 
 for (const kind of KINDS) test(`[${kind}] a removed follower learns it, refuses requests with RemovedError, stops campaigning, and serves again once added back`, async () => {
   const c = await TestCluster.of(kind, 3, { logLevel: 'error' });

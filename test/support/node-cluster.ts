@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { Node, type NodeOptions } from '../../src/node.js';
+import { MembershipChangeError } from '../../src/errors.js';
 import { freePort } from './ports.js';
 import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
 
@@ -167,5 +168,17 @@ export class TestCluster {
     for (const a of [...this.nodes.keys()]) await this.stop(a);
     this.network.close();
     rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** Membership changes go one at a time: retries `change` while another (a promotion, say) is in flight. */
+export async function retryInFlight(change: () => Promise<void>): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      return await change();
+    } catch (err) {
+      if (!(err instanceof MembershipChangeError) || i > 100) throw err;
+      await new Promise((r) => setTimeout(r, 30));
+    }
   }
 }
