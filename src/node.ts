@@ -284,7 +284,9 @@ export class Node<Context = unknown> {
     this.updatePeers();
     this.running = true;
     this.ticker = setInterval(() => this.tick(), this.opts.heartbeatMs);
-    this.metaTimer = setInterval(() => this.announceMeta(), 5000);
+    // Often enough that a running outsider (a removed member still up) is heard from several
+    // times per forget window (FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS) and never forgotten.
+    this.metaTimer = setInterval(() => this.announceMeta(), Math.min(5000, 2 * this.opts.electionTimeoutMs));
     this.metaTimer.unref();
     this.announceMeta();
     this.kick();
@@ -428,8 +430,8 @@ export class Node<Context = unknown> {
    * Whether this node knows it was removed from the cluster: a committed configuration leaves it
    * out. A removed node stops campaigning and refuses requests with {@link RemovedError} (raft-node:
    * 410) until a member adds it again. The leader tells a member it removed once the removal
-   * commits; one that missed it (down, cut off) learns it when it next campaigns, or at once if
-   * it is the leader that removed itself.
+   * commits; one that missed it (down, cut off) learns it when it next campaigns or announces
+   * its metadata ({@link Node.setNodeMeta}), or at once if it is the leader that removed itself.
    */
   isRemoved(): boolean {
     return this.raft !== undefined && this.raft.removedAt() > 0;
@@ -798,6 +800,8 @@ export class Node<Context = unknown> {
         }
         case 'nodeMeta':
           this.nodeMeta.set(fromAddress, m.meta);
+          // A removed member still running announces itself too: tell it (see removedAt).
+          raft.tellIfNotMember(m.from);
           break;
         default:
           raft.step(m as Message);

@@ -654,10 +654,11 @@ export class Raft {
     // one, whatever the entries it is still catching up through say (a member added again under
     // its old address, on an empty log, passes through its own earlier removal).
     if (this.lead !== NONE && this.lead !== this.id) return 0;
+    const members = this.membership.current();
+    if (members.length === 0) return 0; // a joiner that has not received the log: never a member yet
     const at = this.membership.currentIndex();
     if (this.notMemberNotice > at) return this.notMemberNotice;
-    const members = this.membership.current();
-    if (members.length === 0 || findMember(members, this.id)) return 0;
+    if (findMember(members, this.id)) return 0;
     if (this.notMemberNotice === at) return at; // the peer that said so had committed it
     return this.wasMember && this.log.committed >= at ? at : 0;
   }
@@ -678,8 +679,14 @@ export class Raft {
     }
   }
 
-  /** A vote request from a node missing from our committed configuration: tell it so. */
-  private tellIfNotMember(from: NodeId): void {
+  /**
+   * Tells `from` it is not a member when it is missing from our committed configuration. The core
+   * calls it for every vote request; a driver may call it for other signs of life of a node it
+   * is not sure of (raft-node: its periodic announcements), so that a removed non-voting member,
+   * which never campaigns, learns its removal too. Sends nothing to a member.
+   */
+  tellIfNotMember(from: NodeId): void {
+    if (from === this.id) return;
     const at = this.membership.currentIndex();
     if (at === 0 || this.log.committed < at || findMember(this.membership.current(), from)) return;
     this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at });
@@ -691,7 +698,8 @@ export class Raft {
    * the very configuration we hold and it does not include us.
    */
   private noteNotMember(configIndex: number): void {
-    if (configIndex <= this.notMemberNotice) return;
+    // A joiner that has not received the log is not a member yet: nothing to learn from this.
+    if (configIndex <= this.notMemberNotice || this.membership.current().length === 0) return;
     this.notMemberNotice = configIndex;
     const at = this.membership.currentIndex();
     if (configIndex < at || (configIndex === at && findMember(this.membership.current(), this.id))) return;

@@ -193,6 +193,40 @@ test('a node that was never a member believes a notice about the very configurat
   assert.is(n9.raft.removedAt(), 1);
 });
 
+test('a driver can have a member tell a silent outsider: a removed non-voting member that missed the notice learns it', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  change(h, 1, { type: 'addLearner', id: 4, context: 'n4' });
+  h.add(4, new MemoryStorage());
+  run(h, 2);
+  h.partition([4], [1, 2, 3]);
+  const removal = change(h, 1, { type: 'remove', id: 4 });
+  h.deliverAll();
+  h.heal();
+  run(h, 10 * ET);
+  assert.is(h.node(4).raft.removedAt(), 0, 'it never campaigns, so nobody answered it');
+  // raft-node's members do this when a node announces its HTTP address.
+  h.node(2).raft.tellIfNotMember(4);
+  h.node(2).raft.tellIfNotMember(1); // a member: nothing is sent
+  h.deliverAll();
+  assert.is(h.node(4).raft.removedAt(), removal);
+  assert.is(h.node(1).raft.removedAt(), 0);
+  assert.is(h.sent.filter((m) => m.type === 'notMember' && m.to === 1).length, 0);
+});
+
+test('a joiner that has not received the log ignores NotMember: it is not a member yet, so it cannot have been removed', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  const n5 = h.add(5, new MemoryStorage());
+  n5.raft.step({ type: 'notMember', from: 1, to: 5, term: h.node(1).raft.term, configIndex: 1 });
+  assert.is(n5.raft.removedAt(), 0);
+  // Added afterwards, it is not held back by the notice.
+  const added = change(h, 1, { type: 'addLearner', id: 5, context: 'n5' });
+  run(h, 2);
+  assert.is(n5.raft.membership.currentIndex(), added);
+  assert.is(n5.raft.removedAt(), 0);
+});
+
 test('a member with an uncommitted configuration sends no NotMember (its view may still change)', () => {
   const h = new Harness(voters(1, 2, 3));
   h.elect(1);

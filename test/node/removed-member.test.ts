@@ -70,6 +70,31 @@ test('a non-voting member, which never campaigns, is told by the leader when its
   }
 });
 
+test('a non-voting member that was down when removed learns it once restarted, from the answer to its announcements', async () => {
+  const c = new TestCluster(3, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    for (const n of c.nodes.values()) n.setNodeMeta(`meta of ${n.address}`);
+    const leader = await c.waitLeader();
+    const address = await c.newAddress();
+    c.addresses.push(address);
+    const joining = { join: true, nonVoting: true, members: c.addresses.slice(0, 3).join(';') };
+    let learner = await c.start(address, joining);
+    await leader.do(new SetCommand('a', '1'));
+    await c.waitFor(() => learner.context.data.get('a') === '1', 5000, 'the learner to catch up');
+    await c.stop(address);
+    await retryInFlight(() => leader.leave(address));
+    learner = await c.start(address, joining);
+    assert.not.ok(learner.isRemoved(), 'its log still lists it');
+    learner.setNodeMeta('meta of the learner');
+    await c.waitFor(() => learner.isRemoved(), 3000, 'the learner to be told');
+    const err = await learner.do(new SetCommand('b', '2')).catch((e: Error) => e);
+    assert.ok(err instanceof RemovedError, String(err));
+  } finally {
+    await c.close();
+  }
+});
+
 test('a follower cut off while it is removed misses the notice; once back it campaigns, the members (which forgot its address meanwhile) answer, and it knows', async () => {
   const c = new TestCluster(3, { logLevel: 'error' });
   try {
