@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { COMMIT_NOTICE, EntryType, NONE, Raft, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SoftState } from './core/index.js';
+import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
 import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, RemovedError, StoppedError, TimeoutError } from './errors.js';
@@ -1000,6 +1000,9 @@ export class Node<Context = unknown> {
           error = err as Error;
           this.log('warn', `command at ${e.index} failed: ${error.message}`);
         }
+      } else if (e.type === EntryType.ConfChange) {
+        const cc = decodeConfChange(e.data);
+        if (cc.type !== 'bootstrap') this.log('info', `membership, entry ${e.index}: ${this.describeConfChange(cc)}`);
       }
       this.applied = e.index;
       this.recentApplied.remember(e.index, { term: e.term, result, error });
@@ -1010,6 +1013,23 @@ export class Node<Context = unknown> {
       }
     }
     if (entries.length > 0) this.scheduler.applied(entries.length);
+  }
+
+  /** An applied membership change in words, for the log: operators need a record of them. */
+  private describeConfChange(cc: ConfChange): string {
+    const name = (id: NodeId): string => this.addresses.get(id) ?? `member ${id}`;
+    switch (cc.type) {
+      case 'bootstrap':
+        return `founded with ${formatMembers(cc.members.map((m) => ({ address: m.context, nonVoting: m.role === 'learner' })))}`;
+      case 'addVoter':
+        return `added ${cc.context} (non-voting until it has caught up, then a voter)`;
+      case 'addLearner':
+        return `added ${cc.context} as a non-voting member`;
+      case 'promote':
+        return `${name(cc.id)} is now a voter`;
+      case 'remove':
+        return `removed ${name(cc.id)}`;
+    }
   }
 
   private updateMetrics(committed: readonly Entry[]): void {
@@ -1136,7 +1156,10 @@ export class Node<Context = unknown> {
     if (!this.raft) return;
     this.addressesOf = this.raft.membership.current();
     // A member that left stays a peer until forgotten (forgetSilentOutsiders).
-    if (this.addresses.setMembers(this.addressesOf)) this.updatePeers();
+    if (this.addresses.setMembers(this.addressesOf)) {
+      this.updatePeers();
+      this.announceMeta(); // new members learn our metadata (raft-node: the HTTP address) now
+    }
   }
 
   /** Outsiders silent for a while are forgotten (see PeerAddresses), unless a request waits on them. */

@@ -20,7 +20,7 @@ export function proposalRefusalMessage(refusal: ProposalRejection, address: stri
     case 'invalidConfChange':
       switch (refusal.problem) {
         case 'alreadyMember':
-          return `${address} is already a member of the cluster`;
+          return `${address} is already a member of the cluster (to change whether it votes, remove it and add it again)`;
         case 'notMember':
           return `${address} is not a member of the cluster`;
         case 'notLearner':

@@ -39,7 +39,7 @@ test('removing a member that is not in the cluster names its address', async () 
 
 test('adding a member that is already in the cluster names its address', async () => {
   for (const node of [leader, follower]) {
-    assert.is(await message(node.join({ address: c.addresses[2]! }), MembershipChangeError), `${c.addresses[2]} is already a member of the cluster`);
+    assert.is(await message(node.join({ address: c.addresses[2]! }), MembershipChangeError), `${c.addresses[2]} is already a member of the cluster (to change whether it votes, remove it and add it again)`);
   }
 });
 

@@ -9,7 +9,8 @@ import { SetCommand, TestCluster, retryInFlight, type TransportKind } from '../s
 const KINDS: TransportKind[] = ['memory', 'grpc'];
 
 for (const kind of KINDS) test(`[${kind}] a removed follower learns it, refuses requests with RemovedError, stops campaigning, and serves again once added back`, async () => {
-  const c = await TestCluster.of(kind, 3, { logLevel: 'error' });
+  const lines: string[] = [];
+  const c = await TestCluster.of(kind, 3, { logLevel: 'info', logger: (_level, line) => lines.push(line) });
   try {
     await c.startAll();
     const leader = await c.waitLeader();
@@ -44,6 +45,11 @@ for (const kind of KINDS) test(`[${kind}] a removed follower learns it, refuses 
     assert.is(gone.status().removedAt, undefined);
     await c.waitFor(() => leader.members().find((m) => m.address === gone.address && !m.nonVoting), 5000, 'its promotion');
     assert.is(await gone.do(new SetCommand('d', '4')), undefined, 'it serves writes again');
+    // Every member logs each change as it applies it: a record for operators.
+    const logged = (what: string): number => lines.filter((l) => l.includes(`membership, entry`) && l.includes(what)).length;
+    assert.ok(logged(`removed ${gone.address}`) >= 2, 'the removal, on the two remaining members');
+    assert.ok(logged(`added ${gone.address} (non-voting until it has caught up, then a voter)`) >= 3);
+    assert.ok(logged(`${gone.address} is now a voter`) >= 3);
     await c.waitConverged();
   } finally {
     await c.close();
