@@ -581,11 +581,52 @@ export class Node<Context = unknown> {
     await this.submit({ op: m!.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: m!.address });
   }
 
-  /** Removes a member. Resolves when committed. A removed leader steps down after committing it. */
+  /**
+   * Removes a member; resolves when committed. A leader removing itself first hands leadership
+   * to the most caught-up voter (clients see a transfer, not an election); if that fails it
+   * removes itself and steps down once the removal commits. A node removing itself resolves once
+   * it knows it was removed.
+   */
   async leave(address: string): Promise<void> {
     this.requireRunning();
     const [m] = parseMembers([address]);
-    await this.submit({ op: 'remove', data: EMPTY, address: m!.address });
+    const self = m!.address === this.address;
+    const handedOver = self && this.isLeader() && (await this.handOverLeadership());
+    const deadline = performance.now() + this.opts.requestTimeoutMs;
+    for (;;) {
+      try {
+        return void (await this.submit({ op: 'remove', data: EMPTY, address: m!.address }));
+      } catch (err) {
+        // Removing itself, a follower never applies its removal (the leader stops replicating to
+        // it at once): it learns it from the leader's notice, which is what was asked for.
+        if (self && err instanceof RemovedError) return;
+        // The new leader takes membership changes once it has committed an entry of its term.
+        if (!handedOver || !(err instanceof MembershipChangeError) || performance.now() > deadline) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  }
+
+  /**
+   * A leader about to remove itself hands leadership to the most caught-up voter first, so that
+   * clients see a transfer instead of an election (about an election timeout without a leader).
+   * Resolves whether it did; on failure the leader removes itself and steps down as before.
+   */
+  private async handOverLeadership(): Promise<boolean> {
+    const raft = this.requireRaft();
+    const match = (id: NodeId): number => raft.progressOf(id)?.match ?? 0;
+    const successor = raft.membership
+      .current()
+      .filter((m) => m.role === 'voter' && m.id !== this.id)
+      .sort((a, b) => match(b.id) - match(a.id))[0];
+    if (!successor) return false; // the last voter: the core refuses the removal
+    try {
+      await this.transferLeadership(successor.context);
+      return true;
+    } catch (err) {
+      this.log('warn', `could not hand leadership to ${successor.context} before leaving (${(err as Error).message}); leaving as the leader`);
+      return false;
+    }
   }
 
   /**
