@@ -1042,8 +1042,8 @@ export class Node<Context = unknown> {
           this.log('warn', `command at ${e.index} failed: ${error.message}`);
         }
       } else if (e.type === EntryType.ConfChange) {
-        const cc = decodeConfChange(e.data);
-        if (cc.type !== 'bootstrap') this.log('info', `membership, entry ${e.index}: ${this.describeConfChange(cc)}`);
+        const change = this.describeConfChange(decodeConfChange(e.data));
+        if (change) this.log('info', `membership, entry ${e.index}: ${change}`);
       }
       this.applied = e.index;
       this.recentApplied.remember(e.index, { term: e.term, result, error });
@@ -1056,12 +1056,15 @@ export class Node<Context = unknown> {
     if (entries.length > 0) this.scheduler.applied(entries.length);
   }
 
-  /** An applied membership change in words, for the log: operators need a record of them. */
-  private describeConfChange(cc: ConfChange): string {
+  /**
+   * An applied membership change in words, for the log: operators need a record of them. The
+   * founding configuration is logged once, when the cluster is founded, not at every replay.
+   */
+  private describeConfChange(cc: ConfChange): string | undefined {
     const name = (id: NodeId): string => this.addresses.get(id) ?? `member ${id}`;
     switch (cc.type) {
       case 'bootstrap':
-        return `founded with ${formatMembers(cc.members.map((m) => ({ address: m.context, nonVoting: m.role === 'learner' })))}`;
+        return undefined;
       case 'addVoter':
         return `added ${cc.context} (non-voting until it has caught up, then a voter)`;
       case 'addLearner':
@@ -1093,7 +1096,7 @@ export class Node<Context = unknown> {
     if (removedAt !== this.removedAt) {
       this.removedAt = removedAt;
       if (removedAt > 0) {
-        this.log('warn', `${new RemovedError(removedAt).message}. It no longer campaigns; stop it, or add it again from a member`);
+        this.log('warn', `${new RemovedError(removedAt).message}. It takes no further part in the cluster; stop it, or add it again from a member (join(); raft-node: POST /members)`);
         // What it waits for will not apply here, nor be confirmed: answer now, not at the timeout.
         // (Entries known committed do apply here: a leader's own removal, say.)
         const committed = this.requireRaft().log.committed;
