@@ -38,6 +38,16 @@ function run(h: Harness, ticks: number): void {
   }
 }
 
+/** Three voters led by 1, and node 4 added as a non-voting member that caught up; `added` is its entry. */
+function withLearner4(): { h: Harness; added: number } {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  const added = change(h, 1, { type: 'addLearner', id: 4, context: 'n4' });
+  h.add(4, new MemoryStorage());
+  run(h, 2);
+  return { h, added };
+}
+
 /** Three voters led by 1, with 3 cut off while 1 removes it and commits that with 2. */
 function removedWhilePartitioned(): { h: Harness; removal: number } {
   const h = new Harness(voters(1, 2, 3));
@@ -63,11 +73,7 @@ test('a voter removed while cut off learns its removal from the NotMember answer
 });
 
 test('the leader tells the members it removed as soon as the removal commits, a non-voting member too (it never campaigns)', () => {
-  const h = new Harness(voters(1, 2, 3));
-  h.elect(1);
-  change(h, 1, { type: 'addLearner', id: 4, context: 'n4' });
-  h.add(4, new MemoryStorage());
-  run(h, 2);
+  const { h } = withLearner4();
   assert.is(h.node(4).raft.removedAt(), 0);
   const learnerRemoval = change(h, 1, { type: 'remove', id: 4 });
   h.deliverAll();
@@ -140,11 +146,8 @@ test('a leader that commits its own removal steps down and never campaigns again
 });
 
 test('a notice about a configuration older than our own is ignored: a lagging peer does not know we were added', () => {
-  const h = new Harness(voters(1, 2, 3));
-  h.elect(1);
-  const added = change(h, 1, { type: 'addLearner', id: 4, context: 'n4' });
-  const n4 = h.add(4, new MemoryStorage());
-  run(h, 2);
+  const { h, added } = withLearner4();
+  const n4 = h.node(4);
   assert.is(n4.raft.membership.currentIndex(), added, 'the joiner holds its addition');
   // A peer that still holds only the founding configuration (index 1) would answer so.
   n4.raft.step({ type: 'notMember', from: 3, to: 4, term: n4.raft.term, configIndex: 1 });
@@ -194,11 +197,7 @@ test('a node that was never a member believes a notice about the very configurat
 });
 
 test('a driver can have a member tell a silent outsider: a removed non-voting member that missed the notice learns it', () => {
-  const h = new Harness(voters(1, 2, 3));
-  h.elect(1);
-  change(h, 1, { type: 'addLearner', id: 4, context: 'n4' });
-  h.add(4, new MemoryStorage());
-  run(h, 2);
+  const { h } = withLearner4();
   h.partition([4], [1, 2, 3]);
   const removal = change(h, 1, { type: 'remove', id: 4 });
   h.deliverAll();
