@@ -33,6 +33,8 @@ export interface ServerConfig {
   walPreallocate: boolean;
   sync: 'always' | 'none';
   requestTimeoutMs: number;
+  /** --leader-wait: how long a request waits for a leader; undefined: the library's default. */
+  leaderWaitMs: number | undefined;
   maxValueBytes: number;
   logLevel: LogLevel;
   heartbeatMs: number;
@@ -68,6 +70,9 @@ Flags:
                               (default true; false where the file system has no sparse files)
   --sync MODE                 always | none: fdatasync every write batch or not (default always)
   --request-timeout D         how long a request may wait (default 5s)
+  --leader-wait D             how long a request waits for a leader while none is known or
+                              leadership moves, before 503 (default two election timeouts, at
+                              most --request-timeout; 0ms: answer 503 at once)
   --max-value-bytes N         largest value accepted, e.g. 1048576, 64KiB, 1MiB (default 1MiB)
   --log-level L               debug | info | warn | error | silent (default info)
   --heartbeat D               heartbeat interval (default 100ms)
@@ -100,6 +105,7 @@ const OPTIONS = {
   'wal-preallocate': { type: 'string' },
   sync: { type: 'string' },
   'request-timeout': { type: 'string' },
+  'leader-wait': { type: 'string' },
   'max-value-bytes': { type: 'string' },
   'gc-heap-growth': { type: 'string' },
   'log-level': { type: 'string' },
@@ -149,7 +155,7 @@ const DURATION_UNITS_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
  * "500ms", "5s", "1.5s", "2m", "1h" -> milliseconds, from 1 ms to 1 h. A bare number is refused:
  * etcd's flags take milliseconds where ours took seconds, so "1000" was a silent 1000 s.
  */
-export function parseDuration(flag: string, raw: string): number {
+export function parseDuration(flag: string, raw: string, minMs = 1): number {
   const text = raw.trim();
   if (/^\d+(?:\.\d+)?$/.test(text)) {
     // Either unit may have been meant; a large number was probably milliseconds: show its seconds.
@@ -159,7 +165,7 @@ export function parseDuration(flag: string, raw: string): number {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(text);
   if (!m) throw new FlagError(`--${flag}: expected a duration like 500ms, 5s, 2m or 1h, got ${JSON.stringify(raw)}`);
   const ms = Number(m[1]) * DURATION_UNITS_MS[m[2] as keyof typeof DURATION_UNITS_MS];
-  if (ms < 1 || ms > 3_600_000) throw new FlagError(`--${flag}: must be between 1ms and 1h, got ${JSON.stringify(raw)}`);
+  if (ms < minMs || ms > 3_600_000) throw new FlagError(`--${flag}: must be between ${minMs}ms and 1h, got ${JSON.stringify(raw)}`);
   return Math.round(ms);
 }
 
@@ -229,6 +235,7 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     walPreallocate: oneOf('wal-preallocate', values['wal-preallocate'] ?? 'true', ['true', 'false'] as const) === 'true',
     sync: oneOf('sync', values.sync ?? 'always', ['always', 'none'] as const),
     requestTimeoutMs: values['request-timeout'] === undefined ? 5000 : parseDuration('request-timeout', values['request-timeout']),
+    leaderWaitMs: values['leader-wait'] === undefined ? undefined : parseDuration('leader-wait', values['leader-wait'], 0),
     maxValueBytes: values['max-value-bytes'] === undefined ? 1024 * 1024 : parseBytes('max-value-bytes', values['max-value-bytes']),
     logLevel: oneOf('log-level', values['log-level'] ?? 'info', ['debug', 'info', 'warn', 'error', 'silent'] as const),
     heartbeatMs,

@@ -40,6 +40,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     heartbeatMs: config.heartbeatMs,
     electionTimeoutMs: config.electionTimeoutMs,
     requestTimeoutMs: config.requestTimeoutMs,
+    ...(config.leaderWaitMs === undefined ? {} : { leaderWaitMs: config.leaderWaitMs }),
     sync: config.sync,
     snapshotTrailingEntries: config.snapshotTrailingEntries,
     walSegmentBytes: config.walSegmentBytes,

@@ -54,6 +54,13 @@ export interface NodeOptions<Context> {
   maxBytesPerMessage?: number;
   /** How long do(), readIndex(), join() etc. wait. Default 5000. */
   requestTimeoutMs?: number;
+  /**
+   * How long a request waits for a leader when none is known or leadership is moving (an election,
+   * a transfer), before it is refused with NoLeaderError (or read as refused). Such refusals are
+   * definite (nothing was appended), so the request is simply retried once a leader is known.
+   * Default: two election timeouts, at most requestTimeoutMs. 0 refuses at once.
+   */
+  leaderWaitMs?: number;
   /** Fraction of the election timeout the lease gives up to clock drift, in [0, 1). Default 0.1. */
   leaseDriftMargin?: number;
   /** WAL durability. Default 'always'. */
@@ -89,7 +96,7 @@ export interface NodeOptions<Context> {
 
 /** The options after checking, with every default filled in. */
 export type ResolvedNodeOptions<Context> = NodeOptions<Context> &
-  Required<Pick<NodeOptions<Context>, 'host' | 'heartbeatMs' | 'electionTimeoutMs' | 'requestTimeoutMs' | 'sync' | 'snapshotTrailingEntries' | 'clusterId' | 'logLevel'>> & {
+  Required<Pick<NodeOptions<Context>, 'host' | 'heartbeatMs' | 'electionTimeoutMs' | 'requestTimeoutMs' | 'leaderWaitMs' | 'sync' | 'snapshotTrailingEntries' | 'clusterId' | 'logLevel'>> & {
     /** This node's "host:port" (the transport's address when one is given). */
     address: string;
     /** The parsed `members` (default: this node alone). */
@@ -114,6 +121,7 @@ const KNOWN: Record<keyof NodeOptions<unknown>, true> = {
   maxEntriesPerMessage: true,
   maxBytesPerMessage: true,
   requestTimeoutMs: true,
+  leaderWaitMs: true,
   leaseDriftMargin: true,
   sync: true,
   cacheBytes: true,
@@ -211,6 +219,8 @@ export function resolveNodeOptions<Context>(options: NodeOptions<Context>): Reso
     throw new RangeError(`electionTimeoutMs (${electionTimeoutMs}) must be at least twice heartbeatMs (${heartbeatMs})`);
   }
   const requestTimeoutMs = o.requestTimeoutMs === undefined ? 5000 : integer('requestTimeoutMs', o.requestTimeoutMs, 1, MAX_TIMER_MS, ' ms');
+  const leaderWaitMs =
+    o.leaderWaitMs === undefined ? Math.min(2 * electionTimeoutMs, requestTimeoutMs) : integer('leaderWaitMs', o.leaderWaitMs, 0, MAX_TIMER_MS, ' ms');
   if (o.leaseDriftMargin !== undefined) {
     if (typeof o.leaseDriftMargin !== 'number') throw new TypeError(`leaseDriftMargin must be a number, got ${show(o.leaseDriftMargin)}`);
     if (!(o.leaseDriftMargin >= 0 && o.leaseDriftMargin < 1)) throw new RangeError(`leaseDriftMargin must be a fraction from 0 to less than 1, got ${show(o.leaseDriftMargin)}`);
@@ -269,5 +279,5 @@ export function resolveNodeOptions<Context>(options: NodeOptions<Context>): Reso
     if (founding.every((m) => m.nonVoting)) throw new TypeError('members has no voting member: a cluster needs at least one');
   }
 
-  return { ...o, host, port, dataDir, address, heartbeatMs, electionTimeoutMs, requestTimeoutMs, sync, snapshotTrailingEntries, clusterId, logLevel, join, nonVoting, founding, membersGiven };
+  return { ...o, host, port, dataDir, address, heartbeatMs, electionTimeoutMs, requestTimeoutMs, leaderWaitMs, sync, snapshotTrailingEntries, clusterId, logLevel, join, nonVoting, founding, membersGiven };
 }

@@ -163,6 +163,8 @@ export class Node<Context = unknown> {
   private readonly recentApplied = new RecentApplied(RECENT_APPLIED);
   private readonly reads = new Map<string, PendingRead>();
   private readonly forwards = new Map<number, PendingForward>();
+  /** Requests waiting for a leader (see leaderWaitMs): woken on every leader change and at stop. */
+  private readonly leaderWaiters = new Set<() => void>();
   private nextRequestId = 1;
   private nextReadId = 1;
   /** Per kind (0: ReadIndex, 1: lease), the read request gathering calls until the next pump hands it to the core. */
@@ -394,6 +396,7 @@ export class Node<Context = unknown> {
     const stopped = new StoppedError();
     for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, stopped);
     for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'stopped');
+    this.wakeLeaderWaiters();
     for (const [id, f] of this.forwards) {
       clearTimeout(f.timer);
       this.forwards.delete(id);
@@ -515,12 +518,12 @@ export class Node<Context = unknown> {
 
   /** Resolves true once the local context may be read linearizably (ReadIndex); false if that cannot be confirmed in time. */
   readIndex(): Promise<boolean> {
-    return new Promise((resolve) => this.read(false, (outcome) => resolve(outcome === 'confirmed')));
+    return new Promise((resolve) => this.readWaitingForLeader(false, (outcome) => resolve(outcome === 'confirmed')));
   }
 
   /** Like readIndex, answered at once while the leader holds a lease; falls back to ReadIndex. */
   leaseRead(): Promise<boolean> {
-    return new Promise((resolve) => this.read(true, (outcome) => resolve(outcome === 'confirmed')));
+    return new Promise((resolve) => this.readWaitingForLeader(true, (outcome) => resolve(outcome === 'confirmed')));
   }
 
   /**
@@ -529,7 +532,24 @@ export class Node<Context = unknown> {
    * node stopped — what an API answers differently (raft-node: 503 against 504).
    */
   confirmRead(consistency: 'index' | 'lease'): Promise<ReadOutcome> {
-    return new Promise((resolve) => this.read(consistency === 'lease', resolve));
+    return new Promise((resolve) => this.readWaitingForLeader(consistency === 'lease', resolve));
+  }
+
+  /**
+   * A read refused for want of a leader (none known, leadership moving) is tried again at each
+   * leader change, within leaderWaitMs of the first refusal; refused after that.
+   */
+  private readWaitingForLeader(lease: boolean, settle: (outcome: ReadOutcome) => void): void {
+    let waitUntil = 0;
+    const attempt = (): void =>
+      this.read(lease, (outcome) => {
+        if (outcome !== 'refused' || !this.running || this.removedAt > 0) return settle(outcome);
+        if (waitUntil === 0) waitUntil = performance.now() + this.opts.leaderWaitMs;
+        const left = waitUntil - performance.now();
+        if (left <= 0) return settle(outcome);
+        void this.leaderChangeOrDelay(Math.min(left, this.opts.heartbeatMs)).then(attempt);
+      });
+    attempt();
   }
 
   private read(lease: boolean, settle: (outcome: ReadOutcome) => void): void {
@@ -669,13 +689,45 @@ export class Node<Context = unknown> {
    * returned (index, term) applies here; resolves with the command's result.
    */
   private async submit(op: ForwardOp): Promise<{ result: unknown; index: number; term: number }> {
-    const removedAt = this.requireRaft().removedAt();
-    if (removedAt > 0) throw new RemovedError(removedAt);
-    const response = this.role === 'leader' ? this.proposeAsLeader(op, this.id, 0) : await this.forwardToLeader(op);
+    let response: ForwardResponse;
+    let waitUntil = 0;
+    for (;;) {
+      this.requireRunning();
+      const removedAt = this.requireRaft().removedAt();
+      if (removedAt > 0) throw new RemovedError(removedAt);
+      response = this.role === 'leader' ? this.proposeAsLeader(op, this.id, 0) : await this.forwardToLeader(op);
+      // No leader known, or leadership moving: a definite refusal (nothing was appended), so the
+      // same request is tried again once a leader is known, within leaderWaitMs.
+      if (response.error !== 'notLeader' && response.error !== 'transferring') break;
+      if (waitUntil === 0) waitUntil = performance.now() + this.opts.leaderWaitMs;
+      const left = waitUntil - performance.now();
+      if (left <= 0 || !this.running) break;
+      await this.leaderChangeOrDelay(Math.min(left, this.opts.heartbeatMs));
+    }
     if (response.error) throw this.errorFrom(response);
     if (op.op === 'transfer') return { result: undefined, index: 0, term: 0 };
     const result = await this.awaitApply(response.index, response.logTerm, this.role === 'leader' && this.term === response.logTerm);
     return { result, index: response.index, term: response.logTerm };
+  }
+
+  /**
+   * Resolves at the next leader change, at stop, or after `ms` (a leader that refused because it
+   * is transferring may keep leading if the transfer fails: try it again then).
+   */
+  private leaderChangeOrDelay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.leaderWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.leaderWaiters.add(done);
+    });
+  }
+
+  private wakeLeaderWaiters(): void {
+    for (const wake of [...this.leaderWaiters]) wake();
   }
 
   private errorFrom(r: ForwardResponse): Error {
@@ -689,6 +741,8 @@ export class Node<Context = unknown> {
         return new StoppedError(r.message);
       case 'transferRefused':
         return new LeadershipTransferError(r.message);
+      case 'transferring':
+        return new NoLeaderError(`leadership is being transferred and no leader took it within ${this.opts.leaderWaitMs} ms; retry later`);
       case 'leaderLost': {
         const lost = new NotLeaderError(r.leader || undefined, r.message);
         lost.outcomeUnknown = true;
@@ -1126,6 +1180,7 @@ export class Node<Context = unknown> {
       if (leader !== NONE) this.metricsRegistry.leaderChanged();
       this.failForwardsTo(this.leaderId, leader);
       this.leaderId = leader;
+      this.wakeLeaderWaiters();
       const change: LeaderChange = { leader: this.leader, term, isLeader: role === 'leader' };
       this.log('info', `leader is now ${change.leader ?? 'unknown'} (term ${term})`);
       for (const cb of [...this.leaderCallbacks]) {

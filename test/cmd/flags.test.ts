@@ -42,6 +42,10 @@ test('durations take ms, s, m and h, fractions included, from 1ms to 1h', () => 
   assert.is(c.requestTimeoutMs, 3_600_000);
   assert.is(c.heartbeatMs, 50);
   assert.is(c.electionTimeoutMs, 500);
+  assert.is(c.leaderWaitMs, undefined, 'no --leader-wait: the library default');
+  assert.is(config(['--leader-wait', '0ms']).leaderWaitMs, 0);
+  assert.is(config(['--leader-wait', '3s']).leaderWaitMs, 3000);
+  assert.is(flagError(['--leader-wait', '2h']), '--leader-wait: must be between 0ms and 1h, got "2h"');
 });
 
 test('out-of-range and malformed durations: the message names the accepted units and the range', () => {

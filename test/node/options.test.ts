@@ -43,6 +43,8 @@ test('times: NaN, negative, zero, fractional and beyond a timer\'s range are ref
   await refused({ heartbeatMs: 100, electionTimeoutMs: 150 }, RangeError, 'electionTimeoutMs (150) must be at least twice heartbeatMs (100)');
   await refused({ requestTimeoutMs: 0 }, RangeError, 'requestTimeoutMs', 'got 0');
   await refused({ requestTimeoutMs: 2 ** 31 }, RangeError, 'requestTimeoutMs', String(2 ** 31));
+  await refused({ leaderWaitMs: -1 }, RangeError, 'leaderWaitMs', 'got -1');
+  await refused({ leaderWaitMs: '2s' }, TypeError, 'leaderWaitMs', '"2s"');
 });
 
 test('sizes and counts: out of range or not integers are refused', async () => {

@@ -1,0 +1,118 @@
+// Requests that find no leader (an election, a transfer) wait for one within leaderWaitMs and are
+// retried, rather than refused at once: the refusal was definite, nothing was appended. A node cut
+// off from its quorum still refuses, once leaderWaitMs has passed.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { NoLeaderError, NotLeaderError, StoppedError } from '../../src/errors.js';
+import { SetCommand, TestCluster } from '../support/node-cluster.js';
+
+const FAST = { logLevel: 'error' as const, heartbeatMs: 20, electionTimeoutMs: 200 };
+
+test('leader wait: a write and reads through a node that knows no leader wait for the next election and apply once', async () => {
+  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const asker = c.node(c.addresses.find((a) => a !== leader.address)!);
+    const other = c.addresses.find((a) => a !== leader.address && a !== asker.address)!;
+    // No quorum: the asker knows no leader while the requests are made...
+    await c.stop(leader.address);
+    await c.stop(other);
+    await c.waitFor(() => asker.leader === undefined, 5000, 'the asker to know no leader');
+    const write = asker.do(new SetCommand('b', '2')).catch((e: Error) => e);
+    const reads = Promise.all([asker.confirmRead('index'), asker.confirmRead('lease')]);
+    await new Promise((r) => setTimeout(r, 300));
+    // ...and a quorum again: one of the two is elected, and the requests go through.
+    await c.start(other);
+    const written = await write;
+    assert.ok(written === undefined, `the write applied (${String(written)})`);
+    assert.equal(await reads, ['confirmed', 'confirmed']);
+    assert.ok(asker.leader !== undefined);
+    const restarted = c.node(other);
+    await c.waitFor(() => restarted.context.data.get('b') === '2' && asker.context.data.get('b') === '2', 5000, 'b to apply on both');
+    for (const n of [asker, restarted]) assert.equal(n.context.log.filter((l) => l === 'b=2').length, 1, 'applied once');
+  } finally {
+    await c.close();
+  }
+});
+
+test('leader wait: a write on the leader during a leadership transfer goes to the new leader', async () => {
+  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const target = c.addresses.find((a) => a !== leader.address)!;
+    await c.waitFor(() => c.node(target).status().appliedIndex >= leader.status().appliedIndex, 5000, 'the target to catch up');
+    const transfer = leader.transferLeadership(target);
+    // Proposed while the transfer is under way: the leader refuses it ('transferring'), the node waits.
+    const write = leader.do(new SetCommand('b', '2')).catch((e: Error) => e);
+    await transfer;
+    const written = await write;
+    assert.ok(written === undefined, `the write applied (${String(written)})`);
+    await c.waitFor(() => c.node(target).isLeader(), 5000, 'the target to lead');
+    assert.is(c.node(target).context.data.get('b'), '2');
+  } finally {
+    await c.close();
+  }
+});
+
+test('leader wait: a node cut off from its quorum refuses writes and reads after leaderWaitMs, not before', async () => {
+  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 600 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const alone = c.node(c.addresses.find((a) => a !== leader.address)!);
+    for (const a of c.addresses) if (a !== alone.address) await c.stop(a);
+    await c.waitFor(() => alone.leader === undefined, 5000, 'the last node to know no leader');
+    const started = performance.now();
+    const [err, read] = await Promise.all([alone.do(new SetCommand('b', '2')).catch((e: Error) => e), alone.confirmRead('index')]);
+    const waited = performance.now() - started;
+    assert.ok(err instanceof NoLeaderError, String(err));
+    assert.is(read, 'refused');
+    assert.ok(waited >= 550, `waited ${waited.toFixed(0)} ms for a leader before refusing`);
+  } finally {
+    await c.close();
+  }
+});
+
+test('leader wait: leaderWaitMs 0 refuses at once, as before', async () => {
+  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 0 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const alone = c.node(c.addresses.find((a) => a !== leader.address)!);
+    for (const a of c.addresses) if (a !== alone.address) await c.stop(a);
+    await c.waitFor(() => alone.leader === undefined, 5000, 'the last node to know no leader');
+    const err = await alone.do(new SetCommand('b', '2')).catch((e: Error) => e);
+    assert.ok(err instanceof NotLeaderError && err.leader === undefined, String(err));
+    assert.is(await alone.confirmRead('lease'), 'refused');
+  } finally {
+    await c.close();
+  }
+});
+
+test('leader wait: stopping the node ends the wait with StoppedError', async () => {
+  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 30_000, requestTimeoutMs: 30_000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const alone = c.node(c.addresses.find((a) => a !== leader.address)!);
+    for (const a of c.addresses) if (a !== alone.address) await c.stop(a);
+    await c.waitFor(() => alone.leader === undefined, 5000, 'the last node to know no leader');
+    const write = alone.do(new SetCommand('b', '2')).catch((e: Error) => e);
+    const read = alone.confirmRead('index');
+    await new Promise((r) => setTimeout(r, 100));
+    await c.stop(alone.address);
+    assert.ok((await write) instanceof StoppedError);
+    assert.is(await read, 'stopped');
+  } finally {
+    await c.close();
+  }
+});
+
+test.run();
