@@ -21,6 +21,7 @@ import { proposalRefusalMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
 import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver } from './snapshot/index.js';
 import { WalStorage } from './storage.js';
+import { describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
 import { DirectoryLock } from '../wal/index.js';
 
@@ -223,10 +224,11 @@ export class Node<Context = unknown> {
     this.setSnapshotPolicy(CustomSync(syncTypes));
   }
 
-  /** This node's metadata (e.g. its HTTP address), announced to its peers. */
+  /** This node's metadata (e.g. its HTTP address), announced to its peers; '' announces none. */
   setNodeMeta(meta: string): void {
     this.ownMeta = meta;
-    this.nodeMeta.set(this.address, meta);
+    if (meta === '') this.nodeMeta.delete(this.address);
+    else this.nodeMeta.set(this.address, meta);
     if (this.running) this.announceMeta();
   }
 
@@ -267,6 +269,7 @@ export class Node<Context = unknown> {
     if (this.starting || this.running || this.stopping) throw new Error('start() called twice');
     this.starting = true;
     try {
+      await this.refuseAliasedMembers();
       // Before anything in the directory is read or changed: a second process on a live node's
       // directory would cut the WAL back to its own view at stop and delete a snapshot in progress.
       this.dirLock = await DirectoryLock.acquire(this.opts.dataDir, { sync: this.opts.sync === 'always' });
@@ -294,6 +297,20 @@ export class Node<Context = unknown> {
     this.kick();
     if (this.opts.join) void this.requestJoin();
     this.log('info', `started at term ${raft.term}, applied ${this.applied}, log [${this.storage!.firstIndex()}, ${this.storage!.lastIndex()}]`);
+  }
+
+  /**
+   * Refuses a member list that names one endpoint twice (see address-aliases.ts): the core would
+   * count two members where one process answers to one of the names.
+   */
+  private async refuseAliasedMembers(): Promise<void> {
+    const alias = await findAlias([this.address, ...this.founding.map((m) => m.address)]);
+    if (!alias) return;
+    const self = alias.address === this.address || alias.sameAs === this.address;
+    throw new TypeError(
+      `members: ${describeAlias(alias)}; ` +
+        (self ? 'give this node the address the other members know it by' : 'list each member once, by one address'),
+    );
   }
 
   /** Recovers the latest snapshot into the context, opens the WAL and builds the core over it. */
@@ -358,7 +375,7 @@ export class Node<Context = unknown> {
     this.log(
       'warn',
       `members "${formatMembers(this.founding)}" ignored: the data directory already holds the cluster's configuration, which wins: "${formatMembers(persisted)}"; ` +
-        'change the membership of the running cluster with join/leave',
+        'change the membership of the running cluster with join()/leave() (raft-node: POST /members, DELETE /members/<address>)',
     );
   }
 
@@ -434,7 +451,8 @@ export class Node<Context = unknown> {
    * out. A removed node stops campaigning and refuses requests with {@link RemovedError} (raft-node:
    * 410) until a member adds it again. The leader tells a member it removed once the removal
    * commits; one that missed it (down, cut off) learns it when it next campaigns or announces
-   * its metadata ({@link Node.setNodeMeta}), or at once if it is the leader that removed itself.
+   * itself (every node does, every two election timeouts, at most 5 s), or at once if it is the
+   * leader that removed itself.
    */
   isRemoved(): boolean {
     return this.raft !== undefined && this.raft.removedAt() > 0;
@@ -594,10 +612,19 @@ export class Node<Context = unknown> {
   // ---------------------------------------------------------------------------------------------
   // Membership and leadership
 
-  /** Adds a member (a voter joins as non-voting and is promoted once caught up). Resolves when committed. */
+  /**
+   * Adds a member (a voter joins as non-voting and is promoted once caught up). Resolves when committed.
+   * @throws MembershipChangeError when another change is in flight, or `address` names the same
+   * endpoint as a member known by another address ("localhost:9001" beside "127.0.0.1:9001")
+   */
   async join(member: { address: string; nonVoting?: boolean }): Promise<void> {
     this.requireRunning();
     const [m] = parseMembers([{ address: member.address, nonVoting: member.nonVoting === true }]);
+    const members = this.members().map((x) => x.address);
+    if (!members.includes(m!.address)) {
+      const alias = await findAlias([m!.address], members);
+      if (alias) throw new MembershipChangeError(`${describeAlias(alias)}: ${alias.sameAs} is already a member (a member is known by one address)`);
+    }
     await this.submit({ op: m!.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: m!.address });
   }
 
@@ -894,7 +921,8 @@ export class Node<Context = unknown> {
           break;
         }
         case 'nodeMeta':
-          this.nodeMeta.set(fromAddress, m.meta);
+          if (m.meta === '') this.nodeMeta.delete(fromAddress);
+          else this.nodeMeta.set(fromAddress, m.meta);
           // A removed member still running announces itself too: tell it (see removedAt).
           raft.tellIfNotMember(m.from);
           break;
@@ -1239,8 +1267,12 @@ export class Node<Context = unknown> {
     }
   }
 
+  /**
+   * Every node announces itself, with or without metadata: a removed non-voting member that missed
+   * the leader's notice never campaigns, and this is how the members hear from it and tell it.
+   */
   private announceMeta(): void {
-    if (!this.running || this.ownMeta === '') return;
+    if (!this.running) return;
     this.sendPeer(
       this.addresses.peerIds().map((to) => ({ type: 'nodeMeta' as const, from: this.id, to, term: this.term, meta: this.ownMeta })),
     );

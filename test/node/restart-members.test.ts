@@ -57,6 +57,7 @@ test('founded as one member: restarting with three members warns that they are i
   assert.is(warnings.length, 1, warnings.join('\n'));
   assert.match(warnings[0]!, 'members "n1:9001;n2:9002;n3:9003" ignored');
   assert.match(warnings[0]!, 'configuration, which wins: "n1:9001"');
+  assert.match(warnings[0]!, 'join()/leave() (raft-node: POST /members, DELETE /members/<address>)');
 });
 
 test('restarting with the same members, or with none, is quiet', async () => {

@@ -40,6 +40,9 @@ test('malformed bodies, keys and values get 400 / 413 with a JSON error', async 
   await expectError('/kv/k/cas', { method: 'POST', body: '{"expect":null,"value":5}' }, 400, /"value" must be a string/);
   await expectError('/members', { method: 'POST', body: '{"address":"no-port"}' }, 400, /bad member address/);
   await expectError('/members', { method: 'POST', body: '{"address":"h:1","nonVoting":"yes"}' }, 400, /"nonVoting" must be a boolean/);
+  const self = c.nodes[0]!.peerAddress;
+  const alias = `localhost:${self.split(':')[1]}`;
+  await expectError('/members', { method: 'POST', body: JSON.stringify({ address: alias }) }, 409, new RegExp(`${alias} and ${self} name the same endpoint`));
   await expectError('/leader/transfer', { method: 'POST', body: '{}' }, 400, /"address" must be a string/);
   await expectError('/leader/transfer', { method: 'POST', body: '{"address":"127.0.0.1:1"}' }, 400, /not a voting member/);
   await expectError('/members/not%20an%20address', { method: 'DELETE' }, 400, /bad member address/);

@@ -1,0 +1,86 @@
+// Two names for one endpoint ("localhost:p" beside "127.0.0.1:p") would be two members to the core,
+// one of them a phantom that never answers: join() and a founding member list refuse them.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeAlias, findAlias } from '../../src/address-aliases.js';
+import { MembershipChangeError } from '../../src/errors.js';
+import { Node } from '../../src/node.js';
+import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
+import { Kv, SetCommand, TestCluster } from '../support/node-cluster.js';
+
+test('findAlias: a name and an IP address on the same port are one endpoint', async () => {
+  const alias = await findAlias(['localhost:9001'], ['127.0.0.1:9001', '127.0.0.1:9002']);
+  assert.ok(alias);
+  assert.equal(alias, { address: 'localhost:9001', sameAs: '127.0.0.1:9001', ip: '127.0.0.1' });
+  assert.is(describeAlias(alias), 'localhost:9001 and 127.0.0.1:9001 name the same endpoint (127.0.0.1:9001)');
+});
+
+test('findAlias: other ports, other IP addresses, the same string and unresolvable names are not aliases', async () => {
+  assert.is(await findAlias(['localhost:9003'], ['127.0.0.1:9001', '127.0.0.1:9002']), undefined);
+  assert.is(await findAlias(['127.0.0.2:9001'], ['127.0.0.1:9001']), undefined);
+  assert.is(await findAlias(['127.0.0.1:9001'], ['127.0.0.1:9001']), undefined);
+  assert.is(await findAlias(['no-such-host.invalid:9001'], ['127.0.0.1:9001']), undefined);
+  assert.is(await findAlias(['[::1]:9001'], ['[::2]:9001']), undefined);
+  assert.is(await findAlias(['[::1]:9001'], ['[0:0:0:0:0:0:0:1]:9002']), undefined);
+});
+
+test('findAlias: within one list, the later of two names for one endpoint is reported', async () => {
+  const alias = await findAlias(['127.0.0.1:9001', '127.0.0.1:9002', 'localhost:9001']);
+  assert.equal(alias, { address: 'localhost:9001', sameAs: '127.0.0.1:9001', ip: '127.0.0.1' });
+  assert.is(await findAlias(['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9001']), undefined, 'a repeat is not an alias');
+});
+
+test('join() of another name for a member is refused with MembershipChangeError; the membership is unchanged', async () => {
+  // The memory transport binds nothing: loopback addresses serve as names only.
+  const c = new TestCluster(3, { logLevel: 'error' }, 'memory', ['127.0.0.1:7101', '127.0.0.1:7102', '127.0.0.1:7103']);
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const member = c.addresses.find((a) => a !== leader.address)!;
+    const other = `localhost:${member.split(':')[1]}`;
+    for (const asker of c.nodes.values()) {
+      const err = await asker.join({ address: other }).catch((e: Error) => e);
+      assert.ok(err instanceof MembershipChangeError, String(err));
+      assert.is(err.message, `${other} and ${member} name the same endpoint (${member}): ${member} is already a member (a member is known by one address)`);
+    }
+    assert.is(leader.members().length, 3);
+    await leader.do(new SetCommand('b', '2')); // still serving
+  } finally {
+    await c.close();
+  }
+});
+
+test('start() refuses a member list that names one endpoint twice, before touching the data directory', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'tsraft-alias-'));
+  const network = new MemoryNetwork();
+  try {
+    const cases: [string, string, RegExp][] = [
+      ['127.0.0.1:7001', '127.0.0.1:7001;localhost:7001;127.0.0.1:7002', /members: localhost:7001 and 127.0.0.1:7001 name the same endpoint \(127.0.0.1:7001\); give this node the address the other members know it by/],
+      ['127.0.0.1:7001', '127.0.0.1:7001;127.0.0.1:7002;localhost:7002', /members: localhost:7002 and 127.0.0.1:7002 name the same endpoint \(127.0.0.1:7002\); list each member once, by one address/],
+    ];
+    for (const [address, members, message] of cases) {
+      const dataDir = join(root, 'n');
+      const node = await Node.create<Kv>({
+        host: address.split(':')[0],
+        port: Number(address.split(':')[1]),
+        dataDir,
+        context: new Kv(),
+        members,
+        logLevel: 'silent',
+        transport: new MemoryTransport(network, { address, logger: { info() {}, warn() {} } }),
+      });
+      const err = await node.start().catch((e: Error) => e);
+      assert.ok(err instanceof TypeError, String(err));
+      assert.match(err.message, message);
+      assert.is(node.state, 'follower');
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test.run();
