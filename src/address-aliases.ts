@@ -6,7 +6,9 @@
  * share a port and resolve to a common IP address name the same endpoint; they are refused.
  *
  * The check is advice, not a gate: a name that does not resolve within a second is taken as
- * different (the transport reports an unreachable member anyway).
+ * different (the transport reports an unreachable member anyway). `dns.lookup` (which reads
+ * /etc/hosts, unlike `dns.resolve`) runs on libuv's thread pool, which the WAL's writes share: so
+ * one lookup runs at a time, whatever the number of checks, and answers are kept for a while.
  * @module
  */
 import { lookup } from 'node:dns/promises';
@@ -14,6 +16,31 @@ import { isIP } from 'node:net';
 
 /** How long one name may take to resolve before the check gives up on it. */
 const LOOKUP_TIMEOUT_MS = 1000;
+/** How long a lookup's answer is reused. */
+const CACHE_MS = 30_000;
+/** Names kept at most (a burst of join requests for made-up names empties it). */
+const CACHE_SIZE = 256;
+
+const cache = new Map<string, { at: number; ips: Promise<string[]> }>();
+/** The last lookup started: the next one waits for it (one thread-pool thread at most). */
+let lastLookup: Promise<unknown> = Promise.resolve();
+
+/** The IP addresses `host` resolves to (empty when it does not), one lookup at a time, cached. */
+function lookupQueued(host: string): Promise<string[]> {
+  const now = performance.now();
+  const hit = cache.get(host);
+  if (hit && now - hit.at < CACHE_MS) return hit.ips;
+  const ips = lastLookup.then(() =>
+    lookup(host, { all: true }).then(
+      (found) => found.map((a) => a.address.toLowerCase()),
+      () => [],
+    ),
+  );
+  lastLookup = ips;
+  if (cache.size >= CACHE_SIZE) cache.clear();
+  cache.set(host, { at: now, ips });
+  return ips;
+}
 
 /** Host and port of a checked "host:port" address (IPv6 hosts without their brackets). */
 function hostAndPort(address: string): { host: string; port: string } {
@@ -22,20 +49,26 @@ function hostAndPort(address: string): { host: string; port: string } {
   return { host: host.startsWith('[') ? host.slice(1, -1) : host, port: address.slice(colon + 1) };
 }
 
+/** An IP address in one spelling: "::1" for "0:0:0:0:0:0:0:1", "127.0.0.1" for "::ffff:127.0.0.1". */
+function canonicalIp(ip: string): string {
+  if (isIP(ip) !== 6) return ip;
+  const host = new URL(`http://[${ip}]/`).hostname.slice(1, -1);
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(host);
+  if (!mapped) return host;
+  const [hi, lo] = [parseInt(mapped[1]!, 16), parseInt(mapped[2]!, 16)];
+  return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
+}
+
 /** The IP addresses `host` resolves to; empty when it does not resolve in time. */
 async function addressesOf(host: string): Promise<string[]> {
-  if (isIP(host)) return [host.toLowerCase()];
+  if (isIP(host)) return [canonicalIp(host.toLowerCase())];
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string[]>((resolve) => {
     timer = setTimeout(() => resolve([]), LOOKUP_TIMEOUT_MS);
     timer.unref();
   });
-  const resolved = lookup(host, { all: true }).then(
-    (found) => found.map((a) => a.address.toLowerCase()),
-    () => [],
-  );
   try {
-    return await Promise.race([resolved, timeout]);
+    return (await Promise.race([lookupQueued(host), timeout])).map(canonicalIp);
   } finally {
     clearTimeout(timer);
   }
@@ -54,15 +87,16 @@ export interface AddressAlias {
  * address in common. Only names that share a port are resolved.
  */
 export async function findAlias(candidates: readonly string[], known?: readonly string[]): Promise<AddressAlias | undefined> {
-  const all = [...new Set([...candidates, ...(known ?? [])])];
-  const byPort = new Map<string, string[]>();
-  for (const address of all) {
-    const { port } = hostAndPort(address);
-    byPort.set(port, [...(byPort.get(port) ?? []), address]);
-  }
-  const shared = all.filter((a) => byPort.get(hostAndPort(a).port)!.length > 1);
+  // Only names that share a port with a candidate (and, without `known`, with another) are looked up.
+  const pool = [...new Set([...candidates, ...(known ?? [])])];
+  const portsOfCandidates = new Set(candidates.map((a) => hostAndPort(a).port));
+  const shared = pool.filter((a) => {
+    const port = hostAndPort(a).port;
+    return portsOfCandidates.has(port) && pool.some((b) => b !== a && hostAndPort(b).port === port);
+  });
   if (shared.length === 0) return undefined;
-  const ips = new Map(await Promise.all(shared.map(async (a) => [a, await addressesOf(hostAndPort(a).host)] as const)));
+  const ips = new Map<string, string[]>();
+  for (const a of shared) ips.set(a, await addressesOf(hostAndPort(a).host));
   for (const [i, address] of candidates.entries()) {
     const mine = ips.get(address);
     if (!mine) continue;

@@ -112,6 +112,14 @@ function isCommitNotice(m: PeerMessage): boolean {
  * await node.do(new SetCommand('k', 'v'));
  * ```
  */
+/** Whether `op` adds a member (checked for another name of a member first). */
+function isAddition(op: { op: string }): boolean {
+  return op.op === 'addVoter' || op.op === 'addLearner';
+}
+
+/** Refusals that promise nothing was appended and that a leader (or a settled one) may lift soon. */
+const RETRIED_REFUSALS = new Set(['notLeader', 'transferring', 'leaderNotReady']);
+
 export class Node<Context = unknown> {
   /** This node's "host:port". */
   readonly address: string;
@@ -553,21 +561,37 @@ export class Node<Context = unknown> {
     return new Promise((resolve) => this.readWaitingForLeader(consistency === 'lease', resolve));
   }
 
+  /** A read that, refused for want of a leader, waits for one (see retryReadForLeader). */
+  private readWaitingForLeader(lease: boolean, settle: (outcome: ReadOutcome) => void): void {
+    const started = performance.now();
+    this.read(lease, (outcome) => (outcome === 'refused' ? this.retryReadForLeader(lease, settle, started) : settle(outcome)));
+  }
+
   /**
    * A read refused for want of a leader (none known, leadership moving) is tried again at each
-   * leader change, within leaderWaitMs of the first refusal; refused after that.
+   * leader change and tick while leaderWaitMs lasts, and answered within requestTimeoutMs of when
+   * it was asked. The slow path only: a read answered at once allocates none of this.
    */
-  private readWaitingForLeader(lease: boolean, settle: (outcome: ReadOutcome) => void): void {
-    let waitUntil = 0;
-    const attempt = (): void =>
-      this.read(lease, (outcome) => {
-        if (outcome !== 'refused' || !this.running || this.removedAt > 0) return settle(outcome);
-        if (waitUntil === 0) waitUntil = performance.now() + this.opts.leaderWaitMs;
-        const left = waitUntil - performance.now();
-        if (left <= 0) return settle(outcome);
-        void this.leaderChangeOrDelay(Math.min(left, this.opts.heartbeatMs)).then(attempt);
+  private retryReadForLeader(lease: boolean, settle: (outcome: ReadOutcome) => void, started: number): void {
+    const deadline = started + this.opts.requestTimeoutMs;
+    const waitUntil = Math.min(deadline, started + this.opts.leaderWaitMs);
+    let settled = false;
+    const finish = (outcome: ReadOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      settle(outcome);
+    };
+    // A retried read that a new leader does not confirm in time: the request's time is up.
+    const timer = setTimeout(() => finish('timedOut'), Math.max(1, deadline - performance.now()));
+    const attempt = (outcome: ReadOutcome): void => {
+      if (settled) return;
+      if (outcome !== 'refused' || !this.running || this.removedAt > 0 || performance.now() >= waitUntil) return finish(outcome);
+      void this.nextLeaderChangeOrTick().then(() => {
+        if (!settled) this.read(lease, attempt);
       });
-    attempt();
+    };
+    attempt('refused');
   }
 
   private read(lease: boolean, settle: (outcome: ReadOutcome) => void): void {
@@ -620,11 +644,6 @@ export class Node<Context = unknown> {
   async join(member: { address: string; nonVoting?: boolean }): Promise<void> {
     this.requireRunning();
     const [m] = parseMembers([{ address: member.address, nonVoting: member.nonVoting === true }]);
-    const members = this.members().map((x) => x.address);
-    if (!members.includes(m!.address)) {
-      const alias = await findAlias([m!.address], members);
-      if (alias) throw new MembershipChangeError(`${describeAlias(alias)}: ${alias.sameAs} is already a member (a member is known by one address)`);
-    }
     await this.submit({ op: m!.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: m!.address });
   }
 
@@ -716,45 +735,47 @@ export class Node<Context = unknown> {
    * returned (index, term) applies here; resolves with the command's result.
    */
   private async submit(op: ForwardOp): Promise<{ result: unknown; index: number; term: number }> {
+    // requestTimeoutMs bounds the whole request, waiting for a leader included.
+    const started = performance.now();
+    const deadline = started + this.opts.requestTimeoutMs;
+    const waitUntil = Math.min(deadline, started + this.opts.leaderWaitMs);
     let response: ForwardResponse;
-    let waitUntil = 0;
     for (;;) {
       this.requireRunning();
       const removedAt = this.requireRaft().removedAt();
       if (removedAt > 0) throw new RemovedError(removedAt);
-      response = this.role === 'leader' ? this.proposeAsLeader(op, this.id, 0) : await this.forwardToLeader(op);
-      // No leader known, or leadership moving: a definite refusal (nothing was appended), so the
-      // same request is tried again once a leader is known, within leaderWaitMs.
-      if (response.error !== 'notLeader' && response.error !== 'transferring') break;
-      if (waitUntil === 0) waitUntil = performance.now() + this.opts.leaderWaitMs;
-      const left = waitUntil - performance.now();
-      if (left <= 0 || !this.running) break;
-      await this.leaderChangeOrDelay(Math.min(left, this.opts.heartbeatMs));
+      response =
+        this.role !== 'leader'
+          ? await this.forwardToLeader(op, this.leaderId, deadline - performance.now())
+          : isAddition(op)
+            ? await this.proposeAddition(op, this.id, 0)
+            : this.proposeAsLeader(op, this.id, 0);
+      // No leader known, leadership moving, or a leader too new for a membership change: a
+      // definite refusal (nothing was appended), so the same request is tried again.
+      if (!RETRIED_REFUSALS.has(response.error) || performance.now() >= waitUntil) break;
+      await this.nextLeaderChangeOrTick();
     }
     if (response.error) throw this.errorFrom(response);
     if (op.op === 'transfer') return { result: undefined, index: 0, term: 0 };
-    const result = await this.awaitApply(response.index, response.logTerm, this.role === 'leader' && this.term === response.logTerm);
+    const asLeader = this.role === 'leader' && this.term === response.logTerm;
+    const result = await this.awaitApply(response.index, response.logTerm, asLeader, deadline - performance.now());
     return { result, index: response.index, term: response.logTerm };
   }
 
   /**
-   * Resolves at the next leader change, at stop, or after `ms` (a leader that refused because it
-   * is transferring may keep leading if the transfer fails: try it again then).
+   * Resolves at the next leader change, the next tick (every heartbeatMs: a leader whose transfer
+   * failed keeps leading, a new leader commits its first entry) or stop. One wake-up serves every
+   * waiting request, with no timer each.
    */
-  private leaderChangeOrDelay(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.leaderWaiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.leaderWaiters.add(done);
-    });
+  private nextLeaderChangeOrTick(): Promise<void> {
+    return new Promise((resolve) => this.leaderWaiters.add(resolve));
   }
 
   private wakeLeaderWaiters(): void {
-    for (const wake of [...this.leaderWaiters]) wake();
+    if (this.leaderWaiters.size === 0) return;
+    const waiters = [...this.leaderWaiters];
+    this.leaderWaiters.clear();
+    for (const wake of waiters) wake();
   }
 
   private errorFrom(r: ForwardResponse): Error {
@@ -762,6 +783,7 @@ export class Node<Context = unknown> {
       case 'notLeader':
         return r.leader ? new NotLeaderError(r.leader) : new NoLeaderError();
       case 'confChangeInFlight':
+      case 'leaderNotReady':
       case 'invalidConfChange':
         return new MembershipChangeError(r.message);
       case 'stopped':
@@ -769,7 +791,9 @@ export class Node<Context = unknown> {
       case 'transferRefused':
         return new LeadershipTransferError(r.message);
       case 'transferring':
-        return new NoLeaderError(`leadership is being transferred and no leader took it within ${this.opts.leaderWaitMs} ms; retry later`);
+        return new NoLeaderError(
+          this.opts.leaderWaitMs > 0 ? `leadership is being transferred and no leader took it within ${this.opts.leaderWaitMs} ms; retry later` : `${r.message}; retry later`,
+        );
       case 'leaderLost': {
         const lost = new NotLeaderError(r.leader || undefined, r.message);
         lost.outcomeUnknown = true;
@@ -808,6 +832,19 @@ export class Node<Context = unknown> {
     return this.answer(requestId, result.index, result.term, from);
   }
 
+  /**
+   * The leader's side of adding a member, whoever asked (join(), POST /members, a node started
+   * with --join): another name for a current member is refused (see address-aliases.ts).
+   */
+  private async proposeAddition(op: ForwardOp, from: NodeId, requestId: number): Promise<ForwardResponse> {
+    const members = this.members().map((m) => m.address);
+    if (!members.includes(op.address)) {
+      const alias = await findAlias([op.address], members);
+      if (alias) return this.refusal(requestId, 'invalidConfChange', `${describeAlias(alias)}: ${alias.sameAs} is already a member (a member is known by one address)`, from);
+    }
+    return this.proposeAsLeader(op, from, requestId);
+  }
+
   private answer(requestId: number, index: number, logTerm: number, to: NodeId): ForwardResponse {
     return { type: 'forwardResp', from: this.id, to, term: this.term, requestId, index, logTerm, error: '', message: '', leader: '' };
   }
@@ -817,7 +854,7 @@ export class Node<Context = unknown> {
   }
 
   /** Sends `op` to the leader (or, with none known while joining, to each listed member in turn). */
-  private async forwardToLeader(op: ForwardOp, target: NodeId = this.leaderId): Promise<ForwardResponse> {
+  private async forwardToLeader(op: ForwardOp, target: NodeId = this.leaderId, timeoutMs = this.opts.requestTimeoutMs): Promise<ForwardResponse> {
     if (target === NONE || !this.addresses.has(target)) return this.refusal(0, 'notLeader', 'no leader is known');
     const requestId = this.nextRequestId++;
     const request: ForwardRequest = { type: 'forward', from: this.id, to: target, term: this.term, requestId, op: op.op, data: op.data, address: op.address };
@@ -825,14 +862,14 @@ export class Node<Context = unknown> {
       const timer = setTimeout(() => {
         this.forwards.delete(requestId);
         resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${this.opts.requestTimeoutMs} ms; outcome unknown`));
-      }, this.opts.requestTimeoutMs);
+      }, Math.max(1, timeoutMs));
       this.forwards.set(requestId, { resolve, timer, target });
       this.sendPeer([request]);
     });
   }
 
   /** Waits until the entry at (index, term) applies here; rejects if another entry lands there. */
-  private awaitApply(index: number, term: number, asLeader: boolean): Promise<unknown> {
+  private awaitApply(index: number, term: number, asLeader: boolean, timeoutMs: number): Promise<unknown> {
     const removedAt = this.requireRaft().removedAt();
     if (removedAt > 0 && index > this.applied) return Promise.reject(new RemovedError(removedAt, true));
     const seen = this.recentApplied.get(index);
@@ -845,7 +882,7 @@ export class Node<Context = unknown> {
       const timer = setTimeout(() => {
         const p = this.proposals.get(index);
         if (p) this.settleProposal(index, p, undefined, new TimeoutError(`entry ${index} did not apply within ${this.opts.requestTimeoutMs} ms; it may still apply`));
-      }, this.opts.requestTimeoutMs);
+      }, Math.max(1, timeoutMs));
       const previous = this.proposals.get(index);
       if (previous) this.settleProposal(index, previous, undefined, new ProposalDroppedError(`entry ${index} was replaced`));
       this.proposals.set(index, { term, resolve, reject, timer, asLeader });
@@ -871,6 +908,7 @@ export class Node<Context = unknown> {
   private async requestJoin(): Promise<void> {
     const op: ForwardOp = { op: this.opts.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: this.address };
     let candidates = this.founding.map((m) => memberId(m.address)).filter((id) => id !== this.id);
+    let refusedAs = '';
     for (let attempt = 0; this.running; attempt++) {
       if (this.requireRaft().membership.current().some((m) => m.id === this.id)) return;
       const target = this.leaderId !== NONE ? this.leaderId : candidates[attempt % Math.max(1, candidates.length)];
@@ -879,6 +917,10 @@ export class Node<Context = unknown> {
       if (!r.error) {
         this.log('info', `join accepted at index ${r.index}`);
         return;
+      }
+      if (r.error === 'invalidConfChange' && r.message !== refusedAs) {
+        refusedAs = r.message;
+        this.log('warn', `join refused: ${r.message}; asking again`);
       }
       if (r.error === 'notLeader' && r.leader) {
         const id = memberId(r.leader);
@@ -898,6 +940,7 @@ export class Node<Context = unknown> {
     this.raft!.tick();
     this.forgetSilentOutsiders();
     this.kick();
+    this.wakeLeaderWaiters();
   }
 
   private receive(fromAddress: string, messages: PeerMessage[]): void {
@@ -908,7 +951,8 @@ export class Node<Context = unknown> {
       if (this.addresses.heardFrom(m.from, fromAddress)) this.updatePeers();
       switch (m.type) {
         case 'forward': {
-          this.sendPeer([this.proposeAsLeader(m, m.from, m.requestId)]);
+          if (isAddition(m)) void this.proposeAddition(m, m.from, m.requestId).then((r) => this.sendPeer([r]));
+          else this.sendPeer([this.proposeAsLeader(m, m.from, m.requestId)]);
           break;
         }
         case 'forwardResp': {

@@ -15,8 +15,9 @@ export function proposalRefusalMessage(refusal: ProposalRejection, address: stri
     case 'transferring':
       return 'leadership is being handed to another member; retry when the transfer completes';
     case 'confChangeInFlight':
-      // Also while a new leader has not yet committed an entry of its term (thesis §4.1).
       return 'another membership change is in progress; retry when it completes';
+    case 'leaderNotReady':
+      return 'the leader was just elected and takes membership changes once it has committed an entry of its term; retry shortly';
     case 'invalidConfChange':
       switch (refusal.problem) {
         case 'alreadyMember':

@@ -85,6 +85,8 @@ export type ProposalRejection =
   | { ok: false; reason: 'notLeader'; leader: NodeId }
   | { ok: false; reason: 'transferring'; leader: NodeId }
   | { ok: false; reason: 'confChangeInFlight'; leader: NodeId }
+  /** A new leader takes membership changes once it has committed an entry of its term (§4.1). */
+  | { ok: false; reason: 'leaderNotReady'; leader: NodeId }
   | { ok: false; reason: 'invalidConfChange'; leader: NodeId; problem: ConfChangeProblem; message: string };
 
 /** Why a leadership transfer was refused: this node does not lead, or the target is not a voter. */
@@ -213,6 +215,7 @@ export class Raft {
   proposeConfChange(cc: ConfChange): ProposalResult {
     const refused = this.proposalRefusal();
     if (refused) return refused;
+    if (!this.committedInTerm()) return { ok: false, reason: 'leaderNotReady', leader: this.lead };
     if (!this.confChangeAllowed()) return { ok: false, reason: 'confChangeInFlight', leader: this.lead };
     try {
       applyConfChange(this.membership.current(), cc);

@@ -2,7 +2,7 @@
 // one of them a phantom that never answers: join() and a founding member list refuse them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeAlias, findAlias } from '../../src/address-aliases.js';
@@ -24,7 +24,12 @@ test('findAlias: other ports, other IP addresses, the same string and unresolvab
   assert.is(await findAlias(['127.0.0.1:9001'], ['127.0.0.1:9001']), undefined);
   assert.is(await findAlias(['no-such-host.invalid:9001'], ['127.0.0.1:9001']), undefined);
   assert.is(await findAlias(['[::1]:9001'], ['[::2]:9001']), undefined);
-  assert.is(await findAlias(['[::1]:9001'], ['[0:0:0:0:0:0:0:1]:9002']), undefined);
+});
+
+test('findAlias: IP addresses are compared in one spelling (IPv6 zeros, IPv4-mapped IPv6)', async () => {
+  assert.equal(await findAlias(['[0:0:0:0:0:0:0:1]:9001'], ['[::1]:9001']), { address: '[0:0:0:0:0:0:0:1]:9001', sameAs: '[::1]:9001', ip: '::1' });
+  assert.equal(await findAlias(['[::FFFF:127.0.0.1]:9001'], ['127.0.0.1:9001']), { address: '[::FFFF:127.0.0.1]:9001', sameAs: '127.0.0.1:9001', ip: '127.0.0.1' });
+  assert.is(describeAlias({ address: '[::2]:1', sameAs: 'h:1', ip: '::2' }), '[::2]:1 and h:1 name the same endpoint ([::2]:1)');
 });
 
 test('findAlias: within one list, the later of two names for one endpoint is reported', async () => {
@@ -54,6 +59,24 @@ test('join() of another name for a member is refused with MembershipChangeError;
   }
 });
 
+test('a node started with --join under another name for a member is refused by the leader: it warns and is not added', async () => {
+  const c = new TestCluster(3, { logLevel: 'error' }, 'memory', ['127.0.0.1:7201', '127.0.0.1:7202', '127.0.0.1:7203']);
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const lines: string[] = [];
+    // It lists only the first member, so its own start() cannot see the other name.
+    const joiner = await c.start('localhost:7202', { join: true, members: '127.0.0.1:7201', logLevel: 'warn', logger: (_l, line) => lines.push(line) });
+    await c.waitFor(() => lines.some((l) => l.includes('join refused')), 5000, 'the refusal');
+    assert.match(lines.find((l) => l.includes('join refused'))!, 'join refused: localhost:7202 and 127.0.0.1:7202 name the same endpoint (127.0.0.1:7202): 127.0.0.1:7202 is already a member');
+    assert.is(leader.members().length, 3);
+    assert.not.ok(joiner.members().some((m) => m.address === 'localhost:7202'));
+  } finally {
+    await c.close();
+  }
+});
+
 test('start() refuses a member list that names one endpoint twice, before touching the data directory', async () => {
   const root = mkdtempSync(join(tmpdir(), 'tsraft-alias-'));
   const network = new MemoryNetwork();
@@ -77,6 +100,7 @@ test('start() refuses a member list that names one endpoint twice, before touchi
       assert.ok(err instanceof TypeError, String(err));
       assert.match(err.message, message);
       assert.is(node.state, 'follower');
+      assert.not.ok(existsSync(dataDir), 'nothing was created');
     }
   } finally {
     rmSync(root, { recursive: true, force: true });

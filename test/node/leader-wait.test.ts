@@ -3,8 +3,8 @@
 // off from its quorum still refuses, once leaderWaitMs has passed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NoLeaderError, NotLeaderError, StoppedError } from '../../src/errors.js';
-import { SetCommand, TestCluster } from '../support/node-cluster.js';
+import { NoLeaderError, NotLeaderError, RemovedError, StoppedError } from '../../src/errors.js';
+import { SetCommand, TestCluster, retryInFlight } from '../support/node-cluster.js';
 
 const FAST = { logLevel: 'error' as const, heartbeatMs: 20, electionTimeoutMs: 200 };
 
@@ -37,6 +37,50 @@ test('leader wait: a write and reads through a node that knows no leader wait fo
   }
 });
 
+test('leader wait: join() through a node that knows no leader waits for the election and for the new leader to commit an entry of its term', async () => {
+  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const asker = c.node(c.addresses.find((a) => a !== leader.address)!);
+    const other = c.addresses.find((a) => a !== leader.address && a !== asker.address)!;
+    await c.stop(leader.address);
+    await c.stop(other);
+    await c.waitFor(() => asker.leader === undefined, 5000, 'the asker to know no leader');
+    const joining = asker.join({ address: 'n9:9009', nonVoting: true }).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 200));
+    await c.start(other);
+    // Right after its election the new leader refuses changes ('leaderNotReady'): retried too.
+    const joined = await joining;
+    assert.ok(joined === undefined, `join() resolved (${String(joined)})`);
+    assert.ok(asker.members().some((m) => m.address === 'n9:9009' && m.nonVoting));
+  } finally {
+    await c.close();
+  }
+});
+
+test('leader wait: a request waiting for a leader on a node that learns it was removed fails with RemovedError', async () => {
+  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000, requestTimeoutMs: 5000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const gone = c.node(c.addresses.find((a) => a !== leader.address)!);
+    c.network.isolate(gone.address);
+    await c.waitFor(() => gone.leader === undefined, 5000, 'the cut-off node to know no leader');
+    const write = gone.do(new SetCommand('b', '2')).catch((e: Error) => e);
+    await retryInFlight(() => leader.leave(gone.address));
+    c.network.heal();
+    // It campaigns, a member answers that it is not one: the waiting write learns it too.
+    const err = await write;
+    assert.ok(err instanceof RemovedError, String(err));
+    assert.ok(gone.isRemoved());
+  } finally {
+    await c.close();
+  }
+});
+
 test('leader wait: a write on the leader during a leadership transfer goes to the new leader', async () => {
   const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000 });
   try {
@@ -59,7 +103,7 @@ test('leader wait: a write on the leader during a leadership transfer goes to th
 });
 
 test('leader wait: a node cut off from its quorum refuses writes and reads after leaderWaitMs, not before', async () => {
-  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 600 });
+  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 600, requestTimeoutMs: 5000 });
   try {
     await c.startAll();
     const leader = await c.waitLeader();
@@ -73,6 +117,7 @@ test('leader wait: a node cut off from its quorum refuses writes and reads after
     assert.ok(err instanceof NoLeaderError, String(err));
     assert.is(read, 'refused');
     assert.ok(waited >= 550, `waited ${waited.toFixed(0)} ms for a leader before refusing`);
+    assert.ok(waited < 3000, `refused after ${waited.toFixed(0)} ms, well before the request timeout of 5000 ms`);
   } finally {
     await c.close();
   }
