@@ -192,7 +192,9 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     throw new FlagError((err as Error).message);
   }
   if (values.help) return 'help';
-  const host = values.host ?? 'localhost';
+  // An IPv6 address may be given bare (::1) or as it appears in an address ([::1]).
+  const givenHost = values.host ?? 'localhost';
+  const host = givenHost.includes(':') && !givenHost.startsWith('[') ? `[${givenHost}]` : givenHost;
   const peerPort = values.port === undefined ? 9001 : port('port', values.port);
   const httpPort = values['http-port'] === undefined ? peerPort + 1000 : port('http-port', values['http-port']);
   if (httpPort > 65535) throw new FlagError(`--http-port: the default (port + 1000 = ${httpPort}) is not a valid port; set --http-port`);

@@ -3,6 +3,7 @@
  * them. The id is a hash of the address, so every node derives the same id without coordination.
  * @module
  */
+import { isIP } from 'node:net';
 
 /** A member as the user names it. */
 export interface MemberAddress {
@@ -12,13 +13,24 @@ export interface MemberAddress {
   nonVoting: boolean;
 }
 
-const ADDRESS = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:]+\]):(\d{1,5})$/;
+const ADDRESS = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
 
-/** Throws a clear error unless `address` is "host:port" with a port from 1 to 65535. */
+/**
+ * Throws a clear error unless `address` is "host:port" with a port from 1 to 65535 (an IPv6 host
+ * in brackets), and a host peers can reach: not the unspecified address (0.0.0.0, [::]), which a
+ * server may listen on but nobody can dial.
+ */
 export function checkAddress(address: string): string {
   const m = ADDRESS.exec(address);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
-    throw new TypeError(`bad member address ${JSON.stringify(address)}: expected host:port with a port from 1 to 65535`);
+    throw new TypeError(`bad member address ${JSON.stringify(address)}: expected host:port with a port from 1 to 65535 (an IPv6 address in brackets)`);
+  }
+  const host = m[1]!;
+  if (host.startsWith('[') && isIP(host.slice(1, -1)) !== 6) {
+    throw new TypeError(`bad member address ${JSON.stringify(address)}: ${host} is not an IPv6 address`);
+  }
+  if (host === '0.0.0.0' || (host.startsWith('[') && /^[0:]+$/.test(host.slice(1, -1)))) {
+    throw new TypeError(`bad member address ${JSON.stringify(address)}: ${host} is the unspecified address, which a server may listen on but peers cannot reach; give the node's own address`);
   }
   return address;
 }

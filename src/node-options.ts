@@ -55,10 +55,11 @@ export interface NodeOptions<Context> {
   /** How long do(), readIndex(), join() etc. wait. Default 5000. */
   requestTimeoutMs?: number;
   /**
-   * How long a request waits for a leader when none is known or leadership is moving (an election,
-   * a transfer), before it is refused with NoLeaderError (or read as refused). Such refusals are
-   * definite (nothing was appended), so the request is simply retried once a leader is known.
-   * Default: two election timeouts, at most requestTimeoutMs. 0 refuses at once.
+   * How long a request waits for a leader, from when it first finds none known or leadership
+   * moving (an election, a transfer), before it is refused with NoLeaderError (or read as
+   * refused). Such refusals are definite (nothing was appended), so the request is simply retried
+   * once a leader is known; requestTimeoutMs still bounds the whole request. Default: two
+   * election timeouts, at most requestTimeoutMs. 0 refuses at once.
    */
   leaderWaitMs?: number;
   /** Fraction of the election timeout the lease gives up to clock drift, in [0, 1). Default 0.1. */

@@ -569,26 +569,32 @@ export class Node<Context = unknown> {
 
   /**
    * A read refused for want of a leader (none known, leadership moving) is tried again at each
-   * leader change and tick while leaderWaitMs lasts, and answered within requestTimeoutMs of when
-   * it was asked. The slow path only: a read answered at once allocates none of this.
+   * leader change and tick for leaderWaitMs from that refusal, and answered within
+   * requestTimeoutMs of when it was asked. The slow path only: a read answered at once allocates none of this.
    */
   private retryReadForLeader(lease: boolean, settle: (outcome: ReadOutcome) => void, started: number): void {
     const deadline = started + this.opts.requestTimeoutMs;
-    const waitUntil = Math.min(deadline, started + this.opts.leaderWaitMs);
+    // leaderWaitMs from this first refusal: a read may have waited on a leader that then failed.
+    const waitUntil = Math.min(deadline, performance.now() + this.opts.leaderWaitMs);
     let settled = false;
+    let asking = false;
     const finish = (outcome: ReadOutcome): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       settle(outcome);
     };
-    // A retried read that a new leader does not confirm in time: the request's time is up.
-    const timer = setTimeout(() => finish('timedOut'), Math.max(1, deadline - performance.now()));
+    // The request's time is up: timed out if a leader was being asked, else still no leader.
+    const timer = setTimeout(() => finish(asking ? 'timedOut' : 'refused'), Math.max(1, deadline - performance.now()));
     const attempt = (outcome: ReadOutcome): void => {
+      asking = false;
       if (settled) return;
-      if (outcome !== 'refused' || !this.running || this.removedAt > 0 || performance.now() >= waitUntil) return finish(outcome);
+      // Not started yet (still recovering) is waited out too, like an election.
+      if (outcome !== 'refused' || this.stopping || this.removedAt > 0 || performance.now() >= waitUntil) return finish(outcome);
       void this.nextLeaderChangeOrTick().then(() => {
-        if (!settled) this.read(lease, attempt);
+        if (settled) return;
+        asking = true;
+        this.read(lease, attempt);
       });
     };
     attempt('refused');
@@ -698,33 +704,28 @@ export class Node<Context = unknown> {
   /**
    * Hands leadership to `address`; resolves once this node sees it lead.
    * @throws TypeError if `address` is not "host:port"
-   * @throws LeadershipTransferError if it is not a voting member
+   * @throws LeadershipTransferError if it is not a voting member, or (asked of the leader) it did
+   * not take over within an election timeout and the leader gave the transfer up
+   * @throws TimeoutError if this node did not see it lead within requestTimeoutMs
    */
   async transferLeadership(address: string): Promise<void> {
     this.requireRunning();
     checkAddress(address);
     const target = memberId(address);
     if (this.leaderId === target) return;
+    const deadline = performance.now() + this.opts.requestTimeoutMs;
     await this.submit({ op: 'transfer', data: EMPTY, address });
-    await new Promise<void>((resolve, reject) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        const at = this.leaderCallbacks.indexOf(check);
-        if (at >= 0) this.leaderCallbacks.splice(at, 1);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new TimeoutError(`leadership did not move to ${address} within ${this.opts.requestTimeoutMs} ms`));
-      }, this.opts.requestTimeoutMs);
-      const check = (c: LeaderChange): void => {
-        if (c.leader === address) {
-          done();
-          resolve();
-        }
-      };
-      this.leaderCallbacks.push(check);
-      if (this.leaderId === target) check({ leader: address, term: this.term, isLeader: this.isLeader() });
-    });
+    for (;;) {
+      this.requireRunning();
+      if (this.leaderId === target) return;
+      // The leader gives a transfer up after an election timeout (QA: the request waited out the
+      // whole request timeout, for a target that was paused).
+      if (this.role === 'leader' && this.requireRaft().transferTarget() !== target) {
+        throw new LeadershipTransferError(`${address} did not take over within an election timeout (${this.opts.electionTimeoutMs} ms); this node still leads`);
+      }
+      if (performance.now() >= deadline) throw new TimeoutError(`leadership did not move to ${address} within ${this.opts.requestTimeoutMs} ms`);
+      await this.nextLeaderChangeOrTick();
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -736,9 +737,8 @@ export class Node<Context = unknown> {
    */
   private async submit(op: ForwardOp): Promise<{ result: unknown; index: number; term: number }> {
     // requestTimeoutMs bounds the whole request, waiting for a leader included.
-    const started = performance.now();
-    const deadline = started + this.opts.requestTimeoutMs;
-    const waitUntil = Math.min(deadline, started + this.opts.leaderWaitMs);
+    const deadline = performance.now() + this.opts.requestTimeoutMs;
+    let waitUntil = 0; // leaderWaitMs from the first refusal (a leader may fail mid-request)
     let response: ForwardResponse;
     for (;;) {
       this.requireRunning();
@@ -752,7 +752,9 @@ export class Node<Context = unknown> {
             : this.proposeAsLeader(op, this.id, 0);
       // No leader known, leadership moving, or a leader too new for a membership change: a
       // definite refusal (nothing was appended), so the same request is tried again.
-      if (!RETRIED_REFUSALS.has(response.error) || performance.now() >= waitUntil) break;
+      if (!RETRIED_REFUSALS.has(response.error)) break;
+      if (waitUntil === 0) waitUntil = Math.min(deadline, performance.now() + this.opts.leaderWaitMs);
+      if (performance.now() >= waitUntil) break;
       await this.nextLeaderChangeOrTick();
     }
     if (response.error) throw this.errorFrom(response);
@@ -1168,7 +1170,7 @@ export class Node<Context = unknown> {
           this.log('warn', `command at ${e.index} failed: ${error.message}`);
         }
       } else if (e.type === EntryType.ConfChange) {
-        const change = this.describeConfChange(decodeConfChange(e.data));
+        const change = this.describeConfChange(decodeConfChange(e.data), e.index);
         if (change) this.log('info', `membership, entry ${e.index}: ${change}`);
       }
       this.applied = e.index;
@@ -1186,8 +1188,11 @@ export class Node<Context = unknown> {
    * An applied membership change in words, for the log: operators need a record of them. The
    * founding configuration is logged once, when the cluster is founded, not at every replay.
    */
-  private describeConfChange(cc: ConfChange): string | undefined {
-    const name = (id: NodeId): string => this.addresses.get(id) ?? `member ${id}`;
+  private describeConfChange(cc: ConfChange, index: number): string | undefined {
+    // The configuration before the change names the member (at a replay the removed one is no
+    // longer a peer whose address is known: QA saw "removed member 2299142824").
+    const before = this.requireRaft().membership.at(index - 1);
+    const name = (id: NodeId): string => before.find((m) => m.id === id)?.context ?? this.addresses.get(id) ?? `member ${id}`;
     switch (cc.type) {
       case 'bootstrap':
         return undefined;
@@ -1252,6 +1257,7 @@ export class Node<Context = unknown> {
       if (leader !== NONE) this.metricsRegistry.leaderChanged();
       this.failForwardsTo(this.leaderId, leader);
       this.leaderId = leader;
+      this.refuseUnconfirmedReads();
       this.wakeLeaderWaiters();
       const change: LeaderChange = { leader: this.leader, term, isLeader: role === 'leader' };
       this.log('info', `leader is now ${change.leader ?? 'unknown'} (term ${term})`);
@@ -1278,6 +1284,15 @@ export class Node<Context = unknown> {
       this.forwards.delete(id);
       f.resolve({ ...this.refusal(id, 'leaderLost', `the leader changed before answering; outcome unknown`), leader: this.addresses.get(newLeader) ?? '' });
     }
+  }
+
+  /**
+   * The leader changed: reads not yet confirmed were asked of the old leader (a follower's go to
+   * it), which may never answer (QA: reads sent as the leader was killed waited out the whole
+   * request timeout). Refused now, they are asked again of the new leader (leaderWaitMs).
+   */
+  private refuseUnconfirmedReads(): void {
+    for (const [ctx, r] of this.reads) if (r.index < 0) this.settleRead(ctx, r, 'refused');
   }
 
   /** Sends messages grouped per peer; fills outgoing snapshot chunks from the snapshot file. */

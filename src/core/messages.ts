@@ -193,6 +193,11 @@ export interface ReadIndexResponse extends MessageBase {
 export interface NotMember extends MessageBase {
   type: 'notMember';
   configIndex: number;
+  /**
+   * The sender's commit index. At or past the receiver's newest configuration, which the sender
+   * does not hold, it shows that configuration to be a divergent entry that will never commit.
+   */
+  commit: number;
 }
 
 /** Every message peers exchange. */

@@ -127,6 +127,8 @@ export class Raft {
   private pendingConfIndex = 0;
   /** Highest `configIndex` of a NotMember notice received: a committed configuration there leaves this node out. */
   private notMemberNotice = 0;
+  /** Our newest configuration's index, once a notice showed it will never commit (see noteNotMember). */
+  private divergentConfigIndex = 0;
   /** This node was in a configuration it knew of (sticky; a joiner is not, until it sees its addition). */
   private wasMember: boolean;
   /** Index of the last configuration whose removed members this leader told (see tellRemoved). */
@@ -256,6 +258,11 @@ export class Raft {
     return { ok: true };
   }
 
+  /** The member a leadership transfer is under way to, or NONE. */
+  transferTarget(): NodeId {
+    return this.leadTransferee;
+  }
+
   /** Starts an election now (tests, and a driver that knows it is the only voter). */
   campaign(): void {
     if (this.role === 'leader' || !this.promotable()) return;
@@ -267,7 +274,7 @@ export class Raft {
   step(m: Message): void {
     if (m.to !== this.id || m.from === this.id) return;
     // Membership facts, not part of any term's exchange: handled whatever the terms.
-    if (m.type === 'notMember') return this.noteNotMember(m.configIndex);
+    if (m.type === 'notMember') return this.noteNotMember(m.configIndex, m.commit);
     if (m.type === 'vote') this.tellIfNotMember(m.from);
     if (m.term > this.term) {
       if (m.type === 'vote') {
@@ -660,7 +667,7 @@ export class Raft {
     const members = this.membership.current();
     if (members.length === 0) return 0; // a joiner that has not received the log: never a member yet
     const at = this.membership.currentIndex();
-    if (this.notMemberNotice > at) return this.notMemberNotice;
+    if (this.notMemberNotice > at || this.divergentConfigIndex === at) return this.notMemberNotice;
     if (findMember(members, this.id)) return 0;
     if (this.notMemberNotice === at) return at; // the peer that said so had committed it
     return this.wasMember && this.log.committed >= at ? at : 0;
@@ -678,7 +685,7 @@ export class Raft {
     this.removedToldAt = at;
     const members = this.membership.current();
     for (const m of this.membership.at(at - 1)) {
-      if (m.id !== this.id && !findMember(members, m.id)) this.send({ type: 'notMember', from: this.id, to: m.id, term: this.term, configIndex: at });
+      if (m.id !== this.id && !findMember(members, m.id)) this.send({ type: 'notMember', from: this.id, to: m.id, term: this.term, configIndex: at, commit: this.log.committed });
     }
   }
 
@@ -692,20 +699,28 @@ export class Raft {
     if (from === this.id) return;
     const at = this.membership.currentIndex();
     if (at === 0 || this.log.committed < at || findMember(this.membership.current(), from)) return;
-    this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at });
+    this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at, commit: this.log.committed });
   }
 
   /**
-   * A peer's committed configuration at `configIndex` leaves this node out. Believed only when
-   * it is newer than our own configuration (a lagging peer may not know we were added), or is
-   * the very configuration we hold and it does not include us.
+   * A peer's committed configuration at `configIndex` leaves this node out. Not believed when it
+   * is older than our newest configuration and the peer has not committed as far as ours: a
+   * lagging peer may not know we were added. Believed otherwise:
+   * - newer than ours: we were removed since;
+   * - at the same index: if ours includes us it is another entry than the committed one;
+   * - older, from a peer that committed past ours: its newest configuration being older, our
+   *   entry is not the committed one at that index either.
+   * In the last two cases our newest configuration is a deposed leader's entry that will never
+   * commit, and that no leader overwrites: the current one does not replicate to a node outside
+   * its configuration (seed 2100795: a removed voter campaigned forever, a voter in its own view).
    */
-  private noteNotMember(configIndex: number): void {
+  private noteNotMember(configIndex: number, commit: number): void {
     // A joiner that has not received the log is not a member yet: nothing to learn from this.
-    if (configIndex <= this.notMemberNotice || this.membership.current().length === 0) return;
-    this.notMemberNotice = configIndex;
+    if (configIndex < this.notMemberNotice || this.membership.current().length === 0) return;
     const at = this.membership.currentIndex();
-    if (configIndex < at || (configIndex === at && findMember(this.membership.current(), this.id))) return;
+    if (configIndex < at && commit < at) return;
+    this.notMemberNotice = configIndex;
+    if (configIndex <= at) this.divergentConfigIndex = at;
     // Whoever led it will not contact it again: no leader (see removedAt), and no campaign.
     this.becomeFollower(this.term, NONE);
     this.log_(`removed from the cluster: the configuration committed at ${this.removedAt()} leaves this node out`);

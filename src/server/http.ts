@@ -103,7 +103,8 @@ export class KvHttpServer {
   async start(): Promise<void> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port, this.options.host, () => {
+      // Listening takes an IPv6 address bare; addresses and URLs carry it in brackets.
+      this.server.listen(this.options.port, this.options.host.replace(/^\[(.*)\]$/, '$1'), () => {
         this.server.off('error', reject);
         resolve();
       });
@@ -336,8 +337,10 @@ const ROUTES: Array<Route<KvHttpServer>> = [
     method: 'DELETE',
     pattern: '/members/{address}',
     handler: async (s, p) => {
-      await s.node.leave(validAddress(p.param));
-      return { status: 200, body: { members: s.node.members() } };
+      const address = validAddress(p.param);
+      await s.node.leave(address);
+      // A node that removed itself never applies its removal: its own list still names it.
+      return { status: 200, body: { members: s.node.members().filter((m) => m.address !== address) } };
     },
   },
   { method: 'POST', pattern: '/leader/transfer', handler: (s, _p, req) => s.transfer(req) },

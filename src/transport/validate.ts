@@ -43,7 +43,7 @@ const SCHEMAS: { [K in PeerMessage['type']]: { [F in Fields<Extract<PeerMessage,
   timeoutNow: {},
   readIndex: { context: 'string', lease: 'bool' },
   readIndexResp: { context: 'string', index: 'int' },
-  notMember: { configIndex: 'uint' },
+  notMember: { configIndex: 'uint', commit: 'uint' },
   // The Node layer's own messages (src/peer-messages.ts) share the streams.
   forward: { requestId: 'uint', op: 'string', data: 'bytes', address: 'string' },
   forwardResp: { requestId: 'uint', index: 'uint', logTerm: 'uint', error: 'string', message: 'string', leader: 'string' },

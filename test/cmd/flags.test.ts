@@ -43,6 +43,10 @@ test('durations take ms, s, m and h, fractions included, from 1ms to 1h', () => 
   assert.is(c.heartbeatMs, 50);
   assert.is(c.electionTimeoutMs, 500);
   assert.is(c.leaderWaitMs, undefined, 'no --leader-wait: the library default');
+  // An IPv6 host, bare or in brackets, is carried in brackets (QA: "::1" made "::1:7401").
+  assert.is(config(['--host', '::1']).host, '[::1]');
+  assert.is(config(['--host', '[::1]']).host, '[::1]');
+  assert.is(flagError(['--host', '0.0.0.0']), '--host: bad member address "0.0.0.0:9001": 0.0.0.0 is the unspecified address, which a server may listen on but peers cannot reach; give the node\'s own address');
   assert.is(config(['--leader-wait', '0ms']).leaderWaitMs, 0);
   assert.is(config(['--leader-wait', '3s']).leaderWaitMs, 3000);
   assert.is(flagError(['--leader-wait', '2h']), '--leader-wait: must be between 0ms and 1h, got "2h"');

@@ -4,8 +4,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Harness, voters } from '../support/raft-harness.js';
-import { MemoryStorage, type ConfChange, type NodeId } from '../../src/core/index.js';
+import { Harness, msg, voters } from '../support/raft-harness.js';
+import { EntryType, MemoryStorage, NONE, type ConfChange, type NodeId } from '../../src/core/index.js';
+import { encodeConfChange, isVoter } from '../../src/core/membership.js';
 
 const ET = 10;
 
@@ -150,11 +151,61 @@ test('a notice about a configuration older than our own is ignored: a lagging pe
   const n4 = h.node(4);
   assert.is(n4.raft.membership.currentIndex(), added, 'the joiner holds its addition');
   // A peer that still holds only the founding configuration (index 1) would answer so.
-  n4.raft.step({ type: 'notMember', from: 3, to: 4, term: n4.raft.term, configIndex: 1 });
+  n4.raft.step({ type: 'notMember', from: 3, to: 4, term: n4.raft.term, configIndex: 1, commit: added - 1 });
   assert.is(n4.raft.removedAt(), 0);
   // A committed configuration newer than its own, though, leaves it out.
-  n4.raft.step({ type: 'notMember', from: 3, to: 4, term: n4.raft.term, configIndex: added + 1 });
+  n4.raft.step({ type: 'notMember', from: 3, to: 4, term: n4.raft.term, configIndex: added + 1, commit: added + 1 });
   assert.is(n4.raft.removedAt(), added + 1);
+});
+
+test('a removed member whose newest configuration is a deposed leader\'s entry believes a notice of the configuration committed at that index or earlier, from a peer committed past it (seed 2100795)', () => {
+  const { h, added } = withLearner4();
+  h.partition([4], [1, 2, 3]);
+  const removal = change(h, 1, { type: 'remove', id: 4 });
+  h.deliverAll();
+  const n4 = h.node(4);
+  assert.is(n4.raft.log.lastIndex(), removal - 1, 'cut off before the removal');
+  // A deposed leader of a later term had appended another entry at that index (promoting 4) and
+  // reached 4 alone: 4 is a voter in its own view, and no leader will ever overwrite that entry.
+  const term = h.node(1).raft.term + 1;
+  const prev = removal - 1;
+  n4.raft.step(msg.append(2, 4, term, prev, n4.raft.log.term(prev)!, [{ index: removal, term, type: EntryType.ConfChange, data: encodeConfChange({ type: 'promote', id: 4 }) }], n4.raft.log.committed));
+  h.process();
+  assert.is(n4.raft.membership.currentIndex(), removal);
+  assert.ok(isVoter(n4.raft.membership.current(), 4));
+  const notice = { type: 'notMember' as const, from: 3, to: 4, term: h.node(3).raft.term, configIndex: added, commit: removal - 1 };
+  // An older configuration from a peer that has not committed as far: it may not know of ours.
+  n4.raft.step(notice);
+  assert.is(n4.raft.removedAt(), 0);
+  // The configuration committed at the same index as ours leaves 4 out: ours is another entry.
+  n4.raft.step({ ...notice, configIndex: removal, commit: removal });
+  assert.is(n4.raft.removedAt(), removal);
+  assert.is(n4.raft.softState().leader, NONE);
+  run(h, 10 * ET);
+  assert.equal(h.sent.filter((m) => m.from === 4 && m.type === 'vote'), [], 'it no longer campaigns');
+});
+
+test('an older configuration from a peer that committed past our newest one is believed too', () => {
+  const { h, added } = withLearner4();
+  h.partition([4], [1, 2, 3]);
+  const removal = change(h, 1, { type: 'remove', id: 4 });
+  h.deliverAll();
+  const n4 = h.node(4);
+  const term = h.node(1).raft.term + 1;
+  const prev = removal - 1;
+  // The deposed leader's configuration lands one entry past the removal's index.
+  n4.raft.step(msg.append(2, 4, term, prev, n4.raft.log.term(prev)!, [
+    { index: removal, term, type: EntryType.Normal, data: new Uint8Array() },
+    { index: removal + 1, term, type: EntryType.ConfChange, data: encodeConfChange({ type: 'promote', id: 4 }) },
+  ], n4.raft.log.committed));
+  h.process();
+  assert.is(n4.raft.membership.currentIndex(), removal + 1);
+  const notice = { type: 'notMember' as const, from: 3, to: 4, term: h.node(3).raft.term, configIndex: removal, commit: removal };
+  n4.raft.step(notice);
+  assert.is(n4.raft.removedAt(), 0, 'committed only up to the removal: our entry after it may yet commit');
+  n4.raft.step({ ...notice, commit: removal + 1 });
+  assert.is(n4.raft.removedAt(), removal);
+  void added;
 });
 
 test('a joiner still catching up through configurations that predate it is not removed', () => {
@@ -192,7 +243,7 @@ test('a node that was never a member believes a notice about the very configurat
   // Its log holds only a configuration without it, committed, and nothing says it was ever in one.
   const n9 = h.add(9, new MemoryStorage(voters(1, 2, 3)));
   assert.is(n9.raft.removedAt(), 0, 'not removed on its own say-so');
-  n9.raft.step({ type: 'notMember', from: 1, to: 9, term: 1, configIndex: 1 });
+  n9.raft.step({ type: 'notMember', from: 1, to: 9, term: 1, configIndex: 1, commit: 1 });
   assert.is(n9.raft.removedAt(), 1);
 });
 
@@ -217,7 +268,7 @@ test('a joiner that has not received the log ignores NotMember: it is not a memb
   const h = new Harness(voters(1, 2, 3));
   h.elect(1);
   const n5 = h.add(5, new MemoryStorage());
-  n5.raft.step({ type: 'notMember', from: 1, to: 5, term: h.node(1).raft.term, configIndex: 1 });
+  n5.raft.step({ type: 'notMember', from: 1, to: 5, term: h.node(1).raft.term, configIndex: 1, commit: 1 });
   assert.is(n5.raft.removedAt(), 0);
   // Added afterwards, it is not held back by the notice.
   const added = change(h, 1, { type: 'addLearner', id: 5, context: 'n5' });

@@ -3,7 +3,7 @@
 // off from its quorum still refuses, once leaderWaitMs has passed.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { NoLeaderError, NotLeaderError, RemovedError, StoppedError } from '../../src/errors.js';
+import { LeadershipTransferError, NoLeaderError, NotLeaderError, RemovedError, StoppedError } from '../../src/errors.js';
 import { SetCommand, TestCluster, retryInFlight } from '../support/node-cluster.js';
 
 const FAST = { logLevel: 'error' as const, heartbeatMs: 20, electionTimeoutMs: 200 };
@@ -81,6 +81,23 @@ test('leader wait: a request waiting for a leader on a node that learns it was r
   }
 });
 
+test('leader wait: reads a follower asked of a leader that then failed are asked again of the next leader, not left to time out', async () => {
+  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 2000, requestTimeoutMs: 3000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const follower = c.node(c.addresses.find((a) => a !== leader.address)!);
+    // The leader is cut off: the follower still believes in it and asks it, in vain.
+    c.network.isolate(leader.address);
+    const reads = Promise.all([follower.confirmRead('index'), follower.confirmRead('lease')]);
+    assert.equal(await reads, ['confirmed', 'confirmed']);
+    assert.ok(follower.leader !== undefined && follower.leader !== leader.address, 'answered through the next leader');
+  } finally {
+    await c.close();
+  }
+});
+
 test('leader wait: a write on the leader during a leadership transfer goes to the new leader', async () => {
   const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000 });
   try {
@@ -135,6 +152,24 @@ test('leader wait: leaderWaitMs 0 refuses at once, as before', async () => {
     const err = await alone.do(new SetCommand('b', '2')).catch((e: Error) => e);
     assert.ok(err instanceof NotLeaderError && err.leader === undefined, String(err));
     assert.is(await alone.confirmRead('lease'), 'refused');
+  } finally {
+    await c.close();
+  }
+});
+
+test('a transfer the leader gives up (the target cannot be reached) fails with LeadershipTransferError after an election timeout, not a request timeout; the leader still leads', async () => {
+  const c = new TestCluster(3, { ...FAST, requestTimeoutMs: 5000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    const target = c.addresses.find((a) => a !== leader.address)!;
+    c.network.isolate(target);
+    const err = await leader.transferLeadership(target).catch((e: Error) => e);
+    assert.ok(err instanceof LeadershipTransferError, String(err));
+    assert.is(err.message, `${target} did not take over within an election timeout (200 ms); this node still leads`);
+    assert.ok(leader.isLeader());
+    await leader.do(new SetCommand('b', '2')); // and takes writes again
   } finally {
     await c.close();
   }

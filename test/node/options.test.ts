@@ -88,6 +88,10 @@ test('combinations: nonVoting without join, join without other members, members 
   await refused({ members: 'a:1;b:2' }, TypeError, 'do not include this node (localhost:9001)');
   await refused({ members: 'localhost:9001,true' }, TypeError, 'no voting member');
   await refused({ members: 'localhost:9001;garbage' }, TypeError, 'members: bad member address "garbage"');
+  // Listening addresses nobody can dial (QA: 0.0.0.0:p was added as a member stuck "promoting").
+  await refused({ members: 'localhost:9001;0.0.0.0:9002' }, TypeError, '0.0.0.0 is the unspecified address');
+  await refused({ members: 'localhost:9001;[::]:9002' }, TypeError, '[::] is the unspecified address');
+  await refused({ members: 'localhost:9001;[1.2.3.4]:9002' }, TypeError, '[1.2.3.4] is not an IPv6 address');
   await refused({ members: 42 }, TypeError, 'members must be');
 });
 

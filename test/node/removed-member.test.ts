@@ -56,6 +56,32 @@ for (const kind of KINDS) test(`[${kind}] a removed follower learns it, refuses 
   }
 });
 
+test('a member replaying its log at a restart names a removed member by its address, not its id', async () => {
+  const c = new TestCluster(3, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('a', '1'));
+    // A member that joined later: not in anyone's founding list.
+    const gone = await c.newAddress();
+    const other = c.addresses.find((a) => a !== leader.address)!;
+    c.addresses.push(gone);
+    const joiner = await c.start(gone, { join: true, nonVoting: true, members: c.addresses.slice(0, 3).join(';') });
+    await c.waitFor(() => joiner.context.data.get('a') === '1', 5000, 'the joiner to catch up');
+    await retryInFlight(() => leader.leave(gone));
+    await c.stop(gone);
+    await c.waitFor(() => c.node(other).members().length === 3, 5000, 'the removal to apply on the other member');
+    await c.stop(other);
+    const lines: string[] = [];
+    await c.start(other, { members: c.addresses.slice(0, 3).join(';'), logLevel: 'info', logger: (_level, line) => lines.push(line) });
+    const replayed = (): string[] => lines.filter((l) => l.includes('membership, entry'));
+    await c.waitFor(() => replayed().some((l) => l.includes('removed')), 5000, 'the removal to apply again');
+    assert.ok(replayed().some((l) => l.endsWith(`removed ${gone}`)), replayed().join('\n'));
+  } finally {
+    await c.close();
+  }
+});
+
 test('a non-voting member, which never campaigns, is told by the leader when its removal commits', async () => {
   const c = new TestCluster(3, { logLevel: 'error' });
   try {

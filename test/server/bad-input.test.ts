@@ -39,6 +39,7 @@ test('malformed bodies, keys and values get 400 / 413 with a JSON error', async 
   await expectError('/kv/k/cas', { method: 'POST', body: '{"expect":1,"value":"x"}' }, 400, /"expect" must be a string or null/);
   await expectError('/kv/k/cas', { method: 'POST', body: '{"expect":null,"value":5}' }, 400, /"value" must be a string/);
   await expectError('/members', { method: 'POST', body: '{"address":"no-port"}' }, 400, /bad member address/);
+  await expectError('/members', { method: 'POST', body: '{"address":"0.0.0.0:7402"}' }, 400, /0\.0\.0\.0 is the unspecified address, which a server may listen on but peers cannot reach/);
   await expectError('/members', { method: 'POST', body: '{"address":"h:1","nonVoting":"yes"}' }, 400, /"nonVoting" must be a boolean/);
   const self = c.nodes[0]!.peerAddress;
   const alias = `localhost:${self.split(':')[1]}`;

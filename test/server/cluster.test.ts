@@ -149,6 +149,11 @@ test('a 4th node started with --join is promoted and serves; DELETE /members rem
       assert.match(r.text, /removed from the cluster/);
     }
     assert.match(fourth.output, /removed from the cluster/);
+    // The leader removing itself answers with the members that remain (QA: it listed itself).
+    const self = await http(`${leader.url}/members/${encodeURIComponent(leader.peerAddress)}`, { method: 'DELETE' });
+    assert.is(self.status, 200, self.text);
+    const remaining = self.json<{ members: { address: string }[] }>().members.map((m) => m.address);
+    assert.equal(remaining.sort(), c.nodes.filter((n) => n !== leader && n !== fourth).map((n) => n.peerAddress).sort());
   } catch (err) {
     console.error(c.logs());
     throw err;

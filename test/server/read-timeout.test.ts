@@ -1,6 +1,6 @@
 // A linearizable read that cannot be confirmed (README, "The HTTP API"): one that waited out
-// --request-timeout because its leader went away answers 504 (timed out), whatever is known about
-// a leader by then; one refused at once because no leader is known answers 503 with Retry-After.
+// --request-timeout because its leader stopped answering answers 504 (timed out); one on a node
+// that knows no leader waits --leader-wait for one and then answers 503 with Retry-After.
 // A node stopped (SIGTERM) while such a read is in flight on a half-closed connection still
 // answers it, closes the socket and exits 0.
 import { test } from 'uvu';
@@ -8,13 +8,16 @@ import * as assert from 'uvu/assert';
 import { halfClosedRequest } from '../support/half-closed.js';
 import { ProcessCluster, http, waitFor, type RaftProcess } from '../support/processes.js';
 
-const TIMEOUT_MS = 2000;
+// Shorter than the election timeout (2 s here): the follower still believes in a silent leader
+// when the read times out. The leader wait is shorter still.
+const TIMEOUT_MS = 800;
+const LEADER_WAIT_MS = 300;
 let c: ProcessCluster;
 let leader: RaftProcess;
 let follower: RaftProcess;
 
 test.before(async () => {
-  c = await ProcessCluster.start(2, { args: ['--request-timeout', `${TIMEOUT_MS}ms`] });
+  c = await ProcessCluster.start(2, { args: ['--election-timeout', '2s', '--request-timeout', `${TIMEOUT_MS}ms`, '--leader-wait', `${LEADER_WAIT_MS}ms`] });
   leader = await c.waitLeader();
   follower = c.nodes.find((n) => n !== leader)!;
   assert.is((await http(`${leader.url}/kv/k`, { method: 'PUT', body: 'v' })).status, 200);
@@ -29,7 +32,7 @@ test('a read whose leader stopped answering waits out the request timeout and an
   const started = Date.now();
   const read = http(`${follower.url}/kv/k?consistency=index`, { timeoutMs: 15_000 });
   const halfClosedRead = halfClosedRequest(follower.url, 'GET /kv/k?consistency=index HTTP/1.1\r\nHost: x\r\n\r\n').then((r) => r.response);
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await new Promise((resolve) => setTimeout(resolve, 200));
   const exited = new Promise<number | null>((resolve) => follower.child!.once('exit', (code) => resolve(code)));
   follower.child!.kill('SIGTERM');
 
@@ -42,7 +45,7 @@ test('a read whose leader stopped answering waits out the request timeout and an
   assert.is(await exited, 0, c.logs());
 });
 
-test('a read on a node that knows no leader answers 503 at once, with Retry-After', async () => {
+test('a read on a node that knows no leader waits --leader-wait for one, then answers 503 with Retry-After', async () => {
   await leader.kill();
   follower.start();
   await waitFor('the follower to serve /status', () => follower.status());
@@ -51,7 +54,8 @@ test('a read on a node that knows no leader answers 503 at once, with Retry-Afte
   assert.is(r.status, 503, r.text);
   assert.is(r.json<{ error: string }>().error, 'no leader is known; retry later');
   assert.is(r.headers.get('retry-after'), '1');
-  assert.ok(Date.now() - started < TIMEOUT_MS * 0.5, `answered after ${Date.now() - started} ms`);
+  const waited = Date.now() - started;
+  assert.ok(waited >= LEADER_WAIT_MS * 0.9 && waited < TIMEOUT_MS, `answered after ${waited} ms`);
 });
 
 test.run();
