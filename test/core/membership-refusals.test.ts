@@ -10,14 +10,7 @@ import { Harness, voters } from '../support/raft-harness.js';
 
 test('§4.1 a new leader refuses a membership change until it has committed an entry of its term (leaderNotReady), then takes one at a time (confChangeInFlight)', () => {
   const h = new Harness(voters(1, 2, 3));
-  h.leaveQuietPeriod();
-  const leader = h.node(1);
-  leader.raft.campaign();
-  h.process();
-  while (leader.raft.role !== 'leader') {
-    h.deliver(h.queue.shift()!);
-    h.process();
-  }
+  const leader = h.electUncommitted(1);
   assert.ok(leader.raft.log.committed < leader.raft.log.lastIndex(), 'the no-op is not committed yet');
   const early = leader.raft.proposeConfChange({ type: 'addLearner', id: 4, context: 'n4:9004' });
   assert.equal(early, { ok: false, reason: 'leaderNotReady', leader: 1 });

@@ -39,14 +39,7 @@ function leaseLeader(options = {}) {
 
 test('§6.4 step 1: a new leader that has not yet committed an entry of its term waits until it has before serving a read', () => {
   const h = new Harness(voters(1, 2, 3));
-  h.leaveQuietPeriod();
-  const leader = h.node(1);
-  leader.raft.campaign();
-  h.process();
-  while (leader.raft.role !== 'leader') {
-    h.deliver(h.queue.shift()!);
-    h.process();
-  }
+  const leader = h.electUncommitted(1);
   const noop = leader.raft.log.lastIndex();
   assert.ok(leader.raft.log.committed < noop, 'the no-op is not committed yet');
   leader.raft.readIndex('plain');

@@ -4,22 +4,38 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LeadershipTransferError, NoLeaderError, NotLeaderError, RemovedError, StoppedError } from '../../src/errors.js';
-import { SetCommand, TestCluster, retryInFlight } from '../support/node-cluster.js';
+import type { Node, NodeOptions } from '../../src/node.js';
+import { SetCommand, TestCluster, retryInFlight, type Kv } from '../support/node-cluster.js';
 
 const FAST = { logLevel: 'error' as const, heartbeatMs: 20, electionTimeoutMs: 200 };
 
-test('leader wait: a write and reads through a node that knows no leader wait for the next election and apply once', async () => {
-  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000 });
+/** Runs `body` on a started 3-node cluster whose leader applied one write; closes it after. */
+async function withCluster(options: Partial<NodeOptions<Kv>>, body: (c: TestCluster, leader: Node<Kv>) => Promise<void>): Promise<void> {
+  const c = new TestCluster(3, { ...FAST, ...options });
   try {
     await c.startAll();
     const leader = await c.waitLeader();
     await leader.do(new SetCommand('a', '1'));
-    const asker = c.node(c.addresses.find((a) => a !== leader.address)!);
-    const other = c.addresses.find((a) => a !== leader.address && a !== asker.address)!;
+    await body(c, leader);
+  } finally {
+    await c.close();
+  }
+}
+
+/** Stops every node but one follower and waits until it knows no leader; returns it and the others' addresses. */
+async function strand(c: TestCluster, leader: Node<Kv>): Promise<{ alone: Node<Kv>; stopped: string[] }> {
+  const alone = c.node(c.addresses.find((a) => a !== leader.address)!);
+  const stopped = c.addresses.filter((a) => a !== alone.address);
+  for (const a of stopped) await c.stop(a);
+  await c.waitFor(() => alone.leader === undefined, 5000, 'the last node to know no leader');
+  return { alone, stopped };
+}
+
+test('leader wait: a write and reads through a node that knows no leader wait for the next election and apply once', async () => {
+  await withCluster({ leaderWaitMs: 4000 }, async (c, leader) => {
     // No quorum: the asker knows no leader while the requests are made...
-    await c.stop(leader.address);
-    await c.stop(other);
-    await c.waitFor(() => asker.leader === undefined, 5000, 'the asker to know no leader');
+    const { alone: asker, stopped } = await strand(c, leader);
+    const other = stopped.find((a) => a !== leader.address)!;
     const write = asker.do(new SetCommand('b', '2')).catch((e: Error) => e);
     const reads = Promise.all([asker.confirmRead('index'), asker.confirmRead('lease')]);
     await new Promise((r) => setTimeout(r, 300));
@@ -32,22 +48,13 @@ test('leader wait: a write and reads through a node that knows no leader wait fo
     const restarted = c.node(other);
     await c.waitFor(() => restarted.context.data.get('b') === '2' && asker.context.data.get('b') === '2', 5000, 'b to apply on both');
     for (const n of [asker, restarted]) assert.equal(n.context.log.filter((l) => l === 'b=2').length, 1, 'applied once');
-  } finally {
-    await c.close();
-  }
+  });
 });
 
 test('leader wait: join() through a node that knows no leader waits for the election and for the new leader to commit an entry of its term', async () => {
-  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000 });
-  try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
-    const asker = c.node(c.addresses.find((a) => a !== leader.address)!);
-    const other = c.addresses.find((a) => a !== leader.address && a !== asker.address)!;
-    await c.stop(leader.address);
-    await c.stop(other);
-    await c.waitFor(() => asker.leader === undefined, 5000, 'the asker to know no leader');
+  await withCluster({ leaderWaitMs: 4000 }, async (c, leader) => {
+    const { alone: asker, stopped } = await strand(c, leader);
+    const other = stopped.find((a) => a !== leader.address)!;
     const joining = asker.join({ address: 'n9:9009', nonVoting: true }).catch((e: Error) => e);
     await new Promise((r) => setTimeout(r, 200));
     await c.start(other);
@@ -55,17 +62,11 @@ test('leader wait: join() through a node that knows no leader waits for the elec
     const joined = await joining;
     assert.ok(joined === undefined, `join() resolved (${String(joined)})`);
     assert.ok(asker.members().some((m) => m.address === 'n9:9009' && m.nonVoting));
-  } finally {
-    await c.close();
-  }
+  });
 });
 
 test('leader wait: a request waiting for a leader on a node that learns it was removed fails with RemovedError', async () => {
-  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000, requestTimeoutMs: 5000 });
-  try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
+  await withCluster({ leaderWaitMs: 4000, requestTimeoutMs: 5000 }, async (c, leader) => {
     const gone = c.node(c.addresses.find((a) => a !== leader.address)!);
     c.network.isolate(gone.address);
     await c.waitFor(() => gone.leader === undefined, 5000, 'the cut-off node to know no leader');
@@ -76,34 +77,22 @@ test('leader wait: a request waiting for a leader on a node that learns it was r
     const err = await write;
     assert.ok(err instanceof RemovedError, String(err));
     assert.ok(gone.isRemoved());
-  } finally {
-    await c.close();
-  }
+  });
 });
 
 test('leader wait: reads a follower asked of a leader that then failed are asked again of the next leader, not left to time out', async () => {
-  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 2000, requestTimeoutMs: 3000 });
-  try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
+  await withCluster({ leaderWaitMs: 2000, requestTimeoutMs: 3000 }, async (c, leader) => {
     const follower = c.node(c.addresses.find((a) => a !== leader.address)!);
     // The leader is cut off: the follower still believes in it and asks it, in vain.
     c.network.isolate(leader.address);
     const reads = Promise.all([follower.confirmRead('index'), follower.confirmRead('lease')]);
     assert.equal(await reads, ['confirmed', 'confirmed']);
     assert.ok(follower.leader !== undefined && follower.leader !== leader.address, 'answered through the next leader');
-  } finally {
-    await c.close();
-  }
+  });
 });
 
 test('leader wait: a write on the leader during a leadership transfer goes to the new leader', async () => {
-  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 4000 });
-  try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
+  await withCluster({ leaderWaitMs: 4000 }, async (c, leader) => {
     const target = c.addresses.find((a) => a !== leader.address)!;
     await c.waitFor(() => c.node(target).status().appliedIndex >= leader.status().appliedIndex, 5000, 'the target to catch up');
     const transfer = leader.transferLeadership(target);
@@ -114,20 +103,12 @@ test('leader wait: a write on the leader during a leadership transfer goes to th
     assert.ok(written === undefined, `the write applied (${String(written)})`);
     await c.waitFor(() => c.node(target).isLeader(), 5000, 'the target to lead');
     assert.is(c.node(target).context.data.get('b'), '2');
-  } finally {
-    await c.close();
-  }
+  });
 });
 
 test('leader wait: a node cut off from its quorum refuses writes and reads after leaderWaitMs, not before', async () => {
-  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 600, requestTimeoutMs: 5000 });
-  try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
-    const alone = c.node(c.addresses.find((a) => a !== leader.address)!);
-    for (const a of c.addresses) if (a !== alone.address) await c.stop(a);
-    await c.waitFor(() => alone.leader === undefined, 5000, 'the last node to know no leader');
+  await withCluster({ leaderWaitMs: 600, requestTimeoutMs: 5000 }, async (c, leader) => {
+    const { alone } = await strand(c, leader);
     const started = performance.now();
     const [err, read] = await Promise.all([alone.do(new SetCommand('b', '2')).catch((e: Error) => e), alone.confirmRead('index')]);
     const waited = performance.now() - started;
@@ -135,34 +116,20 @@ test('leader wait: a node cut off from its quorum refuses writes and reads after
     assert.is(read, 'refused');
     assert.ok(waited >= 550, `waited ${waited.toFixed(0)} ms for a leader before refusing`);
     assert.ok(waited < 3000, `refused after ${waited.toFixed(0)} ms, well before the request timeout of 5000 ms`);
-  } finally {
-    await c.close();
-  }
+  });
 });
 
 test('leader wait: leaderWaitMs 0 refuses at once, as before', async () => {
-  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 0 });
-  try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
-    const alone = c.node(c.addresses.find((a) => a !== leader.address)!);
-    for (const a of c.addresses) if (a !== alone.address) await c.stop(a);
-    await c.waitFor(() => alone.leader === undefined, 5000, 'the last node to know no leader');
+  await withCluster({ leaderWaitMs: 0 }, async (c, leader) => {
+    const { alone } = await strand(c, leader);
     const err = await alone.do(new SetCommand('b', '2')).catch((e: Error) => e);
     assert.ok(err instanceof NotLeaderError && err.leader === undefined, String(err));
     assert.is(await alone.confirmRead('lease'), 'refused');
-  } finally {
-    await c.close();
-  }
+  });
 });
 
 test('a transfer the leader gives up (the target cannot be reached) fails with LeadershipTransferError after an election timeout, not a request timeout; the leader still leads', async () => {
-  const c = new TestCluster(3, { ...FAST, requestTimeoutMs: 5000 });
-  try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
+  await withCluster({ requestTimeoutMs: 5000 }, async (c, leader) => {
     const target = c.addresses.find((a) => a !== leader.address)!;
     c.network.isolate(target);
     const err = await leader.transferLeadership(target).catch((e: Error) => e);
@@ -170,29 +137,19 @@ test('a transfer the leader gives up (the target cannot be reached) fails with L
     assert.is(err.message, `${target} did not take over within an election timeout (200 ms); this node still leads`);
     assert.ok(leader.isLeader());
     await leader.do(new SetCommand('b', '2')); // and takes writes again
-  } finally {
-    await c.close();
-  }
+  });
 });
 
 test('leader wait: stopping the node ends the wait with StoppedError', async () => {
-  const c = new TestCluster(3, { ...FAST, leaderWaitMs: 30_000, requestTimeoutMs: 30_000 });
-  try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
-    const alone = c.node(c.addresses.find((a) => a !== leader.address)!);
-    for (const a of c.addresses) if (a !== alone.address) await c.stop(a);
-    await c.waitFor(() => alone.leader === undefined, 5000, 'the last node to know no leader');
+  await withCluster({ leaderWaitMs: 30_000, requestTimeoutMs: 30_000 }, async (c, leader) => {
+    const { alone } = await strand(c, leader);
     const write = alone.do(new SetCommand('b', '2')).catch((e: Error) => e);
     const read = alone.confirmRead('index');
     await new Promise((r) => setTimeout(r, 100));
     await c.stop(alone.address);
     assert.ok((await write) instanceof StoppedError);
     assert.is(await read, 'stopped');
-  } finally {
-    await c.close();
-  }
+  });
 });
 
 test.run();

@@ -258,6 +258,22 @@ export class Harness {
     this.deliverAll();
   }
 
+  /**
+   * Makes `id` leader after its quiet period, delivering one message at a time and stopping as
+   * soon as it leads: its no-op is not committed yet. Returns it.
+   */
+  electUncommitted(id: NodeId): HarnessNode {
+    this.leaveQuietPeriod();
+    const leader = this.node(id);
+    leader.raft.campaign();
+    this.process();
+    while (leader.raft.role !== 'leader') {
+      this.deliver(this.queue.shift()!);
+      this.process();
+    }
+    return leader;
+  }
+
   leader(): HarnessNode | undefined {
     let found: HarnessNode | undefined;
     for (const n of this.nodes.values()) {
