@@ -716,11 +716,15 @@ export class Raft {
    */
   private noteNotMember(configIndex: number, commit: number): void {
     // A joiner that has not received the log is not a member yet: nothing to learn from this.
-    if (configIndex < this.notMemberNotice || this.membership.current().length === 0) return;
+    if (this.membership.current().length === 0) return;
     const at = this.membership.currentIndex();
     if (configIndex < at && commit < at) return;
-    this.notMemberNotice = configIndex;
+    // Notices are not compared with each other: one member's configIndex may be its snapshot's
+    // index, another's the configuration entry's, for the same configuration.
+    const known = this.removedAt() > 0;
+    this.notMemberNotice = Math.max(this.notMemberNotice, configIndex);
     if (configIndex <= at) this.divergentConfigIndex = at;
+    if (known) return;
     // Whoever led it will not contact it again: no leader (see removedAt), and no campaign.
     this.becomeFollower(this.term, NONE);
     this.log_(`removed from the cluster: the configuration committed at ${this.removedAt()} leaves this node out`);

@@ -205,7 +205,33 @@ test('an older configuration from a peer that committed past our newest one is b
   assert.is(n4.raft.removedAt(), 0, 'committed only up to the removal: our entry after it may yet commit');
   n4.raft.step({ ...notice, commit: removal + 1 });
   assert.is(n4.raft.removedAt(), removal);
-  void added;
+  assert.is(n4.raft.softState().leader, NONE);
+  run(h, 10 * ET);
+  assert.equal(h.sent.filter((m) => m.from === 4 && m.type === 'vote'), [], 'it no longer campaigns');
+  assert.ok(added < removal);
+});
+
+test('notices are not compared with each other: one naming a snapshot\'s index does not hide a later one naming the configuration entry', () => {
+  const { h } = withLearner4();
+  h.partition([4], [1, 2, 3]);
+  const removal = change(h, 1, { type: 'remove', id: 4 });
+  h.deliverAll();
+  const n4 = h.node(4);
+  // A member whose snapshot is at S (past the removal) answers with S; 4 believes it.
+  const snapshotAt = removal + 2;
+  n4.raft.step({ type: 'notMember', from: 3, to: 4, term: h.node(3).raft.term, configIndex: snapshotAt, commit: snapshotAt });
+  assert.is(n4.raft.removedAt(), snapshotAt);
+  // A deposed leader then reaches it with entries through S + 1, the last promoting it.
+  const term = h.node(1).raft.term + 1;
+  const prev = removal - 1;
+  const filler = (index: number) => ({ index, term, type: EntryType.Normal, data: new Uint8Array() });
+  n4.raft.step(msg.append(2, 4, term, prev, n4.raft.log.term(prev)!, [filler(removal), filler(removal + 1), filler(removal + 2), { index: removal + 3, term, type: EntryType.ConfChange, data: encodeConfChange({ type: 'promote', id: 4 }) }], n4.raft.log.committed));
+  h.process();
+  assert.is(n4.raft.removedAt(), 0, 'led, it is a member for now');
+  // A member with its whole log answers with the removal's own index, having committed past 4's configuration.
+  n4.raft.step({ type: 'notMember', from: 2, to: 4, term: h.node(2).raft.term, configIndex: removal, commit: removal + 3 });
+  assert.ok(n4.raft.removedAt() > 0, 'believed');
+  assert.is(n4.raft.softState().leader, NONE);
 });
 
 test('a joiner still catching up through configurations that predate it is not removed', () => {
@@ -258,6 +284,9 @@ test('a driver can have a member tell a silent outsider: a removed non-voting me
   // raft-node's members do this when a node announces its HTTP address.
   h.node(2).raft.tellIfNotMember(4);
   h.node(2).raft.tellIfNotMember(1); // a member: nothing is sent
+  h.process();
+  const told = h.queue.filter((m) => m.type === 'notMember');
+  assert.equal(told.map((m) => [m.to, m.type === 'notMember' && m.configIndex, m.type === 'notMember' && m.commit]), [[4, removal, h.node(2).raft.log.committed]], 'its configuration and its commit index');
   h.deliverAll();
   assert.is(h.node(4).raft.removedAt(), removal);
   assert.is(h.node(1).raft.removedAt(), 0);
