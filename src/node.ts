@@ -102,6 +102,14 @@ function isCommitNotice(m: PeerMessage): boolean {
   return m.type === 'append' && m[COMMIT_NOTICE] === true;
 }
 
+/** Whether `op` adds a member (checked for another name of a member first). */
+function isAddition(op: { op: string }): boolean {
+  return op.op === 'addVoter' || op.op === 'addLearner';
+}
+
+/** Refusals that promise nothing was appended and that a leader (or a settled one) may lift soon. */
+const RETRIED_REFUSALS = new Set(['notLeader', 'transferring', 'leaderNotReady']);
+
 /**
  * A Raft node. Create it, register commands, set the snapshot handler, then `start()`.
  *
@@ -112,14 +120,6 @@ function isCommitNotice(m: PeerMessage): boolean {
  * await node.do(new SetCommand('k', 'v'));
  * ```
  */
-/** Whether `op` adds a member (checked for another name of a member first). */
-function isAddition(op: { op: string }): boolean {
-  return op.op === 'addVoter' || op.op === 'addLearner';
-}
-
-/** Refusals that promise nothing was appended and that a leader (or a settled one) may lift soon. */
-const RETRIED_REFUSALS = new Set(['notLeader', 'transferring', 'leaderNotReady']);
-
 export class Node<Context = unknown> {
   /** This node's "host:port". */
   readonly address: string;
