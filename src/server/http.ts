@@ -145,7 +145,11 @@ export class KvHttpServer {
       lastIndex: s.lastIndex,
       snapshotIndex: s.snapshotIndex,
       removedAt: s.removedAt ?? null,
-      members: node.members().map((m) => ({ ...m, httpAddress: this.httpAddressOf(m.address) })),
+      // A removed node never applies its removal: its last-known list still names it.
+      members: node
+        .members()
+        .filter((m) => s.removedAt === undefined || m.address !== node.address)
+        .map((m) => ({ ...m, httpAddress: this.httpAddressOf(m.address) })),
       keys: node.context.size,
       digest: node.context.digest(),
       requests: { ...this.counts },

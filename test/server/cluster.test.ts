@@ -144,6 +144,7 @@ test('a 4th node started with --join is promoted and serves; DELETE /members rem
     // The leader tells the removed node: it answers 410 with the reason, and its log says so.
     const removed = await waitFor('the removed node to know it', async () => (await fourth.status())?.removedAt ?? undefined);
     assert.is(removed, s.lastIndex, 'removed by the configuration at the DELETE');
+    assert.not.ok((await fourth.status())!.members.some((m) => m.address === fourth.peerAddress), 'its /status no longer lists itself');
     for (const r of [await http(`${fourth.url}/kv/before-join`), await http(`${fourth.url}/kv/before-join?consistency=local`), await http(`${fourth.url}/kv/x`, { method: 'PUT', body: 'y' })]) {
       assert.is(r.status, 410, r.text);
       assert.match(r.text, /removed from the cluster/);
