@@ -4,8 +4,8 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Harness, msg, voters } from '../support/raft-harness.js';
-import { EntryType, MemoryStorage, NONE, type ConfChange, type NodeId } from '../../src/core/index.js';
+import { Harness, msg, voters, type HarnessNode } from '../support/raft-harness.js';
+import { EntryType, MemoryStorage, NONE, type ConfChange, type Entry, type NodeId } from '../../src/core/index.js';
 import { encodeConfChange, isVoter } from '../../src/core/membership.js';
 
 const ET = 10;
@@ -158,19 +158,35 @@ test('a notice about a configuration older than our own is ignored: a lagging pe
   assert.is(n4.raft.removedAt(), added + 1);
 });
 
-test('a removed member whose newest configuration is a deposed leader\'s entry believes a notice of the configuration committed at that index or earlier, from a peer committed past it (seed 2100795)', () => {
+/** Learner 4, cut off while leader 1 removes it: its log ends just before its removal. */
+function removedWhileCutOff(): { h: Harness; added: number; removal: number; n4: HarnessNode } {
   const { h, added } = withLearner4();
   h.partition([4], [1, 2, 3]);
   const removal = change(h, 1, { type: 'remove', id: 4 });
   h.deliverAll();
-  const n4 = h.node(4);
-  assert.is(n4.raft.log.lastIndex(), removal - 1, 'cut off before the removal');
-  // A deposed leader of a later term had appended another entry at that index (promoting 4) and
-  // reached 4 alone: 4 is a voter in its own view, and no leader will ever overwrite that entry.
+  return { h, added, removal, n4: h.node(4) };
+}
+
+/**
+ * A deposed leader (2, of a later term) reaches 4 alone with `fillers` plain entries from
+ * `removal` on, then one promoting 4, that no leader will ever overwrite. Returns the promotion's index.
+ */
+function deposedLeaderPromotes(h: Harness, n4: HarnessNode, removal: number, fillers: number): number {
   const term = h.node(1).raft.term + 1;
   const prev = removal - 1;
-  n4.raft.step(msg.append(2, 4, term, prev, n4.raft.log.term(prev)!, [{ index: removal, term, type: EntryType.ConfChange, data: encodeConfChange({ type: 'promote', id: 4 }) }], n4.raft.log.committed));
+  const entries: Entry[] = Array.from({ length: fillers }, (_, i) => ({ index: removal + i, term, type: EntryType.Normal, data: new Uint8Array() }));
+  const promotion = removal + fillers;
+  entries.push({ index: promotion, term, type: EntryType.ConfChange, data: encodeConfChange({ type: 'promote', id: 4 }) });
+  n4.raft.step(msg.append(2, 4, term, prev, n4.raft.log.term(prev)!, entries, n4.raft.log.committed));
   h.process();
+  return promotion;
+}
+
+test('a removed member whose newest configuration is a deposed leader\'s entry believes a notice of the configuration committed at that index or earlier, from a peer committed past it (seed 2100795)', () => {
+  const { h, added, removal, n4 } = removedWhileCutOff();
+  assert.is(n4.raft.log.lastIndex(), removal - 1, 'cut off before the removal');
+  // Another entry at that very index: 4 is a voter in its own view.
+  deposedLeaderPromotes(h, n4, removal, 0);
   assert.is(n4.raft.membership.currentIndex(), removal);
   assert.ok(isVoter(n4.raft.membership.current(), 4));
   const notice = { type: 'notMember' as const, from: 3, to: 4, term: h.node(3).raft.term, configIndex: added, commit: removal - 1 };
@@ -186,19 +202,9 @@ test('a removed member whose newest configuration is a deposed leader\'s entry b
 });
 
 test('an older configuration from a peer that committed past our newest one is believed too', () => {
-  const { h, added } = withLearner4();
-  h.partition([4], [1, 2, 3]);
-  const removal = change(h, 1, { type: 'remove', id: 4 });
-  h.deliverAll();
-  const n4 = h.node(4);
-  const term = h.node(1).raft.term + 1;
-  const prev = removal - 1;
+  const { h, added, removal, n4 } = removedWhileCutOff();
   // The deposed leader's configuration lands one entry past the removal's index.
-  n4.raft.step(msg.append(2, 4, term, prev, n4.raft.log.term(prev)!, [
-    { index: removal, term, type: EntryType.Normal, data: new Uint8Array() },
-    { index: removal + 1, term, type: EntryType.ConfChange, data: encodeConfChange({ type: 'promote', id: 4 }) },
-  ], n4.raft.log.committed));
-  h.process();
+  assert.is(deposedLeaderPromotes(h, n4, removal, 1), removal + 1);
   assert.is(n4.raft.membership.currentIndex(), removal + 1);
   const notice = { type: 'notMember' as const, from: 3, to: 4, term: h.node(3).raft.term, configIndex: removal, commit: removal };
   n4.raft.step(notice);
@@ -212,21 +218,13 @@ test('an older configuration from a peer that committed past our newest one is b
 });
 
 test('notices are not compared with each other: one naming a snapshot\'s index does not hide a later one naming the configuration entry', () => {
-  const { h } = withLearner4();
-  h.partition([4], [1, 2, 3]);
-  const removal = change(h, 1, { type: 'remove', id: 4 });
-  h.deliverAll();
-  const n4 = h.node(4);
+  const { h, removal, n4 } = removedWhileCutOff();
   // A member whose snapshot is at S (past the removal) answers with S; 4 believes it.
   const snapshotAt = removal + 2;
   n4.raft.step({ type: 'notMember', from: 3, to: 4, term: h.node(3).raft.term, configIndex: snapshotAt, commit: snapshotAt });
   assert.is(n4.raft.removedAt(), snapshotAt);
   // A deposed leader then reaches it with entries through S + 1, the last promoting it.
-  const term = h.node(1).raft.term + 1;
-  const prev = removal - 1;
-  const filler = (index: number) => ({ index, term, type: EntryType.Normal, data: new Uint8Array() });
-  n4.raft.step(msg.append(2, 4, term, prev, n4.raft.log.term(prev)!, [filler(removal), filler(removal + 1), filler(removal + 2), { index: removal + 3, term, type: EntryType.ConfChange, data: encodeConfChange({ type: 'promote', id: 4 }) }], n4.raft.log.committed));
-  h.process();
+  assert.is(deposedLeaderPromotes(h, n4, removal, 3), snapshotAt + 1);
   assert.is(n4.raft.removedAt(), 0, 'led, it is a member for now');
   // A member with its whole log answers with the removal's own index, having committed past 4's configuration.
   n4.raft.step({ type: 'notMember', from: 2, to: 4, term: h.node(2).raft.term, configIndex: removal, commit: removal + 3 });
