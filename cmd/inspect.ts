@@ -29,6 +29,7 @@ import type { Entry, HardState } from '../wal/types.js';
 import { CommandRegistry } from '../src/command.js';
 import { bytesCodec } from '../src/codec.js';
 import { decodeConfChange, MembershipHistory } from '../src/core/membership.js';
+import { decodeSessionFrame, type SessionFrame } from '../src/sessions.js';
 import { EntryType, type ConfChange, type Entry as CoreEntry, type Member, type Membership } from '../src/core/messages.js';
 import { AppendCommand, CasCommand, DeleteCommand, KV_COMMANDS, SetCommand } from '../src/kv/commands.js';
 import type { KvStore } from '../src/kv/store.js';
@@ -652,8 +653,20 @@ function describeConfChange(cc: ConfChange, book: ReadonlyMap<number, string>): 
   }
 }
 
+/** A command in words, with its proposer's session and seq when it has them (src/sessions.ts). */
+function describeCommand(entryData: Uint8Array): string {
+  let frame: SessionFrame;
+  try {
+    frame = decodeSessionFrame(entryData);
+  } catch (err) {
+    return `bad session header (${(err as Error).message}), ${hexDump(entryData)}`;
+  }
+  const text = describeKvCommand(frame.command);
+  return frame.header ? `${text} [session ${frame.header.session} seq ${frame.header.seq}]` : text;
+}
+
 /** A key-value command in words; anything else as its type id and payload bytes. */
-function describeCommand(data: Uint8Array): string {
+function describeKvCommand(data: Uint8Array): string {
   let command: unknown;
   try {
     command = kvCommands.decode(data);
@@ -673,7 +686,7 @@ function describeCommand(data: Uint8Array): string {
   return describeRawCommand(data);
 }
 
-/** `type 7, 12 bytes: 0a0b…`: the command framing is `[u32 LE type id][payload]` (src/command.ts). */
+/** `type 7, 12 bytes: 0a0b…`: the command framing is `[u32 LE type id][payload]` after the session header (src/command.ts). */
 function describeRawCommand(data: Uint8Array): string {
   if (data.byteLength < 4) return `no command type id, ${hexDump(data)}`;
   const type = Buffer.from(data.buffer, data.byteOffset, data.byteLength).readUInt32LE(0);

@@ -3,7 +3,8 @@
  * (> 0, unique per node) and a `do(context)` method that every node calls on its context object,
  * in log order, when the command's log entry applies.
  *
- * In the log a command is `[type id: u32 little-endian][codec payload]`. The payload is the
+ * In the log a command is `[type id: u32 little-endian][codec payload]`, after the proposer's
+ * session header (sessions.ts) in entries written since sessions came in. The payload is the
  * command's own enumerable fields encoded with the node's codec, unless the class defines
  * `static encode(command)` / `static decode(payload)` (required with the Bytes codec, whose
  * payload must be a Uint8Array).
@@ -62,8 +63,8 @@ export class CommandRegistry<Context> {
     return this.codec.name;
   }
 
-  /** Encodes a command of a registered class to log entry data. */
-  encode(command: Command<Context>): Uint8Array {
+  /** Encodes a command of a registered class to log entry data, after `prefix` (a session header). */
+  encode(command: Command<Context>, prefix?: Uint8Array): Uint8Array {
     const cls = (command as object).constructor as CommandClass<Context>;
     const type = this.byClass.get(cls);
     if (type === undefined) {
@@ -72,9 +73,11 @@ export class CommandRegistry<Context> {
     const value = cls.encode ? cls.encode(command) : { ...command };
     const payload = this.codec.encode(value);
     // Entry data lives as long as the WAL caches it: carve it out of the entry slab.
-    const out = entrySlab.alloc(TYPE_BYTES + payload.byteLength);
-    new DataView(out.buffer, out.byteOffset, TYPE_BYTES).setUint32(0, type, true);
-    out.set(payload, TYPE_BYTES);
+    const before = prefix?.byteLength ?? 0;
+    const out = entrySlab.alloc(before + TYPE_BYTES + payload.byteLength);
+    if (prefix) out.set(prefix, 0);
+    new DataView(out.buffer, out.byteOffset + before, TYPE_BYTES).setUint32(0, type, true);
+    out.set(payload, before + TYPE_BYTES);
     return out;
   }
 

@@ -83,6 +83,12 @@ export class StoppedError extends RaftError {
  */
 export class ProposalDroppedError extends RaftError {}
 
+/**
+ * A proposal proposed again after a leader failure had applied already, before a snapshot this
+ * node started from or installed: it applied once, but its result was not kept.
+ */
+export class ResultNotKeptError extends RaftError {}
+
 /** A membership change was refused: another change is in flight, or it is invalid. */
 export class MembershipChangeError extends RaftError {}
 

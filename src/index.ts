@@ -17,6 +17,7 @@ export {
   TimeoutError,
   StoppedError,
   ProposalDroppedError,
+  ResultNotKeptError,
   MembershipChangeError,
   LeadershipTransferError,
   RemovedError,

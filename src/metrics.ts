@@ -57,6 +57,7 @@ const LOOP_STATS = ['p50', 'p99', 'max'] as const;
  * - `server_has_leader`, `server_is_leader` (gauges, 0 or 1), `server_leader_changes_seen_total`
  * - `server_proposals_committed_total`, `server_proposals_applied_total`,
  *   `server_proposals_failed_total` (counters), `server_proposals_pending` (gauge)
+ * - `server_proposals_retried_total`, `server_duplicate_commands_skipped_total` (counters)
  * - `server_term`, `server_commit_index`, `server_applied_index` (gauges)
  * - `disk_wal_fsync_duration_seconds`, `snapshot_save_duration_seconds` (histograms)
  * - `wal_cache_hits_total`, `wal_cache_misses_total` (counters read from the WAL at scrape time)
@@ -74,6 +75,8 @@ export class RaftMetrics {
   readonly #applied: Counter;
   readonly #pending: Gauge;
   readonly #failed: Counter;
+  readonly #retried: Counter;
+  readonly #duplicates: Counter;
   readonly #term: Gauge;
   readonly #commitIndex: Gauge;
   readonly #appliedIndex: Gauge;
@@ -107,6 +110,16 @@ export class RaftMetrics {
     this.#applied = new Counter({ name: name('server_proposals_applied_total'), help: 'Number of proposals applied to the state machine.', registers });
     this.#pending = new Gauge({ name: name('server_proposals_pending'), help: 'Number of proposals waiting to be committed and applied.', registers });
     this.#failed = new Counter({ name: name('server_proposals_failed_total'), help: 'Number of proposals that failed.', registers });
+    this.#retried = new Counter({
+      name: name('server_proposals_retried_total'),
+      help: 'Number of proposals proposed again after a leader failure left their outcome unknown.',
+      registers,
+    });
+    this.#duplicates = new Counter({
+      name: name('server_duplicate_commands_skipped_total'),
+      help: 'Number of command entries not applied because their proposal had applied already or was given up.',
+      registers,
+    });
     this.#term = new Gauge({ name: name('server_term'), help: 'Current Raft term of this member.', registers });
     this.#commitIndex = new Gauge({ name: name('server_commit_index'), help: 'Highest log index known to be committed.', registers });
     this.#appliedIndex = new Gauge({ name: name('server_applied_index'), help: 'Highest log index applied to the state machine.', registers });
@@ -207,6 +220,16 @@ export class RaftMetrics {
    */
   proposalFailed(n = 1): void {
     this.#failed.inc(n);
+  }
+
+  /** Counts proposals proposed again after a leader failure left their outcome unknown. */
+  proposalRetried(): void {
+    this.#retried.inc();
+  }
+
+  /** Counts command entries skipped as duplicates of an applied (or given-up) proposal. */
+  duplicateSkipped(): void {
+    this.#duplicates.inc();
   }
 
   /**

@@ -11,9 +11,11 @@ import type { Readable, Writable } from 'node:stream';
 import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
-import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, RemovedError, StoppedError, TimeoutError } from './errors.js';
+import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, RemovedError, ResultNotKeptError, StoppedError, TimeoutError } from './errors.js';
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
+import { ProposerSession } from './proposer-session.js';
+import { SessionTable, decodeSessionFrame, type SessionHeader } from './sessions.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
 import { LOG_LEVELS, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
@@ -170,6 +172,9 @@ export class Node<Context = unknown> {
 
   private readonly proposals = new Map<number, PendingProposal>();
   private readonly recentApplied = new RecentApplied(RECENT_APPLIED);
+  /** This node's own proposals' session; sessions of every proposer, as of the applied index. */
+  private readonly proposer = new ProposerSession();
+  private readonly sessions = new SessionTable();
   private readonly reads = new Map<string, PendingRead>();
   private readonly forwards = new Map<number, PendingForward>();
   /** Requests waiting for a leader (see leaderWaitMs): woken on every leader change and at stop. */
@@ -330,6 +335,8 @@ export class Node<Context = unknown> {
       await this.snapshotHandler.recover(this.store.open(this.latestSnapshot));
       this.applied = this.latestSnapshot.meta.index;
     }
+    // The log replays from here: the sessions must be the snapshot's, not a failed start's.
+    this.sessions.restore(this.latestSnapshot?.sessions ?? []);
     const bootstrap = this.opts.join
       ? []
       : this.founding.map((m) => ({ id: memberId(m.address), role: m.nonVoting ? ('learner' as const) : ('voter' as const), promote: false, context: m.address }));
@@ -531,14 +538,19 @@ export class Node<Context = unknown> {
    */
   async propose<R = unknown>(command: Command<Context, R>): Promise<{ result: R; index: number; term: number }> {
     this.requireRunning();
-    const data = this.registry.encode(command);
+    const seq = this.proposer.begin();
     try {
+      // The session header lets the proposal be proposed again after a leader failure and still
+      // apply once (see submit).
+      const data = this.registry.encode(command, this.proposer.header(seq));
       const applied = await this.submit({ op: 'propose', data, address: '' });
       return { result: applied.result as R, index: applied.index, term: applied.term };
     } catch (err) {
       // A command that threw applied all the same; only replication failures count here.
       if (err instanceof RaftError) this.metricsRegistry.proposalFailed();
       throw err;
+    } finally {
+      this.proposer.end(seq);
     }
   }
 
@@ -734,34 +746,71 @@ export class Node<Context = unknown> {
   /**
    * Has the leader append `op` (locally, or by forwarding to it) and waits until the entry at the
    * returned (index, term) applies here; resolves with the command's result.
+   *
+   * A command whose attempt ends in doubt — the leader changed before answering, lost leadership
+   * before its entry committed, or its entry was overwritten — is proposed again, within
+   * requestTimeoutMs: its session header (sessions.ts) makes every node apply it once however many
+   * copies reach the log, and a later copy answers with the first one's outcome.
    */
   private async submit(op: ForwardOp): Promise<{ result: unknown; index: number; term: number }> {
-    // requestTimeoutMs bounds the whole request, waiting for a leader included.
+    // requestTimeoutMs bounds the whole request, waiting for a leader and proposing again included.
     const deadline = performance.now() + this.opts.requestTimeoutMs;
+    let earlierAttemptMayApply = false;
+    for (;;) {
+      const response = await this.appendAtLeader(op, deadline);
+      let failure: Error;
+      let inDoubt: boolean;
+      if (!response.error) {
+        if (op.op === 'transfer') return { result: undefined, index: 0, term: 0 };
+        const asLeader = this.role === 'leader' && this.term === response.logTerm;
+        try {
+          const result = await this.awaitApply(response.index, response.logTerm, asLeader, deadline - performance.now());
+          return { result, index: response.index, term: response.logTerm };
+        } catch (err) {
+          failure = err as Error;
+          // Overwritten, or proposed by a leader that lost leadership before it committed.
+          inDoubt = err instanceof ProposalDroppedError || (err instanceof NotLeaderError && err.outcomeUnknown);
+        }
+      } else {
+        failure = this.errorFrom(response);
+        inDoubt = response.error === 'leaderLost';
+      }
+      if (op.op === 'propose' && inDoubt && performance.now() < deadline && this.running) {
+        earlierAttemptMayApply = true;
+        this.metricsRegistry.proposalRetried();
+        continue;
+      }
+      if (earlierAttemptMayApply && failure instanceof RaftError && !failure.outcomeUnknown) {
+        failure.outcomeUnknown = true;
+        failure.message += '; an earlier attempt of this proposal may still apply (outcome unknown)';
+      }
+      throw failure;
+    }
+  }
+
+  /**
+   * One attempt to have the leader append `op`: its answer, after waiting for a leader while the
+   * refusals are definite (none known, leadership moving, a leader too new for a membership
+   * change) for leaderWaitMs from the first of them, within `deadline`.
+   */
+  private async appendAtLeader(op: ForwardOp, deadline: number): Promise<ForwardResponse> {
     let waitUntil = 0; // leaderWaitMs from the first refusal (a leader may fail mid-request)
-    let response: ForwardResponse;
     for (;;) {
       this.requireRunning();
       const removedAt = this.requireRaft().removedAt();
       if (removedAt > 0) throw new RemovedError(removedAt);
-      response =
+      const response =
         this.role !== 'leader'
           ? await this.forwardToLeader(op, this.leaderId, deadline - performance.now())
           : isAddition(op)
             ? await this.proposeAddition(op, this.id, 0)
             : this.proposeAsLeader(op, this.id, 0);
-      // No leader known, leadership moving, or a leader too new for a membership change: a
-      // definite refusal (nothing was appended), so the same request is tried again.
-      if (!RETRIED_REFUSALS.has(response.error)) break;
+      // A definite refusal (nothing was appended): the same request is tried again.
+      if (!RETRIED_REFUSALS.has(response.error)) return response;
       if (waitUntil === 0) waitUntil = Math.min(deadline, performance.now() + this.opts.leaderWaitMs);
-      if (performance.now() >= waitUntil) break;
+      if (performance.now() >= waitUntil) return response;
       await this.nextLeaderChangeOrTick();
     }
-    if (response.error) throw this.errorFrom(response);
-    if (op.op === 'transfer') return { result: undefined, index: 0, term: 0 };
-    const asLeader = this.role === 'leader' && this.term === response.logTerm;
-    const result = await this.awaitApply(response.index, response.logTerm, asLeader, deadline - performance.now());
-    return { result, index: response.index, term: response.logTerm };
   }
 
   /**
@@ -1146,6 +1195,7 @@ export class Node<Context = unknown> {
       this.receiver = undefined;
       if (!this.snapshotHandler) throw new Error('received a snapshot but no snapshot handler is set: call setSnapshot()');
       await this.snapshotHandler.recover(this.store!.open(stored));
+      this.sessions.restore(stored.sessions);
       await storage.installSnapshot(rd.snapshot, rd.hardState);
       this.latestSnapshot = stored;
       this.applied = rd.snapshot.index;
@@ -1163,12 +1213,7 @@ export class Node<Context = unknown> {
       let result: unknown;
       let error: Error | undefined;
       if (e.type === EntryType.Normal) {
-        try {
-          result = this.registry.decode(e.data).do(this.context);
-        } catch (err) {
-          error = err as Error;
-          this.log('warn', `command at ${e.index} failed: ${error.message}`);
-        }
+        ({ result, error } = this.applyCommand(e));
       } else if (e.type === EntryType.ConfChange) {
         const change = this.describeConfChange(decodeConfChange(e.data), e.index);
         if (change) this.log('info', `membership, entry ${e.index}: ${change}`);
@@ -1182,6 +1227,38 @@ export class Node<Context = unknown> {
       }
     }
     if (entries.length > 0) this.scheduler.applied(entries.length);
+  }
+
+  /**
+   * Runs a command entry on the context, unless its session shows it a retried proposal that
+   * applied already (answered with the first outcome) or one its proposer gave up on.
+   */
+  private applyCommand(e: Entry): { result: unknown; error: Error | undefined } {
+    let header: SessionHeader | undefined;
+    try {
+      const frame = decodeSessionFrame(e.data);
+      header = frame.header;
+      if (header) {
+        const admission = this.sessions.admit(header, e.index);
+        if (!admission.run) {
+          this.metricsRegistry.duplicateSkipped();
+          if (admission.outcome) return admission.outcome;
+          const error = admission.stale
+            ? new ProposalDroppedError(`entry ${e.index} was not applied: its proposer had given the proposal up (seq ${header.seq})`)
+            : new ResultNotKeptError(`entry ${e.index} repeats a proposal that applied before this node's snapshot; it applied once, its result was not kept`);
+          return { result: undefined, error };
+        }
+      }
+      const result = this.registry.decode(frame.command).do(this.context);
+      if (header) this.sessions.record(header, { result, error: undefined });
+      return { result, error: undefined };
+    } catch (err) {
+      const error = err as Error;
+      this.log('warn', `command at ${e.index} failed: ${error.message}`);
+      // A command that threw applied all the same: a retry of it answers with the same error.
+      if (header) this.sessions.record(header, { result: undefined, error });
+      return { result: undefined, error };
+    }
   }
 
   /**
@@ -1395,7 +1472,8 @@ export class Node<Context = unknown> {
     const covered = this.scheduler.changes;
     const target = raft.snapshotMetaAt(index, 0);
     const started = performance.now();
-    const writer = await this.store!.create({ index, term: target.term, membership: target.membership });
+    // Taken between applies: the sessions are the ones as of `index`, like the context.
+    const writer = await this.store!.create({ index, term: target.term, membership: target.membership, sessions: this.sessions.toRecords() });
     try {
       await this.snapshotHandler!.save(writer);
     } catch (err) {

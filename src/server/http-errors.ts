@@ -10,6 +10,7 @@ import {
   ProposalDroppedError,
   RaftError,
   RemovedError,
+  ResultNotKeptError,
   StoppedError,
   TimeoutError,
 } from '../errors.js';
@@ -40,8 +41,8 @@ const RETRY_AFTER_SECONDS = '1';
 
 /**
  * Maps `err` to its answer. 5xx bodies carry `outcome`: "not applied" only when the operation
- * certainly was not appended anywhere, else "unknown" — a client must not assume a 5xx means
- * nothing happened.
+ * certainly was not appended anywhere, "applied" when it certainly applied (but its result is
+ * not known), else "unknown" — a client must not assume a 5xx means nothing happened.
  */
 export function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...err.extra }, headers: err.headers };
@@ -49,6 +50,8 @@ export function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof LeadershipTransferError) return { status: 409, body: { error: err.message }, headers: {} };
   // 410 Gone: retrying here is pointless until an operator adds this node again.
   if (err instanceof RemovedError) return { status: 410, body: { error: err.message, outcome: err.outcomeUnknown ? 'unknown' : 'not applied', removedAt: err.configIndex }, headers: {} };
+  // Applied once, by an earlier copy of the proposal, whose result a snapshot did not keep.
+  if (err instanceof ResultNotKeptError) return { status: 500, body: { error: err.message, outcome: 'applied' }, headers: {} };
   if (err instanceof RaftError) {
     const outcome = err.outcomeUnknown || err instanceof StoppedError ? 'unknown' : 'not applied';
     if (err instanceof TimeoutError) return { status: 504, body: { error: err.message, outcome }, headers: {} };

@@ -5,7 +5,7 @@
  *
  * ```
  * [ application data            dataSize bytes                                      ]
- * [ metadata JSON               {version,index,term,membership,dataSize,dataSha256} ]
+ * [ metadata JSON               {version,index,term,membership,dataSize,dataSha256,sessions?} ]
  * [ SHA-256 of the JSON         32 bytes                                            ]
  * [ JSON length                 u32 little-endian                                   ]
  * [ format version              u32 little-endian (1)                               ]
@@ -22,6 +22,7 @@ import { open } from 'node:fs/promises';
 import type { Member, Membership } from '../core/messages.js';
 import { SnapshotCorruptionError } from './errors.js';
 import { readFully } from './files.js';
+import { isSessionRecords, type SessionRecord } from '../sessions.js';
 import type { SnapshotTarget, StoredSnapshot } from './types.js';
 
 /** Digits of the index and of the term in a file name: any safe integer fits. */
@@ -84,6 +85,7 @@ export function encodeTrailer(target: SnapshotTarget, dataSize: number, dataSha2
       membership: normalizeMembership(target.membership),
       dataSize,
       dataSha256,
+      ...(target.sessions && target.sessions.length > 0 ? { sessions: target.sessions } : {}),
     }),
     'utf8',
   );
@@ -135,6 +137,7 @@ export async function readSnapshotFile(path: string, expected?: { index: number;
       dataSize,
       dataSha256: meta.dataSha256,
       path,
+      sessions: meta.sessions,
     };
   } finally {
     await fh.close();
@@ -147,6 +150,7 @@ interface TrailerMeta {
   membership: Member[];
   dataSize: number;
   dataSha256: string;
+  sessions: SessionRecord[];
 }
 
 function parseMeta(json: Buffer, corrupt: (reason: string) => Error): TrailerMeta {
@@ -162,7 +166,9 @@ function parseMeta(json: Buffer, corrupt: (reason: string) => Error): TrailerMet
   if (!count(v.index) || !count(v.term) || !count(v.dataSize)) throw corrupt('metadata index, term or dataSize malformed');
   if (typeof v.dataSha256 !== 'string' || !/^[0-9a-f]{64}$/.test(v.dataSha256)) throw corrupt('metadata dataSha256 malformed');
   if (!Array.isArray(v.membership) || !v.membership.every(isMember)) throw corrupt('metadata membership malformed');
-  return { index: v.index, term: v.term, membership: normalizeMembership(v.membership), dataSize: v.dataSize, dataSha256: v.dataSha256 };
+  // Snapshots written before proposer sessions have none.
+  if (v.sessions !== undefined && !isSessionRecords(v.sessions)) throw corrupt('metadata sessions malformed');
+  return { index: v.index, term: v.term, membership: normalizeMembership(v.membership), dataSize: v.dataSize, dataSha256: v.dataSha256, sessions: v.sessions ?? [] };
 }
 
 function isMember(m: unknown): m is Member {

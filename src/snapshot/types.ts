@@ -3,6 +3,7 @@
  * @module
  */
 import type { Membership, SnapshotMeta } from '../core/messages.js';
+import type { SessionRecord } from '../sessions.js';
 
 /** What a new snapshot is of: the log prefix it replaces and the configuration at its index. */
 export interface SnapshotTarget {
@@ -12,6 +13,8 @@ export interface SnapshotTarget {
   readonly term: number;
   /** The cluster configuration at `index`. */
   readonly membership: Membership;
+  /** The proposer sessions as of `index` (see sessions.ts); none when absent. */
+  readonly sessions?: readonly SessionRecord[];
 }
 
 /** A complete snapshot file whose trailer and data checksum were verified. */
@@ -28,4 +31,6 @@ export interface StoredSnapshot {
   readonly dataSha256: string;
   /** Path of the snapshot file. */
   readonly path: string;
+  /** The proposer sessions as of `meta.index` (empty for a snapshot written without them). */
+  readonly sessions: readonly SessionRecord[];
 }

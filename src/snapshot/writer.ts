@@ -39,7 +39,7 @@ export class SnapshotWriter extends Writable {
     super({ highWaterMark: 1 << 20 });
     this.fh = fh;
     this.tempPath = tempPath;
-    this.target = { index: target.index, term: target.term, membership: normalizeMembership(target.membership) };
+    this.target = { index: target.index, term: target.term, membership: normalizeMembership(target.membership), sessions: target.sessions ?? [] };
     this.install = install;
     this.ended = new Promise<void>((resolve, reject) => {
       this.on('finish', resolve);
@@ -88,10 +88,11 @@ export class SnapshotWriter extends Writable {
       await this.fh.sync();
       await this.closeFile();
       const sealed: StoredSnapshot = {
-        meta: { ...this.target, size: this.position + trailer.length },
+        meta: { index: this.target.index, term: this.target.term, membership: this.target.membership, size: this.position + trailer.length },
         dataSize: this.position,
         dataSha256,
         path: this.tempPath,
+        sessions: this.target.sessions ?? [],
       };
       const installed = await this.install(this.tempPath, sealed);
       this.state = 'committed';

@@ -162,6 +162,7 @@ test('a fresh log: one segment, the bootstrap entry, no-ops and every kv command
   assert.match(r, new RegExp(`^\\s+1\\s+1\\s+bootstrap\\s+127\\.0\\.0\\.1:${fx.address.split(':')[1]} \\(voter\\)$`, 'm'));
   assert.match(r, /^\s+\d+\s+\d+\s+no-op\s*$/m, 'the leader no-op');
   assert.match(r, 'set key="k" value=1 byte "v"');
+  assert.match(r, /set key="k" value=1 byte "v" \[session \d+ seq \d+\]$/m, "the proposer's session and seq");
   assert.match(r, 'set key="long" value=44 bytes "abcdefghijklmnopqrstuvwxyz012345…"');
   assert.match(r, 'set key="bin" value=3 bytes 00ff10');
   assert.match(r, 'append key="k" suffix=1 byte "w" max=1024 bytes');

@@ -15,6 +15,8 @@ const EXPECTED_TYPES: Record<string, 'gauge' | 'counter' | 'histogram'> = {
   tsraft_server_proposals_applied_total: 'counter',
   tsraft_server_proposals_pending: 'gauge',
   tsraft_server_proposals_failed_total: 'counter',
+  tsraft_server_proposals_retried_total: 'counter',
+  tsraft_server_duplicate_commands_skipped_total: 'counter',
   tsraft_server_term: 'gauge',
   tsraft_server_commit_index: 'gauge',
   tsraft_server_applied_index: 'gauge',
@@ -76,6 +78,9 @@ test('the typed methods move the values', async () => {
   metrics.proposalCommitted();
   metrics.proposalApplied(4);
   metrics.proposalFailed(2);
+  metrics.proposalRetried();
+  metrics.duplicateSkipped();
+  metrics.duplicateSkipped();
   metrics.setPendingProposals(7);
   metrics.setIndices({ term: 3, commit: 10, applied: 9 });
   metrics.setIndices({ applied: 10 });
@@ -96,6 +101,8 @@ test('the typed methods move the values', async () => {
     tsraft_server_proposals_committed_total: 6,
     tsraft_server_proposals_applied_total: 4,
     tsraft_server_proposals_failed_total: 2,
+    tsraft_server_proposals_retried_total: 1,
+    tsraft_server_duplicate_commands_skipped_total: 2,
     tsraft_server_proposals_pending: 7,
     tsraft_server_term: 3,
     tsraft_server_commit_index: 10,

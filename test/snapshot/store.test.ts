@@ -74,6 +74,19 @@ test('write, commit, latest, open: the round trip returns the bytes and metadata
   assert.equal(await readdir(store.dir), [snapshotFileName(42, 3)], 'no temp file left behind');
 });
 
+test('proposer sessions round-trip through the metadata; a snapshot written without them reads back with none', async () => {
+  const store = await freshStore();
+  const plain = await writeSnapshot(store, 5, 10);
+  assert.equal(plain.sessions, []);
+  assert.equal((await store.latest())!.sessions, []);
+  const sessions: Array<[number, number, number, number[]]> = [[2 ** 47 + 9, 40, 7, [40, 42]], [3, 1, 6, []]];
+  const writer = await store.create({ index: 7, term: 1, membership: membership(1), sessions });
+  await writePayload(writer, 7, 10);
+  const committed = await writer.commit();
+  assert.equal(committed.sessions, sessions);
+  assert.equal((await store.latest())!.sessions, sessions);
+});
+
 test('a multi-megabyte snapshot written through pipeline() (the application ends the stream)', async () => {
   const store = await freshStore();
   const size = 6 * 1024 * 1024 + 123;
