@@ -13,6 +13,7 @@
 import type { Codec } from './codec.js';
 import { entrySlab } from '../wal/index.js';
 import { BadTypeIdError, NotRegisteredError } from './errors.js';
+import { sessionHeaderBytes, writeSessionHeader, type SessionHeader } from './sessions.js';
 
 /** An operation on the user's context. `do` must be deterministic: every node runs it. */
 export interface Command<Context = unknown, Result = unknown> {
@@ -63,8 +64,8 @@ export class CommandRegistry<Context> {
     return this.codec.name;
   }
 
-  /** Encodes a command of a registered class to log entry data, after `prefix` (a session header). */
-  encode(command: Command<Context>, prefix?: Uint8Array): Uint8Array {
+  /** Encodes a command of a registered class to log entry data, after its proposer's session header. */
+  encode(command: Command<Context>, session?: SessionHeader): Uint8Array {
     const cls = (command as object).constructor as CommandClass<Context>;
     const type = this.byClass.get(cls);
     if (type === undefined) {
@@ -73,21 +74,24 @@ export class CommandRegistry<Context> {
     const value = cls.encode ? cls.encode(command) : { ...command };
     const payload = this.codec.encode(value);
     // Entry data lives as long as the WAL caches it: carve it out of the entry slab.
-    const before = prefix?.byteLength ?? 0;
+    const before = session ? sessionHeaderBytes(session) : 0;
     const out = entrySlab.alloc(before + TYPE_BYTES + payload.byteLength);
-    if (prefix) out.set(prefix, 0);
+    if (session) writeSessionHeader(out, 0, session);
     new DataView(out.buffer, out.byteOffset + before, TYPE_BYTES).setUint32(0, type, true);
     out.set(payload, before + TYPE_BYTES);
     return out;
   }
 
-  /** Decodes log entry data into a command; throws BadTypeIdError for an unknown type id. */
-  decode(data: Uint8Array): Command<Context> {
-    if (data.byteLength < TYPE_BYTES) throw new BadTypeIdError(`command data of ${data.byteLength} bytes is too short for a type id`);
-    const type = new DataView(data.buffer, data.byteOffset, data.byteLength).getUint32(0, true);
+  /**
+   * Decodes log entry data, from `offset` (past its session header), into a command; throws
+   * BadTypeIdError for an unknown type id.
+   */
+  decode(data: Uint8Array, offset = 0): Command<Context> {
+    if (data.byteLength - offset < TYPE_BYTES) throw new BadTypeIdError(`command data of ${data.byteLength - offset} bytes is too short for a type id`);
+    const type = new DataView(data.buffer, data.byteOffset + offset, TYPE_BYTES).getUint32(0, true);
     const cls = this.byType.get(type);
     if (!cls) throw new BadTypeIdError(`no command class registered for type id ${type}: register the same commands on every node`);
-    const value = this.codec.decode(data.subarray(TYPE_BYTES));
+    const value = this.codec.decode(data.subarray(offset + TYPE_BYTES));
     if (cls.decode) return cls.decode(value);
     const command = Object.create(cls.prototype) as Command<Context>;
     if (value !== null && typeof value === 'object') Object.assign(command, value);

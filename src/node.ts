@@ -15,7 +15,7 @@ import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeade
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
-import { SessionTable, decodeSessionFrame, type SessionHeader } from './sessions.js';
+import { SessionTable, readSessionHeader, type SessionHeader } from './sessions.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
 import { LOG_LEVELS, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
@@ -113,6 +113,25 @@ function isAddition(op: { op: string }): boolean {
 const RETRIED_REFUSALS = new Set(['notLeader', 'transferring', 'leaderNotReady']);
 
 /**
+ * The error of a proposal proposed again, whose earlier attempt may still apply: marked outcome
+ * unknown. Only errors made for this request reach here (never one shared with other requests).
+ */
+function markInDoubt(err: unknown): unknown {
+  if (err instanceof RaftError && !err.outcomeUnknown && !(err instanceof ResultNotKeptError)) {
+    err.outcomeUnknown = true;
+    err.message += '; an earlier attempt of this proposal may still apply (outcome unknown)';
+  }
+  return err;
+}
+
+/** What a copy of a proposal its proposer had given up on answers (no one should be waiting). */
+function staleCopyError(index: number, seq: number): ProposalDroppedError {
+  const err = new ProposalDroppedError(`entry ${index} was not applied: its proposer had given the proposal (seq ${seq}) up; an earlier copy may have applied`);
+  err.outcomeUnknown = true;
+  return err;
+}
+
+/**
  * A Raft node. Create it, register commands, set the snapshot handler, then `start()`.
  *
  * ```ts
@@ -175,10 +194,14 @@ export class Node<Context = unknown> {
   /** This node's own proposals' session; sessions of every proposer, as of the applied index. */
   private readonly proposer = new ProposerSession();
   private readonly sessions = new SessionTable();
+  /** The header of the entry being applied, read into one object (no allocation per entry). */
+  private readonly applyingHeader: SessionHeader = { session: 0, seq: 0, floor: 0 };
   private readonly reads = new Map<string, PendingRead>();
   private readonly forwards = new Map<number, PendingForward>();
   /** Requests waiting for a leader (see leaderWaitMs): woken on every leader change and at stop. */
   private readonly leaderWaiters = new Set<() => void>();
+  /** snapshot() calls waiting for the run loop to take one. */
+  private readonly snapshotsAsked: Array<{ resolve(index: number): void; reject(err: Error): void }> = [];
   private nextRequestId = 1;
   private nextReadId = 1;
   /** Per kind (0: ReadIndex, 1: lease), the read request gathering calls until the next pump hands it to the core. */
@@ -428,6 +451,7 @@ export class Node<Context = unknown> {
     const stopped = new StoppedError();
     for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, stopped);
     for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'stopped');
+    for (const asked of this.snapshotsAsked.splice(0)) asked.reject(stopped);
     this.wakeLeaderWaiters();
     for (const [id, f] of this.forwards) {
       clearTimeout(f.timer);
@@ -757,9 +781,16 @@ export class Node<Context = unknown> {
     const deadline = performance.now() + this.opts.requestTimeoutMs;
     let earlierAttemptMayApply = false;
     for (;;) {
-      const response = await this.appendAtLeader(op, deadline);
-      let failure: Error;
+      let response: ForwardResponse;
+      try {
+        // The leader's own proposal is appended synchronously: no extra turn on the hot path.
+        const attempt = this.appendAtLeader(op, deadline);
+        response = attempt instanceof Promise ? await attempt : attempt;
+      } catch (err) {
+        throw earlierAttemptMayApply ? markInDoubt(err) : err;
+      }
       let inDoubt: boolean;
+      let failure: Error;
       if (!response.error) {
         if (op.op === 'transfer') return { result: undefined, index: 0, term: 0 };
         const asLeader = this.role === 'leader' && this.term === response.logTerm;
@@ -767,9 +798,12 @@ export class Node<Context = unknown> {
           const result = await this.awaitApply(response.index, response.logTerm, asLeader, deadline - performance.now());
           return { result, index: response.index, term: response.logTerm };
         } catch (err) {
-          failure = err as Error;
-          // Overwritten, or proposed by a leader that lost leadership before it committed.
-          inDoubt = err instanceof ProposalDroppedError || (err instanceof NotLeaderError && err.outcomeUnknown);
+          // Overwritten (a definite drop: outcomeUnknown false), or proposed by a leader that lost
+          // leadership before it committed. Other errors are the request's answer as they are
+          // (several proposals may share one: stop() rejects them all with one StoppedError).
+          if (!(err instanceof ProposalDroppedError && !err.outcomeUnknown) && !(err instanceof NotLeaderError && err.outcomeUnknown)) throw err;
+          inDoubt = true;
+          failure = err;
         }
       } else {
         failure = this.errorFrom(response);
@@ -780,11 +814,7 @@ export class Node<Context = unknown> {
         this.metricsRegistry.proposalRetried();
         continue;
       }
-      if (earlierAttemptMayApply && failure instanceof RaftError && !failure.outcomeUnknown) {
-        failure.outcomeUnknown = true;
-        failure.message += '; an earlier attempt of this proposal may still apply (outcome unknown)';
-      }
-      throw failure;
+      throw earlierAttemptMayApply ? markInDoubt(failure) : failure;
     }
   }
 
@@ -793,24 +823,31 @@ export class Node<Context = unknown> {
    * refusals are definite (none known, leadership moving, a leader too new for a membership
    * change) for leaderWaitMs from the first of them, within `deadline`.
    */
-  private async appendAtLeader(op: ForwardOp, deadline: number): Promise<ForwardResponse> {
-    let waitUntil = 0; // leaderWaitMs from the first refusal (a leader may fail mid-request)
-    for (;;) {
-      this.requireRunning();
-      const removedAt = this.requireRaft().removedAt();
-      if (removedAt > 0) throw new RemovedError(removedAt);
-      const response =
-        this.role !== 'leader'
-          ? await this.forwardToLeader(op, this.leaderId, deadline - performance.now())
-          : isAddition(op)
-            ? await this.proposeAddition(op, this.id, 0)
-            : this.proposeAsLeader(op, this.id, 0);
-      // A definite refusal (nothing was appended): the same request is tried again.
-      if (!RETRIED_REFUSALS.has(response.error)) return response;
-      if (waitUntil === 0) waitUntil = Math.min(deadline, performance.now() + this.opts.leaderWaitMs);
-      if (performance.now() >= waitUntil) return response;
+  private appendAtLeader(op: ForwardOp, deadline: number): ForwardResponse | Promise<ForwardResponse> {
+    const first = this.appendOnce(op, deadline);
+    if (first instanceof Promise) return first.then((r) => this.waitForLeaderIfRefused(op, deadline, r));
+    return RETRIED_REFUSALS.has(first.error) ? this.waitForLeaderIfRefused(op, deadline, first) : first;
+  }
+
+  /** Asks again, at each leader change or tick, while the answer is a definite refusal and leaderWaitMs allows. */
+  private async waitForLeaderIfRefused(op: ForwardOp, deadline: number, response: ForwardResponse): Promise<ForwardResponse> {
+    // leaderWaitMs from the first refusal (a leader may fail mid-request).
+    const waitUntil = Math.min(deadline, performance.now() + this.opts.leaderWaitMs);
+    // A definite refusal (nothing was appended): the same request is tried again.
+    while (RETRIED_REFUSALS.has(response.error) && performance.now() < waitUntil) {
       await this.nextLeaderChangeOrTick();
+      response = await this.appendOnce(op, deadline);
     }
+    return response;
+  }
+
+  /** Appends `op` if this node leads (synchronously, but for an addition's alias check), else forwards it. */
+  private appendOnce(op: ForwardOp, deadline: number): ForwardResponse | Promise<ForwardResponse> {
+    this.requireRunning();
+    const removedAt = this.requireRaft().removedAt();
+    if (removedAt > 0) throw new RemovedError(removedAt);
+    if (this.role !== 'leader') return this.forwardToLeader(op, this.leaderId, deadline - performance.now());
+    return isAddition(op) ? this.proposeAddition(op, this.id, 0) : this.proposeAsLeader(op, this.id, 0);
   }
 
   /**
@@ -1035,7 +1072,7 @@ export class Node<Context = unknown> {
       this.pumpAgain = true;
       return;
     }
-    if (!this.raft!.hasReady() && this.gatheringReads[0] === undefined && this.gatheringReads[1] === undefined) return;
+    if (!this.raft!.hasReady() && this.gatheringReads[0] === undefined && this.gatheringReads[1] === undefined && this.snapshotsAsked.length === 0) return;
     this.pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
   }
 
@@ -1230,35 +1267,42 @@ export class Node<Context = unknown> {
   }
 
   /**
-   * Runs a command entry on the context, unless its session shows it a retried proposal that
+   * Runs a command entry on the context, unless its session shows it a copy of a proposal that
    * applied already (answered with the first outcome) or one its proposer gave up on.
    */
   private applyCommand(e: Entry): { result: unknown; error: Error | undefined } {
-    let header: SessionHeader | undefined;
+    const header = this.applyingHeader;
+    let offset = 0;
     try {
-      const frame = decodeSessionFrame(e.data);
-      header = frame.header;
-      if (header) {
+      offset = readSessionHeader(e.data, header);
+      if (offset > 0) {
         const admission = this.sessions.admit(header, e.index);
         if (!admission.run) {
           this.metricsRegistry.duplicateSkipped();
           if (admission.outcome) return admission.outcome;
-          const error = admission.stale
-            ? new ProposalDroppedError(`entry ${e.index} was not applied: its proposer had given the proposal up (seq ${header.seq})`)
-            : new ResultNotKeptError(`entry ${e.index} repeats a proposal that applied before this node's snapshot; it applied once, its result was not kept`);
-          return { result: undefined, error };
+          // Stale: outcomeUnknown, so that a proposer (there should be none) does not propose it again.
+          if (admission.stale) return { result: undefined, error: staleCopyError(e.index, header.seq) };
+          return { result: undefined, error: new ResultNotKeptError(`entry ${e.index} repeats a proposal that applied before this node's snapshot, or that another node proposed; it applied once, its result was not kept`) };
         }
       }
-      const result = this.registry.decode(frame.command).do(this.context);
-      if (header) this.sessions.record(header, { result, error: undefined });
+      const result = this.registry.decode(e.data, offset).do(this.context);
+      if (offset > 0) this.recordOutcome(header, result, undefined);
       return { result, error: undefined };
     } catch (err) {
       const error = err as Error;
       this.log('warn', `command at ${e.index} failed: ${error.message}`);
-      // A command that threw applied all the same: a retry of it answers with the same error.
-      if (header) this.sessions.record(header, { result: undefined, error });
+      // A command that threw applied all the same: a copy of it answers with the same error.
+      if (offset > 0) this.recordOutcome(header, undefined, error);
       return { result: undefined, error };
     }
+  }
+
+  /**
+   * Remembers that a command of a session applied; its outcome only for this node's own session:
+   * only the proposer awaits a copy's answer, and results may be large.
+   */
+  private recordOutcome(header: SessionHeader, result: unknown, error: Error | undefined): void {
+    this.sessions.record(header, header.session === this.proposer.session ? { result, error } : undefined);
   }
 
   /**
@@ -1452,17 +1496,33 @@ export class Node<Context = unknown> {
   // ---------------------------------------------------------------------------------------------
   // Snapshots
 
+  /** Called by the run loop between Readys: takes the snapshots asked for, or one the policy says is due. */
   private async maybeSnapshot(): Promise<void> {
-    if (!this.snapshotHandler || !this.running || !this.scheduler.due(performance.now())) return;
-    await this.takeSnapshot();
+    if (!this.snapshotHandler || !this.running) return;
+    if (this.snapshotsAsked.length > 0) {
+      const asked = this.snapshotsAsked.splice(0);
+      // A failed snapshot someone asked for is their error, not the node's (the policy's is fatal).
+      await this.takeSnapshot().then(
+        (index) => asked.forEach((a) => a.resolve(index)),
+        (err: Error) => asked.forEach((a) => a.reject(err)),
+      );
+      return;
+    }
+    if (this.scheduler.due(performance.now())) await this.takeSnapshot();
   }
 
-  /** Takes a snapshot at the applied index now (also used by the server's POST /snapshot). */
+  /**
+   * Takes a snapshot at the applied index now (also used by the server's POST /snapshot); resolves
+   * with its index. Taken by the run loop between Readys, so no entry applies while the
+   * application saves its state (before, one could: the snapshot then held entries past its index).
+   */
   async snapshot(): Promise<number> {
     this.requireRunning();
     if (!this.snapshotHandler) throw new Error('no snapshot handler is set: call setSnapshot()');
-    await this.quiesce();
-    return this.takeSnapshot();
+    return new Promise((resolve, reject) => {
+      this.snapshotsAsked.push({ resolve, reject });
+      this.kick();
+    });
   }
 
   private async takeSnapshot(): Promise<number> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { encodeSessionHeader } from './sessions.js';
+import type { SessionHeader } from './sessions.js';
 
 /**
  * A node's own side of its proposer session (see sessions.ts): a random session id, the next
@@ -20,8 +20,8 @@ export class ProposerSession {
   }
 
   /** The session header of proposal `seq`, with the floor as it is now. */
-  header(seq: number): Uint8Array {
-    return encodeSessionHeader({ session: this.session, seq, floor: this.floor });
+  header(seq: number): SessionHeader {
+    return { session: this.session, seq, floor: this.floor };
   }
 
   /** Proposal `seq` was answered (or given up): raises the floor past every answered one. */

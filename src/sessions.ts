@@ -14,11 +14,11 @@
 /** The session fields of a command entry. */
 export interface SessionHeader {
   /** The proposer's session: random, new at every start of a Node. */
-  readonly session: number;
+  session: number;
   /** The proposal's sequence number in its session (>= 1). */
-  readonly seq: number;
+  seq: number;
   /** The proposer's lowest sequence number still awaiting an answer when this one was sent. */
-  readonly floor: number;
+  floor: number;
 }
 
 /** A session header and the command bytes after it. */
@@ -40,30 +40,64 @@ export interface SessionOutcome {
 const MARKER_BYTES = 4;
 const VERSION = 1;
 
-/** Bytes that precede a command's `[type][payload]` to give it a session header. */
-export function encodeSessionHeader(h: SessionHeader): Uint8Array {
-  const out = new Uint8Array(MARKER_BYTES + 1 + 3 * 8);
-  out[MARKER_BYTES] = VERSION;
-  let at = writeVarint(out, MARKER_BYTES + 1, h.session);
-  at = writeVarint(out, at, h.seq);
-  at = writeVarint(out, at, h.seq - h.floor);
-  return out.subarray(0, at);
+/** Bytes of the session header of `h`. */
+export function sessionHeaderBytes(h: SessionHeader): number {
+  return MARKER_BYTES + 1 + varintBytes(h.session) + varintBytes(h.seq) + varintBytes(h.seq - h.floor);
 }
 
 /**
- * Splits command entry data into its session header (undefined for data written without one)
- * and the command bytes.
+ * Writes the session header of `h` into `out` at `at` (written straight into the entry's bytes:
+ * no buffer of its own per proposal); returns where it ends.
+ */
+export function writeSessionHeader(out: Uint8Array, at: number, h: SessionHeader): number {
+  out[at] = out[at + 1] = out[at + 2] = out[at + 3] = 0;
+  out[at + MARKER_BYTES] = VERSION;
+  let end = writeVarint(out, at + MARKER_BYTES + 1, h.session);
+  end = writeVarint(out, end, h.seq);
+  return writeVarint(out, end, h.seq - h.floor);
+}
+
+/** The session header of `h` on its own (tests, tools). */
+export function encodeSessionHeader(h: SessionHeader): Uint8Array {
+  const out = new Uint8Array(sessionHeaderBytes(h));
+  writeSessionHeader(out, 0, h);
+  return out;
+}
+
+/**
+ * Reads the session header at the start of command entry data into `into`: returns the offset
+ * of the command bytes, or 0 for data written without a header (older logs), `into` untouched.
+ * Allocates nothing (it runs for every applied entry on every node).
  * @throws RangeError on a malformed header (names what is wrong)
  */
-export function decodeSessionFrame(data: Uint8Array): SessionFrame {
-  if (data.byteLength < MARKER_BYTES || data[0] !== 0 || data[1] !== 0 || data[2] !== 0 || data[3] !== 0) return { header: undefined, command: data };
+export function readSessionHeader(data: Uint8Array, into: SessionHeader): number {
+  if (data.byteLength < MARKER_BYTES || data[0] !== 0 || data[1] !== 0 || data[2] !== 0 || data[3] !== 0) return 0;
   if (data[MARKER_BYTES] !== VERSION) throw new RangeError(`command entry has a session header of unknown version ${data[MARKER_BYTES] ?? '(none)'}`);
-  const cursor = { at: MARKER_BYTES + 1 };
-  const session = readVarint(data, cursor);
-  const seq = readVarint(data, cursor);
-  const behind = readVarint(data, cursor);
+  let at = MARKER_BYTES + 1;
+  const session = readVarint(data, at);
+  at += varintBytes(session);
+  const seq = readVarint(data, at);
+  at += varintBytes(seq);
+  const behind = readVarint(data, at);
+  at += varintBytes(behind);
   if (behind > seq) throw new RangeError(`command entry's session header has a floor below zero (seq ${seq}, ${behind} behind)`);
-  return { header: { session, seq, floor: seq - behind }, command: data.subarray(cursor.at) };
+  into.session = session;
+  into.seq = seq;
+  into.floor = seq - behind;
+  return at;
+}
+
+/** Splits command entry data into its session header (undefined without one) and the command bytes. */
+export function decodeSessionFrame(data: Uint8Array): SessionFrame {
+  const header: SessionHeader = { session: 0, seq: 0, floor: 0 };
+  const at = readSessionHeader(data, header);
+  return at === 0 ? { header: undefined, command: data } : { header, command: data.subarray(at) };
+}
+
+function varintBytes(value: number): number {
+  let n = 1;
+  for (let v = value; v >= 0x80; v = Math.floor(v / 0x80)) n++;
+  return n;
 }
 
 /** LEB128 of a safe integer >= 0 (arithmetic, not bitwise: values may exceed 32 bits). */
@@ -77,15 +111,17 @@ function writeVarint(out: Uint8Array, at: number, value: number): number {
   return at;
 }
 
-function readVarint(data: Uint8Array, cursor: { at: number }): number {
+/** The LEB128 number at `at`; its length is varintBytes(value) (the writer never pads). */
+function readVarint(data: Uint8Array, at: number): number {
   let value = 0;
   let scale = 1;
   for (let i = 0; i < 8; i++) {
-    const byte = data[cursor.at++];
+    const byte = data[at + i];
     if (byte === undefined) throw new RangeError('command entry ends inside its session header');
     value += (byte & 0x7f) * scale;
     if (byte < 0x80) {
       if (!Number.isSafeInteger(value)) break;
+      if (i > 0 && byte === 0) throw new RangeError('command entry has a padded number in its session header');
       return value;
     }
     scale *= 0x80;
@@ -154,8 +190,8 @@ export class SessionTable {
     return RUN;
   }
 
-  /** Remembers the outcome of a command that {@link SessionTable.admit} let run. */
-  record(h: SessionHeader, outcome: SessionOutcome): void {
+  /** Remembers that a command {@link SessionTable.admit} let run applied, with its outcome if given. */
+  record(h: SessionHeader, outcome: SessionOutcome | undefined): void {
     this.sessions.get(h.session)?.applied.set(h.seq, outcome);
   }
 

@@ -4,8 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Node, NodeOptions } from '../../src/node.js';
-import { ResultNotKeptError } from '../../src/errors.js';
-import { encodeSessionHeader } from '../../src/sessions.js';
+import { NoLeaderError, ResultNotKeptError } from '../../src/errors.js';
 import { SetCommand, TestCluster, type Kv } from '../support/node-cluster.js';
 
 const OPTIONS: Partial<NodeOptions<Kv>> = { logLevel: 'error', heartbeatMs: 20, electionTimeoutMs: 200, leaderWaitMs: 4000, requestTimeoutMs: 8000 };
@@ -84,23 +83,27 @@ test('propose again: with no leader by the request timeout the error says the ou
     await c.stop(leader.address);
     await c.stop(third.address);
     const err = (await write) as Error & { outcomeUnknown?: boolean };
-    assert.instance(err, Error);
+    // The refusal itself is definite, but it follows an attempt that may apply.
+    assert.instance(err, NoLeaderError);
     assert.ok(err.outcomeUnknown, `outcome unknown (${err.name}: ${err.message})`);
-    assert.match(err.message, /earlier attempt|outcome unknown/);
+    assert.match(err.message, /an earlier attempt of this proposal may still apply/);
+    assert.ok((await retriedCount(asker)) >= 1, 'proposed again first');
   } finally {
     await c.close();
   }
 });
 
-/** White box: proposes `command` under a fixed session and seq, as a proposal proposed again would be. */
-function proposeCopy(node: Node<Kv>, command: SetCommand, seq: number): Promise<{ result: unknown; index: number }> {
+/** White box: proposes `command` as proposal `seq` of `session` (by default the node's own), as a copy proposed again would be. */
+function proposeCopy(node: Node<Kv>, command: SetCommand, seq: number, session = ownSession(node)): Promise<{ result: unknown; index: number }> {
   const inner = node as unknown as {
-    registry: { encode(c: SetCommand, prefix: Uint8Array): Uint8Array };
+    registry: { encode(c: SetCommand, session: { session: number; seq: number; floor: number }): Uint8Array };
     submit(op: { op: 'propose'; data: Uint8Array; address: string }): Promise<{ result: unknown; index: number }>;
   };
-  const data = inner.registry.encode(command, encodeSessionHeader({ session: 4242, seq, floor: 1 }));
+  const data = inner.registry.encode(command, { session, seq, floor: 1 });
   return inner.submit({ op: 'propose', data, address: '' });
 }
+
+const ownSession = (node: Node<Kv>): number => (node as unknown as { proposer: { session: number } }).proposer.session;
 
 test('propose again: copies apply once across a log replay and a snapshot; after a snapshot a copy answers ResultNotKeptError', async () => {
   const c = new TestCluster(1, OPTIONS);
@@ -108,26 +111,32 @@ test('propose again: copies apply once across a log replay and a snapshot; after
     await c.startAll();
     const address = c.addresses[0]!;
     await c.waitLeader();
-    const first = await proposeCopy(c.node(address), new SetCommand('k', 'v1'), 1);
-    const again = await proposeCopy(c.node(address), new SetCommand('k', 'v1'), 1);
-    assert.is(again.result, first.result, 'a copy answers with the first result');
-    assert.ok(again.index > first.index, 'the copy is an entry of its own');
+    // A session no proposal of this node used: seq 1 is free.
+    const session = ownSession(c.node(address)) + 1;
+    await proposeCopy(c.node(address), new SetCommand('k', 'v1'), 1, session);
+    const again = await proposeCopy(c.node(address), new SetCommand('k', 'v1'), 1, session).catch((e: Error) => e);
+    // Only a node's own session keeps results; this one is not its own.
+    assert.instance(again, ResultNotKeptError);
+    const mine = await proposeCopy(c.node(address), new SetCommand('m', 'x'), 1_000_000);
+    const mineAgain = await proposeCopy(c.node(address), new SetCommand('m', 'x'), 1_000_000);
+    assert.is(mineAgain.result, mine.result, "a copy of the node's own proposal answers with the first result");
+    assert.ok(mineAgain.index > mine.index, 'the copy is an entry of its own');
     await c.node(address).do(new SetCommand('k', 'v2'));
     // The log replays at a restart: the copy still does not run (it would set k back to v1).
     await c.stop(address);
     await c.start(address);
     await c.waitLeader();
     await c.waitFor(() => c.node(address).context.data.get('k') === 'v2', 5000, 'the replay');
-    assert.equal(c.node(address).context.log, ['k=v1', 'k=v2']);
+    assert.equal(c.node(address).context.log, ['k=v1', 'm=x', 'k=v2']);
     // A snapshot carries the sessions: after a restart from it, another copy is skipped too.
     await c.node(address).snapshot();
     await c.stop(address);
     await c.start(address);
     await c.waitLeader();
-    const err = await proposeCopy(c.node(address), new SetCommand('k', 'v1'), 1).catch((e: Error) => e);
+    const err = await proposeCopy(c.node(address), new SetCommand('k', 'v1'), 1, session).catch((e: Error) => e);
     assert.instance(err, ResultNotKeptError);
     assert.is(c.node(address).context.data.get('k'), 'v2');
-    assert.equal(c.node(address).context.log, ['k=v1', 'k=v2']);
+    assert.equal(c.node(address).context.log, ['k=v1', 'm=x', 'k=v2']);
   } finally {
     await c.close();
   }

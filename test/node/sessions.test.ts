@@ -22,7 +22,8 @@ test('session header: round-trips small and 48-bit numbers, and the command byte
   const registry = new CommandRegistry<{ n: number }>(jsonCodec);
   registry.register(Incr);
   for (const header of [h(1, 1), h(2 ** 48 - 1, 2 ** 40 + 3, 2 ** 40 - 70000), h(123456, 300, 1)]) {
-    const data = registry.encode(new Incr(5), encodeSessionHeader(header));
+    const data = registry.encode(new Incr(5), header);
+    assert.equal(data.subarray(0, data.byteLength - registry.encode(new Incr(5)).byteLength), encodeSessionHeader(header));
     const frame = decodeSessionFrame(data);
     assert.equal(frame.header, header);
     const ctx = { n: 1 };
@@ -116,7 +117,7 @@ test('proposer session: the floor is the lowest seq still waiting, whatever orde
   assert.is(p.lowestWaiting, c);
   p.end(c);
   assert.is(p.lowestWaiting, c + 1);
-  assert.equal(decodeSessionFrame(p.header(p.begin())).header, { session: p.session, seq: c + 1, floor: c + 1 });
+  assert.equal(p.header(p.begin()), { session: p.session, seq: c + 1, floor: c + 1 });
   assert.ok(Number.isSafeInteger(p.session));
 });
 

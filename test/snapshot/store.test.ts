@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SnapshotCorruptionError, SnapshotError } from '../../src/snapshot/errors.js';
-import { snapshotFileName, TRAILER_BYTES } from '../../src/snapshot/format.js';
+import { readSnapshotFile, snapshotFileName, TRAILER_BYTES } from '../../src/snapshot/format.js';
 import { SnapshotStore, snapshotDir } from '../../src/snapshot/store.js';
 import type { StoredSnapshot } from '../../src/snapshot/types.js';
 import { membership, payloadSlice, readAll, removeDir, tempDir, writePayload } from './helpers.js';
@@ -85,6 +85,15 @@ test('proposer sessions round-trip through the metadata; a snapshot written with
   const committed = await writer.commit();
   assert.equal(committed.sessions, sessions);
   assert.equal((await store.latest())!.sessions, sessions);
+  // Malformed sessions under a valid checksum are corruption, named as such.
+  for (const bad of [[['x', 1, 2, []]], [[1, 2, 3]], [[1, 2, 3, [-1]]], [[1, 2.5, 3, []]]]) {
+    const w = await store.create({ index: 8, term: 1, membership: membership(1), sessions: bad as unknown as typeof sessions });
+    await writePayload(w, 8, 10);
+    const sealed = await w.commit();
+    const err = await readSnapshotFile(sealed.path).then(() => undefined, (e: Error) => e);
+    assert.instance(err, SnapshotCorruptionError);
+    assert.match(err!.message, /sessions malformed/);
+  }
 });
 
 test('a multi-megabyte snapshot written through pipeline() (the application ends the stream)', async () => {

@@ -1,0 +1,71 @@
+// A snapshot asked for with node.snapshot() (raft-node: POST /snapshot) holds the state at its
+// index exactly: no entry applies while the application saves (regression: one could, and after a
+// restart from that snapshot the entries past its index applied twice).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Writable } from 'node:stream';
+import { SetCommand, TestCluster, kvSnapshot, type Kv } from '../support/node-cluster.js';
+
+test('snapshot(): writes arriving while the application saves apply after it, and once after a restart from the snapshot', async () => {
+  const c = new TestCluster(1, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    const address = c.addresses[0]!;
+    const node = await c.waitLeader();
+    await node.do(new SetCommand('before', '0'));
+    // An application whose save takes a while and reads its state at the end of it.
+    const plain = kvSnapshot(node.context);
+    node.setSnapshot({
+      async save(w: Writable): Promise<void> {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        await plain.save(w);
+      },
+      recover: plain.recover,
+    });
+    const snapshot = node.snapshot();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const writes = Array.from({ length: 20 }, (_, i) => node.do(new SetCommand(`w${i}`, String(i))));
+    const [index] = await Promise.all([snapshot, ...writes]);
+    assert.ok(typeof index === 'number' && index > 0);
+    const last = node.status().appliedIndex;
+    await c.stop(address);
+    const restarted = await c.start(address);
+    await c.waitFor(() => restarted.status().appliedIndex >= last, 5000, 'the log to replay past the snapshot');
+    assert.is(restarted.context.data.size, 21);
+    const counts = new Map<string, number>();
+    for (const line of restarted.context.log) counts.set(line, (counts.get(line) ?? 0) + 1);
+    const twice = [...counts].filter(([, n]) => n > 1).map(([line]) => line);
+    assert.equal(twice, [], 'no entry applied twice');
+    assert.is(restarted.context.log.length, 21);
+  } finally {
+    await c.close();
+  }
+});
+
+test('snapshot() on a stopped node rejects with StoppedError; one waiting when the node stops is rejected too', async () => {
+  const c = new TestCluster(1, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    const node = await c.waitLeader();
+    const kv: Kv = node.context;
+    node.setSnapshot({
+      save: (w: Writable) => new Promise<void>((resolve) => setTimeout(() => kvSnapshot(kv).save(w).then(resolve), 50)),
+      recover: kvSnapshot(kv).recover,
+    });
+    await node.do(new SetCommand('a', '1'));
+    // The first may finish or be cut short by the stop; the node answers both either way.
+    const taken = node.snapshot().catch(() => undefined);
+    const waiting = node.snapshot().catch((e: Error) => e);
+    await c.stop(c.addresses[0]!);
+    await taken;
+    const second = await waiting;
+    assert.ok(typeof second === 'number' || (second instanceof Error && second.name === 'StoppedError'), String(second));
+    const after = await node.snapshot().catch((e: Error) => e);
+    assert.instance(after, Error);
+    assert.is((after as Error).name, 'StoppedError');
+  } finally {
+    await c.close();
+  }
+});
+
+test.run();
