@@ -43,6 +43,12 @@ async function main(argv: string[]): Promise<number> {
   try {
     server = await startServer(config);
   } catch (err) {
+    // The member list naming one endpoint twice is found only once names resolve, at start():
+    // a flag error all the same.
+    if (err instanceof TypeError && err.message.startsWith('members: ')) {
+      process.stderr.write(`raft-node: --${err.message}\nRun raft-node --help for the flags.\n`);
+      return 2;
+    }
     process.stderr.write(`raft-node: cannot start: ${(err as Error).message}\n`);
     return 1;
   }

@@ -708,11 +708,21 @@ export class Node<Context = unknown> {
         // Removing itself, a follower never applies its removal (the leader stops replicating to
         // it at once): it learns it from the leader's notice, which is what was asked for.
         if (self && err instanceof RemovedError) return;
+        if (err instanceof MembershipChangeError && / is not a member /.test(err.message)) throw new MembershipChangeError(err.message + (await this.aliasHint(m!.address)));
         // The new leader takes membership changes once it has committed an entry of its term.
         if (!handedOver || !(err instanceof MembershipChangeError) || performance.now() > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
+  }
+
+  /**
+   * For a refusal naming an address that is not a member: which member it is another name for
+   * ("localhost:9002" for "127.0.0.1:9002"), if any. Looked up only once refused.
+   */
+  private async aliasHint(address: string): Promise<string> {
+    const alias = await findAlias([address], this.members().map((m) => m.address));
+    return alias ? `; ${describeAlias(alias)}: the member is known as ${alias.sameAs}` : '';
   }
 
   /**
@@ -740,8 +750,9 @@ export class Node<Context = unknown> {
   /**
    * Hands leadership to `address`; resolves once this node sees it lead.
    * @throws TypeError if `address` is not "host:port"
-   * @throws LeadershipTransferError if it is not a voting member, or (asked of the leader) it did
-   * not take over within an election timeout and the leader gave the transfer up
+   * @throws LeadershipTransferError if it is not a voting member, or it did not take over within an
+   * election timeout and the leader gave the transfer up (asked of a follower too: the leader
+   * answers the forwarded request then)
    * @throws TimeoutError if this node did not see it lead within requestTimeoutMs
    */
   async transferLeadership(address: string): Promise<void> {
@@ -750,7 +761,10 @@ export class Node<Context = unknown> {
     const target = memberId(address);
     if (this.leaderId === target) return;
     const deadline = performance.now() + this.opts.requestTimeoutMs;
-    await this.submit({ op: 'transfer', data: EMPTY, address });
+    await this.submit({ op: 'transfer', data: EMPTY, address }).catch(async (err: unknown) => {
+      if (err instanceof LeadershipTransferError && / is not a voting member /.test(err.message)) throw new LeadershipTransferError(err.message + (await this.aliasHint(address)));
+      throw err;
+    });
     for (;;) {
       this.requireRunning();
       if (this.leaderId === target) return;
@@ -806,6 +820,9 @@ export class Node<Context = unknown> {
           failure = err;
         }
       } else {
+        // A transfer's leader stepped down before answering: leadership moved, as asked (the
+        // caller then waits to see the target lead).
+        if (op.op === 'transfer' && response.error === 'leaderLost') return { result: undefined, index: 0, term: 0 };
         failure = this.errorFrom(response);
         inDoubt = response.error === 'leaderLost';
       }
@@ -933,6 +950,20 @@ export class Node<Context = unknown> {
     return this.proposeAsLeader(op, from, requestId);
   }
 
+  /**
+   * The leader's side of a transfer another node asked for: answered once it is decided — the
+   * leader stepped down (to the target, as a rule) or gave the transfer up after an election
+   * timeout — so the asker learns of an abandoned transfer then, not at its request timeout.
+   */
+  private async transferForPeer(m: ForwardRequest): Promise<ForwardResponse> {
+    const accepted = this.proposeAsLeader(m, m.from, m.requestId);
+    const target = memberId(m.address);
+    if (accepted.error || target === this.id) return accepted;
+    while (this.running && this.role === 'leader' && this.requireRaft().transferTarget() === target) await this.nextLeaderChangeOrTick();
+    if (!this.running || this.role !== 'leader') return accepted;
+    return this.refusal(m.requestId, 'transferRefused', `${m.address} did not take over within an election timeout (${this.opts.electionTimeoutMs} ms); ${this.address} still leads`, m.from);
+  }
+
   private answer(requestId: number, index: number, logTerm: number, to: NodeId): ForwardResponse {
     return { type: 'forwardResp', from: this.id, to, term: this.term, requestId, index, logTerm, error: '', message: '', leader: '' };
   }
@@ -1040,6 +1071,7 @@ export class Node<Context = unknown> {
       switch (m.type) {
         case 'forward': {
           if (isAddition(m)) void this.proposeAddition(m, m.from, m.requestId).then((r) => this.sendPeer([r]));
+          else if (m.op === 'transfer') void this.transferForPeer(m).then((r) => this.sendPeer([r]));
           else this.sendPeer([this.proposeAsLeader(m, m.from, m.requestId)]);
           break;
         }

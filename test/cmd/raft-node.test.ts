@@ -23,6 +23,16 @@ test('--members with only non-voting members: exit 2 naming --members, and no da
   assert.not.ok(existsSync(path), 'nothing was created');
 });
 
+test('--members naming one endpoint twice (127.0.0.1 and localhost): exit 2 naming --members, and no data directory is made', async () => {
+  const port = await freePort();
+  const path = join(root, 'alias');
+  const members = `127.0.0.1:${port};localhost:${port};127.0.0.1:${port + 1}`;
+  const r = await runRaftNode(['--host', '127.0.0.1', '--port', String(port), '--path', path, '--members', members], 60_000);
+  assert.is(r.code, 2, r.stderr);
+  assert.match(r.stderr, new RegExp(`^raft-node: --members: localhost:${port} and 127\\.0\\.0\\.1:${port} name the same endpoint`));
+  assert.not.ok(existsSync(path), 'nothing was created');
+});
+
 test('an empty --path and a bare-number duration: exit 2 naming the flag', async () => {
   const [path, duration] = await Promise.all([
     runRaftNode(['--path', ''], 60_000),

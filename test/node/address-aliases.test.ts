@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeAlias, findAlias } from '../../src/address-aliases.js';
-import { MembershipChangeError } from '../../src/errors.js';
+import { LeadershipTransferError, MembershipChangeError } from '../../src/errors.js';
 import { Node } from '../../src/node.js';
 import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
 import { Kv, SetCommand, TestCluster } from '../support/node-cluster.js';
@@ -54,6 +54,31 @@ test('join() of another name for a member is refused with MembershipChangeError;
     }
     assert.is(leader.members().length, 3);
     await leader.do(new SetCommand('b', '2')); // still serving
+  } finally {
+    await c.close();
+  }
+});
+
+test('leave() and transferLeadership() of another name for a member say which member it names', async () => {
+  const c = new TestCluster(3, { logLevel: 'error' }, 'memory', ['127.0.0.1:7301', '127.0.0.1:7302', '127.0.0.1:7303']);
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const member = c.addresses.find((a) => a !== leader.address)!;
+    const other = `localhost:${member.split(':')[1]}`;
+    const hint = `; ${other} and ${member} name the same endpoint (${member}): the member is known as ${member}`;
+    for (const asker of c.nodes.values()) {
+      const left = await asker.leave(other).catch((e: Error) => e);
+      assert.ok(left instanceof MembershipChangeError, String(left));
+      assert.is(left.message, `${other} is not a member of the cluster${hint}`);
+      const moved = await asker.transferLeadership(other).catch((e: Error) => e);
+      assert.ok(moved instanceof LeadershipTransferError, String(moved));
+      assert.is(moved.message, `${other} is not a voting member of the cluster${hint}`);
+    }
+    // A name that is no member at all gets no hint.
+    const plain = (await leader.leave('127.0.0.1:7399').catch((e: Error) => e)) as Error;
+    assert.is(plain.message, '127.0.0.1:7399 is not a member of the cluster');
+    assert.is(leader.members().length, 3);
   } finally {
     await c.close();
   }

@@ -140,6 +140,29 @@ test('a transfer the leader gives up (the target cannot be reached) fails with L
   });
 });
 
+test('a transfer asked of a follower that the leader gives up fails with LeadershipTransferError after an election timeout, not a request timeout', async () => {
+  await withCluster({ requestTimeoutMs: 5000 }, async (c, leader) => {
+    const [asker, target] = c.addresses.filter((a) => a !== leader.address) as [string, string];
+    c.network.isolate(target);
+    const started = Date.now();
+    const err = await c.node(asker).transferLeadership(target).catch((e: Error) => e);
+    const took = Date.now() - started;
+    assert.ok(err instanceof LeadershipTransferError, String(err));
+    assert.is(err.message, `${target} did not take over within an election timeout (200 ms); ${leader.address} still leads`);
+    assert.ok(took < 2000, `answered when the leader gave up (${took} ms), not at the 5 s timeout`);
+    assert.ok(leader.isLeader());
+  });
+});
+
+test('a transfer asked of a follower resolves once the follower sees the target lead', async () => {
+  await withCluster({ requestTimeoutMs: 5000 }, async (c, leader) => {
+    const [asker, target] = c.addresses.filter((a) => a !== leader.address) as [string, string];
+    await c.node(asker).transferLeadership(target);
+    assert.is(c.node(asker).leader, target);
+    await c.waitFor(() => c.node(target).isLeader(), 2000, 'the target to lead');
+  });
+});
+
 test('leader wait: stopping the node ends the wait with StoppedError', async () => {
   await withCluster({ leaderWaitMs: 30_000, requestTimeoutMs: 30_000 }, async (c, leader) => {
     const { alone } = await strand(c, leader);
