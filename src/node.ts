@@ -112,6 +112,15 @@ function isAddition(op: { op: string }): boolean {
 /** Refusals that promise nothing was appended and that a leader (or a settled one) may lift soon. */
 const RETRIED_REFUSALS = new Set(['notLeader', 'transferring', 'leaderNotReady']);
 
+/** Longest wait before the policy tries a failed snapshot again. */
+const SNAPSHOT_RETRY_MAX_MS = 60_000;
+
+/**
+ * A snapshot the application's save() or the snapshot file failed to write. Nothing changed: the
+ * log is kept, so the node goes on serving (only a failure of the WAL itself is fatal).
+ */
+class SnapshotNotWritten extends Error {}
+
 /**
  * The error of a proposal proposed again, whose earlier attempt may still apply: marked outcome
  * unknown. Only errors made for this request reach here (never one shared with other requests).
@@ -200,6 +209,11 @@ export class Node<Context = unknown> {
   private readonly forwards = new Map<number, PendingForward>();
   /** Requests waiting for a leader (see leaderWaitMs): woken on every leader change and at stop. */
   private readonly leaderWaiters = new Set<() => void>();
+  /** Snapshots the policy asked for that failed in a row, and when to try again (performance.now()). */
+  private snapshotFailures = 0;
+  private snapshotRetryAt = 0;
+  /** Set at a tick when a snapshot is due, so that an idle node's run loop turns to take it. */
+  private snapshotDue = false;
   /** snapshot() calls waiting for the run loop to take one. */
   private readonly snapshotsAsked: Array<{ resolve(index: number): void; reject(err: Error): void }> = [];
   private nextRequestId = 1;
@@ -1058,6 +1072,9 @@ export class Node<Context = unknown> {
     if (!this.running) return;
     this.raft!.tick();
     this.forgetSilentOutsiders();
+    // A snapshot due (or due again after a failure) on an idle node: the run loop takes it.
+    const now = performance.now();
+    this.snapshotDue = this.snapshotHandler !== undefined && now >= this.snapshotRetryAt && this.scheduler.due(now);
     this.kick();
     this.wakeLeaderWaiters();
   }
@@ -1104,7 +1121,7 @@ export class Node<Context = unknown> {
       this.pumpAgain = true;
       return;
     }
-    if (!this.raft!.hasReady() && this.gatheringReads[0] === undefined && this.gatheringReads[1] === undefined && this.snapshotsAsked.length === 0) return;
+    if (!this.raft!.hasReady() && this.gatheringReads[0] === undefined && this.gatheringReads[1] === undefined && this.snapshotsAsked.length === 0 && !this.snapshotDue) return;
     this.pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
   }
 
@@ -1530,17 +1547,32 @@ export class Node<Context = unknown> {
 
   /** Called by the run loop between Readys: takes the snapshots asked for, or one the policy says is due. */
   private async maybeSnapshot(): Promise<void> {
+    this.snapshotDue = false;
     if (!this.snapshotHandler || !this.running) return;
     if (this.snapshotsAsked.length > 0) {
       const asked = this.snapshotsAsked.splice(0);
-      // A failed snapshot someone asked for is their error, not the node's (the policy's is fatal).
-      await this.takeSnapshot().then(
-        (index) => asked.forEach((a) => a.resolve(index)),
-        (err: Error) => asked.forEach((a) => a.reject(err)),
-      );
+      try {
+        const index = await this.takeSnapshot();
+        for (const a of asked) a.resolve(index);
+      } catch (err) {
+        for (const a of asked) a.reject(err instanceof SnapshotNotWritten ? (err.cause as Error) : (err as Error));
+        if (!(err instanceof SnapshotNotWritten)) throw err; // the WAL's compaction failed: fatal
+      }
       return;
     }
-    if (this.scheduler.due(performance.now())) await this.takeSnapshot();
+    const now = performance.now();
+    if (now < this.snapshotRetryAt || !this.scheduler.due(now)) return;
+    try {
+      await this.takeSnapshot();
+      this.snapshotFailures = 0;
+    } catch (err) {
+      if (!(err instanceof SnapshotNotWritten)) throw err;
+      // Nothing changed (the log is kept, so nothing is lost): keep serving, try again later.
+      this.snapshotFailures++;
+      const delayMs = Math.min(SNAPSHOT_RETRY_MAX_MS, 1000 * 2 ** (this.snapshotFailures - 1));
+      this.snapshotRetryAt = performance.now() + delayMs;
+      this.log('error', `${err.message}; the log is kept until a snapshot succeeds (tried again in ${delayMs / 1000} s)`);
+    }
   }
 
   /**
@@ -1564,15 +1596,20 @@ export class Node<Context = unknown> {
     const covered = this.scheduler.changes;
     const target = raft.snapshotMetaAt(index, 0);
     const started = performance.now();
-    // Taken between applies: the sessions are the ones as of `index`, like the context.
-    const writer = await this.store!.create({ index, term: target.term, membership: target.membership, sessions: this.sessions.toRecords() });
+    let stored: StoredSnapshot;
     try {
-      await this.snapshotHandler!.save(writer);
+      // Taken between applies: the sessions are the ones as of `index`, like the context.
+      const writer = await this.store!.create({ index, term: target.term, membership: target.membership, sessions: this.sessions.toRecords() });
+      try {
+        await this.snapshotHandler!.save(writer);
+      } catch (err) {
+        await writer.abort();
+        throw err;
+      }
+      stored = await writer.commit();
     } catch (err) {
-      await writer.abort();
-      throw err;
+      throw new SnapshotNotWritten(`snapshot at ${index} not written: ${(err as Error).message}`, { cause: err });
     }
-    const stored = await writer.commit();
     this.metricsRegistry.observeSnapshotSave((performance.now() - started) / 1000);
     this.latestSnapshot = stored;
     await this.storage!.compact(stored.meta, this.opts.snapshotTrailingEntries);

@@ -1,6 +1,7 @@
 // A snapshot asked for with node.snapshot() (raft-node: POST /snapshot) holds the state at its
 // index exactly: no entry applies while the application saves (regression: one could, and after a
-// restart from that snapshot the entries past its index applied twice).
+// restart from that snapshot the entries past its index applied twice). A snapshot the
+// application fails to save stops nothing: the log is kept and the policy tries again later.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Writable } from 'node:stream';
@@ -63,6 +64,33 @@ test('snapshot() on a stopped node rejects with StoppedError; one waiting when t
     const after = await node.snapshot().catch((e: Error) => e);
     assert.instance(after, Error);
     assert.is((after as Error).name, 'StoppedError');
+  } finally {
+    await c.close();
+  }
+});
+
+test("a snapshot the policy takes whose save() throws: the node keeps serving, keeps its log, and tries again later (it used to stop)", async () => {
+  const lines: string[] = [];
+  const c = new TestCluster(1, { logLevel: 'error', snapshotEntryThreshold: 5, logger: (_level, line) => lines.push(line) });
+  try {
+    await c.startAll();
+    const node = await c.waitLeader();
+    const plain = kvSnapshot(node.context);
+    let failures = 1;
+    node.setSnapshot({
+      async save(w: Writable): Promise<void> {
+        if (failures-- > 0) throw new Error('disk quota exceeded (test)');
+        await plain.save(w);
+      },
+      recover: plain.recover,
+    });
+    for (let i = 0; i < 10; i++) await node.do(new SetCommand(`k${i}`, String(i)));
+    await c.waitFor(() => lines.some((l) => l.includes('not written')), 5000, 'the failure to be logged');
+    assert.match(lines.find((l) => l.includes('not written'))!, /snapshot at \d+ not written: disk quota exceeded \(test\); the log is kept until a snapshot succeeds \(tried again in 1 s\)/);
+    await node.do(new SetCommand('after', 'yes')); // still serving
+    assert.ok(node.isLeader());
+    // A second later the policy tries again, and this time it succeeds.
+    await c.waitFor(() => node.status().snapshotIndex > 0, 5000, 'a snapshot after the retry delay');
   } finally {
     await c.close();
   }
