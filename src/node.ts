@@ -834,11 +834,14 @@ export class Node<Context = unknown> {
           failure = err;
         }
       } else {
-        // A transfer's leader stepped down before answering: leadership moved, as asked (the
-        // caller then waits to see the target lead).
-        if (op.op === 'transfer' && response.error === 'leaderLost') return { result: undefined, index: 0, term: 0 };
         failure = this.errorFrom(response);
         inDoubt = response.error === 'leaderLost';
+        if (op.op === 'transfer' && inDoubt) {
+          // The leader stepped down before answering: to the target, as asked (the caller then
+          // waits to see it lead), or to another member, which is asked in turn.
+          if (response.leader === op.address) return { result: undefined, index: 0, term: 0 };
+          if (performance.now() < deadline && this.running) continue;
+        }
       }
       if (op.op === 'propose' && inDoubt && performance.now() < deadline && this.running) {
         earlierAttemptMayApply = true;
@@ -974,7 +977,13 @@ export class Node<Context = unknown> {
     const target = memberId(m.address);
     if (accepted.error || target === this.id) return accepted;
     while (this.running && this.role === 'leader' && this.requireRaft().transferTarget() === target) await this.nextLeaderChangeOrTick();
-    if (!this.running || this.role !== 'leader') return accepted;
+    if (!this.running) return this.refusal(m.requestId, 'stopped', 'the leader stopped during the transfer', m.from);
+    if (this.role !== 'leader') {
+      // Stepped down: to the target as a rule; else the asker asks whoever leads now.
+      return this.leaderId === target ? accepted : { ...this.refusal(m.requestId, 'leaderLost', 'the leader stepped down to another member during the transfer', m.from), leader: this.leader ?? '' };
+    }
+    const now = this.requireRaft().transferTarget();
+    if (now !== NONE) return this.refusal(m.requestId, 'transferRefused', `the transfer to ${m.address} was replaced by one to ${this.addresses.get(now) ?? `member ${now}`}`, m.from);
     return this.refusal(m.requestId, 'transferRefused', `${m.address} did not take over within an election timeout (${this.opts.electionTimeoutMs} ms); ${this.address} still leads`, m.from);
   }
 
@@ -1283,6 +1292,8 @@ export class Node<Context = unknown> {
       await this.snapshotHandler.recover(this.store!.open(stored));
       this.sessions.restore(stored.sessions);
       await storage.installSnapshot(rd.snapshot, rd.hardState);
+      // The installed snapshot covers everything applied so far: none of this node's own is due.
+      this.scheduler.taken(performance.now());
       this.latestSnapshot = stored;
       this.applied = rd.snapshot.index;
       for (const [index, p] of this.proposals) {
@@ -1564,7 +1575,6 @@ export class Node<Context = unknown> {
     if (now < this.snapshotRetryAt || !this.scheduler.due(now)) return;
     try {
       await this.takeSnapshot();
-      this.snapshotFailures = 0;
     } catch (err) {
       if (!(err instanceof SnapshotNotWritten)) throw err;
       // Nothing changed (the log is kept, so nothing is lost): keep serving, try again later.
@@ -1592,7 +1602,10 @@ export class Node<Context = unknown> {
   private async takeSnapshot(): Promise<number> {
     const raft = this.requireRaft();
     const index = this.applied;
-    if (index <= (this.latestSnapshot?.meta.index ?? 0)) return this.latestSnapshot?.meta.index ?? 0;
+    if (index <= (this.latestSnapshot?.meta.index ?? 0)) {
+      this.scheduler.taken(performance.now()); // nothing new to snapshot: not due again at every tick
+      return this.latestSnapshot?.meta.index ?? 0;
+    }
     const covered = this.scheduler.changes;
     const target = raft.snapshotMetaAt(index, 0);
     const started = performance.now();
@@ -1603,7 +1616,7 @@ export class Node<Context = unknown> {
       try {
         await this.snapshotHandler!.save(writer);
       } catch (err) {
-        await writer.abort();
+        await writer.abort().catch(() => undefined); // the save's error is the one to report
         throw err;
       }
       stored = await writer.commit();
@@ -1615,6 +1628,8 @@ export class Node<Context = unknown> {
     await this.storage!.compact(stored.meta, this.opts.snapshotTrailingEntries);
     raft.compacted(stored.meta);
     this.scheduler.taken(performance.now(), covered);
+    this.snapshotFailures = 0;
+    this.snapshotRetryAt = 0;
     this.log('info', `snapshot at ${index} (${stored.meta.size} bytes)`);
     return index;
   }

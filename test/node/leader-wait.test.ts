@@ -92,7 +92,8 @@ test('leader wait: reads a follower asked of a leader that then failed are asked
 });
 
 test('leader wait: a write on the leader during a leadership transfer goes to the new leader', async () => {
-  await withCluster({ leaderWaitMs: 4000 }, async (c, leader) => {
+  // A transfer must finish within an election timeout: 200 ms failed once on a loaded machine.
+  await withCluster({ leaderWaitMs: 4000, heartbeatMs: 50, electionTimeoutMs: 1000 }, async (c, leader) => {
     const target = c.addresses.find((a) => a !== leader.address)!;
     await c.waitFor(() => c.node(target).status().appliedIndex >= leader.status().appliedIndex, 5000, 'the target to catch up');
     const transfer = leader.transferLeadership(target);
@@ -154,8 +155,30 @@ test('a transfer asked of a follower that the leader gives up fails with Leaders
   });
 });
 
+test('a transfer asked of a follower whose leader stops meanwhile is asked of the next leader, not left to time out', async () => {
+  const c = new TestCluster(5, { ...FAST, requestTimeoutMs: 6000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const [asker, target] = c.addresses.filter((a) => a !== leader.address) as [string, string];
+    // The target cannot be reached: every leader gives the transfer up after an election timeout.
+    c.network.isolate(target);
+    const started = Date.now();
+    const transfer = c.node(asker).transferLeadership(target).catch((e: Error) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    await c.stop(leader.address); // before it gives up: the asker learns of it as a leader change
+    const err = await transfer;
+    const took = Date.now() - started;
+    assert.ok(err instanceof LeadershipTransferError, String(err));
+    assert.match(err.message, `${target} did not take over within an election timeout`);
+    assert.ok(took < 4000, `answered by the next leader (${took} ms), not at the 6 s timeout`);
+  } finally {
+    await c.close();
+  }
+});
+
 test('a transfer asked of a follower resolves once the follower sees the target lead', async () => {
-  await withCluster({ requestTimeoutMs: 5000 }, async (c, leader) => {
+  await withCluster({ requestTimeoutMs: 5000, heartbeatMs: 50, electionTimeoutMs: 1000 }, async (c, leader) => {
     const [asker, target] = c.addresses.filter((a) => a !== leader.address) as [string, string];
     await c.node(asker).transferLeadership(target);
     assert.is(c.node(asker).leader, target);

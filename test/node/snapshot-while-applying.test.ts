@@ -76,7 +76,7 @@ test("a snapshot the policy takes whose save() throws: the node keeps serving, k
     await c.startAll();
     const node = await c.waitLeader();
     const plain = kvSnapshot(node.context);
-    let failures = 1;
+    let failures = 2;
     node.setSnapshot({
       async save(w: Writable): Promise<void> {
         if (failures-- > 0) throw new Error('disk quota exceeded (test)');
@@ -84,9 +84,15 @@ test("a snapshot the policy takes whose save() throws: the node keeps serving, k
       },
       recover: plain.recover,
     });
+    // One asked for: rejected with the application's own error.
+    const asked = await node.snapshot().catch((e: Error) => e);
+    assert.instance(asked, Error);
+    assert.is((asked as Error).message, 'disk quota exceeded (test)');
     for (let i = 0; i < 10; i++) await node.do(new SetCommand(`k${i}`, String(i)));
     await c.waitFor(() => lines.some((l) => l.includes('not written')), 5000, 'the failure to be logged');
     assert.match(lines.find((l) => l.includes('not written'))!, /snapshot at \d+ not written: disk quota exceeded \(test\); the log is kept until a snapshot succeeds \(tried again in 1 s\)/);
+    assert.is(node.status().snapshotIndex, 0, 'nothing compacted');
+    assert.is(node.status().firstIndex, 1, 'the whole log kept');
     await node.do(new SetCommand('after', 'yes')); // still serving
     assert.ok(node.isLeader());
     // A second later the policy tries again, and this time it succeeds.
