@@ -19,7 +19,7 @@ import { SessionTable, readSessionHeader, type SessionHeader } from './sessions.
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
 import { LOG_LEVELS, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
-import { proposalRefusalMessage, transferRefusalMessage } from './refusals.js';
+import { proposalRefusalMessage, transferAbandonedMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
 import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver } from './snapshot/index.js';
 import { WalStorage } from './storage.js';
@@ -785,7 +785,7 @@ export class Node<Context = unknown> {
       // The leader gives a transfer up after an election timeout (QA: the request waited out the
       // whole request timeout, for a target that was paused).
       if (this.role === 'leader' && this.requireRaft().transferTarget() !== target) {
-        throw new LeadershipTransferError(`${address} did not take over within an election timeout (${this.opts.electionTimeoutMs} ms); this node still leads`);
+        throw new LeadershipTransferError(transferAbandonedMessage(address, this.opts.electionTimeoutMs, 'this node'));
       }
       if (performance.now() >= deadline) throw new TimeoutError(`leadership did not move to ${address} within ${this.opts.requestTimeoutMs} ms`);
       await this.nextLeaderChangeOrTick();
@@ -984,7 +984,7 @@ export class Node<Context = unknown> {
     }
     const now = this.requireRaft().transferTarget();
     if (now !== NONE) return this.refusal(m.requestId, 'transferRefused', `the transfer to ${m.address} was replaced by one to ${this.addresses.get(now) ?? `member ${now}`}`, m.from);
-    return this.refusal(m.requestId, 'transferRefused', `${m.address} did not take over within an election timeout (${this.opts.electionTimeoutMs} ms); ${this.address} still leads`, m.from);
+    return this.refusal(m.requestId, 'transferRefused', transferAbandonedMessage(m.address, this.opts.electionTimeoutMs, this.address), m.from);
   }
 
   private answer(requestId: number, index: number, logTerm: number, to: NodeId): ForwardResponse {

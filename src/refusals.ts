@@ -38,3 +38,8 @@ export function proposalRefusalMessage(refusal: ProposalRejection, address: stri
 export function transferRefusalMessage(refusal: TransferRefusal, address: string): string {
   return refusal.reason === 'notVoter' ? `${address} is not a voting member of the cluster` : 'not the leader';
 }
+
+/** The message of a transfer the leader (`leader`) gave up: the target did not take over in time. */
+export function transferAbandonedMessage(address: string, electionTimeoutMs: number, leader: string): string {
+  return `${address} did not take over within an election timeout (${electionTimeoutMs} ms); ${leader} still leads`;
+}
