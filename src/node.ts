@@ -722,7 +722,7 @@ export class Node<Context = unknown> {
         // Removing itself, a follower never applies its removal (the leader stops replicating to
         // it at once): it learns it from the leader's notice, which is what was asked for.
         if (self && err instanceof RemovedError) return;
-        if (err instanceof MembershipChangeError && / is not a member /.test(err.message)) throw new MembershipChangeError(err.message + (await this.aliasHint(m!.address)));
+        if (err instanceof MembershipChangeError && !this.members().some((x) => x.address === m!.address)) throw new MembershipChangeError(err.message + (await this.aliasHint(m!.address)));
         // The new leader takes membership changes once it has committed an entry of its term.
         if (!handedOver || !(err instanceof MembershipChangeError) || performance.now() > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -731,8 +731,8 @@ export class Node<Context = unknown> {
   }
 
   /**
-   * For a refusal naming an address that is not a member: which member it is another name for
-   * ("localhost:9002" for "127.0.0.1:9002"), if any. Looked up only once refused.
+   * For a refusal of a change naming an address that is not a member here: which member it is
+   * another name for ("localhost:9002" for "127.0.0.1:9002"), if any. Looked up only once refused.
    */
   private async aliasHint(address: string): Promise<string> {
     const alias = await findAlias([address], this.members().map((m) => m.address));
@@ -776,7 +776,7 @@ export class Node<Context = unknown> {
     if (this.leaderId === target) return;
     const deadline = performance.now() + this.opts.requestTimeoutMs;
     await this.submit({ op: 'transfer', data: EMPTY, address }).catch(async (err: unknown) => {
-      if (err instanceof LeadershipTransferError && / is not a voting member /.test(err.message)) throw new LeadershipTransferError(err.message + (await this.aliasHint(address)));
+      if (err instanceof LeadershipTransferError && !this.members().some((x) => x.address === address && !x.nonVoting)) throw new LeadershipTransferError(err.message + (await this.aliasHint(address)));
       throw err;
     });
     for (;;) {
@@ -1082,8 +1082,7 @@ export class Node<Context = unknown> {
     this.raft!.tick();
     this.forgetSilentOutsiders();
     // A snapshot due (or due again after a failure) on an idle node: the run loop takes it.
-    const now = performance.now();
-    this.snapshotDue = this.snapshotHandler !== undefined && now >= this.snapshotRetryAt && this.scheduler.due(now);
+    this.snapshotDue = this.snapshotHandler !== undefined && this.policySnapshotDue();
     this.kick();
     this.wakeLeaderWaiters();
   }
@@ -1571,8 +1570,7 @@ export class Node<Context = unknown> {
       }
       return;
     }
-    const now = performance.now();
-    if (now < this.snapshotRetryAt || !this.scheduler.due(now)) return;
+    if (!this.policySnapshotDue()) return;
     try {
       await this.takeSnapshot();
     } catch (err) {
@@ -1583,6 +1581,12 @@ export class Node<Context = unknown> {
       this.snapshotRetryAt = performance.now() + delayMs;
       this.log('error', `${err.message}; the log is kept until a snapshot succeeds (tried again in ${delayMs / 1000} s)`);
     }
+  }
+
+  /** Whether the policy wants a snapshot now (and the delay after a failed one has passed). */
+  private policySnapshotDue(): boolean {
+    const now = performance.now();
+    return now >= this.snapshotRetryAt && this.scheduler.due(now);
   }
 
   /**
