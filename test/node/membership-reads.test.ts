@@ -77,8 +77,9 @@ test('LeaseRead: a leader within its lease whose applied index reached its commi
 test('a proposal forwarded to a leader that goes away is proposed again at the leader change, not left to the timeout (regression)', async () => {
   // Before the first fix, the follower waited the full request timeout (a 504 at the HTTP API)
   // although it already knew the old leader was gone; then it failed at the leader change with
-  // "outcome unknown"; now it proposes the write again to the new leader, applied once.
-  const c = new TestCluster(3, { requestTimeoutMs: 10_000 });
+  // "outcome unknown"; now it proposes the write again to the new leader, applied once. The wait
+  // for that leader is generous: the default (two election timeouts) ran out once under CI load.
+  const c = new TestCluster(3, { requestTimeoutMs: 10_000, leaderWaitMs: 8000 });
   try {
     await c.startAll();
     const old = await c.waitLeader();
