@@ -133,6 +133,16 @@ function markInDoubt(err: unknown): unknown {
   return err;
 }
 
+/**
+ * The entry at a proposal's position applied here through a snapshot before this node learnt the
+ * position, so whether it was the proposal only a copy can tell: a proposal is proposed again
+ * (its session skips the copy if the first applied); any other request fails with this timeout,
+ * outcome unknown.
+ */
+class AppliedUnseenError extends TimeoutError {
+  override name = 'TimeoutError';
+}
+
 /** What a copy of a proposal its proposer had given up on answers (no one should be waiting). */
 function staleCopyError(index: number, seq: number): ProposalDroppedError {
   const err = new ProposalDroppedError(`entry ${index} was not applied: its proposer had given the proposal (seq ${seq}) up; an earlier copy may have applied`);
@@ -164,6 +174,8 @@ export class Node<Context = unknown> {
   private storage: WalStorage | undefined;
   private store: SnapshotStore | undefined;
   private latestSnapshot: StoredSnapshot | undefined;
+  /** The last snapshot-chunk read failure logged ("index: message"), so a retry logs nothing new. */
+  private lastChunkReadFailure: string | undefined;
   private receiver: SnapshotReceiver | undefined;
   private snapshotHandler: SnapshotHandler | undefined;
   private scheduler: SnapshotScheduler;
@@ -826,10 +838,12 @@ export class Node<Context = unknown> {
           const result = await this.awaitApply(response.index, response.logTerm, asLeader, deadline - performance.now());
           return { result, index: response.index, term: response.logTerm };
         } catch (err) {
-          // Overwritten (a definite drop: outcomeUnknown false), or proposed by a leader that lost
-          // leadership before it committed. Other errors are the request's answer as they are
-          // (several proposals may share one: stop() rejects them all with one StoppedError).
-          if (!(err instanceof ProposalDroppedError && !err.outcomeUnknown) && !(err instanceof NotLeaderError && err.outcomeUnknown)) throw err;
+          // Overwritten (a definite drop: outcomeUnknown false), proposed by a leader that lost
+          // leadership before it committed, or applied here unseen through a snapshot. Other
+          // errors are the request's answer as they are (several proposals may share one: stop()
+          // rejects them all with one StoppedError).
+          const retriable = (err instanceof ProposalDroppedError && !err.outcomeUnknown) || (err instanceof NotLeaderError && err.outcomeUnknown) || err instanceof AppliedUnseenError;
+          if (!retriable) throw err;
           inDoubt = true;
           failure = err;
         }
@@ -1019,7 +1033,7 @@ export class Node<Context = unknown> {
       if (seen.term !== term) return Promise.reject(new ProposalDroppedError(`entry ${index} was replaced by one of term ${seen.term}`));
       return seen.error ? Promise.reject(seen.error) : Promise.resolve(seen.result);
     }
-    if (index <= this.applied) return Promise.reject(new TimeoutError(`entry ${index} applied before its position was known (through a snapshot); outcome unknown`));
+    if (index <= this.applied) return Promise.reject(new AppliedUnseenError(`entry ${index} applied before its position was known (through a snapshot); outcome unknown`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         const p = this.proposals.get(index);
@@ -1478,14 +1492,35 @@ export class Node<Context = unknown> {
   /** Sends messages grouped per peer; fills outgoing snapshot chunks from the snapshot file. */
   private async sendMessages(messages: readonly Message[]): Promise<void> {
     if (messages.length === 0) return;
+    let unread: Set<Message> | undefined;
     for (const m of messages) {
       if (m.type === 'snapshot' && m.length > 0) {
         const snap = this.latestSnapshot;
         if (!snap || snap.meta.index !== m.meta.index) continue; // replaced meanwhile: the core resends
-        m.data = await this.store!.readChunk(snap, m.offset, m.length);
+        try {
+          m.data = await this.store!.readChunk(snap, m.offset, m.length);
+          if (this.lastChunkReadFailure !== undefined) {
+            this.lastChunkReadFailure = undefined;
+            this.log('info', `snapshot ${snap.meta.index} can be read again; sending it to the lagging follower`);
+          }
+        } catch (err) {
+          // A chunk that cannot be read is a lost message: the core sends it again after the next
+          // heartbeat round. It used to stop the leader, which cost the whole cluster its leader
+          // over one follower's catch-up (and a transient EIO or EMFILE heals by itself).
+          this.chunkReadFailed(snap, err as Error);
+          (unread ??= new Set()).add(m);
+        }
       }
     }
-    this.sendPeer(messages);
+    this.sendPeer(unread ? messages.filter((m) => !unread.has(m)) : messages);
+  }
+
+  /** Logs a snapshot chunk that could not be read: once per snapshot and error, not per retry. */
+  private chunkReadFailed(snap: StoredSnapshot, err: Error): void {
+    const what = `${snap.meta.index}: ${err.message}`;
+    if (this.lastChunkReadFailure === what) return;
+    this.lastChunkReadFailure = what;
+    this.log('error', `cannot read a chunk of snapshot ${snap.meta.index} (${snap.path}) for a lagging follower: ${err.message}; it is tried again at each heartbeat round, and the follower waits until it can be read`);
   }
 
   private sendPeer(messages: readonly PeerMessage[]): void {

@@ -142,4 +142,44 @@ test('propose again: copies apply once across a log replay and a snapshot; after
   }
 });
 
+test('propose again: a forwarded write whose entry applied on the asker through a snapshot before the answer arrived is proposed again, and answers that it applied (it used to time out, outcome unknown)', async () => {
+  const c = new TestCluster(3, { ...OPTIONS, snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const [asker, third] = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>, Node<Kv>];
+    // The asker hears the leader's heartbeats but not its appends, and its answers are held back.
+    type Receive = (from: string, messages: Array<{ type: string }>) => void;
+    const inner = asker as unknown as { receive: Receive };
+    const receive = inner.receive.bind(asker);
+    let holding = true;
+    const held: Array<{ type: string }> = [];
+    inner.receive = (from, messages) => {
+      if (!holding || from !== leader.address) return receive(from, messages);
+      held.push(...messages.filter((m) => m.type === 'forwardResp'));
+      const rest = messages.filter((m) => m.type !== 'forwardResp' && m.type !== 'append' && m.type !== 'snapshot');
+      if (rest.length > 0) receive(from, rest);
+    };
+    const write = asker.do(new SetCommand('k', 'new')).catch((e: Error) => e);
+    await c.waitFor(() => third.context.data.get('k') === 'new' && held.length > 0, 5000, 'the write to commit without the asker');
+    const index = leader.status().appliedIndex;
+    for (let i = 0; i < 5; i++) await leader.do(new SetCommand(`after${i}`, String(i)));
+    await leader.snapshot();
+    assert.ok(leader.status().firstIndex > index, 'the leader compacted past the write: the asker needs the snapshot');
+    holding = false;
+    await c.waitFor(() => asker.status().snapshotIndex > index, 5000, 'the asker to install the snapshot');
+    assert.is(asker.context.data.get('k'), 'new');
+    receive(leader.address, held); // the answer arrives: a position the asker applied unseen
+    const answer = await write;
+    assert.instance(answer, ResultNotKeptError, `it applied, once, through the snapshot: ${String(answer)}`);
+    assert.is((answer as ResultNotKeptError).outcomeUnknown, false);
+    for (const n of [leader, third]) assert.is(applications(n, 'k=new'), 1, `applied once on ${n.address}`);
+    await c.waitFor(() => asker.status().appliedIndex === leader.status().appliedIndex, 5000, 'the asker to apply the copy');
+    assert.is(asker.context.data.get('k'), 'new');
+    assert.ok((await retriedCount(asker)) >= 1, 'counted as proposed again');
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
