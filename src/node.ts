@@ -21,7 +21,7 @@ import { LOG_LEVELS, checkLogLevel, resolveNodeOptions, type LogLevel, type Node
 import { PeerAddresses } from './peer-addresses.js';
 import { proposalRefusalMessage, transferAbandonedMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
-import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver } from './snapshot/index.js';
+import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver, type SnapshotWriter } from './snapshot/index.js';
 import { WalStorage } from './storage.js';
 import { describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
@@ -115,11 +115,14 @@ const RETRIED_REFUSALS = new Set(['notLeader', 'transferring', 'leaderNotReady']
 /** Longest wait before the policy tries a failed snapshot again. */
 const SNAPSHOT_RETRY_MAX_MS = 60_000;
 
-/**
- * A snapshot the application's save() or the snapshot file failed to write. Nothing changed: the
- * log is kept, so the node goes on serving (only a failure of the WAL itself is fatal).
- */
-class SnapshotNotWritten extends Error {}
+/** A snapshot save running longer than this is logged (and again at each such interval). */
+const SNAPSHOT_SAVE_WARN_MS = 10_000;
+
+/** A snapshot() call waiting for its snapshot. */
+interface SnapshotAsked {
+  resolve(index: number): void;
+  reject(err: Error): void;
+}
 
 /**
  * The error of a proposal proposed again, whose earlier attempt may still apply: marked outcome
@@ -227,7 +230,15 @@ export class Node<Context = unknown> {
   /** Set at a tick when a snapshot is due, so that an idle node's run loop turns to take it. */
   private snapshotDue = false;
   /** snapshot() calls waiting for the run loop to take one. */
-  private readonly snapshotsAsked: Array<{ resolve(index: number): void; reject(err: Error): void }> = [];
+  private readonly snapshotsAsked: SnapshotAsked[] = [];
+  /** The application's save in progress (see startSnapshot), and when it began (performance.now()). */
+  private saving: Promise<void> | undefined;
+  private savingSince = 0;
+  private savingWarnAt = 0;
+  /** Committed entries handed out while a save runs: they apply when it ends. */
+  private readonly deferred: Entry[] = [];
+  /** A snapshot saved and not yet compacted to (the run loop does it), and the snapshot() calls it answers. */
+  private saved: { stored: StoredSnapshot; covered: number; asked: SnapshotAsked[] } | undefined;
   private nextRequestId = 1;
   private nextReadId = 1;
   /** Per kind (0: ReadIndex, 1: lease), the read request gathering calls until the next pump hands it to the core. */
@@ -487,6 +498,8 @@ export class Node<Context = unknown> {
     try {
       await this.transport?.stop();
       await this.quiesce();
+      // Saved but not compacted to: the snapshot is on disk all the same (a restart starts from it).
+      for (const a of this.saved?.asked.splice(0) ?? []) a.resolve(this.saved!.stored.meta.index);
       await this.receiver?.abort().catch(() => undefined);
     } finally {
       await this.closeStorage();
@@ -1097,6 +1110,7 @@ export class Node<Context = unknown> {
     this.forgetSilentOutsiders();
     // A snapshot due (or due again after a failure) on an idle node: the run loop takes it.
     this.snapshotDue = this.snapshotHandler !== undefined && this.policySnapshotDue();
+    this.warnIfSavingLong();
     this.kick();
     this.wakeLeaderWaiters();
   }
@@ -1188,7 +1202,7 @@ export class Node<Context = unknown> {
 
   /** Waits until no Ready is being handled and no local write is in flight. */
   private async quiesce(): Promise<void> {
-    while (this.pumping || this.persisting) await (this.pumping ?? this.persisting);
+    while (this.pumping || this.persisting || this.saving) await (this.pumping ?? this.persisting ?? this.saving);
   }
 
   private async handleReady(rd: Ready): Promise<void> {
@@ -1198,6 +1212,11 @@ export class Node<Context = unknown> {
       // Snapshot work, or nothing to write: handled in line, as one step.
       await this.sendMessages(rd.earlyMessages);
       if (rd.earlyMessages.length > 0) this.transport?.flush?.();
+      if (rd.snapshot) {
+        // Installing replaces the context: after this node's own save, and the compaction to it.
+        await this.saving;
+        if (this.saved) await this.finishSnapshot();
+      }
       await this.receiveSnapshot(rd);
       await storage.persist(rd.entries, rd.hardState);
       this.afterPersist(rd);
@@ -1310,12 +1329,17 @@ export class Node<Context = unknown> {
       this.latestSnapshot = stored;
       this.applied = rd.snapshot.index;
       for (const [index, p] of this.proposals) {
-        if (index <= this.applied) this.settleProposal(index, p, undefined, new TimeoutError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
+        if (index <= this.applied) this.settleProposal(index, p, undefined, new AppliedUnseenError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
       }
     }
   }
 
   private apply(entries: readonly Entry[]): void {
+    if (this.saving) {
+      // The application is saving the state at the applied index: the context must hold still.
+      for (const e of entries) this.deferred.push(e);
+      return;
+    }
     for (const e of entries) {
       // The state machine takes every entry once, in order. A gap or a repeat would make this
       // member's state differ silently from the others': stop the node instead (pump → fatal).
@@ -1590,44 +1614,29 @@ export class Node<Context = unknown> {
   // ---------------------------------------------------------------------------------------------
   // Snapshots
 
-  /** Called by the run loop between Readys: takes the snapshots asked for, or one the policy says is due. */
+  /**
+   * Called by the run loop between Readys (never while a local write is in flight): compacts to a
+   * snapshot just saved, then starts one if asked for or due by the policy.
+   */
   private async maybeSnapshot(): Promise<void> {
     this.snapshotDue = false;
-    if (!this.snapshotHandler || !this.running) return;
-    if (this.snapshotsAsked.length > 0) {
-      const asked = this.snapshotsAsked.splice(0);
-      try {
-        const index = await this.takeSnapshot();
-        for (const a of asked) a.resolve(index);
-      } catch (err) {
-        for (const a of asked) a.reject(err instanceof SnapshotNotWritten ? (err.cause as Error) : (err as Error));
-        if (!(err instanceof SnapshotNotWritten)) throw err; // the WAL's compaction failed: fatal
-      }
-      return;
-    }
-    if (!this.policySnapshotDue()) return;
-    try {
-      await this.takeSnapshot();
-    } catch (err) {
-      if (!(err instanceof SnapshotNotWritten)) throw err;
-      // Nothing changed (the log is kept, so nothing is lost): keep serving, try again later.
-      this.snapshotFailures++;
-      const delayMs = Math.min(SNAPSHOT_RETRY_MAX_MS, 1000 * 2 ** (this.snapshotFailures - 1));
-      this.snapshotRetryAt = performance.now() + delayMs;
-      this.log('error', `${err.message}; the log is kept until a snapshot succeeds (tried again in ${delayMs / 1000} s)`);
-    }
+    if (this.saved) await this.finishSnapshot();
+    if (this.saving || !this.snapshotHandler || !this.running) return;
+    if (this.snapshotsAsked.length === 0 && !this.policySnapshotDue()) return;
+    await this.startSnapshot(this.snapshotsAsked.splice(0));
   }
 
   /** Whether the policy wants a snapshot now (and the delay after a failed one has passed). */
   private policySnapshotDue(): boolean {
+    if (this.saving || this.saved) return false;
     const now = performance.now();
     return now >= this.snapshotRetryAt && this.scheduler.due(now);
   }
 
   /**
    * Takes a snapshot at the applied index now (also used by the server's POST /snapshot); resolves
-   * with its index. Taken by the run loop between Readys, so no entry applies while the
-   * application saves its state (before, one could: the snapshot then held entries past its index).
+   * with its index. The application saves while no entry applies (see startSnapshot): before, one
+   * could, and the snapshot then held entries past its index.
    */
   async snapshot(): Promise<number> {
     this.requireRunning();
@@ -1638,39 +1647,106 @@ export class Node<Context = unknown> {
     });
   }
 
-  private async takeSnapshot(): Promise<number> {
+  /**
+   * Starts the application's save of the state at the applied index, in the background of the run
+   * loop: replication, commits, votes and heartbeats go on, and only applying waits (apply() defers
+   * committed entries until the save ends), so the context holds the state at that index
+   * throughout. The save used to hold the whole run loop: one longer than an election timeout
+   * cost the leader its leadership, at every snapshot.
+   */
+  private async startSnapshot(asked: SnapshotAsked[]): Promise<void> {
     const raft = this.requireRaft();
     const index = this.applied;
-    if (index <= (this.latestSnapshot?.meta.index ?? 0)) {
+    const latest = this.latestSnapshot?.meta.index ?? 0;
+    if (index <= latest) {
       this.scheduler.taken(performance.now()); // nothing new to snapshot: not due again at every tick
-      return this.latestSnapshot?.meta.index ?? 0;
+      for (const a of asked) a.resolve(latest);
+      return;
     }
     const covered = this.scheduler.changes;
     const target = raft.snapshotMetaAt(index, 0);
     const started = performance.now();
-    let stored: StoredSnapshot;
+    let writer: SnapshotWriter;
     try {
       // Taken between applies: the sessions are the ones as of `index`, like the context.
-      const writer = await this.store!.create({ index, term: target.term, membership: target.membership, sessions: this.sessions.toRecords() });
+      writer = await this.store!.create({ index, term: target.term, membership: target.membership, sessions: this.sessions.toRecords() });
+    } catch (err) {
+      this.snapshotFailed(index, err as Error, asked);
+      return;
+    }
+    const handler = this.snapshotHandler!;
+    this.savingSince = started;
+    this.savingWarnAt = started + SNAPSHOT_SAVE_WARN_MS;
+    this.saving = (async () => {
       try {
-        await this.snapshotHandler!.save(writer);
+        await handler.save(writer);
       } catch (err) {
         await writer.abort().catch(() => undefined); // the save's error is the one to report
         throw err;
       }
-      stored = await writer.commit();
+      return writer.commit();
+    })().then(
+      (stored) => {
+        this.metricsRegistry.observeSnapshotSave((performance.now() - started) / 1000);
+        this.saved = { stored, covered, asked };
+      },
+      (err: Error) => this.snapshotFailed(index, err, asked),
+    ).finally(() => this.savingEnded());
+  }
+
+  /** The save ended (written or not): the entries committed meanwhile apply, and the run loop compacts. */
+  private savingEnded(): void {
+    this.saving = undefined;
+    const deferred = this.deferred.splice(0);
+    if (!this.running) return;
+    try {
+      this.apply(deferred);
     } catch (err) {
-      throw new SnapshotNotWritten(`snapshot at ${index} not written: ${(err as Error).message}`, { cause: err });
+      this.failStorage(err as Error);
+      return;
     }
-    this.metricsRegistry.observeSnapshotSave((performance.now() - started) / 1000);
+    this.serveReads();
+    this.snapshotDue = true;
+    this.kick();
+  }
+
+  /** A snapshot that was not written: nothing changed (the log is kept), so the node keeps serving. */
+  private snapshotFailed(index: number, err: Error, asked: SnapshotAsked[]): void {
+    if (asked.length > 0) {
+      for (const a of asked) a.reject(err);
+      return;
+    }
+    this.snapshotFailures++;
+    const delayMs = Math.min(SNAPSHOT_RETRY_MAX_MS, 1000 * 2 ** (this.snapshotFailures - 1));
+    this.snapshotRetryAt = performance.now() + delayMs;
+    this.log('error', `snapshot at ${index} not written: ${err.message}; the log is kept until a snapshot succeeds (tried again in ${delayMs / 1000} s)`);
+  }
+
+  /** Compacts the log behind the snapshot just saved. A failure here is the WAL's own: fatal. */
+  private async finishSnapshot(): Promise<void> {
+    const { stored, covered, asked } = this.saved!;
+    this.saved = undefined;
     this.latestSnapshot = stored;
-    await this.storage!.compact(stored.meta, this.opts.snapshotTrailingEntries);
-    raft.compacted(stored.meta);
+    try {
+      await this.storage!.compact(stored.meta, this.opts.snapshotTrailingEntries);
+      this.requireRaft().compacted(stored.meta);
+    } catch (err) {
+      for (const a of asked) a.reject(err as Error);
+      throw err;
+    }
     this.scheduler.taken(performance.now(), covered);
     this.snapshotFailures = 0;
     this.snapshotRetryAt = 0;
-    this.log('info', `snapshot at ${index} (${stored.meta.size} bytes)`);
-    return index;
+    this.log('info', `snapshot at ${stored.meta.index} (${stored.meta.size} bytes, saved in ${Math.round(performance.now() - this.savingSince)} ms)`);
+    for (const a of asked) a.resolve(stored.meta.index);
+  }
+
+  /** At a tick: a save running long is worth a line, since nothing applies until it ends. */
+  private warnIfSavingLong(): void {
+    const now = performance.now();
+    if (!this.saving || now < this.savingWarnAt) return;
+    this.savingWarnAt = now + SNAPSHOT_SAVE_WARN_MS;
+    this.log('warn', `the application's snapshot save() has run for ${Math.round((now - this.savingSince) / 1000)} s; ${this.deferred.length} committed entries wait to apply until it ends (replication and leadership go on)`);
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -102,4 +102,48 @@ test("a snapshot the policy takes whose save() throws: the node keeps serving, k
   }
 });
 
+test('a save longer than an election timeout costs no leadership: replication goes on, applying waits for the save (it used to hold the whole run loop)', async () => {
+  const lines: string[] = [];
+  const c = new TestCluster(3, { logLevel: 'error', logger: (_level, line) => lines.push(line) });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const followers = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a));
+    await leader.do(new SetCommand('k', 'before'));
+    const term = leader.status().term;
+    // A save of 6 election timeouts, which reads the state at its end: it must still be the state at the snapshot's index.
+    const plain = kvSnapshot(leader.context);
+    let saving = false;
+    leader.setSnapshot({
+      async save(w: Writable): Promise<void> {
+        saving = true;
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+        saving = false;
+        await plain.save(w);
+      },
+      recover: plain.recover,
+    });
+    const snapshot = leader.snapshot().catch((e: Error) => e);
+    await c.waitFor(() => saving, 2000, 'the save to start');
+    const write = leader.do(new SetCommand('k', 'during')).catch((e: Error) => e);
+    // Committed on the followers while the leader saves; the leader's context holds still.
+    await c.waitFor(() => followers.every((f) => f.context.data.get('k') === 'during'), 1000, 'the followers to apply the write during the save');
+    // A read that starts after the write committed must see it: it waits for the save.
+    const read = leader.readIndex().then(() => leader.context.data.get('k'));
+    assert.ok(saving, 'still saving');
+    assert.is(leader.context.data.get('k'), 'before', "the leader's context holds still while it saves");
+    const index = await snapshot;
+    assert.type(index, 'number');
+    assert.is(await write, 'before', 'the write answers once it applies, after the save');
+    assert.is(await read, 'during', 'a read during the save answers after it, with the write it must see');
+    assert.ok(leader.isLeader(), 'still the leader');
+    assert.is(leader.status().term, term, 'no election happened');
+    assert.ok((index as number) < leader.status().appliedIndex, `the snapshot is at the index of its start (${String(index)})`);
+    assert.is(leader.status().snapshotIndex, index);
+    assert.ok(lines.every((l) => !l.includes('campaign') && !l.includes('election')), lines.join('\n'));
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
