@@ -238,7 +238,7 @@ export class Node<Context = unknown> {
   /** Committed entries handed out while a save runs: they apply when it ends. */
   private readonly deferred: Entry[] = [];
   /** A snapshot saved and not yet compacted to (the run loop does it), and the snapshot() calls it answers. */
-  private saved: { stored: StoredSnapshot; covered: number; asked: SnapshotAsked[] } | undefined;
+  private saved: { stored: StoredSnapshot; covered: number; asked: SnapshotAsked[]; ms: number } | undefined;
   private nextRequestId = 1;
   private nextReadId = 1;
   /** Per kind (0: ReadIndex, 1: lease), the read request gathering calls until the next pump hands it to the core. */
@@ -1687,8 +1687,9 @@ export class Node<Context = unknown> {
       return writer.commit();
     })().then(
       (stored) => {
-        this.metricsRegistry.observeSnapshotSave((performance.now() - started) / 1000);
-        this.saved = { stored, covered, asked };
+        const ms = performance.now() - started;
+        this.metricsRegistry.observeSnapshotSave(ms / 1000);
+        this.saved = { stored, covered, asked, ms };
       },
       (err: Error) => this.snapshotFailed(index, err, asked),
     ).finally(() => this.savingEnded());
@@ -1724,7 +1725,7 @@ export class Node<Context = unknown> {
 
   /** Compacts the log behind the snapshot just saved. A failure here is the WAL's own: fatal. */
   private async finishSnapshot(): Promise<void> {
-    const { stored, covered, asked } = this.saved!;
+    const { stored, covered, asked, ms } = this.saved!;
     this.saved = undefined;
     this.latestSnapshot = stored;
     try {
@@ -1737,7 +1738,7 @@ export class Node<Context = unknown> {
     this.scheduler.taken(performance.now(), covered);
     this.snapshotFailures = 0;
     this.snapshotRetryAt = 0;
-    this.log('info', `snapshot at ${stored.meta.index} (${stored.meta.size} bytes, saved in ${Math.round(performance.now() - this.savingSince)} ms)`);
+    this.log('info', `snapshot at ${stored.meta.index} (${stored.meta.size} bytes, saved in ${Math.round(ms)} ms)`);
     for (const a of asked) a.resolve(stored.meta.index);
   }
 
