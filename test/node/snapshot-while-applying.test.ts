@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Writable } from 'node:stream';
+import type { Node } from '../../src/node.js';
 import { SetCommand, TestCluster, kvSnapshot, type Kv } from '../support/node-cluster.js';
 
 test('snapshot(): writes arriving while the application saves apply after it, and once after a restart from the snapshot', async () => {
@@ -141,6 +142,50 @@ test('a save longer than an election timeout costs no leadership: replication go
     assert.ok((index as number) < leader.status().appliedIndex, `the snapshot is at the index of its start (${String(index)})`);
     assert.is(leader.status().snapshotIndex, index);
     assert.ok(lines.every((l) => !l.includes('campaign') && !l.includes('election')), lines.join('\n'));
+  } finally {
+    await c.close();
+  }
+});
+
+test("a snapshot from the leader that arrives while this node saves its own installs after the save, and the node ends with the leader's state", async () => {
+  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const [lagging] = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>];
+    await leader.do(new SetCommand('k', 'v0'));
+    await c.waitFor(() => lagging.context.data.get('k') === 'v0', 5000, 'k=v0 on the follower');
+    // The follower stops hearing the leader's appends; the leader moves on and compacts.
+    type Receive = (from: string, messages: Array<{ type: string }>) => void;
+    const inner = lagging as unknown as { receive: Receive };
+    const receive = inner.receive.bind(lagging);
+    let blocked = true;
+    inner.receive = (from, messages) => receive(from, blocked ? messages.filter((m) => m.type !== 'append' && m.type !== 'snapshot') : messages);
+    for (let i = 1; i <= 10; i++) await leader.do(new SetCommand('k', `v${i}`));
+    const leaderSnapshot = await leader.snapshot();
+    assert.ok(leader.status().firstIndex > lagging.status().appliedIndex + 1, 'the follower can only catch up through the snapshot');
+    // The follower saves its own (older) state slowly; the leader's snapshot reaches it meanwhile.
+    const plain = kvSnapshot(lagging.context);
+    let saving = false;
+    lagging.setSnapshot({
+      async save(w: Writable): Promise<void> {
+        saving = true;
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        await plain.save(w);
+        saving = false;
+      },
+      recover: plain.recover,
+    });
+    const own = lagging.snapshot();
+    await c.waitFor(() => saving, 2000, "the follower's save to start");
+    blocked = false;
+    const ownIndex = await own;
+    assert.ok(ownIndex < leaderSnapshot, `its own snapshot (${ownIndex}) is older than the leader's (${leaderSnapshot})`);
+    await c.waitFor(() => lagging.status().snapshotIndex >= leaderSnapshot, 5000, "the leader's snapshot to install");
+    await leader.do(new SetCommand('after', 'yes'));
+    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to catch up');
+    assert.is(lagging.context.data.get('k'), 'v10');
+    assert.is(lagging.status().appliedIndex, leader.status().appliedIndex);
   } finally {
     await c.close();
   }
