@@ -7,7 +7,6 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
 import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
@@ -21,7 +20,8 @@ import { LOG_LEVELS, checkLogLevel, resolveNodeOptions, type LogLevel, type Node
 import { PeerAddresses } from './peer-addresses.js';
 import { proposalRefusalMessage, transferAbandonedMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
-import { DefaultSync, SnapshotScheduler, SnapshotStore, snapshotDir, type SnapshotPolicy, type StoredSnapshot, type SyncType, CustomSync, type SnapshotReceiver, type SnapshotWriter } from './snapshot/index.js';
+import { CustomSync, DefaultSync, snapshotDir, type SnapshotPolicy, type SyncType } from './snapshot/index.js';
+import { SnapshotKeeper, type SnapshotHandler } from './snapshot/keeper.js';
 import { WalStorage } from './storage.js';
 import { describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
@@ -29,13 +29,7 @@ import { DirectoryLock } from '../wal/index.js';
 
 export type { LogLevel, NodeOptions } from './node-options.js';
 
-/** The application's snapshot hooks: state may exceed memory, so both sides are streams. */
-export interface SnapshotHandler {
-  /** Writes the context's state into `writable` (then resolves). Called between applies. */
-  save(writable: Writable): Promise<void>;
-  /** Replaces the context's state with the one read from `readable`. */
-  recover(readable: Readable): Promise<void>;
-}
+export type { SnapshotHandler } from './snapshot/keeper.js';
 
 /** What `leaderChange` callbacks receive. */
 export interface LeaderChange {
@@ -112,18 +106,6 @@ function isAddition(op: { op: string }): boolean {
 /** Refusals that promise nothing was appended and that a leader (or a settled one) may lift soon. */
 const RETRIED_REFUSALS = new Set(['notLeader', 'transferring', 'leaderNotReady']);
 
-/** Longest wait before the policy tries a failed snapshot again. */
-const SNAPSHOT_RETRY_MAX_MS = 60_000;
-
-/** A snapshot save running longer than this is logged (and again at each such interval). */
-const SNAPSHOT_SAVE_WARN_MS = 10_000;
-
-/** A snapshot() call waiting for its snapshot. */
-interface SnapshotAsked {
-  resolve(index: number): void;
-  reject(err: Error): void;
-}
-
 /**
  * The error of a proposal proposed again, whose earlier attempt may still apply: marked outcome
  * unknown. Only errors made for this request reach here (never one shared with other requests).
@@ -175,14 +157,7 @@ export class Node<Context = unknown> {
   private transport: Transport | undefined;
   private raft: Raft | undefined;
   private storage: WalStorage | undefined;
-  private store: SnapshotStore | undefined;
-  private latestSnapshot: StoredSnapshot | undefined;
-  /** The last snapshot-chunk read failure logged ("index: message"), so a retry logs nothing new. */
-  private lastChunkReadFailure: string | undefined;
-  private receiver: SnapshotReceiver | undefined;
-  private snapshotHandler: SnapshotHandler | undefined;
-  private scheduler: SnapshotScheduler;
-  private policy: SnapshotPolicy = DefaultSync;
+  private readonly snapshots: SnapshotKeeper;
   private logLevel: LogLevel;
   /** This node's hold on its data directory, from start() to stop(). */
   private dirLock: DirectoryLock | undefined;
@@ -224,21 +199,6 @@ export class Node<Context = unknown> {
   private readonly forwards = new Map<number, PendingForward>();
   /** Requests waiting for a leader (see leaderWaitMs): woken on every leader change and at stop. */
   private readonly leaderWaiters = new Set<() => void>();
-  /** Snapshots the policy asked for that failed in a row, and when to try again (performance.now()). */
-  private snapshotFailures = 0;
-  private snapshotRetryAt = 0;
-  /** Set at a tick when a snapshot is due, so that an idle node's run loop turns to take it. */
-  private snapshotDue = false;
-  /** snapshot() calls waiting for the run loop to take one. */
-  private readonly snapshotsAsked: SnapshotAsked[] = [];
-  /** The application's save in progress (see startSnapshot), and when it began (performance.now()). */
-  private saving: Promise<void> | undefined;
-  private savingSince = 0;
-  private savingWarnAt = 0;
-  /** Committed entries handed out while a save runs: they apply when it ends. */
-  private readonly deferred: Entry[] = [];
-  /** A snapshot saved and not yet compacted to (the run loop does it), and the snapshot() calls it answers. */
-  private saved: { stored: StoredSnapshot; covered: number; asked: SnapshotAsked[]; ms: number } | undefined;
   private nextRequestId = 1;
   private nextReadId = 1;
   /** Per kind (0: ReadIndex, 1: lease), the read request gathering calls until the next pump hands it to the core. */
@@ -252,7 +212,22 @@ export class Node<Context = unknown> {
     this.registry = new CommandRegistry<Context>(options.codec ?? jsonCodec);
     this.founding = this.opts.founding;
     this.logLevel = this.opts.logLevel;
-    this.scheduler = new SnapshotScheduler(this.policy, { now: performance.now(), entryThreshold: options.snapshotEntryThreshold ?? 0 });
+    this.snapshots = new SnapshotKeeper(
+      {
+        appliedIndex: () => this.applied,
+        snapshotMetaAt: (index) => this.requireRaft().snapshotMetaAt(index, 0),
+        sessionRecords: () => this.sessions.toRecords(),
+        compact: async (meta) => {
+          await this.storage!.compact(meta, this.opts.snapshotTrailingEntries);
+          this.requireRaft().compacted(meta);
+        },
+        savingEnded: (deferred) => this.savingEnded(deferred),
+        observeSave: (seconds) => this.metricsRegistry.observeSnapshotSave(seconds),
+        log: (level, line) => this.log(level, line),
+      },
+      DefaultSync,
+      options.snapshotEntryThreshold ?? 0,
+    );
     this.addresses = new PeerAddresses(this.id, this.address, FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS * this.opts.electionTimeoutMs);
     for (const m of this.founding) this.addresses.pin(memberId(m.address), m.address);
     this.metricsRegistry = new RaftMetrics({ eventLoopDelay: false, ...(options.metricsLabels ? { defaultLabels: options.metricsLabels } : {}) });
@@ -283,13 +258,12 @@ export class Node<Context = unknown> {
 
   /** Sets the snapshot hooks. Without them the node never snapshots and keeps its whole log. */
   setSnapshot(handler: SnapshotHandler): void {
-    this.snapshotHandler = handler;
+    this.snapshots.setHandler(handler);
   }
 
   /** When to snapshot (Never, EverySecond, EveryMinute, EveryHour, EveryDay, DefaultSync, CustomSync). */
   setSnapshotPolicy(policy: SnapshotPolicy): void {
-    this.policy = policy;
-    this.scheduler = new SnapshotScheduler(policy, { now: performance.now(), entryThreshold: this.opts.snapshotEntryThreshold ?? 0 });
+    this.snapshots.setPolicy(policy);
   }
 
   /** CustomSync rules: snapshot when `seconds` passed and at least `changes` entries applied. */
@@ -388,15 +362,10 @@ export class Node<Context = unknown> {
 
   /** Recovers the latest snapshot into the context, opens the WAL and builds the core over it. */
   private async recover(): Promise<void> {
-    this.store = await SnapshotStore.open(snapshotDir(this.opts.dataDir));
-    this.latestSnapshot = await this.store.latest();
-    if (this.latestSnapshot) {
-      if (!this.snapshotHandler) throw new Error(`a snapshot exists in ${this.store.dir} but no snapshot handler is set: call setSnapshot() before start()`);
-      await this.snapshotHandler.recover(this.store.open(this.latestSnapshot));
-      this.applied = this.latestSnapshot.meta.index;
-    }
+    const latest = await this.snapshots.recover(snapshotDir(this.opts.dataDir));
+    if (latest) this.applied = latest.meta.index;
     // The log replays from here: the sessions must be the snapshot's, not a failed start's.
-    this.sessions.restore(this.latestSnapshot?.sessions ?? []);
+    this.sessions.restore(latest?.sessions ?? []);
     const bootstrap = this.opts.join
       ? []
       : this.founding.map((m) => ({ id: memberId(m.address), role: m.nonVoting ? ('learner' as const) : ('voter' as const), promote: false, context: m.address }));
@@ -405,7 +374,7 @@ export class Node<Context = unknown> {
       ...(this.opts.cacheBytes !== undefined ? { cacheBytes: this.opts.cacheBytes } : {}),
       ...(this.opts.walSegmentBytes !== undefined ? { segmentBytes: this.opts.walSegmentBytes } : {}),
       ...(this.opts.walPreallocate !== undefined ? { preallocate: this.opts.walPreallocate } : {}),
-      ...(this.latestSnapshot ? { snapshot: this.latestSnapshot.meta } : {}),
+      ...(latest ? { snapshot: latest.meta } : {}),
       bootstrap,
       onFsync: (seconds) => this.metricsRegistry.observeFsync(seconds),
     });
@@ -461,8 +430,7 @@ export class Node<Context = unknown> {
     await this.closeStorage().catch(() => undefined);
     this.storage = undefined;
     this.raft = undefined;
-    this.store = undefined;
-    this.latestSnapshot = undefined;
+    this.snapshots.forget();
     this.applied = 0;
   }
 
@@ -488,7 +456,7 @@ export class Node<Context = unknown> {
     const stopped = new StoppedError();
     for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, stopped);
     for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'stopped');
-    for (const asked of this.snapshotsAsked.splice(0)) asked.reject(stopped);
+    this.snapshots.refuseAsked(stopped);
     this.wakeLeaderWaiters();
     for (const [id, f] of this.forwards) {
       clearTimeout(f.timer);
@@ -498,9 +466,7 @@ export class Node<Context = unknown> {
     try {
       await this.transport?.stop();
       await this.quiesce();
-      // Saved but not compacted to: the snapshot is on disk all the same (a restart starts from it).
-      for (const a of this.saved?.asked.splice(0) ?? []) a.resolve(this.saved!.stored.meta.index);
-      await this.receiver?.abort().catch(() => undefined);
+      await this.snapshots.close();
     } finally {
       await this.closeStorage();
     }
@@ -1109,8 +1075,7 @@ export class Node<Context = unknown> {
     this.raft!.tick();
     this.forgetSilentOutsiders();
     // A snapshot due (or due again after a failure) on an idle node: the run loop takes it.
-    this.snapshotDue = this.snapshotHandler !== undefined && this.policySnapshotDue();
-    this.warnIfSavingLong();
+    this.snapshots.tick();
     this.kick();
     this.wakeLeaderWaiters();
   }
@@ -1157,7 +1122,7 @@ export class Node<Context = unknown> {
       this.pumpAgain = true;
       return;
     }
-    if (!this.raft!.hasReady() && this.gatheringReads[0] === undefined && this.gatheringReads[1] === undefined && this.snapshotsAsked.length === 0 && !this.snapshotDue) return;
+    if (!this.raft!.hasReady() && this.gatheringReads[0] === undefined && this.gatheringReads[1] === undefined && !this.snapshots.hasWork) return;
     this.pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
   }
 
@@ -1180,7 +1145,7 @@ export class Node<Context = unknown> {
           await this.handleLightReady(raft.readyLight());
           continue;
         }
-        await this.maybeSnapshot();
+        await this.snapshots.maybeTake(this.running);
         if (!raft.hasReady()) break;
         await this.handleReady(raft.ready());
       }
@@ -1202,7 +1167,8 @@ export class Node<Context = unknown> {
 
   /** Waits until no Ready is being handled and no local write is in flight. */
   private async quiesce(): Promise<void> {
-    while (this.pumping || this.persisting || this.saving) await (this.pumping ?? this.persisting ?? this.saving);
+    // The application's save too: stop() closes the WAL, and the context must not change after it.
+    while (this.pumping || this.persisting || this.snapshots.saving) await (this.pumping ?? this.persisting ?? this.snapshots.saving);
   }
 
   private async handleReady(rd: Ready): Promise<void> {
@@ -1212,11 +1178,6 @@ export class Node<Context = unknown> {
       // Snapshot work, or nothing to write: handled in line, as one step.
       await this.sendMessages(rd.earlyMessages);
       if (rd.earlyMessages.length > 0) this.transport?.flush?.();
-      if (rd.snapshot) {
-        // Installing replaces the context: after this node's own save, and the compaction to it.
-        await this.saving;
-        if (this.saved) await this.finishSnapshot();
-      }
       await this.receiveSnapshot(rd);
       await storage.persist(rd.entries, rd.hardState);
       this.afterPersist(rd);
@@ -1308,25 +1269,11 @@ export class Node<Context = unknown> {
 
   /** Stores the snapshot chunks of a Ready and, when it carries one, installs the snapshot. */
   private async receiveSnapshot(rd: Ready): Promise<void> {
-    const storage = this.storage!;
-    for (const chunk of rd.snapshotChunks) {
-      if (!this.receiver || chunk.offset === 0 || this.receiver.meta.index !== chunk.meta.index) {
-        await this.receiver?.abort().catch(() => undefined);
-        this.receiver = await this.store!.beginReceive(chunk.meta);
-      }
-      await this.receiver.write(chunk.offset, chunk.data);
-    }
+    await this.snapshots.receiveChunks(rd.snapshotChunks);
     if (rd.snapshot) {
-      if (!this.receiver || this.receiver.meta.index !== rd.snapshot.index) throw new Error(`snapshot ${rd.snapshot.index} to install but its data was not received`);
-      const stored = await this.receiver.finish();
-      this.receiver = undefined;
-      if (!this.snapshotHandler) throw new Error('received a snapshot but no snapshot handler is set: call setSnapshot()');
-      await this.snapshotHandler.recover(this.store!.open(stored));
+      const stored = await this.snapshots.install(rd.snapshot);
       this.sessions.restore(stored.sessions);
-      await storage.installSnapshot(rd.snapshot, rd.hardState);
-      // The installed snapshot covers everything applied so far: none of this node's own is due.
-      this.scheduler.taken(performance.now());
-      this.latestSnapshot = stored;
+      await this.storage!.installSnapshot(rd.snapshot, rd.hardState);
       this.applied = rd.snapshot.index;
       for (const [index, p] of this.proposals) {
         if (index <= this.applied) this.settleProposal(index, p, undefined, new AppliedUnseenError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
@@ -1335,9 +1282,9 @@ export class Node<Context = unknown> {
   }
 
   private apply(entries: readonly Entry[]): void {
-    if (this.saving) {
+    if (this.snapshots.holdsApplies) {
       // The application is saving the state at the applied index: the context must hold still.
-      for (const e of entries) this.deferred.push(e);
+      this.snapshots.defer(entries);
       return;
     }
     for (const e of entries) {
@@ -1360,7 +1307,7 @@ export class Node<Context = unknown> {
         else this.settleProposal(e.index, p, result, error);
       }
     }
-    if (entries.length > 0) this.scheduler.applied(entries.length);
+    this.snapshots.applied(entries.length);
   }
 
   /**
@@ -1519,32 +1466,12 @@ export class Node<Context = unknown> {
     let unread: Set<Message> | undefined;
     for (const m of messages) {
       if (m.type === 'snapshot' && m.length > 0) {
-        const snap = this.latestSnapshot;
-        if (!snap || snap.meta.index !== m.meta.index) continue; // replaced meanwhile: the core resends
-        try {
-          m.data = await this.store!.readChunk(snap, m.offset, m.length);
-          if (this.lastChunkReadFailure !== undefined) {
-            this.lastChunkReadFailure = undefined;
-            this.log('info', `snapshot ${snap.meta.index} can be read again; sending it to the lagging follower`);
-          }
-        } catch (err) {
-          // A chunk that cannot be read is a lost message: the core sends it again after the next
-          // heartbeat round. It used to stop the leader, which cost the whole cluster its leader
-          // over one follower's catch-up (and a transient EIO or EMFILE heals by itself).
-          this.chunkReadFailed(snap, err as Error);
-          (unread ??= new Set()).add(m);
-        }
+        const data = await this.snapshots.readChunk(m.meta, m.offset, m.length);
+        if (data) m.data = data;
+        else (unread ??= new Set()).add(m); // a lost message: the core sends it again
       }
     }
     this.sendPeer(unread ? messages.filter((m) => !unread.has(m)) : messages);
-  }
-
-  /** Logs a snapshot chunk that could not be read: once per snapshot and error, not per retry. */
-  private chunkReadFailed(snap: StoredSnapshot, err: Error): void {
-    const what = `${snap.meta.index}: ${err.message}`;
-    if (this.lastChunkReadFailure === what) return;
-    this.lastChunkReadFailure = what;
-    this.log('error', `cannot read a chunk of snapshot ${snap.meta.index} (${snap.path}) for a lagging follower: ${err.message}; it is tried again at each heartbeat round, and the follower waits until it can be read`);
   }
 
   private sendPeer(messages: readonly PeerMessage[]): void {
@@ -1615,90 +1542,19 @@ export class Node<Context = unknown> {
   // Snapshots
 
   /**
-   * Called by the run loop between Readys (never while a local write is in flight): compacts to a
-   * snapshot just saved, then starts one if asked for or due by the policy.
-   */
-  private async maybeSnapshot(): Promise<void> {
-    this.snapshotDue = false;
-    if (this.saved) await this.finishSnapshot();
-    if (this.saving || !this.snapshotHandler || !this.running) return;
-    if (this.snapshotsAsked.length === 0 && !this.policySnapshotDue()) return;
-    await this.startSnapshot(this.snapshotsAsked.splice(0));
-  }
-
-  /** Whether the policy wants a snapshot now (and the delay after a failed one has passed). */
-  private policySnapshotDue(): boolean {
-    if (this.saving || this.saved) return false;
-    const now = performance.now();
-    return now >= this.snapshotRetryAt && this.scheduler.due(now);
-  }
-
-  /**
    * Takes a snapshot at the applied index now (also used by the server's POST /snapshot); resolves
-   * with its index. The application saves while no entry applies (see startSnapshot): before, one
-   * could, and the snapshot then held entries past its index.
+   * with its index. The application saves while no entry applies (see SnapshotKeeper): before,
+   * one could, and the snapshot then held entries past its index.
    */
   async snapshot(): Promise<number> {
     this.requireRunning();
-    if (!this.snapshotHandler) throw new Error('no snapshot handler is set: call setSnapshot()');
-    return new Promise((resolve, reject) => {
-      this.snapshotsAsked.push({ resolve, reject });
-      this.kick();
-    });
+    const taken = this.snapshots.ask();
+    this.kick();
+    return taken;
   }
 
-  /**
-   * Starts the application's save of the state at the applied index, in the background of the run
-   * loop: replication, commits, votes and heartbeats go on, and only applying waits (apply() defers
-   * committed entries until the save ends), so the context holds the state at that index
-   * throughout. The save used to hold the whole run loop: one longer than an election timeout
-   * cost the leader its leadership, at every snapshot.
-   */
-  private async startSnapshot(asked: SnapshotAsked[]): Promise<void> {
-    const raft = this.requireRaft();
-    const index = this.applied;
-    const latest = this.latestSnapshot?.meta.index ?? 0;
-    if (index <= latest) {
-      this.scheduler.taken(performance.now()); // nothing new to snapshot: not due again at every tick
-      for (const a of asked) a.resolve(latest);
-      return;
-    }
-    const covered = this.scheduler.changes;
-    const target = raft.snapshotMetaAt(index, 0);
-    const started = performance.now();
-    let writer: SnapshotWriter;
-    try {
-      // Taken between applies: the sessions are the ones as of `index`, like the context.
-      writer = await this.store!.create({ index, term: target.term, membership: target.membership, sessions: this.sessions.toRecords() });
-    } catch (err) {
-      this.snapshotFailed(index, err as Error, asked);
-      return;
-    }
-    const handler = this.snapshotHandler!;
-    this.savingSince = started;
-    this.savingWarnAt = started + SNAPSHOT_SAVE_WARN_MS;
-    this.saving = (async () => {
-      try {
-        await handler.save(writer);
-      } catch (err) {
-        await writer.abort().catch(() => undefined); // the save's error is the one to report
-        throw err;
-      }
-      return writer.commit();
-    })().then(
-      (stored) => {
-        const ms = performance.now() - started;
-        this.metricsRegistry.observeSnapshotSave(ms / 1000);
-        this.saved = { stored, covered, asked, ms };
-      },
-      (err: Error) => this.snapshotFailed(index, err, asked),
-    ).finally(() => this.savingEnded());
-  }
-
-  /** The save ended (written or not): the entries committed meanwhile apply, and the run loop compacts. */
-  private savingEnded(): void {
-    this.saving = undefined;
-    const deferred = this.deferred.splice(0);
+  /** The application's save ended (written or not): the entries committed meanwhile apply now. */
+  private savingEnded(deferred: Entry[]): void {
     if (!this.running) return;
     try {
       this.apply(deferred);
@@ -1707,47 +1563,7 @@ export class Node<Context = unknown> {
       return;
     }
     this.serveReads();
-    this.snapshotDue = true;
     this.kick();
-  }
-
-  /** A snapshot that was not written: nothing changed (the log is kept), so the node keeps serving. */
-  private snapshotFailed(index: number, err: Error, asked: SnapshotAsked[]): void {
-    if (asked.length > 0) {
-      for (const a of asked) a.reject(err);
-      return;
-    }
-    this.snapshotFailures++;
-    const delayMs = Math.min(SNAPSHOT_RETRY_MAX_MS, 1000 * 2 ** (this.snapshotFailures - 1));
-    this.snapshotRetryAt = performance.now() + delayMs;
-    this.log('error', `snapshot at ${index} not written: ${err.message}; the log is kept until a snapshot succeeds (tried again in ${delayMs / 1000} s)`);
-  }
-
-  /** Compacts the log behind the snapshot just saved. A failure here is the WAL's own: fatal. */
-  private async finishSnapshot(): Promise<void> {
-    const { stored, covered, asked, ms } = this.saved!;
-    this.saved = undefined;
-    this.latestSnapshot = stored;
-    try {
-      await this.storage!.compact(stored.meta, this.opts.snapshotTrailingEntries);
-      this.requireRaft().compacted(stored.meta);
-    } catch (err) {
-      for (const a of asked) a.reject(err as Error);
-      throw err;
-    }
-    this.scheduler.taken(performance.now(), covered);
-    this.snapshotFailures = 0;
-    this.snapshotRetryAt = 0;
-    this.log('info', `snapshot at ${stored.meta.index} (${stored.meta.size} bytes, saved in ${Math.round(ms)} ms)`);
-    for (const a of asked) a.resolve(stored.meta.index);
-  }
-
-  /** At a tick: a save running long is worth a line, since nothing applies until it ends. */
-  private warnIfSavingLong(): void {
-    const now = performance.now();
-    if (!this.saving || now < this.savingWarnAt) return;
-    this.savingWarnAt = now + SNAPSHOT_SAVE_WARN_MS;
-    this.log('warn', `the application's snapshot save() has run for ${Math.round((now - this.savingSince) / 1000)} s; ${this.deferred.length} committed entries wait to apply until it ends (replication and leadership go on)`);
   }
 
   // ---------------------------------------------------------------------------------------------

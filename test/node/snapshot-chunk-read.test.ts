@@ -25,7 +25,7 @@ test('a snapshot chunk the leader cannot read: logged once, the leader keeps ser
     assert.ok(leader.status().firstIndex > 10, 'the leader compacted: the lagging node needs the snapshot');
 
     // The leader's disk fails every read of the snapshot file until `failing` is cleared.
-    const store = (leader as unknown as { store: SnapshotStore }).store;
+    const store = (leader as unknown as { snapshots: { store: SnapshotStore } }).snapshots.store;
     const realRead = store.readChunk.bind(store);
     let failing = true;
     let failedReads = 0;

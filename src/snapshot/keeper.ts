@@ -1,0 +1,353 @@
+/**
+ * A node's own snapshots, from its side of the run loop: when to take one (the policy, snapshot()
+ * calls, a backoff after failures), the application's save running beside the run loop while
+ * applying waits, the compaction that follows, the chunks served to lagging followers and the
+ * snapshot received from the leader. The Node drives it; what it needs back from the Node is
+ * {@link SnapshotHost}.
+ * @module
+ */
+import type { Readable, Writable } from 'node:stream';
+import type { Entry, SnapshotChunk, SnapshotMeta } from '../core/messages.js';
+import type { SessionRecord } from '../sessions.js';
+import type { SnapshotPolicy } from './policy.js';
+import type { SnapshotReceiver } from './receiver.js';
+import { SnapshotScheduler } from './scheduler.js';
+import { SnapshotStore } from './store.js';
+import type { StoredSnapshot } from './types.js';
+import type { SnapshotWriter } from './writer.js';
+
+/** The application's snapshot hooks (Node.setSnapshot): state may exceed memory, so both sides are streams. */
+export interface SnapshotHandler {
+  /**
+   * Writes the context's state into `writable` (then resolves). No entry applies while it runs, so
+   * it sees the state at the snapshot's index; the node goes on replicating meanwhile.
+   */
+  save(writable: Writable): Promise<void>;
+  /** Replaces the context's state with the one read from `readable`. */
+  recover(readable: Readable): Promise<void>;
+}
+
+/** What the keeper needs from the node it serves. */
+export interface SnapshotHost {
+  /** The index of the state the context holds. */
+  appliedIndex(): number;
+  /** The term and membership a snapshot at `index` records. */
+  snapshotMetaAt(index: number): Pick<SnapshotMeta, 'term' | 'membership'>;
+  /** The proposer sessions as of the applied index. */
+  sessionRecords(): SessionRecord[];
+  /** Compacts the log behind a snapshot just saved. Its failure is fatal to the node. */
+  compact(meta: SnapshotMeta): Promise<void>;
+  /** A save ended: apply the entries committed while it ran, and turn the run loop. */
+  savingEnded(deferred: Entry[]): void;
+  observeSave(seconds: number): void;
+  log(level: 'info' | 'warn' | 'error', line: string): void;
+}
+
+/** Longest wait before the policy tries a failed snapshot again. */
+const RETRY_MAX_MS = 60_000;
+/** A save running longer than this is logged, and again at each such interval. */
+const SAVE_WARN_MS = 10_000;
+
+/** A snapshot() call waiting for its snapshot. */
+interface Asked {
+  resolve(index: number): void;
+  reject(err: Error): void;
+}
+
+/** See the module comment. */
+export class SnapshotKeeper {
+  private handler: SnapshotHandler | undefined;
+  private scheduler: SnapshotScheduler;
+  private store: SnapshotStore | undefined;
+  private latestStored: StoredSnapshot | undefined;
+  private receiver: SnapshotReceiver | undefined;
+  /** Snapshots the policy asked for that failed in a row, and when to try again (performance.now()). */
+  private failures = 0;
+  private retryAt = 0;
+  /** Set at a tick when a snapshot is due, or when a save ended, so that the run loop turns. */
+  private due = false;
+  /** snapshot() calls waiting for the run loop to take one. */
+  private readonly asked: Asked[] = [];
+  /** The application's save in progress, when it began and when to warn next (performance.now()). */
+  private savingPromise: Promise<void> | undefined;
+  private savingSince = 0;
+  private savingWarnAt = 0;
+  /** Committed entries handed out while a save runs: they apply when it ends. */
+  private readonly deferred: Entry[] = [];
+  /** A snapshot saved and not yet compacted to, and the snapshot() calls it answers. */
+  private saved: { stored: StoredSnapshot; covered: number; asked: Asked[]; ms: number } | undefined;
+  /** The last chunk-read failure logged ("index: message"), so a retry logs nothing new. */
+  private lastChunkReadFailure: string | undefined;
+
+  constructor(
+    private readonly host: SnapshotHost,
+    policy: SnapshotPolicy,
+    private readonly entryThreshold: number,
+  ) {
+    this.scheduler = new SnapshotScheduler(policy, { now: performance.now(), entryThreshold });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Configuration and recovery
+
+  setHandler(handler: SnapshotHandler): void {
+    this.handler = handler;
+  }
+
+  setPolicy(policy: SnapshotPolicy): void {
+    this.scheduler = new SnapshotScheduler(policy, { now: performance.now(), entryThreshold: this.entryThreshold });
+  }
+
+  get hasHandler(): boolean {
+    return this.handler !== undefined;
+  }
+
+  /** The latest snapshot on disk (taken, or received and installed). */
+  get latest(): StoredSnapshot | undefined {
+    return this.latestStored;
+  }
+
+  /** Opens the snapshot directory and recovers the latest snapshot into the context; returns it. */
+  async recover(dir: string): Promise<StoredSnapshot | undefined> {
+    this.store = await SnapshotStore.open(dir);
+    this.latestStored = await this.store.latest();
+    if (this.latestStored) {
+      if (!this.handler) throw new Error(`a snapshot exists in ${this.store.dir} but no snapshot handler is set: call setSnapshot() before start()`);
+      await this.handler.recover(this.store.open(this.latestStored));
+    }
+    return this.latestStored;
+  }
+
+  /** Forgets what recover() opened (a failed start). */
+  forget(): void {
+    this.store = undefined;
+    this.latestStored = undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Taking snapshots
+
+  /** Asks for a snapshot at the applied index; the run loop takes it (call kick after). */
+  ask(): Promise<number> {
+    if (!this.handler) throw new Error('no snapshot handler is set: call setSnapshot()');
+    return new Promise((resolve, reject) => this.asked.push({ resolve, reject }));
+  }
+
+  /** Whether the run loop has snapshot work: a snapshot asked for, due, or saved and not compacted to. */
+  get hasWork(): boolean {
+    return this.asked.length > 0 || this.due;
+  }
+
+  /** At a tick: notes a snapshot the policy wants, and logs a save running long. */
+  tick(): void {
+    this.due = this.handler !== undefined && this.policyDue();
+    const now = performance.now();
+    if (!this.savingPromise || now < this.savingWarnAt) return;
+    this.savingWarnAt = now + SAVE_WARN_MS;
+    this.host.log(
+      'warn',
+      `the application's snapshot save() has run for ${Math.round((now - this.savingSince) / 1000)} s; ${this.deferred.length} committed entries wait to apply until it ends (replication and leadership go on)`,
+    );
+  }
+
+  /** While a save runs, the context must hold still: the node hands its committed entries here. */
+  get holdsApplies(): boolean {
+    return this.savingPromise !== undefined;
+  }
+
+  defer(entries: readonly Entry[]): void {
+    for (const e of entries) this.deferred.push(e);
+  }
+
+  /** Counts applied entries toward the policy's entry threshold. */
+  applied(n: number): void {
+    if (n > 0) this.scheduler.applied(n);
+  }
+
+  /** The save in progress, if any (stop() waits for it). */
+  get saving(): Promise<void> | undefined {
+    return this.savingPromise;
+  }
+
+  /**
+   * Called by the run loop between Readys, never while a local write is in flight: compacts to a
+   * snapshot just saved, then starts one if asked for or due by the policy. Throws only when the
+   * compaction fails (fatal).
+   */
+  async maybeTake(running: boolean): Promise<void> {
+    this.due = false;
+    if (this.saved) await this.finish();
+    if (this.savingPromise || !this.handler || !running) return;
+    if (this.asked.length === 0 && !this.policyDue()) return;
+    await this.start(this.asked.splice(0));
+  }
+
+  /** Whether the policy wants a snapshot now (and the delay after a failed one has passed). */
+  private policyDue(): boolean {
+    if (this.savingPromise || this.saved) return false;
+    const now = performance.now();
+    return now >= this.retryAt && this.scheduler.due(now);
+  }
+
+  /**
+   * Starts the application's save of the state at the applied index, beside the run loop:
+   * replication, commits, votes and heartbeats go on, and only applying waits (the node defers
+   * committed entries while {@link holdsApplies}), so the context holds the state at that index
+   * throughout. The save used to hold the whole run loop: one longer than an election timeout
+   * cost the leader its leadership, at every snapshot.
+   */
+  private async start(asked: Asked[]): Promise<void> {
+    const index = this.host.appliedIndex();
+    const latest = this.latestStored?.meta.index ?? 0;
+    if (index <= latest) {
+      this.scheduler.taken(performance.now()); // nothing new to snapshot: not due again at every tick
+      for (const a of asked) a.resolve(latest);
+      return;
+    }
+    const covered = this.scheduler.changes;
+    const target = this.host.snapshotMetaAt(index);
+    const started = performance.now();
+    let writer: SnapshotWriter;
+    try {
+      // Taken between applies: the sessions are the ones as of `index`, like the context.
+      writer = await this.store!.create({ index, term: target.term, membership: target.membership, sessions: this.host.sessionRecords() });
+    } catch (err) {
+      this.failed(index, err as Error, asked);
+      return;
+    }
+    const handler = this.handler!;
+    this.savingSince = started;
+    this.savingWarnAt = started + SAVE_WARN_MS;
+    this.savingPromise = (async () => {
+      try {
+        await handler.save(writer);
+      } catch (err) {
+        await writer.abort().catch(() => undefined); // the save's error is the one to report
+        throw err;
+      }
+      return writer.commit();
+    })()
+      .then(
+        (stored) => {
+          const ms = performance.now() - started;
+          this.host.observeSave(ms / 1000);
+          this.saved = { stored, covered, asked, ms };
+        },
+        (err: Error) => this.failed(index, err, asked),
+      )
+      .finally(() => {
+        this.savingPromise = undefined;
+        this.due = true; // the run loop compacts (or, after a failure, goes on)
+        this.host.savingEnded(this.deferred.splice(0));
+      });
+  }
+
+  /** A snapshot that was not written: nothing changed (the log is kept), so the node keeps serving. */
+  private failed(index: number, err: Error, asked: Asked[]): void {
+    if (asked.length > 0) {
+      for (const a of asked) a.reject(err);
+      return;
+    }
+    this.failures++;
+    const delayMs = Math.min(RETRY_MAX_MS, 1000 * 2 ** (this.failures - 1));
+    this.retryAt = performance.now() + delayMs;
+    this.host.log('error', `snapshot at ${index} not written: ${err.message}; the log is kept until a snapshot succeeds (tried again in ${delayMs / 1000} s)`);
+  }
+
+  /** Compacts the log behind the snapshot just saved. A failure here is the WAL's own: fatal. */
+  private async finish(): Promise<void> {
+    const { stored, covered, asked, ms } = this.saved!;
+    this.saved = undefined;
+    this.latestStored = stored;
+    try {
+      await this.host.compact(stored.meta);
+    } catch (err) {
+      for (const a of asked) a.reject(err as Error);
+      throw err;
+    }
+    this.scheduler.taken(performance.now(), covered);
+    this.failures = 0;
+    this.retryAt = 0;
+    this.host.log('info', `snapshot at ${stored.meta.index} (${stored.meta.size} bytes, saved in ${Math.round(ms)} ms)`);
+    for (const a of asked) a.resolve(stored.meta.index);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Sending and receiving
+
+  /**
+   * Bytes of the latest snapshot for a chunk a lagging follower needs; undefined when that
+   * snapshot was replaced meanwhile (the core resends) or cannot be read. A failed read counts as
+   * a lost message (the core sends the chunk again after the next heartbeat round): it used to
+   * stop the leader, costing the cluster its leader over one follower's catch-up, while a
+   * transient EIO or EMFILE heals by itself.
+   */
+  async readChunk(meta: SnapshotMeta, offset: number, length: number): Promise<Uint8Array | undefined> {
+    const snap = this.latestStored;
+    if (!snap || snap.meta.index !== meta.index) return undefined;
+    try {
+      const bytes = await this.store!.readChunk(snap, offset, length);
+      if (this.lastChunkReadFailure !== undefined) {
+        this.lastChunkReadFailure = undefined;
+        this.host.log('info', `snapshot ${snap.meta.index} can be read again; sending it to the lagging follower`);
+      }
+      return bytes;
+    } catch (err) {
+      const message = (err as Error).message;
+      const what = `${snap.meta.index}: ${message}`;
+      if (this.lastChunkReadFailure !== what) {
+        this.lastChunkReadFailure = what;
+        this.host.log(
+          'error',
+          `cannot read a chunk of snapshot ${snap.meta.index} (${snap.path}) for a lagging follower: ${message}; it is tried again at each heartbeat round, and the follower waits until it can be read`,
+        );
+      }
+      return undefined;
+    }
+  }
+
+  /** Stores chunks received from the leader (a chunk at offset 0, or of another snapshot, starts over). */
+  async receiveChunks(chunks: readonly SnapshotChunk[]): Promise<void> {
+    for (const chunk of chunks) {
+      if (!this.receiver || chunk.offset === 0 || this.receiver.meta.index !== chunk.meta.index) {
+        await this.receiver?.abort().catch(() => undefined);
+        this.receiver = await this.store!.beginReceive(chunk.meta);
+      }
+      await this.receiver.write(chunk.offset, chunk.data);
+    }
+  }
+
+  /**
+   * Installs the snapshot received at `meta.index` into the context, after this node's own save
+   * (and the compaction to it): installing replaces the context. Returns it; the node installs it
+   * in the log and the core.
+   */
+  async install(meta: SnapshotMeta): Promise<StoredSnapshot> {
+    await this.savingPromise;
+    if (this.saved) await this.finish();
+    if (!this.receiver || this.receiver.meta.index !== meta.index) throw new Error(`snapshot ${meta.index} to install but its data was not received`);
+    const stored = await this.receiver.finish();
+    this.receiver = undefined;
+    if (!this.handler) throw new Error('received a snapshot but no snapshot handler is set: call setSnapshot()');
+    await this.handler.recover(this.store!.open(stored));
+    // The installed snapshot covers everything applied so far: none of this node's own is due.
+    this.scheduler.taken(performance.now());
+    this.latestStored = stored;
+    return stored;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Stopping
+
+  /** At stop: snapshot() calls not yet taken fail with `stopped`. */
+  refuseAsked(stopped: Error): void {
+    for (const a of this.asked.splice(0)) a.reject(stopped);
+  }
+
+  /** After stop's last save: a snapshot saved but not compacted to is on disk all the same; a partial receive is dropped. */
+  async close(): Promise<void> {
+    const saved = this.saved;
+    for (const a of saved?.asked.splice(0) ?? []) a.resolve(saved!.stored.meta.index);
+    await this.receiver?.abort().catch(() => undefined);
+  }
+}
