@@ -216,17 +216,20 @@ export class Node<Context = unknown> {
       {
         appliedIndex: () => this.applied,
         snapshotMetaAt: (index) => this.requireRaft().snapshotMetaAt(index, 0),
+        installPending: () => this.raft?.log.hasPendingSnapshot() ?? false,
         sessionRecords: () => this.sessions.toRecords(),
         compact: async (meta) => {
           await this.storage!.compact(meta, this.opts.snapshotTrailingEntries);
           this.requireRaft().compacted(meta);
         },
-        savingEnded: (deferred) => this.savingEnded(deferred),
+        applyDeferred: (deferred) => this.applyDeferred(deferred),
+        wake: () => this.kick(),
         observeSave: (seconds) => this.metricsRegistry.observeSnapshotSave(seconds),
         log: (level, line) => this.log(level, line),
       },
       DefaultSync,
       options.snapshotEntryThreshold ?? 0,
+      this.opts.requestTimeoutMs,
     );
     this.addresses = new PeerAddresses(this.id, this.address, FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS * this.opts.electionTimeoutMs);
     for (const m of this.founding) this.addresses.pin(memberId(m.address), m.address);
@@ -1145,7 +1148,7 @@ export class Node<Context = unknown> {
           await this.handleLightReady(raft.readyLight());
           continue;
         }
-        await this.snapshots.maybeTake(this.running);
+        await this.snapshots.maybeTake();
         if (!raft.hasReady()) break;
         await this.handleReady(raft.ready());
       }
@@ -1165,9 +1168,11 @@ export class Node<Context = unknown> {
     void this.stop();
   }
 
-  /** Waits until no Ready is being handled and no local write is in flight. */
+  /**
+   * Waits until no Ready is being handled, no local write is in flight and no snapshot is being
+   * written (stop() closes the WAL after it, and the context must not change after stop()).
+   */
   private async quiesce(): Promise<void> {
-    // The application's save too: stop() closes the WAL, and the context must not change after it.
     while (this.pumping || this.persisting || this.snapshots.saving) await (this.pumping ?? this.persisting ?? this.snapshots.saving);
   }
 
@@ -1554,7 +1559,7 @@ export class Node<Context = unknown> {
   }
 
   /** The application's save ended (written or not): the entries committed meanwhile apply now. */
-  private savingEnded(deferred: Entry[]): void {
+  private applyDeferred(deferred: Entry[]): void {
     if (!this.running) return;
     try {
       this.apply(deferred);

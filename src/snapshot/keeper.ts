@@ -20,7 +20,8 @@ import type { SnapshotWriter } from './writer.js';
 export interface SnapshotHandler {
   /**
    * Writes the context's state into `writable` (then resolves). No entry applies while it runs, so
-   * it sees the state at the snapshot's index; the node goes on replicating meanwhile.
+   * it sees the state at the snapshot's index; the node goes on replicating meanwhile. It must not
+   * wait for the node's own writes or reads (`do()`, `readIndex()`): they wait for it.
    */
   save(writable: Writable): Promise<void>;
   /** Replaces the context's state with the one read from `readable`. */
@@ -33,20 +34,30 @@ export interface SnapshotHost {
   appliedIndex(): number;
   /** The term and membership a snapshot at `index` records. */
   snapshotMetaAt(index: number): Pick<SnapshotMeta, 'term' | 'membership'>;
+  /**
+   * Whether a snapshot received from the leader awaits installation: this node's own applied
+   * index may then be behind the log's first entry (its term unknown), and the install replaces
+   * the state anyway.
+   */
+  installPending(): boolean;
   /** The proposer sessions as of the applied index. */
   sessionRecords(): SessionRecord[];
   /** Compacts the log behind a snapshot just saved. Its failure is fatal to the node. */
   compact(meta: SnapshotMeta): Promise<void>;
-  /** A save ended: apply the entries committed while it ran, and turn the run loop. */
-  savingEnded(deferred: Entry[]): void;
+  /** The application's save ended: apply the entries committed while it ran, then turn the run loop. */
+  applyDeferred(deferred: Entry[]): void;
+  /** Turns the run loop (there is snapshot work: a snapshot saved to compact to). */
+  wake(): void;
   observeSave(seconds: number): void;
   log(level: 'info' | 'warn' | 'error', line: string): void;
 }
 
 /** Longest wait before the policy tries a failed snapshot again. */
 const RETRY_MAX_MS = 60_000;
-/** A save running longer than this is logged, and again at each such interval. */
+/** A save running longer than this (or than the request timeout) is logged, and again at each such interval. */
 const SAVE_WARN_MS = 10_000;
+/** A snapshot chunk still unreadable is logged again after this long. */
+const CHUNK_FAILURE_RELOG_MS = 60_000;
 
 /** A snapshot() call waiting for its snapshot. */
 interface Asked {
@@ -64,27 +75,38 @@ export class SnapshotKeeper {
   /** Snapshots the policy asked for that failed in a row, and when to try again (performance.now()). */
   private failures = 0;
   private retryAt = 0;
-  /** Set at a tick when a snapshot is due, or when a save ended, so that the run loop turns. */
+  /** Set at a tick when the policy wants a snapshot, so that an idle node's run loop turns to take it. */
   private due = false;
   /** snapshot() calls waiting for the run loop to take one. */
   private readonly asked: Asked[] = [];
-  /** The application's save in progress, when it began and when to warn next (performance.now()). */
+  /** A snapshot being written (the application's save, then sealing the file), when it began and when to warn next (performance.now()). */
   private savingPromise: Promise<void> | undefined;
+  /** While the application's save runs: committed entries wait in `deferred`. */
+  private holding = false;
   private savingSince = 0;
   private savingWarnAt = 0;
   /** Committed entries handed out while a save runs: they apply when it ends. */
   private readonly deferred: Entry[] = [];
   /** A snapshot saved and not yet compacted to, and the snapshot() calls it answers. */
   private saved: { stored: StoredSnapshot; covered: number; asked: Asked[]; ms: number } | undefined;
-  /** The last chunk-read failure logged ("index: message"), so a retry logs nothing new. */
+  /** The last chunk-read failure logged ("index: message") and when, so a retry logs nothing new for a while. */
   private lastChunkReadFailure: string | undefined;
+  private lastChunkReadFailureAt = 0;
+  private readonly saveWarnMs: number;
 
+  /**
+   * @param entryThreshold snapshot once this many entries applied, whatever the policy (0: none)
+   * @param requestTimeoutMs the node's: a save longer than it (or than 10 s) is logged, since the
+   * requests that wait for it time out
+   */
   constructor(
     private readonly host: SnapshotHost,
     policy: SnapshotPolicy,
     private readonly entryThreshold: number,
+    requestTimeoutMs: number,
   ) {
     this.scheduler = new SnapshotScheduler(policy, { now: performance.now(), entryThreshold });
+    this.saveWarnMs = Math.min(SAVE_WARN_MS, Math.max(1, requestTimeoutMs));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -135,24 +157,24 @@ export class SnapshotKeeper {
 
   /** Whether the run loop has snapshot work: a snapshot asked for, due, or saved and not compacted to. */
   get hasWork(): boolean {
-    return this.asked.length > 0 || this.due;
+    return this.asked.length > 0 || this.due || this.saved !== undefined;
   }
 
   /** At a tick: notes a snapshot the policy wants, and logs a save running long. */
   tick(): void {
-    this.due = this.handler !== undefined && this.policyDue();
+    this.due ||= this.handler !== undefined && this.policyDue();
     const now = performance.now();
-    if (!this.savingPromise || now < this.savingWarnAt) return;
-    this.savingWarnAt = now + SAVE_WARN_MS;
+    if (!this.holding || now < this.savingWarnAt) return;
+    this.savingWarnAt = now + this.saveWarnMs;
     this.host.log(
       'warn',
       `the application's snapshot save() has run for ${Math.round((now - this.savingSince) / 1000)} s; ${this.deferred.length} committed entries wait to apply until it ends (replication and leadership go on)`,
     );
   }
 
-  /** While a save runs, the context must hold still: the node hands its committed entries here. */
+  /** While the application saves, the context must hold still: the node hands its committed entries here. */
   get holdsApplies(): boolean {
-    return this.savingPromise !== undefined;
+    return this.holding;
   }
 
   defer(entries: readonly Entry[]): void {
@@ -164,7 +186,7 @@ export class SnapshotKeeper {
     if (n > 0) this.scheduler.applied(n);
   }
 
-  /** The save in progress, if any (stop() waits for it). */
+  /** The snapshot being written, if any (stop() and an install wait for it). */
   get saving(): Promise<void> | undefined {
     return this.savingPromise;
   }
@@ -172,12 +194,13 @@ export class SnapshotKeeper {
   /**
    * Called by the run loop between Readys, never while a local write is in flight: compacts to a
    * snapshot just saved, then starts one if asked for or due by the policy. Throws only when the
-   * compaction fails (fatal).
+   * compaction fails (fatal). Starts none while a snapshot from the leader awaits installation:
+   * the calls asked then wait for the install and answer with its index.
    */
-  async maybeTake(running: boolean): Promise<void> {
+  async maybeTake(): Promise<void> {
     this.due = false;
     if (this.saved) await this.finish();
-    if (this.savingPromise || !this.handler || !running) return;
+    if (this.savingPromise || !this.handler || this.host.installPending()) return;
     if (this.asked.length === 0 && !this.policyDue()) return;
     await this.start(this.asked.splice(0));
   }
@@ -205,10 +228,10 @@ export class SnapshotKeeper {
       return;
     }
     const covered = this.scheduler.changes;
-    const target = this.host.snapshotMetaAt(index);
     const started = performance.now();
     let writer: SnapshotWriter;
     try {
+      const target = this.host.snapshotMetaAt(index);
       // Taken between applies: the sessions are the ones as of `index`, like the context.
       writer = await this.store!.create({ index, term: target.term, membership: target.membership, sessions: this.host.sessionRecords() });
     } catch (err) {
@@ -217,14 +240,18 @@ export class SnapshotKeeper {
     }
     const handler = this.handler!;
     this.savingSince = started;
-    this.savingWarnAt = started + SAVE_WARN_MS;
+    this.savingWarnAt = started + this.saveWarnMs;
+    this.holding = true;
     this.savingPromise = (async () => {
       try {
         await handler.save(writer);
       } catch (err) {
+        this.release();
         await writer.abort().catch(() => undefined); // the save's error is the one to report
         throw err;
       }
+      // The context is no longer read: entries apply while the file is sealed (fsync, rename).
+      this.release();
       return writer.commit();
     })()
       .then(
@@ -232,14 +259,19 @@ export class SnapshotKeeper {
           const ms = performance.now() - started;
           this.host.observeSave(ms / 1000);
           this.saved = { stored, covered, asked, ms };
+          this.host.wake(); // the run loop compacts to it
         },
         (err: Error) => this.failed(index, err, asked),
       )
       .finally(() => {
         this.savingPromise = undefined;
-        this.due = true; // the run loop compacts (or, after a failure, goes on)
-        this.host.savingEnded(this.deferred.splice(0));
       });
+  }
+
+  /** The application's save ended: the entries committed meanwhile apply now, in order. */
+  private release(): void {
+    this.holding = false;
+    this.host.applyDeferred(this.deferred.splice(0));
   }
 
   /** A snapshot that was not written: nothing changed (the log is kept), so the node keeps serving. */
@@ -295,8 +327,10 @@ export class SnapshotKeeper {
     } catch (err) {
       const message = (err as Error).message;
       const what = `${snap.meta.index}: ${message}`;
-      if (this.lastChunkReadFailure !== what) {
+      const now = performance.now();
+      if (this.lastChunkReadFailure !== what || now - this.lastChunkReadFailureAt >= CHUNK_FAILURE_RELOG_MS) {
         this.lastChunkReadFailure = what;
+        this.lastChunkReadFailureAt = now;
         this.host.log(
           'error',
           `cannot read a chunk of snapshot ${snap.meta.index} (${snap.path}) for a lagging follower: ${message}; it is tried again at each heartbeat round, and the follower waits until it can be read`,

@@ -191,4 +191,78 @@ test("a snapshot from the leader that arrives while this node saves its own inst
   }
 });
 
+test('a save that ends while a write is on disk, with a tick in between: the idle node still compacts to it and snapshot() answers (regression)', async () => {
+  const c = new TestCluster(1, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    const node = await c.waitLeader();
+    await node.do(new SetCommand('a', '1'));
+    const plain = kvSnapshot(node.context);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let saving = false;
+    node.setSnapshot({
+      async save(w: Writable): Promise<void> {
+        saving = true;
+        await gate;
+        await plain.save(w);
+      },
+      recover: plain.recover,
+    });
+    // The save ends while a commit-only write is on disk, and a tick passes before it completes.
+    const storage = (node as unknown as { storage: { persist(entries: unknown[], hardState: unknown): Promise<void> } }).storage;
+    const persist = storage.persist.bind(storage);
+    let armed = false;
+    storage.persist = async (entries, hardState) => {
+      if (armed && entries.length === 0 && hardState) {
+        armed = false;
+        release();
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return persist(entries, hardState);
+    };
+    const snapshot = node.snapshot().catch((e: Error) => e);
+    await c.waitFor(() => saving, 2000, 'the save to start');
+    armed = true;
+    await node.do(new SetCommand('b', '2'));
+    // Idle from here on: nothing but the keeper's own work may turn the run loop.
+    const index = await Promise.race([snapshot, new Promise((resolve) => setTimeout(() => resolve('still pending'), 2000))]);
+    assert.type(index, 'number', `snapshot() answered: ${String(index)}`);
+    assert.is(node.status().snapshotIndex, index);
+  } finally {
+    await c.close();
+  }
+});
+
+test("snapshot() asked while a leader's snapshot awaits installation waits for the install and answers its index; the node goes on (regression: it stopped, the call never answered)", async () => {
+  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const [lagging] = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>];
+    await leader.do(new SetCommand('k', 'v0'));
+    await c.waitFor(() => lagging.context.data.get('k') === 'v0', 5000, 'k=v0 on the follower');
+    type Message = { type: string; done?: boolean };
+    const inner = lagging as unknown as { receive: (from: string, messages: Message[]) => void };
+    const receive = inner.receive.bind(lagging);
+    let blocked = true;
+    let asked: Promise<unknown> | undefined;
+    inner.receive = (from, messages) => {
+      receive(from, blocked ? messages.filter((m) => m.type !== 'append' && m.type !== 'snapshot') : messages);
+      // Asked in the turn where the core took the last chunk and before the run loop installs it.
+      if (!blocked && !asked && messages.some((m) => m.type === 'snapshot' && m.done)) asked = lagging.snapshot().catch((e: Error) => e);
+    };
+    for (let i = 1; i <= 10; i++) await leader.do(new SetCommand('k', `v${i}`));
+    const leaderSnapshot = await leader.snapshot();
+    blocked = false;
+    await c.waitFor(() => asked !== undefined, 5000, "the leader's last chunk");
+    const index = await Promise.race([asked, new Promise((resolve) => setTimeout(() => resolve('still pending'), 3000))]);
+    assert.is(index, leaderSnapshot, `answered with the installed snapshot's index: ${String(index)}`);
+    await leader.do(new SetCommand('after', 'yes'));
+    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to go on');
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
