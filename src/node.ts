@@ -224,6 +224,7 @@ export class Node<Context = unknown> {
         },
         applyDeferred: (deferred) => this.applyDeferred(deferred),
         wake: () => this.kick(),
+        running: () => this.running,
         observeSave: (seconds) => this.metricsRegistry.observeSnapshotSave(seconds),
         log: (level, line) => this.log(level, line),
       },
@@ -1173,7 +1174,7 @@ export class Node<Context = unknown> {
    * written (stop() closes the WAL after it, and the context must not change after stop()).
    */
   private async quiesce(): Promise<void> {
-    while (this.pumping || this.persisting || this.snapshots.saving) await (this.pumping ?? this.persisting ?? this.snapshots.saving);
+    while (this.pumping || this.persisting || this.snapshots.busy) await (this.pumping ?? this.persisting ?? this.snapshots.busy);
   }
 
   private async handleReady(rd: Ready): Promise<void> {
@@ -1288,10 +1289,15 @@ export class Node<Context = unknown> {
 
   private apply(entries: readonly Entry[]): void {
     if (this.snapshots.holdsApplies) {
-      // The application is saving the state at the applied index: the context must hold still.
+      // The application is saving the state at the applied index (the context must hold still),
+      // or the entries committed while it did are still applying: these go behind them.
       this.snapshots.defer(entries);
       return;
     }
+    this.applyInOrder(entries);
+  }
+
+  private applyInOrder(entries: readonly Entry[]): void {
     for (const e of entries) {
       // The state machine takes every entry once, in order. A gap or a repeat would make this
       // member's state differ silently from the others': stop the node instead (pump → fatal).
@@ -1558,11 +1564,11 @@ export class Node<Context = unknown> {
     return taken;
   }
 
-  /** The application's save ended (written or not): the entries committed meanwhile apply now. */
+  /** The application's save ended (written or not): a batch of the entries committed meanwhile applies. */
   private applyDeferred(deferred: Entry[]): void {
     if (!this.running) return;
     try {
-      this.apply(deferred);
+      this.applyInOrder(deferred);
     } catch (err) {
       this.failStorage(err as Error);
       return;

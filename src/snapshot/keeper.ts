@@ -44,8 +44,10 @@ export interface SnapshotHost {
   sessionRecords(): SessionRecord[];
   /** Compacts the log behind a snapshot just saved. Its failure is fatal to the node. */
   compact(meta: SnapshotMeta): Promise<void>;
-  /** The application's save ended: apply the entries committed while it ran, then turn the run loop. */
+  /** Applies entries committed while the application saved (a batch of them), then turns the run loop. */
   applyDeferred(deferred: Entry[]): void;
+  /** Whether the node still runs (a stopped node applies nothing). */
+  running(): boolean;
   /** Turns the run loop (there is snapshot work: a snapshot saved to compact to). */
   wake(): void;
   observeSave(seconds: number): void;
@@ -56,6 +58,11 @@ export interface SnapshotHost {
 const RETRY_MAX_MS = 60_000;
 /** A save running longer than this (or than the request timeout) is logged, and again at each such interval. */
 const SAVE_WARN_MS = 10_000;
+/**
+ * Entries applied per turn of the event loop once a save ends: a long save leaves a backlog, and
+ * applying it in one go would hold heartbeats and acks for as long.
+ */
+const DRAIN_BATCH = 1024;
 /** A snapshot chunk still unreadable is logged again after this long. */
 const CHUNK_FAILURE_RELOG_MS = 60_000;
 
@@ -83,6 +90,8 @@ export class SnapshotKeeper {
   private savingPromise: Promise<void> | undefined;
   /** While the application's save runs: committed entries wait in `deferred`. */
   private holding = false;
+  /** After a save: the backlog in `deferred` applying a batch per turn; resolves when it is empty. */
+  private drained: Promise<void> | undefined;
   private savingSince = 0;
   private savingWarnAt = 0;
   /** Committed entries handed out while a save runs: they apply when it ends. */
@@ -172,9 +181,12 @@ export class SnapshotKeeper {
     );
   }
 
-  /** While the application saves, the context must hold still: the node hands its committed entries here. */
+  /**
+   * While the application saves, the context must hold still, and until the backlog is applied
+   * later entries must queue behind it: the node hands its committed entries here.
+   */
   get holdsApplies(): boolean {
-    return this.holding;
+    return this.holding || this.deferred.length > 0;
   }
 
   defer(entries: readonly Entry[]): void {
@@ -186,9 +198,9 @@ export class SnapshotKeeper {
     if (n > 0) this.scheduler.applied(n);
   }
 
-  /** The snapshot being written, if any (stop() and an install wait for it). */
-  get saving(): Promise<void> | undefined {
-    return this.savingPromise;
+  /** A snapshot being written, or its backlog still applying (stop() waits for both). */
+  get busy(): Promise<void> | undefined {
+    return this.savingPromise ?? this.drained;
   }
 
   /**
@@ -200,7 +212,7 @@ export class SnapshotKeeper {
   async maybeTake(): Promise<void> {
     this.due = false;
     if (this.saved) await this.finish();
-    if (this.savingPromise || !this.handler || this.host.installPending()) return;
+    if (this.savingPromise || this.drained || !this.handler || this.host.installPending()) return;
     if (this.asked.length === 0 && !this.policyDue()) return;
     await this.start(this.asked.splice(0));
   }
@@ -268,10 +280,25 @@ export class SnapshotKeeper {
       });
   }
 
-  /** The application's save ended: the entries committed meanwhile apply now, in order. */
+  /**
+   * The application's save ended: the entries committed meanwhile apply now, in order, a batch per
+   * turn of the event loop; entries committed until the backlog is gone queue behind it.
+   */
   private release(): void {
     this.holding = false;
-    this.host.applyDeferred(this.deferred.splice(0));
+    let done!: () => void;
+    this.drained = new Promise<void>((resolve) => (done = resolve));
+    const step = (): void => {
+      this.host.applyDeferred(this.deferred.splice(0, DRAIN_BATCH));
+      if (this.deferred.length > 0 && this.host.running()) {
+        setImmediate(step);
+        return;
+      }
+      this.deferred.length = 0; // a stopped node applies nothing more
+      this.drained = undefined;
+      done();
+    };
+    step();
   }
 
   /** A snapshot that was not written: nothing changed (the log is kept), so the node keeps serving. */
@@ -358,6 +385,7 @@ export class SnapshotKeeper {
    */
   async install(meta: SnapshotMeta): Promise<StoredSnapshot> {
     await this.savingPromise;
+    await this.drained;
     if (this.saved) await this.finish();
     if (!this.receiver || this.receiver.meta.index !== meta.index) throw new Error(`snapshot ${meta.index} to install but its data was not received`);
     const stored = await this.receiver.finish();

@@ -265,4 +265,49 @@ test("snapshot() asked while a leader's snapshot awaits installation waits for t
   }
 });
 
+test('the backlog of a long save applies in order, a batch per turn of the event loop (timers and I/O run between batches)', async () => {
+  const c = new TestCluster(1, { logLevel: 'error', requestTimeoutMs: 20_000 });
+  try {
+    await c.startAll();
+    const node = await c.waitLeader();
+    await node.do(new SetCommand('k', 'start'));
+    const plain = kvSnapshot(node.context);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let saving = false;
+    node.setSnapshot({
+      async save(w: Writable): Promise<void> {
+        saving = true;
+        await gate;
+        await plain.save(w);
+      },
+      recover: plain.recover,
+    });
+    const snapshot = node.snapshot();
+    await c.waitFor(() => saving, 2000, 'the save to start');
+    const before = node.status().appliedIndex;
+    const writes = Array.from({ length: 5000 }, (_, i) => node.do(new SetCommand(`w${i}`, String(i))));
+    await c.waitFor(() => node.status().commitIndex >= before + 5000, 10_000, 'the writes to commit during the save');
+    assert.is(node.status().appliedIndex, before, 'nothing applied while saving');
+    // Every turn of the event loop, note how far applying got.
+    const seen: number[] = [];
+    let watching = true;
+    const watch = (): void => {
+      seen.push(node.status().appliedIndex);
+      if (watching) setImmediate(watch);
+    };
+    setImmediate(watch);
+    release();
+    await snapshot;
+    await Promise.all(writes);
+    watching = false;
+    const partial = seen.filter((i) => i > before && i < before + 5000);
+    assert.ok(partial.length >= 2, `turns ran while the backlog applied (seen ${JSON.stringify([...new Set(seen)])})`);
+    assert.equal(node.context.log.slice(-5000), Array.from({ length: 5000 }, (_, i) => `w${i}=${i}`), 'applied once each, in log order');
+    assert.is(node.status().appliedIndex, node.status().commitIndex);
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
