@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Node, NodeOptions } from '../../src/node.js';
 import { NoLeaderError, ResultNotKeptError } from '../../src/errors.js';
-import { SetCommand, TestCluster, type Kv } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, interceptReceive, type Kv, type SeenMessage } from '../support/node-cluster.js';
 
 const OPTIONS: Partial<NodeOptions<Kv>> = { logLevel: 'error', heartbeatMs: 20, electionTimeoutMs: 200, leaderWaitMs: 4000, requestTimeoutMs: 8000 };
 
@@ -149,17 +149,14 @@ for (const answered of ['before', 'after'] as const) test(`propose again: a forw
     const leader = await c.waitLeader();
     const [asker, third] = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>, Node<Kv>];
     // The asker hears the leader's heartbeats but not its appends, and its answers are held back.
-    type Receive = (from: string, messages: Array<{ type: string }>) => void;
-    const inner = asker as unknown as { receive: Receive };
-    const receive = inner.receive.bind(asker);
     let holding = true;
-    const held: Array<{ type: string }> = [];
-    inner.receive = (from, messages) => {
-      if (!holding || from !== leader.address) return receive(from, messages);
+    const held: SeenMessage[] = [];
+    const receive = interceptReceive(asker, (from, messages, deliver) => {
+      if (!holding || from !== leader.address) return deliver(from, messages);
       if (answered === 'after') held.push(...messages.filter((m) => m.type === 'forwardResp'));
       const rest = messages.filter((m) => (answered === 'before' || m.type !== 'forwardResp') && m.type !== 'append' && m.type !== 'snapshot');
-      if (rest.length > 0) receive(from, rest);
-    };
+      if (rest.length > 0) deliver(from, rest);
+    });
     const write = asker.do(new SetCommand('k', 'new')).catch((e: Error) => e);
     const waiting = (): number => (asker as unknown as { proposals: Map<number, unknown> }).proposals.size;
     const answerArrived = (): boolean => (answered === 'after' ? held.length > 0 : waiting() > 0);

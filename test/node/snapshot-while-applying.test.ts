@@ -6,7 +6,32 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Writable } from 'node:stream';
 import type { Node } from '../../src/node.js';
-import { SetCommand, TestCluster, kvSnapshot, type Kv } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, interceptReceive, kvSnapshot, slowSave, type Kv, type SeenMessage } from '../support/node-cluster.js';
+
+/** Drops the leader's appends and snapshot chunks: the receiver falls behind. */
+const isNotReplication = (m: SeenMessage): boolean => m.type !== 'append' && m.type !== 'snapshot';
+
+/**
+ * A started 3-node cluster where one follower stopped hearing the leader's appends while the
+ * leader moved on and compacted: it can only catch up through the leader's snapshot, once
+ * `unblock()` is called. `onDelivered` sees each batch it receives after that.
+ */
+async function followerBehindSnapshot(c: TestCluster, onDelivered: (messages: SeenMessage[]) => void = () => {}): Promise<{ leader: Node<Kv>; lagging: Node<Kv>; leaderSnapshot: number; unblock(): void }> {
+  await c.startAll();
+  const leader = await c.waitLeader();
+  const [lagging] = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>];
+  await leader.do(new SetCommand('k', 'v0'));
+  await c.waitFor(() => lagging.context.data.get('k') === 'v0', 5000, 'k=v0 on the follower');
+  let blocked = true;
+  interceptReceive(lagging, (from, messages, deliver) => {
+    deliver(from, blocked ? messages.filter(isNotReplication) : messages);
+    if (!blocked) onDelivered(messages);
+  });
+  for (let i = 1; i <= 10; i++) await leader.do(new SetCommand('k', `v${i}`));
+  const leaderSnapshot = await leader.snapshot();
+  assert.ok(leader.status().firstIndex > lagging.status().appliedIndex + 1, 'the follower can only catch up through the snapshot');
+  return { leader, lagging, leaderSnapshot, unblock: () => (blocked = false) };
+}
 
 test('snapshot(): writes arriving while the application saves apply after it, and once after a restart from the snapshot', async () => {
   const c = new TestCluster(1, { logLevel: 'error' });
@@ -113,25 +138,15 @@ test('a save longer than an election timeout costs no leadership: replication go
     await leader.do(new SetCommand('k', 'before'));
     const term = leader.status().term;
     // A save of 6 election timeouts, which reads the state at its end: it must still be the state at the snapshot's index.
-    const plain = kvSnapshot(leader.context);
-    let saving = false;
-    leader.setSnapshot({
-      async save(w: Writable): Promise<void> {
-        saving = true;
-        await new Promise((resolve) => setTimeout(resolve, 1200));
-        saving = false;
-        await plain.save(w);
-      },
-      recover: plain.recover,
-    });
+    const save = slowSave(leader, 1200);
     const snapshot = leader.snapshot().catch((e: Error) => e);
-    await c.waitFor(() => saving, 2000, 'the save to start');
+    await c.waitFor(() => save.saving(), 2000, 'the save to start');
     const write = leader.do(new SetCommand('k', 'during')).catch((e: Error) => e);
     // Committed on the followers while the leader saves; the leader's context holds still.
     await c.waitFor(() => followers.every((f) => f.context.data.get('k') === 'during'), 1000, 'the followers to apply the write during the save');
     // A read that starts after the write committed must see it: it waits for the save.
     const read = leader.readIndex().then(() => leader.context.data.get('k'));
-    assert.ok(saving, 'still saving');
+    assert.ok(save.saving(), 'still saving');
     assert.is(leader.context.data.get('k'), 'before', "the leader's context holds still while it saves");
     const index = await snapshot;
     assert.type(index, 'number');
@@ -150,35 +165,12 @@ test('a save longer than an election timeout costs no leadership: replication go
 test("a snapshot from the leader that arrives while this node saves its own installs after the save, and the node ends with the leader's state", async () => {
   const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    const [lagging] = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>];
-    await leader.do(new SetCommand('k', 'v0'));
-    await c.waitFor(() => lagging.context.data.get('k') === 'v0', 5000, 'k=v0 on the follower');
-    // The follower stops hearing the leader's appends; the leader moves on and compacts.
-    type Receive = (from: string, messages: Array<{ type: string }>) => void;
-    const inner = lagging as unknown as { receive: Receive };
-    const receive = inner.receive.bind(lagging);
-    let blocked = true;
-    inner.receive = (from, messages) => receive(from, blocked ? messages.filter((m) => m.type !== 'append' && m.type !== 'snapshot') : messages);
-    for (let i = 1; i <= 10; i++) await leader.do(new SetCommand('k', `v${i}`));
-    const leaderSnapshot = await leader.snapshot();
-    assert.ok(leader.status().firstIndex > lagging.status().appliedIndex + 1, 'the follower can only catch up through the snapshot');
+    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
     // The follower saves its own (older) state slowly; the leader's snapshot reaches it meanwhile.
-    const plain = kvSnapshot(lagging.context);
-    let saving = false;
-    lagging.setSnapshot({
-      async save(w: Writable): Promise<void> {
-        saving = true;
-        await new Promise((resolve) => setTimeout(resolve, 600));
-        await plain.save(w);
-        saving = false;
-      },
-      recover: plain.recover,
-    });
+    const save = slowSave(lagging, 600);
     const own = lagging.snapshot();
-    await c.waitFor(() => saving, 2000, "the follower's save to start");
-    blocked = false;
+    await c.waitFor(() => save.saving(), 2000, "the follower's save to start");
+    unblock();
     const ownIndex = await own;
     assert.ok(ownIndex < leaderSnapshot, `its own snapshot (${ownIndex}) is older than the leader's (${leaderSnapshot})`);
     await c.waitFor(() => lagging.status().snapshotIndex >= leaderSnapshot, 5000, "the leader's snapshot to install");
@@ -197,18 +189,8 @@ test('a save that ends while a write is on disk, with a tick in between: the idl
     await c.startAll();
     const node = await c.waitLeader();
     await node.do(new SetCommand('a', '1'));
-    const plain = kvSnapshot(node.context);
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let saving = false;
-    node.setSnapshot({
-      async save(w: Writable): Promise<void> {
-        saving = true;
-        await gate;
-        await plain.save(w);
-      },
-      recover: plain.recover,
-    });
+    const save = slowSave(node, new Promise<void>((resolve) => (release = resolve)));
     // The save ends while a commit-only write is on disk, and a tick passes before it completes.
     const storage = (node as unknown as { storage: { persist(entries: unknown[], hardState: unknown): Promise<void> } }).storage;
     const persist = storage.persist.bind(storage);
@@ -222,7 +204,7 @@ test('a save that ends while a write is on disk, with a tick in between: the idl
       return persist(entries, hardState);
     };
     const snapshot = node.snapshot().catch((e: Error) => e);
-    await c.waitFor(() => saving, 2000, 'the save to start');
+    await c.waitFor(() => save.saving(), 2000, 'the save to start');
     armed = true;
     await node.do(new SetCommand('b', '2'));
     // Idle from here on: nothing but the keeper's own work may turn the run loop.
@@ -237,24 +219,12 @@ test('a save that ends while a write is on disk, with a tick in between: the idl
 test("snapshot() asked while a leader's snapshot awaits installation waits for the install and answers its index; the node goes on (regression: it stopped, the call never answered)", async () => {
   const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    const [lagging] = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>];
-    await leader.do(new SetCommand('k', 'v0'));
-    await c.waitFor(() => lagging.context.data.get('k') === 'v0', 5000, 'k=v0 on the follower');
-    type Message = { type: string; done?: boolean };
-    const inner = lagging as unknown as { receive: (from: string, messages: Message[]) => void };
-    const receive = inner.receive.bind(lagging);
-    let blocked = true;
     let asked: Promise<unknown> | undefined;
-    inner.receive = (from, messages) => {
-      receive(from, blocked ? messages.filter((m) => m.type !== 'append' && m.type !== 'snapshot') : messages);
+    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c, (messages) => {
       // Asked in the turn where the core took the last chunk and before the run loop installs it.
-      if (!blocked && !asked && messages.some((m) => m.type === 'snapshot' && m.done)) asked = lagging.snapshot().catch((e: Error) => e);
-    };
-    for (let i = 1; i <= 10; i++) await leader.do(new SetCommand('k', `v${i}`));
-    const leaderSnapshot = await leader.snapshot();
-    blocked = false;
+      if (!asked && messages.some((m) => m.type === 'snapshot' && m.done)) asked = lagging.snapshot().catch((e: Error) => e);
+    });
+    unblock();
     await c.waitFor(() => asked !== undefined, 5000, "the leader's last chunk");
     const index = await Promise.race([asked, new Promise((resolve) => setTimeout(() => resolve('still pending'), 3000))]);
     assert.is(index, leaderSnapshot, `answered with the installed snapshot's index: ${String(index)}`);
@@ -271,20 +241,10 @@ test('the backlog of a long save applies in order, a batch per turn of the event
     await c.startAll();
     const node = await c.waitLeader();
     await node.do(new SetCommand('k', 'start'));
-    const plain = kvSnapshot(node.context);
     let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let saving = false;
-    node.setSnapshot({
-      async save(w: Writable): Promise<void> {
-        saving = true;
-        await gate;
-        await plain.save(w);
-      },
-      recover: plain.recover,
-    });
+    const save = slowSave(node, new Promise<void>((resolve) => (release = resolve)));
     const snapshot = node.snapshot();
-    await c.waitFor(() => saving, 2000, 'the save to start');
+    await c.waitFor(() => save.saving(), 2000, 'the save to start');
     const before = node.status().appliedIndex;
     const writes = Array.from({ length: 5000 }, (_, i) => node.do(new SetCommand(`w${i}`, String(i))));
     await c.waitFor(() => node.status().commitIndex >= before + 5000, 10_000, 'the writes to commit during the save');

@@ -48,6 +48,45 @@ export const kvSnapshot = (kv: Kv) => ({
 
 export { freePort };
 
+/**
+ * Gives `node` the kv snapshot hooks with a save that waits for `until` (a promise, or a number
+ * of ms) before writing: `saving()` is true from the save's start until the wait ends.
+ */
+export function slowSave(node: Node<Kv>, until: Promise<void> | number): { saving(): boolean } {
+  const plain = kvSnapshot(node.context);
+  let saving = false;
+  node.setSnapshot({
+    async save(w: Writable): Promise<void> {
+      saving = true;
+      await (typeof until === 'number' ? new Promise((resolve) => setTimeout(resolve, until)) : until);
+      saving = false;
+      await plain.save(w);
+    },
+    recover: plain.recover,
+  });
+  return { saving: () => saving };
+}
+
+/** A peer message as a test inspects it. */
+export interface SeenMessage {
+  type: string;
+  done?: boolean;
+}
+
+/**
+ * Routes every batch of peer messages `node` receives through `intercept`, which passes on what it
+ * wants with `deliver` (now or later). Returns `deliver`.
+ */
+export function interceptReceive(
+  node: Node<Kv>,
+  intercept: (from: string, messages: SeenMessage[], deliver: (from: string, messages: SeenMessage[]) => void) => void,
+): (from: string, messages: SeenMessage[]) => void {
+  const inner = node as unknown as { receive: (from: string, messages: SeenMessage[]) => void };
+  const deliver = inner.receive.bind(node);
+  inner.receive = (from, messages) => intercept(from, messages, deliver);
+  return deliver;
+}
+
 /** Which peer transport a TestCluster's nodes use. */
 export type TransportKind = 'memory' | 'grpc';
 
