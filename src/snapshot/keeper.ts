@@ -88,12 +88,12 @@ export class SnapshotKeeper {
   private readonly asked: Asked[] = [];
   /** A snapshot being written (the application's save, then sealing the file), when it began and when to warn next (performance.now()). */
   private savingPromise: Promise<void> | undefined;
+  private savingSince = 0;
+  private savingWarnAt = 0;
   /** While the application's save runs: committed entries wait in `deferred`. */
   private holding = false;
   /** After a save: the backlog in `deferred` applying a batch per turn; resolves when it is empty. */
   private drained: Promise<void> | undefined;
-  private savingSince = 0;
-  private savingWarnAt = 0;
   /** Committed entries handed out while a save runs: they apply when it ends. */
   private readonly deferred: Entry[] = [];
   /** A snapshot saved and not yet compacted to, and the snapshot() calls it answers. */
@@ -127,15 +127,6 @@ export class SnapshotKeeper {
 
   setPolicy(policy: SnapshotPolicy): void {
     this.scheduler = new SnapshotScheduler(policy, { now: performance.now(), entryThreshold: this.entryThreshold });
-  }
-
-  get hasHandler(): boolean {
-    return this.handler !== undefined;
-  }
-
-  /** The latest snapshot on disk (taken, or received and installed). */
-  get latest(): StoredSnapshot | undefined {
-    return this.latestStored;
   }
 
   /** Opens the snapshot directory and recovers the latest snapshot into the context; returns it. */
