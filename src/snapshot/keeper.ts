@@ -168,7 +168,7 @@ export class SnapshotKeeper {
     this.savingWarnAt = now + this.saveWarnMs;
     this.host.log(
       'warn',
-      `the application's snapshot save() has run for ${Math.round((now - this.savingSince) / 1000)} s; ${this.deferred.length} committed entries wait to apply until it ends (replication and leadership go on)`,
+      `the application's snapshot save() has run for ${((now - this.savingSince) / 1000).toFixed(1)} s; ${this.deferred.length} committed entries wait to apply until it ends, and requests that need them time out after ${this.saveWarnMs / 1000} s (replication and leadership go on)`,
     );
   }
 

@@ -270,4 +270,24 @@ test('the backlog of a long save applies in order, a batch per turn of the event
   }
 });
 
+test('a save running longer than the request timeout is logged, with the entries waiting for it', async () => {
+  const lines: string[] = [];
+  const c = new TestCluster(1, { logLevel: 'warn', requestTimeoutMs: 300, logger: (level, line) => lines.push(`${level} ${line}`) });
+  try {
+    await c.startAll();
+    const node = await c.waitLeader();
+    const save = slowSave(node, 900);
+    const snapshot = node.snapshot();
+    await c.waitFor(() => save.saving(), 2000, 'the save to start');
+    const write = node.do(new SetCommand('k', 'during')).catch((e: Error) => e);
+    await c.waitFor(() => lines.some((l) => l.includes('save() has run for')), 2000, 'the long save to be logged');
+    assert.match(lines.find((l) => l.includes('save() has run for'))!, /^warn the application's snapshot save\(\) has run for 0\.\d s; \d+ committed entries wait to apply until it ends, and requests that need them time out after 0\.3 s/);
+    await snapshot;
+    assert.instance(await write, Error, 'the write waited past the request timeout');
+    assert.is(node.context.data.get('k'), 'during', 'and applied after the save');
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
