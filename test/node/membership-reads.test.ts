@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { NotLeaderError } from '../../src/errors.js';
-import { SetCommand, TestCluster, retryInFlight, type TransportKind } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, retryInFlight, snapshotPastStoppedFollower, type TransportKind } from '../support/node-cluster.js';
 
 const KINDS: TransportKind[] = ['memory', 'grpc'];
 
@@ -135,12 +135,7 @@ for (const kind of KINDS) test(`[${kind}] join (non-voting, then promoted), leav
 for (const kind of KINDS) test(`[${kind}] a lagging node and a newly joined node catch up through a snapshot after the leader compacted`, async () => {
   const c = await TestCluster.of(kind, 3, { snapshotTrailingEntries: 5, walSegmentBytes: 1024, snapshotChunkBytes: 64 });
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    const lagging = c.addresses.find((a) => a !== leader.address)!;
-    await c.stop(lagging);
-    for (let i = 0; i < 60; i++) await leader.do(new SetCommand(`s${i}`, `${i}`));
-    const at = await leader.snapshot();
+    const { leader, lagging, at } = await snapshotPastStoppedFollower(c);
     assert.ok(at >= 60);
     assert.ok(leader.status().firstIndex > 10, `leader compacted (first index ${leader.status().firstIndex})`);
     // Over the memory transport the appends sent while it was down are lost, so it needs the

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SnapshotStore } from '../../src/snapshot/store.js';
-import { SetCommand, TestCluster } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, snapshotPastStoppedFollower } from '../support/node-cluster.js';
 
 test('a snapshot chunk the leader cannot read: logged once, the leader keeps serving, and the follower catches up once it reads again', async () => {
   const lines: Array<{ level: string; line: string }> = [];
@@ -16,12 +16,7 @@ test('a snapshot chunk the leader cannot read: logged once, the leader keeps ser
     logger: (level, line) => lines.push({ level, line }),
   });
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    const lagging = c.addresses.find((a) => a !== leader.address)!;
-    await c.stop(lagging);
-    for (let i = 0; i < 60; i++) await leader.do(new SetCommand(`s${i}`, `${i}`));
-    const at = await leader.snapshot();
+    const { leader, lagging, at } = await snapshotPastStoppedFollower(c);
     assert.ok(leader.status().firstIndex > 10, 'the leader compacted: the lagging node needs the snapshot');
 
     // The leader's disk fails every read of the snapshot file until `failing` is cleared.

@@ -67,6 +67,20 @@ export function slowSave(node: Node<Kv>, until: Promise<void> | number): { savin
   return { saving: () => saving };
 }
 
+/**
+ * Starts `c`, stops one follower and has the leader apply 60 writes (s0=0 ... s59=59) and take a
+ * snapshot, so that (with a small WAL segment and few trailing entries) the stopped follower can
+ * only catch up through it. Returns the leader, the stopped follower's address and the snapshot's index.
+ */
+export async function snapshotPastStoppedFollower(c: TestCluster): Promise<{ leader: Node<Kv>; lagging: string; at: number }> {
+  await c.startAll();
+  const leader = await c.waitLeader();
+  const lagging = c.addresses.find((a) => a !== leader.address)!;
+  await c.stop(lagging);
+  for (let i = 0; i < 60; i++) await leader.do(new SetCommand(`s${i}`, `${i}`));
+  return { leader, lagging, at: await leader.snapshot() };
+}
+
 /** A peer message as a test inspects it. */
 export interface SeenMessage {
   type: string;
