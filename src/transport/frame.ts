@@ -14,8 +14,13 @@
 import { Packr, Unpackr } from 'msgpackr';
 import { WireError } from './validate.js';
 
-/** Version of the stream protocol, carried in the hello; a receiver refuses other versions. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version of the stream protocol, carried in the hello; a receiver refuses other versions, so
+ * members that cannot read each other's entries never replicate to each other.
+ * 2: command entries carry a proposer session header (sessions.ts); a member of version 1 would
+ *    fail to decode them at apply and its state would drift from the others'.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** The kind byte of a frame. */
 export const FrameKind = { Hello: 1, Batch: 2, Ping: 3, Pong: 4 } as const;

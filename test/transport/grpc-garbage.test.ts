@@ -80,7 +80,13 @@ test('bad frames on a real gRPC stream end only that stream, each with one log l
     {
       frames: [helloFrame({ version: 99, clusterId: 'test-cluster', address: 'future:1' })],
       status: grpc.status.FAILED_PRECONDITION,
-      detail: /future:1 speaks protocol version 99, this node speaks 1/,
+      detail: /future:1 speaks protocol version 99, this node speaks 2/,
+    },
+    {
+      // A member built before proposer sessions: it could not read the entries it would be sent.
+      frames: [helloFrame({ version: 1, clusterId: 'test-cluster', address: 'before-sessions:1' })],
+      status: grpc.status.FAILED_PRECONDITION,
+      detail: /before-sessions:1 speaks protocol version 1, this node speaks 2/,
     },
     { frames: [goodHello('mallory:1'), Buffer.from([2, 0xde, 0xad, 0xbe, 0xef])], status: grpc.status.INVALID_ARGUMENT, detail: /undecodable batch: batch is not valid MessagePack/ },
     {
