@@ -82,6 +82,7 @@ export class RaftMetrics {
   readonly #appliedIndex: Gauge;
   readonly #fsync: Histogram;
   readonly #snapshotSave: Histogram;
+  readonly #snapshotsRefused: Counter<'side'>;
   readonly #peerRtt: Histogram<'to'>;
   readonly #loopDelay: Gauge<'stat'>;
   readonly #walHits: Counter;
@@ -133,6 +134,12 @@ export class RaftMetrics {
       name: name('snapshot_save_duration_seconds'),
       help: 'Time taken to save a snapshot durably.',
       buckets: [...SNAPSHOT_SAVE_BUCKETS],
+      registers,
+    });
+    this.#snapshotsRefused = new Counter({
+      name: name('snapshot_corrupt_total'),
+      help: 'Snapshots that failed their check: received from the leader (dropped, sent again), or this member\'s own found corrupt or unreadable while sent to a follower (replaced by a new one).',
+      labelNames: ['side'],
       registers,
     });
     this.#peerRtt = new Histogram({
@@ -264,6 +271,14 @@ export class RaftMetrics {
    */
   observeSnapshotSave(seconds: number): void {
     this.#snapshotSave.observe(seconds);
+  }
+
+  /**
+   * Counts a snapshot that failed its check.
+   * @param side `received` (from the leader) or `sent` (this member's own, to a follower)
+   */
+  countCorruptSnapshot(side: 'received' | 'sent'): void {
+    this.#snapshotsRefused.inc({ side });
   }
 
   /**

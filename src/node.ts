@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SoftState } from './core/index.js';
+import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SnapshotMeta, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
 import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, RemovedError, ResultNotKeptError, StoppedError, TimeoutError } from './errors.js';
@@ -226,6 +226,7 @@ export class Node<Context = unknown> {
         wake: () => this.kick(),
         running: () => this.running,
         observeSave: (seconds) => this.metricsRegistry.observeSnapshotSave(seconds),
+        snapshotRefused: (side) => this.metricsRegistry.countCorruptSnapshot(side),
         log: (level, line) => this.log(level, line),
       },
       DefaultSync,
@@ -1184,10 +1185,17 @@ export class Node<Context = unknown> {
       // Snapshot work, or nothing to write: handled in line, as one step.
       await this.sendMessages(rd.earlyMessages);
       if (rd.earlyMessages.length > 0) this.transport?.flush?.();
-      await this.receiveSnapshot(rd);
+      const checked = await this.receiveSnapshot(rd);
       await storage.persist(rd.entries, rd.hardState);
       this.afterPersist(rd);
       this.finishReady(rd, true);
+      if (checked) {
+        const raft = this.requireRaft();
+        raft.snapshotChecked(checked.meta, checked.ok);
+        // Taken without replacing the log (it already held the snapshot's last entry), or
+        // dropped (a newer term): the checked file is not installed.
+        if (checked.ok && !raft.log.hasPendingSnapshot()) await this.snapshots.dropReceived(checked.meta);
+      }
       return;
     }
     // The local write starts first and the leader's appends go out while it is on disk: they need
@@ -1273,9 +1281,14 @@ export class Node<Context = unknown> {
     }
   }
 
-  /** Stores the snapshot chunks of a Ready and, when it carries one, installs the snapshot. */
-  private async receiveSnapshot(rd: Ready): Promise<void> {
-    await this.snapshots.receiveChunks(rd.snapshotChunks);
+  /**
+   * Installs the snapshot when the Ready carries one, then stores its snapshot chunks. Returns the
+   * check of a snapshot whose last chunk it stored: the core takes that snapshot
+   * (snapshotChecked, once this Ready is done) only if it checks out.
+   */
+  private async receiveSnapshot(rd: Ready): Promise<{ meta: SnapshotMeta; ok: boolean } | undefined> {
+    // The snapshot to install was checked in an earlier Ready; chunks in this one can only be of
+    // a later snapshot, whose first chunk drops the checked file if stored first.
     if (rd.snapshot) {
       const stored = await this.snapshots.install(rd.snapshot);
       this.sessions.restore(stored.sessions);
@@ -1285,6 +1298,9 @@ export class Node<Context = unknown> {
         if (index <= this.applied) this.settleProposal(index, p, undefined, new AppliedUnseenError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
       }
     }
+    await this.snapshots.receiveChunks(rd.snapshotChunks);
+    const last = rd.snapshotChunks.at(-1);
+    return last?.done ? { meta: last.meta, ok: await this.snapshots.checkReceived(last.meta) } : undefined;
   }
 
   private apply(entries: readonly Entry[]): void {

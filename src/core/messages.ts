@@ -246,12 +246,16 @@ export interface SnapshotChunk {
 /**
  * Everything the core asks its driver to do, in this order:
  *  1. send `earlyMessages` (leader traffic that does not depend on local durability);
- *  2. store `snapshotChunks`; if `snapshot` is set, install it (restore the state machine,
- *     reset storage to it); persist `entries` (first truncating storage after entries[0].index-1)
+ *  2. if `snapshot` is set, install it (restore the state machine, reset storage to it); store
+ *     `snapshotChunks`; persist `entries` (first truncating storage after entries[0].index-1)
  *     and `hardState` — with one fsync;
  *  3. send `messages`;
  *  4. apply `committed` in order, then serve `readStates` once applied >= their index;
- *  5. call `advance(ready)`.
+ *  5. call `advance(ready)`;
+ *  6. if a chunk in `snapshotChunks` is `done`, check the whole snapshot file and report it with
+ *     `snapshotChecked(meta, ok)` (the core takes the snapshot only if it checks out).
+ * A snapshot to install was checked in an earlier Ready, so installing it before storing this
+ * Ready's chunks (of a later snapshot) keeps its file.
  */
 export interface Ready {
   softState?: SoftState;

@@ -99,6 +99,10 @@ export type ProposalResult = { ok: true; index: number; term: number } | Proposa
 interface SnapshotReceive {
   meta: SnapshotMeta;
   nextOffset: number;
+  /** All bytes arrived and the driver checks the file (snapshotChecked); the leader to answer then. */
+  checking?: NodeId;
+  /** The term in which the last chunk arrived: a check ending in another term is dropped. */
+  checkingTerm?: number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -845,6 +849,16 @@ export class Raft {
       this.sendAppendAck(m.from, this.log.committed);
       return;
     }
+    const r0 = this.receiving;
+    const same0 = r0 !== undefined && r0.meta.index === meta.index && r0.meta.term === meta.term;
+    if (same0 && r0.checking !== undefined) {
+      if (r0.checkingTerm === this.term) {
+        // A resend while the driver checks the file: all bytes are here, the answer follows the check.
+        this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: r0.nextOffset });
+        return;
+      }
+      this.receiving = undefined; // checked for an earlier term's leader: that check will be dropped
+    }
     if (m.offset === 0) this.receiving = { meta, nextOffset: 0 };
     const r = this.receiving;
     const same = r !== undefined && r.meta.index === meta.index && r.meta.term === meta.term;
@@ -858,12 +872,40 @@ export class Raft {
       this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: r.nextOffset });
       return;
     }
+    // The file is whole: the driver checks it (its checksums) before it may replace the log, and
+    // answers with snapshotChecked. Installed unchecked, bytes corrupted on the leader's disk or
+    // on the way stopped this node at the install, with the log already given up.
+    r.checking = m.from;
+    r.checkingTerm = this.term;
+  }
+
+  /**
+   * The driver checked the snapshot file whose last chunk it stored (a Ready's `snapshotChunks`
+   * entry with `done`): if `ok`, the snapshot is taken (Figure 13 steps 6-8; a later Ready installs
+   * it when it replaces the log); if not, it is refused and the leader sends it again from the
+   * start. A check of a snapshot no longer being received (a newer one started) is ignored.
+   */
+  snapshotChecked(meta: SnapshotMeta, ok: boolean): void {
+    const r = this.receiving;
+    if (r === undefined || r.checking === undefined || r.meta.index !== meta.index || r.meta.term !== meta.term) return;
+    const leader = r.checking;
     this.receiving = undefined;
+    // Checked across an election (or as a candidate): the snapshot may be stale for a new
+    // leader's log; dropped, and whoever leads now sends what this node needs.
+    if (this.role !== 'follower' || r.checkingTerm !== this.term) return;
+    if (!ok) {
+      this.send({ type: 'snapshotResp', from: this.id, to: leader, term: this.term, snapshotIndex: meta.index, nextOffset: 0 });
+      return;
+    }
+    if (meta.index <= this.log.committed) {
+      this.sendAppendAck(leader, this.log.committed);
+      return;
+    }
     if (this.log.matchTerm(meta.index, meta.term)) {
       // Figure 13 step 6: our log already holds the snapshot's last entry; keep what follows.
       // Acknowledge only the commit index: entries after it may still conflict with the leader.
       this.log.commitTo(meta.index);
-      this.sendAppendAck(m.from, this.log.committed);
+      this.sendAppendAck(leader, this.log.committed);
       return;
     }
     // Figure 13 steps 7-8: discard the log and install the snapshot.
@@ -872,7 +914,7 @@ export class Raft {
     this.membership.reset(meta);
     if (!this.wasMember) this.wasMember = this.membership.everIncludes(this.id);
     this.persistedIndex = Math.min(this.persistedIndex, meta.index);
-    this.sendAppendAck(m.from, meta.index);
+    this.sendAppendAck(leader, meta.index);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -997,8 +1039,9 @@ export class Raft {
 
   private sendSnapshotChunk(to: NodeId, pr: ReplicationProgress): void {
     // The driver keeps only the latest snapshot: if a newer one replaced ours, stream that instead.
+    // (The same index with another size: a file found corrupt was replaced by a fresh one.)
     const latest = this.log.storage.snapshot();
-    if (latest.index !== pr.pendingSnapshot!.index) pr.becomeSnapshot(latest);
+    if (latest.index !== pr.pendingSnapshot!.index || latest.size !== pr.pendingSnapshot!.size) pr.becomeSnapshot(latest);
     const meta = pr.pendingSnapshot!;
     const offset = pr.snapshotOffset;
     const length = Math.max(0, Math.min(this.opts.snapshotChunkBytes, meta.size - offset));

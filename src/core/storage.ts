@@ -104,7 +104,11 @@ export class MemoryStorage implements Storage {
 
   /** Drops the log prefix covered by a snapshot taken locally at meta.index. */
   compact(meta: SnapshotMeta): void {
-    if (meta.index <= this.snap.index) return;
+    if (meta.index < this.snap.index) return;
+    if (meta.index === this.snap.index) {
+      this.snap = meta; // the same snapshot written again (a corrupt file replaced): its new size
+      return;
+    }
     if (meta.index > this.lastIndex()) throw new RangeError(`compact to ${meta.index} past last index ${this.lastIndex()}`);
     this.ents = this.ents.slice(meta.index - this.snap.index);
     this.snap = meta;

@@ -9,6 +9,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Entry, SnapshotChunk, SnapshotMeta } from '../core/messages.js';
 import type { SessionRecord } from '../sessions.js';
+import { SnapshotCorruptionError, SnapshotError } from './errors.js';
 import type { SnapshotPolicy } from './policy.js';
 import type { SnapshotReceiver } from './receiver.js';
 import { SnapshotScheduler } from './scheduler.js';
@@ -51,6 +52,11 @@ export interface SnapshotHost {
   /** Turns the run loop (there is snapshot work: a snapshot saved to compact to). */
   wake(): void;
   observeSave(seconds: number): void;
+  /**
+   * Counts a snapshot that failed its check: one `received` from the leader, or this node's own
+   * latest found corrupt or unreadable while `sent` to a follower.
+   */
+  snapshotRefused(side: 'received' | 'sent'): void;
   log(level: 'info' | 'warn' | 'error', line: string): void;
 }
 
@@ -65,6 +71,10 @@ const SAVE_WARN_MS = 10_000;
 const DRAIN_BATCH = 1024;
 /** A snapshot chunk still unreadable is logged again after this long. */
 const CHUNK_FAILURE_RELOG_MS = 60_000;
+/** The latest snapshot, unreadable for a lagging follower this long, is replaced by a new one. */
+const UNREADABLE_REPLACE_MS = 60_000;
+/** A snapshot being sent is read whole against its checksums at most this often. */
+const REVERIFY_MS = 60_000;
 
 /** A snapshot() call waiting for its snapshot. */
 interface Asked {
@@ -98,9 +108,12 @@ export class SnapshotKeeper {
   private readonly deferred: Entry[] = [];
   /** A snapshot saved and not yet compacted to, and the snapshot() calls it answers. */
   private saved: { stored: StoredSnapshot; covered: number; asked: Asked[]; ms: number } | undefined;
-  /** The last chunk-read failure logged ("index: message") and when, so a retry logs nothing new for a while. */
-  private lastChunkReadFailure: string | undefined;
-  private lastChunkReadFailureAt = 0;
+  /** The latest snapshot failing to be read for a follower: since when, the failure last logged ("index: message") and when. */
+  private chunkFailure: { snap: StoredSnapshot; since: number; what: string; loggedAt: number } | undefined;
+  /** The last check of a snapshot being sent (whole file against its checksums): of which, when it ended, whether it runs. */
+  private lastVerify: { snap: StoredSnapshot; at: number; running: boolean } | undefined;
+  /** The latest snapshot, found corrupt or unreadable: a new one (at the same index if nothing applied since) replaces it. */
+  private toReplace: StoredSnapshot | undefined;
   private readonly saveWarnMs: number;
 
   /**
@@ -162,7 +175,7 @@ export class SnapshotKeeper {
 
   /** At a tick: notes a snapshot the policy wants, and logs a save running long. */
   tick(): void {
-    this.due ||= this.handler !== undefined && this.policyDue();
+    this.due ||= this.handler !== undefined && this.snapshotDue();
     const now = performance.now();
     if (!this.holding || now < this.savingWarnAt) return;
     this.savingWarnAt = now + this.saveWarnMs;
@@ -204,15 +217,23 @@ export class SnapshotKeeper {
     this.due = false;
     if (this.saved) await this.finish();
     if (this.savingPromise || this.drained || !this.handler || this.host.installPending()) return;
-    if (this.asked.length === 0 && !this.policyDue()) return;
+    if (this.asked.length === 0 && !this.snapshotDue()) return;
     await this.start(this.asked.splice(0));
   }
 
-  /** Whether the policy wants a snapshot now (and the delay after a failed one has passed). */
-  private policyDue(): boolean {
+  /** Whether the latest snapshot was found corrupt or unreadable and no new one replaced it yet. */
+  private replacing(): boolean {
+    return this.toReplace !== undefined && this.toReplace === this.latestStored;
+  }
+
+  /**
+   * Whether a snapshot is due now, by the policy or to replace a corrupt latest one (and the delay
+   * after a failed one has passed).
+   */
+  private snapshotDue(): boolean {
     if (this.savingPromise || this.saved) return false;
     const now = performance.now();
-    return now >= this.retryAt && this.scheduler.due(now);
+    return now >= this.retryAt && (this.replacing() || this.scheduler.due(now));
   }
 
   /**
@@ -225,7 +246,7 @@ export class SnapshotKeeper {
   private async start(asked: Asked[]): Promise<void> {
     const index = this.host.appliedIndex();
     const latest = this.latestStored?.meta.index ?? 0;
-    if (index <= latest) {
+    if (index < latest || (index === latest && !this.replacing())) {
       this.scheduler.taken(performance.now()); // nothing new to snapshot: not due again at every tick
       for (const a of asked) a.resolve(latest);
       return;
@@ -330,31 +351,69 @@ export class SnapshotKeeper {
    * snapshot was replaced meanwhile (the core resends) or cannot be read. A failed read counts as
    * a lost message (the core sends the chunk again after the next heartbeat round): it used to
    * stop the leader, costing the cluster its leader over one follower's catch-up, while a
-   * transient EIO or EMFILE heals by itself.
+   * transient EIO or EMFILE heals by itself. A transfer's start also checks the whole file, beside
+   * the run loop: a file found corrupt then, or unreadable for a minute, is replaced by a fresh
+   * snapshot (the follower would refuse its bytes, or wait, without end).
    */
   async readChunk(meta: SnapshotMeta, offset: number, length: number): Promise<Uint8Array | undefined> {
     const snap = this.latestStored;
-    if (!snap || snap.meta.index !== meta.index) return undefined;
+    if (!snap || snap.meta.index !== meta.index || snap.meta.size !== meta.size || this.toReplace === snap) return undefined;
+    if (offset === 0) this.verifySent(snap);
     try {
       const bytes = await this.store!.readChunk(snap, offset, length);
-      if (this.lastChunkReadFailure !== undefined) {
-        this.lastChunkReadFailure = undefined;
+      if (this.chunkFailure !== undefined) {
+        this.chunkFailure = undefined;
         this.host.log('info', `snapshot ${snap.meta.index} can be read again; sending it to the lagging follower`);
       }
       return bytes;
     } catch (err) {
-      const message = (err as Error).message;
-      const what = `${snap.meta.index}: ${message}`;
-      const now = performance.now();
-      if (this.lastChunkReadFailure !== what || now - this.lastChunkReadFailureAt >= CHUNK_FAILURE_RELOG_MS) {
-        this.lastChunkReadFailure = what;
-        this.lastChunkReadFailureAt = now;
-        this.host.log(
-          'error',
-          `cannot read a chunk of snapshot ${snap.meta.index} (${snap.path}) for a lagging follower: ${message}; it is tried again at each heartbeat round, and the follower waits until it can be read`,
-        );
-      }
+      this.chunkReadFailed(snap, err as Error);
       return undefined;
+    }
+  }
+
+  /**
+   * Reads the snapshot being sent whole against its checksums, beside the run loop (a large file
+   * read inline would hold heartbeats for as long), at most once a minute per snapshot.
+   */
+  private verifySent(snap: StoredSnapshot): void {
+    const now = performance.now();
+    const last = this.lastVerify;
+    if (last?.snap === snap && (last.running || now - last.at < REVERIFY_MS)) return;
+    const entry = { snap, at: now, running: true };
+    this.lastVerify = entry;
+    this.store!.verify(snap).then(
+      () => {
+        entry.running = false;
+        entry.at = performance.now();
+      },
+      (err: Error) => {
+        entry.running = false;
+        if (this.host.running() && this.latestStored === snap) this.chunkReadFailed(snap, err);
+      },
+    );
+  }
+
+  private chunkReadFailed(snap: StoredSnapshot, err: Error): void {
+    const now = performance.now();
+    const what = `${snap.meta.index}: ${err.message}`;
+    const failure = this.chunkFailure?.snap === snap ? this.chunkFailure : (this.chunkFailure = { snap, since: now, what: '', loggedAt: 0 });
+    if (err instanceof SnapshotCorruptionError || now - failure.since >= UNREADABLE_REPLACE_MS) {
+      this.chunkFailure = undefined;
+      this.toReplace = snap;
+      this.due = true;
+      this.host.snapshotRefused('sent');
+      this.host.log('error', `snapshot ${snap.meta.index} (${snap.path}) cannot be sent to a lagging follower: ${err.message}; a new snapshot is taken to replace it`);
+      this.host.wake();
+      return;
+    }
+    if (failure.what !== what || now - failure.loggedAt >= CHUNK_FAILURE_RELOG_MS) {
+      failure.what = what;
+      failure.loggedAt = now;
+      this.host.log(
+        'error',
+        `cannot read a chunk of snapshot ${snap.meta.index} (${snap.path}) for a lagging follower: ${err.message}; it is tried again at each heartbeat round, and replaced by a new snapshot if it stays unreadable for ${UNREADABLE_REPLACE_MS / 1000} s`,
+      );
     }
   }
 
@@ -367,6 +426,37 @@ export class SnapshotKeeper {
       }
       await this.receiver.write(chunk.offset, chunk.data);
     }
+  }
+
+  /**
+   * Checks the snapshot whose last chunk was just stored (fsync, then its checksums and the
+   * metadata the leader announced) before the node lets it replace the log. A failed check is
+   * logged and counted, the bytes are dropped, and the leader sends the snapshot again: corrupt
+   * bytes from the leader (its disk, the wire) are bad input, not a reason to stop.
+   * @returns whether the file checked out; throws only on a local failure (fsync, reading back)
+   */
+  async checkReceived(meta: SnapshotMeta): Promise<boolean> {
+    const receiver = this.receiver;
+    try {
+      if (!receiver || receiver.meta.index !== meta.index || receiver.meta.term !== meta.term) throw new SnapshotError(`its chunks were not stored here`);
+      await receiver.check();
+      return true;
+    } catch (err) {
+      // Bytes missing or damaged: the transfer's fault, sent again. A local failure (fsync) is fatal.
+      if (!(err instanceof SnapshotError)) throw err;
+      await receiver?.abort();
+      this.receiver = undefined;
+      this.host.snapshotRefused('received');
+      this.host.log('error', `snapshot ${meta.index} received from the leader is corrupt (${err.message}); dropped, and the leader sends it again`);
+      return false;
+    }
+  }
+
+  /** Deletes the checked file of the snapshot `meta` received, which the node does not install. */
+  async dropReceived(meta: SnapshotMeta): Promise<void> {
+    if (this.receiver?.meta.index !== meta.index) return;
+    await this.receiver.abort();
+    this.receiver = undefined;
   }
 
   /**

@@ -27,7 +27,9 @@ export class SnapshotReceiver {
   private readonly install: InstallSnapshot;
   private readonly onEnd: (receiver: SnapshotReceiver) => void;
   private next = 0;
-  private state: 'open' | 'finished' | 'aborted' = 'open';
+  private state: 'open' | 'checked' | 'finished' | 'aborted' = 'open';
+  /** The file as verified by check(), for finish() to install. */
+  private sealed: StoredSnapshot | undefined;
   private fileClosed = false;
   private tail: Promise<unknown> = Promise.resolve();
 
@@ -74,23 +76,26 @@ export class SnapshotReceiver {
   }
 
   /**
-   * Once all `meta.size` bytes arrived: fsyncs the file, verifies it (trailer, checksums, index,
-   * term and membership equal to `meta`), renames it into place and fsyncs the directory.
-   * On a failed verification the temp file is deleted and the receiver is closed.
+   * Once all `meta.size` bytes arrived: fsyncs the file and verifies it (trailer, checksums,
+   * index, term and membership equal to `meta`), without installing it. On a failed
+   * verification the temp file is deleted and the receiver is closed.
+   * @throws SnapshotError if bytes are missing or it is not open; SnapshotCorruptionError if
+   * verification fails
+   */
+  check(): Promise<StoredSnapshot> {
+    return this.serial(() => this.checkNow());
+  }
+
+  /**
+   * Checks the file (as {@link check}, unless that was done) and installs it: renames it into
+   * place and fsyncs the directory.
    * @throws SnapshotError if bytes are missing; SnapshotCorruptionError if verification fails
    */
   finish(): Promise<StoredSnapshot> {
     return this.serial(async () => {
-      this.checkOpen('finish');
-      if (this.next !== this.meta.size) throw new SnapshotError(`snapshot ${this.meta.index}: finish() after ${this.next} of ${this.meta.size} bytes`);
+      const sealed = this.state === 'checked' ? this.sealed! : await this.checkNow();
       this.state = 'finished';
       try {
-        await this.fh.sync();
-        await this.closeFile();
-        const sealed = await readSnapshotFile(this.tempPath, this.meta);
-        if (!sameMembership(sealed.meta.membership, this.meta.membership)) {
-          throw new SnapshotCorruptionError(this.tempPath, 'membership differs from the one the leader announced');
-        }
         return await this.install(this.tempPath, sealed);
       } catch (error) {
         this.state = 'aborted';
@@ -102,10 +107,31 @@ export class SnapshotReceiver {
     });
   }
 
+  private async checkNow(): Promise<StoredSnapshot> {
+    this.checkOpen('check');
+    if (this.next !== this.meta.size) throw new SnapshotError(`snapshot ${this.meta.index}: check after ${this.next} of ${this.meta.size} bytes`);
+    try {
+      await this.fh.sync();
+      await this.closeFile();
+      const sealed = await readSnapshotFile(this.tempPath, this.meta);
+      if (!sameMembership(sealed.meta.membership, this.meta.membership)) {
+        throw new SnapshotCorruptionError(this.tempPath, 'membership differs from the one the leader announced');
+      }
+      this.sealed = sealed;
+      this.state = 'checked';
+      return sealed;
+    } catch (error) {
+      this.state = 'aborted';
+      await this.discard();
+      this.onEnd(this);
+      throw error;
+    }
+  }
+
   /** Abandons the transfer and deletes the temp file. Idempotent. */
   abort(): Promise<void> {
     return this.serial(async () => {
-      if (this.state !== 'open') return;
+      if (this.state !== 'open' && this.state !== 'checked') return;
       this.state = 'aborted';
       this.onEnd(this);
       await this.discard();

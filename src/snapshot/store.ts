@@ -154,6 +154,18 @@ export class SnapshotStore {
   }
 
   /**
+   * Reads the snapshot's file whole and checks it again (trailer, checksums, and the index, term,
+   * size and data checksum it was stored with): bytes can rot on disk after they were verified.
+   * @throws SnapshotCorruptionError when it no longer checks out; file-system errors as they are
+   */
+  async verify(snapshot: StoredSnapshot): Promise<void> {
+    const now = await readSnapshotFile(snapshot.path, snapshot.meta);
+    if (now.meta.size !== snapshot.meta.size || now.dataSha256 !== snapshot.dataSha256) {
+      throw new SnapshotCorruptionError(snapshot.path, `holds ${now.meta.size} bytes of data checksum ${now.dataSha256.slice(0, 12)}…, stored as ${snapshot.meta.size} bytes of ${snapshot.dataSha256.slice(0, 12)}…`);
+    }
+  }
+
+  /**
    * Bytes [offset, offset + length) of the snapshot FILE (the unit of transfer, `meta.size`
    * bytes), for a chunk sent to a lagging follower.
    * @throws RangeError if the range is not within [0, meta.size)

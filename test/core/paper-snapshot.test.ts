@@ -102,12 +102,15 @@ test('Figure 13 step 6: if an existing log entry has the same index and term as 
   h.process();
   n.raft.step(snapshotChunk(META(3, 2), enc('DATA'), 0, true));
   const rd = n.raft.ready();
-  assert.is(rd.snapshot, undefined, 'the log is not replaced');
-  assert.equal(rd.snapshotChunks.map((c) => [c.offset, c.done, c.data.length]), [[0, true, 4]], 'the chunk is still stored');
+  assert.equal(rd.snapshotChunks.map((c) => [c.offset, c.done, c.data.length]), [[0, true, 4]], 'the chunk is stored');
   n.raft.advance(rd);
+  n.raft.snapshotChecked(META(3, 2), true);
+  const after = n.raft.ready();
+  assert.is(after.snapshot, undefined, 'the log is not replaced');
+  n.raft.advance(after);
   assert.equal(h.logTerms(1), [1, 2, 2, 3, 3], 'entries after the snapshot are kept');
   assert.is(n.raft.log.committed, 3, 'and everything the snapshot covers is committed');
-  assert.ok(rd.messages.some((x) => x.type === 'appendResp' && !x.reject && x.index === 3));
+  assert.ok(after.messages.some((x) => x.type === 'appendResp' && !x.reject && x.index === 3));
 });
 
 test('Figure 13 step 7: otherwise the follower discards its entire log and installs the snapshot', () => {
@@ -172,6 +175,110 @@ test('§7: a snapshot that does not go beyond the follower’s commit index is n
   assert.is(n.storage.snapshot().index, 0);
   assert.equal(h.logTerms(1), [1, 2, 2, 2]);
   assert.ok(h.take('appendResp').some((r) => !r.reject && r.index === 4));
+});
+
+// ---------------------------------------------------------------------------------------------
+// The driver checks the whole file before the snapshot may replace the log
+
+test('Figure 13 step 5, checked: a snapshot whose file fails the check is not installed; the follower keeps its log and the leader sends the snapshot again from offset 0', () => {
+  const { h, follower, index } = laggingFollower();
+  const before = h.storedTerms(3);
+  let checks = 0;
+  const atSecondCheck: Array<{ snapshot: number; terms: number[] }> = [];
+  follower.checkSnapshot = (meta, bytes) => {
+    assert.is(meta.index, index);
+    assert.equal(bytes, SNAPSHOT, 'the check sees the bytes received');
+    if (++checks === 1) return false; // the first transfer arrives corrupt
+    atSecondCheck.push({ snapshot: follower.storage.snapshot().index, terms: h.storedTerms(3) });
+    return true;
+  };
+  h.tick(1);
+  h.deliverAll();
+  assert.equal(atSecondCheck, [{ snapshot: 0, terms: before }], 'the failed check installed nothing and kept the log');
+  assert.ok(h.sentOf('snapshotResp', { from: 3, to: 1 }).some((r) => r.nextOffset === 0 && r.snapshotIndex === index), 'the follower asked for offset 0');
+  assert.is(checks, 2);
+  assert.is(follower.storage.snapshot().index, index, 'the second transfer is installed');
+  const offsets = chunksTo(h, 3).map((c) => c.offset);
+  assert.is(offsets.filter((o) => o === 0).length, 2, `sent twice from offset 0 (offsets: ${offsets.join(',')})`);
+});
+
+test('Figure 13 step 5, checked: the follower acknowledges the snapshot only once the check passed', () => {
+  const m = voters(1, 2, 3);
+  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
+  h.process();
+  h.take();
+  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true));
+  const rd = n.raft.ready();
+  assert.is(rd.snapshot, undefined, 'not taken before the check');
+  assert.equal(rd.messages.concat(rd.earlyMessages).filter((x) => x.type === 'appendResp'), [], 'not acknowledged before the check');
+  n.raft.advance(rd);
+  assert.is(n.raft.log.lastIndex(), 1, 'the log is unchanged while the file is checked');
+  n.raft.snapshotChecked(META(5, 4), true);
+  h.process();
+  assert.is(n.storage.snapshot().index, 5);
+  assert.ok(h.take('appendResp').some((r) => !r.reject && r.index === 5 && r.to === 2), 'acknowledged to the leader after the check');
+});
+
+test('Figure 13 step 5, checked: the last chunk sent again while the check runs is answered with the offset reached and not stored twice', () => {
+  const m = voters(1, 2, 3);
+  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
+  n.checkSnapshot = () => 'later';
+  h.process();
+  h.take();
+  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true));
+  h.process();
+  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true)); // the leader's resend at a heartbeat round
+  const rd = n.raft.ready();
+  assert.equal(rd.snapshotChunks, [], 'the resend is not stored');
+  assert.equal(
+    rd.messages.concat(rd.earlyMessages).filter((x) => x.type === 'snapshotResp').map((x) => x.type === 'snapshotResp' && x.nextOffset),
+    [4],
+    'answered with the offset reached',
+  );
+  n.raft.advance(rd);
+});
+
+test('Figure 13 step 5, checked: a check that ends in a later term is dropped; the new leader sends what the follower needs', () => {
+  const m = voters(1, 2, 3);
+  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
+  n.checkSnapshot = () => 'later';
+  h.process();
+  h.take();
+  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true));
+  h.process();
+  n.raft.step({ type: 'heartbeat', from: 3, to: 1, term: 6, commit: 0, round: 1 });
+  h.process();
+  n.raft.snapshotChecked(META(5, 4), true);
+  h.process();
+  assert.is(n.storage.snapshot().index, 0, 'not installed');
+  assert.equal(h.logTerms(1), [1]);
+  assert.equal(h.take('appendResp').filter((r) => r.index === 5), [], 'not acknowledged');
+});
+
+test('§7: a snapshot the leader replaced at the same index (a corrupt file written again, another size) is sent from offset 0 with its new size', () => {
+  const { h, leader, follower, index } = laggingFollower();
+  h.tick(1);
+  let replaced = false;
+  h.deliverAllExcept((m) => {
+    if (m.type !== 'snapshot' || m.offset !== 2 * CHUNK || replaced) return false;
+    // The leader found its file corrupt and wrote the snapshot again: same index, 3 bytes more.
+    replaced = true;
+    const bytes = enc('SNAPSHOT:0123456789abcdef+++');
+    leader.snapshotBytes.set(index, bytes);
+    const meta = leader.raft.snapshotMetaAt(index, bytes.length);
+    leader.storage.compact(meta);
+    leader.raft.compacted(meta);
+    return true;
+  });
+  for (let i = 0; i < 5 && follower.storage.snapshot().index !== index; i++) {
+    h.tick(1);
+    h.deliverAll();
+  }
+  assert.is(follower.storage.snapshot().index, index);
+  assert.is(follower.storage.snapshot().size, SNAPSHOT.length + 3, 'the new file was installed');
+  assert.equal(follower.snapshotBytes.get(index), enc('SNAPSHOT:0123456789abcdef+++'));
+  const sizes = new Set(chunksTo(h, 3).filter((c) => c.offset === 0).map((c) => c.meta.size));
+  assert.equal([...sizes], [SNAPSHOT.length, SNAPSHOT.length + 3], 'restarted from 0 with the new size');
 });
 
 test.run();

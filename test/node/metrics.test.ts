@@ -22,6 +22,7 @@ const EXPECTED_TYPES: Record<string, 'gauge' | 'counter' | 'histogram'> = {
   tsraft_server_applied_index: 'gauge',
   tsraft_disk_wal_fsync_duration_seconds: 'histogram',
   tsraft_snapshot_save_duration_seconds: 'histogram',
+  tsraft_snapshot_corrupt_total: 'counter',
   tsraft_network_peer_round_trip_time_seconds: 'histogram',
   tsraft_wal_cache_hits_total: 'counter',
   tsraft_wal_cache_misses_total: 'counter',
@@ -87,6 +88,9 @@ test('the typed methods move the values', async () => {
   metrics.observeFsync(0.0015625); // binary fractions, so the sum is exact
   metrics.observeFsync(0.03125);
   metrics.observeSnapshotSave(0.5);
+  metrics.countCorruptSnapshot('received');
+  metrics.countCorruptSnapshot('received');
+  metrics.countCorruptSnapshot('sent');
   metrics.observePeerRtt('10.0.0.2:7001', 0.00025);
   metrics.observePeerRtt('10.0.0.3:7001', 0.004);
   metrics.observePeerRtt('10.0.0.3:7001', 0.006);
@@ -114,6 +118,8 @@ test('the typed methods move the values', async () => {
     'tsraft_disk_wal_fsync_duration_seconds_bucket{le="0.032"}': 2,
     'tsraft_disk_wal_fsync_duration_seconds_bucket{le="+Inf"}': 2,
     tsraft_snapshot_save_duration_seconds_count: 1,
+    'tsraft_snapshot_corrupt_total{side="received"}': 2,
+    'tsraft_snapshot_corrupt_total{side="sent"}': 1,
     'tsraft_network_peer_round_trip_time_seconds_count{to="10.0.0.2:7001"}': 1,
     'tsraft_network_peer_round_trip_time_seconds_count{to="10.0.0.3:7001"}': 2,
     'tsraft_network_peer_round_trip_time_seconds_bucket{le="0.0004",to="10.0.0.2:7001"}': 1,

@@ -220,10 +220,16 @@ test("snapshot() asked while a leader's snapshot awaits installation waits for t
   const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
   try {
     let asked: Promise<unknown> | undefined;
-    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c, (messages) => {
-      // Asked in the turn where the core took the last chunk and before the run loop installs it.
-      if (!asked && messages.some((m) => m.type === 'snapshot' && m.done)) asked = lagging.snapshot().catch((e: Error) => e);
-    });
+    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
+    // Asked as the received file checks out: the core takes the snapshot in that turn, and the
+    // run loop installs it in a later Ready.
+    const keeper = (lagging as unknown as { snapshots: { checkReceived(meta: unknown): Promise<boolean> } }).snapshots;
+    const check = keeper.checkReceived.bind(keeper);
+    keeper.checkReceived = async (meta) => {
+      const ok = await check(meta);
+      asked ??= lagging.snapshot().catch((e: Error) => e);
+      return ok;
+    };
     unblock();
     await c.waitFor(() => asked !== undefined, 5000, "the leader's last chunk");
     const index = await Promise.race([asked, new Promise((resolve) => setTimeout(() => resolve('still pending'), 3000))]);

@@ -61,6 +61,8 @@ export class SimNode {
    * A process pause (a long GC, a stopped VM): until `until` the node does nothing; messages and
    * client reads that arrive wait in arrival order. Its clock keeps running.
    */
+  /** Snapshot checks made, so a resent snapshot's check is a fresh draw. */
+  private snapshotChecks = 0;
   private pause: { until: number; inbox: Array<{ m?: Message; read?: { context: string; key: string; lease: boolean } }>; readsFirst: boolean } | undefined;
 
   constructor(
@@ -282,14 +284,6 @@ export class SimNode {
 
   private finish(now: number, raft: Raft, rd: Ready, applied = false): void {
     // 1. durable writes
-    for (const c of rd.snapshotChunks) {
-      const prev = c.offset === 0 || this.incoming?.index !== c.meta.index ? new Uint8Array(0) : this.incoming.bytes;
-      this.events.check(prev.byteLength === c.offset, `node ${this.id}: snapshot chunk at ${c.offset} follows ${prev.byteLength} bytes`);
-      const next = new Uint8Array(c.offset + c.data.byteLength);
-      next.set(prev);
-      next.set(c.data, c.offset);
-      this.incoming = { index: c.meta.index, bytes: next };
-    }
     if (rd.snapshot) {
       const bytes = this.incoming?.index === rd.snapshot.index ? this.incoming.bytes : undefined;
       this.incoming = undefined;
@@ -300,6 +294,14 @@ export class SimNode {
       this.events.check(rd.snapshot.index >= this.appliedIndex, `node ${this.id}: snapshot ${rd.snapshot.index} behind applied ${this.appliedIndex}`);
       this.appliedIndex = rd.snapshot.index;
     }
+    for (const c of rd.snapshotChunks) {
+      const prev = c.offset === 0 || this.incoming?.index !== c.meta.index ? new Uint8Array(0) : this.incoming.bytes;
+      this.events.check(prev.byteLength === c.offset, `node ${this.id}: snapshot chunk at ${c.offset} follows ${prev.byteLength} bytes`);
+      const next = new Uint8Array(c.offset + c.data.byteLength);
+      next.set(prev);
+      next.set(c.data, c.offset);
+      this.incoming = { index: c.meta.index, bytes: next };
+    }
     this.storage.append(rd.entries);
     for (const e of rd.entries) this.events.persisted(this, e, this.storage.term(e.index - 1));
     if (rd.hardState) this.storage.hardState = rd.hardState;
@@ -309,6 +311,15 @@ export class SimNode {
     // 3. apply (unless it went ahead of the write)
     if (!applied) this.applyReady(rd);
     raft.advance(rd);
+    // 4. the check of a snapshot whose bytes all arrived: one in four fails, as a transfer
+    // corrupted on the leader's disk or on the way would (the leader sends it again). Decided by
+    // a hash, not the node's random stream, so the rest of a seed's schedule stays as it was.
+    for (const c of rd.snapshotChunks) {
+      if (!c.done) continue;
+      const corrupt = Math.imul(c.meta.index + ++this.snapshotChecks * 31 + this.id * 7, 2654435761) >>> 30 === 0;
+      if (corrupt) this.events.count('snapshotChecksFailed');
+      raft.snapshotChecked(c.meta, !corrupt);
+    }
     this.afterAdvance();
   }
 

@@ -3,7 +3,7 @@
 // metadata that does not match are refused.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import type { SnapshotMeta } from '../../src/core/messages.js';
 import { SnapshotCorruptionError, SnapshotError } from '../../src/snapshot/errors.js';
 import { snapshotFileName } from '../../src/snapshot/format.js';
@@ -134,6 +134,66 @@ test('a byte flipped in transit is caught by finish(); the temp file is deleted'
   assert.is.not(retry, receiver);
   await send(leader, snap, retry, 0);
   assert.is((await retry.finish()).meta.index, 100);
+});
+
+test('check() verifies the received file without installing it; finish() then installs what was checked', async () => {
+  const { leader, snap } = await leaderWith(150_000);
+  const follower = await freshStore();
+  const receiver = await follower.beginReceive(snap.meta);
+  await send(leader, snap, receiver, 0);
+  const checked = await receiver.check();
+  assert.is(checked.dataSha256, snap.dataSha256);
+  assert.is(await follower.latest(), undefined, 'not installed by the check');
+  assert.not.ok(receiver.isOpen, 'a checked receiver takes no more bytes');
+  try {
+    await receiver.write(0, Buffer.alloc(10));
+    assert.unreachable('write after check');
+  } catch (error) {
+    assert.instance(error, SnapshotError);
+  }
+  const installed = await receiver.finish();
+  assert.is(installed.path, `${follower.dir}/${snapshotFileName(100, 7)}`);
+  assert.is((await follower.latest())!.dataSha256, snap.dataSha256);
+});
+
+test('a corrupt file fails check() (the temp file is deleted); a checked file not installed is deleted by abort()', async () => {
+  const { leader, snap } = await leaderWith(100_000);
+  const follower = await freshStore();
+  const receiver = await follower.beginReceive(snap.meta);
+  let next = 0;
+  while (next < snap.meta.size) {
+    const bytes = Buffer.from(await leader.readChunk(snap, next, Math.min(CHUNK, snap.meta.size - next)));
+    if (next === 0) bytes[5] ^= 1;
+    next = await receiver.write(next, bytes);
+  }
+  try {
+    await receiver.check();
+    assert.unreachable('check of corrupted bytes');
+  } catch (error) {
+    assert.instance(error, SnapshotCorruptionError);
+  }
+  assert.equal(await readdir(follower.dir), []);
+  const again = await follower.beginReceive(snap.meta);
+  await send(leader, snap, again, 0);
+  await again.check();
+  await again.abort();
+  assert.equal(await readdir(follower.dir), [], 'abort of a checked receiver deletes its file');
+  assert.is(await follower.latest(), undefined);
+});
+
+test('verify() finds a stored snapshot whose bytes rotted on disk after it was written', async () => {
+  const { leader, snap } = await leaderWith(50_000);
+  await leader.verify(snap);
+  const bytes = await readFile(snap.path);
+  bytes[1234] ^= 0x10;
+  await writeFile(snap.path, bytes);
+  try {
+    await leader.verify(snap);
+    assert.unreachable('verify of a rotten file');
+  } catch (error) {
+    assert.instance(error, SnapshotCorruptionError);
+    assert.match((error as SnapshotCorruptionError).reason, 'data checksum mismatch');
+  }
 });
 
 test('finish() refuses a file whose metadata differs from the announced snapshot', async () => {

@@ -17,6 +17,7 @@ import {
   type RaftOptions,
   type ReadState,
   type Ready,
+  type SnapshotMeta,
   type AppendRequest,
   type AppendResponse,
   type HeartbeatRequest,
@@ -35,6 +36,11 @@ export interface HarnessNode {
   /** Bytes of snapshot chunks received, per snapshot index. */
   snapshotBytes: Map<number, Uint8Array>;
   clock: { now: number };
+  /**
+   * The driver's check of a snapshot whose bytes all arrived (its checksums); passes when unset.
+   * `'later'`: the test reports it by hand with `raft.snapshotChecked`.
+   */
+  checkSnapshot?: (meta: SnapshotMeta, bytes: Uint8Array) => boolean | 'later';
 }
 
 export function voters(...ids: NodeId[]): Membership {
@@ -89,6 +95,7 @@ export class Harness {
   private handleReady(n: HarnessNode, rd: Ready): void {
     this.queue.push(...rd.earlyMessages);
     this.sent.push(...rd.earlyMessages);
+    if (rd.snapshot) n.storage.applySnapshot(rd.snapshot);
     for (const c of rd.snapshotChunks) {
       const prev = c.offset === 0 ? new Uint8Array(0) : n.snapshotBytes.get(c.meta.index) ?? new Uint8Array(0);
       const next = new Uint8Array(c.offset + c.data.byteLength);
@@ -96,7 +103,6 @@ export class Harness {
       next.set(c.data, c.offset);
       n.snapshotBytes.set(c.meta.index, next);
     }
-    if (rd.snapshot) n.storage.applySnapshot(rd.snapshot);
     n.storage.append(rd.entries);
     if (rd.hardState) n.storage.hardState = rd.hardState;
     this.queue.push(...rd.messages);
@@ -105,6 +111,11 @@ export class Harness {
     n.readStates.push(...rd.readStates);
     n.droppedReads.push(...rd.droppedReads);
     n.raft.advance(rd);
+    for (const c of rd.snapshotChunks) {
+      if (!c.done) continue;
+      const ok = n.checkSnapshot?.(c.meta, n.snapshotBytes.get(c.meta.index)!) ?? true;
+      if (ok !== 'later') n.raft.snapshotChecked(c.meta, ok);
+    }
   }
 
   /** Delivers queued messages (and the ones they cause) until quiet, filling snapshot chunk data. */
