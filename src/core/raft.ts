@@ -101,8 +101,13 @@ interface SnapshotReceive {
   nextOffset: number;
   /** All bytes arrived and the driver checks the file (snapshotChecked); the leader to answer then. */
   checking?: NodeId;
-  /** The term in which the last chunk arrived: a check ending in another term is dropped. */
-  checkingTerm?: number;
+  /** The last chunk left in a Ready: only then can the driver have stored and checked it. */
+  handedOut?: boolean;
+}
+
+/** Whether two snapshot announcements name the same file. */
+function sameSnapshot(a: SnapshotMeta, b: SnapshotMeta): boolean {
+  return a.index === b.index && a.term === b.term && a.size === b.size;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -481,6 +486,7 @@ export class Raft {
     if (snapshot) rd.snapshot = snapshot;
     this.prevHardState = hs;
     this.prevSoftState = ss;
+    if (this.receiving?.checking !== undefined && this.chunks.length > 0) this.receiving.handedOut = true;
     this.earlyMsgs = [];
     this.msgs = [];
     this.readStates = [];
@@ -845,23 +851,22 @@ export class Raft {
     this.lead = m.from;
     const meta = m.meta;
     if (meta.index <= this.log.committed) {
-      this.receiving = undefined;
+      // (A receive of a newer snapshot, or its check, goes on: this message is only late.)
+      if (this.receiving !== undefined && this.receiving.meta.index <= this.log.committed) this.receiving = undefined;
       this.sendAppendAck(m.from, this.log.committed);
       return;
     }
     const r0 = this.receiving;
-    const same0 = r0 !== undefined && r0.meta.index === meta.index && r0.meta.term === meta.term;
-    if (same0 && r0.checking !== undefined) {
-      if (r0.checkingTerm === this.term) {
-        // A resend while the driver checks the file: all bytes are here, the answer follows the check.
-        this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: r0.nextOffset });
-        return;
-      }
-      this.receiving = undefined; // checked for an earlier term's leader: that check will be dropped
+    if (r0 !== undefined && r0.checking !== undefined && sameSnapshot(r0.meta, meta)) {
+      // A resend while the driver checks the file: all bytes are here, the answer follows the check.
+      this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: r0.nextOffset });
+      return;
     }
     if (m.offset === 0) this.receiving = { meta, nextOffset: 0 };
     const r = this.receiving;
-    const same = r !== undefined && r.meta.index === meta.index && r.meta.term === meta.term;
+    // Index, term and size: a leader may write a corrupt snapshot again at the same index, and the
+    // bytes of the two files must not be joined.
+    const same = r !== undefined && sameSnapshot(r.meta, meta);
     if (!same || m.offset !== r.nextOffset || m.data.byteLength !== m.length) {
       this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: same ? r.nextOffset : 0 });
       return;
@@ -876,7 +881,6 @@ export class Raft {
     // answers with snapshotChecked. Installed unchecked, bytes corrupted on the leader's disk or
     // on the way stopped this node at the install, with the log already given up.
     r.checking = m.from;
-    r.checkingTerm = this.term;
   }
 
   /**
@@ -887,12 +891,13 @@ export class Raft {
    */
   snapshotChecked(meta: SnapshotMeta, ok: boolean): void {
     const r = this.receiving;
-    if (r === undefined || r.checking === undefined || r.meta.index !== meta.index || r.meta.term !== meta.term) return;
-    const leader = r.checking;
+    if (r === undefined || r.checking === undefined || !r.handedOut || !sameSnapshot(r.meta, meta)) return;
     this.receiving = undefined;
-    // Checked across an election (or as a candidate): the snapshot may be stale for a new
-    // leader's log; dropped, and whoever leads now sends what this node needs.
-    if (this.role !== 'follower' || r.checkingTerm !== this.term) return;
+    // A candidate drops it: whoever wins sends what this node needs. A follower takes it even if
+    // the term moved on while the file was checked: it holds committed state only, and checks
+    // longer than an election timeout would otherwise be dropped again and again.
+    if (this.role !== 'follower') return;
+    const leader = this.lead === NONE ? r.checking : this.lead;
     if (!ok) {
       this.send({ type: 'snapshotResp', from: this.id, to: leader, term: this.term, snapshotIndex: meta.index, nextOffset: 0 });
       return;

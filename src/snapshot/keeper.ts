@@ -417,14 +417,26 @@ export class SnapshotKeeper {
     }
   }
 
-  /** Stores chunks received from the leader (a chunk at offset 0, or of another snapshot, starts over). */
+  /**
+   * Stores chunks received from the leader (a chunk at offset 0, or of another snapshot, starts
+   * over). Bytes that do not fit the file being received (a chunk the core should not have let
+   * through) drop it: the check at the end fails, and the leader sends the snapshot again.
+   */
   async receiveChunks(chunks: readonly SnapshotChunk[]): Promise<void> {
     for (const chunk of chunks) {
-      if (!this.receiver || chunk.offset === 0 || this.receiver.meta.index !== chunk.meta.index) {
-        await this.receiver?.abort().catch(() => undefined);
+      const r = this.receiver;
+      if (!r || chunk.offset === 0 || r.meta.index !== chunk.meta.index || r.meta.term !== chunk.meta.term || r.meta.size !== chunk.meta.size) {
+        await r?.abort().catch(() => undefined);
         this.receiver = await this.store!.beginReceive(chunk.meta);
       }
-      await this.receiver.write(chunk.offset, chunk.data);
+      try {
+        await this.receiver!.write(chunk.offset, chunk.data);
+      } catch (err) {
+        if (!(err instanceof SnapshotError)) throw err;
+        this.host.log('warn', `snapshot ${chunk.meta.index}: ${err.message}; the transfer starts over`);
+        await this.receiver?.abort().catch(() => undefined);
+        this.receiver = undefined;
+      }
     }
   }
 

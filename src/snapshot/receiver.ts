@@ -56,14 +56,14 @@ export class SnapshotReceiver {
    * Stores `bytes` at `offset` if `offset` is the next expected one; `offset` 0 restarts the
    * transfer from scratch. Any other offset (a duplicate, a gap) stores nothing.
    * @returns the next offset expected: what to acknowledge to the leader
-   * @throws RangeError if the bytes would run past `meta.size`; SnapshotError if not open
+   * @throws SnapshotError if the bytes would run past `meta.size`, or if not open
    */
   write(offset: number, bytes: Uint8Array): Promise<number> {
     return this.serial(async () => {
       this.checkOpen('write');
       if (offset !== this.next && offset !== 0) return this.next;
       if (offset + bytes.byteLength > this.meta.size) {
-        throw new RangeError(`snapshot ${this.meta.index}: chunk [${offset}, ${offset + bytes.byteLength}) runs past its size ${this.meta.size}`);
+        throw new SnapshotError(`snapshot ${this.meta.index}: chunk [${offset}, ${offset + bytes.byteLength}) runs past its size ${this.meta.size}`);
       }
       if (offset === 0 && this.next > 0) {
         await this.fh.truncate(0);

@@ -104,15 +104,17 @@ test('Figure 13 step 8 with a follower’s write in flight: entries committed af
   const base = n.raft.log.lastIndex();
   const baseTerm = n.raft.log.term(base) ?? 0;
   const entry = (index: number, text: string) => ({ index, term: 1, type: EntryType.Normal, data: enc(text) });
+  // A snapshot at base+5 arrives whole; the driver stores it and checks it beside its other work.
+  const meta = { index: base + 5, term: 1, membership: voters(1, 2, 3), size: 4 };
+  n.raft.step({ type: 'snapshot', from: 1, to: 2, term: 1, meta, offset: 0, length: 4, data: enc('SNAP'), done: true });
+  written(n, n.raft.ready());
   n.raft.step(msg.append(1, 2, 1, base, baseTerm, [entry(base + 1, 'a')], base));
   const full = n.raft.ready();
   assert.equal(full.entries.map((e) => e.index), [base + 1]);
-  // While that write is in flight, a snapshot at base+5 arrives and replaces the log, and then an
-  // append after it commits base+6 (from a leader that did not wait for the snapshot's ack: a
+  // While that write is in flight, the check passes and the snapshot replaces the log, and then
+  // an append after it commits base+6 (from a leader that did not wait for the snapshot's ack: a
   // new one, or a delayed message).
-  const meta = { index: base + 5, term: 1, membership: voters(1, 2, 3), size: 4 };
-  n.raft.step({ type: 'snapshot', from: 1, to: 2, term: 1, meta, offset: 0, length: 4, data: enc('SNAP'), done: true });
-  n.raft.snapshotChecked(meta, true); // the driver checked the file (its chunk still to be stored)
+  n.raft.snapshotChecked(meta, true);
   n.raft.step(msg.append(1, 2, 1, base + 5, 1, [entry(base + 6, 'b')], base + 6));
   assert.is(n.raft.log.committed, base + 6);
   // Entry base+6 applies on top of the snapshot's state, which the driver does not have yet.

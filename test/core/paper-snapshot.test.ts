@@ -238,7 +238,7 @@ test('Figure 13 step 5, checked: the last chunk sent again while the check runs 
   n.raft.advance(rd);
 });
 
-test('Figure 13 step 5, checked: a check that ends in a later term is dropped; the new leader sends what the follower needs', () => {
+test('Figure 13 step 5, checked: a check that ends in a later term still takes the snapshot (it holds committed state) and acknowledges it to the leader of that term', () => {
   const m = voters(1, 2, 3);
   const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
   n.checkSnapshot = () => 'later';
@@ -248,11 +248,44 @@ test('Figure 13 step 5, checked: a check that ends in a later term is dropped; t
   h.process();
   n.raft.step({ type: 'heartbeat', from: 3, to: 1, term: 6, commit: 0, round: 1 });
   h.process();
+  h.take();
+  n.raft.snapshotChecked(META(5, 4), true);
+  h.process();
+  assert.is(n.storage.snapshot().index, 5, 'installed');
+  assert.equal(h.take('appendResp').filter((r) => r.index === 5).map((r) => [r.to, r.term, r.reject]), [[3, 6, false]], 'acknowledged to the new leader');
+});
+
+test('Figure 13 step 5, checked: a check that ends while the node campaigns is dropped; whoever wins sends what it needs', () => {
+  const m = voters(1, 2, 3);
+  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
+  n.checkSnapshot = () => 'later';
+  h.process();
+  h.take();
+  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true));
+  h.process();
+  n.raft.campaign();
+  h.process();
+  assert.is.not(n.raft.softState().role, 'follower');
   n.raft.snapshotChecked(META(5, 4), true);
   h.process();
   assert.is(n.storage.snapshot().index, 0, 'not installed');
   assert.equal(h.logTerms(1), [1]);
   assert.equal(h.take('appendResp').filter((r) => r.index === 5), [], 'not acknowledged');
+});
+
+test('Figure 13 step 5, checked: a check reported before the last chunk left in a Ready is ignored (the driver cannot have stored it)', () => {
+  const m = voters(1, 2, 3);
+  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
+  n.checkSnapshot = () => 'later';
+  h.process();
+  h.take();
+  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true));
+  n.raft.snapshotChecked(META(5, 4), true); // too early: ignored
+  h.process();
+  assert.is(n.storage.snapshot().index, 0, 'not taken by the early report');
+  n.raft.snapshotChecked(META(5, 4), true);
+  h.process();
+  assert.is(n.storage.snapshot().index, 5, 'taken once reported after the chunk was handed out');
 });
 
 test('§7: a snapshot the leader replaced at the same index (a corrupt file written again, another size) is sent from offset 0 with its new size', () => {

@@ -233,7 +233,8 @@ test('misuse: finish before all bytes, bytes past the size, a tiny size, another
     await receiver.write(receiver.nextOffset, Buffer.alloc(snap.meta.size));
     assert.unreachable('past the size');
   } catch (error) {
-    assert.instance(error, RangeError);
+    assert.instance(error, SnapshotError);
+    assert.match((error as Error).message, /runs past its size/);
   }
   try {
     await follower.beginReceive({ ...snap.meta, size: 3 });
