@@ -1185,17 +1185,11 @@ export class Node<Context = unknown> {
       // Snapshot work, or nothing to write: handled in line, as one step.
       await this.sendMessages(rd.earlyMessages);
       if (rd.earlyMessages.length > 0) this.transport?.flush?.();
-      const checked = await this.receiveSnapshot(rd);
+      const whole = await this.receiveSnapshot(rd);
       await storage.persist(rd.entries, rd.hardState);
       this.afterPersist(rd);
       this.finishReady(rd, true);
-      if (checked) {
-        const raft = this.requireRaft();
-        raft.snapshotChecked(checked.meta, checked.ok);
-        // Taken without replacing the log (it already held the snapshot's last entry), or
-        // dropped (a newer term): the checked file is not installed.
-        if (checked.ok && !raft.log.hasPendingSnapshot()) await this.snapshots.dropReceived(checked.meta);
-      }
+      if (whole) this.checkReceivedSnapshot(whole);
       return;
     }
     // The local write starts first and the leader's appends go out while it is on disk: they need
@@ -1282,11 +1276,32 @@ export class Node<Context = unknown> {
   }
 
   /**
-   * Installs the snapshot when the Ready carries one, then stores its snapshot chunks. Returns the
-   * check of a snapshot whose last chunk it stored: the core takes that snapshot
-   * (snapshotChecked, once this Ready is done) only if it checks out.
+   * Checks a received snapshot file whole beside the run loop (a large one read in line would
+   * hold heartbeats and votes for as long), then tells the core, which takes the snapshot only if
+   * it checks out. A check that fails on a local error (fsync) is fatal, as the WAL's are.
    */
-  private async receiveSnapshot(rd: Ready): Promise<{ meta: SnapshotMeta; ok: boolean } | undefined> {
+  private checkReceivedSnapshot(meta: SnapshotMeta): void {
+    this.snapshots
+      .checkReceived(meta)
+      .then(async (ok) => {
+        if (!this.running) return;
+        const raft = this.requireRaft();
+        raft.snapshotChecked(meta, ok);
+        // Taken without replacing the log (it already held the snapshot's last entry), or
+        // dropped (the node campaigns, or a newer snapshot is on its way): not installed.
+        if (ok && !raft.log.hasPendingSnapshot()) await this.snapshots.dropReceived(meta);
+        this.kick();
+      })
+      .catch((err: Error) => {
+        if (this.running) this.failStorage(err);
+      });
+  }
+
+  /**
+   * Installs the snapshot when the Ready carries one, then stores its snapshot chunks. Returns
+   * the snapshot whose last chunk it stored, to check (checkReceivedSnapshot).
+   */
+  private async receiveSnapshot(rd: Ready): Promise<SnapshotMeta | undefined> {
     // The snapshot to install was checked in an earlier Ready; chunks in this one can only be of
     // a later snapshot, whose first chunk drops the checked file if stored first.
     if (rd.snapshot) {
@@ -1300,7 +1315,7 @@ export class Node<Context = unknown> {
     }
     await this.snapshots.receiveChunks(rd.snapshotChunks);
     const last = rd.snapshotChunks.at(-1);
-    return last?.done ? { meta: last.meta, ok: await this.snapshots.checkReceived(last.meta) } : undefined;
+    return last?.done ? last.meta : undefined;
   }
 
   private apply(entries: readonly Entry[]): void {

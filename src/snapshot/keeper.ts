@@ -76,6 +76,11 @@ const UNREADABLE_REPLACE_MS = 60_000;
 /** A snapshot being sent is read whole against its checksums at most this often. */
 const REVERIFY_MS = 60_000;
 
+/** Whether two snapshot announcements name the same file (a corrupt one may be written again at its index with another size). */
+function sameFile(a: SnapshotMeta, b: SnapshotMeta): boolean {
+  return a.index === b.index && a.term === b.term && a.size === b.size;
+}
+
 /** A snapshot() call waiting for its snapshot. */
 interface Asked {
   resolve(index: number): void;
@@ -425,7 +430,7 @@ export class SnapshotKeeper {
   async receiveChunks(chunks: readonly SnapshotChunk[]): Promise<void> {
     for (const chunk of chunks) {
       const r = this.receiver;
-      if (!r || chunk.offset === 0 || r.meta.index !== chunk.meta.index || r.meta.term !== chunk.meta.term || r.meta.size !== chunk.meta.size) {
+      if (!r || chunk.offset === 0 || !sameFile(r.meta, chunk.meta)) {
         await r?.abort().catch(() => undefined);
         this.receiver = await this.store!.beginReceive(chunk.meta);
       }
@@ -450,14 +455,14 @@ export class SnapshotKeeper {
   async checkReceived(meta: SnapshotMeta): Promise<boolean> {
     const receiver = this.receiver;
     try {
-      if (!receiver || receiver.meta.index !== meta.index || receiver.meta.term !== meta.term) throw new SnapshotError(`its chunks were not stored here`);
+      if (!receiver || !sameFile(receiver.meta, meta)) throw new SnapshotError(`its chunks were not stored here`);
       await receiver.check();
       return true;
     } catch (err) {
       // Bytes missing or damaged: the transfer's fault, sent again. A local failure (fsync) is fatal.
       if (!(err instanceof SnapshotError)) throw err;
       await receiver?.abort();
-      this.receiver = undefined;
+      if (this.receiver === receiver) this.receiver = undefined; // (a newer transfer may have begun)
       this.host.snapshotRefused('received');
       this.host.log('error', `snapshot ${meta.index} received from the leader is corrupt (${err.message}); dropped, and the leader sends it again`);
       return false;
@@ -466,9 +471,10 @@ export class SnapshotKeeper {
 
   /** Deletes the checked file of the snapshot `meta` received, which the node does not install. */
   async dropReceived(meta: SnapshotMeta): Promise<void> {
-    if (this.receiver?.meta.index !== meta.index) return;
-    await this.receiver.abort();
-    this.receiver = undefined;
+    const receiver = this.receiver;
+    if (!receiver || receiver.isOpen || !sameFile(receiver.meta, meta)) return; // a newer transfer's
+    await receiver.abort();
+    if (this.receiver === receiver) this.receiver = undefined;
   }
 
   /**

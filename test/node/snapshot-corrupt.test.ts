@@ -5,9 +5,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { SnapshotKeeper } from '../../src/snapshot/keeper.js';
 import type { SnapshotStore } from '../../src/snapshot/store.js';
 import type { StoredSnapshot } from '../../src/snapshot/types.js';
-import { SetCommand, TestCluster, snapshotPastStoppedFollower } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, interceptReceive, snapshotPastStoppedFollower } from '../support/node-cluster.js';
 
 const counted = (text: string, side: string): number => Number(new RegExp(`^tsraft_snapshot_corrupt_total\\{side="${side}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 
@@ -83,6 +84,36 @@ test('a leader whose latest snapshot file rotted on disk takes a new one to repl
     await c.waitConverged();
   } finally {
     await c.close();
+  }
+});
+
+test('a follower checks a received snapshot beside its run loop: it answers the leader meanwhile (regression: the check held its run loop)', async () => {
+  const { c } = loggingCluster();
+  const check = SnapshotKeeper.prototype.checkReceived;
+  try {
+    const { leader, lagging, at } = await snapshotPastStoppedFollower(c);
+    // The check of the received file takes a second (a large snapshot on a slow disk). Only the
+    // lagging node receives a snapshot, so the keeper's method is slowed for every node.
+    let checking = false;
+    SnapshotKeeper.prototype.checkReceived = async function (this: SnapshotKeeper, meta) {
+      checking = true;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const ok = await check.call(this, meta);
+      checking = false;
+      return ok;
+    };
+    let answersDuringCheck = 0;
+    interceptReceive(leader, (from, messages, deliver) => {
+      if (checking && from === lagging) answersDuringCheck += messages.filter((m) => m.type === 'heartbeatResp').length;
+      deliver(from, messages);
+    });
+    const node = await c.start(lagging);
+    await c.waitFor(() => node.status().appliedIndex >= at, 10_000, 'the lagging node to install the snapshot');
+    assert.ok(answersDuringCheck >= 3, `heartbeats answered during the one-second check: ${answersDuringCheck}`);
+    await c.waitConverged();
+  } finally {
+    await c.close();
+    SnapshotKeeper.prototype.checkReceived = check;
   }
 });
 
