@@ -1284,6 +1284,9 @@ export class Node<Context = unknown> {
     this.snapshots
       .checkReceived(meta)
       .then(async (ok) => {
+        // Taken only once this node's own save (and its backlog) is done: the install replaces the
+        // state that save reads. Until then the node goes on answering, on its old log.
+        if (ok) await this.snapshots.settled();
         if (!this.running) return;
         const raft = this.requireRaft();
         raft.snapshotChecked(meta, ok);

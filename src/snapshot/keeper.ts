@@ -212,6 +212,11 @@ export class SnapshotKeeper {
     return this.savingPromise ?? this.drained;
   }
 
+  /** Resolves once no save runs and no backlog applies (a save started meanwhile is waited for too). */
+  async settled(): Promise<void> {
+    while (this.busy) await this.busy;
+  }
+
   /**
    * Called by the run loop between Readys, never while a local write is in flight: compacts to a
    * snapshot just saved, then starts one if asked for or due by the policy. Throws only when the

@@ -183,6 +183,39 @@ test("a snapshot from the leader that arrives while this node saves its own inst
   }
 });
 
+test("a follower whose own save runs when the leader's snapshot checks out goes on answering the leader until the save ends, then installs (it used to answer nothing until then)", async () => {
+  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  try {
+    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
+    const save = slowSave(lagging, 800);
+    const own = lagging.snapshot();
+    await c.waitFor(() => save.saving(), 2000, "the follower's save to start");
+    const keeper = (lagging as unknown as { snapshots: { checkReceived(meta: unknown): Promise<boolean> } }).snapshots;
+    const check = keeper.checkReceived.bind(keeper);
+    let checkedDuringSave = false;
+    keeper.checkReceived = async (meta) => {
+      const ok = await check(meta);
+      checkedDuringSave ||= ok && save.saving();
+      return ok;
+    };
+    let answers = 0;
+    interceptReceive(leader, (from, messages, deliver) => {
+      if (checkedDuringSave && save.saving() && from === lagging.address) answers += messages.filter((m) => m.type === 'heartbeatResp').length;
+      deliver(from, messages);
+    });
+    unblock();
+    await own;
+    assert.ok(checkedDuringSave, "the leader's snapshot checked out while the follower saved");
+    assert.ok(answers >= 3, `heartbeats answered between the check and the end of the save: ${answers}`);
+    await c.waitFor(() => lagging.status().snapshotIndex >= leaderSnapshot, 5000, "the leader's snapshot to install");
+    await leader.do(new SetCommand('after', 'yes'));
+    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to catch up');
+    assert.is(lagging.status().appliedIndex, leader.status().appliedIndex);
+  } finally {
+    await c.close();
+  }
+});
+
 test('a save that ends while a write is on disk, with a tick in between: the idle node still compacts to it and snapshot() answers (regression)', async () => {
   const c = new TestCluster(1, { logLevel: 'error' });
   try {
@@ -221,14 +254,12 @@ test("snapshot() asked while a leader's snapshot awaits installation waits for t
   try {
     let asked: Promise<unknown> | undefined;
     const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
-    // Asked as the received file checks out: the core takes the snapshot in that turn, and the
-    // run loop installs it in a later Ready.
-    const keeper = (lagging as unknown as { snapshots: { checkReceived(meta: unknown): Promise<boolean> } }).snapshots;
-    const check = keeper.checkReceived.bind(keeper);
-    keeper.checkReceived = async (meta) => {
-      const ok = await check(meta);
+    // Asked as the core takes the checked snapshot: the run loop installs it in a later Ready.
+    const raft = (lagging as unknown as { raft: { snapshotChecked(meta: unknown, ok: boolean): void } }).raft;
+    const checked = raft.snapshotChecked.bind(raft);
+    raft.snapshotChecked = (meta, ok) => {
+      checked(meta, ok);
       asked ??= lagging.snapshot().catch((e: Error) => e);
-      return ok;
     };
     unblock();
     await c.waitFor(() => asked !== undefined, 5000, "the leader's last chunk");
