@@ -219,13 +219,22 @@ test('Figure 13 step 5, checked: the follower acknowledges the snapshot only onc
   assert.ok(h.take('appendResp').some((r) => !r.reject && r.index === 5 && r.to === 2), 'acknowledged to the leader after the check');
 });
 
-test('Figure 13 step 5, checked: the last chunk sent again while the check runs is answered with the offset reached and not stored twice', () => {
+/**
+ * Node 1: a follower in term 4 with a one-entry log, stepped the whole of a 4-byte snapshot at
+ * index 5 (its only chunk), whose check the test reports by hand.
+ */
+function followerWithWholeSnapshot() {
   const m = voters(1, 2, 3);
   const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
   n.checkSnapshot = () => 'later';
   h.process();
   h.take();
   n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true));
+  return { h, n };
+}
+
+test('Figure 13 step 5, checked: the last chunk sent again while the check runs is answered with the offset reached and not stored twice', () => {
+  const { h, n } = followerWithWholeSnapshot();
   h.process();
   n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true)); // the leader's resend at a heartbeat round
   const rd = n.raft.ready();
@@ -239,12 +248,7 @@ test('Figure 13 step 5, checked: the last chunk sent again while the check runs 
 });
 
 test('Figure 13 step 5, checked: a check that ends in a later term still takes the snapshot (it holds committed state) and acknowledges it to the leader of that term', () => {
-  const m = voters(1, 2, 3);
-  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
-  n.checkSnapshot = () => 'later';
-  h.process();
-  h.take();
-  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true));
+  const { h, n } = followerWithWholeSnapshot();
   h.process();
   n.raft.step({ type: 'heartbeat', from: 3, to: 1, term: 6, commit: 0, round: 1 });
   h.process();
@@ -256,12 +260,7 @@ test('Figure 13 step 5, checked: a check that ends in a later term still takes t
 });
 
 test('Figure 13 step 5, checked: a check that ends while the node campaigns is dropped; whoever wins sends what it needs', () => {
-  const m = voters(1, 2, 3);
-  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
-  n.checkSnapshot = () => 'later';
-  h.process();
-  h.take();
-  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true));
+  const { h, n } = followerWithWholeSnapshot();
   h.process();
   n.raft.campaign();
   h.process();
@@ -274,12 +273,7 @@ test('Figure 13 step 5, checked: a check that ends while the node campaigns is d
 });
 
 test('Figure 13 step 5, checked: a check reported before the last chunk left in a Ready is ignored (the driver cannot have stored it)', () => {
-  const m = voters(1, 2, 3);
-  const { h, n } = isolated(m, 1, { checkQuorum: false }, storageWithLog(m, [1], { term: 4 }));
-  n.checkSnapshot = () => 'later';
-  h.process();
-  h.take();
-  n.raft.step(snapshotChunk(META(5, 4), enc('DATA'), 0, true));
+  const { h, n } = followerWithWholeSnapshot();
   n.raft.snapshotChecked(META(5, 4), true); // too early: ignored
   h.process();
   assert.is(n.storage.snapshot().index, 0, 'not taken by the early report');

@@ -4,17 +4,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SnapshotStore } from '../../src/snapshot/store.js';
-import { SetCommand, TestCluster, snapshotPastStoppedFollower } from '../support/node-cluster.js';
+import { SetCommand, snapshotPastStoppedFollower, snapshotTransferCluster } from '../support/node-cluster.js';
 
 test('a snapshot chunk the leader cannot read: logged once, the leader keeps serving, and the follower catches up once it reads again', async () => {
-  const lines: Array<{ level: string; line: string }> = [];
-  const c = new TestCluster(3, {
-    snapshotTrailingEntries: 5,
-    walSegmentBytes: 1024,
-    snapshotChunkBytes: 64,
-    logLevel: 'info',
-    logger: (level, line) => lines.push({ level, line }),
-  });
+  const { c, lines } = snapshotTransferCluster();
   try {
     const { leader, lagging, at } = await snapshotPastStoppedFollower(c);
     assert.ok(leader.status().firstIndex > 10, 'the leader compacted: the lagging node needs the snapshot');

@@ -8,24 +8,12 @@ import * as assert from 'uvu/assert';
 import { SnapshotKeeper } from '../../src/snapshot/keeper.js';
 import type { SnapshotStore } from '../../src/snapshot/store.js';
 import type { StoredSnapshot } from '../../src/snapshot/types.js';
-import { SetCommand, TestCluster, interceptReceive, snapshotPastStoppedFollower } from '../support/node-cluster.js';
+import { SetCommand, interceptReceive, snapshotPastStoppedFollower, snapshotTransferCluster } from '../support/node-cluster.js';
 
 const counted = (text: string, side: string): number => Number(new RegExp(`^tsraft_snapshot_corrupt_total\\{side="${side}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
 
-function loggingCluster(): { c: TestCluster; lines: Array<{ level: string; line: string }> } {
-  const lines: Array<{ level: string; line: string }> = [];
-  const c = new TestCluster(3, {
-    snapshotTrailingEntries: 5,
-    walSegmentBytes: 1024,
-    snapshotChunkBytes: 64,
-    logLevel: 'info',
-    logger: (level, line) => lines.push({ level, line }),
-  });
-  return { c, lines };
-}
-
 test('a snapshot whose bytes arrive corrupt: the follower drops it, keeps running, and installs the one the leader sends again', async () => {
-  const { c, lines } = loggingCluster();
+  const { c, lines } = snapshotTransferCluster();
   try {
     const { leader, lagging, at } = await snapshotPastStoppedFollower(c);
     // The first transfer's bytes are damaged on the way: one byte flipped in its third chunk.
@@ -58,7 +46,7 @@ test('a snapshot whose bytes arrive corrupt: the follower drops it, keeps runnin
 });
 
 test('a leader whose latest snapshot file rotted on disk takes a new one to replace it, and the lagging follower installs that', async () => {
-  const { c, lines } = loggingCluster();
+  const { c, lines } = snapshotTransferCluster();
   try {
     const { leader, lagging, at } = await snapshotPastStoppedFollower(c);
     const latest = (leader as unknown as { snapshots: { latestStored: StoredSnapshot } }).snapshots.latestStored;
@@ -88,7 +76,7 @@ test('a leader whose latest snapshot file rotted on disk takes a new one to repl
 });
 
 test('a follower checks a received snapshot beside its run loop: it answers the leader meanwhile (regression: the check held its run loop)', async () => {
-  const { c } = loggingCluster();
+  const { c } = snapshotTransferCluster();
   const check = SnapshotKeeper.prototype.checkReceived;
   try {
     const { leader, lagging, at } = await snapshotPastStoppedFollower(c);

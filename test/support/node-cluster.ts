@@ -81,6 +81,22 @@ export async function snapshotPastStoppedFollower(c: TestCluster): Promise<{ lea
   return { leader, lagging, at: await leader.snapshot() };
 }
 
+/**
+ * A 3-node cluster for snapshot transfers (small WAL segments, 5 trailing entries, 64-byte
+ * chunks) whose nodes log at info into `lines`.
+ */
+export function snapshotTransferCluster(): { c: TestCluster; lines: Array<{ level: string; line: string }> } {
+  const lines: Array<{ level: string; line: string }> = [];
+  const c = new TestCluster(3, {
+    snapshotTrailingEntries: 5,
+    walSegmentBytes: 1024,
+    snapshotChunkBytes: 64,
+    logLevel: 'info',
+    logger: (level, line) => lines.push({ level, line }),
+  });
+  return { c, lines };
+}
+
 /** A peer message as a test inspects it. */
 export interface SeenMessage {
   type: string;
