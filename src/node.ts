@@ -1150,6 +1150,8 @@ export class Node<Context = unknown> {
           await this.handleLightReady(raft.readyLight());
           continue;
         }
+        const check = this.snapshots.takeCheck();
+        if (check) await this.reportCheck(check);
         await this.snapshots.maybeTake();
         if (!raft.hasReady()) break;
         await this.handleReady(raft.ready());
@@ -1189,7 +1191,7 @@ export class Node<Context = unknown> {
       await storage.persist(rd.entries, rd.hardState);
       this.afterPersist(rd);
       this.finishReady(rd, true);
-      if (whole) this.checkReceivedSnapshot(whole);
+      if (whole) this.snapshots.checkInBackground(whole, (err) => this.failStorage(err));
       return;
     }
     // The local write starts first and the leader's appends go out while it is on disk: they need
@@ -1276,33 +1278,20 @@ export class Node<Context = unknown> {
   }
 
   /**
-   * Checks a received snapshot file whole beside the run loop (a large one read in line would
-   * hold heartbeats and votes for as long), then tells the core, which takes the snapshot only if
-   * it checks out. A check that fails on a local error (fsync) is fatal, as the WAL's are.
+   * Reports a received snapshot's check (SnapshotKeeper.checkInBackground) to the core, which takes
+   * the snapshot only if it checked out.
    */
-  private checkReceivedSnapshot(meta: SnapshotMeta): void {
-    this.snapshots
-      .checkReceived(meta)
-      .then(async (ok) => {
-        // Taken only once this node's own save (and its backlog) is done: the install replaces the
-        // state that save reads. Until then the node goes on answering, on its old log.
-        if (ok) await this.snapshots.settled();
-        if (!this.running) return;
-        const raft = this.requireRaft();
-        raft.snapshotChecked(meta, ok);
-        // Taken without replacing the log (it already held the snapshot's last entry), or
-        // dropped (the node campaigns, or a newer snapshot is on its way): not installed.
-        if (ok && !raft.log.hasPendingSnapshot()) await this.snapshots.dropReceived(meta);
-        this.kick();
-      })
-      .catch((err: Error) => {
-        if (this.running) this.failStorage(err);
-      });
+  private async reportCheck(check: { meta: SnapshotMeta; ok: boolean }): Promise<void> {
+    const raft = this.requireRaft();
+    raft.snapshotChecked(check.meta, check.ok);
+    // Taken without replacing the log (it already held the snapshot's last entry), or dropped
+    // (the node campaigns, or a newer snapshot is on its way): not installed.
+    if (check.ok && !raft.log.hasPendingSnapshot()) await this.snapshots.dropReceived(check.meta);
   }
 
   /**
    * Installs the snapshot when the Ready carries one, then stores its snapshot chunks. Returns
-   * the snapshot whose last chunk it stored, to check (checkReceivedSnapshot).
+   * the snapshot whose last chunk it stored, to check (SnapshotKeeper.checkInBackground).
    */
   private async receiveSnapshot(rd: Ready): Promise<SnapshotMeta | undefined> {
     // The snapshot to install was checked in an earlier Ready; chunks in this one can only be of

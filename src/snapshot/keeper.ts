@@ -115,6 +115,8 @@ export class SnapshotKeeper {
   private saved: { stored: StoredSnapshot; covered: number; asked: Asked[]; ms: number } | undefined;
   /** The latest snapshot failing to be read for a follower: since when, the failure last logged ("index: message") and when. */
   private chunkFailure: { snap: StoredSnapshot; since: number; what: string; loggedAt: number } | undefined;
+  /** A received snapshot's check that ended, for the run loop to report (takeCheck). */
+  private checkResult: { meta: SnapshotMeta; ok: boolean } | undefined;
   /** The last check of a snapshot being sent (whole file against its checksums): of which, when it ended, whether it runs. */
   private lastVerify: { snap: StoredSnapshot; at: number; running: boolean } | undefined;
   /** The latest snapshot, found corrupt or unreadable: a new one (at the same index if nothing applied since) replaces it. */
@@ -173,9 +175,9 @@ export class SnapshotKeeper {
     return new Promise((resolve, reject) => this.asked.push({ resolve, reject }));
   }
 
-  /** Whether the run loop has snapshot work: a snapshot asked for, due, or saved and not compacted to. */
+  /** Whether the run loop has snapshot work: a snapshot asked for, due, saved and not compacted to, or a received one checked. */
   get hasWork(): boolean {
-    return this.asked.length > 0 || this.due || this.saved !== undefined;
+    return this.asked.length > 0 || this.due || this.saved !== undefined || this.checkResult !== undefined;
   }
 
   /** At a tick: notes a snapshot the policy wants, and logs a save running long. */
@@ -212,10 +214,6 @@ export class SnapshotKeeper {
     return this.savingPromise ?? this.drained;
   }
 
-  /** Resolves once no save runs and no backlog applies (a save started meanwhile is waited for too). */
-  async settled(): Promise<void> {
-    while (this.busy) await this.busy;
-  }
 
   /**
    * Called by the run loop between Readys, never while a local write is in flight: compacts to a
@@ -226,7 +224,8 @@ export class SnapshotKeeper {
   async maybeTake(): Promise<void> {
     this.due = false;
     if (this.saved) await this.finish();
-    if (this.savingPromise || this.drained || !this.handler || this.host.installPending()) return;
+    // (Nor while a received snapshot that checked out waits to be taken: it would wait for the save.)
+    if (this.savingPromise || this.drained || !this.handler || this.host.installPending() || this.checkResult?.ok) return;
     if (this.asked.length === 0 && !this.snapshotDue()) return;
     await this.start(this.asked.splice(0));
   }
@@ -458,20 +457,51 @@ export class SnapshotKeeper {
    * @returns whether the file checked out; throws only on a local failure (fsync, reading back)
    */
   async checkReceived(meta: SnapshotMeta): Promise<boolean> {
-    const receiver = this.receiver;
+    const receiver = this.receiver && sameFile(this.receiver.meta, meta) ? this.receiver : undefined;
     try {
-      if (!receiver || !sameFile(receiver.meta, meta)) throw new SnapshotError(`its chunks were not stored here`);
+      if (!receiver) throw new SnapshotError(`its chunks were not stored here`);
       await receiver.check();
       return true;
     } catch (err) {
       // Bytes missing or damaged: the transfer's fault, sent again. A local failure (fsync) is fatal.
       if (!(err instanceof SnapshotError)) throw err;
       await receiver?.abort();
-      if (this.receiver === receiver) this.receiver = undefined; // (a newer transfer may have begun)
+      if (receiver && this.receiver !== receiver) return false; // a newer transfer replaced it meanwhile
+      this.receiver = undefined;
       this.host.snapshotRefused('received');
       this.host.log('error', `snapshot ${meta.index} received from the leader is corrupt (${err.message}); dropped, and the leader sends it again`);
       return false;
     }
+  }
+
+  /**
+   * Checks the snapshot whose last chunk was just stored (checkReceived) beside the run loop: a
+   * large file's read would hold heartbeats and votes for as long. The result waits for the run
+   * loop ({@link takeCheck}); a local failure goes to `failed`.
+   */
+  checkInBackground(meta: SnapshotMeta, failed: (err: Error) => void): void {
+    this.checkReceived(meta).then(
+      (ok) => {
+        this.checkResult = { meta, ok };
+        this.host.wake();
+      },
+      (err: Error) => {
+        if (this.host.running()) failed(err);
+      },
+    );
+  }
+
+  /**
+   * The result of a background check, for the run loop to report to the core, between Readys. A
+   * passed check waits until no save of this node's own runs and its backlog has applied: the
+   * snapshot's install replaces the state that save reads, and until then the node goes on
+   * answering, on its old log. (No save starts while it waits: maybeTake.)
+   */
+  takeCheck(): { meta: SnapshotMeta; ok: boolean } | undefined {
+    const result = this.checkResult;
+    if (!result || (result.ok && (this.savingPromise || this.drained))) return undefined;
+    this.checkResult = undefined;
+    return result;
   }
 
   /** Deletes the checked file of the snapshot `meta` received, which the node does not install. */

@@ -27,7 +27,7 @@ export class SnapshotReceiver {
   private readonly install: InstallSnapshot;
   private readonly onEnd: (receiver: SnapshotReceiver) => void;
   private next = 0;
-  private state: 'open' | 'checked' | 'finished' | 'aborted' = 'open';
+  private state: 'open' | 'checking' | 'checked' | 'finished' | 'aborted' = 'open';
   /** The file as verified by check(), for finish() to install. */
   private sealed: StoredSnapshot | undefined;
   private fileClosed = false;
@@ -110,6 +110,7 @@ export class SnapshotReceiver {
   private async checkNow(): Promise<StoredSnapshot> {
     this.checkOpen('check');
     if (this.next !== this.meta.size) throw new SnapshotError(`snapshot ${this.meta.index}: check after ${this.next} of ${this.meta.size} bytes`);
+    this.state = 'checking';
     try {
       await this.fh.sync();
       await this.closeFile();
@@ -117,6 +118,8 @@ export class SnapshotReceiver {
       if (!sameMembership(sealed.meta.membership, this.meta.membership)) {
         throw new SnapshotCorruptionError(this.tempPath, 'membership differs from the one the leader announced');
       }
+      // (A state set by abort() meanwhile: the checks above cannot see it.)
+      if ((this.state as string) === 'aborted') throw new SnapshotError(`snapshot ${this.meta.index}: dropped while its file was checked`);
       this.sealed = sealed;
       this.state = 'checked';
       return sealed;
@@ -128,8 +131,17 @@ export class SnapshotReceiver {
     }
   }
 
-  /** Abandons the transfer and deletes the temp file. Idempotent. */
+  /**
+   * Abandons the transfer and deletes the temp file. Idempotent. During a check it returns at
+   * once (a large file's check would hold the caller for as long): the check fails when it ends,
+   * and deletes the file then.
+   */
   abort(): Promise<void> {
+    if (this.state === 'checking') {
+      this.state = 'aborted';
+      this.onEnd(this);
+      return Promise.resolve();
+    }
     return this.serial(async () => {
       if (this.state !== 'open' && this.state !== 'checked') return;
       this.state = 'aborted';

@@ -327,4 +327,56 @@ test('a save running longer than the request timeout is logged, with the entries
   }
 });
 
+test("a follower's save whose file is being created when the leader's snapshot checks out: the follower goes on answering the leader (regression, found in review: the install waited for a save started after the check; 0 answered)", async () => {
+  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  try {
+    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
+    slowSave(lagging, 800);
+    type Keeper = { checkReceived(meta: unknown): Promise<boolean>; store: { create(target: unknown): Promise<unknown> } };
+    const keeper = (lagging as unknown as { snapshots: Keeper }).snapshots;
+    // The check of the leader's file runs (beside the run loop) while the follower's own save
+    // begins: the save is past maybeTake's installPending() check, creating its file, when the
+    // check ends. (Held this way, the race is certain; unheld, it is one open() wide.)
+    let letCheckRun!: () => void;
+    const checkMayRun = new Promise<void>((resolve) => (letCheckRun = resolve));
+    let checkEndedAt = 0;
+    let checkEnded!: () => void;
+    const checked = new Promise<void>((resolve) => (checkEnded = resolve));
+    let checking = false;
+    const check = keeper.checkReceived.bind(keeper);
+    keeper.checkReceived = async (meta) => {
+      checking = true;
+      await checkMayRun;
+      const ok = await check(meta);
+      checkEndedAt = performance.now();
+      checkEnded();
+      return ok;
+    };
+    const create = keeper.store.create.bind(keeper.store);
+    keeper.store.create = async (target) => {
+      letCheckRun();
+      await checked;
+      return create(target);
+    };
+    unblock();
+    await c.waitFor(() => checking, 5000, "the leader's snapshot to arrive whole and its check to begin");
+    const own = lagging.snapshot();
+    let answers = 0;
+    interceptReceive(leader, (from, messages, deliver) => {
+      const since = performance.now() - checkEndedAt;
+      if (checkEndedAt > 0 && since < 600 && from === lagging.address) answers += messages.filter((m) => m.type === 'heartbeatResp').length;
+      deliver(from, messages);
+    });
+    await checked;
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assert.ok(answers >= 3, `heartbeats answered in the 600 ms after the check ended (the follower's save takes 800 ms): ${answers}`);
+    await own;
+    await c.waitFor(() => lagging.status().snapshotIndex >= leaderSnapshot, 5000, "the leader's snapshot to install");
+    await leader.do(new SetCommand('after', 'yes'));
+    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to catch up');
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
