@@ -77,6 +77,14 @@ export interface SnapshotMeta {
   size: number;
 }
 
+/**
+ * Whether two snapshot announcements name the same file: index, term AND size, since a leader
+ * may write a corrupt snapshot again at the same index with another size.
+ */
+export function sameSnapshot(a: SnapshotMeta, b: SnapshotMeta): boolean {
+  return a.index === b.index && a.term === b.term && a.size === b.size;
+}
+
 interface MessageBase {
   from: NodeId;
   to: NodeId;

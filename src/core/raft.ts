@@ -12,6 +12,7 @@ import {
   COMMIT_NOTICE,
   EntryType,
   NONE,
+  sameSnapshot,
   type ConfChange,
   type Entry,
   type HardState,
@@ -105,10 +106,6 @@ interface SnapshotReceive {
   handedOut?: boolean;
 }
 
-/** Whether two snapshot announcements name the same file. */
-function sameSnapshot(a: SnapshotMeta, b: SnapshotMeta): boolean {
-  return a.index === b.index && a.term === b.term && a.size === b.size;
-}
 
 const EMPTY = new Uint8Array(0);
 
@@ -1046,7 +1043,7 @@ export class Raft {
     // The driver keeps only the latest snapshot: if a newer one replaced ours, stream that instead.
     // (The same index with another size: a file found corrupt was replaced by a fresh one.)
     const latest = this.log.storage.snapshot();
-    if (latest.index !== pr.pendingSnapshot!.index || latest.size !== pr.pendingSnapshot!.size) pr.becomeSnapshot(latest);
+    if (!sameSnapshot(latest, pr.pendingSnapshot!)) pr.becomeSnapshot(latest);
     const meta = pr.pendingSnapshot!;
     const offset = pr.snapshotOffset;
     const length = Math.max(0, Math.min(this.opts.snapshotChunkBytes, meta.size - offset));

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
-import type { Entry, SnapshotChunk, SnapshotMeta } from '../core/messages.js';
+import { sameSnapshot, type Entry, type SnapshotChunk, type SnapshotMeta } from '../core/messages.js';
 import type { SessionRecord } from '../sessions.js';
 import { SnapshotCorruptionError, SnapshotError } from './errors.js';
 import type { SnapshotPolicy } from './policy.js';
@@ -75,11 +75,6 @@ const CHUNK_FAILURE_RELOG_MS = 60_000;
 const UNREADABLE_REPLACE_MS = 60_000;
 /** A snapshot being sent is read whole against its checksums at most this often. */
 const REVERIFY_MS = 60_000;
-
-/** Whether two snapshot announcements name the same file (a corrupt one may be written again at its index with another size). */
-function sameFile(a: SnapshotMeta, b: SnapshotMeta): boolean {
-  return a.index === b.index && a.term === b.term && a.size === b.size;
-}
 
 /** A snapshot() call waiting for its snapshot. */
 interface Asked {
@@ -434,7 +429,7 @@ export class SnapshotKeeper {
   async receiveChunks(chunks: readonly SnapshotChunk[]): Promise<void> {
     for (const chunk of chunks) {
       const r = this.receiver;
-      if (!r || chunk.offset === 0 || !sameFile(r.meta, chunk.meta)) {
+      if (!r || chunk.offset === 0 || !sameSnapshot(r.meta, chunk.meta)) {
         await r?.abort().catch(() => undefined);
         this.receiver = await this.store!.beginReceive(chunk.meta);
       }
@@ -457,7 +452,7 @@ export class SnapshotKeeper {
    * @returns whether the file checked out; throws only on a local failure (fsync, reading back)
    */
   async checkReceived(meta: SnapshotMeta): Promise<boolean> {
-    const receiver = this.receiver && sameFile(this.receiver.meta, meta) ? this.receiver : undefined;
+    const receiver = this.receiver && sameSnapshot(this.receiver.meta, meta) ? this.receiver : undefined;
     try {
       if (!receiver) throw new SnapshotError(`its chunks were not stored here`);
       await receiver.check();
@@ -507,7 +502,7 @@ export class SnapshotKeeper {
   /** Deletes the checked file of the snapshot `meta` received, which the node does not install. */
   async dropReceived(meta: SnapshotMeta): Promise<void> {
     const receiver = this.receiver;
-    if (!receiver || receiver.isOpen || !sameFile(receiver.meta, meta)) return; // a newer transfer's
+    if (!receiver || receiver.isOpen || !sameSnapshot(receiver.meta, meta)) return; // a newer transfer's
     await receiver.abort();
     if (this.receiver === receiver) this.receiver = undefined;
   }
