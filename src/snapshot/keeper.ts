@@ -209,7 +209,6 @@ export class SnapshotKeeper {
     return this.savingPromise ?? this.drained;
   }
 
-
   /**
    * Called by the run loop between Readys, never while a local write is in flight: compacts to a
    * snapshot just saved, then starts one if asked for or due by the policy. Throws only when the
