@@ -856,7 +856,7 @@ export class Raft {
     const r0 = this.receiving;
     if (r0 !== undefined && r0.checking !== undefined && sameSnapshot(r0.meta, meta)) {
       // A resend while the driver checks the file: all bytes are here, the answer follows the check.
-      this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: r0.nextOffset });
+      this.askSnapshotFrom(m.from, meta.index, r0.nextOffset);
       return;
     }
     if (m.offset === 0) this.receiving = { meta, nextOffset: 0 };
@@ -865,13 +865,13 @@ export class Raft {
     // bytes of the two files must not be joined.
     const same = r !== undefined && sameSnapshot(r.meta, meta);
     if (!same || m.offset !== r.nextOffset || m.data.byteLength !== m.length) {
-      this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: same ? r.nextOffset : 0 });
+      this.askSnapshotFrom(m.from, meta.index, same ? r.nextOffset : 0);
       return;
     }
     this.chunks.push({ meta, offset: m.offset, data: m.data, done: m.done });
     r.nextOffset += m.length;
     if (!m.done) {
-      this.send({ type: 'snapshotResp', from: this.id, to: m.from, term: this.term, snapshotIndex: meta.index, nextOffset: r.nextOffset });
+      this.askSnapshotFrom(m.from, meta.index, r.nextOffset);
       return;
     }
     // The file is whole: the driver checks it (its checksums) before it may replace the log, and
@@ -896,7 +896,7 @@ export class Raft {
     if (this.role !== 'follower') return;
     const leader = this.lead === NONE ? r.checking : this.lead;
     if (!ok) {
-      this.send({ type: 'snapshotResp', from: this.id, to: leader, term: this.term, snapshotIndex: meta.index, nextOffset: 0 });
+      this.askSnapshotFrom(leader, meta.index, 0);
       return;
     }
     if (meta.index <= this.log.committed) {
@@ -917,6 +917,11 @@ export class Raft {
     if (!this.wasMember) this.wasMember = this.membership.everIncludes(this.id);
     this.persistedIndex = Math.min(this.persistedIndex, meta.index);
     this.sendAppendAck(leader, meta.index);
+  }
+
+  /** Tells the leader `to` which offset of snapshot `index` to send next (0: from the start). */
+  private askSnapshotFrom(to: NodeId, index: number, nextOffset: number): void {
+    this.send({ type: 'snapshotResp', from: this.id, to, term: this.term, snapshotIndex: index, nextOffset });
   }
 
   // ---------------------------------------------------------------------------------------------
