@@ -1296,14 +1296,23 @@ export class Node<Context = unknown> {
   private async receiveSnapshot(rd: Ready): Promise<SnapshotMeta | undefined> {
     // The snapshot to install was checked in an earlier Ready; chunks in this one can only be of
     // a later snapshot, whose first chunk drops the checked file if stored first.
-    if (rd.snapshot) {
-      const stored = await this.snapshots.install(rd.snapshot);
-      this.sessions.restore(stored.sessions);
-      await this.storage!.installSnapshot(rd.snapshot, rd.hardState);
-      this.applied = rd.snapshot.index;
-      for (const [index, p] of this.proposals) {
-        if (index <= this.applied) this.settleProposal(index, p, undefined, new AppliedUnseenError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
-      }
+    const snapshot = rd.snapshot;
+    if (snapshot) {
+      const stored = await this.snapshots.install(snapshot);
+      await this.storage!.installSnapshot(snapshot, rd.hardState);
+      // The log holds the snapshot now (the leader may be told); the context catches up beside
+      // the run loop, and until it has, entries wait to apply and reads wait for the applied index.
+      this.snapshots.recoverInBackground(
+        stored,
+        () => {
+          this.sessions.restore(stored.sessions);
+          this.applied = snapshot.index;
+          for (const [index, p] of this.proposals) {
+            if (index <= snapshot.index) this.settleProposal(index, p, undefined, new AppliedUnseenError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
+          }
+        },
+        (err) => this.failStorage(err),
+      );
     }
     await this.snapshots.receiveChunks(rd.snapshotChunks);
     const last = rd.snapshotChunks.at(-1);

@@ -6,7 +6,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { SnapshotHandler } from '../node.js';
-import type { KvStore } from './store.js';
+import { KvStore } from './store.js';
 
 const MAGIC = Buffer.from('TSKV1\n');
 /** Records are gathered into writes of about this size. */
@@ -62,9 +62,14 @@ export async function saveKv(store: KvStore, w: Writable): Promise<void> {
   });
 }
 
-/** Replaces the contents of `store` with the snapshot read from `r`. */
+/**
+ * Replaces the contents of `store` with the snapshot read from `r`. The snapshot is read into a
+ * new store and swapped in whole at the end: raft-node serves local reads while a follower
+ * recovers a snapshot from the leader, and they must see the old state or the new one, not a
+ * state that never was. A snapshot that fails to read leaves `store` as it was.
+ */
 export async function recoverKv(store: KvStore, r: Readable): Promise<void> {
-  store.clear();
+  const next = new KvStore();
   let pending: Buffer = Buffer.alloc(0);
   let sawMagic = false;
   for await (const chunk of r as AsyncIterable<Buffer>) {
@@ -84,13 +89,14 @@ export async function recoverKv(store: KvStore, r: Readable): Promise<void> {
       const end = at + 8 + keyBytes + valueBytes;
       if (pending.length < end) break;
       const key = pending.toString('utf8', at + 4, at + 4 + keyBytes);
-      store.set(key, Buffer.from(pending.subarray(at + 8 + keyBytes, end)));
+      next.set(key, Buffer.from(pending.subarray(at + 8 + keyBytes, end)));
       at = end;
     }
     pending = pending.subarray(at);
   }
   if (!sawMagic) throw new Error('key-value snapshot is empty (no magic)');
   if (pending.length > 0) throw new Error(`key-value snapshot ends inside a record (${pending.length} bytes left over)`);
+  store.replaceWith(next);
 }
 
 /** The snapshot hooks for `node.setSnapshot()`. */

@@ -54,7 +54,7 @@ const pairHashOut = new Uint32Array(2);
 
 /** A map of string keys to byte values with a running content digest. */
 export class KvStore {
-  private readonly map = new Map<string, Buffer>();
+  private map = new Map<string, Buffer>();
   private digestHi = 0;
   private digestLo = 0;
 
@@ -89,11 +89,14 @@ export class KvStore {
     return true;
   }
 
-  /** Removes everything (before a snapshot is recovered). */
-  clear(): void {
-    this.map.clear();
-    this.digestHi = 0;
-    this.digestLo = 0;
+  /**
+   * Takes the contents of `other` (a store built from a snapshot) in one step, so that a reader
+   * sees the old contents or the new ones, never a mix; `other` must not be used afterwards.
+   */
+  replaceWith(other: KvStore): void {
+    this.map = other.map;
+    this.digestHi = other.digestHi;
+    this.digestLo = other.digestLo;
   }
 
   /** Entries in insertion order (snapshots iterate this). */

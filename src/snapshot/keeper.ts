@@ -25,7 +25,12 @@ export interface SnapshotHandler {
    * wait for the node's own writes or reads (`do()`, `readIndex()`): they wait for it.
    */
   save(writable: Writable): Promise<void>;
-  /** Replaces the context's state with the one read from `readable`. */
+  /**
+   * Replaces the context's state with the one read from `readable`. For a snapshot received from
+   * the leader it runs beside the run loop: no entry applies and no linearizable read is answered
+   * until it resolves, but the context stays the application's, so anything it serves without the
+   * node (local reads) should see the old state until the new one is whole (build, then swap).
+   */
   recover(readable: Readable): Promise<void>;
 }
 
@@ -62,7 +67,7 @@ export interface SnapshotHost {
 
 /** Longest wait before the policy tries a failed snapshot again. */
 const RETRY_MAX_MS = 60_000;
-/** A save running longer than this (or than the request timeout) is logged, and again at each such interval. */
+/** A save or a received snapshot's recover running longer than this (or than the request timeout) is logged, and again at each such interval. */
 const SAVE_WARN_MS = 10_000;
 /**
  * Entries applied per turn of the event loop once a save ends: a long save leaves a backlog, and
@@ -96,12 +101,14 @@ export class SnapshotKeeper {
   private due = false;
   /** snapshot() calls waiting for the run loop to take one. */
   private readonly asked: Asked[] = [];
-  /** A snapshot being written (the application's save, then sealing the file), when it began and when to warn next (performance.now()). */
+  /** A snapshot being written (the application's save, then sealing the file). */
   private savingPromise: Promise<void> | undefined;
-  private savingSince = 0;
-  private savingWarnAt = 0;
-  /** While the application's save runs: committed entries wait in `deferred`. */
-  private holding = false;
+  /** A snapshot received from the leader being recovered into the context (recoverInBackground). */
+  private recovering: Promise<void> | undefined;
+  /** While the application's save or recover runs, committed entries wait in `deferred`: which one, since when and when to warn next (performance.now()). */
+  private holding: 'save()' | 'recover()' | undefined;
+  private holdingSince = 0;
+  private holdingWarnAt = 0;
   /** After a save: the backlog in `deferred` applying a batch per turn; resolves when it is empty. */
   private drained: Promise<void> | undefined;
   /** Committed entries handed out while a save runs: they apply when it ends. */
@@ -175,24 +182,33 @@ export class SnapshotKeeper {
     return this.asked.length > 0 || this.due || this.saved !== undefined || this.checkResult !== undefined;
   }
 
-  /** At a tick: notes a snapshot the policy wants, and logs a save running long. */
+  /** At a tick: notes a snapshot the policy wants, and logs a save or recover running long. */
   tick(): void {
     this.due ||= this.handler !== undefined && this.snapshotDue();
     const now = performance.now();
-    if (!this.holding || now < this.savingWarnAt) return;
-    this.savingWarnAt = now + this.saveWarnMs;
+    if (!this.holding || now < this.holdingWarnAt) return;
+    this.holdingWarnAt = now + this.saveWarnMs;
     this.host.log(
       'warn',
-      `the application's snapshot save() has run for ${((now - this.savingSince) / 1000).toFixed(1)} s; ${this.deferred.length} committed entries wait to apply until it ends, and requests that need them time out after ${this.saveWarnMs / 1000} s (replication and leadership go on)`,
+      `the application's snapshot ${this.holding} has run for ${((now - this.holdingSince) / 1000).toFixed(1)} s; ${this.deferred.length} committed entries wait to apply until it ends, and requests that need them time out after ${this.saveWarnMs / 1000} s (replication and voting go on)`,
     );
   }
 
   /**
-   * While the application saves, the context must hold still, and until the backlog is applied
-   * later entries must queue behind it: the node hands its committed entries here.
+   * While the application saves (the context must hold still) or recovers a received snapshot
+   * (the context is being replaced), and until the backlog is applied, committed entries queue:
+   * the node hands them here.
    */
   get holdsApplies(): boolean {
-    return this.holding || this.deferred.length > 0;
+    return this.holding !== undefined || this.deferred.length > 0;
+  }
+
+  /** Committed entries wait behind the application's `what`, from now on. */
+  private hold(what: 'save()' | 'recover()'): void {
+    const now = performance.now();
+    this.holding = what;
+    this.holdingSince = now;
+    this.holdingWarnAt = now + this.saveWarnMs;
   }
 
   defer(entries: readonly Entry[]): void {
@@ -204,9 +220,9 @@ export class SnapshotKeeper {
     if (n > 0) this.scheduler.applied(n);
   }
 
-  /** A snapshot being written, or its backlog still applying (stop() waits for both). */
+  /** A snapshot being written or recovered, or the backlog still applying (stop() waits for each). */
   get busy(): Promise<void> | undefined {
-    return this.savingPromise ?? this.drained;
+    return this.savingPromise ?? this.recovering ?? this.drained;
   }
 
   /**
@@ -219,7 +235,7 @@ export class SnapshotKeeper {
     this.due = false;
     if (this.saved) await this.finish();
     // (Nor while a received snapshot that checked out waits to be taken: it would wait for the save.)
-    if (this.savingPromise || this.drained || !this.handler || this.host.installPending() || this.checkResult?.ok) return;
+    if (this.savingPromise || this.recovering || this.drained || !this.handler || this.host.installPending() || this.checkResult?.ok) return;
     if (this.asked.length === 0 && !this.snapshotDue()) return;
     await this.start(this.asked.splice(0));
   }
@@ -266,9 +282,7 @@ export class SnapshotKeeper {
       return;
     }
     const handler = this.handler!;
-    this.savingSince = started;
-    this.savingWarnAt = started + this.saveWarnMs;
-    this.holding = true;
+    this.hold('save()');
     this.savingPromise = (async () => {
       try {
         await handler.save(writer);
@@ -296,11 +310,11 @@ export class SnapshotKeeper {
   }
 
   /**
-   * The application's save ended: the entries committed meanwhile apply now, in order, a batch per
-   * turn of the event loop; entries committed until the backlog is gone queue behind it.
+   * The application's save or recover ended: the entries committed meanwhile apply now, in order, a
+   * batch per turn of the event loop; entries committed until the backlog is gone queue behind it.
    */
   private release(): void {
-    this.holding = false;
+    this.holding = undefined;
     let done!: () => void;
     this.drained = new Promise<void>((resolve) => (done = resolve));
     const step = (): void => {
@@ -487,13 +501,13 @@ export class SnapshotKeeper {
 
   /**
    * The result of a background check, for the run loop to report to the core, between Readys. A
-   * passed check waits until no save of this node's own runs and its backlog has applied: the
-   * snapshot's install replaces the state that save reads, and until then the node goes on
-   * answering, on its old log. (No save starts while it waits: maybeTake.)
+   * passed check waits until no save of this node's own (nor an earlier snapshot's recover) runs
+   * and the backlog has applied: the snapshot's install replaces the state that save reads, and
+   * until then the node goes on answering, on its old log. (No save starts while it waits: maybeTake.)
    */
   takeCheck(): { meta: SnapshotMeta; ok: boolean } | undefined {
     const result = this.checkResult;
-    if (!result || (result.ok && (this.savingPromise || this.drained))) return undefined;
+    if (!result || (result.ok && (this.savingPromise || this.recovering || this.drained))) return undefined;
     this.checkResult = undefined;
     return result;
   }
@@ -507,23 +521,49 @@ export class SnapshotKeeper {
   }
 
   /**
-   * Installs the snapshot received at `meta.index` into the context, after this node's own save
-   * (and the compaction to it): installing replaces the context. Returns it; the node installs it
-   * in the log and the core.
+   * Puts the checked snapshot received at `meta.index` in place as this node's latest, after this
+   * node's own save (and the compaction to it) and any earlier recover. Returns it; the node then
+   * installs it in the log and the core, and recovers the context from it (recoverInBackground).
    */
   async install(meta: SnapshotMeta): Promise<StoredSnapshot> {
     await this.savingPromise;
+    await this.recovering;
     await this.drained;
     if (this.saved) await this.finish();
     if (!this.receiver || this.receiver.meta.index !== meta.index) throw new Error(`snapshot ${meta.index} to install but its data was not received`);
+    if (!this.handler) throw new Error('received a snapshot but no snapshot handler is set: call setSnapshot()');
     const stored = await this.receiver.finish();
     this.receiver = undefined;
-    if (!this.handler) throw new Error('received a snapshot but no snapshot handler is set: call setSnapshot()');
-    await this.handler.recover(this.store!.open(stored));
     // The installed snapshot covers everything applied so far: none of this node's own is due.
     this.scheduler.taken(performance.now());
     this.latestStored = stored;
     return stored;
+  }
+
+  /**
+   * Recovers the context from an installed snapshot beside the run loop: the application's
+   * recover() of a large snapshot would otherwise hold heartbeat answers, appends and votes for
+   * as long. Committed entries wait meanwhile ({@link holdsApplies}); `recovered` runs once the
+   * context holds the snapshot's state, before they apply. A failed recover leaves the context
+   * half replaced: `failed` (fatal to the node).
+   */
+  recoverInBackground(stored: StoredSnapshot, recovered: () => void, failed: (err: Error) => void): void {
+    const handler = this.handler!;
+    this.hold('recover()');
+    this.recovering = handler
+      .recover(this.store!.open(stored))
+      .then(() => {
+        recovered();
+        this.release();
+      })
+      .catch((err: Error) => {
+        this.holding = undefined;
+        this.deferred.length = 0;
+        if (this.host.running()) failed(new Error(`recovering snapshot ${stored.meta.index} received from the leader failed: ${err.message}`));
+      })
+      .finally(() => {
+        this.recovering = undefined;
+      });
   }
 
   // -------------------------------------------------------------------------------------------

@@ -272,6 +272,41 @@ test('recover replaces the previous contents (overlapping keys, extra keys, dige
   sameStore(dst, src);
 });
 
+test('a reader during a recover sees the old contents until the new ones are whole, never a mix (regression: the store was cleared first, and a local read in between found no key)', async () => {
+  const src = storeOf([
+    ['a', Buffer.from('new-a')],
+    ['c', Buffer.from('c')],
+  ]);
+  const dst = storeOf([
+    ['a', Buffer.from('old-a')],
+    ['b', Buffer.from('old-b')],
+  ]);
+  const oldDigest = dst.digest();
+  const bytes = await saveToBuffer(src);
+  const seen: string[] = [];
+  // One byte per turn of the event loop; a reader looks at the store between every two.
+  const chunks = (async function* () {
+    for (const piece of tinyChunks(bytes, 1, 1)) {
+      await new Promise((resolve) => setImmediate(resolve));
+      seen.push(`${dst.get('a')?.toString()}|${dst.get('b')?.toString()}|${dst.digest()}`);
+      yield piece;
+    }
+  })();
+  await recoverKv(dst, Readable.from(chunks));
+  assert.ok(seen.length > 10);
+  for (const s of seen) assert.is(s, `old-a|old-b|${oldDigest}`, 'the old contents throughout the recover');
+  sameStore(dst, src);
+});
+
+test('a recover that fails leaves the store as it was', async () => {
+  const dst = storeOf([['a', Buffer.from('old-a')]]);
+  const before = dst.digest();
+  const good = await saveToBuffer(storeOf([['x', Buffer.from('1')], ['y', Buffer.from('2')]]));
+  await rejectsWith(recoverKv(dst, Readable.from([good.subarray(0, good.length - 1)])), /ends inside a record/);
+  assert.is(dst.digest(), before);
+  assert.equal(entriesOf(dst), [['a', Buffer.from('old-a').toString('hex')]]);
+});
+
 test('kvSnapshotHandler saves and recovers the store it was made for', async () => {
   const src = mixedStore(100, 12);
   const dst = storeOf([['stale', Buffer.from('x')]]);

@@ -166,7 +166,7 @@ for (const answered of ['before', 'after'] as const) test(`propose again: a forw
     await leader.snapshot();
     assert.ok(leader.status().firstIndex > index, 'the leader compacted past the write: the asker needs the snapshot');
     holding = false;
-    await c.waitFor(() => asker.status().snapshotIndex > index, 5000, 'the asker to install the snapshot');
+    await c.waitFor(() => asker.status().snapshotIndex > index && asker.status().appliedIndex >= asker.status().snapshotIndex, 5000, 'the asker to install and recover the snapshot');
     assert.is(asker.context.data.get('k'), 'new');
     if (answered === 'after') receive(leader.address, held); // the answer arrives: a position the asker applied unseen
     const answer = await write;

@@ -5,33 +5,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Writable } from 'node:stream';
-import type { Node } from '../../src/node.js';
-import { SetCommand, TestCluster, interceptReceive, kvSnapshot, slowSave, type Kv, type SeenMessage } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, followerBehindSnapshot, interceptReceive, kvSnapshot, slowSave, type Kv } from '../support/node-cluster.js';
 
-/** Drops the leader's appends and snapshot chunks: the receiver falls behind. */
-const isNotReplication = (m: SeenMessage): boolean => m.type !== 'append' && m.type !== 'snapshot';
-
-/**
- * A started 3-node cluster where one follower stopped hearing the leader's appends while the
- * leader moved on and compacted: it can only catch up through the leader's snapshot, once
- * `unblock()` is called. `onDelivered` sees each batch it receives after that.
- */
-async function followerBehindSnapshot(c: TestCluster, onDelivered: (messages: SeenMessage[]) => void = () => {}): Promise<{ leader: Node<Kv>; lagging: Node<Kv>; leaderSnapshot: number; unblock(): void }> {
-  await c.startAll();
-  const leader = await c.waitLeader();
-  const [lagging] = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>];
-  await leader.do(new SetCommand('k', 'v0'));
-  await c.waitFor(() => lagging.context.data.get('k') === 'v0', 5000, 'k=v0 on the follower');
-  let blocked = true;
-  interceptReceive(lagging, (from, messages, deliver) => {
-    deliver(from, blocked ? messages.filter(isNotReplication) : messages);
-    if (!blocked) onDelivered(messages);
-  });
-  for (let i = 1; i <= 10; i++) await leader.do(new SetCommand('k', `v${i}`));
-  const leaderSnapshot = await leader.snapshot();
-  assert.ok(leader.status().firstIndex > lagging.status().appliedIndex + 1, 'the follower can only catch up through the snapshot');
-  return { leader, lagging, leaderSnapshot, unblock: () => (blocked = false) };
-}
 
 test('snapshot(): writes arriving while the application saves apply after it, and once after a restart from the snapshot', async () => {
   const c = new TestCluster(1, { logLevel: 'error' });

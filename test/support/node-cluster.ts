@@ -68,6 +68,55 @@ export function slowSave(node: Node<Kv>, until: Promise<void> | number): { savin
 }
 
 /**
+ * Gives `node` the kv snapshot hooks with a recover that waits `ms` before reading the snapshot:
+ * `recovering()` is true from the recover's start until it ends.
+ */
+export function slowRecover(node: Node<Kv>, ms: number): { recovering(): boolean; recovered(): number } {
+  const plain = kvSnapshot(node.context);
+  let recovering = false;
+  let recovered = 0;
+  node.setSnapshot({
+    save: plain.save,
+    async recover(r: Readable): Promise<void> {
+      recovering = true;
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      await plain.recover(r);
+      recovering = false;
+      recovered++;
+    },
+  });
+  return { recovering: () => recovering, recovered: () => recovered };
+}
+
+/** Drops the leader's appends and snapshot chunks: the receiver falls behind. */
+const isNotReplication = (m: SeenMessage): boolean => m.type !== 'append' && m.type !== 'snapshot';
+
+/**
+ * A started 3-node cluster where one follower stopped hearing the leader's appends while the
+ * leader moved on and compacted: it can only catch up through the leader's snapshot, once
+ * `unblock()` is called. `onDelivered` sees each batch it receives after that.
+ */
+export async function followerBehindSnapshot(
+  c: TestCluster,
+  onDelivered: (messages: SeenMessage[]) => void = () => {},
+): Promise<{ leader: Node<Kv>; lagging: Node<Kv>; leaderSnapshot: number; unblock(): void }> {
+  await c.startAll();
+  const leader = await c.waitLeader();
+  const [lagging] = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>];
+  await leader.do(new SetCommand('k', 'v0'));
+  await c.waitFor(() => lagging.context.data.get('k') === 'v0', 5000, 'k=v0 on the follower');
+  let blocked = true;
+  interceptReceive(lagging, (from, messages, deliver) => {
+    deliver(from, blocked ? messages.filter(isNotReplication) : messages);
+    if (!blocked) onDelivered(messages);
+  });
+  for (let i = 1; i <= 10; i++) await leader.do(new SetCommand('k', `v${i}`));
+  const leaderSnapshot = await leader.snapshot();
+  if (leader.status().firstIndex <= lagging.status().appliedIndex + 1) throw new Error('the follower could catch up without the snapshot: the test would prove nothing');
+  return { leader, lagging, leaderSnapshot, unblock: () => (blocked = false) };
+}
+
+/**
  * Starts `c`, stops one follower and has the leader apply 60 writes (s0=0 ... s59=59) and take a
  * snapshot, so that (with a small WAL segment and few trailing entries) the stopped follower can
  * only catch up through it. Returns the leader, the stopped follower's address and the snapshot's index.

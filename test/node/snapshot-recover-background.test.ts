@@ -1,0 +1,129 @@
+// A follower recovers a snapshot received from the leader into its context beside the run loop
+// (SnapshotKeeper.recoverInBackground): it answers heartbeats and appends, and votes, while the
+// application's recover() of a large snapshot runs. Entries committed meanwhile apply after it,
+// in order, and linearizable reads wait for it. Before, the recover held the run loop: the
+// follower answered nothing, and a cluster that needed its vote had no leader until it ended.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { SetCommand, TestCluster, followerBehindSnapshot, interceptReceive, slowRecover, type Kv } from '../support/node-cluster.js';
+import type { Node } from '../../src/node.js';
+
+const snapshotCluster = (lines: string[] = []): TestCluster =>
+  new TestCluster(3, { logLevel: 'info', logger: (level, line) => lines.push(`${level} ${line}`), snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+
+test("a follower recovering the leader's snapshot answers the leader meanwhile (regression: its recover() held the run loop, 0 heartbeats answered)", async () => {
+  const c = snapshotCluster();
+  try {
+    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
+    const slow = slowRecover(lagging, 1000);
+    let answers = 0;
+    interceptReceive(leader, (from, messages, deliver) => {
+      if (slow.recovering() && from === lagging.address) answers += messages.filter((m) => m.type === 'heartbeatResp').length;
+      deliver(from, messages);
+    });
+    unblock();
+    await c.waitFor(() => slow.recovering(), 5000, 'the recover to start');
+    const logHeldSnapshot = lagging.status().snapshotIndex >= leaderSnapshot;
+    await c.waitFor(() => slow.recovered() === 1, 5000, 'the recover to end');
+    assert.ok(answers >= 5, `heartbeats answered during a one-second recover: ${answers}`);
+    assert.ok(logHeldSnapshot, 'the log held the snapshot while the context recovered');
+    await leader.do(new SetCommand('after', 'yes'));
+    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to catch up');
+    assert.is(lagging.context.data.get('k'), 'v10');
+    assert.is(lagging.status().appliedIndex, leader.status().appliedIndex);
+  } finally {
+    await c.close();
+  }
+});
+
+test('entries committed while a follower recovers apply after the recover, in order; a ReadIndex read on it waits for them', async () => {
+  const c = snapshotCluster();
+  try {
+    const { leader, lagging, unblock } = await followerBehindSnapshot(c);
+    const slow = slowRecover(lagging, 800);
+    unblock();
+    await c.waitFor(() => slow.recovering(), 5000, 'the recover to start');
+    const appliedBefore = lagging.status().appliedIndex;
+    for (let i = 0; i < 5; i++) await leader.do(new SetCommand(`during${i}`, `${i}`));
+    await c.waitFor(() => lagging.status().commitIndex >= leader.status().commitIndex, 500, 'the follower to replicate the writes');
+    assert.ok(slow.recovering(), 'the writes committed and replicated while the follower recovered');
+    assert.is(lagging.status().appliedIndex, appliedBefore, 'nothing applies on the follower during its recover');
+    let answeredDuringRecover = false;
+    const confirmed = await lagging.readIndex().then((ok) => {
+      answeredDuringRecover = slow.recovering();
+      return ok;
+    });
+    assert.ok(confirmed, 'the read was confirmed');
+    assert.not.ok(answeredDuringRecover, 'the read waited for the recover');
+    assert.is(lagging.context.data.get('during4'), '4', 'the read sees the writes acknowledged before it');
+    assert.equal(lagging.context.log.slice(-5), ['during0=0', 'during1=1', 'during2=2', 'during3=3', 'during4=4'], 'applied once each, in order');
+    assert.is(lagging.context.data.get('k'), 'v10');
+  } finally {
+    await c.close();
+  }
+});
+
+test("a follower recovering the leader's snapshot votes: the leader stops, and a new one is elected before the recover ends (regression: no leader until it ended)", async () => {
+  const c = snapshotCluster();
+  try {
+    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
+    const slow = slowRecover(lagging, 2000);
+    unblock();
+    await c.waitFor(() => slow.recovering(), 5000, 'the recover to start');
+    // The leader learns the follower has the snapshot before it stops (else it would resend it).
+    await c.waitFor(() => (leader.members().find((m) => m.address === lagging.address)?.match ?? 0) >= leaderSnapshot, 2000, 'the snapshot acknowledged');
+    await c.stop(leader.address);
+    const next: Node<Kv> = await c.waitLeader(1500);
+    assert.ok(slow.recovering(), `${next.address} was elected while the follower recovered`);
+    await next.do(new SetCommand('after', 'yes'));
+    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the write to apply on the follower');
+    assert.is(lagging.context.data.get('k'), 'v10');
+  } finally {
+    await c.close();
+  }
+});
+
+test('stop() during the recover waits for it; the node restarts from the installed snapshot', async () => {
+  const c = snapshotCluster();
+  try {
+    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
+    const slow = slowRecover(lagging, 500);
+    unblock();
+    await c.waitFor(() => slow.recovering(), 5000, 'the recover to start');
+    await c.stop(lagging.address);
+    assert.is(slow.recovered(), 1, 'stop() returned after the recover ended');
+    const again = await c.start(lagging.address);
+    assert.ok(again.status().snapshotIndex >= leaderSnapshot);
+    assert.is(again.context.data.get('k'), 'v10', 'recovered from the installed snapshot at start');
+    await leader.do(new SetCommand('after', 'yes'));
+    await c.waitFor(() => again.context.data.get('after') === 'yes', 5000, 'the restarted follower to catch up');
+  } finally {
+    await c.close();
+  }
+});
+
+test("a recover() that throws stops the follower with an error naming the snapshot; the rest of the cluster goes on", async () => {
+  const lines: string[] = [];
+  const c = snapshotCluster(lines);
+  try {
+    const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
+    lagging.setSnapshot({
+      async save() {},
+      async recover() {
+        throw new Error('recover failed (test)');
+      },
+    });
+    unblock();
+    await c.waitFor(() => lines.some((l) => l.startsWith('error fatal') && l.includes(`recovering snapshot ${leaderSnapshot} received from the leader failed: recover failed (test)`)), 5000, 'the fatal error');
+    const refused = await lagging.do(new SetCommand('x', 'y')).then(
+      () => 'applied',
+      (err: Error) => err.name,
+    );
+    assert.is(refused, 'StoppedError', 'the follower stopped');
+    await leader.do(new SetCommand('after', 'yes'));
+  } finally {
+    await c.close();
+  }
+});
+
+test.run();
