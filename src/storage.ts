@@ -41,6 +41,8 @@ export class WalStorage implements Storage {
    * (`bootstrap` non-empty) with an empty log writes the founding configuration as entry 1. A log
    * that does not contain the snapshot's last entry (a crash between storing a received snapshot
    * and resetting the log) is reset to start after the snapshot.
+   * @throws Error when the log starts past the snapshot's end (the snapshot the log was compacted
+   * behind is corrupt or missing): entries are lost, and the member must not rejoin with this data
    */
   static async open(
     dir: string,
@@ -63,6 +65,17 @@ export class WalStorage implements Storage {
       ...(onFsync !== undefined ? { onFsync } : {}),
     });
     const snap = options.snapshot;
+    const covered = snap?.index ?? 0;
+    if (wal.firstIndex > covered + 1) {
+      // The log was compacted behind a snapshot that is no longer readable. Resetting the log to
+      // the older snapshot would delete entries this member acknowledged: refuse instead.
+      await wal.close();
+      throw new Error(
+        `the log starts at entry ${wal.firstIndex} but ${snap ? `the latest readable snapshot ends at entry ${covered}` : 'no readable snapshot was found'}: ` +
+          `entries ${covered + 1} to ${wal.firstIndex - 1} are in neither (the snapshot that held them is corrupt or missing). ` +
+          `This member lost state it may have acknowledged and does not start: move its data directory away and add it again as a new member`,
+      );
+    }
     if (snap && snap.index > 0 && wal.term(snap.index) !== snap.term) {
       const hs = wal.hardState;
       await wal.reset(snap.index, snap.term, { term: hs.term, vote: hs.vote, commit: Math.max(hs.commit, snap.index) });

@@ -155,6 +155,7 @@ export class SnapshotKeeper {
   async recover(dir: string): Promise<StoredSnapshot | undefined> {
     this.store = await SnapshotStore.open(dir);
     this.latestStored = await this.store.latest();
+    for (const err of this.store.corrupt) this.host.log('error', `${err.message}; skipped (the file is left in place)`);
     if (this.latestStored) {
       if (!this.handler) throw new Error(`a snapshot exists in ${this.store.dir} but no snapshot handler is set: call setSnapshot() before start()`);
       await this.handler.recover(this.store.open(this.latestStored));

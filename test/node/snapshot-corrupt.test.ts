@@ -105,4 +105,38 @@ test('a follower checks a received snapshot beside its run loop: it answers the 
   }
 });
 
+test("a member whose installed snapshot rotted on disk does not restart, and its log keeps every entry (regression, found in review: the log was reset to an older snapshot, deleting acknowledged entries)", async () => {
+  const { c, lines } = snapshotTransferCluster();
+  try {
+    const { leader, lagging, at } = await snapshotPastStoppedFollower(c);
+    let node = await c.start(lagging);
+    await c.waitFor(() => node.status().appliedIndex >= at, 10_000, 'the lagging node to install the snapshot');
+    for (let i = 0; i < 3; i++) await leader.do(new SetCommand(`after${i}`, String(i)));
+    await c.waitFor(() => node.status().appliedIndex === leader.status().appliedIndex, 5000, 'the follower to apply the writes after the snapshot');
+    const { firstIndex, lastIndex } = node.status();
+    assert.ok(firstIndex > 1, `its log was compacted behind the snapshot (first index ${firstIndex})`);
+    const installed = (node as unknown as { snapshots: { latestStored: StoredSnapshot } }).snapshots.latestStored;
+    await c.stop(lagging);
+    const bytes = readFileSync(installed.path);
+    bytes[10]! ^= 0xff; // inside the application's data
+    writeFileSync(installed.path, bytes);
+
+    const refused = await c.start(lagging).then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    assert.instance(refused, Error);
+    assert.match(refused!.message, new RegExp(`the log starts at entry ${firstIndex} but no readable snapshot was found: entries 1 to ${firstIndex - 1} are in neither`));
+    assert.ok(lines.some((l) => l.level === 'error' && l.line.includes(`corrupt snapshot ${installed.path}`) && l.line.includes('skipped')), 'the skipped file is logged');
+    // The log is as it was: once the operator puts a good snapshot back, the member starts with every entry.
+    writeFileSync(installed.path, readFileSync(installed.path).map((b, i) => (i === 10 ? b ^ 0xff : b)));
+    node = await c.start(lagging);
+    assert.is(node.status().lastIndex, lastIndex, 'no entry was deleted');
+    await c.waitFor(() => node.context.data.get('after2') === '2', 5000, 'the member to apply its log');
+    await c.waitConverged();
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
