@@ -10,9 +10,9 @@ import { KV_COMMANDS } from './commands.js';
 import { kvSnapshotHandler } from './snapshot.js';
 import type { KvStore } from './store.js';
 
-export { KvStore } from './store.js';
+export { KvStore, type KvCapture } from './store.js';
 export { SetCommand, DeleteCommand, AppendCommand, LegacyAppendCommand, CasCommand, KV_COMMANDS, type AppendResult, type CasResult } from './commands.js';
-export { saveKv, recoverKv, kvSnapshotHandler } from './snapshot.js';
+export { saveKv, captureKv, recoverKv, kvSnapshotHandler } from './snapshot.js';
 
 /** Registers the key-value commands, their codec and the snapshot hooks on `node` (before start). */
 export function installKv(node: Node<KvStore>): void {

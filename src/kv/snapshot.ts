@@ -32,12 +32,33 @@ async function write(w: Writable, chunk: Buffer): Promise<void> {
   });
 }
 
-/** Writes every key of `store` into `w`, then ends it. Runs synchronously between awaits, so the
- * store must not change while it runs (the Node calls save between applies). */
+/** Writes every key of `store` into `w`, then ends it. The store must not change while it runs
+ * (a Node without `capture` holds applying while `save` runs); see {@link captureKv} for a save
+ * while it changes. */
 export async function saveKv(store: KvStore, w: Writable): Promise<void> {
+  await writeEntries(store.entries(), w);
+}
+
+/**
+ * Captures `store` now (O(1), copy-on-write: {@link KvStore.capture}) and returns a save of that
+ * capture, which the store may change under: the Node goes on applying while it is written.
+ */
+export function captureKv(store: KvStore): (w: Writable) => Promise<void> {
+  const captured = store.capture();
+  return async (w) => {
+    try {
+      await writeEntries(captured.entries(), w);
+    } finally {
+      captured.release();
+    }
+  };
+}
+
+/** Writes the magic and `entries` into `w`, then ends it. */
+async function writeEntries(entries: Iterable<[string, Buffer]>, w: Writable): Promise<void> {
   let parts: Buffer[] = [MAGIC];
   let bytes = MAGIC.length;
-  for (const [key, value] of store.entries()) {
+  for (const [key, value] of entries) {
     const head = Buffer.allocUnsafe(4);
     const keyBuf = Buffer.from(key, 'utf8');
     head.writeUInt32LE(keyBuf.length, 0);
@@ -99,7 +120,7 @@ export async function recoverKv(store: KvStore, r: Readable): Promise<void> {
   store.replaceWith(next);
 }
 
-/** The snapshot hooks for `node.setSnapshot()`. */
+/** The snapshot hooks for `node.setSnapshot()`: a snapshot is a capture, so writes go on applying while it is written. */
 export function kvSnapshotHandler(store: KvStore): SnapshotHandler {
-  return { save: (w) => saveKv(store, w), recover: (r) => recoverKv(store, r) };
+  return { save: (w) => saveKv(store, w), capture: () => captureKv(store), recover: (r) => recoverKv(store, r) };
 }

@@ -52,56 +52,120 @@ function pairHash(key: string, value: Uint8Array, into: Uint32Array): void {
 /** Scratch output of pairHash (the store is used from one thread). */
 const pairHashOut = new Uint32Array(2);
 
-/** A map of string keys to byte values with a running content digest. */
+/** A point-in-time view of a {@link KvStore}, for writing a snapshot while the store goes on changing. */
+export interface KvCapture {
+  /** The contents when the capture was taken, whatever changed since. */
+  entries(): IterableIterator<[string, Buffer]>;
+  /** The snapshot is written: the store folds the changes made since into its map. Call once. */
+  release(): void;
+}
+
+/**
+ * A map of string keys to byte values with a running content digest, and copy-on-write captures:
+ * while a capture is written, the map holds still and changes gather in an overlay.
+ */
 export class KvStore {
   private map = new Map<string, Buffer>();
+  /** While a capture of `map` is being written: the newest value of each key changed since (null: deleted). */
+  private overlay: Map<string, Buffer | null> | undefined;
+  private keys = 0;
   private digestHi = 0;
   private digestLo = 0;
 
   /** The value of `key`, or undefined. The returned buffer must not be modified. */
   get(key: string): Buffer | undefined {
+    if (this.overlay !== undefined) {
+      const changed = this.overlay.get(key);
+      if (changed !== undefined) return changed ?? undefined;
+    }
     return this.map.get(key);
   }
 
   has(key: string): boolean {
-    return this.map.has(key);
+    return this.get(key) !== undefined;
   }
 
   /** Number of keys. */
   get size(): number {
-    return this.map.size;
+    return this.keys;
   }
 
   /** Sets `key` to `value` (the store keeps the buffer: do not modify it afterwards). */
   set(key: string, value: Buffer): void {
-    const old = this.map.get(key);
+    const old = this.get(key);
     if (old) this.toggle(key, old);
-    this.map.set(key, value);
+    else this.keys++;
+    (this.overlay ?? this.map).set(key, value);
     this.toggle(key, value);
   }
 
   /** Deletes `key`; returns whether it existed. */
   delete(key: string): boolean {
-    const old = this.map.get(key);
+    const old = this.get(key);
     if (!old) return false;
     this.toggle(key, old);
-    this.map.delete(key);
+    this.keys--;
+    if (this.overlay === undefined) this.map.delete(key);
+    else if (this.map.has(key)) this.overlay.set(key, null);
+    else this.overlay.delete(key);
     return true;
   }
 
   /**
+   * The contents as of now, for a snapshot written while the store goes on changing: O(1), the
+   * map holds still until `release()` and changes meanwhile cost one overlay entry each.
+   * @throws Error while another capture is held (its view would change under it)
+   */
+  capture(): KvCapture {
+    if (this.overlay !== undefined) throw new Error('a capture of this store is still being written: release it first');
+    const map = this.map;
+    const overlay = new Map<string, Buffer | null>();
+    this.overlay = overlay;
+    return {
+      entries: () => map.entries(),
+      release: () => {
+        if (this.overlay === overlay) this.fold();
+      },
+    };
+  }
+
+  /** Applies the overlay's changes to the map (synchronous: one map operation per key changed). */
+  private fold(): void {
+    const overlay = this.overlay;
+    if (overlay === undefined) return;
+    this.overlay = undefined;
+    for (const [key, value] of overlay) {
+      if (value === null) this.map.delete(key);
+      else this.map.set(key, value);
+    }
+  }
+
+  /**
    * Takes the contents of `other` (a store built from a snapshot) in one step, so that a reader
-   * sees the old contents or the new ones, never a mix; `other` must not be used afterwards.
+   * sees the old contents or the new ones, never a mix; `other` must not be used afterwards. A
+   * capture being written keeps the contents it captured.
    */
   replaceWith(other: KvStore): void {
+    other.fold();
     this.map = other.map;
+    this.overlay = undefined;
+    this.keys = other.keys;
     this.digestHi = other.digestHi;
     this.digestLo = other.digestLo;
   }
 
-  /** Entries in insertion order (snapshots iterate this). */
-  entries(): IterableIterator<[string, Buffer]> {
-    return this.map.entries();
+  /** Every entry (snapshots write them in this order; a key changed during a capture may move to the end). */
+  *entries(): IterableIterator<[string, Buffer]> {
+    const overlay = this.overlay;
+    if (overlay === undefined) {
+      yield* this.map.entries();
+      return;
+    }
+    for (const [key, value] of this.map) {
+      const changed = overlay.get(key);
+      if (changed === undefined) yield [key, value];
+    }
+    for (const [key, value] of overlay) if (value !== null) yield [key, value];
   }
 
   /** A digest of the contents: equal contents give equal digests, whatever the order of changes. */

@@ -26,6 +26,13 @@ export interface SnapshotHandler {
    */
   save(writable: Writable): Promise<void>;
   /**
+   * Optional, in place of `save` when the context can take a point-in-time view of itself
+   * cheaply (copy-on-write, a database snapshot): called between applies, at the snapshot's
+   * index, it captures the state at once and returns a function that writes that capture. Entries
+   * go on applying while it writes, so no request waits for a snapshot.
+   */
+  capture?(): (writable: Writable) => Promise<void>;
+  /**
    * Replaces the context's state with the one read from `readable`. For a snapshot received from
    * the leader it runs beside the run loop: no entry applies and no linearizable read is answered
    * until it resolves, but the context stays the application's, so anything it serves without the
@@ -260,8 +267,9 @@ export class SnapshotKeeper {
    * Starts the application's save of the state at the applied index, beside the run loop:
    * replication, commits, votes and heartbeats go on, and only applying waits (the node defers
    * committed entries while {@link holdsApplies}), so the context holds the state at that index
-   * throughout. The save used to hold the whole run loop: one longer than an election timeout
-   * cost the leader its leadership, at every snapshot.
+   * throughout; with the handler's `capture`, applying goes on too. The save used to hold the
+   * whole run loop: one longer than an election timeout cost the leader its leadership, at every
+   * snapshot.
    */
   private async start(asked: Asked[]): Promise<void> {
     const index = this.host.appliedIndex();
@@ -283,17 +291,27 @@ export class SnapshotKeeper {
       return;
     }
     const handler = this.handler!;
-    this.hold('save()');
+    // A capture takes the state at `index` now, and entries go on applying while it is written;
+    // a plain save reads the context itself, which must hold still until it ends.
+    let writeCapture: ((writable: Writable) => Promise<void>) | undefined;
+    try {
+      writeCapture = handler.capture?.();
+    } catch (err) {
+      await writer.abort().catch(() => undefined);
+      this.failed(index, err as Error, asked);
+      return;
+    }
+    if (!writeCapture) this.hold('save()');
     this.savingPromise = (async () => {
       try {
-        await handler.save(writer);
+        await (writeCapture ? writeCapture(writer) : handler.save(writer));
       } catch (err) {
-        this.release();
+        if (!writeCapture) this.release();
         await writer.abort().catch(() => undefined); // the save's error is the one to report
         throw err;
       }
       // The context is no longer read: entries apply while the file is sealed (fsync, rename).
-      this.release();
+      if (!writeCapture) this.release();
       return writer.commit();
     })()
       .then(

@@ -315,6 +315,42 @@ test('kvSnapshotHandler saves and recovers the store it was made for', async () 
   sameStore(dst, src);
 });
 
+test('captureKv writes the store as it was when captured, while the store changes during the write; the changes are kept after it', async () => {
+  const src = mixedStore(20_000, 31, 2000); // several 256 KiB writes, each taking a turn of the event loop below
+  const asCaptured = new KvStore();
+  for (const [k, v] of src.entries()) asCaptured.set(k, v);
+  const save = kvSnapshotHandler(src).capture!();
+  const chunks: Buffer[] = [];
+  const slowDisk = new Writable({
+    highWaterMark: 1024,
+    write(chunk: Buffer, _enc, cb) {
+      chunks.push(Buffer.from(chunk));
+      setImmediate(cb);
+    },
+  });
+  let saved = false;
+  const saving = save(slowDisk).then(() => (saved = true));
+  // Change the store while the capture is being written, a little every turn.
+  let turns = 0;
+  while (!saved) {
+    src.set(`new-${turns}`, Buffer.from('n'));
+    src.delete(`k/${turns}/${'é'.repeat(turns % 5)}`);
+    src.set('empty', Buffer.from(`changed ${turns}`));
+    turns++;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await saving;
+  assert.ok(turns > 5, `the store changed during the write (${turns} turns)`);
+  const dst = await recoverFrom(chunks);
+  assert.is(dst.size, asCaptured.size);
+  assert.is(dst.digest(), asCaptured.digest(), 'the snapshot holds the store as captured');
+  assert.is(src.get('empty')?.toString(), `changed ${turns - 1}`, 'the changes made during the write are kept');
+  assert.is(src.get(`new-${turns - 1}`)?.toString(), 'n');
+  assert.is(src.size, asCaptured.size, 'as many keys added as deleted');
+  assert.not.ok(src.has('k/0/'));
+  src.capture().release(); // released: a new capture can be taken
+});
+
 test('property: any store round-trips with equal entries and digest, whatever the chunking', async () => {
   await fc.assert(
     fc.asyncProperty(

@@ -1,7 +1,8 @@
 // KvStore (src/kv/store.ts): the map operations and the running content digest — equal contents
 // give equal digests whatever the order of changes (property tests with random op sequences that
 // end in the same map), set then delete returns to the empty digest, different contents (10,000
-// random single-key stores, structured near-identical inputs) do not collide, and clear() resets.
+// random single-key stores, structured near-identical inputs) do not collide, replaceWith()
+// swaps contents whole, and capture() keeps a point-in-time view while the store changes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import fc from 'fast-check';
@@ -325,6 +326,100 @@ test('property: after replaceWith() and any ops, the digest equals that of a fre
       assert.equal(entriesOf(replaced), entriesOf(fresh));
     }),
     { numRuns: 300 },
+  );
+});
+
+// ---------------------------------------------------------------------------------------------
+// capture()
+
+/** A store's contents as a sorted list (order is not part of a capture's promise). */
+const sortedEntries = (entries: Iterable<[string, Buffer]>): Array<[string, string]> =>
+  [...entries].map(([k, v]): [string, string] => [k, v.toString('hex')]).sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+
+test('capture() keeps the contents it was taken at while the store changes; reads, size and digest follow the changes; release() folds them in', () => {
+  const s = storeOf([
+    ['a', Buffer.from('1')],
+    ['b', Buffer.from('2')],
+    ['c', Buffer.from('3')],
+  ]);
+  const captured = s.capture();
+  s.set('a', Buffer.from('1b'));
+  assert.is(s.delete('b'), true);
+  assert.is(s.delete('b'), false, 'a key deleted during the capture is gone');
+  s.set('d', Buffer.from('4'));
+  assert.is(s.delete('d'), true, 'a key added and deleted during the capture');
+  s.set('e', Buffer.alloc(0));
+  s.set('c', Buffer.from('3'));
+  assert.is(s.delete('c'), true);
+  s.set('c', Buffer.from('3c'));
+  const expected: Array<[string, Buffer]> = [
+    ['a', Buffer.from('1b')],
+    ['c', Buffer.from('3c')],
+    ['e', Buffer.alloc(0)],
+  ];
+  assert.equal(sortedEntries(captured.entries()), sortedEntries([['a', Buffer.from('1')], ['b', Buffer.from('2')], ['c', Buffer.from('3')]]), 'the capture');
+  assert.equal(sortedEntries(s.entries()), sortedEntries(expected), 'the store during the capture');
+  assert.is(s.get('a')?.toString(), '1b');
+  assert.is(s.get('b'), undefined);
+  assert.not.ok(s.has('b'));
+  assert.ok(s.has('e'), 'an empty value added during the capture is present');
+  assert.is(s.size, 3);
+  assert.is(s.digest(), storeOf(expected).digest());
+  captured.release();
+  assert.equal(sortedEntries(s.entries()), sortedEntries(expected), 'the store after release');
+  assert.is(s.size, 3);
+  assert.is(s.digest(), storeOf(expected).digest());
+  captured.release(); // a second release changes nothing
+  assert.is(s.size, 3);
+});
+
+test('capture() while another capture is held throws (the first view would change under it); after release a new one may be taken', () => {
+  const s = storeOf([['a', Buffer.from('1')]]);
+  const first = s.capture();
+  assert.throws(() => s.capture(), /a capture of this store is still being written/);
+  first.release();
+  const second = s.capture();
+  s.set('a', Buffer.from('2'));
+  assert.equal(sortedEntries(second.entries()), [['a', Buffer.from('1').toString('hex')]]);
+  second.release();
+});
+
+test('replaceWith() during a capture: the capture keeps what it captured, the store takes the new contents, release() is harmless', () => {
+  const s = storeOf([['old', Buffer.from('1')]]);
+  const captured = s.capture();
+  s.set('during', Buffer.from('x'));
+  const next = storeOf([['new', Buffer.from('2')]]);
+  s.replaceWith(next);
+  assert.equal(sortedEntries(captured.entries()), [['old', Buffer.from('1').toString('hex')]]);
+  captured.release();
+  assert.equal(sortedEntries(s.entries()), [['new', Buffer.from('2').toString('hex')]]);
+  assert.is(s.size, 1);
+  assert.is(s.digest(), storeOf([['new', Buffer.from('2')]]).digest());
+  s.capture().release(); // and captures work on the new contents
+});
+
+test('property: a capture holds the contents at its taking whatever ops follow; the store equals a plain map given every op, during the capture and after release', () => {
+  fc.assert(
+    fc.property(fc.array(opArb, { maxLength: 30 }), fc.array(opArb, { maxLength: 30 }), fc.array(opArb, { maxLength: 10 }), (before, during, after) => {
+      const s = new KvStore();
+      const model = new Map<string, Buffer>();
+      apply(s, model, before);
+      const atCapture = sortedEntries(model);
+      const captured = s.capture();
+      apply(s, model, during);
+      assert.equal(sortedEntries(captured.entries()), atCapture);
+      assert.equal(sortedEntries(s.entries()), sortedEntries(model));
+      assert.is(s.size, model.size);
+      for (const [key, value] of model) assert.is(s.get(key)?.toString('hex'), value.toString('hex'));
+      captured.release();
+      apply(s, model, after);
+      assert.equal(sortedEntries(s.entries()), sortedEntries(model));
+      assert.is(s.size, model.size);
+      const fresh = new KvStore();
+      for (const [k, v] of model) fresh.set(k, v);
+      assert.is(s.digest(), fresh.digest());
+    }),
+    { numRuns: 500 },
   );
 });
 

@@ -44,6 +44,49 @@ test('snapshot(): writes arriving while the application saves apply after it, an
   }
 });
 
+test("with the handler's capture(), writes and reads are answered while the snapshot is written; the snapshot holds the state at its index (a restart from it applies each write once)", async () => {
+  const c = new TestCluster(1, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    const address = c.addresses[0]!;
+    const node = await c.waitLeader();
+    await node.do(new SetCommand('before', '0'));
+    const plain = kvSnapshot(node.context);
+    let writing = false;
+    node.setSnapshot({
+      save: () => Promise.reject(new Error('save() must not be called when capture() is given')),
+      // A copy is this test context's point-in-time view; it is written slowly.
+      capture() {
+        const frozen = { data: [...node.context.data], log: [...node.context.log] };
+        return async (w: Writable): Promise<void> => {
+          writing = true;
+          await new Promise((resolve) => setTimeout(resolve, 600));
+          writing = false;
+          await new Promise<void>((resolve, reject) => w.end(JSON.stringify(frozen), (err?: Error | null) => (err ? reject(err) : resolve())));
+        };
+      },
+      recover: plain.recover,
+    });
+    const snapshot = node.snapshot();
+    await c.waitFor(() => writing, 2000, 'the capture to be written');
+    for (let i = 0; i < 20; i++) assert.is(await node.do(new SetCommand(`w${i}`, String(i))), undefined);
+    assert.ok(await node.readIndex());
+    assert.is(node.context.data.get('w19'), '19');
+    assert.ok(writing, 'every write and the read were answered while the snapshot was written');
+    const index = await snapshot;
+    assert.ok(index < node.status().appliedIndex, `the snapshot is at the index of its capture (${index})`);
+    const last = node.status().appliedIndex;
+    await c.stop(address);
+    const restarted = await c.start(address);
+    await c.waitFor(() => restarted.status().appliedIndex >= last, 5000, 'the log to replay past the snapshot');
+    assert.is(restarted.status().snapshotIndex, index);
+    assert.is(restarted.context.data.size, 21);
+    assert.is(restarted.context.log.length, 21, `each entry applied once: ${restarted.context.log.join(' ')}`);
+  } finally {
+    await c.close();
+  }
+});
+
 test('snapshot() on a stopped node rejects with StoppedError; one waiting when the node stops is rejected too', async () => {
   const c = new TestCluster(1, { logLevel: 'error' });
   try {
