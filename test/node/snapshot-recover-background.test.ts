@@ -5,7 +5,7 @@
 // follower answered nothing, and a cluster that needed its vote had no leader until it ended.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SetCommand, TestCluster, followerBehindSnapshot, interceptReceive, slowRecover, type Kv } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, followerBehindSnapshot, followerCatchesUp, interceptReceive, slowRecover, type Kv } from '../support/node-cluster.js';
 import type { Node } from '../../src/node.js';
 
 const snapshotCluster = (lines: string[] = []): TestCluster =>
@@ -27,8 +27,7 @@ test("a follower recovering the leader's snapshot answers the leader meanwhile (
     await c.waitFor(() => slow.recovered() === 1, 5000, 'the recover to end');
     assert.ok(answers >= 5, `heartbeats answered during a one-second recover: ${answers}`);
     assert.ok(logHeldSnapshot, 'the log held the snapshot while the context recovered');
-    await leader.do(new SetCommand('after', 'yes'));
-    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to catch up');
+    await followerCatchesUp(c, leader, lagging);
     assert.is(lagging.context.data.get('k'), 'v10');
     assert.is(lagging.status().appliedIndex, leader.status().appliedIndex);
   } finally {
@@ -75,8 +74,7 @@ test("a follower recovering the leader's snapshot votes: the leader stops, and a
     await c.stop(leader.address);
     const next: Node<Kv> = await c.waitLeader(1500);
     assert.ok(slow.recovering(), `${next.address} was elected while the follower recovered`);
-    await next.do(new SetCommand('after', 'yes'));
-    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the write to apply on the follower');
+    await followerCatchesUp(c, next, lagging, 'the write to apply on the follower');
     assert.is(lagging.context.data.get('k'), 'v10');
   } finally {
     await c.close();
@@ -118,8 +116,7 @@ test('stop() during the recover waits for it, as it did when the recover ran in 
     const again = await c.start(lagging.address);
     assert.ok(again.status().snapshotIndex >= leaderSnapshot);
     assert.is(again.context.data.get('k'), 'v10', 'recovered from the installed snapshot at start');
-    await leader.do(new SetCommand('after', 'yes'));
-    await c.waitFor(() => again.context.data.get('after') === 'yes', 5000, 'the restarted follower to catch up');
+    await followerCatchesUp(c, leader, again, 'the restarted follower to catch up');
   } finally {
     await c.close();
   }

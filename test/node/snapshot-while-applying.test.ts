@@ -5,14 +5,23 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Writable } from 'node:stream';
-import { SetCommand, TestCluster, followerBehindSnapshot, interceptReceive, kvSnapshot, slowSave, type Kv } from '../support/node-cluster.js';
+import type { Node } from '../../src/node.js';
+import { SetCommand, TestCluster, followerBehindSnapshot, followerCatchesUp, interceptReceive, kvSnapshot, slowSave, type Kv } from '../support/node-cluster.js';
 
+
+/** Restarts the one-node cluster's node, waits until it replayed past where it was, and returns it. */
+async function restartReplayed(c: TestCluster, node: Node<Kv>): Promise<Node<Kv>> {
+  const last = node.status().appliedIndex;
+  await c.stop(node.address);
+  const restarted = await c.start(node.address);
+  await c.waitFor(() => restarted.status().appliedIndex >= last, 5000, 'the log to replay past the snapshot');
+  return restarted;
+}
 
 test('snapshot(): writes arriving while the application saves apply after it, and once after a restart from the snapshot', async () => {
   const c = new TestCluster(1, { logLevel: 'error' });
   try {
     await c.startAll();
-    const address = c.addresses[0]!;
     const node = await c.waitLeader();
     await node.do(new SetCommand('before', '0'));
     // An application whose save takes a while and reads its state at the end of it.
@@ -29,10 +38,7 @@ test('snapshot(): writes arriving while the application saves apply after it, an
     const writes = Array.from({ length: 20 }, (_, i) => node.do(new SetCommand(`w${i}`, String(i))));
     const [index] = await Promise.all([snapshot, ...writes]);
     assert.ok(typeof index === 'number' && index > 0);
-    const last = node.status().appliedIndex;
-    await c.stop(address);
-    const restarted = await c.start(address);
-    await c.waitFor(() => restarted.status().appliedIndex >= last, 5000, 'the log to replay past the snapshot');
+    const restarted = await restartReplayed(c, node);
     assert.is(restarted.context.data.size, 21);
     const counts = new Map<string, number>();
     for (const line of restarted.context.log) counts.set(line, (counts.get(line) ?? 0) + 1);
@@ -48,7 +54,6 @@ test("with the handler's capture(), writes and reads are answered while the snap
   const c = new TestCluster(1, { logLevel: 'error' });
   try {
     await c.startAll();
-    const address = c.addresses[0]!;
     const node = await c.waitLeader();
     await node.do(new SetCommand('before', '0'));
     const plain = kvSnapshot(node.context);
@@ -75,10 +80,7 @@ test("with the handler's capture(), writes and reads are answered while the snap
     assert.ok(writing, 'every write and the read were answered while the snapshot was written');
     const index = await snapshot;
     assert.ok(index < node.status().appliedIndex, `the snapshot is at the index of its capture (${index})`);
-    const last = node.status().appliedIndex;
-    await c.stop(address);
-    const restarted = await c.start(address);
-    await c.waitFor(() => restarted.status().appliedIndex >= last, 5000, 'the log to replay past the snapshot');
+    const restarted = await restartReplayed(c, node);
     assert.is(restarted.status().snapshotIndex, index);
     assert.is(restarted.context.data.size, 21);
     assert.is(restarted.context.log.length, 21, `each entry applied once: ${restarted.context.log.join(' ')}`);
@@ -192,8 +194,7 @@ test("a snapshot from the leader that arrives while this node saves its own inst
     const ownIndex = await own;
     assert.ok(ownIndex < leaderSnapshot, `its own snapshot (${ownIndex}) is older than the leader's (${leaderSnapshot})`);
     await c.waitFor(() => lagging.status().snapshotIndex >= leaderSnapshot, 5000, "the leader's snapshot to install");
-    await leader.do(new SetCommand('after', 'yes'));
-    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to catch up');
+    await followerCatchesUp(c, leader, lagging);
     assert.is(lagging.context.data.get('k'), 'v10');
     assert.is(lagging.status().appliedIndex, leader.status().appliedIndex);
   } finally {
@@ -226,8 +227,7 @@ test("a follower whose own save runs when the leader's snapshot checks out goes 
     assert.ok(checkedDuringSave, "the leader's snapshot checked out while the follower saved");
     assert.ok(answers >= 3, `heartbeats answered between the check and the end of the save: ${answers}`);
     await c.waitFor(() => lagging.status().snapshotIndex >= leaderSnapshot, 5000, "the leader's snapshot to install");
-    await leader.do(new SetCommand('after', 'yes'));
-    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to catch up');
+    await followerCatchesUp(c, leader, lagging);
     assert.is(lagging.status().appliedIndex, leader.status().appliedIndex);
   } finally {
     await c.close();
@@ -283,8 +283,7 @@ test("snapshot() asked while a leader's snapshot awaits installation waits for t
     await c.waitFor(() => asked !== undefined, 5000, "the leader's last chunk");
     const index = await Promise.race([asked, new Promise((resolve) => setTimeout(() => resolve('still pending'), 3000))]);
     assert.is(index, leaderSnapshot, `answered with the installed snapshot's index: ${String(index)}`);
-    await leader.do(new SetCommand('after', 'yes'));
-    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to go on');
+    await followerCatchesUp(c, leader, lagging, 'the follower to go on');
   } finally {
     await c.close();
   }
@@ -390,8 +389,7 @@ test("a follower's save whose file is being created when the leader's snapshot c
     assert.ok(answers >= 3, `heartbeats answered in the 600 ms after the check ended (the follower's save takes 800 ms): ${answers}`);
     await own;
     await c.waitFor(() => lagging.status().snapshotIndex >= leaderSnapshot, 5000, "the leader's snapshot to install");
-    await leader.do(new SetCommand('after', 'yes'));
-    await c.waitFor(() => lagging.context.data.get('after') === 'yes', 5000, 'the follower to catch up');
+    await followerCatchesUp(c, leader, lagging);
   } finally {
     await c.close();
   }

@@ -88,6 +88,12 @@ export function slowRecover(node: Node<Kv>, ms: number): { recovering(): boolean
   return { recovering: () => recovering, recovered: () => recovered };
 }
 
+/** `leader` applies one more write (after=yes) and `follower` applies it too: it caught up and goes on replicating. */
+export async function followerCatchesUp(c: TestCluster, leader: Node<Kv>, follower: Node<Kv>, what = 'the follower to catch up'): Promise<void> {
+  await leader.do(new SetCommand('after', 'yes'));
+  await c.waitFor(() => follower.context.data.get('after') === 'yes', 5000, what);
+}
+
 /** Drops the leader's appends and snapshot chunks: the receiver falls behind. */
 const isNotReplication = (m: SeenMessage): boolean => m.type !== 'append' && m.type !== 'snapshot';
 
