@@ -116,6 +116,8 @@ export class SnapshotKeeper {
   private holding: 'save()' | 'recover()' | undefined;
   private holdingSince = 0;
   private holdingWarnAt = 0;
+  /** While a capture is written (entries apply meanwhile): since when, and when to warn next (performance.now()). */
+  private capturing: { since: number; warnAt: number } | undefined;
   /** After a save: the backlog in `deferred` applying a batch per turn; resolves when it is empty. */
   private drained: Promise<void> | undefined;
   /** Committed entries handed out while a save runs: they apply when it ends. */
@@ -194,6 +196,12 @@ export class SnapshotKeeper {
   tick(): void {
     this.due ||= this.handler !== undefined && this.snapshotDue();
     const now = performance.now();
+    const capturing = this.capturing;
+    if (capturing && now >= capturing.warnAt) {
+      capturing.warnAt = now + this.saveWarnMs;
+      const seconds = ((now - capturing.since) / 1000).toFixed(1);
+      this.host.log('warn', `the application's snapshot capture has been written for ${seconds} s; entries go on applying, but no other snapshot and no compaction happens until it ends, and stop() waits for it`);
+    }
     if (!this.holding || now < this.holdingWarnAt) return;
     this.holdingWarnAt = now + this.saveWarnMs;
     this.host.log(
@@ -301,7 +309,8 @@ export class SnapshotKeeper {
       this.failed(index, err as Error, asked);
       return;
     }
-    if (!writeCapture) this.hold('save()');
+    if (writeCapture) this.capturing = { since: performance.now(), warnAt: performance.now() + this.saveWarnMs };
+    else this.hold('save()');
     this.savingPromise = (async () => {
       try {
         await (writeCapture ? writeCapture(writer) : handler.save(writer));
@@ -325,6 +334,7 @@ export class SnapshotKeeper {
       )
       .finally(() => {
         this.savingPromise = undefined;
+        this.capturing = undefined;
       });
   }
 
