@@ -74,7 +74,7 @@ export interface SnapshotHost {
 
 /** Longest wait before the policy tries a failed snapshot again. */
 const RETRY_MAX_MS = 60_000;
-/** A save or a received snapshot's recover running longer than this (or than the request timeout) is logged, and again at each such interval. */
+/** A save, a capture being written or a received snapshot's recover running longer than this (or than the request timeout) is logged, and again at each such interval. */
 const SAVE_WARN_MS = 10_000;
 /**
  * Entries applied per turn of the event loop once a save ends: a long save leaves a backlog, and
