@@ -73,7 +73,7 @@ export class WalStorage implements Storage {
       throw new Error(
         `the log starts at entry ${wal.firstIndex} but ${snap ? `the latest readable snapshot ends at entry ${covered}` : 'no readable snapshot was found'}: ` +
           `entries ${covered + 1} to ${wal.firstIndex - 1} are in neither (the snapshot that held them is corrupt or missing). ` +
-          `This member lost state it may have acknowledged and does not start: move its data directory away and add it again as a new member`,
+          `This member lost state it may have acknowledged and does not start: put a good copy of that snapshot back, or remove this member, move its data directory away and add it again`,
       );
     }
     if (snap && snap.index > 0 && wal.term(snap.index) !== snap.term) {
