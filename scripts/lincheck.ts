@@ -1,6 +1,6 @@
 /**
  * lincheck: checks that a key-value register history (JSON lines, see
- * /work/shared/lincheck-vectors/README.md and test/support/lincheck/README.md) is linearizable.
+ * test/lincheck/vectors/README.md) is linearizable.
  *
  * Usage: npm run lincheck -- FILE [--timeout-ms N] [--max-states N] [--json]
  *        node --import tsx scripts/lincheck.ts FILE ...      (FILE "-" reads stdin)

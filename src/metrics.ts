@@ -60,6 +60,7 @@ const LOOP_STATS = ['p50', 'p99', 'max'] as const;
  * - `server_proposals_retried_total`, `server_duplicate_commands_skipped_total` (counters)
  * - `server_term`, `server_commit_index`, `server_applied_index` (gauges)
  * - `disk_wal_fsync_duration_seconds`, `snapshot_save_duration_seconds` (histograms)
+ * - `snapshot_corrupt_total{side}` (counter: snapshot files found corrupt, stored or received)
  * - `wal_cache_hits_total`, `wal_cache_misses_total` (counters read from the WAL at scrape time)
  * - `network_peer_round_trip_time_seconds{to}` (histogram)
  * - `server_event_loop_delay_seconds{stat="p50"|"p99"|"max"}` (gauge; see the method notes)
@@ -126,7 +127,7 @@ export class RaftMetrics {
     this.#appliedIndex = new Gauge({ name: name('server_applied_index'), help: 'Highest log index applied to the state machine.', registers });
     this.#fsync = new Histogram({
       name: name('disk_wal_fsync_duration_seconds'),
-      help: 'Latency of the fdatasync calls made by the write-ahead log.',
+      help: 'Latency of the write-ahead log\'s durable writes (one O_DSYNC write per update with sync always).',
       buckets: [...FSYNC_BUCKETS],
       registers,
     });
@@ -258,7 +259,7 @@ export class RaftMetrics {
   }
 
   /**
-   * Records the duration of one WAL fdatasync.
+   * Records the duration of one durable WAL write (the O_DSYNC write of one update).
    * @param seconds how long it took
    */
   observeFsync(seconds: number): void {

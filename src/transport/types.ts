@@ -95,8 +95,9 @@ export interface Transport {
   /** A snapshot of the counters, for metrics. */
   stats(): TransportStats;
   /**
-   * Write everything queued now rather than at the next setImmediate. The Node calls it before
-   * starting an fdatasync, so messages that do not wait for the disk leave before it. Optional.
+   * Write everything queued now rather than at the next setImmediate. The Node calls it once it
+   * has sent the messages that need no local durability (right after starting its WAL write,
+   * or before the write of an in-line step), so they leave while the disk works. Optional.
    */
   flush?(): void;
   /**
