@@ -28,6 +28,8 @@ export interface ServerConfig {
   nonVoting: boolean;
   snapshotPolicy: SnapshotPolicyName;
   snapshotTrailingEntries: number;
+  /** --snapshots-kept; undefined: the library's default (2). */
+  snapshotsKept: number | undefined;
   walSegmentBytes: number;
   /** --wal-preallocate: extend each WAL segment file to its full size up front. */
   walPreallocate: boolean;
@@ -63,6 +65,9 @@ Flags:
   --snapshot-trailing-entries N
                               log entries kept behind a snapshot for slow followers;
                               one further behind gets the snapshot (default 10000)
+  --snapshots-kept N          snapshot files kept (default 2: the log then reaches back to the
+                              older one, so a latest snapshot found corrupt at start is replayed
+                              around; 1: compact right behind the latest, less disk)
   --wal-segment-bytes N       WAL segment file size; compaction deletes whole segments
                               (default 64MiB)
   --wal-preallocate B         true | false: extend each segment file to its full size when
@@ -101,6 +106,7 @@ const OPTIONS = {
   'non-voting': { type: 'boolean' },
   'snapshot-policy': { type: 'string' },
   'snapshot-trailing-entries': { type: 'string' },
+  'snapshots-kept': { type: 'string' },
   'wal-segment-bytes': { type: 'string' },
   'wal-preallocate': { type: 'string' },
   sync: { type: 'string' },
@@ -130,6 +136,12 @@ function segmentBytes(raw: string): number {
 function count(flag: string, raw: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new FlagError(`--${flag}: expected a whole number, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function snapshotsKept(raw: string): number {
+  const n = count('snapshots-kept', raw);
+  if (n < 1 || n > 1000) throw new FlagError(`--snapshots-kept: must be from 1 to 1000, got ${JSON.stringify(raw)}`);
   return n;
 }
 
@@ -233,6 +245,7 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     nonVoting: values['non-voting'] === true,
     snapshotPolicy: oneOf('snapshot-policy', values['snapshot-policy'] ?? 'default', ['never', 'second', 'minute', 'hour', 'day', 'default'] as const),
     snapshotTrailingEntries: values['snapshot-trailing-entries'] === undefined ? 10_000 : count('snapshot-trailing-entries', values['snapshot-trailing-entries']),
+    snapshotsKept: values['snapshots-kept'] === undefined ? undefined : snapshotsKept(values['snapshots-kept']),
     walSegmentBytes: values['wal-segment-bytes'] === undefined ? 64 * 1024 * 1024 : segmentBytes(values['wal-segment-bytes']),
     walPreallocate: oneOf('wal-preallocate', values['wal-preallocate'] ?? 'true', ['true', 'false'] as const) === 'true',
     sync: oneOf('sync', values.sync ?? 'always', ['always', 'none'] as const),

@@ -43,6 +43,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     ...(config.leaderWaitMs === undefined ? {} : { leaderWaitMs: config.leaderWaitMs }),
     sync: config.sync,
     snapshotTrailingEntries: config.snapshotTrailingEntries,
+    ...(config.snapshotsKept === undefined ? {} : { snapshotsKept: config.snapshotsKept }),
     walSegmentBytes: config.walSegmentBytes,
     walPreallocate: config.walPreallocate,
     logLevel: config.logLevel,

@@ -79,6 +79,13 @@ export interface NodeOptions<Context> {
   snapshotTrailingEntries?: number;
   /** Snapshot when this many entries were applied since the last one, whatever the policy. Default 0 (off). */
   snapshotEntryThreshold?: number;
+  /**
+   * Snapshot files kept. Default 2: the log then reaches back to the older one (or to its start
+   * before a second snapshot), so that a latest snapshot found corrupt at start costs a longer
+   * replay instead of the member. 1 compacts right behind the latest (less disk; a member whose
+   * only snapshot rots does not start).
+   */
+  snapshotsKept?: number;
   /** Snapshot chunk size for lagging followers. Default 1 MiB. */
   snapshotChunkBytes?: number;
   /** The peer transport. Default: gRPC on host:port. */
@@ -130,6 +137,7 @@ const KNOWN: Record<keyof NodeOptions<unknown>, true> = {
   walPreallocate: true,
   snapshotTrailingEntries: true,
   snapshotEntryThreshold: true,
+  snapshotsKept: true,
   snapshotChunkBytes: true,
   transport: true,
   tls: true,
@@ -236,6 +244,7 @@ export function resolveNodeOptions<Context>(options: NodeOptions<Context>): Reso
   if (o.walPreallocate !== undefined) boolean('walPreallocate', o.walPreallocate);
   const snapshotTrailingEntries = o.snapshotTrailingEntries === undefined ? 10_000 : integer('snapshotTrailingEntries', o.snapshotTrailingEntries, 0, Number.MAX_SAFE_INTEGER);
   if (o.snapshotEntryThreshold !== undefined) integer('snapshotEntryThreshold', o.snapshotEntryThreshold, 0, Number.MAX_SAFE_INTEGER);
+  if (o.snapshotsKept !== undefined) integer('snapshotsKept', o.snapshotsKept, 1, 1000);
   const clusterId = o.clusterId === undefined ? 'tsraft' : nonEmptyString('clusterId', o.clusterId);
   if (o.tls !== undefined) {
     if (typeof o.tls !== 'object' || o.tls === null) throw new TypeError(`tls must be { cert, key, ca }, got ${show(o.tls)}`);

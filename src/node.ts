@@ -218,8 +218,8 @@ export class Node<Context = unknown> {
         snapshotMetaAt: (index) => this.requireRaft().snapshotMetaAt(index, 0),
         installPending: () => this.raft?.log.hasPendingSnapshot() ?? false,
         sessionRecords: () => this.sessions.toRecords(),
-        compact: async (meta) => {
-          await this.storage!.compact(meta, this.opts.snapshotTrailingEntries);
+        compact: async (meta, keepFrom) => {
+          await this.storage!.compact(meta, this.opts.snapshotTrailingEntries, keepFrom);
           this.requireRaft().compacted(meta);
         },
         applyDeferred: (deferred) => this.applyDeferred(deferred),
@@ -367,7 +367,7 @@ export class Node<Context = unknown> {
 
   /** Recovers the latest snapshot into the context, opens the WAL and builds the core over it. */
   private async recover(): Promise<void> {
-    const latest = await this.snapshots.recover(snapshotDir(this.opts.dataDir));
+    const latest = await this.snapshots.recover(snapshotDir(this.opts.dataDir), this.opts.snapshotsKept);
     if (latest) this.applied = latest.meta.index;
     // The log replays from here: the sessions must be the snapshot's, not a failed start's.
     this.sessions.restore(latest?.sessions ?? []);

@@ -174,10 +174,14 @@ export class WalStorage implements Storage {
     this.snap = meta;
   }
 
-  /** A local snapshot at meta.index is durable: drop whole segments before it, keeping `trailing` entries. */
-  async compact(meta: SnapshotMeta, trailing: number): Promise<void> {
+  /**
+   * A local snapshot at meta.index is durable: drop whole segments before it, keeping `trailing`
+   * entries, and never past `keepFrom` (the entry after the previous snapshot: should this one be
+   * found corrupt at start, the node replays from that one instead of refusing a log with a gap).
+   */
+  async compact(meta: SnapshotMeta, trailing: number, keepFrom = Infinity): Promise<void> {
     this.snap = meta;
-    const before = meta.index + 1 - trailing;
+    const before = Math.min(meta.index + 1 - trailing, keepFrom);
     if (before > this.wal.firstIndex) await this.wal.compactBefore(before);
   }
 

@@ -55,8 +55,11 @@ export interface SnapshotHost {
   installPending(): boolean;
   /** The proposer sessions as of the applied index. */
   sessionRecords(): SessionRecord[];
-  /** Compacts the log behind a snapshot just saved. Its failure is fatal to the node. */
-  compact(meta: SnapshotMeta): Promise<void>;
+  /**
+   * Compacts the log behind a snapshot just saved, never past entry `keepFrom` (the one after the
+   * fallback snapshot, when there is one). Its failure is fatal to the node.
+   */
+  compact(meta: SnapshotMeta, keepFrom: number | undefined): Promise<void>;
   /** Applies entries committed while the application saved (a batch of them), then turns the run loop. */
   applyDeferred(deferred: Entry[]): void;
   /** Whether the node still runs (a stopped node applies nothing). */
@@ -160,9 +163,12 @@ export class SnapshotKeeper {
     this.scheduler = new SnapshotScheduler(policy, { now: performance.now(), entryThreshold: this.entryThreshold });
   }
 
-  /** Opens the snapshot directory and recovers the latest snapshot into the context; returns it. */
-  async recover(dir: string): Promise<StoredSnapshot | undefined> {
-    this.store = await SnapshotStore.open(dir);
+  /**
+   * Opens the snapshot directory (keeping `retain` snapshots, the store's default if undefined:
+   * see NodeOptions.snapshotsKept) and recovers the latest snapshot into the context; returns it.
+   */
+  async recover(dir: string, retain?: number): Promise<StoredSnapshot | undefined> {
+    this.store = await SnapshotStore.open(dir, retain === undefined ? {} : { retain });
     this.latestStored = await this.store.latest();
     for (const err of this.store.corrupt) this.host.log('error', `${err.message}; skipped (the file is left in place)`);
     if (this.latestStored) {
@@ -377,7 +383,8 @@ export class SnapshotKeeper {
     this.saved = undefined;
     this.latestStored = stored;
     try {
-      await this.host.compact(stored.meta);
+      const fallback = await this.store!.fallbackBefore(stored.meta.index);
+      await this.host.compact(stored.meta, fallback === undefined ? undefined : fallback + 1);
     } catch (err) {
       for (const a of asked) a.reject(err as Error);
       throw err;

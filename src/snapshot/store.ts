@@ -112,6 +112,19 @@ export class SnapshotStore {
   }
 
   /**
+   * What a node falls back to if its snapshot at `index` is lost: the index of the newest kept
+   * snapshot before it not known to be corrupt, 0 (the start of the log) if none, or undefined
+   * when retention keeps a single snapshot. Compaction keeps the log back to it (see
+   * WalStorage.compact), so that a latest snapshot found corrupt at start costs a longer replay
+   * instead of the member.
+   */
+  async fallbackBefore(index: number): Promise<number | undefined> {
+    if (this.retain < 2) return undefined;
+    const older = (await this.list()).filter((l) => l.index < index && !this.corruptFiles.has(l.path));
+    return older.at(-1)?.index ?? 0;
+  }
+
+  /**
    * The newest snapshot that verifies (trailer, metadata and data checksums, name), or undefined
    * if there is none. Reads the whole file to check the data checksum. Corrupt files are skipped
    * and reported in {@link corrupt}.
@@ -233,11 +246,15 @@ export class SnapshotStore {
     return result;
   }
 
-  /** Deletes all but the newest `retain` snapshots, never `keep` (the one just installed). */
+  /**
+   * Deletes all but the newest `retain` snapshots, never `keep` (the one just installed). Files
+   * found corrupt are no fallback: they do not count toward `retain` and are deleted too.
+   */
   private async prune(keep: string): Promise<void> {
     const listings = await this.list();
-    const doomed = listings.slice(0, Math.max(0, listings.length - this.retain)).filter((l) => l.path !== keep);
-    for (const listing of doomed) {
+    const sound = listings.filter((l) => !this.corruptFiles.has(l.path));
+    const kept = new Set([keep, ...sound.slice(-this.retain).map((l) => l.path)]);
+    for (const listing of listings.filter((l) => !kept.has(l.path))) {
       await rm(listing.path, { force: true });
       this.corruptFiles.delete(listing.path);
     }

@@ -255,7 +255,10 @@ export class ChaosCluster {
   }
 
   private make(index: number, p: { peer: string; httpPort: number; httpHost: string; wrap?: string[] }, extra: string[], joined: boolean): ChaosNode {
-    const proc = new RaftProcess(p.peer, p.httpPort, join(this.o.dir, 'data', `n${index}`), [...this.args, ...extra], {
+    // Odd nodes keep one snapshot (compacted right behind it: a node down across one snapshot must
+    // install it), even nodes the default two (the log reaches back to the older one).
+    const kept = this.args === CHAOS_NODE_ARGS && index % 2 === 1 ? ['--snapshots-kept', '1'] : [];
+    const proc = new RaftProcess(p.peer, p.httpPort, join(this.o.dir, 'data', `n${index}`), [...this.args, ...kept, ...extra], {
       httpHost: p.httpHost,
       logFile: join(this.o.dir, 'logs', `n${index}.log`),
       ...(p.wrap ? { wrap: p.wrap } : {}),

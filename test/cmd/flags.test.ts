@@ -76,6 +76,14 @@ test('--path and --cluster-id must not be empty (the message names the flag, not
   assert.is(config(['--path', 'd', '--cluster-id', 'c']).clusterId, 'c');
 });
 
+test('--snapshots-kept: a whole number from 1 to 1000; without it the library decides (2)', () => {
+  assert.is(config([]).snapshotsKept, undefined);
+  assert.is(config(['--snapshots-kept', '1']).snapshotsKept, 1);
+  assert.is(flagError(['--snapshots-kept', '0']), '--snapshots-kept: must be from 1 to 1000, got "0"');
+  assert.is(flagError(['--snapshots-kept', 'two']), '--snapshots-kept: expected a whole number, got "two"');
+  assert.match(USAGE, '--snapshots-kept N');
+});
+
 test('--members with no voting member is a flag error (founding only; joining lists contacts)', () => {
   const message = flagError(['--port', '9001', '--members', 'localhost:9001,true']);
   assert.match(message, /^--members: lists no voting member/);

@@ -50,9 +50,11 @@ async function withNode(dataDir: string, port: number, work: (node: Node<KvStore
     electionTimeoutMs: 200,
     sync: 'none',
     logLevel: 'silent',
-    // Small segments so the log spans several, and a snapshot compacts some of them away.
+    // Small segments so the log spans several, and a snapshot compacts some of them away (one
+    // snapshot kept: with two, the first compacts nothing).
     walSegmentBytes: 2048,
     snapshotTrailingEntries: 100,
+    snapshotsKept: 1,
   });
   installKv(node);
   await node.start();

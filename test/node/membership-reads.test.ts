@@ -133,7 +133,7 @@ for (const kind of KINDS) test(`[${kind}] join (non-voting, then promoted), leav
 });
 
 for (const kind of KINDS) test(`[${kind}] a lagging node and a newly joined node catch up through a snapshot after the leader compacted`, async () => {
-  const c = await TestCluster.of(kind, 3, { snapshotTrailingEntries: 5, walSegmentBytes: 1024, snapshotChunkBytes: 64 });
+  const c = await TestCluster.of(kind, 3, { snapshotTrailingEntries: 5, snapshotsKept: 1, walSegmentBytes: 1024, snapshotChunkBytes: 64 });
   try {
     const { leader, lagging, at } = await snapshotPastStoppedFollower(c);
     assert.ok(at >= 60);

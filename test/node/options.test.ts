@@ -58,6 +58,7 @@ test('sizes and counts: out of range or not integers are refused', async () => {
   await refused({ walSegmentBytes: 100 }, RangeError, 'walSegmentBytes', 'from 256');
   await refused({ snapshotTrailingEntries: 1.5 }, RangeError, 'snapshotTrailingEntries');
   await refused({ snapshotEntryThreshold: NaN }, RangeError, 'snapshotEntryThreshold');
+  await refused({ snapshotsKept: 0 }, RangeError, 'snapshotsKept', 'from 1');
   await refused({ leaseDriftMargin: 1 }, RangeError, 'leaseDriftMargin', 'got 1');
   await refused({ leaseDriftMargin: -0.1 }, RangeError, 'leaseDriftMargin');
 });

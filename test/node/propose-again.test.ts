@@ -143,7 +143,7 @@ test('propose again: copies apply once across a log replay and a snapshot; after
 });
 
 for (const answered of ['before', 'after'] as const) test(`propose again: a forwarded write whose entry applied on the asker through a snapshot installed ${answered} the answer arrived is proposed again, and answers that it applied (it used to time out, outcome unknown)`, async () => {
-  const c = new TestCluster(3, { ...OPTIONS, snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  const c = new TestCluster(3, { ...OPTIONS, snapshotTrailingEntries: 0, snapshotsKept: 1, walSegmentBytes: 1024 });
   try {
     await c.startAll();
     const leader = await c.waitLeader();

@@ -290,6 +290,7 @@ class Scenario {
       sync: 'none',
       walSegmentBytes: 256, // small segments, so that the snapshot below compacts the log...
       snapshotTrailingEntries: 0, // ...and f2 can only catch up through the snapshot
+      snapshotsKept: 1, // (with 2, the log would reach back to the log's start until a second snapshot)
       snapshotChunkBytes: CHUNK_BYTES, // many chunks: one per round
       logLevel: 'info',
       logger: (level, line) => this.logs.push(`${level} ${line}`),

@@ -9,7 +9,7 @@ import { SetCommand, TestCluster, followerBehindSnapshot, followerCatchesUp, int
 import type { Node } from '../../src/node.js';
 
 const snapshotCluster = (lines: string[] = []): TestCluster =>
-  new TestCluster(3, { logLevel: 'info', logger: (level, line) => lines.push(`${level} ${line}`), snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  new TestCluster(3, { logLevel: 'info', logger: (level, line) => lines.push(`${level} ${line}`), snapshotTrailingEntries: 0, snapshotsKept: 1, walSegmentBytes: 1024 });
 
 test("a follower recovering the leader's snapshot answers the leader meanwhile (regression: its recover() held the run loop, 0 heartbeats answered)", async () => {
   const c = snapshotCluster();

@@ -183,7 +183,7 @@ test('a save longer than an election timeout costs no leadership: replication go
 });
 
 test("a snapshot from the leader that arrives while this node saves its own installs after the save, and the node ends with the leader's state", async () => {
-  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, snapshotsKept: 1, walSegmentBytes: 1024 });
   try {
     const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
     // The follower saves its own (older) state slowly; the leader's snapshot reaches it meanwhile.
@@ -203,7 +203,7 @@ test("a snapshot from the leader that arrives while this node saves its own inst
 });
 
 test("a follower whose own save runs when the leader's snapshot checks out goes on answering the leader until the save ends, then installs (it used to answer nothing until then)", async () => {
-  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, snapshotsKept: 1, walSegmentBytes: 1024 });
   try {
     const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
     const save = slowSave(lagging, 800);
@@ -268,7 +268,7 @@ test('a save that ends while a write is on disk, with a tick in between: the idl
 });
 
 test("snapshot() asked while a leader's snapshot awaits installation waits for the install and answers its index; the node goes on (regression: it stopped, the call never answered)", async () => {
-  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, snapshotsKept: 1, walSegmentBytes: 1024 });
   try {
     let asked: Promise<unknown> | undefined;
     const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
@@ -345,7 +345,7 @@ test('a save running longer than the request timeout is logged, with the entries
 });
 
 test("a follower's save whose file is being created when the leader's snapshot checks out: the follower goes on answering the leader (regression, found in review: the install waited for a save started after the check; 0 answered)", async () => {
-  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, walSegmentBytes: 1024 });
+  const c = new TestCluster(3, { logLevel: 'error', snapshotTrailingEntries: 0, snapshotsKept: 1, walSegmentBytes: 1024 });
   try {
     const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
     slowSave(lagging, 800);

@@ -284,4 +284,33 @@ test('create() refuses malformed metadata', async () => {
   }
 });
 
+test('fallbackBefore: the newest kept snapshot before an index not known to be corrupt; 0 (the start of the log) when none; undefined when one snapshot is kept', async () => {
+  const store = await freshStore(3);
+  assert.is(await store.fallbackBefore(10), 0, 'no older snapshot: the start of the log');
+  await writeSnapshot(store, 10, 100);
+  await writeSnapshot(store, 20, 100);
+  const third = await writeSnapshot(store, 30, 100);
+  assert.is(await store.fallbackBefore(30), 20);
+  assert.is(await store.fallbackBefore(20), 10);
+  await flipByte(third.path, 5);
+  const reopened = await SnapshotStore.open(store.dir, { retain: 3 });
+  assert.is((await reopened.latest())?.meta.index, 20, 'latest() skips the corrupt 30');
+  assert.is(await reopened.fallbackBefore(40), 20, 'the 30 is known corrupt: no fallback');
+  const single = await freshStore(1);
+  await writeSnapshot(single, 10, 100);
+  assert.is(await single.fallbackBefore(20), undefined);
+});
+
+test('retention does not count files found corrupt: the newest sound ones stay, the corrupt ones go', async () => {
+  const store = await freshStore(2);
+  await writeSnapshot(store, 10, 100);
+  const rotten = await writeSnapshot(store, 20, 100);
+  await flipByte(rotten.path, 5);
+  const reopened = await SnapshotStore.open(store.dir, { retain: 2 });
+  assert.is((await reopened.latest())?.meta.index, 10, 'the 20 is skipped and known corrupt');
+  await writeSnapshot(reopened, 30, 100);
+  const names = (await readdir(store.dir)).sort();
+  assert.equal(names, [snapshotFileName(10, 1), snapshotFileName(30, 1)], 'the sound 10 kept as the fallback, the corrupt 20 deleted');
+});
+
 test.run();

@@ -137,13 +137,14 @@ export async function snapshotPastStoppedFollower(c: TestCluster): Promise<{ lea
 }
 
 /**
- * A 3-node cluster for snapshot transfers (small WAL segments, 5 trailing entries, 64-byte
- * chunks) whose nodes log at info into `lines`.
+ * A 3-node cluster for snapshot transfers (small WAL segments, 5 trailing entries, one snapshot
+ * kept so that the first one compacts the log, 64-byte chunks) whose nodes log at info into `lines`.
  */
 export function snapshotTransferCluster(): { c: TestCluster; lines: Array<{ level: string; line: string }> } {
   const lines: Array<{ level: string; line: string }> = [];
   const c = new TestCluster(3, {
     snapshotTrailingEntries: 5,
+    snapshotsKept: 1,
     walSegmentBytes: 1024,
     snapshotChunkBytes: 64,
     logLevel: 'info',
