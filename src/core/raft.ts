@@ -124,6 +124,8 @@ export class Raft {
   private randomizedElectionTimeout = 0;
   /** Ticks since start, for the start-up quiet period (see isLeaseProtected). */
   private ticksSinceStart = 0;
+  /** ticksSinceStart when a leader's append, heartbeat or snapshot last arrived (see isLeaseProtected). */
+  private leaderHeardTick = Number.NEGATIVE_INFINITY;
   private votes = new Map<NodeId, boolean>();
   private progress = new Map<NodeId, ReplicationProgress>();
   private leadTransferee: NodeId = NONE;
@@ -738,14 +740,18 @@ export class Raft {
   }
 
   /**
-   * Whether this node must ignore vote requests: with CheckQuorum, for an election timeout after
-   * hearing from a leader, and after start-up (a restarted voter may have acknowledged a lease it
-   * no longer remembers).
+   * Whether this node must ignore vote requests: with CheckQuorum, while it leads, for an election
+   * timeout after an append, heartbeat or snapshot from a leader, and after start-up (a restarted
+   * voter may have acknowledged a lease it no longer remembers). Counted from the last such
+   * message, not from knowing a leader: a higher term taken in from any other message (a late
+   * rejection of this node's pre-vote) forgets the leader, but the lease this node acknowledged
+   * still runs (regression: it then granted votes at once, and the old leader served stale reads).
    */
   private isLeaseProtected(): boolean {
     if (!this.opts.checkQuorum) return false;
     if (this.ticksSinceStart < this.opts.electionTicks) return true;
-    return this.lead !== NONE && this.electionElapsed < this.opts.electionTicks;
+    if (this.role === 'leader') return true;
+    return this.ticksSinceStart - this.leaderHeardTick < this.opts.electionTicks;
   }
 
   private tickElection(): void {
@@ -810,6 +816,7 @@ export class Raft {
 
   private handleAppend(m: Extract<Message, { type: 'append' }>): void {
     this.electionElapsed = 0;
+    this.leaderHeardTick = this.ticksSinceStart;
     this.lead = m.from;
     if (m.prevIndex < this.log.committed) {
       this.sendAppendAck(m.from, this.log.committed);
@@ -838,6 +845,7 @@ export class Raft {
 
   private handleHeartbeat(m: Extract<Message, { type: 'heartbeat' }>): void {
     this.electionElapsed = 0;
+    this.leaderHeardTick = this.ticksSinceStart;
     this.lead = m.from;
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
     this.send({ type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, round: m.round });
@@ -845,6 +853,7 @@ export class Raft {
 
   private handleSnapshot(m: Extract<Message, { type: 'snapshot' }>): void {
     this.electionElapsed = 0;
+    this.leaderHeardTick = this.ticksSinceStart;
     this.lead = m.from;
     const meta = m.meta;
     if (meta.index <= this.log.committed) {
