@@ -190,6 +190,16 @@ export function checkFrame(buf: Buffer, at: number, end: number): number {
 }
 
 /**
+ * Where the record at `at` ends by its frame header's length, when that header's own checksum
+ * holds (its payload may still be damaged); -1 when the header itself is damaged or cut short.
+ */
+export function claimedFrameEnd(buf: Buffer, at: number, end: number): number {
+  if (end - at < FRAME_HEADER_BYTES) return -1;
+  if (buf.readUInt32LE(at + 8) !== crc32c(buf, 0, at, at + 8)) return -1;
+  return at + FRAME_HEADER_BYTES + buf.readUInt32LE(at);
+}
+
+/**
  * Says why {@link checkFrame} rejects the record at `at` (for diagnostics such as the inspector),
  * or returns undefined when it accepts it.
  */

@@ -19,6 +19,7 @@ import { WalCorruptionError } from './errors.js';
 import { fsyncDirectory, parseSegmentFileName, readFully, segmentOpenFlags, TEMP_SUFFIX } from './files.js';
 import {
   checkFrame,
+  claimedFrameEnd,
   decodeSegmentHeader,
   decodeUpdate,
   FRAME_HEADER_BYTES,
@@ -178,7 +179,11 @@ async function loadSegments(
         // Zeros to the end of the file: the unwritten rest of a preallocated segment.
         if (isZeroFilled(buf, pos, size)) break;
         if (!active) throw new WalCorruptionError(path, pos, 'damaged record (checksum mismatch or cut short) in a segment that is not the last');
-        const validAfter = findValidRecord(buf, pos + 1, size, expectedIndex);
+        // A frame header that checks out gives the damaged record's length: look for a later
+        // record only past it. Inside it, entry data (a stored value) may hold the bytes of a
+        // valid record, which made a torn final write look like damage followed by good data.
+        const claimedEnd = claimedFrameEnd(buf, pos, size);
+        const validAfter = findValidRecord(buf, claimedEnd >= 0 ? Math.min(claimedEnd, size) : pos + 1, size, expectedIndex);
         if (validAfter >= 0) {
           throw new WalCorruptionError(path, pos, `damaged record followed by a valid record at offset ${validAfter}`);
         }

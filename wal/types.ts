@@ -39,7 +39,8 @@ export interface WalUpdate {
    * nothing is written now. `hardState` reflects it at once; it is written with the next update
    * that has entries, with a segment roll, truncation or reset, or at `close()`; a crash before
    * then loses it and the log reopens with the previous hard state. Ignored when there are
-   * entries. Default false.
+   * entries, and when the term or vote differs from the current hard state's: those are written
+   * now (a lost vote could let a node vote twice in one term). Default false.
    */
   lazy?: boolean;
 }

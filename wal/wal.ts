@@ -217,7 +217,8 @@ export class Wal {
     if (entries.length === 0 && hardState === undefined) return;
     if (hardState !== undefined) this.validateHardState(hardState);
     this.validateAppend(entries);
-    if (entries.length === 0 && update.lazy === true) {
+    const current = this.currentHardState;
+    if (entries.length === 0 && update.lazy === true && hardState!.term === current.term && hardState!.vote === current.vote) {
       // Nothing to write now: it rides along with the next record (or is written at close).
       this.currentHardState = { term: hardState!.term, vote: hardState!.vote, commit: hardState!.commit };
       this.hardStateUnwritten = true;

@@ -153,6 +153,20 @@ test('a lazy hard state is written at close, and only a crash before then loses 
   await reopened.close();
 });
 
+test('lazy is only for the commit index: a hard state with a new term or vote is written at once and survives a crash (regression, found in review: it was held like a commit index)', async () => {
+  const wal = await openNew({ sync: 'always' });
+  await wal.save({ hardState: { term: 2, vote: 1, commit: 0 }, entries: makeEntries(1, 3, 2) });
+  await wal.save({ hardState: { term: 3, vote: 2, commit: 3 }, lazy: true });
+  assert.is(wal.stats.syncs, 2, 'written and synced at once');
+  const crashed = await tempDir();
+  dirs.push(crashed);
+  for (const name of await readdir(wal.dir)) await copyFile(join(wal.dir, name), join(crashed, name));
+  const copy = await Wal.open(crashed, { sync: 'always' });
+  assert.equal(copy.hardState, { term: 3, vote: 2, commit: 3 }, 'the vote survived the crash');
+  await copy.close();
+  await wal.close();
+});
+
 test('a lazy hard state is kept by a truncation (its new segment header carries it)', async () => {
   let wal = await openNew({ segmentBytes: 1024, sync: 'always' });
   await wal.save({ hardState: { term: 2, vote: 1, commit: 0 }, entries: makeEntries(1, 3, 2) });
