@@ -199,7 +199,14 @@ export class Node<Context = unknown> {
   private readonly forwards = new Map<number, PendingForward>();
   /** Requests waiting for a leader (see leaderWaitMs): woken on every leader change and at stop. */
   private readonly leaderWaiters = new Set<() => void>();
-  private nextRequestId = 1;
+  /**
+   * Forwarded requests and read contexts are numbered from this run's random session, not from 1:
+   * an answer the leader made for this node's previous run, arriving after a restart, must not
+   * match a request of this one (regression, found in review: a held readIndexResp confirmed a
+   * new read at an index fixed before an acknowledged write, and a held forwardResp answered a new
+   * proposal with another command's result).
+   */
+  private nextRequestId = this.proposer.session + 1;
   private nextReadId = 1;
   /** Per kind (0: ReadIndex, 1: lease), the read request gathering calls until the next pump hands it to the core. */
   private readonly gatheringReads: [string | undefined, string | undefined] = [undefined, undefined];
@@ -657,7 +664,7 @@ export class Node<Context = unknown> {
     const gathering = this.gatheringReads[kind];
     let r = gathering === undefined ? undefined : this.reads.get(gathering);
     if (!r) {
-      const ctx = `${this.id}:${this.nextReadId++}`;
+      const ctx = `${this.id}:${this.proposer.session}:${this.nextReadId++}`;
       const timer = setTimeout(() => {
         const timedOut = this.reads.get(ctx);
         if (timedOut) this.settleRead(ctx, timedOut, 'timedOut');
@@ -1100,7 +1107,7 @@ export class Node<Context = unknown> {
         }
         case 'forwardResp': {
           const f = this.forwards.get(m.requestId);
-          if (f) {
+          if (f && f.target === m.from) {
             clearTimeout(f.timer);
             this.forwards.delete(m.requestId);
             f.resolve(m);
