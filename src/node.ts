@@ -1435,6 +1435,9 @@ export class Node<Context = unknown> {
   }
 
   private serveReads(): void {
+    // While recover() replaces the context, no read is confirmed, not even one at an index
+    // applied before: the context may hold a mix of old and new (review: one could be).
+    if (this.snapshots.recoverRunning) return;
     for (const [ctx, r] of this.reads) if (r.index >= 0 && r.index <= this.applied) this.settleRead(ctx, r, 'confirmed');
   }
 

@@ -242,6 +242,11 @@ export class SnapshotKeeper {
     if (n > 0) this.scheduler.applied(n);
   }
 
+  /** Whether the application's recover() of a snapshot received from the leader runs: the context is being replaced. */
+  get recoverRunning(): boolean {
+    return this.holding === 'recover()';
+  }
+
   /** A snapshot being written or recovered, or the backlog still applying (stop() waits for each). */
   get busy(): Promise<void> | undefined {
     return this.savingPromise ?? this.recovering ?? this.drained;

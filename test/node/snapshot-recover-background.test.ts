@@ -146,4 +146,44 @@ test("a recover() that throws stops the follower with an error naming the snapsh
   }
 });
 
+test('a read answered at an index this follower applied before, arriving while it recovers a snapshot, waits for the recover (regression, found in review: it was confirmed at once, with the context half replaced)', async () => {
+  const c = snapshotCluster();
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const lagging = c.node(c.addresses.find((a) => a !== leader.address)!);
+    await leader.do(new SetCommand('k', 'v0'));
+    await c.waitFor(() => lagging.status().appliedIndex === leader.status().commitIndex, 5000, 'the follower to apply k=v0');
+    let blocked = false;
+    let holdAnswers = true;
+    const held: Array<{ from: string; messages: Parameters<Parameters<typeof interceptReceive>[1]>[1] }> = [];
+    const deliver = interceptReceive(lagging, (from, messages, pass) => {
+      const answers = holdAnswers ? messages.filter((m) => m.type === 'readIndexResp') : [];
+      if (answers.length > 0) held.push({ from, messages: answers });
+      pass(from, messages.filter((m) => !answers.includes(m) && (!blocked || (m.type !== 'append' && m.type !== 'snapshot'))));
+    });
+    // The read's answer names the commit index the follower has already applied; it is held.
+    let confirmed: boolean | undefined;
+    const read = lagging.readIndex().then((ok) => (confirmed = ok));
+    await c.waitFor(() => held.length > 0, 5000, 'the leader to answer the read');
+    blocked = true;
+    for (let i = 1; i <= 10; i++) await leader.do(new SetCommand('k', `v${i}`));
+    await leader.snapshot();
+    const slow = slowRecover(lagging, 800);
+    blocked = false;
+    await c.waitFor(() => slow.recovering(), 5000, 'the recover to start');
+    holdAnswers = false;
+    for (const h of held.splice(0)) deliver(h.from, h.messages);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.ok(slow.recovering(), 'still recovering');
+    assert.is(confirmed, undefined, 'the read waits while the context is being replaced');
+    await read;
+    assert.is(confirmed, true, 'confirmed once the recover ended');
+    assert.is(slow.recovered(), 1);
+    assert.is(lagging.context.data.get('k'), 'v10');
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
