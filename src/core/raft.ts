@@ -788,9 +788,13 @@ export class Raft {
   // Votes
 
   private handleVote(m: Extract<Message, { type: 'vote' }>): void {
+    // Leader stickiness holds here too, not only for a request of a higher term (see step): a
+    // follower that took in a higher term from another message has no vote and no leader in it,
+    // yet may have acknowledged a live leader's round (regression: it granted a vote of that same
+    // term at once, and the old leader served stale lease reads).
     const canVote =
       this.vote === m.from ||
-      (this.vote === NONE && this.lead === NONE) ||
+      (this.vote === NONE && this.lead === NONE && (m.transfer || !this.isLeaseProtected())) ||
       (m.preVote && m.term > this.term);
     if (canVote && this.log.isUpToDate(m.lastIndex, m.lastTerm)) {
       this.send({ type: 'voteResp', from: this.id, to: m.from, term: m.term, preVote: m.preVote, reject: false });
