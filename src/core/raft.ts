@@ -707,7 +707,11 @@ export class Raft {
   tellIfNotMember(from: NodeId): void {
     if (from === this.id) return;
     const at = this.membership.currentIndex();
-    if (at === 0 || this.log.committed < at || findMember(this.membership.current(), from)) return;
+    // Committed here, or named by a notice from a peer that had committed it: a removed member
+    // hears of its removal that way, never from the log (seed 2654295: a removed voter that asked
+    // only such members campaigned forever).
+    const committed = this.log.committed >= at || this.notMemberNotice === at;
+    if (at === 0 || !committed || findMember(this.membership.current(), from)) return;
     this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at, commit: this.log.committed });
   }
 

@@ -304,6 +304,30 @@ test('a joiner that has not received the log ignores NotMember: it is not a memb
   assert.is(n5.raft.removedAt(), 0);
 });
 
+test('a removed member that learnt its removal from a notice tells a removed voter that asks it (seed 2654295: one whose only fellow voter was such a member campaigned forever)', () => {
+  const { h } = removedWhilePartitioned(); // voters {1, 2}; 3 removed and unaware
+  // Leader 1 removes itself; the entry reaches 2 but 2's answer does not reach 1, so 1 never
+  // learns that it committed. 2, the sole voter of the new configuration, leads and commits it.
+  h.cut.add('2->1');
+  const removal1 = change(h, 1, { type: 'remove', id: 1 });
+  h.deliverAll();
+  run(h, 3 * ET);
+  const n2 = h.node(2).raft;
+  assert.is(n2.role, 'leader');
+  assert.ok(n2.log.committed >= removal1);
+  h.cut.delete('2->1');
+  n2.tellIfNotMember(1); // as a driver does for a silent outsider
+  h.deliverAll();
+  const n1 = h.node(1).raft;
+  assert.is(n1.removedAt(), removal1, 'told by 2');
+  assert.ok(n1.log.committed < removal1, 'its log never showed the removal committed');
+  const sentBefore = h.sent.length;
+  n1.step(msg.vote(3, 1, n1.term + 1, { lastIndex: 0, lastTerm: 0, preVote: true }));
+  h.process();
+  const notices = h.sent.slice(sentBefore).filter((m) => m.type === 'notMember' && m.to === 3);
+  assert.equal(notices.map((m) => m.from), [1], 'node 3 is told, by node 1');
+});
+
 test('a member with an uncommitted configuration sends no NotMember (its view may still change)', () => {
   const h = new Harness(voters(1, 2, 3));
   h.elect(1);

@@ -21,6 +21,7 @@ const cases: Array<[number, string, Omit<SimOptions, 'seed'>?]> = [
   [9331522, 'the driver takes no light Ready while a Ready with snapshot work waits to be applied after its write (second schedule)', {}],
   [9428888, 'the driver takes no light Ready while a Ready with snapshot work waits to be applied after its write (third schedule)', {}],
   [2100795, 'a removed voter whose newest configuration was a deposed leader\'s entry at the index of its removal learns it from the members\' notices (it once ignored them as older than its own and campaigned forever)', {}],
+  [2654295, 'a removed member that learnt its removal from a notice, never from its log, tells a removed voter that asks it (the voter, whose only fellow voters were such members, once campaigned forever)', {}],
   [9902637, 'the checker counts a leadership once the leader\'s term is durable: a sole voter that elected itself and crashed before that write landed led nothing, and rightly voted for another node in the same term after restarting (it was once reported as two leaders of one term)', { profile: 'members' }],
 ];
 
