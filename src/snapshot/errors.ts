@@ -11,8 +11,8 @@ export class SnapshotError extends Error {
 /**
  * A snapshot file (stored, or just received) fails verification: too short, bad trailer magic,
  * metadata checksum or data checksum mismatch, metadata that does not match its file name or the
- * snapshot announced by the leader. The file is never used; stored ones are left in place for
- * an operator, received ones are deleted.
+ * snapshot announced by the leader. The file is never used; stored ones are deleted once a newer
+ * snapshot is installed, received ones at once.
  */
 export class SnapshotCorruptionError extends SnapshotError {
   override name = 'SnapshotCorruptionError';

@@ -135,6 +135,8 @@ export class SnapshotKeeper {
   private lastVerify: { snap: StoredSnapshot; at: number; running: boolean } | undefined;
   /** The latest snapshot, found corrupt or unreadable: a new one (at the same index if nothing applied since) replaces it. */
   private toReplace: StoredSnapshot | undefined;
+  /** Newer snapshot files were found corrupt at start: one is taken as soon as anything applied past the one recovered. */
+  private replaceCorruptAtStart = false;
   private readonly saveWarnMs: number;
 
   /**
@@ -170,7 +172,10 @@ export class SnapshotKeeper {
   async recover(dir: string, retain?: number): Promise<StoredSnapshot | undefined> {
     this.store = await SnapshotStore.open(dir, retain === undefined ? {} : { retain });
     this.latestStored = await this.store.latest();
-    for (const err of this.store.corrupt) this.host.log('error', `${err.message}; skipped (the file is left in place)`);
+    for (const err of this.store.corrupt) this.host.log('error', `${err.message}; skipped (the next snapshot, taken once the log is replayed, replaces it)`);
+    // latest() skipped newer files: take a snapshot once the log is replayed, not when the policy
+    // next wants one, so that the member soon has a fallback again.
+    this.replaceCorruptAtStart = this.store.corrupt.length > 0;
     if (this.latestStored) {
       if (!this.handler) throw new Error(`a snapshot exists in ${this.store.dir} but no snapshot handler is set: call setSnapshot() before start()`);
       await this.handler.recover(this.store.open(this.latestStored));
@@ -279,7 +284,8 @@ export class SnapshotKeeper {
   private snapshotDue(): boolean {
     if (this.savingPromise || this.saved) return false;
     const now = performance.now();
-    return now >= this.retryAt && (this.replacing() || this.scheduler.due(now));
+    const pastRecovered = this.host.appliedIndex() > (this.latestStored?.meta.index ?? 0);
+    return now >= this.retryAt && (this.replacing() || (this.replaceCorruptAtStart && pastRecovered) || this.scheduler.due(now));
   }
 
   /**
@@ -395,6 +401,7 @@ export class SnapshotKeeper {
       throw err;
     }
     this.scheduler.taken(performance.now(), covered);
+    this.replaceCorruptAtStart = false;
     this.failures = 0;
     this.retryAt = 0;
     this.host.log('info', `snapshot at ${stored.meta.index} (${stored.meta.size} bytes, saved in ${Math.round(ms)} ms)`);
@@ -459,6 +466,7 @@ export class SnapshotKeeper {
     if (err instanceof SnapshotCorruptionError || now - failure.since >= UNREADABLE_REPLACE_MS) {
       this.chunkFailure = undefined;
       this.toReplace = snap;
+      this.store!.markCorrupt(snap.path, err.message);
       this.due = true;
       this.host.snapshotRefused('sent');
       this.host.log('error', `snapshot ${snap.meta.index} (${snap.path}) cannot be sent to a lagging follower: ${err.message}; a new snapshot is taken to replace it`);

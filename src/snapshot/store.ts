@@ -82,11 +82,21 @@ export class SnapshotStore {
   }
 
   /**
-   * Files that `latest()` found corrupt and skipped (left in place for an operator), each with
-   * the reason.
+   * Files found corrupt (by `latest()`, or marked by {@link markCorrupt}), each with the reason.
+   * They are no fallback, and the next snapshot installed deletes them.
    */
   get corrupt(): readonly SnapshotCorruptionError[] {
     return [...this.corruptFiles.values()];
+  }
+
+  /**
+   * Records that the stored snapshot at `path` was found corrupt or unreadable while the node
+   * ran (sending it): retention no longer counts it and {@link fallbackBefore} skips it
+   * (regression, found in review: a replacement taken at a higher index then deleted the sound
+   * older snapshot and kept the rotten one as the fallback).
+   */
+  markCorrupt(path: string, reason: string): void {
+    this.corruptFiles.set(path, new SnapshotCorruptionError(path, reason));
   }
 
   /**
