@@ -38,6 +38,8 @@ export interface ServerConfig {
   /** --leader-wait: how long a request waits for a leader; undefined: the library's default. */
   leaderWaitMs: number | undefined;
   maxValueBytes: number;
+  /** --max-connections: open HTTP client connections at most. */
+  maxConnections: number;
   logLevel: LogLevel;
   heartbeatMs: number;
   electionTimeoutMs: number;
@@ -79,6 +81,8 @@ Flags:
                               leadership moves, before 503 (default two election timeouts, at
                               most --request-timeout; 0ms: answer 503 at once)
   --max-value-bytes N         largest value accepted, e.g. 1048576, 64KiB, 1MiB (default 1MiB)
+  --max-connections N         open HTTP client connections at most (default 1000; keep it
+                              below the process's file descriptor limit)
   --log-level L               debug | info | warn | error | silent (default info)
   --heartbeat D               heartbeat interval (default 100ms)
   --election-timeout D        election timeout (default 1s); at least twice --heartbeat
@@ -113,6 +117,7 @@ const OPTIONS = {
   'request-timeout': { type: 'string' },
   'leader-wait': { type: 'string' },
   'max-value-bytes': { type: 'string' },
+  'max-connections': { type: 'string' },
   'gc-heap-growth': { type: 'string' },
   'log-level': { type: 'string' },
   heartbeat: { type: 'string' },
@@ -138,6 +143,21 @@ function count(flag: string, raw: string): number {
   if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n)) throw new FlagError(`--${flag}: expected a whole number, got ${JSON.stringify(raw)}`);
   return n;
 }
+
+/** A value must fit in one entry with its key and headers (see MAX_COMMAND_BYTES in src/node.ts). */
+function maxValueBytes(raw: string): number {
+  const n = parseBytes('max-value-bytes', raw);
+  if (n > MAX_VALUE_BYTES) throw new FlagError(`--max-value-bytes: at most 59MiB (an entry must fit in one peer message), got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+function positive(flag: string, raw: string): number {
+  const n = count(flag, raw);
+  if (n < 1) throw new FlagError(`--${flag}: must be at least 1, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+const MAX_VALUE_BYTES = 59 * 1024 * 1024;
 
 function snapshotsKept(raw: string): number {
   const n = count('snapshots-kept', raw);
@@ -251,7 +271,8 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     sync: oneOf('sync', values.sync ?? 'always', ['always', 'none'] as const),
     requestTimeoutMs: values['request-timeout'] === undefined ? 5000 : parseDuration('request-timeout', values['request-timeout']),
     leaderWaitMs: values['leader-wait'] === undefined ? undefined : parseDuration('leader-wait', values['leader-wait'], 0),
-    maxValueBytes: values['max-value-bytes'] === undefined ? 1024 * 1024 : parseBytes('max-value-bytes', values['max-value-bytes']),
+    maxValueBytes: values['max-value-bytes'] === undefined ? 1024 * 1024 : maxValueBytes(values['max-value-bytes']),
+    maxConnections: values['max-connections'] === undefined ? 1000 : positive('max-connections', values['max-connections']),
     logLevel: oneOf('log-level', values['log-level'] ?? 'info', ['debug', 'info', 'warn', 'error', 'silent'] as const),
     heartbeatMs,
     electionTimeoutMs,

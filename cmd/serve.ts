@@ -54,6 +54,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     host: config.host,
     port: config.httpPort,
     maxValueBytes: config.maxValueBytes,
+    maxConnections: config.maxConnections,
   });
   // Bind HTTP first: a port conflict should fail before the node joins anything.
   await http.start();

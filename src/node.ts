@@ -75,6 +75,18 @@ interface PendingForward {
 }
 
 const EMPTY = new Uint8Array(0);
+/**
+ * The largest encoded command: its entry must fit in one peer message with room to spare (the
+ * gRPC transport's frame limit is 64 MiB). A larger one was appended and then could never be
+ * sent: every later write waited behind it (found in review).
+ */
+export const MAX_COMMAND_BYTES = 60 * 1024 * 1024;
+
+function commandTooLarge(bytes: number): RangeError {
+  return new RangeError(`command of ${bytes} bytes encoded, more than the ${MAX_COMMAND_BYTES} bytes an entry may hold (it must fit in one peer message)`);
+}
+/** The longest node metadata kept from a peer (setNodeMeta refuses longer for this node's own). */
+const MAX_NODE_META_CHARS = 64 * 1024;
 const FORWARD_OPS: ReadonlySet<string> = new Set(['propose', 'addVoter', 'addLearner', 'remove', 'transfer']);
 
 /** Applied entries remembered for proposals whose position arrives after they applied. */
@@ -283,8 +295,12 @@ export class Node<Context = unknown> {
     this.setSnapshotPolicy(CustomSync(syncTypes));
   }
 
-  /** This node's metadata (e.g. its HTTP address), announced to its peers; '' announces none. */
+  /**
+   * This node's metadata (e.g. its HTTP address), announced to its peers; '' announces none.
+   * @throws RangeError past 65,536 characters (peers would not keep it)
+   */
   setNodeMeta(meta: string): void {
+    if (meta.length > MAX_NODE_META_CHARS) throw new RangeError(`node metadata of ${meta.length} characters, more than the ${MAX_NODE_META_CHARS} peers keep`);
     this.ownMeta = meta;
     if (meta === '') this.nodeMeta.delete(this.address);
     else this.nodeMeta.set(this.address, meta);
@@ -584,6 +600,7 @@ export class Node<Context = unknown> {
       // The session header lets the proposal be proposed again after a leader failure and still
       // apply once (see submit).
       const data = this.registry.encode(command, this.proposer.header(seq));
+      if (data.byteLength > MAX_COMMAND_BYTES) throw commandTooLarge(data.byteLength);
       const applied = await this.submit({ op: 'propose', data, address: '' });
       return { result: applied.result as R, index: applied.index, term: applied.term };
     } catch (err) {
@@ -939,6 +956,9 @@ export class Node<Context = unknown> {
     if (raft.role !== 'leader') return this.refusal(requestId, 'notLeader', 'not the leader', from);
     let result;
     if (!FORWARD_OPS.has(op.op)) return this.refusal(requestId, 'badRequest', `unknown forwarded operation ${JSON.stringify(op.op)}`, from);
+    const bad = this.badForwardedAddress(op, from, requestId);
+    if (bad) return bad;
+    if (op.op === 'propose' && op.data.byteLength > MAX_COMMAND_BYTES) return this.refusal(requestId, 'badRequest', commandTooLarge(op.data.byteLength).message, from);
     if (op.op === 'propose') result = raft.propose(op.data);
     else if (op.op === 'transfer') {
       const t = raft.transferLeader(memberId(op.address));
@@ -963,7 +983,25 @@ export class Node<Context = unknown> {
    * The leader's side of adding a member, whoever asked (join(), POST /members, a node started
    * with --join): another name for a current member is refused (see address-aliases.ts).
    */
+  /**
+   * A forwarded membership change or transfer naming an address join() and POST /members would
+   * refuse: its refusal. Such an address without a port was remembered and then threw in
+   * updatePeers, an unhandled rejection that ended the leader's process; one POST /members
+   * refuses became a member (found in review).
+   */
+  private badForwardedAddress(op: ForwardOp, from: NodeId, requestId: number): ForwardResponse | undefined {
+    if (op.op === 'propose') return undefined;
+    try {
+      checkAddress(op.address);
+      return undefined;
+    } catch (err) {
+      return this.refusal(requestId, 'badRequest', (err as Error).message, from);
+    }
+  }
+
   private async proposeAddition(op: ForwardOp, from: NodeId, requestId: number): Promise<ForwardResponse> {
+    const bad = this.badForwardedAddress(op, from, requestId);
+    if (bad) return bad;
     const members = this.members().map((m) => m.address);
     if (!members.includes(op.address)) {
       const alias = await findAlias([op.address], members);
@@ -1100,8 +1138,10 @@ export class Node<Context = unknown> {
       if (this.addresses.heardFrom(m.from, fromAddress)) this.updatePeers();
       switch (m.type) {
         case 'forward': {
-          if (isAddition(m)) void this.proposeAddition(m, m.from, m.requestId).then((r) => this.sendPeer([r]));
-          else if (m.op === 'transfer') void this.transferForPeer(m).then((r) => this.sendPeer([r]));
+          const answered = (r: ForwardResponse): void => this.sendPeer([r]);
+          const failed = (err: Error): void => this.log('error', `forwarded ${m.op} from ${fromAddress} failed: ${err.message}`);
+          if (isAddition(m)) this.proposeAddition(m, m.from, m.requestId).then(answered, failed);
+          else if (m.op === 'transfer') this.transferForPeer(m).then(answered, failed);
           else this.sendPeer([this.proposeAsLeader(m, m.from, m.requestId)]);
           break;
         }
@@ -1115,8 +1155,10 @@ export class Node<Context = unknown> {
           break;
         }
         case 'nodeMeta':
-          if (m.meta === '') this.nodeMeta.delete(fromAddress);
-          else this.nodeMeta.set(fromAddress, m.meta);
+          // Kept only for the address a known peer id has, and bounded: metadata sent under a
+          // member's id from ever new hello addresses was kept for good (found in review).
+          if (m.meta === '' || this.addresses.get(m.from) !== fromAddress) this.nodeMeta.delete(fromAddress);
+          else if (m.meta.length <= MAX_NODE_META_CHARS) this.nodeMeta.set(fromAddress, m.meta);
           // A removed member still running announces itself too: tell it (see removedAt).
           raft.tellIfNotMember(m.from);
           break;

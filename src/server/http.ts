@@ -27,11 +27,34 @@ export interface KvHttpServerOptions {
   port: number;
   /** Largest value (and body) accepted, in bytes; larger gets 413. Default 1 MiB. */
   maxValueBytes?: number;
+  /**
+   * Open client connections at most; more are closed at once. Default 1000: below the usual
+   * 1024 file descriptors, so clients cannot take those the WAL needs (found in review: holding
+   * connections until the limit made the next WAL segment fail with EMFILE, which stops a node).
+   */
+  maxConnections?: number;
 }
 
 const JSON_TYPE = 'application/json';
 /** JSON bodies of the control routes (members, transfer, cas) are small: cap them separately. */
 const CONTROL_BODY_BYTES = 64 * 1024;
+
+/** The status line and message for a request node:http could not parse (by its error code). */
+function clientErrorAnswer(code: string | undefined): [string, string] {
+  switch (code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return ['431 Request Header Fields Too Large', 'request headers too large'];
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return ['408 Request Timeout', 'the request was not received in time'];
+    case 'HPE_INVALID_METHOD':
+      return ['400 Bad Request', 'malformed HTTP request: unknown method'];
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+    case 'HPE_INVALID_TRANSFER_ENCODING':
+      return ['400 Bad Request', 'malformed HTTP request: conflicting or invalid Content-Length and Transfer-Encoding'];
+    default:
+      return ['400 Bad Request', `malformed HTTP request${code ? ` (${code})` : ''}`];
+  }
+}
 
 /** The key-value HTTP server of one raft-node. */
 export class KvHttpServer {
@@ -76,6 +99,7 @@ export class KvHttpServer {
       },
     });
     this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+    this.server.maxConnections = options.maxConnections ?? 1000;
     // A client may shut down its sending side once its request is sent (`nc -q1`, some
     // scripts). By default node:http then ends the socket at once, and a write or a
     // ReadIndex read that answers later is applied but its answer is lost. With this, node:http
@@ -88,9 +112,22 @@ export class KvHttpServer {
       socket.on('close', () => this.sockets.delete(socket));
     });
     // Malformed HTTP (garbage on the port): answer 400 and drop that connection only.
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n{"error":"malformed HTTP request"}');
-      else socket.destroy();
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      // A request on this connection still being answered (bytes that do not parse pipelined
+      // after it) gets its answer first, then the connection closes: an early 400 used to take
+      // the place of the 200 of a write that was applied (found in review).
+      const inFlight = (socket as unknown as { _httpMessage?: ServerResponse })._httpMessage;
+      if (inFlight && !inFlight.writableEnded) {
+        inFlight.shouldKeepAlive = false;
+        inFlight.once('finish', () => socket.destroy());
+        return;
+      }
+      if (!socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const [status, reason] = clientErrorAnswer(err.code);
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: reason })}`);
     });
   }
 

@@ -493,7 +493,16 @@ export class SnapshotKeeper {
       const r = this.receiver;
       if (!r || chunk.offset === 0 || !sameSnapshot(r.meta, chunk.meta)) {
         await r?.abort().catch(() => undefined);
-        this.receiver = await this.store!.beginReceive(chunk.meta);
+        this.receiver = undefined;
+        try {
+          this.receiver = await this.store!.beginReceive(chunk.meta);
+        } catch (err) {
+          // Bad input from the peer, as bytes that do not fit are: a size too small for a
+          // snapshot file stopped the follower (found in review).
+          if (!(err instanceof RangeError || err instanceof SnapshotError)) throw err;
+          this.host.log('warn', `snapshot ${chunk.meta.index} announced by the leader is malformed: ${err.message}; its chunk is dropped`);
+          continue;
+        }
       }
       try {
         await this.receiver!.write(chunk.offset, chunk.data);

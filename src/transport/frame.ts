@@ -12,6 +12,7 @@
  * address the stream's messages come from.
  */
 import { Packr, Unpackr } from 'msgpackr';
+import { checkAddress } from '../members.js';
 import { WireError } from './validate.js';
 
 /**
@@ -46,6 +47,9 @@ export type Frame =
 
 /** Longest cluster id or address a hello may carry; anything longer is garbage. */
 const MAX_HELLO_STRING = 512;
+/** A hello's encoded size limit: two strings of at most MAX_HELLO_STRING characters and a version. */
+const MAX_HELLO_BYTES = 4 * MAX_HELLO_STRING + 64;
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 // The hello is tiny and read once per stream: plain MessagePack maps keep it readable by any tool.
 const helloPackr = new Packr({ useRecords: false });
@@ -82,6 +86,9 @@ export function pongFrame(payload: Uint8Array): Buffer {
 }
 
 function parseHello(payload: Uint8Array): Hello {
+  // Before decoding: a hello is a few hundred bytes, and a MessagePack bomb (one byte per empty
+  // map) decoded from a 64 MiB frame ran a node out of memory (found in review).
+  if (payload.byteLength > MAX_HELLO_BYTES) throw new WireError(`hello of ${payload.byteLength} bytes, more than the ${MAX_HELLO_BYTES} a hello takes`);
   let value: unknown;
   try {
     value = helloUnpackr.unpack(payload);
@@ -91,9 +98,18 @@ function parseHello(payload: Uint8Array): Hello {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireError('hello must be a map');
   const { v, cluster, from } = value as Record<string, unknown>;
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new WireError('hello.v (protocol version) must be an integer');
-  if (typeof cluster !== 'string' || cluster.length > MAX_HELLO_STRING) throw new WireError(`hello.cluster must be a string of at most ${MAX_HELLO_STRING} characters`);
+  if (typeof cluster !== 'string' || cluster.length > MAX_HELLO_STRING || CONTROL.test(cluster)) {
+    throw new WireError(`hello.cluster must be a string of at most ${MAX_HELLO_STRING} characters, without control characters`);
+  }
   if (typeof from !== 'string' || from.length === 0 || from.length > MAX_HELLO_STRING) {
     throw new WireError(`hello.from must be a non-empty string of at most ${MAX_HELLO_STRING} characters`);
+  }
+  // The address is remembered, dialed and logged: one without a port crashed the node later, in
+  // its ticker, and a newline in it forged log lines (found in review).
+  try {
+    checkAddress(from);
+  } catch (err) {
+    throw new WireError(`hello.from: ${(err as Error).message}`);
   }
   return { version: v, clusterId: cluster, address: from };
 }

@@ -67,7 +67,9 @@ export class InboundStreams {
         if (from !== undefined) book.peer(from).decodeErrors++;
         else book.decodeErrors++;
       }
-      this.log(`${from ?? remoteHost}|${reason}`, `rejected stream from ${from ?? remote}: ${reason}`);
+      // Keyed by the connection's host and the kind of refusal, not by what the peer claims: a
+      // claimed address varied at every dial defeated the limit (found in review).
+      this.log(`${remoteHost}|${code}`, `rejected stream from ${from ?? remote}: ${reason}`);
       forget();
       // grpc-js turns an 'error' emitted on a server stream into the call's final status.
       call.emit('error', { code, details: reason });
@@ -112,7 +114,9 @@ export class InboundStreams {
           return;
         }
         case 'ping':
-          call.write(pongFrame(frame.payload));
+          // Not while the dialer leaves pongs unread: they would pile up here (found in review:
+          // 27 MiB of pings cost 397 MiB). The dialer's round-trip sample is then just lost.
+          if (!call.writableNeedDrain) call.write(pongFrame(frame.payload));
           return;
         default:
           return reject(grpc.status.INVALID_ARGUMENT, `unexpected ${frame.kind} frame after the handshake`, true);

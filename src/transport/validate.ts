@@ -73,8 +73,16 @@ function fail(path: string, expected: string, value: unknown): never {
   throw new WireError(`${path} must be ${expected}, got ${describe(value)}`);
 }
 
+/**
+ * The largest term, index or other count a peer may send: 2^52, so that one more (a new term, the
+ * next index) is still a safe integer. A term of 2^53 - 1 taken from one forged message made
+ * every later campaign's term unsendable: no leader, for good (found in review).
+ */
+const MAX_UINT = 2 ** 52;
+
 function uint(value: unknown, path: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(path, 'a non-negative integer', value);
+  if (value > MAX_UINT) throw new WireError(`${path} must be at most 2^52, got ${value}`);
   return value;
 }
 
@@ -183,7 +191,23 @@ export function validateMessage(value: unknown, path = 'message'): Message {
   };
   const schema: Record<string, FieldKind> = SCHEMAS[type as PeerMessage['type']];
   for (const name in schema) out[name] = field(schema[name]!, m[name], `${where}.${name}`);
+  if (type === 'append') checkAppendEntries(out as unknown as Extract<Message, { type: 'append' }>, where);
   return out as unknown as Message;
+}
+
+/**
+ * An append's entries follow prevIndex one by one, with terms from prevTerm up to the message's
+ * term, never going down: the core checks only the first entry, and the WAL refused the rest,
+ * which stopped the follower (found in review: two forged messages took two of three members).
+ */
+function checkAppendEntries(m: Extract<Message, { type: 'append' }>, where: string): void {
+  let term = m.prevTerm;
+  for (let i = 0; i < m.entries.length; i++) {
+    const e = m.entries[i]!;
+    if (e.index !== m.prevIndex + 1 + i) throw new WireError(`${where}.entries[${i}].index must be ${m.prevIndex + 1 + i} (entries follow prevIndex ${m.prevIndex}), got ${e.index}`);
+    if (e.term < term || e.term > m.term) throw new WireError(`${where}.entries[${i}].term must be from ${term} to the message's term ${m.term}, got ${e.term}`);
+    term = e.term;
+  }
 }
 
 /**

@@ -76,6 +76,17 @@ test('--path and --cluster-id must not be empty (the message names the flag, not
   assert.is(config(['--path', 'd', '--cluster-id', 'c']).clusterId, 'c');
 });
 
+test('--max-value-bytes: at most 59MiB, so that an entry fits in one peer message (found in review: 70MiB was accepted, and a value that large was appended and never sent, wedging every later write)', () => {
+  assert.is(config(['--max-value-bytes', '59MiB']).maxValueBytes, 59 * 1024 * 1024);
+  assert.match(flagError(['--max-value-bytes', '70MiB']), '--max-value-bytes: at most 59MiB (an entry must fit in one peer message)');
+});
+
+test('--max-connections: a whole number from 1, default 1000', () => {
+  assert.is(config([]).maxConnections, 1000);
+  assert.is(config(['--max-connections', '5000']).maxConnections, 5000);
+  assert.is(flagError(['--max-connections', '0']), '--max-connections: must be at least 1, got "0"');
+});
+
 test('--snapshots-kept: a whole number from 1 to 1000; without it the library decides (2)', () => {
   assert.is(config([]).snapshotsKept, undefined);
   assert.is(config(['--snapshots-kept', '1']).snapshotsKept, 1);

@@ -9,7 +9,7 @@ const bytes = (...values: number[]): Uint8Array => new Uint8Array(values);
 
 /**
  * One example of each message type, with values chosen to catch encoding slips: numbers in the
- * 64..127 range (msgpackr record ids), above 2^32, MAX_SAFE_INTEGER, -1, empty and non-empty bytes.
+ * 64..127 range (msgpackr record ids), above 2^32, 2^52 (the largest a peer may send), -1, empty and non-empty bytes.
  */
 export const EXAMPLES: { [K in MessageType]: Extract<Message, { type: K }> } = {
   vote: { type: 'vote', from: 1, to: 2, term: 100, preVote: true, lastIndex: 2 ** 40, lastTerm: 99, transfer: false },
@@ -29,7 +29,7 @@ export const EXAMPLES: { [K in MessageType]: Extract<Message, { type: K }> } = {
     ],
   },
   appendResp: { type: 'appendResp', from: 3, to: 1, term: 7, reject: true, index: 127, conflictTerm: 5, conflictIndex: 120 },
-  heartbeat: { type: 'heartbeat', from: 1, to: 2, term: 7, commit: Number.MAX_SAFE_INTEGER, round: 4_294_967_296 },
+  heartbeat: { type: 'heartbeat', from: 1, to: 2, term: 7, commit: 2 ** 52, round: 4_294_967_296 },
   heartbeatResp: { type: 'heartbeatResp', from: 2, to: 1, term: 7, round: 0 },
   snapshot: {
     type: 'snapshot',
