@@ -113,11 +113,12 @@ export class KvHttpServer {
     });
     // Malformed HTTP (garbage on the port): answer 400 and drop that connection only.
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      // A request on this connection still being answered (bytes that do not parse pipelined
-      // after it) gets its answer first, then the connection closes: an early 400 used to take
-      // the place of the 200 of a write that was applied (found in review).
+      // A whole request on this connection still being answered (bytes that do not parse
+      // pipelined after it) gets its answer first, then the connection closes: an early 400 used
+      // to take the place of the 200 of a write that was applied (found in review). A request
+      // cut short is answered 400 at once, as before.
       const inFlight = (socket as unknown as { _httpMessage?: ServerResponse })._httpMessage;
-      if (inFlight && !inFlight.writableEnded) {
+      if (inFlight && !inFlight.writableEnded && inFlight.req.complete) {
         inFlight.shouldKeepAlive = false;
         inFlight.once('finish', () => socket.destroy());
         return;

@@ -30,11 +30,14 @@ type ServerStream = grpc.ServerDuplexStream<Buffer, Buffer>;
 
 /** A peer that keeps redialing with a bad configuration must not flood the log: one line per 30 s. */
 const REPEAT_LOG_MS = 30_000;
+/** Refusals logged per connecting host per REPEAT_LOG_MS, whatever they say. */
+const HOST_LOG_LINES = 16;
 
 /** Serves the peer stream method and tracks open inbound streams so stop() can end them. */
 export class InboundStreams {
   private readonly calls = new Set<ServerStream>();
   private readonly lastLogged = new Map<string, number>();
+  private readonly hostLogged = new Map<string, { since: number; lines: number }>();
 
   constructor(private readonly settings: InboundSettings) {}
 
@@ -67,9 +70,7 @@ export class InboundStreams {
         if (from !== undefined) book.peer(from).decodeErrors++;
         else book.decodeErrors++;
       }
-      // Keyed by the connection's host and the kind of refusal, not by what the peer claims: a
-      // claimed address varied at every dial defeated the limit (found in review).
-      this.log(`${remoteHost}|${code}`, `rejected stream from ${from ?? remote}: ${reason}`);
+      this.log(remoteHost, `${from ?? remoteHost}|${reason}`, `rejected stream from ${from ?? remote}: ${reason}`);
       forget();
       // grpc-js turns an 'error' emitted on a server stream into the call's final status.
       call.emit('error', { code, details: reason });
@@ -130,14 +131,27 @@ export class InboundStreams {
     this.calls.clear();
   }
 
-  /** Log `line` unless the same `key` was logged within REPEAT_LOG_MS. */
-  private log(key: string, line: string): void {
+  /**
+   * Log `line` unless the same `key` was logged within REPEAT_LOG_MS, and at most
+   * HOST_LOG_LINES lines per REPEAT_LOG_MS for connections from `host`: the key holds what the
+   * peer claims, and one varied at every dial defeated the first limit (found in review).
+   */
+  private log(host: string, key: string, line: string): void {
     const now = performance.now();
     const last = this.lastLogged.get(key);
     if (last !== undefined && now - last < REPEAT_LOG_MS) return;
-    // Garbage from many sources must not grow this map without bound.
+    // Garbage from many sources must not grow these maps without bound.
     if (this.lastLogged.size >= 1000) this.lastLogged.clear();
     this.lastLogged.set(key, now);
-    this.settings.logger.warn(`${this.settings.logPrefix}: ${line}`);
+    let budget = this.hostLogged.get(host);
+    if (!budget || now - budget.since >= REPEAT_LOG_MS) {
+      if (this.hostLogged.size >= 1000) this.hostLogged.clear();
+      budget = { since: now, lines: 0 };
+      this.hostLogged.set(host, budget);
+    }
+    if (budget.lines >= HOST_LOG_LINES) return;
+    budget.lines++;
+    const more = budget.lines === HOST_LOG_LINES ? ` (no more refusals from ${host} are logged for ${REPEAT_LOG_MS / 1000} s)` : '';
+    this.settings.logger.warn(`${this.settings.logPrefix}: ${line}${more}`);
   }
 }
