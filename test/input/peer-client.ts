@@ -1,12 +1,13 @@
 /**
- * Review helpers: a raw peer-stream client (what a misbehaving or malicious peer would send) and
- * small checks against a running raft-node cluster.
+ * Helpers of the bad-input tests: a raw peer-stream client (what a misbehaving or malicious peer
+ * would send) and small checks against a running raft-node cluster.
  */
 import * as grpc from '@grpc/grpc-js';
+import { test } from 'uvu';
 import { Packr } from 'msgpackr';
 import { helloFrame, batchFrame, PROTOCOL_VERSION } from '../../src/transport/frame.js';
 import { PEER_STREAM_PATH } from '../../src/transport/grpc-service.js';
-import { http, type RaftProcess } from '../support/processes.js';
+import { ProcessCluster, http, type RaftProcess } from '../support/processes.js';
 
 export const plain = new Packr({ useRecords: false });
 
@@ -79,4 +80,20 @@ export async function rssBytes(pid: number): Promise<number> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(text)?.[1] ?? 0);
   return kb * 1024;
+}
+
+/**
+ * Starts a ProcessCluster of `size` before the file's tests (waiting for a leader) and closes it
+ * after them; returns a getter for it.
+ */
+export function sharedCluster(size: number, options?: Parameters<typeof ProcessCluster.start>[1]): () => ProcessCluster {
+  let cluster: ProcessCluster | undefined;
+  test.before(async () => {
+    cluster = await ProcessCluster.start(size, options);
+    await cluster.waitLeader();
+  });
+  test.after(async () => {
+    await cluster?.close();
+  });
+  return () => cluster!;
 }

@@ -8,21 +8,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memberId } from '../../src/members.js';
-import { ProcessCluster } from '../support/processes.js';
-import { batch, hello, openStream, putGet, sleep } from './peer-client.js';
+import { batch, hello, openStream, putGet, sleep, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(3);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(3);
 
 test('a forwarded addLearner with the address "nocolon": refused, the leader keeps running', async () => {
-  const leader = await c.waitLeader();
+  const leader = await cluster().waitLeader();
   const s = openStream(leader.peerAddress);
   s.write(hello('joiner:1'));
   s.write(batch([{ type: 'forward', from: 777, to: memberId(leader.peerAddress), term: 0, requestId: 1, op: 'addLearner', data: new Uint8Array(0), address: 'nocolon' }]));

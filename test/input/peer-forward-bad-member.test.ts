@@ -4,21 +4,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memberId } from '../../src/members.js';
-import { ProcessCluster, http } from '../support/processes.js';
-import { batch, hello, openStream, putGet, sleep } from './peer-client.js';
+import { http } from '../support/processes.js';
+import { batch, hello, openStream, putGet, sleep, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(3);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(3);
 
 test('a forwarded addLearner with an address POST /members refuses is refused too', async () => {
-  const leader = await c.waitLeader();
+  const leader = await cluster().waitLeader();
   const bad = '0.0.0.0:65536';
   const viaHttp = await http(`${leader.url}/members`, { method: 'POST', body: JSON.stringify({ address: bad, nonVoting: true }) });
   console.log(`POST /members ${bad}: ${viaHttp.status} ${viaHttp.text}`);
@@ -31,7 +23,7 @@ test('a forwarded addLearner with an address POST /members refuses is refused to
   const st = await leader.status();
   console.log('members now:', JSON.stringify(st?.members.map((m) => m.address)));
   // Restarting a member with that configuration in its log:
-  const follower = c.nodes.find((n) => n !== leader)!;
+  const follower = cluster().nodes.find((n) => n !== leader)!;
   await follower.signal('SIGTERM');
   follower.start();
   await sleep(4000);

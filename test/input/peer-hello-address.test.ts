@@ -7,23 +7,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memberId } from '../../src/members.js';
-import { ProcessCluster } from '../support/processes.js';
-import { batch, hello, openStream, putGet, sleep } from './peer-client.js';
+import { batch, hello, openStream, putGet, sleep, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(3);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(3);
 
 const nodeMeta = (from: number, to: number) => ({ type: 'nodeMeta', from, to, term: 0, meta: '' });
 
 test('a hello address without a port, then a message from a non-member id: the node keeps running', async () => {
-  const target = c.nodes[1]!;
+  const target = cluster().nodes[1]!;
   const to = memberId(target.peerAddress);
   // Outsider A at a well-formed address: remembered, dialed, forgotten after 10 election timeouts (5 s).
   const a = openStream(target.peerAddress);

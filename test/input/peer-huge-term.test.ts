@@ -6,21 +6,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memberId } from '../../src/members.js';
-import { ProcessCluster, http, waitFor } from '../support/processes.js';
-import { batch, hello, openStream, sleep } from './peer-client.js';
+import { http, waitFor } from '../support/processes.js';
+import { batch, hello, openStream, sleep, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(3);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(3);
 
 test('one appendResp with term 2^53-1: the cluster still has (or elects) a leader and serves writes', async () => {
-  const leader = await c.waitLeader();
+  const leader = await cluster().waitLeader();
   assert.is((await http(`${leader.url}/kv/before`, { method: 'PUT', body: 'x' })).status, 200);
   const s = openStream(leader.peerAddress);
   s.write(hello('mallory:1'));
@@ -31,13 +23,13 @@ test('one appendResp with term 2^53-1: the cluster still has (or elects) a leade
   );
   await sleep(500);
   s.close();
-  const statuses = await Promise.all(c.nodes.map((n) => n.status()));
+  const statuses = await Promise.all(cluster().nodes.map((n) => n.status()));
   console.log('terms after the message:', statuses.map((st) => `${st?.address} ${st?.state} term ${st?.term}`).join('; '));
   // Give the cluster 10 election timeouts (5 s) to elect again.
   let newLeader: string | undefined;
   try {
     await waitFor('a leader', async () => {
-      for (const n of c.nodes) {
+      for (const n of cluster().nodes) {
         const st = await n.status();
         if (st?.state === 'leader') return (newLeader = st.address);
       }
@@ -46,12 +38,12 @@ test('one appendResp with term 2^53-1: the cluster still has (or elects) a leade
   } catch {
     /* asserted below */
   }
-  const after = await Promise.all(c.nodes.map((n) => n.status()));
-  const put = await http(`${c.nodes[0]!.url}/kv/after`, { method: 'PUT', body: 'y', timeoutMs: 15_000 });
+  const after = await Promise.all(cluster().nodes.map((n) => n.status()));
+  const put = await http(`${cluster().nodes[0]!.url}/kv/after`, { method: 'PUT', body: 'y', timeoutMs: 15_000 });
   assert.ok(
     newLeader !== undefined && put.status === 200,
     `no leader / no write after a term of 2^53-1: ${after.map((st) => `${st?.address} ${st?.state} term ${st?.term}`).join('; ')}; PUT ${put.status} ${put.text}\n` +
-      c.nodes.map((n) => n.output.split('\n').filter((l) => /term|refus|reject/i.test(l)).slice(-4).join('\n')).join('\n'),
+      cluster().nodes.map((n) => n.output.split('\n').filter((l) => /term|refus|reject/i.test(l)).slice(-4).join('\n')).join('\n'),
   );
 });
 

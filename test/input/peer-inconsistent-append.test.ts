@@ -7,22 +7,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memberId } from '../../src/members.js';
-import { ProcessCluster, waitFor } from '../support/processes.js';
-import { batch, hello, openStream, putGet, sleep } from './peer-client.js';
+import { waitFor } from '../support/processes.js';
+import { batch, hello, openStream, putGet, sleep, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(3);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(3);
 
 async function sendAppend(variant: 'gap' | 'term-down'): Promise<{ stopped: boolean; output: string }> {
-  const leader = await c.waitLeader();
-  const follower = c.nodes.filter((n) => n !== leader)[variant === 'gap' ? 0 : 1]!;
+  const leader = await cluster().waitLeader();
+  const follower = cluster().nodes.filter((n) => n !== leader)[variant === 'gap' ? 0 : 1]!;
   await putGet(leader, `k-${variant}`);
   await sleep(300);
   const st = (await follower.status())!;
@@ -50,7 +42,7 @@ test('an append whose entries skip an index: the follower refuses it and keeps r
 });
 
 test('an append whose entry terms go down: the follower refuses it and keeps running', async () => {
-  await waitFor('3 nodes up', () => c.nodes.every((n) => n.running) || undefined, 1000).catch(() => {});
+  await waitFor('3 nodes up', () => cluster().nodes.every((n) => n.running) || undefined, 1000).catch(() => {});
   const r = await sendAppend('term-down');
   assert.ok(!r.stopped, `the follower stopped:\n${r.output.split('\n').filter((l) => /fatal|error|WalAppend/i.test(l)).slice(0, 3).join('\n')}`);
 });

@@ -3,21 +3,12 @@
 // (address, reason), which the sender chooses, so varying the address defeats the limit.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ProcessCluster } from '../support/processes.js';
-import { hello, openStream, sleep, within } from './peer-client.js';
+import { hello, openStream, sleep, within, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(1);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(1);
 
 test('a hello address with a newline does not forge a log line', async () => {
-  const node = c.nodes[0]!;
+  const node = cluster().nodes[0]!;
   const s = openStream(node.peerAddress);
   s.write(hello('x:1\n2030-01-01T00:00:00.000Z error [127.0.0.1:9001] fatal: FORGED line', 'tsraft', 99));
   await within(s.status, 3000);
@@ -28,7 +19,7 @@ test('a hello address with a newline does not forge a log line', async () => {
 });
 
 test('200 refused streams with different addresses: the refusal log stays rate-limited', async () => {
-  const node = c.nodes[0]!;
+  const node = cluster().nodes[0]!;
   const before = node.output.split('\n').length;
   for (let i = 0; i < 200; i++) {
     const s = openStream(node.peerAddress);

@@ -8,23 +8,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Packr } from 'msgpackr';
 import { batchFrame } from '../../src/transport/frame.js';
-import { ProcessCluster } from '../support/processes.js';
-import { hello, openStream, putGet, rssBytes, sleep, within } from './peer-client.js';
+import { hello, openStream, putGet, rssBytes, sleep, within, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(1);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(1);
 
 const REFS = 1500;
 
 test(`an append of one 1 MiB entry referenced ${REFS} times: memory stays bounded by the frame size`, async () => {
-  const node = c.nodes[0]!;
+  const node = cluster().nodes[0]!;
   const pid = node.child!.pid!;
   const rss0 = await rssBytes(pid);
   const e = { index: 1, term: 1, type: 0, data: new Uint8Array(1024 * 1024) };

@@ -6,21 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memberId } from '../../src/members.js';
-import { ProcessCluster } from '../support/processes.js';
-import { batch, hello, openStream, putGet, rssBytes, sleep } from './peer-client.js';
+import { batch, hello, openStream, putGet, rssBytes, sleep, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(1);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(1);
 
 test('300 hello addresses each announcing 1 MiB of metadata: memory stays bounded', async () => {
-  const node = c.nodes[0]!;
+  const node = cluster().nodes[0]!;
   const pid = node.child!.pid!;
   const to = memberId(node.peerAddress);
   const rss0 = await rssBytes(pid);

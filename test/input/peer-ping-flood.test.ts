@@ -5,23 +5,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import http2 from 'node:http2';
 import { PEER_STREAM_PATH } from '../../src/transport/grpc-service.js';
-import { ProcessCluster } from '../support/processes.js';
-import { hello, putGet, rssBytes, sleep } from './peer-client.js';
+import { hello, putGet, rssBytes, sleep, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(1);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(1);
 
 const PINGS = 2_000_000;
 
 test(`${PINGS} pings whose pongs are never read: memory stays bounded`, async () => {
-  const node = c.nodes[0]!;
+  const node = cluster().nodes[0]!;
   const pid = node.child!.pid!;
   const rss0 = await rssBytes(pid);
   const session = http2.connect(`http://${node.peerAddress}`, { settings: { initialWindowSize: 65535 } });

@@ -6,22 +6,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { memberId } from '../../src/members.js';
-import { ProcessCluster } from '../support/processes.js';
-import { batch, hello, openStream, putGet, sleep } from './peer-client.js';
+import { batch, hello, openStream, putGet, sleep, sharedCluster } from './peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(3);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(3);
 
 test('a snapshot chunk announcing a 4-byte snapshot: the follower drops it and keeps running', async () => {
-  const leader = await c.waitLeader();
-  const follower = c.nodes.find((n) => n !== leader)!;
+  const leader = await cluster().waitLeader();
+  const follower = cluster().nodes.find((n) => n !== leader)!;
   const st = (await follower.status())!;
   const s = openStream(follower.peerAddress);
   s.write(hello('mallory:1'));
@@ -35,8 +26,8 @@ test('a snapshot chunk announcing a 4-byte snapshot: the follower drops it and k
 });
 
 test('snapshot chunks past the announced size, or at a wrong offset: dropped with a log line, the follower keeps running', async () => {
-  const leader = await c.waitLeader();
-  const follower = c.nodes.filter((n) => n !== leader)[1]!;
+  const leader = await cluster().waitLeader();
+  const follower = cluster().nodes.filter((n) => n !== leader)[1]!;
   const st = (await follower.status())!;
   const from = memberId(leader.peerAddress);
   const to = memberId(follower.peerAddress);

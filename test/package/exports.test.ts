@@ -59,12 +59,14 @@ test("the README's WAL import and `import { Node } from 'tsraft'` run in another
     join(app, 'main.mjs'),
     `${walImport}
 import { Node, jsonCodec } from 'tsraft';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-const wal = await Wal.open(mkdtempSync(join(tmpdir(), 'tsraft-exports-wal-')), { sync: 'none' });
+const dir = mkdtempSync(join(tmpdir(), 'tsraft-exports-wal-'));
+const wal = await Wal.open(dir, { sync: 'none' });
 console.log('wal', wal.firstIndex, wal.lastIndex);
 await wal.close();
+rmSync(dir, { recursive: true, force: true });
 console.log('node', typeof Node.create, jsonCodec.name);
 `,
   );

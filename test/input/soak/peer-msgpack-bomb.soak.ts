@@ -5,18 +5,9 @@
 // V8's default limit (~4 GB here): the process dies with "JavaScript heap out of memory".
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ProcessCluster } from '../../support/processes.js';
-import { openStream, putGet, rssBytes, sleep, within } from '../peer-client.js';
+import { openStream, putGet, rssBytes, sleep, within, sharedCluster } from '../peer-client.js';
 
-let c: ProcessCluster;
-
-test.before(async () => {
-  c = await ProcessCluster.start(1);
-  await c.waitLeader();
-});
-test.after(async () => {
-  await c.close();
-});
+const cluster = sharedCluster(1);
 
 function bombFrame(kind: number, bytes: number): Buffer {
   const n = bytes - 6;
@@ -28,7 +19,7 @@ function bombFrame(kind: number, bytes: number): Buffer {
 }
 
 test('one 64 MiB hello of empty maps (no valid hello needed): the node refuses it and keeps running', async () => {
-  const node = c.nodes[0]!;
+  const node = cluster().nodes[0]!;
   const pid = node.child!.pid!;
   const rss0 = await rssBytes(pid);
   const s = openStream(node.peerAddress);
