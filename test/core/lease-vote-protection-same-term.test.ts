@@ -8,20 +8,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Message } from '../../src/core/index.js';
-import { Harness, dec, enc, lastOf, msg, voters } from '../support/raft-harness.js';
+import { Harness, dec, enc, lastOf, msg, voters, protectedFollower } from '../support/raft-harness.js';
 
-function protectedFollower() {
-  const h = new Harness(voters(1, 2, 3));
-  h.elect(1);
-  h.tick(1);
-  h.deliverAll();
-  const A = h.node(2);
-  const T = A.raft.term;
-  assert.is(A.raft.lead, 1);
-  assert.ok(h.node(1).raft.leaseValid());
-  h.take();
-  return { h, A, T };
-}
 
 test('vote protection, same term: a follower that took T+1 from a late pre-vote rejection does not grant a vote for T+1', () => {
   const { h, A, T } = protectedFollower();

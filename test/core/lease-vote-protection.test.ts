@@ -11,7 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Message } from '../../src/core/index.js';
-import { Harness, dec, enc, lastOf, msg, voters } from '../support/raft-harness.js';
+import { Harness, dec, enc, lastOf, msg, voters, protectedFollower } from '../support/raft-harness.js';
 
 test('lease start: the lease runs from when the round was made in the core, even if its Ready left (and was acknowledged) much later', () => {
   const h = new Harness(voters(1, 2, 3));
@@ -29,19 +29,6 @@ test('lease start: the lease runs from when the round was made in the core, even
   assert.not.ok(L.raft.leaseValid(), 'ends at creation time + 810, not send/ack time + 810');
 });
 
-/** Node 2 follows leader 1 and has just acknowledged its round: well inside its protection window. */
-function protectedFollower() {
-  const h = new Harness(voters(1, 2, 3));
-  h.elect(1);
-  h.tick(1);
-  h.deliverAll();
-  const A = h.node(2);
-  const T = A.raft.term;
-  assert.is(A.raft.lead, 1);
-  assert.ok(h.node(1).raft.leaseValid());
-  h.take();
-  return { h, A, T };
-}
 
 function grantsNextVotes(h: Harness, A: ReturnType<typeof protectedFollower>['A'], term: number): { pre: boolean; real: boolean } {
   const { lastIndex, lastTerm } = lastOf(A);

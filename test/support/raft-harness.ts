@@ -380,3 +380,19 @@ export const msg = {
     return { type: 'heartbeatResp', from, to, term, round };
   },
 };
+
+/**
+ * Three voters led by 1 whose node 2 has just acknowledged a heartbeat round: well inside its
+ * lease protection (leader stickiness). Returns the harness, node 2 and the term.
+ */
+export function protectedFollower(): { h: Harness; A: HarnessNode; T: number } {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  h.tick(1);
+  h.deliverAll();
+  const A = h.node(2);
+  const T = A.raft.term;
+  if (A.raft.lead !== 1 || !h.node(1).raft.leaseValid()) throw new Error('node 2 should follow leader 1, whose lease holds');
+  h.take();
+  return { h, A, T };
+}
