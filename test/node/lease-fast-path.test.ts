@@ -25,14 +25,20 @@ async function leaseHeld(leader: Node<Kv>): Promise<void> {
   throw new Error('the leader never answered a lease read at once');
 }
 
+/** Starts `c`, writes k=v1 through its leader and waits until the leader answers a lease read at once. */
+async function leaderHoldingLease(c: TestCluster): Promise<Node<Kv>> {
+  await c.startAll();
+  const leader = await c.waitLeader();
+  await leader.do(new SetCommand('k', 'v1'));
+  await leaseHeld(leader);
+  return leader;
+}
+
 test('fast path: reads the clock at the moment of the read (a clock jump past the lease forces the slow path)', async () => {
   const c = new TestCluster(3); // heartbeatMs 20, electionTimeoutMs 200: lease 9 × 20 × 0.9 = 162 ms
   const realNow = performance.now.bind(performance);
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('k', 'v1'));
-    await leaseHeld(leader);
+    const leader = await leaderHoldingLease(c);
     // Time moves 10 s at once (as after the process was stopped): the very next read must not use the lease.
     const offset = 10_000;
     performance.now = () => realNow() + offset;
@@ -49,10 +55,7 @@ test('fast path: reads the clock at the moment of the read (a clock jump past th
 test('fast path: stops the moment a leadership transfer starts', async () => {
   const c = new TestCluster(3);
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('k', 'v1'));
-    await leaseHeld(leader);
+    const leader = await leaderHoldingLease(c);
     const target = c.addresses.find((a) => a !== leader.address)!;
     const transfer = leader.transferLeadership(target);
     // No lease answer from the moment the core knows the target.
@@ -74,10 +77,7 @@ test('fast path: stops the moment a leadership transfer starts', async () => {
 test('fast path: a lease read waits until applied >= commit (applying held by a save)', async () => {
   const c = new TestCluster(3);
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('k', 'v1'));
-    await leaseHeld(leader);
+    const leader = await leaderHoldingLease(c);
     let release!: () => void;
     const hold = new Promise<void>((res) => (release = res));
     const s = slowSave(leader, hold);
