@@ -2,7 +2,8 @@
 /**
  * raft-node: one member of a tsraft key-value cluster (see `raft-node --help`), or
  * `raft-node inspect <path>` to print a data directory's WAL, snapshots and membership.
- * Exit status: 0 after a clean stop, 1 on a runtime failure, 2 for a bad command line (inspect:
+ * Exit status: 0 after a clean stop, 1 on a runtime failure (including the node stopping itself
+ * because its storage failed, so a supervisor restarts it), 2 for a bad command line (inspect:
  * see cmd/inspect.ts).
  * @module
  */
@@ -58,6 +59,17 @@ async function main(argv: string[]): Promise<number> {
   collectDefaultMetrics({ register: server.node.metricsRegistry.registry });
   process.stdout.write(`raft-node ${server.node.address} serving http://${server.http.address} (data ${config.path})\n`);
   const stopped = new Promise<number>((resolve) => {
+    // The node stopped itself (its storage failed): exit rather than stay up answering 503, so a
+    // supervisor restarts it and the restart recovers from what is on disk.
+    server.node.onFatal((err) => {
+      process.stderr.write(`raft-node: fatal: ${err.message}: exiting (a restart recovers from the data directory)\n`);
+      // Stopping closes the WAL and the HTTP port; should it hang on a broken disk, exit anyway.
+      setTimeout(() => resolve(1), 10_000).unref();
+      server.stop().then(
+        () => resolve(1),
+        () => resolve(1),
+      );
+    });
     let firstSignalAt = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (firstSignalAt > 0) {

@@ -183,6 +183,9 @@ export class Node<Context = unknown> {
   private persisting: Promise<void> | undefined;
   private pumpAgain = false;
   private fatal: Error | undefined;
+  private readonly fatalCallbacks: Array<(err: Error) => void> = [];
+  /** The one stop in progress or done: a second stop() waits for it. */
+  private stopped: Promise<void> | undefined;
 
   private role: Role = 'follower';
   private leaderId: NodeId = NONE;
@@ -331,6 +334,20 @@ export class Node<Context = unknown> {
     this.leaderCallbacks.push(callback);
   }
 
+  /**
+   * Calls `callback` once if the node stops on its own because it can no longer keep its
+   * promises (its storage failed: a WAL write or fsync, a snapshot it received would not
+   * recover). The node is already stopping when it is called; `stop()` resolves once it has
+   * stopped. A process hosting one node should exit then so its supervisor restarts it: the
+   * restart recovers from what is on disk. Registered after the failure, it is called at once
+   * (in a microtask).
+   */
+  onFatal(callback: (err: Error) => void): void {
+    const fatal = this.fatal;
+    if (fatal) queueMicrotask(() => callback(fatal));
+    else this.fatalCallbacks.push(callback);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Lifecycle
 
@@ -474,9 +491,18 @@ export class Node<Context = unknown> {
     }
   }
 
-  /** Stops timers and the transport, fails what is pending with StoppedError, closes the WAL, releases the data directory. */
-  async stop(): Promise<void> {
-    if (!this.running || this.stopping) return;
+  /**
+   * Stops timers and the transport, fails what is pending with StoppedError, closes the WAL,
+   * releases the data directory. Called again while stopping, it resolves when the first call does.
+   */
+  stop(): Promise<void> {
+    if (this.stopped) return this.stopped;
+    if (!this.running) return Promise.resolve();
+    this.stopped = this.stopRunning();
+    return this.stopped;
+  }
+
+  private async stopRunning(): Promise<void> {
     this.stopping = true;
     this.running = false;
     clearInterval(this.ticker);
@@ -1219,6 +1245,13 @@ export class Node<Context = unknown> {
     this.fatal = err;
     this.log('error', `fatal: ${err.stack ?? err}`);
     void this.stop();
+    for (const callback of this.fatalCallbacks.splice(0)) {
+      try {
+        callback(err);
+      } catch (thrown) {
+        this.log('error', `onFatal callback threw: ${(thrown as Error).stack ?? String(thrown)}`);
+      }
+    }
   }
 
   /**

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/node-cluster.js';
-import { runRaftNode } from '../support/processes.js';
+import { http, runRaftNode, waitFor } from '../support/processes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tsraft-cli-'));
 
@@ -74,6 +74,23 @@ test('a --path that cannot be a directory: exit 1 naming it, at once (a path und
     assert.match(r.stderr, /^raft-node: cannot start: /);
     assert.match(r.stderr, message);
   }
+});
+
+test('the node stops itself when its storage fails: the process exits 1 (a supervisor restarts it) instead of answering 503 for ever', async () => {
+  const [port, httpPort] = [await freePort(), await freePort()];
+  const path = join(root, 'storage-fails');
+  const url = `http://127.0.0.1:${httpPort}`;
+  const exited = runRaftNode(['--host', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort), '--path', path, '--members', `127.0.0.1:${port}`, '--wal-segment-bytes', '4096', '--log-level', 'warn'], 60_000);
+  await waitFor('the first write', async () => (await http(`${url}/kv/first`, { method: 'PUT', body: 'x' }).catch(() => undefined))?.status === 200, 30_000);
+  // The disk loses the WAL directory: the next segment cannot be created, a fatal WAL error.
+  rmSync(join(path, 'wal'), { recursive: true, force: true });
+  for (let i = 0; i < 200; i++) {
+    const r = await http(`${url}/kv/k${i}`, { method: 'PUT', body: 'v'.repeat(64) }).catch(() => undefined);
+    if (r === undefined) break; // the port closed
+  }
+  const r = await exited;
+  assert.is(r.code, 1, `exit code (null: still running when the test gave up)\n${r.stderr}`);
+  assert.match(r.stderr, /^raft-node: fatal: write-ahead log I\/O failed \(ENOENT.*: exiting/m);
 });
 
 test.run();

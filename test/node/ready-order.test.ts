@@ -502,9 +502,14 @@ test('afterPersist waits for the write when it is still in flight after the send
 test('a write that fails while the sends await a snapshot chunk fails the node with the storage error, with no unhandled rejection', async () => {
   await inScenario(async (s) => {
     await s.round(1, 'duringSends');
+    const toldBefore: Error[] = [];
+    s.leader.onFatal((err) => toldBefore.push(err));
     const events = await s.round(2, 'fail');
     const o = chunkOffset(events);
     assert.equal(s.unhandled, [], 'no unhandled rejection while the sends awaited the chunk');
+    const toldAfter = await new Promise<Error>((resolve) => s.leader.onFatal(resolve));
+    assert.equal(toldBefore.map((e) => e.message), [toldAfter.message], 'onFatal told once, registered before or after the failure');
+    assert.match(toldAfter.message, /injected WAL write failure/);
     assert.equal(
       events,
       ['round 2', `write X2 start`, `read @${o} start`, `write X2 failed`, `read @${o} end`, `send snapshot@${o}+${CHUNK_BYTES} to f2`, `apply X1`],
