@@ -6,6 +6,8 @@
 import { parseArgs } from 'node:util';
 import { parseMembers, checkAddress, type MemberAddress } from '../src/members.js';
 import type { LogLevel } from '../src/node.js';
+import type { TlsOptions } from '../src/transport/index.js';
+import { readPeerTls } from './peer-tls.js';
 
 /** A bad command line; the message names the flag. */
 export class FlagError extends Error {}
@@ -46,6 +48,8 @@ export interface ServerConfig {
   clusterId: string;
   /** V8's heap growth past the live data before a full GC, in percent; 0 leaves V8's own heuristic. */
   gcHeapGrowthPercent: number;
+  /** Mutual TLS on the peer port (--peer-cert-file, --peer-key-file, --peer-trusted-ca-file); undefined: plaintext. */
+  peerTls: TlsOptions | undefined;
 }
 
 export const USAGE = `Usage: raft-node [flags]
@@ -87,6 +91,11 @@ Flags:
   --heartbeat D               heartbeat interval (default 100ms)
   --election-timeout D        election timeout (default 1s); at least twice --heartbeat
   --cluster-id ID             peers with another cluster id are refused (default tsraft)
+  --peer-cert-file FILE       mutual TLS on the peer port (all three flags, or none): this
+  --peer-key-file FILE        node's certificate chain and private key (PEM), and the CA(s)
+  --peer-trusted-ca-file FILE peers' certificates must be signed by; the certificate must name
+                              --host in its subjectAltName (peers check it). Every member needs
+                              them; without them the peer port is plaintext and unauthenticated
   --gc-heap-growth PERCENT    how far the JS heap may grow past the live data before a full GC
                               (default 100, like Go's GOGC; 0 leaves V8's heuristic, which grows
                               it up to 4x under steady load)
@@ -123,6 +132,9 @@ const OPTIONS = {
   heartbeat: { type: 'string' },
   'election-timeout': { type: 'string' },
   'cluster-id': { type: 'string' },
+  'peer-cert-file': { type: 'string' },
+  'peer-key-file': { type: 'string' },
+  'peer-trusted-ca-file': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -169,6 +181,20 @@ function gcHeapGrowth(raw: string): number {
   const n = count('gc-heap-growth', raw);
   if (n > 1000) throw new FlagError(`--gc-heap-growth: must be a percent from 0 to 1000, got ${JSON.stringify(raw)}`);
   return n;
+}
+
+const TLS_FLAGS = ['peer-cert-file', 'peer-key-file', 'peer-trusted-ca-file'] as const;
+
+function peerTls(values: Partial<Record<(typeof TLS_FLAGS)[number], string>>, host: string): TlsOptions | undefined {
+  const given = TLS_FLAGS.filter((flag) => values[flag] !== undefined);
+  if (given.length === 0) return undefined;
+  const missing = TLS_FLAGS.filter((flag) => values[flag] === undefined);
+  if (missing.length > 0) throw new FlagError(`--${missing[0]}: needed with --${given[0]} (mutual TLS takes all three of --${TLS_FLAGS.join(', --')})`);
+  try {
+    return readPeerTls({ cert: values['peer-cert-file']!, key: values['peer-key-file']!, ca: values['peer-trusted-ca-file']! }, host);
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
 }
 
 function nonEmpty(flag: string, raw: string): string {
@@ -278,5 +304,6 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     electionTimeoutMs,
     clusterId: values['cluster-id'] === undefined ? 'tsraft' : nonEmpty('cluster-id', values['cluster-id']),
     gcHeapGrowthPercent: values['gc-heap-growth'] === undefined ? 100 : gcHeapGrowth(values['gc-heap-growth']),
+    peerTls: peerTls(values, host),
   };
 }

@@ -47,6 +47,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     walSegmentBytes: config.walSegmentBytes,
     walPreallocate: config.walPreallocate,
     logLevel: config.logLevel,
+    ...(config.peerTls ? { tls: config.peerTls } : {}),
   });
   installKv(node);
   node.setSnapshotPolicy(POLICIES[config.snapshotPolicy]);
