@@ -161,8 +161,11 @@ export class SnapshotKeeper {
     this.handler = handler;
   }
 
+  /** A new policy counts from the last snapshot as the old one did: the changes applied since, and its time. */
   setPolicy(policy: SnapshotPolicy): void {
-    this.scheduler = new SnapshotScheduler(policy, { now: performance.now(), entryThreshold: this.entryThreshold });
+    const old = this.scheduler;
+    this.scheduler = new SnapshotScheduler(policy, { now: old.lastSnapshotAt, entryThreshold: this.entryThreshold });
+    this.scheduler.applied(old.changes);
   }
 
   /**
