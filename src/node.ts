@@ -1595,8 +1595,16 @@ export class Node<Context = unknown> {
     for (const m of messages) {
       if (m.type === 'snapshot' && m.length > 0) {
         const data = await this.snapshots.readChunk(m.meta, m.offset, m.length);
-        if (data) m.data = data;
-        else (unread ??= new Set()).add(m); // a lost message: the core sends it again
+        if (data instanceof Uint8Array) {
+          m.data = data;
+          continue;
+        }
+        (unread ??= new Set()).add(m); // a lost message: the core sends it again, or...
+        if (data === 'gone') {
+          // ...starts the transfer again with the latest snapshot.
+          this.raft?.snapshotUnavailable(m.to, m.meta);
+          this.kick();
+        }
       }
     }
     this.sendPeer(unread ? messages.filter((m) => !unread.has(m)) : messages);

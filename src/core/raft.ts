@@ -546,6 +546,22 @@ export class Raft {
     return { index, term, membership: this.membership.at(index), size };
   }
 
+  /**
+   * The driver cannot read the snapshot `meta` for a chunk to `to` any more (a newer one replaced
+   * it and retention deleted it, or it was found corrupt and replaced): the transfer to `to`, if
+   * it is of that snapshot, starts again with the latest one. Nothing changes while `meta` is the
+   * latest: the chunk is sent again after the next heartbeat round.
+   */
+  snapshotUnavailable(to: NodeId, meta: SnapshotMeta): void {
+    const pr = this.progress.get(to);
+    if (this.role !== 'leader' || !pr || pr.state !== 'snapshot' || !sameSnapshot(pr.pendingSnapshot!, meta)) return;
+    const latest = this.log.storage.snapshot();
+    if (sameSnapshot(latest, meta)) return;
+    this.log_(`snapshot ${meta.index} for ${to} is gone; sending snapshot ${latest.index} instead`);
+    pr.becomeSnapshot(latest);
+    this.sendSnapshotChunk(to, pr);
+  }
+
   /** The driver compacted storage behind a snapshot at meta.index. */
   compacted(meta: SnapshotMeta): void {
     this.membership.compactTo(meta.index);
@@ -1062,10 +1078,12 @@ export class Raft {
   }
 
   private sendSnapshotChunk(to: NodeId, pr: ReplicationProgress): void {
-    // The driver keeps only the latest snapshot: if a newer one replaced ours, stream that instead.
-    // (The same index with another size: a file found corrupt was replaced by a fresh one.)
+    // A transfer starts with the latest snapshot and keeps to it once the follower has taken a
+    // chunk: restarting at each newer snapshot, a transfer longer than the snapshot interval
+    // (a large state, a slow link, EverySecond) never finished. Should the driver no longer have
+    // it, it says so (snapshotUnavailable) and the transfer starts again with the latest.
     const latest = this.log.storage.snapshot();
-    if (!sameSnapshot(latest, pr.pendingSnapshot!)) pr.becomeSnapshot(latest);
+    if (pr.snapshotOffset === 0 && !sameSnapshot(latest, pr.pendingSnapshot!)) pr.becomeSnapshot(latest);
     const meta = pr.pendingSnapshot!;
     const offset = pr.snapshotOffset;
     const length = Math.max(0, Math.min(this.opts.snapshotChunkBytes, meta.size - offset));
@@ -1110,7 +1128,9 @@ export class Raft {
       return;
     }
     if (pr.state === 'probe') pr.becomeReplicate();
-    else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot!.index) pr.becomeProbe();
+    // Out of snapshot state once appends can carry on from the follower's match: after it took
+    // this snapshot, or an older one the log still reaches back to (as etcd does).
+    else if (pr.state === 'snapshot' && (pr.match >= pr.pendingSnapshot!.index || pr.match + 1 >= this.log.firstIndex())) pr.becomeProbe();
     else if (pr.state === 'replicate') pr.freeUpTo(m.index);
 
     if (this.maybeCommit()) this.broadcastAppend(true);

@@ -13,6 +13,7 @@ import { SnapshotCorruptionError, SnapshotError } from './errors.js';
 import type { SnapshotPolicy } from './policy.js';
 import type { SnapshotReceiver } from './receiver.js';
 import { SnapshotScheduler } from './scheduler.js';
+import { SendingSnapshots } from './sending.js';
 import { SnapshotStore } from './store.js';
 import type { StoredSnapshot } from './types.js';
 import type { SnapshotWriter } from './writer.js';
@@ -103,6 +104,8 @@ export class SnapshotKeeper {
   private scheduler: SnapshotScheduler;
   private store: SnapshotStore | undefined;
   private latestStored: StoredSnapshot | undefined;
+  /** Snapshot files held open for transfers, so a transfer outlives newer snapshots (see sending.ts). */
+  private readonly sending = new SendingSnapshots();
   private receiver: SnapshotReceiver | undefined;
   /** Snapshots the policy asked for that failed in a row, and when to try again (performance.now()). */
   private failures = 0;
@@ -190,6 +193,7 @@ export class SnapshotKeeper {
   forget(): void {
     this.store = undefined;
     this.latestStored = undefined;
+    void this.sending.close();
   }
 
   // -------------------------------------------------------------------------------------------
@@ -415,20 +419,33 @@ export class SnapshotKeeper {
   // Sending and receiving
 
   /**
-   * Bytes of the latest snapshot for a chunk a lagging follower needs; undefined when that
-   * snapshot was replaced meanwhile (the core resends) or cannot be read. A failed read counts as
+   * Bytes of a snapshot for a chunk a lagging follower needs: of the latest, or of an older one
+   * whose transfer is under way (its file held open, see sending.ts). 'gone' for another snapshot
+   * or when an older one can no longer be read: the core then starts the transfer again with the
+   * latest. Undefined when the latest cannot be read now. A failed read counts as
    * a lost message (the core sends the chunk again after the next heartbeat round): it used to
    * stop the leader, costing the cluster its leader over one follower's catch-up, while a
    * transient EIO or EMFILE heals by itself. A transfer's start also checks the whole file, beside
    * the run loop: a file found corrupt then, or unreadable for a minute, is replaced by a fresh
    * snapshot (the follower would refuse its bytes, or wait, without end).
    */
-  async readChunk(meta: SnapshotMeta, offset: number, length: number): Promise<Uint8Array | undefined> {
+  async readChunk(meta: SnapshotMeta, offset: number, length: number): Promise<Uint8Array | undefined | 'gone'> {
     const snap = this.latestStored;
-    if (!snap || snap.meta.index !== meta.index || snap.meta.size !== meta.size || this.toReplace === snap) return undefined;
+    if (!snap || !sameSnapshot(snap.meta, meta)) {
+      // A transfer begun before the latest was taken goes on with its open file.
+      const older = this.sending.find(meta);
+      if (!older || this.store!.isCorrupt(older.path)) return 'gone';
+      const store = this.store!;
+      return this.sending.open(older).then((fh) => store.readChunk(older, offset, length, fh)).catch((err: Error) => {
+        this.sending.forget(older);
+        this.host.log('warn', `snapshot ${older.meta.index} being sent can no longer be read (${err.message}); sending snapshot ${snap?.meta.index ?? 0} instead`);
+        return 'gone' as const;
+      });
+    }
+    if (this.toReplace === snap) return undefined;
     if (offset === 0) this.verifySent(snap);
     try {
-      const bytes = await this.store!.readChunk(snap, offset, length);
+      const bytes = await this.store!.readChunk(snap, offset, length, await this.sending.open(snap));
       if (this.chunkFailure !== undefined) {
         this.chunkFailure = undefined;
         this.host.log('info', `snapshot ${snap.meta.index} can be read again; sending it to the lagging follower`);
@@ -470,6 +487,7 @@ export class SnapshotKeeper {
       this.chunkFailure = undefined;
       this.toReplace = snap;
       this.store!.markCorrupt(snap.path, err.message);
+      this.sending.forget(snap);
       this.due = true;
       this.host.snapshotRefused('sent');
       this.host.log('error', `snapshot ${snap.meta.index} (${snap.path}) cannot be sent to a lagging follower: ${err.message}; a new snapshot is taken to replace it`);
@@ -640,5 +658,6 @@ export class SnapshotKeeper {
     const saved = this.saved;
     for (const a of saved?.asked.splice(0) ?? []) a.resolve(saved!.stored.meta.index);
     await this.receiver?.abort().catch(() => undefined);
+    await this.sending.close();
   }
 }

@@ -11,7 +11,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readdir, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Transform, pipeline } from 'node:stream';
 import type { SnapshotMeta } from '../core/messages.js';
@@ -95,6 +95,11 @@ export class SnapshotStore {
    * (regression, found in review: a replacement taken at a higher index then deleted the sound
    * older snapshot and kept the rotten one as the fallback).
    */
+  /** Whether the file at `path` was found corrupt. */
+  isCorrupt(path: string): boolean {
+    return this.corruptFiles.has(path);
+  }
+
   markCorrupt(path: string, reason: string): void {
     this.corruptFiles.set(path, new SnapshotCorruptionError(path, reason));
   }
@@ -190,20 +195,21 @@ export class SnapshotStore {
 
   /**
    * Bytes [offset, offset + length) of the snapshot FILE (the unit of transfer, `meta.size`
-   * bytes), for a chunk sent to a lagging follower.
+   * bytes), for a chunk sent to a lagging follower; from `openFile` when given (a file held open
+   * while its transfer goes on, see sending.ts), else opened for this read.
    * @throws RangeError if the range is not within [0, meta.size)
    */
-  async readChunk(snapshot: StoredSnapshot, offset: number, length: number): Promise<Uint8Array> {
+  async readChunk(snapshot: StoredSnapshot, offset: number, length: number, openFile?: FileHandle): Promise<Uint8Array> {
     if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 || offset + length > snapshot.meta.size) {
       throw new RangeError(`chunk [${offset}, ${offset + length}) is outside snapshot ${snapshot.meta.index} of ${snapshot.meta.size} bytes`);
     }
-    const fh = await open(snapshot.path, 'r');
+    const fh = openFile ?? (await open(snapshot.path, 'r'));
     try {
       const bytes = await readFully(fh, length, offset);
       if (bytes.length < length) throw new SnapshotCorruptionError(snapshot.path, `shorter than its verified size ${snapshot.meta.size}`);
       return bytes;
     } finally {
-      await fh.close();
+      if (!openFile) await fh.close();
     }
   }
 
@@ -270,3 +276,4 @@ export class SnapshotStore {
     }
   }
 }
+

@@ -282,7 +282,58 @@ test('Figure 13 step 5, checked: a check reported before the last chunk left in 
   assert.is(n.storage.snapshot().index, 5, 'taken once reported after the chunk was handed out');
 });
 
-test('§7: a snapshot the leader replaced at the same index (a corrupt file written again, another size) is sent from offset 0 with its new size', () => {
+test('§7: a transfer under way keeps to its snapshot when the leader takes a newer one (restarting at each new snapshot, a transfer longer than the snapshot interval never finished)', () => {
+  const { h, leader, follower, index } = laggingFollower();
+  h.tick(1);
+  const newer = enc('NEWER-SNAPSHOT:0123456789abcdef');
+  let newerAt = 0;
+  h.deliverAllExcept((m) => {
+    if (m.type !== 'snapshot' || m.offset !== 2 * CHUNK || newerAt > 0) return false;
+    // Mid-transfer, the leader snapshots again at its applied index and compacts behind it.
+    newerAt = leader.raft.log.applied;
+    leader.snapshotBytes.set(newerAt, newer);
+    const meta = leader.raft.snapshotMetaAt(newerAt, newer.length);
+    leader.storage.compact(meta);
+    leader.raft.compacted(meta);
+    return false; // this chunk arrives: the transfer is under way
+  });
+  assert.ok(newerAt > index, 'a newer snapshot was taken during the transfer');
+  const first = chunksTo(h, 3).filter((c) => c.meta.index === index);
+  assert.equal(first.filter((c) => c.offset === 0).length, 1, 'the first transfer never started over');
+  assert.ok(first.some((c) => c.done), 'the first transfer was sent to its end');
+  for (let i = 0; i < 5 && follower.storage.snapshot().index !== newerAt; i++) {
+    h.tick(1);
+    h.deliverAll();
+  }
+  assert.is(follower.storage.snapshot().index, newerAt, 'then the newer one, which the log now starts after, followed');
+  assert.equal(follower.snapshotBytes.get(newerAt), newer);
+});
+
+test('§7: a transfer of a snapshot the driver reports unavailable starts again with the latest; one of the latest is not restarted', () => {
+  const { h, leader, follower, index } = laggingFollower();
+  h.tick(1);
+  h.deliverAllExcept((m) => m.type === 'snapshot' && m.offset === 2 * CHUNK); // the transfer stalls at its third chunk
+  const stalled = chunksTo(h, 3).length;
+  leader.raft.snapshotUnavailable(3, leader.storage.snapshot()); // the latest: nothing changes
+  h.deliverAll();
+  assert.is(chunksTo(h, 3).length, stalled, 'no chunk sent for a report about the latest snapshot');
+  const newer = enc('NEWER-SNAPSHOT:0123456789abcdef');
+  const newerAt = leader.raft.log.applied;
+  leader.snapshotBytes.set(newerAt, newer);
+  const meta = leader.raft.snapshotMetaAt(newerAt, newer.length);
+  const old = leader.storage.snapshot();
+  leader.storage.compact(meta);
+  leader.raft.compacted(meta);
+  leader.raft.snapshotUnavailable(3, old);
+  h.deliverAll();
+  const restarted = chunksTo(h, 3).slice(stalled);
+  assert.is(restarted[0]?.meta.index, newerAt, 'the next chunk is of the latest snapshot');
+  assert.is(restarted[0]?.offset, 0, 'from its start');
+  assert.is(follower.storage.snapshot().index, newerAt);
+  assert.ok(index < newerAt);
+});
+
+test('§7: a snapshot the leader replaced at the same index (a corrupt file written again, another size) is sent from offset 0 with its new size once the driver reports the old one unavailable', () => {
   const { h, leader, follower, index } = laggingFollower();
   h.tick(1);
   let replaced = false;
@@ -295,6 +346,8 @@ test('§7: a snapshot the leader replaced at the same index (a corrupt file writ
     const meta = leader.raft.snapshotMetaAt(index, bytes.length);
     leader.storage.compact(meta);
     leader.raft.compacted(meta);
+    // The driver cannot read the old file for the next chunk: it says so (Node: readChunk 'gone').
+    leader.raft.snapshotUnavailable(3, m.meta);
     return true;
   });
   for (let i = 0; i < 5 && follower.storage.snapshot().index !== index; i++) {

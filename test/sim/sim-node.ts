@@ -38,7 +38,10 @@ interface PendingRead {
 
 export class SimNode {
   readonly storage: MemoryStorage;
-  /** Durable snapshot bytes by index: the snapshot this node's log starts from. */
+  /**
+   * Durable snapshot bytes by index: the snapshot this node's log starts from and the one before
+   * (as the real driver keeps with snapshotsKept 2), so a transfer of the older one goes on.
+   */
   private snapshots = new Map<number, Uint8Array>();
   /** A snapshot being received, kept apart like the real driver's temporary file. */
   private incoming: { index: number; bytes: Uint8Array } | undefined;
@@ -227,9 +230,28 @@ export class SimNode {
     if (!raft || this.pause || this.persisting || this.appliedIndex <= this.storage.snapshot().index) return;
     const bytes = this.machine.snapshot();
     const meta = raft.snapshotMetaAt(this.appliedIndex, bytes.byteLength);
-    this.snapshots = new Map([[meta.index, bytes]]);
+    this.keepSnapshot(meta.index, bytes);
     this.storage.compact(meta);
     raft.compacted(meta);
+  }
+
+  /** A new latest snapshot: it and the one before it are kept, older ones dropped. */
+  private keepSnapshot(index: number, bytes: Uint8Array): void {
+    const before = [...this.snapshots.keys()].filter((i) => i < index).sort((a, b) => b - a)[0];
+    this.snapshots = new Map(before === undefined ? [[index, bytes]] : [[before, this.snapshots.get(before)!], [index, bytes]]);
+  }
+
+  /**
+   * Sends `m`; a snapshot chunk of a snapshot this node no longer keeps is not sent: the core is
+   * told (as the real driver does) and starts the transfer again with the latest.
+   */
+  private sendOut(now: number, raft: Raft, m: Message): void {
+    if (m.type === 'snapshot' && m.length > 0 && this.snapshots.get(m.meta.index)?.byteLength !== m.meta.size) {
+      this.events.count('snapshotsGone');
+      raft.snapshotUnavailable(m.to, m.meta);
+      return;
+    }
+    this.events.send(now, m);
   }
 
   /** Bytes of the snapshot at `index` this node can serve (for filling outgoing chunks). */
@@ -257,7 +279,7 @@ export class SimNode {
       if (!raft.hasReady()) return;
       const rd = raft.ready();
       this.reportRole(rd);
-      for (const m of rd.earlyMessages) this.events.send(now, m);
+      for (const m of rd.earlyMessages) this.sendOut(now, raft, m);
       // Pipelined: committed entries are durable on a quorum and go ahead of this node's write.
       const applyNow = this.pipelined && !rd.snapshot && rd.snapshotChunks.length === 0;
       if (applyNow) this.applyReady(rd);
@@ -276,7 +298,7 @@ export class SimNode {
     this.events.check(rd.entries.length === 0 && rd.messages.length === 0 && !rd.hardState && !rd.snapshot, `node ${this.id}: a light Ready carried durable work`);
     this.reportRole(rd);
     this.events.count('lightReadys');
-    for (const m of rd.earlyMessages) this.events.send(now, m);
+    for (const m of rd.earlyMessages) this.sendOut(now, raft, m);
     this.applyReady(rd);
     raft.advance(rd);
     this.afterAdvance();
@@ -289,7 +311,7 @@ export class SimNode {
       this.incoming = undefined;
       this.events.check(bytes !== undefined && bytes.byteLength === rd.snapshot.size, `node ${this.id}: snapshot ${rd.snapshot.index} installed without its bytes`);
       this.storage.applySnapshot(rd.snapshot);
-      this.snapshots = new Map([[rd.snapshot.index, bytes!]]);
+      this.keepSnapshot(rd.snapshot.index, bytes!);
       this.machine = KvMachine.restore(bytes!);
       this.events.check(rd.snapshot.index >= this.appliedIndex, `node ${this.id}: snapshot ${rd.snapshot.index} behind applied ${this.appliedIndex}`);
       this.appliedIndex = rd.snapshot.index;
@@ -307,7 +329,7 @@ export class SimNode {
     if (rd.hardState) this.storage.hardState = rd.hardState;
     this.events.wrote(this, rd.entries.length);
     // 2. messages that promise durable state
-    for (const m of rd.messages) this.events.send(now, m);
+    for (const m of rd.messages) this.sendOut(now, raft, m);
     // 3. apply (unless it went ahead of the write)
     if (!applied) this.applyReady(rd);
     raft.advance(rd);
