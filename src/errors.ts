@@ -78,6 +78,22 @@ export class StoppedError extends RaftError {
 }
 
 /**
+ * The node is not started yet (its start() is still recovering snapshot and log, or failed): what
+ * was asked certainly did not happen. A StoppedError, as before.
+ */
+export class NotStartedError extends StoppedError {
+  constructor(message = 'the node is not started') {
+    super(message);
+  }
+}
+
+/**
+ * A command whose encoding is larger than one log entry may hold (MAX_COMMAND_BYTES): refused
+ * before it is proposed. A RangeError, as before.
+ */
+export class CommandTooLargeError extends RangeError {}
+
+/**
  * A proposal certainly did not commit: its log index ended up holding an entry of another term
  * (a new leader overwrote it), or the proposal was refused.
  */

@@ -16,6 +16,8 @@ export {
   BadTypeIdError,
   TimeoutError,
   StoppedError,
+  NotStartedError,
+  CommandTooLargeError,
   ProposalDroppedError,
   ResultNotKeptError,
   MembershipChangeError,

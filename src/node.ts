@@ -10,7 +10,20 @@ import { join } from 'node:path';
 import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SnapshotMeta, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
-import { LeadershipTransferError, MembershipChangeError, NoLeaderError, NotLeaderError, ProposalDroppedError, RaftError, RemovedError, ResultNotKeptError, StoppedError, TimeoutError } from './errors.js';
+import {
+  CommandTooLargeError,
+  LeadershipTransferError,
+  MembershipChangeError,
+  NoLeaderError,
+  NotLeaderError,
+  NotStartedError,
+  ProposalDroppedError,
+  RaftError,
+  RemovedError,
+  ResultNotKeptError,
+  StoppedError,
+  TimeoutError,
+} from './errors.js';
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
@@ -82,8 +95,8 @@ const EMPTY = new Uint8Array(0);
  */
 export const MAX_COMMAND_BYTES = 60 * 1024 * 1024;
 
-function commandTooLarge(bytes: number): RangeError {
-  return new RangeError(`command of ${bytes} bytes encoded, more than the ${MAX_COMMAND_BYTES} bytes an entry may hold (it must fit in one peer message)`);
+function commandTooLarge(bytes: number): CommandTooLargeError {
+  return new CommandTooLargeError(`command of ${bytes} bytes encoded, more than the ${MAX_COMMAND_BYTES} bytes an entry may hold (it must fit in one peer message)`);
 }
 /** The longest node metadata kept from a peer (setNodeMeta refuses longer for this node's own). */
 const MAX_NODE_META_CHARS = 64 * 1024;
@@ -1720,12 +1733,12 @@ export class Node<Context = unknown> {
   }
 
   private requireRaft(): Raft {
-    if (!this.raft) throw new StoppedError('the node is not started');
+    if (!this.raft) throw new NotStartedError();
     return this.raft;
   }
 
   private requireRunning(): void {
-    if (!this.running) throw new StoppedError(this.stopping ? 'the node is stopped' : 'the node is not started');
+    if (!this.running) throw this.stopping ? new StoppedError() : new NotStartedError();
   }
 
   private log(level: LogLevel, line: string): void {

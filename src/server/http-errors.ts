@@ -4,9 +4,11 @@
  * @module
  */
 import {
+  CommandTooLargeError,
   LeadershipTransferError,
   MembershipChangeError,
   NotLeaderError,
+  NotStartedError,
   ProposalDroppedError,
   RaftError,
   RemovedError,
@@ -52,6 +54,10 @@ export function errorAnswer(err: unknown): ErrorAnswer {
   if (err instanceof RemovedError) return { status: 410, body: { error: err.message, outcome: err.outcomeUnknown ? 'unknown' : 'not applied', removedAt: err.configIndex }, headers: {} };
   // Applied once, by an earlier copy of the proposal, whose result a snapshot did not keep.
   if (err instanceof ResultNotKeptError) return { status: 500, body: { error: err.message, outcome: 'applied' }, headers: {} };
+  // Refused before it was proposed: too large for one log entry.
+  if (err instanceof CommandTooLargeError) return { status: 413, body: { error: err.message, outcome: 'not applied' }, headers: {} };
+  // Still recovering its snapshot and log: nothing was done; worth a retry in a moment.
+  if (err instanceof NotStartedError) return { status: 503, body: { error: 'starting', outcome: 'not applied' }, headers: { 'Retry-After': RETRY_AFTER_SECONDS } };
   if (err instanceof RaftError) {
     const outcome = err.outcomeUnknown || err instanceof StoppedError ? 'unknown' : 'not applied';
     if (err instanceof TimeoutError) return { status: 504, body: { error: err.message, outcome }, headers: {} };

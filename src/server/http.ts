@@ -291,6 +291,8 @@ export class KvHttpServer {
     if (this.node.isRemoved()) throw new RemovedError(this.node.status().removedAt ?? 0);
     if (consistency !== 'local') {
       const outcome = await this.node.confirmRead(consistency);
+      // Removed while the read waited: its pending reads were refused; say so (410), not "retry".
+      if (outcome !== 'confirmed' && this.node.isRemoved()) throw new RemovedError(this.node.status().removedAt ?? 0);
       if (outcome !== 'confirmed') throw this.unconfirmedRead(outcome);
     }
     const value = this.node.context.get(key);
@@ -311,13 +313,17 @@ export class KvHttpServer {
   }
 
   async cas(req: IncomingMessage, key: string): Promise<Answer> {
-    // Room for both strings as base64 (4/3 of their bytes each), plus the JSON around them.
-    const obj = parseJsonObject(await readBody(req, this.maxValueBytes * 3 + CONTROL_BODY_BYTES));
+    // Room for both strings as JSON text with every non-ASCII character escaped (\uXXXX: up to 3
+    // bytes of JSON per byte of UTF-8, as Python's json.dumps writes by default) or as base64,
+    // plus the JSON around them.
+    const obj = parseJsonObject(await readBody(req, this.maxValueBytes * 6 + CONTROL_BODY_BYTES));
     const encoding = bytesEncodingField(obj, 'encoding');
     const expectText = nullableStringField(obj, 'expect');
     const expect = expectText === null ? null : decodeBytes(expectText, encoding, 'expect');
     const value = decodeBytes(stringField(obj, 'value'), encoding, 'value');
     if (value.length > this.maxValueBytes) throw new HttpError(413, `value of ${value.length} bytes exceeds the limit of ${this.maxValueBytes} bytes`);
+    // No stored value is longer than the limit: a longer expect could never match.
+    if (expect !== null && expect.length > this.maxValueBytes) throw new HttpError(413, `expect of ${expect.length} bytes exceeds the limit of ${this.maxValueBytes} bytes (no value can match it)`);
     const { result, index } = await this.node.propose<CasResult>(new CasCommand(key, expect, value));
     if (!result.ok) return { status: 409, body: { error: 'compare failed', current: result.current === null ? null : encodeBytes(result.current, encoding), index } };
     return { status: 200, body: { index } };

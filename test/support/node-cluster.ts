@@ -272,13 +272,7 @@ export class TestCluster {
   }
 
   async waitFor<T>(probe: () => T | undefined | false, timeoutMs = 5000, what = 'condition'): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = probe();
-      if (v !== undefined && v !== false) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    return waitUntil(what, probe, timeoutMs);
   }
 
   /** Waits until every running node applied the same log (same order of commands). */
@@ -297,6 +291,17 @@ export class TestCluster {
 }
 
 /** Membership changes go one at a time: retries `change` while another (a promotion, say) is in flight. */
+/** Polls `probe` every 10 ms until it returns something other than undefined/false. */
+export async function waitUntil<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 export async function retryInFlight(change: () => Promise<void>): Promise<void> {
   for (let i = 0; ; i++) {
     try {

@@ -1,0 +1,62 @@
+// what raft-node answers between binding its HTTP port and the end of node.start()
+// (cmd/serve.ts binds HTTP first, then recovers snapshot and WAL, which takes as long as the
+// state is large). README: 503 "shutting down" is for a node that is stopping; a write's 5xx
+// says "not applied" when it certainly was not.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { Node } from '../../src/node.js';
+import { KvStore, installKv } from '../../src/kv/index.js';
+import { KvHttpServer } from '../../src/server/http.js';
+import { freePort } from '../support/ports.js';
+import { raw } from '../support/kv-http-cluster.js';
+
+/** A node and its HTTP API in the state startServer leaves them in while node.start() runs. */
+async function starting(): Promise<{ url: string; finish(): Promise<void> }> {
+  const root = mkdtempSync(join(tmpdir(), 'tsraft-review-kv-'));
+  const node = await Node.create<KvStore>({ host: '127.0.0.1', port: await freePort(), dataDir: root, context: new KvStore(), sync: 'none', logLevel: 'error' });
+  installKv(node);
+  const http = new KvHttpServer(node, { host: '127.0.0.1', port: 0 });
+  await http.start();
+  node.setNodeMeta(http.address);
+  return {
+    url: `http://${http.address}`,
+    async finish() {
+      try {
+        await node.start();
+        await http.stop();
+        await node.stop();
+      } finally {
+        rmSync(root, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+
+test('a write sent while raft-node is still starting is answered outcome "not applied", not "shutting down" with outcome unknown', async () => {
+  const s = await starting();
+  try {
+    const r = await raw(s.url, 'PUT', '/kv/a', 'x');
+    const body = JSON.parse(r.text) as { error: string; outcome: string };
+    assert.is(r.status, 503, r.text);
+    assert.is.not(body.error, 'shutting down', r.text);
+    assert.is(body.outcome, 'not applied', r.text);
+  } finally {
+    await s.finish();
+  }
+});
+
+test('GET /status while raft-node is still starting does not answer "shutting down"', async () => {
+  const s = await starting();
+  try {
+    const r = await raw(s.url, 'GET', '/status');
+    assert.is.not(JSON.parse(r.text).error, 'shutting down', `${r.status} ${r.text}`);
+  } finally {
+    await s.finish();
+  }
+});
+
+test.run();

@@ -1,0 +1,122 @@
+/**
+ * raft-node's HTTP API in process, for the server tests: KvHttpServer over Nodes on the memory
+ * transport (KvCluster), and raw HTTP requests whose path is sent exactly as given.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Node, type NodeOptions } from '../../src/node.js';
+import { KvStore, installKv } from '../../src/kv/index.js';
+import { KvHttpServer } from '../../src/server/http.js';
+import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
+import { waitUntil } from './node-cluster.js';
+
+export { waitUntil };
+
+/** One member: its node and HTTP server. */
+export interface Member {
+  address: string;
+  node: Node<KvStore>;
+  http: KvHttpServer;
+  url: string;
+}
+
+/** Members on one memory network, each with its HTTP API on a loopback port. */
+export class KvCluster {
+  readonly network = new MemoryNetwork();
+  readonly root = mkdtempSync(join(tmpdir(), 'tsraft-kv-http-'));
+  readonly members = new Map<string, Member>();
+  readonly addresses: string[];
+
+  constructor(
+    size: number,
+    private readonly extra: Partial<NodeOptions<KvStore>> = {},
+    private readonly maxValueBytes?: number,
+  ) {
+    this.addresses = Array.from({ length: size }, (_, i) => `n${i + 1}:${9100 + i + 1}`);
+  }
+
+  static async start(size: number, extra: Partial<NodeOptions<KvStore>> = {}, maxValueBytes?: number): Promise<KvCluster> {
+    const c = new KvCluster(size, extra, maxValueBytes);
+    await Promise.all(c.addresses.map((a) => c.startNode(a)));
+    return c;
+  }
+
+  async startNode(address: string, options: Partial<NodeOptions<KvStore>> = {}): Promise<Member> {
+    const [host, port] = address.split(':') as [string, string];
+    const node = await Node.create<KvStore>({
+      host,
+      port: Number(port),
+      dataDir: join(this.root, address.replace(':', '-')),
+      context: new KvStore(),
+      members: this.addresses.join(';'),
+      heartbeatMs: 20,
+      electionTimeoutMs: 200,
+      requestTimeoutMs: 3000,
+      sync: 'none',
+      logLevel: 'error',
+      transport: new MemoryTransport(this.network, { address, logger: { info() {}, warn() {} } }),
+      ...this.extra,
+      ...options,
+    });
+    installKv(node);
+    const http = new KvHttpServer(node, { host: '127.0.0.1', port: 0, ...(this.maxValueBytes ? { maxValueBytes: this.maxValueBytes } : {}) });
+    await http.start();
+    node.setNodeMeta(http.address);
+    await node.start();
+    const m = { address, node, http, url: `http://${http.address}` };
+    this.members.set(address, m);
+    return m;
+  }
+
+  async stopNode(address: string): Promise<void> {
+    const m = this.members.get(address);
+    if (!m) return;
+    this.members.delete(address);
+    await m.http.stop();
+    await m.node.stop();
+  }
+
+  async waitLeader(timeoutMs = 5000): Promise<Member> {
+    return waitUntil('a leader known to every member', () => {
+      const all = [...this.members.values()];
+      const leaders = all.filter((m) => m.node.isLeader());
+      if (leaders.length !== 1) return undefined;
+      return all.every((m) => m.node.leader === leaders[0]!.address) ? leaders[0] : undefined;
+    }, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    for (const a of [...this.members.keys()]) await this.stopNode(a);
+    this.network.close();
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/** An HTTP answer. */
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  text: string;
+}
+
+/** One request over node:http, with `path` sent exactly as given (no normalisation, raw bytes allowed). */
+export function raw(url: string, method: string, path: string, body?: Buffer | string, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: u.hostname, port: u.port, method, path, headers: { ...headers }, timeout: 10_000, insecureHTTPParser: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const b = Buffer.concat(chunks);
+        resolve({ status: res.statusCode!, headers: res.headers, body: b, text: b.toString('utf8') });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('request timed out')));
+    req.on('error', reject);
+    if (body !== undefined) req.end(body);
+    else req.end();
+  });
+}
