@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SnapshotMeta, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
+import { ByteBudget } from './byte-budget.js';
 import {
   CommandTooLargeError,
   LeadershipTransferError,
@@ -98,6 +99,13 @@ export const MAX_COMMAND_BYTES = 60 * 1024 * 1024;
 function commandTooLarge(bytes: number): CommandTooLargeError {
   return new CommandTooLargeError(`command of ${bytes} bytes encoded, more than the ${MAX_COMMAND_BYTES} bytes an entry may hold (it must fit in one peer message)`);
 }
+/**
+ * Bytes of commands a follower has forwarded to the leader and not had answered, at most (one
+ * larger command goes alone): half the transport queue's byte bound, so forwards neither grow a
+ * slow link's queue without bound nor crowd Raft's own messages out of it.
+ */
+const FORWARD_BYTES_IN_FLIGHT = 4 * 1024 * 1024;
+
 /** The longest node metadata kept from a peer (setNodeMeta refuses longer for this node's own). */
 const MAX_NODE_META_CHARS = 64 * 1024;
 const FORWARD_OPS: ReadonlySet<string> = new Set(['propose', 'addVoter', 'addLearner', 'remove', 'transfer']);
@@ -225,6 +233,8 @@ export class Node<Context = unknown> {
   private readonly applyingHeader: SessionHeader = { session: 0, seq: 0, floor: 0 };
   private readonly reads = new Map<string, PendingRead>();
   private readonly forwards = new Map<number, PendingForward>();
+  /** Bytes of forwarded commands not yet answered by the leader (see forwardProposal). */
+  private readonly forwardBytes = new ByteBudget(FORWARD_BYTES_IN_FLIGHT);
   /** Requests waiting for a leader (see leaderWaitMs): woken on every leader change and at stop. */
   private readonly leaderWaiters = new Set<() => void>();
   /**
@@ -941,8 +951,31 @@ export class Node<Context = unknown> {
     this.requireRunning();
     const removedAt = this.requireRaft().removedAt();
     if (removedAt > 0) throw new RemovedError(removedAt);
-    if (this.role !== 'leader') return this.forwardToLeader(op, this.leaderId, deadline - performance.now());
+    if (this.role !== 'leader') return op.op === 'propose' ? this.forwardProposal(op, deadline) : this.forwardToLeader(op, this.leaderId, deadline - performance.now());
     return isAddition(op) ? this.proposeAddition(op, this.id, 0) : this.proposeAsLeader(op, this.id, 0);
+  }
+
+  /**
+   * Forwards a proposal to the leader once its command fits in the budget of forwarded bytes in
+   * flight (FORWARD_BYTES_IN_FLIGHT); it waits its turn meanwhile, within the request's deadline.
+   */
+  private forwardProposal(op: ForwardOp, deadline: number): ForwardResponse | Promise<ForwardResponse> {
+    const bytes = op.data.byteLength;
+    if (this.forwardBytes.tryTake(bytes)) return this.forwardHolding(op, bytes, deadline);
+    return this.forwardBytes.take(bytes, deadline - performance.now()).then((granted) => {
+      if (!granted) return this.refusal(0, 'timeout', `not sent within ${this.opts.requestTimeoutMs} ms: the commands forwarded before it filled the link to the leader`);
+      if (this.role !== 'leader' && this.running) return this.forwardHolding(op, bytes, deadline);
+      this.forwardBytes.release(bytes);
+      return this.appendOnce(op, deadline); // this node leads now, or stopped
+    });
+  }
+
+  private async forwardHolding(op: ForwardOp, bytes: number, deadline: number): Promise<ForwardResponse> {
+    try {
+      return await this.forwardToLeader(op, this.leaderId, deadline - performance.now());
+    } finally {
+      this.forwardBytes.release(bytes);
+    }
   }
 
   /**

@@ -11,6 +11,7 @@
  * by HTTP/2 (write callbacks). Meanwhile sends keep coalescing in the queue.
  */
 import * as grpc from '@grpc/grpc-js';
+import type { Message } from '../core/messages.js';
 import { performance } from 'node:perf_hooks';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { batchFrame, helloFrame, parseFrame, pingFrame, PROTOCOL_VERSION } from './frame.js';
@@ -102,40 +103,53 @@ export class PeerLink {
     if (this.state !== 'ready' || !call) return;
     const { maxBatchBytes, maxInflightBytes } = this.settings;
     while (this.queue.length > 0 && !this.waitingDrain && this.inflightBytes < maxInflightBytes) {
-      const batch = this.queue.take(maxBatchBytes);
-      let frame: Buffer;
-      try {
-        frame = batchFrame(encodeBatch(batch));
-      } catch (err) {
-        this.counters.droppedOther += batch.length;
-        this.settings.logger.warn(`${this.settings.logPrefix}: dropped ${batch.length} unencodable messages for ${this.address}: ${(err as Error).message}`);
-        continue;
-      }
-      if (frame.byteLength > MAX_FRAME_BYTES) {
-        this.counters.droppedOther += batch.length;
-        this.settings.logger.warn(
-          `${this.settings.logPrefix}: dropped a ${frame.byteLength}-byte batch for ${this.address}: larger than the ${MAX_FRAME_BYTES}-byte frame limit (send smaller snapshot chunks)`,
-        );
-        continue;
-      }
-      const size = frame.byteLength;
-      this.inflightBytes += size;
-      const writable = call.write(frame, () => {
+      for (const frame of this.framesOf(this.queue.take(maxBatchBytes))) this.write(call, frame.frame, frame.messages);
+    }
+  }
+
+  /**
+   * Encodes a batch as frames within the frame limit: a batch that encodes larger (the byte
+   * estimate the queue cuts batches by does not count every field: forwarded commands, a
+   * node's metadata) is split in halves until each fits. A single message over the limit, or
+   * one that does not encode, is dropped and logged.
+   */
+  private framesOf(batch: Message[]): Array<{ frame: Buffer; messages: number }> {
+    let frame: Buffer;
+    try {
+      frame = batchFrame(encodeBatch(batch));
+    } catch (err) {
+      this.counters.droppedOther += batch.length;
+      this.settings.logger.warn(`${this.settings.logPrefix}: dropped ${batch.length} unencodable messages for ${this.address}: ${(err as Error).message}`);
+      return [];
+    }
+    if (frame.byteLength <= MAX_FRAME_BYTES) return [{ frame, messages: batch.length }];
+    if (batch.length > 1) {
+      const half = Math.ceil(batch.length / 2);
+      return [...this.framesOf(batch.slice(0, half)), ...this.framesOf(batch.slice(half))];
+    }
+    this.counters.droppedOther += 1;
+    this.settings.logger.warn(`${this.settings.logPrefix}: dropped a ${frame.byteLength}-byte message for ${this.address}: larger than the ${MAX_FRAME_BYTES}-byte frame limit (send smaller snapshot chunks)`);
+    return [];
+  }
+
+  private write(call: grpc.ClientDuplexStream<Buffer, Buffer>, frame: Buffer, messages: number): void {
+    const size = frame.byteLength;
+    this.inflightBytes += size;
+    const writable = call.write(frame, () => {
+      if (this.call !== call) return;
+      this.inflightBytes -= size;
+      this.flush();
+    });
+    this.counters.sent += messages;
+    this.counters.batchesSent++;
+    this.counters.bytesSent += size;
+    if (!writable && !this.waitingDrain) {
+      this.waitingDrain = true;
+      call.once('drain', () => {
         if (this.call !== call) return;
-        this.inflightBytes -= size;
+        this.waitingDrain = false;
         this.flush();
       });
-      this.counters.sent += batch.length;
-      this.counters.batchesSent++;
-      this.counters.bytesSent += size;
-      if (!writable) {
-        this.waitingDrain = true;
-        call.once('drain', () => {
-          if (this.call !== call) return;
-          this.waitingDrain = false;
-          this.flush();
-        });
-      }
     }
   }
 

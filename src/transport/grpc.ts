@@ -146,7 +146,12 @@ export class GrpcTransport implements Transport {
     const { host, port: asked } = splitHostPort(this.advertised);
     if (asked === '0') this.advertised = `${host}:${port}`;
     this.started = true;
-    if (this.stopped) return; // stop() was called while binding
+    if (this.stopped) {
+      // stop() was called while binding: its shutdown found no port yet, so close it now.
+      server.forceShutdown();
+      this.server = undefined;
+      return;
+    }
     for (const link of this.links.values()) link.start();
   }
 
