@@ -1166,14 +1166,25 @@ export class Node<Context = unknown> {
     const op: ForwardOp = { op: this.opts.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: this.address };
     let candidates = this.founding.map((m) => memberId(m.address)).filter((id) => id !== this.id);
     let refusedAs = '';
+    // A member once its addition is committed, as far as this node knows: an addition only
+    // appended may be overwritten by the next leader, which never contacts this node (found in
+    // review: a joiner that stopped asking once accepted stayed out of the cluster for good).
+    const committedMember = (): boolean => {
+      const raft = this.requireRaft();
+      return raft.membership.at(raft.log.committed).some((m) => m.id === this.id);
+    };
     for (let attempt = 0; this.running; attempt++) {
-      if (this.requireRaft().membership.current().some((m) => m.id === this.id)) return;
+      if (committedMember()) return;
       const target = this.leaderId !== NONE ? this.leaderId : candidates[attempt % Math.max(1, candidates.length)];
       if (target === undefined) return;
       const r = await this.forwardToLeader(op, target);
       if (!r.error) {
         this.log('info', `join accepted at index ${r.index}`);
-        return;
+        const until = performance.now() + this.opts.requestTimeoutMs;
+        while (this.running && !committedMember() && performance.now() < until) await this.nextLeaderChangeOrTick();
+        if (!this.running || committedMember()) return;
+        this.log('warn', `the addition at index ${r.index} did not commit within ${this.opts.requestTimeoutMs} ms; asking again`);
+        continue;
       }
       if (r.error === 'invalidConfChange' && r.message !== refusedAs) {
         refusedAs = r.message;
