@@ -784,6 +784,7 @@ export class Node<Context = unknown> {
     const self = m!.address === this.address;
     const handedOver = self && this.isLeader() && (await this.handOverLeadership());
     const deadline = performance.now() + this.opts.requestTimeoutMs;
+    let earlierInDoubt = false;
     for (;;) {
       try {
         return void (await this.submit({ op: 'remove', data: EMPTY, address: m!.address }));
@@ -791,7 +792,16 @@ export class Node<Context = unknown> {
         // Removing itself, a follower never applies its removal (the leader stops replicating to
         // it at once): it learns it from the leader's notice, which is what was asked for.
         if (self && err instanceof RemovedError) return;
-        if (err instanceof MembershipChangeError && !this.members().some((x) => x.address === m!.address)) throw new MembershipChangeError(err.message + (await this.aliasHint(m!.address)));
+        const gone = !this.members().some((x) => x.address === m!.address);
+        // Asked again after the leader changed mid-request (a leader asked to remove itself hands
+        // leadership over first): "not a member" then means an earlier attempt removed it.
+        if (err instanceof MembershipChangeError && gone && earlierInDoubt) return;
+        if (err instanceof MembershipChangeError && gone) throw new MembershipChangeError(err.message + (await this.aliasHint(m!.address)));
+        if (err instanceof NotLeaderError && err.outcomeUnknown && performance.now() < deadline) {
+          earlierInDoubt = true;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          continue;
+        }
         // The new leader takes membership changes once it has committed an entry of its term.
         if (!handedOver || !(err instanceof MembershipChangeError) || performance.now() > deadline) throw err;
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -816,11 +826,17 @@ export class Node<Context = unknown> {
   private async handOverLeadership(): Promise<boolean> {
     const raft = this.requireRaft();
     const match = (id: NodeId): number => raft.progressOf(id)?.match ?? 0;
+    // The most caught-up voter among those that answered the last two heartbeats, after three
+    // more: in an idle cluster every voter has the same match, and a voter just gone down took
+    // the transfer, costing an election timeout with writes refused, then another once the
+    // leader gave up (found in review).
+    await new Promise((resolve) => setTimeout(resolve, 3 * this.opts.heartbeatMs));
+    if (!this.isLeader()) return false;
     const successor = raft.membership
       .current()
-      .filter((m) => m.role === 'voter' && m.id !== this.id)
+      .filter((m) => m.role === 'voter' && m.id !== this.id && raft.heardFromWithin(m.id, 2))
       .sort((a, b) => match(b.id) - match(a.id))[0];
-    if (!successor) return false; // the last voter: the core refuses the removal
+    if (!successor) return false; // the last voter (the core refuses the removal), or none answers
     try {
       await this.transferLeadership(successor.context);
       return true;
@@ -1102,6 +1118,16 @@ export class Node<Context = unknown> {
     return this.refusal(m.requestId, 'transferRefused', transferAbandonedMessage(m.address, this.opts.electionTimeoutMs, this.address), m.from);
   }
 
+  /**
+   * A member asks this leader to remove itself: it hands leadership over first, as leave() of
+   * itself does, and the asker asks the new leader (found in review: proposed here, the removal
+   * left the cluster leaderless for an election timeout).
+   */
+  private async removeSelfForPeer(m: ForwardRequest): Promise<ForwardResponse> {
+    if (!(await this.handOverLeadership())) return this.proposeAsLeader(m, m.from, m.requestId);
+    return this.refusal(m.requestId, 'notLeader', 'leadership was handed over before this member leaves; ask the new leader', m.from);
+  }
+
   private answer(requestId: number, index: number, logTerm: number, to: NodeId): ForwardResponse {
     return { type: 'forwardResp', from: this.id, to, term: this.term, requestId, index, logTerm, error: '', message: '', leader: '' };
   }
@@ -1173,16 +1199,26 @@ export class Node<Context = unknown> {
       const raft = this.requireRaft();
       return raft.membership.at(raft.log.committed).some((m) => m.id === this.id);
     };
+    // Removed, it stays removed until a leader replicates to it again (see Raft.removedAt).
+    const joined = (): boolean => committedMember() && this.requireRaft().removedAt() === 0;
+    if (committedMember()) {
+      // Restarted on its old data: a member as its log says, unless the cluster removed it since
+      // (a leader that left handed leadership over first and never received its removal; found
+      // in review). It hears from a leader, or is told of its removal when it campaigns.
+      while (this.running && this.leaderId === NONE && this.requireRaft().removedAt() === 0) await this.nextLeaderChangeOrTick();
+      if (!this.running || this.requireRaft().removedAt() === 0) return;
+      this.log('info', 'the cluster removed this node since it last ran; asking to join again');
+    }
     for (let attempt = 0; this.running; attempt++) {
-      if (committedMember()) return;
+      if (joined()) return;
       const target = this.leaderId !== NONE ? this.leaderId : candidates[attempt % Math.max(1, candidates.length)];
       if (target === undefined) return;
       const r = await this.forwardToLeader(op, target);
       if (!r.error) {
         this.log('info', `join accepted at index ${r.index}`);
         const until = performance.now() + this.opts.requestTimeoutMs;
-        while (this.running && !committedMember() && performance.now() < until) await this.nextLeaderChangeOrTick();
-        if (!this.running || committedMember()) return;
+        while (this.running && !joined() && performance.now() < until) await this.nextLeaderChangeOrTick();
+        if (!this.running || joined()) return;
         this.log('warn', `the addition at index ${r.index} did not commit within ${this.opts.requestTimeoutMs} ms; asking again`);
         continue;
       }
@@ -1225,6 +1261,7 @@ export class Node<Context = unknown> {
           const failed = (err: Error): void => this.log('error', `forwarded ${m.op} from ${fromAddress} failed: ${err.message}`);
           if (isAddition(m)) this.proposeAddition(m, m.from, m.requestId).then(answered, failed);
           else if (m.op === 'transfer') this.transferForPeer(m).then(answered, failed);
+          else if (m.op === 'remove' && m.address === this.address && this.role === 'leader') this.removeSelfForPeer(m).then(answered, failed);
           else this.sendPeer([this.proposeAsLeader(m, m.from, m.requestId)]);
           break;
         }

@@ -533,6 +533,11 @@ export class Raft {
     return { role: this.role, leader: this.lead, term: this.term, removedAt: this.removedAt() };
   }
 
+  /** Whether this leader heard from peer `id` within the last `ticks` ticks (false on a non-leader). */
+  heardFromWithin(id: NodeId, ticks: number): boolean {
+    return this.role === 'leader' && this.heardWithin(id, ticks);
+  }
+
   /** The replication progress of a peer (leader only), for status pages and tests. */
   progressOf(id: NodeId): Readonly<ReplicationProgress> | undefined {
     return this.progress.get(id);
@@ -991,15 +996,15 @@ export class Raft {
     }
   }
 
-  /** `active`: count new members as recently heard from (members added mid-term, not a new leader's). */
   /** Whether a quorum of voters (the leader counting itself) answered within the last `ticks` ticks. */
   private quorumHeardWithin(ticks: number): boolean {
     const voters = voterIds(this.membership.current());
-    return quorumHas(voters, (id) => {
-      if (id === this.id) return true;
-      const pr = this.progress.get(id);
-      return pr !== undefined && this.ticksSinceStart - pr.lastHeardTick < ticks;
-    });
+    return quorumHas(voters, (id) => id === this.id || this.heardWithin(id, ticks));
+  }
+
+  private heardWithin(id: NodeId, ticks: number): boolean {
+    const pr = this.progress.get(id);
+    return pr !== undefined && this.ticksSinceStart - pr.lastHeardTick < ticks;
   }
 
   /**
@@ -1204,6 +1209,12 @@ export class Raft {
     const members = this.membership.current();
     if (!isVoter(members, this.id) && this.log.committed >= this.membership.currentIndex()) {
       this.log_(`stepping down: no longer a voter`);
+      // Tell the others the commit first (stepping down, it sends nothing more: they learnt of
+      // the removal only after an election), and have a caught-up voter campaign at once.
+      this.broadcastAppend(true);
+      const last = this.log.lastIndex();
+      const successor = [...this.progress].find(([id, pr]) => id !== this.id && isVoter(members, id) && pr.match === last);
+      if (successor && this.leadTransferee === NONE) this.sendTimeoutNow(successor[0]);
       this.becomeFollower(this.term, NONE);
     }
   }

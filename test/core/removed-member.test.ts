@@ -146,6 +146,19 @@ test('a leader that commits its own removal steps down and never campaigns again
   assert.equal(h.sent.slice(sentBefore).filter((m) => m.from === 1 && m.type === 'vote'), []);
 });
 
+test('a leader stepping down at its own removal tells the others the commit, and a caught-up voter takes over at once, without waiting out an election timeout', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  const removal = change(h, 1, { type: 'remove', id: 1 });
+  h.deliverAll(); // no tick: everything here comes from the step-down itself
+  assert.is(h.node(1).raft.role, 'follower');
+  for (const id of [2, 3]) assert.ok(h.node(id).raft.log.committed >= removal, `node ${id} learnt the removal committed`);
+  const timeoutNow = h.sent.filter((m) => m.from === 1 && m.type === 'timeoutNow');
+  assert.is(timeoutNow.length, 1, 'one voter is asked to campaign now');
+  const leader = h.leader();
+  assert.ok(leader && leader.id === timeoutNow[0]!.to, 'and leads, with no tick elapsed');
+});
+
 test('a notice about a configuration older than our own is ignored: a lagging peer does not know we were added', () => {
   const { h, added } = withLearner4();
   const n4 = h.node(4);

@@ -1,7 +1,6 @@
 // Membership changes: a node started with `join` whose addition the leader accepted
 // but never committed (the leader lost its quorum, and the next leader overwrote the entry).
 import { test } from 'uvu';
-import * as assert from 'uvu/assert';
 import { SetCommand, TestCluster } from '../support/node-cluster.js';
 
 test('a joining node whose accepted addition is overwritten by the next leader asks again and becomes a member', async () => {
