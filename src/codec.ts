@@ -91,6 +91,8 @@ export class MsgpackCodec implements Codec {
    * @throws CodecError when msgpackr cannot encode `value` (e.g. a `bigint` beyond 64 bits)
    */
   encode(value: unknown): Uint8Array {
+    let other: string | undefined;
+    if (someObject(value, 0, (v) => (other = isOtherBinary(v)) !== undefined) && other) throw new CodecError(this.name, 'encode', otherBinaryMessage(other));
     try {
       return this.#packr.pack(value);
     } catch (error) {
@@ -183,16 +185,38 @@ const MAX_PLAIN_DEPTH = 64;
  * nesting too deep to be sure. A false "yes" only costs speed.
  */
 function needsReplacer(value: unknown, depth: number): boolean {
+  return someObject(value, depth, (v) => v instanceof Uint8Array || isOtherBinary(v) !== undefined || v instanceof Map || v instanceof Set || typeof (v as { toJSON?: unknown }).toJSON === 'function' || Object.hasOwn(v, JSON_BYTES_TAG));
+}
+
+/**
+ * Whether `test` holds for `value` or an object nested in it (array items and own enumerable
+ * properties; not inside binary values, Maps or Sets). Past MAX_PLAIN_DEPTH (cycles too) it says yes.
+ */
+function someObject(value: unknown, depth: number, test: (v: object) => boolean): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  if (depth > MAX_PLAIN_DEPTH || value instanceof Uint8Array || value instanceof Map || value instanceof Set) return true;
-  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return true;
+  if (depth > MAX_PLAIN_DEPTH || test(value)) return true;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Map || value instanceof Set) return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (needsReplacer(value[i], depth + 1)) return true;
+    for (let i = 0; i < value.length; i++) if (someObject(value[i], depth + 1, test)) return true;
     return false;
   }
-  if (Object.hasOwn(value, JSON_BYTES_TAG)) return true;
-  for (const key in value) if (needsReplacer((value as Record<string, unknown>)[key], depth + 1)) return true;
+  for (const key in value) if (someObject((value as Record<string, unknown>)[key], depth + 1, test)) return true;
   return false;
+}
+
+/**
+ * The kind of a binary value other than a Uint8Array (an ArrayBuffer, a DataView, another typed
+ * array), which the codecs refuse: JSON wrote them as `{}` or `{"0": ...}`, msgpackr copied a
+ * typed array element by element into a bin of its byte length (leftover slab bytes after).
+ */
+function isOtherBinary(value: object): string | undefined {
+  if (value instanceof Uint8Array) return undefined;
+  if (value instanceof ArrayBuffer || ArrayBuffer.isView(value)) return value.constructor.name;
+  return undefined;
+}
+
+function otherBinaryMessage(kind: string): string {
+  return `cannot encode a ${kind}: binary values must be a Uint8Array or Buffer (new Uint8Array(v.buffer, v.byteOffset, v.byteLength) has its bytes)`;
 }
 
 /** JSON.stringify replacer: binary values become tags, ambiguous or lossy values are refused. */
@@ -203,6 +227,8 @@ function replaceBinary(this: unknown, key: string, value: unknown): unknown {
   if (original instanceof Uint8Array) {
     return { [JSON_BYTES_TAG]: Buffer.from(original.buffer, original.byteOffset, original.byteLength).toString('base64') };
   }
+  const other = typeof original === 'object' && original !== null ? isOtherBinary(original) : undefined;
+  if (other) throw new Error(otherBinaryMessage(other));
   if (Object.hasOwn(value, JSON_BYTES_TAG)) {
     throw new Error(`the key "${JSON_BYTES_TAG}" is reserved by the JSON codec to mark binary values`);
   }

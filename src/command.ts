@@ -12,7 +12,7 @@
  */
 import type { Codec } from './codec.js';
 import { entrySlab } from '../wal/index.js';
-import { BadTypeIdError, NotRegisteredError } from './errors.js';
+import { BadTypeIdError, NotRegisteredError, UnknownCommandTypeError } from './errors.js';
 import { sessionHeaderBytes, writeSessionHeader, type SessionHeader } from './sessions.js';
 
 /** An operation on the user's context. `do` must be deterministic: every node runs it. */
@@ -46,7 +46,8 @@ export class CommandRegistry<Context> {
   register(cls: CommandClass<Context>): void {
     const type = (cls as { type?: unknown }).type;
     if (typeof type !== 'number' || !Number.isInteger(type) || type <= 0 || type > 0xffff_ffff) {
-      throw new BadTypeIdError(`command class ${cls.name || '(anonymous)'} needs a static type id that is an integer from 1 to 2^32-1, got ${String(type)}`);
+      const given = typeof type === 'bigint' ? `${type}n` : JSON.stringify(type) ?? String(type);
+      throw new BadTypeIdError(`command class ${cls.name || '(anonymous)'} needs a static type id that is an integer from 1 to 2^32-1, got ${typeof type} ${given}`);
     }
     const existing = this.byType.get(type);
     if (existing && existing !== cls) {
@@ -66,6 +67,7 @@ export class CommandRegistry<Context> {
 
   /** Encodes a command of a registered class to log entry data, after its proposer's session header. */
   encode(command: Command<Context>, session?: SessionHeader): Uint8Array {
+    if (command === null || typeof command !== 'object') throw new NotRegisteredError(`do() takes a command object (an instance of a registered class), got ${command === null ? 'null' : typeof command}`);
     const cls = (command as object).constructor as CommandClass<Context>;
     const type = this.byClass.get(cls);
     if (type === undefined) {
@@ -90,7 +92,7 @@ export class CommandRegistry<Context> {
     if (data.byteLength - offset < TYPE_BYTES) throw new BadTypeIdError(`command data of ${data.byteLength - offset} bytes is too short for a type id`);
     const type = new DataView(data.buffer, data.byteOffset + offset, TYPE_BYTES).getUint32(0, true);
     const cls = this.byType.get(type);
-    if (!cls) throw new BadTypeIdError(`no command class registered for type id ${type}: register the same commands on every node`);
+    if (!cls) throw new UnknownCommandTypeError(`no command class registered for type id ${type}: register the same commands on every node`);
     const value = this.codec.decode(data.subarray(offset + TYPE_BYTES));
     if (cls.decode) return cls.decode(value);
     const command = Object.create(cls.prototype) as Command<Context>;

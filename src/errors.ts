@@ -65,6 +65,13 @@ export class NotRegisteredError extends RaftError {}
 /** A command type id is not a positive integer, or is used by two classes, or is unknown on decode. */
 export class BadTypeIdError extends RaftError {}
 
+/**
+ * A committed entry names a command type id no class is registered for on this node: the
+ * members' registrations differ. The node stops rather than apply past it (its state would
+ * differ from the others' for good).
+ */
+export class UnknownCommandTypeError extends BadTypeIdError {}
+
 /** The request did not finish in time. For a proposal the outcome is unknown: it may still apply. */
 export class TimeoutError extends RaftError {
   override outcomeUnknown = true;

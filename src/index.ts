@@ -3,7 +3,7 @@
  * policies, errors, metrics, transports). See the README for a complete example.
  * @module
  */
-export { Node, type NodeOptions, type SnapshotHandler, type LeaderChange, type LogLevel, type ReadOutcome } from './node.js';
+export { Node, CommandThrewError, type NodeOptions, type SnapshotHandler, type LeaderChange, type LogLevel, type ReadOutcome } from './node.js';
 export type { Command, CommandClass } from './command.js';
 export { jsonCodec, msgpackCodec, bytesCodec, JsonCodec, MsgpackCodec, BytesCodec, CodecError, type Codec } from './codec.js';
 export { CustomSync, DefaultSync, EveryDay, EveryHour, EveryMinute, EverySecond, Never, type SnapshotPolicy, type SyncType } from './snapshot/index.js';
@@ -14,6 +14,7 @@ export {
   NoLeaderError,
   NotRegisteredError,
   BadTypeIdError,
+  UnknownCommandTypeError,
   TimeoutError,
   StoppedError,
   NotStartedError,

@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SnapshotMeta, type SoftState } from './core/index.js';
-import { jsonCodec, type Codec } from './codec.js';
+import { CodecError, jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
 import { ByteBudget } from './byte-budget.js';
 import {
@@ -24,6 +24,7 @@ import {
   ResultNotKeptError,
   StoppedError,
   TimeoutError,
+  UnknownCommandTypeError,
 } from './errors.js';
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
@@ -105,6 +106,17 @@ function commandTooLarge(bytes: number): CommandTooLargeError {
  * slow link's queue without bound nor crowd Raft's own messages out of it.
  */
 const FORWARD_BYTES_IN_FLIGHT = 4 * 1024 * 1024;
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** A command's do() threw something that is not an Error (null, a string, a number): `thrown` is it. */
+export class CommandThrewError extends Error {
+  constructor(readonly thrown: unknown) {
+    super(`command do() threw ${typeof thrown === 'string' ? JSON.stringify(thrown) : String(thrown)}`);
+  }
+}
 
 /** The longest node metadata kept from a peer (setNodeMeta refuses longer for this node's own). */
 const MAX_NODE_META_CHARS = 64 * 1024;
@@ -1549,10 +1561,24 @@ export class Node<Context = unknown> {
         }
       }
       const result = this.registry.decode(e.data, offset).do(this.context);
+      if (isThenable(result)) {
+        // Its continuation would change the context later, at a different point of each member's
+        // log: refused, and its rejection kept from becoming an unhandled one on every member.
+        result.then(undefined, () => undefined);
+        throw new TypeError(`command at ${e.index}: do() returned a Promise; a command must apply synchronously (its state changes made after an await differ between members)`);
+      }
       if (offset > 0) this.recordOutcome(header, result, undefined);
       return { result, error: undefined };
     } catch (err) {
-      const error = err as Error;
+      // Not registered here: the members' registrations differ. Applying past it would leave this
+      // member's state different from the others' for good (found in review): stop instead.
+      if (err instanceof UnknownCommandTypeError) throw new UnknownCommandTypeError(`entry ${e.index}: ${err.message}; this member stops rather than skip it (its state would differ from the others')`);
+      // The same for a payload this member's codec cannot read: our codecs read what they wrote,
+      // so it was written with another codec (setCodec differs between members).
+      if (err instanceof CodecError && err.direction === 'decode') throw new CodecError(err.codec, 'decode', `entry ${e.index}: ${err.message}; this member stops rather than skip it: set the same codec on every member`, err);
+      // Whatever was thrown (null, 0, a string) is the command's error: `throw null` used to fail
+      // the log line and stop every member, a falsy throw to resolve do() as a success.
+      const error = err instanceof Error ? err : new CommandThrewError(err);
       this.log('warn', `command at ${e.index} failed: ${error.message}`);
       // A command that threw applied all the same: a copy of it answers with the same error.
       if (offset > 0) this.recordOutcome(header, undefined, error);

@@ -1,0 +1,68 @@
+// a committed command that one member cannot decode (its class not registered there, or
+// another codec) must not be skipped silently while the others apply it.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Node } from '../../src/node.js';
+import { msgpackCodec } from '../../src/codec.js';
+import { TestCluster, type Kv } from '../support/node-cluster.js';
+
+class PutCommand {
+  static readonly type = 42;
+  constructor(
+    readonly key: string,
+    readonly value: string,
+  ) {}
+  do(kv: Kv): void {
+    kv.data.set(this.key, this.value);
+    kv.log.push(`${this.key}=${this.value}`);
+  }
+}
+
+async function threeNodes(body: (c: TestCluster, leader: Node<Kv>, followers: [Node<Kv>, Node<Kv>]) => Promise<void>): Promise<void> {
+  const c = new TestCluster(3, { logLevel: 'silent', requestTimeoutMs: 3000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const followers = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>, Node<Kv>];
+    await body(c, leader, followers);
+  } finally {
+    await c.close();
+  }
+}
+
+/** Waits (bounded) until `n` applied `index`, or stopped itself; true when it applied it and runs on. */
+async function appliedPastSilently(c: TestCluster, n: Node<Kv>, index: number, fatal: () => boolean): Promise<boolean> {
+  await c.waitFor(() => fatal() || n.status().appliedIndex >= index, 5000, 'the member to apply the entry or stop');
+  return !fatal() && n.status().appliedIndex >= index;
+}
+
+test('a member that has not registered a committed command class does not apply past it silently (its state would differ from the others\' for good)', async () => {
+  await threeNodes(async (c, leader, [registered, missing]) => {
+    leader.registerCommand(PutCommand);
+    registered.registerCommand(PutCommand);
+    let fatal = false;
+    missing.onFatal(() => (fatal = true));
+    const { index } = await leader.propose(new PutCommand('a', '1'));
+    await c.waitFor(() => registered.context.data.get('a') === '1', 5000, 'the registered follower to apply');
+    const silent = await appliedPastSilently(c, missing, index, () => fatal);
+    assert.not.ok(
+      silent && missing.context.data.get('a') !== '1',
+      `the member without the class reports entry ${index} applied, runs on, and its state lacks a=1 (diverged; only a warning was logged)`,
+    );
+  });
+});
+
+test('a member configured with another codec does not apply past a command it cannot decode silently', async () => {
+  await threeNodes(async (c, leader, [same, other]) => {
+    for (const n of [leader, same, other]) n.registerCommand(PutCommand);
+    other.setCodec(msgpackCodec); // the others keep the default JSON codec
+    let fatal = false;
+    other.onFatal(() => (fatal = true));
+    const { index } = await leader.propose(new PutCommand('b', '2'));
+    await c.waitFor(() => same.context.data.get('b') === '2', 5000, 'the follower with the same codec to apply');
+    const silent = await appliedPastSilently(c, other, index, () => fatal);
+    assert.not.ok(silent && other.context.data.get('b') !== '2', `the member with another codec reports entry ${index} applied and runs on without b=2 (diverged)`);
+  });
+});
+
+test.run();
