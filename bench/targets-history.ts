@@ -9,8 +9,9 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PointResult, Workload } from './http/load.js';
+import { failed } from './http/report.js';
 
-type Result = Pick<PointResult, 'system' | 'workload' | 'connections' | 'qps' | 'p99' | 'rounds'>;
+type Result = Pick<PointResult, 'system' | 'workload' | 'connections' | 'qps' | 'p99' | 'rounds' | 'errors' | 'non2xx'>;
 
 interface Run {
   dir: string;
@@ -54,7 +55,8 @@ export function evaluate(target: Target, results: readonly Result[]): TargetOutc
   if (!ours || !theirs || theirs.qps === 0) return undefined;
   const ratio = ours.qps / theirs.qps;
   const roundRatios = (ours.rounds ?? []).map((r, i) => r.qps / (theirs.rounds?.[i]?.qps ?? Number.NaN));
-  const met = ratio >= target.ratio && (!target.p99NoHigher || ours.p99 <= theirs.p99);
+  // A point with errors or non-2xx answers never meets a target (its QPS counts the failures).
+  const met = !failed(ours) && !failed(theirs) && ratio >= target.ratio && (!target.p99NoHigher || ours.p99 <= theirs.p99);
   return { ratio, roundRatios, met };
 }
 
@@ -64,8 +66,10 @@ function loadRuns(dir: string, since: string): Run[] {
     if (!name.startsWith('targets-3-rounds')) continue;
     const file = join(dir, name, 'results.json');
     if (!existsSync(file)) continue;
-    const json = JSON.parse(readFileSync(file, 'utf8')) as { date: string; rounds?: number; results: Result[] };
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { date: string; rounds?: number; sync?: string; pipelining?: number; durationSeconds?: number; results: Result[] };
     if ((json.rounds ?? 1) < 3 || json.date < since) continue;
+    // Only the targets' workload counts: every write fsync'd, no pipelining, 10 s points.
+    if (json.sync !== 'always' || json.pipelining !== 1 || json.durationSeconds !== 10) continue;
     runs.push({ dir: name, date: json.date, results: json.results });
   }
   return runs.sort((a, b) => a.date.localeCompare(b.date));

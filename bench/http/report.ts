@@ -19,6 +19,22 @@ function limitPointOf(results: PointResult[], r: PointResult): PointResult | und
   return find(results, 'limit', r.workload === 'write' ? 'write' : 'local', r.connections);
 }
 
+/**
+ * Whether a point failed: any error (autocannon counts a timeout there too) or non-2xx answer.
+ * A failing point's QPS counts failed answers and its latencies leave timeouts out, so no ratio
+ * is made with it on either side.
+ */
+export function failed(r: Pick<PointResult, 'errors' | 'non2xx'>): boolean {
+  return r.errors > 0 || r.non2xx > 0;
+}
+
+/** `ours / theirs` as a ratio cell, or a loud marker when either point failed. */
+function ratioCell(ours: PointResult, theirs: PointResult | undefined, oursQps = ours.qps, theirsQps = theirs?.qps ?? 0): string {
+  if (!theirs || theirsQps <= 0) return '';
+  if (failed(ours) || failed(theirs)) return '!!! failed point, no ratio';
+  return `${fmt(oursQps / theirsQps, 2)}×`;
+}
+
 /** The markdown table: one row per (workload, connections, system), with ratios against etcd and the limit. */
 export function markdownTable(results: PointResult[]): string {
   const lines = [
@@ -28,10 +44,11 @@ export function markdownTable(results: PointResult[]): string {
   for (const r of results) {
     const etcd = find(results, 'etcd', r.workload, r.connections);
     const limit = limitPointOf(results, r);
-    const vsEtcd = r.system === 'tsraft' && etcd && etcd.qps > 0 ? `${fmt(r.qps / etcd.qps, 2)}×` : '';
-    const vsLimit = r.system === 'tsraft' && limit && limit.qps > 0 ? `${fmt(r.qps / limit.qps, 2)}×` : '';
+    const vsEtcd = r.system === 'tsraft' ? ratioCell(r, etcd) : '';
+    const vsLimit = r.system === 'tsraft' ? ratioCell(r, limit) : '';
     const procs = r.processes.map((p) => `${p.label}: ${fmt(p.rssMiB)}/${fmt(p.cpuPercent)}`).join(', ');
-    const bad = r.errors + r.timeouts > 0 ? `**${r.errors + r.timeouts}**` : '0';
+    // autocannon's errors include its timeouts (kept apart in the JSON).
+    const bad = r.errors > 0 ? `**${r.errors}**` : '0';
     const non2xx = r.non2xx > 0 ? `**${r.non2xx}**` : '0';
     lines.push(
       `| ${WORKLOAD_NAMES[r.workload]} | ${r.connections} | ${r.system} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.p999, 2)} | ${bad} | ${non2xx} | ${vsEtcd} | ${vsLimit} | ${fmt(r.stealPercent ?? 0)} | ${r.idlePercent === undefined ? '' : fmt(r.idlePercent)} | ${r.generatorCpuPercent === undefined ? '' : fmt(r.generatorCpuPercent)} | ${r.othersCpuPercent === undefined ? '' : fmt(r.othersCpuPercent)} | ${procs} |`,
@@ -60,8 +77,9 @@ export function roundsTable(results: PointResult[]): string {
     if (!base || !r.rounds || !base.rounds || base.rounds.length !== r.rounds.length) continue;
     const per = (xs: number[], digits = 0): string => xs.map((x) => fmt(x, digits)).join(' / ');
     const ratios = r.rounds.map((x, i) => (base.rounds![i]!.qps > 0 ? x.qps / base.rounds![i]!.qps : 0));
+    const roundRatios = failed(r) || failed(base) ? '!!! failed point' : per(ratios, 2);
     lines.push(
-      `| ${WORKLOAD_NAMES[r.workload]} | ${r.connections} | ${base.system} | ${per(r.rounds.map((x) => x.qps))} | ${per(base.rounds.map((x) => x.qps))} | ${per(ratios, 2)} | ${base.qps > 0 ? `${fmt(r.qps / base.qps, 2)}×` : ''} | ${per(r.rounds.map((x) => x.p99))} | ${per(base.rounds.map((x) => x.p99))} |`,
+      `| ${WORKLOAD_NAMES[r.workload]} | ${r.connections} | ${base.system} | ${per(r.rounds.map((x) => x.qps))} | ${per(base.rounds.map((x) => x.qps))} | ${roundRatios} | ${ratioCell(r, base)} | ${per(r.rounds.map((x) => x.p99))} | ${per(base.rounds.map((x) => x.p99))} |`,
     );
   }
   return lines.join('\n');

@@ -9,7 +9,7 @@ const [writes1, writes256, readIndex, lease] = TARGETS as [(typeof TARGETS)[0], 
 function point(system: string, workload: Workload, connections: number, rounds: Array<[number, number]>) {
   const sorted = [...rounds].sort((a, b) => a[0] - b[0]);
   const [qps, p99] = sorted[1]!;
-  return { system, workload, connections, qps, p99, rounds: rounds.map(([q, p]) => ({ qps: q, p99: p })) };
+  return { system, workload, connections, qps, p99, errors: 0, non2xx: 0, rounds: rounds.map(([q, p]) => ({ qps: q, p99: p })) };
 }
 
 test('the ratio of the medians decides, to the last digit: 1.199× misses 1.2× although it prints as 1.20×', () => {
