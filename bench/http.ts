@@ -1,30 +1,33 @@
 // `npm run bench`: HTTP benchmark of a 3-node raft-node cluster (separate processes, --sync
 // always) with autocannon: writes (PUT, random 4-byte keys, 32-byte values), ReadIndex reads,
 // LeaseReads and local reads, at 1, 64 and 256 connections; in the same run the machine's limit (a
-// plain Node HTTP server into a Map) and, with --vs etcd, a 3-member etcd through its JSON gateway.
-// All systems run at once and the points are interleaved (each workload and connection count on
-// every system back to back), and each point reports the CPU time the hypervisor stole during it.
+// plain Node HTTP server into a Map, its reads measured in every read block) and, with --vs etcd,
+// a 3-member etcd through its JSON gateway. All systems run at once and the points are interleaved
+// (each workload and connection count on every system back to back, in the opposite order every
+// other round), and each point reports the CPU time the hypervisor stole during it. After each
+// point every system is checked: a process that exited or a leader that moved fails the point.
 // Prints a table, writes JSON, markdown and SVG charts to bench/results/. Any error or non-2xx is
 // reported loudly and makes the exit status 1: a fast but failing run does not count.
 //
 // Usage: npm run bench -- [--vs etcd] [--connections 1,64,256] [--pipelining 1] [--duration 10]
 //                         [--workloads write,index,lease,local] [--out bench/results] [--rounds 1]
 //          (--rounds N: run the interleaved sequence N times; each point reports its median-QPS round)
-//          (--warmup S, default 20: before measuring, every system runs each of its workloads for
-//           S / workloads seconds at the largest connection count; those figures are discarded)
+//          (--warmup S, default 20: before measuring, every system runs each of its workloads at
+//           the largest connection count for S split over the most workloads any system runs, the
+//           same per workload for all; those figures are discarded)
 //        npm run bench -- --soak 300 [--soak-keys 100000] [--connections 64]
 //          (RSS of each node over a long write run to a fixed key space)
 //        add --profile DIR to write a V8 CPU profile of every raft-node (node --cpu-prof) to DIR
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
-import { markdownTable, roundsTable, writeResults } from './http/report.js';
+import { failed, markdownTable, roundsTable, writeResults } from './http/report.js';
 import { preload, runPoint, type PointResult, type Workload } from './http/load.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { soak, soakSummary } from './http/soak.js';
 import { waitUntilQuiet } from './http/quiet.js';
-import { etcdAvailable, startEtcd, startLimit, startTsraft, type System } from './http/systems.js';
+import { etcdAvailable, etcdVersion, startEtcd, startLimit, startTsraft, type System } from './http/systems.js';
 
 const { values } = parseArgs({
   options: {
@@ -65,17 +68,19 @@ const nodeArgs = values.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-
 if (values.vs === 'etcd' && !etcdAvailable()) fail('--vs etcd: no etcd binary on the PATH (Debian: apt-get install etcd-server)');
 
 /**
- * What `system` runs in the round of `workload`: tsraft every workload; etcd all but LeaseRead
+ * What `system` runs in the block of `workload`: tsraft every workload; etcd all but LeaseRead
  * (it has none); the limit server writes, and its one read path ("local" stands for every read)
- * once, in the LeaseRead round (the read compared with it) or else the first read round.
+ * in every read block, so each read is compared with the limit measured next to it, not minutes
+ * apart (the VM's limit swings between minutes).
  */
 function workloadOf(system: string, workload: Workload): Workload | undefined {
   if (system === 'tsraft') return workload;
   if (system === 'etcd') return workload === 'lease' ? undefined : workload;
-  if (workload === 'write') return 'write';
-  const limitReadRound = workloads.includes('lease') ? 'lease' : workloads.find((w) => w !== 'write');
-  return workload === limitReadRound ? 'local' : undefined;
+  return workload === 'write' ? 'write' : 'local';
 }
+
+/** A point's identity across rounds. */
+const pointKey = (r: PointResult): string => `${r.system}|${r.workload}|${r.block ?? ''}|${r.connections}`;
 
 /**
  * Runs every point, interleaved: for each workload and connection count, each system in turn,
@@ -85,21 +90,23 @@ function workloadOf(system: string, workload: Workload): Workload | undefined {
  * a core busy for seconds, and without the wait that work landed on the next system's point. Each
  * point also reports the CPU the other systems used during it.
  */
-async function measureInterleaved(systems: readonly System[]): Promise<PointResult[]> {
+async function measureInterleaved(systems: readonly System[], round: number): Promise<PointResult[]> {
   const out: PointResult[] = [];
+  // Every other round in the opposite order, so that no system always goes first in its block.
+  const order = round % 2 === 1 ? systems : [...systems].reverse();
   for (const workload of workloads) {
     for (const c of connections) {
-      for (const system of systems) {
+      for (const system of order) {
         const w = workloadOf(system.name, workload);
         if (w === undefined) continue;
         const settle = await waitUntilQuiet(systems);
         if (!settle.quiet) console.log(`!!! the systems still used more than 15 % of a core after ${settle.waited.toFixed(0)} s; measuring ${system.name} anyway`);
         const others = systems.filter((s) => s !== system);
         const r = await runPoint(system, w, c, pipelining, duration, others);
-        const bad = r.errors + r.timeouts + r.non2xx;
+        if (w !== workload) r.block = workload;
         console.log(
           `${system.name.padEnd(6)} ${w.padEnd(5)} c=${String(c).padEnd(3)} ${Math.round(r.qps).toString().padStart(7)} req/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  steal ${r.stealPercent.toFixed(0)}%  idle ${(r.idlePercent ?? 0).toFixed(0)}%  generator ${(r.generatorCpuPercent ?? 0).toFixed(0)}%  others ${r.othersCpuPercent.toFixed(0)}% cpu  (settled ${settle.waited.toFixed(1)} s)` +
-            (bad > 0 ? `  !!! ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx` : ''),
+            (failed(r) ? `  !!! ${failure(r)}` : ''),
         );
         out.push(r);
       }
@@ -116,15 +123,21 @@ async function measureInterleaved(systems: readonly System[]): Promise<PointResu
  * warm, and etcd's Go binary has no such phase, so measuring cold would compare start-up, not
  * steady state. Every system gets the same warm-up. Errors during it are reported, not hidden.
  */
-async function warmUp(system: System): Promise<void> {
-  const own = workloads.map((w) => workloadOf(system.name, w)).filter((w): w is Workload => w !== undefined);
-  if (warmupSeconds === 0 || own.length === 0) return;
-  const seconds = Math.max(1, Math.round(warmupSeconds / own.length));
-  for (const w of own) {
+async function warmUp(system: System, seconds: number): Promise<void> {
+  if (seconds === 0) return;
+  for (const w of ownWorkloads(system)) {
     const r = await runPoint(system, w, Math.max(...connections), pipelining, seconds);
-    const bad = r.errors + r.timeouts + r.non2xx;
-    console.log(`warm-up ${system.name} ${w} ${seconds.toFixed(0)} s: ${Math.round(r.qps)} req/s` + (bad > 0 ? `  !!! ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx` : ''));
+    console.log(`warm-up ${system.name} ${w} ${seconds.toFixed(0)} s: ${Math.round(r.qps)} req/s` + (failed(r) ? `  !!! ${failure(r)}` : ''));
   }
+}
+
+/** The distinct workloads `system` runs. */
+function ownWorkloads(system: System): Workload[] {
+  return [...new Set(workloads.map((w) => workloadOf(system.name, w)).filter((w): w is Workload => w !== undefined))];
+}
+
+function failure(r: PointResult): string {
+  return `${r.errors} errors (${r.timeouts} of them timeouts), ${r.non2xx} non-2xx${r.problem ? `; ${r.problem}` : ''}`;
 }
 
 /**
@@ -135,14 +148,17 @@ async function warmUp(system: System): Promise<void> {
  */
 async function measureRounds(systems: readonly System[]): Promise<PointResult[]> {
   if (workloads.some((w) => w !== 'write')) for (const system of systems) await preload(system.endpoint);
-  for (const system of systems) await warmUp(system);
+  // The same warm-up per workload for every system: the total split by the most workloads any runs.
+  const perWorkload = warmupSeconds === 0 ? 0 : Math.max(1, Math.round(warmupSeconds / Math.max(...systems.map((s) => ownWorkloads(s).length))));
+  for (const system of systems) await warmUp(system, perWorkload);
   const all: PointResult[][] = [];
   for (let round = 1; round <= rounds; round++) {
     if (rounds > 1) console.log(`--- round ${round} of ${rounds}`);
-    all.push(await measureInterleaved(systems));
+    all.push(await measureInterleaved(systems, round));
   }
-  const picked = all[0]!.map((_, i) => {
-    const runs = all.map((r) => r[i]!);
+  // Rounds run in alternating order: points are matched by what they measured, not by position.
+  const picked = all[0]!.map((first) => {
+    const runs = all.map((r) => r.find((x) => pointKey(x) === pointKey(first))!);
     const median = [...runs].sort((a, b) => a.qps - b.qps)[Math.floor((runs.length - 1) / 2)]!;
     return {
       ...median,
@@ -150,6 +166,7 @@ async function measureRounds(systems: readonly System[]): Promise<PointResult[]>
       errors: runs.reduce((n, r) => n + r.errors, 0),
       timeouts: runs.reduce((n, r) => n + r.timeouts, 0),
       non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+      ...(runs.some((r) => r.problem) ? { problem: runs.map((r, i) => (r.problem ? `round ${i + 1}: ${r.problem}` : '')).filter(Boolean).join('; ') } : {}),
     };
   });
   // The table groups rows by system; within one, points are in workload, connections order.
@@ -157,14 +174,27 @@ async function measureRounds(systems: readonly System[]): Promise<PointResult[]>
   return picked.sort((a, b) => rank(a) - rank(b));
 }
 
+/** Systems started and not yet stopped: a signal stops them (else the clusters would run on, loading the machine). */
+const running: System[] = [];
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    console.error(`bench: ${signal}: stopping the systems`);
+    void Promise.all(running.map((s) => s.stop().catch(() => undefined))).then(() => process.exit(130));
+  });
+}
+
 if (values.soak !== undefined) {
   const seconds = Number(values.soak);
   if (!(seconds > 0)) fail(`--soak: expected seconds > 0, got ${values.soak}`);
+  const keys = Number(values['soak-keys']);
+  if (!Number.isInteger(keys) || keys < 1) fail(`--soak-keys: expected a positive integer, got ${values['soak-keys']}`);
   const system = await startTsraft({ sync: values.sync, nodeArgs });
+  running.push(system);
   let status = 1;
   try {
-    const keys = Number(values['soak-keys']);
-    if (!Number.isInteger(keys) || keys < 1) fail(`--soak-keys: expected a positive integer, got ${values['soak-keys']}`);
     const r = await soak(system, seconds, values.connections === '1,64,256' ? 64 : connections[connections.length - 1]!, keys);
     console.log(soakSummary(r));
     mkdirSync(values.out, { recursive: true });
@@ -177,7 +207,7 @@ if (values.soak !== undefined) {
 }
 
 console.log(`bench: ${os.cpus().length} cores, ${duration} s a point, connections ${connections.join(',')}, pipelining ${pipelining}, sync ${values.sync}, systems interleaved point by point, ${rounds} round(s)`);
-const systems: System[] = [];
+const systems = running;
 let results: PointResult[];
 try {
   systems.push(await startTsraft({ sync: values.sync, nodeArgs }));
@@ -199,11 +229,13 @@ const files = writeResults(values.out, results, {
   pipelining,
   sync: values.sync,
   rounds,
+  warmupSeconds,
+  ...(values.vs === 'etcd' ? { etcd: etcdVersion(), etcdApi: 'JSON gateway (POST /v3/kv/put, /v3/kv/range)' } : {}),
 });
 console.log(`wrote ${files.join(', ')}`);
-const failing = results.filter((r) => r.errors + r.timeouts + r.non2xx > 0);
+const failing = results.filter(failed);
 if (failing.length > 0) {
-  console.error(`\n!!! ${failing.length} point(s) had errors or non-2xx answers; these figures do not count:`);
-  for (const r of failing) console.error(`!!!   ${r.system} ${r.workload} c=${r.connections}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`);
+  console.error(`\n!!! ${failing.length} point(s) failed (errors, non-2xx answers, or a system that lost a process or its leader); these figures do not count:`);
+  for (const r of failing) console.error(`!!!   ${r.system} ${r.workload} c=${r.connections}: ${failure(r)}`);
   process.exit(1);
 }

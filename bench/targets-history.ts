@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { PointResult, Workload } from './http/load.js';
 import { failed } from './http/report.js';
 
-type Result = Pick<PointResult, 'system' | 'workload' | 'connections' | 'qps' | 'p99' | 'rounds' | 'errors' | 'non2xx'>;
+type Result = Pick<PointResult, 'system' | 'workload' | 'connections' | 'qps' | 'p99' | 'rounds' | 'errors' | 'non2xx' | 'problem' | 'block'>;
 
 interface Run {
   dir: string;
@@ -48,10 +48,11 @@ export interface TargetOutcome {
 
 /** Evaluates `target` on a run's results; undefined when the run lacks either side. */
 export function evaluate(target: Target, results: readonly Result[]): TargetOutcome | undefined {
-  const find = (system: string, workload: Workload): Result | undefined =>
-    results.find((r) => r.system === system && r.workload === workload && r.connections === target.connections);
-  const ours = find('tsraft', target.workload);
-  const theirs = find(target.baseline, target.baselineWorkload);
+  const all = (system: string, workload: Workload): Result[] => results.filter((r) => r.system === system && r.workload === workload && r.connections === target.connections);
+  const ours = all('tsraft', target.workload)[0];
+  // The baseline measured in the target's own block when it ran in several (the limit's read).
+  const candidates = all(target.baseline, target.baselineWorkload);
+  const theirs = candidates.find((r) => r.block === target.workload) ?? candidates.find((r) => r.block === undefined);
   if (!ours || !theirs || theirs.qps === 0) return undefined;
   const ratio = ours.qps / theirs.qps;
   const roundRatios = (ours.rounds ?? []).map((r, i) => r.qps / (theirs.rounds?.[i]?.qps ?? Number.NaN));

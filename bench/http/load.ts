@@ -40,6 +40,10 @@ export interface PointResult {
   idlePercent?: number;
   /** With `--rounds N` (N > 1): every round's QPS and p99, in round order (the point reports its median-QPS round). */
   rounds?: Array<{ qps: number; p99: number }>;
+  /** The workload block a point of the limit server's one read ran in (it runs in every read block). */
+  block?: Workload;
+  /** What went wrong with the system during the point (see System.problem): the point does not count. */
+  problem?: string;
 }
 
 /** Requests of each workload that every connection cycles through (see {@link requestPool}). */
@@ -49,7 +53,8 @@ type PooledRequest = { method: string; path: string; body?: string; headers?: Re
 
 /**
  * The requests of a workload, built once: writes with random 4-byte keys and 32-byte values, reads
- * of READ_KEYS. autocannon serialises a static request list once per connection and then only
+ * of READ_KEYS. Every connection goes through the same list from its start (so at 256 connections
+ * the connections write the same 1,024 keys in about the same order); the same for every system. autocannon serialises a static request list once per connection and then only
  * copies buffers, where a per-request `setupRequest` rebuilds every request and held the load
  * generator to ~22k requests/s on one core — below what the servers under test answer, so the
  * generator, not the system, set the figures.
@@ -99,6 +104,7 @@ export async function runPoint(
     requests: pool.map((r) => ({ method: r.method as 'GET', path: r.path, ...(r.body === undefined ? {} : { body: r.body }), headers: { ...r.headers } })),
   });
   const elapsed = (performance.now() - started) / 1000;
+  const problem = await system.problem().catch((err: Error) => `could not check the system after the point: ${err.message}`);
   const othersCpuPercent = ((cpuSecondsOf(others) - othersBefore) / elapsed) * 100;
   const machineAfter = machineTicks();
   const generatorAfter = mainThreadCpuSeconds();
@@ -132,5 +138,6 @@ export async function runPoint(
     othersCpuPercent,
     ...(generatorBefore !== undefined && generatorAfter !== undefined ? { generatorCpuPercent: ((generatorAfter - generatorBefore) / elapsed) * 100 } : {}),
     idlePercent: machineShare('idle'),
+    ...(problem === undefined ? {} : { problem }),
   };
 }

@@ -14,9 +14,19 @@ function find(results: PointResult[], system: string, workload: Workload, connec
   return results.find((r) => r.system === system && r.workload === workload && r.connections === connections);
 }
 
-/** The limit's point a tsraft point is compared with: its PUT for writes, its GET for every kind of read. */
+/**
+ * The limit's point a tsraft point is compared with: its PUT for writes, its GET for every kind of
+ * read, measured in the same block (results of runs before the limit read in every block have one).
+ */
 function limitPointOf(results: PointResult[], r: PointResult): PointResult | undefined {
-  return find(results, 'limit', r.workload === 'write' ? 'write' : 'local', r.connections);
+  if (r.workload === 'write') return find(results, 'limit', 'write', r.connections);
+  const reads = results.filter((x) => x.system === 'limit' && x.workload === 'local' && x.connections === r.connections);
+  return reads.find((x) => x.block === r.workload) ?? reads.find((x) => x.block === undefined);
+}
+
+/** A row's workload: the limit's one read is named with the block it ran in. */
+function workloadName(r: PointResult): string {
+  return r.block !== undefined && r.block !== r.workload ? `${WORKLOAD_NAMES[r.workload]} (${WORKLOAD_NAMES[r.block]} block)` : WORKLOAD_NAMES[r.workload];
 }
 
 /**
@@ -24,8 +34,8 @@ function limitPointOf(results: PointResult[], r: PointResult): PointResult | und
  * A failing point's QPS counts failed answers and its latencies leave timeouts out, so no ratio
  * is made with it on either side.
  */
-export function failed(r: Pick<PointResult, 'errors' | 'non2xx'>): boolean {
-  return r.errors > 0 || r.non2xx > 0;
+export function failed(r: Pick<PointResult, 'errors' | 'non2xx' | 'problem'>): boolean {
+  return r.errors > 0 || r.non2xx > 0 || r.problem !== undefined;
 }
 
 /** `ours / theirs` as a ratio cell, or a loud marker when either point failed. */
@@ -48,10 +58,10 @@ export function markdownTable(results: PointResult[]): string {
     const vsLimit = r.system === 'tsraft' ? ratioCell(r, limit) : '';
     const procs = r.processes.map((p) => `${p.label}: ${fmt(p.rssMiB)}/${fmt(p.cpuPercent)}`).join(', ');
     // autocannon's errors include its timeouts (kept apart in the JSON).
-    const bad = r.errors > 0 ? `**${r.errors}**` : '0';
+    const bad = (r.errors > 0 ? `**${r.errors}**` : '0') + (r.problem ? ` **${r.problem}**` : '');
     const non2xx = r.non2xx > 0 ? `**${r.non2xx}**` : '0';
     lines.push(
-      `| ${WORKLOAD_NAMES[r.workload]} | ${r.connections} | ${r.system} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.p999, 2)} | ${bad} | ${non2xx} | ${vsEtcd} | ${vsLimit} | ${fmt(r.stealPercent ?? 0)} | ${r.idlePercent === undefined ? '' : fmt(r.idlePercent)} | ${r.generatorCpuPercent === undefined ? '' : fmt(r.generatorCpuPercent)} | ${r.othersCpuPercent === undefined ? '' : fmt(r.othersCpuPercent)} | ${procs} |`,
+      `| ${workloadName(r)} | ${r.connections} | ${r.system} | ${fmt(r.qps)} | ${fmt(r.p50, 2)} | ${fmt(r.p99, 2)} | ${fmt(r.p999, 2)} | ${bad} | ${non2xx} | ${vsEtcd} | ${vsLimit} | ${fmt(r.stealPercent ?? 0)} | ${r.idlePercent === undefined ? '' : fmt(r.idlePercent)} | ${r.generatorCpuPercent === undefined ? '' : fmt(r.generatorCpuPercent)} | ${r.othersCpuPercent === undefined ? '' : fmt(r.othersCpuPercent)} | ${procs} |`,
     );
   }
   return lines.join('\n');
@@ -89,7 +99,9 @@ const COLORS: Record<string, string> = { tsraft: '#1f77b4', etcd: '#d62728', lim
 
 /** One SVG line chart of `metric` against connections (log scale on x), one line per system. */
 function chart(results: PointResult[], workload: Workload, metric: 'qps' | 'p99', title: string): string {
-  const points = results.filter((r) => r.workload === workload || (workload !== 'write' && r.system === 'limit' && r.workload === 'local'));
+  const points = results.filter((r) =>
+    r.system === 'limit' && workload !== 'write' ? r.workload === 'local' && (r.block ?? workload) === workload : r.workload === workload,
+  );
   const conns = [...new Set(points.map((p) => p.connections))].sort((a, b) => a - b);
   const systems = [...new Set(points.map((p) => p.system))];
   const W = 520;

@@ -27,7 +27,19 @@ export interface System {
   endpoint: Endpoint;
   /** Process ids whose RSS and CPU are reported, and where a process serves Prometheus metrics (tsraft). */
   pids(): Array<{ label: string; pid: number; metricsUrl?: string }>;
+  /**
+   * What went wrong with the system during a point, checked after it: a process that exited, or
+   * leadership that moved away from the node the load goes to (the point would then have measured
+   * forwarded writes or another node's reads). Undefined when it stayed whole.
+   */
+  problem(): Promise<string | undefined>;
   stop(): Promise<void>;
+}
+
+/** The first of `children` that exited, named with its label. */
+function exited(children: readonly ChildProcess[], label: (i: number) => string): string | undefined {
+  const i = children.findIndex((c) => c.exitCode !== null || c.signalCode !== null);
+  return i < 0 ? undefined : `${label(i)} exited (${children[i]!.exitCode ?? children[i]!.signalCode})`;
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -113,6 +125,7 @@ export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?
       const all = await Promise.all(https.map(async (port) => ((await (await fetch(`http://127.0.0.1:${port}/status`)).json()) as { leader: unknown }).leader));
       return all.every((l) => l) ? true : undefined;
     });
+    const leaderTerm = ((await (await fetch(`${leaderHttp}/status`)).json()) as { term: number }).term;
     return {
       name: 'tsraft',
       endpoint: {
@@ -126,6 +139,13 @@ export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?
           pid: c.pid!,
           metricsUrl: `http://127.0.0.1:${https[i]}/metrics`,
         })),
+      problem: async () => {
+        const gone = exited(children, (i) => `node${i + 1}`);
+        if (gone) return gone;
+        const s = (await (await fetch(`${leaderHttp}/status`)).json()) as { state: string; term: number };
+        if (s.state !== 'leader' || s.term !== leaderTerm) return `leadership moved: the loaded node is ${s.state} in term ${s.term}, was leader in term ${leaderTerm}`;
+        return undefined;
+      },
       stop,
     };
   } catch (err) {
@@ -141,6 +161,17 @@ export function etcdAvailable(): boolean {
 }
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+async function etcdStatus(port: number): Promise<{ header?: { member_id?: string }; leader?: string }> {
+  const r = await fetch(`http://127.0.0.1:${port}/v3/maintenance/status`, { method: 'POST', body: '{}' });
+  return (await r.json()) as { header?: { member_id?: string }; leader?: string };
+}
+
+/** `etcd --version`'s first line (recorded with the results), or undefined without etcd. */
+export function etcdVersion(): string | undefined {
+  const r = spawnSync('etcd', ['--version'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.split('\n')[0]?.trim() : undefined;
+}
 
 /** Starts a three-member etcd on loopback (fsync on, etcd's default) and finds its leader. */
 export async function startEtcd(): Promise<System> {
@@ -176,12 +207,12 @@ export async function startEtcd(): Promise<System> {
   try {
     const leaderIndex = await waitFor('an etcd leader', async () => {
       for (const [i, port] of clientPorts.entries()) {
-        const r = await fetch(`http://127.0.0.1:${port}/v3/maintenance/status`, { method: 'POST', body: '{}' });
-        const s = (await r.json()) as { header?: { member_id?: string }; leader?: string };
+        const s = await etcdStatus(port);
         if (s.leader && s.leader !== '0' && s.header?.member_id === s.leader) return i;
       }
       return undefined;
     });
+    const leaderId = (await etcdStatus(clientPorts[leaderIndex]!)).leader;
     const url = `http://127.0.0.1:${clientPorts[leaderIndex]}`;
     const json = { 'content-type': 'application/json' };
     return {
@@ -198,6 +229,13 @@ export async function startEtcd(): Promise<System> {
         }),
       },
       pids: () => children.map((c, i) => ({ label: `${names[i]}${i === leaderIndex ? ' (leader)' : ''}`, pid: c.pid! })),
+      problem: async () => {
+        const gone = exited(children, (i) => names[i]!);
+        if (gone) return gone;
+        const s = await etcdStatus(clientPorts[leaderIndex]!);
+        if (s.leader !== leaderId) return `leadership moved: etcd's leader is ${s.leader}, was ${leaderId} (${names[leaderIndex]})`;
+        return undefined;
+      },
       stop,
     };
   } catch (err) {
@@ -213,7 +251,12 @@ export async function startLimit(): Promise<System> {
   const logs = new Map<ChildProcess, string[]>();
   const child = spawnLogged(process.execPath, [join(ROOT, 'bench/http/limit-server.mjs'), String(port)], logs);
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('the limit server', async () => ((await fetch(`${url}/kv/probe`, { method: 'PUT', body: 'x' })).ok ? true : undefined));
+  try {
+    await waitFor('the limit server', async () => ((await fetch(`${url}/kv/probe`, { method: 'PUT', body: 'x' })).ok ? true : undefined));
+  } catch (err) {
+    await kill([child]);
+    throw new Error(`${(err as Error).message}\n${logTail(logs, child)}`);
+  }
   return {
     name: 'limit',
     endpoint: {
@@ -222,6 +265,7 @@ export async function startLimit(): Promise<System> {
       read: (key) => ({ method: 'GET', path: `/kv/${key}` }),
     },
     pids: () => [{ label: 'server', pid: child.pid! }],
+    problem: async () => exited([child], () => 'the limit server'),
     stop: () => kill([child]),
   };
 }
