@@ -40,7 +40,7 @@ import { SnapshotKeeper, type SnapshotHandler } from './snapshot/keeper.js';
 import { WalStorage } from './storage.js';
 import { describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
-import { DirectoryLock } from '../wal/index.js';
+import { DirectoryLock, WalCompactedError, WalRangeError } from '../wal/index.js';
 
 export type { LogLevel, NodeOptions } from './node-options.js';
 
@@ -545,6 +545,9 @@ export class Node<Context = unknown> {
     const stopped = new StoppedError();
     for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, stopped);
     for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'stopped');
+    // A stopped node leads nothing: its registry may still be scraped (several Nodes in a process).
+    this.metricsRegistry.setLeader(false, false);
+    this.metricsRegistry.setPendingProposals(0);
     this.snapshots.refuseAsked(stopped);
     this.wakeLeaderWaiters();
     for (const [id, f] of this.forwards) {
@@ -1460,7 +1463,22 @@ export class Node<Context = unknown> {
           raft.wake();
           this.kick();
         },
-        (err: Error) => this.log('warn', `loading entries [${range.lo}, ${range.hi}) failed: ${err.message}`),
+        (err: Error) => {
+          if (!this.running) return;
+          // Compacted or truncated meanwhile (a snapshot installed, a suffix overwritten): the
+          // core asks again for what it still needs. It waited for this answer: without a wake
+          // it never applied again (found in review).
+          if (err instanceof WalCompactedError || err instanceof WalRangeError) {
+            setTimeout(() => {
+              if (!this.running) return;
+              raft.wake();
+              this.kick();
+            }, 10);
+            return;
+          }
+          // Any other read failure: the disk cannot be trusted with the log, as for a failed write.
+          this.failStorage(new Error(`loading entries [${range.lo}, ${range.hi}) from the WAL failed: ${err.message}`));
+        },
       );
     }
   }
@@ -1498,6 +1516,7 @@ export class Node<Context = unknown> {
           for (const [index, p] of this.proposals) {
             if (index <= snapshot.index) this.settleProposal(index, p, undefined, new AppliedUnseenError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
           }
+          this.refreshGauges();
         },
         (err) => this.failStorage(err),
       );
@@ -1625,8 +1644,13 @@ export class Node<Context = unknown> {
       m.proposalCommitted(commands);
       m.proposalApplied(commands);
     }
-    m.setPendingProposals(this.proposals.size);
-    m.setIndices({ term: this.term, commit: this.raft!.log.committed, applied: this.applied });
+    this.refreshGauges();
+  }
+
+  /** Pending proposals and the indices, after anything that moves them (also outside a Ready). */
+  private refreshGauges(): void {
+    this.metricsRegistry.setPendingProposals(this.proposals.size);
+    this.metricsRegistry.setIndices({ term: this.term, commit: this.raft!.log.committed, applied: this.applied });
   }
 
   private serveReads(): void {
@@ -1651,6 +1675,7 @@ export class Node<Context = unknown> {
       }
     }
     const wasLeader = this.role === 'leader';
+    const termBefore = this.term;
     this.role = role;
     this.term = term;
     if (wasLeader && role !== 'leader') {
@@ -1666,6 +1691,13 @@ export class Node<Context = unknown> {
       }
     }
     this.metricsRegistry.setLeader(leader !== NONE, role === 'leader');
+    if (leader === this.leaderId && leader !== NONE && leader !== this.id && term !== termBefore) {
+      // The same leader in a new term (re-elected, perhaps after a restart, without this node
+      // seeing "no leader" in between): requests it was asked in the old term may never be
+      // answered (a restarted leader forgot them). Asked again, they apply once (sessions).
+      this.failForwardsTo(leader, leader);
+      this.refuseUnconfirmedReads();
+    }
     if (leader !== this.leaderId) {
       if (leader !== NONE) this.metricsRegistry.leaderChanged();
       this.failForwardsTo(this.leaderId, leader);
@@ -1818,6 +1850,9 @@ export class Node<Context = unknown> {
       this.failStorage(err as Error);
       return;
     }
+    // Applied outside a Ready: the gauges would wait for the next one (on an idle one-member
+    // cluster, the next write; found in review).
+    this.refreshGauges();
     this.serveReads();
     this.kick();
   }

@@ -132,6 +132,9 @@ export class WalStorage implements Storage {
         out.push(e);
         bytes += e.data.byteLength;
       }
+      // Served to its end: let it go, or up to LOAD_BYTES stayed alive beside the cache's bound
+      // until the next load (found in review). Another reader of the same range loads it again.
+      if (out.at(-1) === this.loaded.at(-1)) this.loaded = [];
       return out;
     }
     return undefined;

@@ -408,12 +408,17 @@ export class Wal {
       const prevTerm = this.term(index) as number;
       await this.guardIO(async () => {
         const segment = await this.createSegment(index + 1, prevTerm, false, this.currentHardState);
+        const kept = this.segments.filter((s) => s.firstIndex <= index).at(-1);
+        // Sealed now: the new segment takes the appends. Only the zero tail past what was written
+        // goes, so readers may go on reading it meanwhile.
+        await kept?.trimUnwritten();
+        // From here to `last`, synchronous: a read sees the log before the truncation or after it,
+        // never a mix (an await in between let a read find entries cut from a segment the range
+        // still claimed: a false WalCorruptionError; found in review).
         this.generation++;
         const dead = this.segments.filter((s) => s.firstIndex > index);
         this.segments = this.segments.filter((s) => s.firstIndex <= index);
-        const kept = this.segments.at(-1);
         kept?.dropEntriesAfter(index);
-        await kept?.trimUnwritten(); // sealed now: the new segment takes the appends
         this.segments.push(segment);
         this.terms.truncateAfter(index);
         this.forgetCached(index + 1, this.last);

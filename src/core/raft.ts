@@ -781,9 +781,16 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+    if (this.electionElapsed < this.randomizedElectionTimeout) return;
+    if (this.promotable()) {
       this.electionElapsed = 0;
       this.campaign();
+    } else if (this.role === 'follower' && this.lead !== NONE) {
+      // A member that never campaigns (non-voting) forgets a leader it has not heard from for an
+      // election timeout, as the voters do by campaigning: it named a dead leader for good, and
+      // its reads waited out their timeout instead of being refused (found in review).
+      this.log_(`no word from leader ${this.lead} for an election timeout`);
+      this.lead = NONE;
     }
   }
 
@@ -951,6 +958,7 @@ export class Raft {
     // Figure 13 steps 7-8: discard the log and install the snapshot.
     this.log_(`installing snapshot at ${meta.index} term ${meta.term}`);
     this.log.restore(meta);
+    this.committedFetchPending = false; // a load of the old log's entries no longer matters
     this.membership.reset(meta);
     if (!this.wasMember) this.wasMember = this.membership.everIncludes(this.id);
     this.persistedIndex = Math.min(this.persistedIndex, meta.index);

@@ -159,6 +159,19 @@ test('a leader stepping down at its own removal tells the others the commit, and
   assert.ok(leader && leader.id === timeoutNow[0]!.to, 'and leads, with no tick elapsed');
 });
 
+test('a non-voting member forgets a leader it has not heard from for an election timeout, without campaigning', () => {
+  const { h } = withLearner4();
+  assert.is(h.node(4).raft.softState().leader, 1, 'it follows leader 1');
+  h.cut.add('1->4');
+  const sentBefore = h.sent.length;
+  run(h, 3 * ET);
+  assert.is(h.node(4).raft.softState().leader, NONE, 'no leader named after an election timeout of silence');
+  assert.equal(h.sent.slice(sentBefore).filter((m) => m.from === 4 && m.type === 'vote'), [], 'and it never campaigned');
+  h.cut.delete('1->4');
+  run(h, 2);
+  assert.is(h.node(4).raft.softState().leader, 1, 'the leader is named again at its next heartbeat');
+});
+
 test('a notice about a configuration older than our own is ignored: a lagging peer does not know we were added', () => {
   const { h, added } = withLearner4();
   const n4 = h.node(4);
