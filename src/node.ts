@@ -219,6 +219,8 @@ export class Node<Context = unknown> {
   private readonly fatalCallbacks: Array<(err: Error) => void> = [];
   /** The one stop in progress or done: a second stop() waits for it. */
   private stopped: Promise<void> | undefined;
+  /** The start in progress or done (stop() during start() waits for it). */
+  private started: Promise<void> | undefined;
 
   private role: Role = 'follower';
   private leaderId: NodeId = NONE;
@@ -392,8 +394,13 @@ export class Node<Context = unknown> {
    * be called again.
    * @throws DirectoryLockedError when another process, or another Node in this one, uses dataDir
    */
-  async start(): Promise<void> {
-    if (this.starting || this.running || this.stopping) throw new Error('start() called twice');
+  start(): Promise<void> {
+    if (this.starting || this.running || this.stopping) return Promise.reject(new Error('start() called twice'));
+    this.started = this.startOnce();
+    return this.started;
+  }
+
+  private async startOnce(): Promise<void> {
     this.starting = true;
     try {
       await this.refuseAliasedMembers();
@@ -505,7 +512,10 @@ export class Node<Context = unknown> {
 
   /** Undoes what a failed start() opened, so that the directory is free and start() may run again. */
   private async abandonStart(): Promise<void> {
-    await this.transport?.stop().catch(() => undefined);
+    // Only a transport this node made: the application's own stays usable for another start()
+    // (a stopped GrpcTransport refuses to start again; found in review). Its start() is the last
+    // step of start(), so a failure left it not started.
+    if (!this.opts.transport) await this.transport?.stop().catch(() => undefined);
     this.transport = undefined;
     await this.closeStorage().catch(() => undefined);
     this.storage = undefined;
@@ -532,6 +542,15 @@ export class Node<Context = unknown> {
    */
   stop(): Promise<void> {
     if (this.stopped) return this.stopped;
+    if (this.starting) {
+      // Asked while start() runs (a signal at start-up): stop once it has settled, rather than
+      // resolve at once and let it go on to run and hold the directory (found in review).
+      this.stopped = this.started!.then(
+        () => this.stopRunning(),
+        () => undefined,
+      );
+      return this.stopped;
+    }
     if (!this.running) return Promise.resolve();
     this.stopped = this.stopRunning();
     return this.stopped;
@@ -543,7 +562,11 @@ export class Node<Context = unknown> {
     clearInterval(this.ticker);
     clearInterval(this.metaTimer);
     const stopped = new StoppedError();
-    for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, stopped);
+    // Proposals already in a log (or handed to the leader, below) may still commit: in doubt. As
+    // "certainly not applied" a caller retried them and they applied twice (found in review).
+    const inDoubt = new StoppedError('the node stopped before the proposal applied here; it may still commit on the members (outcome unknown)');
+    inDoubt.outcomeUnknown = true;
+    for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, inDoubt);
     for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'stopped');
     // A stopped node leads nothing: its registry may still be scraped (several Nodes in a process).
     this.metricsRegistry.setLeader(false, false);
@@ -553,7 +576,7 @@ export class Node<Context = unknown> {
     for (const [id, f] of this.forwards) {
       clearTimeout(f.timer);
       this.forwards.delete(id);
-      f.resolve(this.refusal(id, 'stopped', stopped.message));
+      f.resolve(this.refusal(id, 'stoppedInDoubt', inDoubt.message));
     }
     try {
       await this.transport?.stop();
@@ -1035,6 +1058,12 @@ export class Node<Context = unknown> {
         return new MembershipChangeError(r.message);
       case 'stopped':
         return new StoppedError(r.message);
+      case 'stoppedInDoubt': {
+        // This node stopped with the request handed to the leader: it may still apply.
+        const stopped = new StoppedError(r.message);
+        stopped.outcomeUnknown = true;
+        return stopped;
+      }
       case 'transferRefused':
         return new LeadershipTransferError(r.message);
       case 'transferring':
@@ -1109,6 +1138,8 @@ export class Node<Context = unknown> {
     if (!members.includes(op.address)) {
       const alias = await findAlias([op.address], members);
       if (alias) return this.refusal(requestId, 'invalidConfChange', `${describeAlias(alias)}: ${alias.sameAs} is already a member (a member is known by one address)`, from);
+      // Stopped meanwhile: nothing was proposed (proposed now, it waited out its timeout).
+      if (!this.running) return this.refusal(requestId, 'stopped', new StoppedError().message, from);
     }
     return this.proposeAsLeader(op, from, requestId);
   }
@@ -1168,6 +1199,7 @@ export class Node<Context = unknown> {
 
   /** Waits until the entry at (index, term) applies here; rejects if another entry lands there. */
   private awaitApply(index: number, term: number, asLeader: boolean, timeoutMs: number): Promise<unknown> {
+    if (!this.running) return Promise.reject(Object.assign(new StoppedError('the node stopped before the entry applied here; it may still commit (outcome unknown)'), { outcomeUnknown: true }));
     const removedAt = this.requireRaft().removedAt();
     if (removedAt > 0 && index > this.applied) return Promise.reject(new RemovedError(removedAt, true));
     const seen = this.recentApplied.get(index);

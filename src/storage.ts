@@ -64,37 +64,43 @@ export class WalStorage implements Storage {
       ...(preallocate !== undefined ? { preallocate } : {}),
       ...(onFsync !== undefined ? { onFsync } : {}),
     });
-    const snap = options.snapshot;
-    const covered = snap?.index ?? 0;
-    if (wal.firstIndex > covered + 1) {
-      // The log was compacted behind a snapshot that is no longer readable. Resetting the log to
-      // the older snapshot would delete entries this member acknowledged: refuse instead.
-      await wal.close();
-      throw new Error(
-        `the log starts at entry ${wal.firstIndex} but ${snap ? `the latest readable snapshot ends at entry ${covered}` : 'no readable snapshot was found'}: ` +
-          `entries ${covered + 1} to ${wal.firstIndex - 1} are in neither (the snapshot that held them is corrupt or missing). ` +
-          `This member lost state it may have acknowledged and does not start: put a good copy of that snapshot back, or remove this member, move its data directory away and add it again`,
-      );
+    // What follows may fail (a read error, ENOSPC on the bootstrap save): the WAL is closed again,
+    // or it stayed held by this process and every later start failed (found in review).
+    try {
+      const snap = options.snapshot;
+      const covered = snap?.index ?? 0;
+      if (wal.firstIndex > covered + 1) {
+        // The log was compacted behind a snapshot that is no longer readable. Resetting the log to
+        // the older snapshot would delete entries this member acknowledged: refuse instead.
+        throw new Error(
+          `the log starts at entry ${wal.firstIndex} but ${snap ? `the latest readable snapshot ends at entry ${covered}` : 'no readable snapshot was found'}: ` +
+            `entries ${covered + 1} to ${wal.firstIndex - 1} are in neither (the snapshot that held them is corrupt or missing). ` +
+            `This member lost state it may have acknowledged and does not start: put a good copy of that snapshot back, or remove this member, move its data directory away and add it again`,
+        );
+      }
+      if (snap && snap.index > 0 && wal.term(snap.index) !== snap.term) {
+        const hs = wal.hardState;
+        await wal.reset(snap.index, snap.term, { term: hs.term, vote: hs.vote, commit: Math.max(hs.commit, snap.index) });
+      }
+      const founding = options.bootstrap ?? [];
+      const bootstrapped = !snap && wal.lastIndex === 0 && founding.length > 0;
+      if (bootstrapped) {
+        const e = bootstrapEntry(founding);
+        await wal.save({ entries: [{ index: e.index, term: e.term, type: e.type, data: e.data }], hardState: { term: 1, vote: 0, commit: 1 } });
+      }
+      // Every configuration change after the snapshot, for the core's membership history.
+      const confEntries: Entry[] = [];
+      const from = Math.max(wal.firstIndex, (snap?.index ?? 0) + 1);
+      for (let lo = from; lo <= wal.lastIndex; ) {
+        const batch = await wal.entries(lo, wal.lastIndex + 1, LOAD_BYTES);
+        for (const e of batch) if (e.type === EntryType.ConfChange) confEntries.push(e as Entry);
+        lo += batch.length;
+      }
+      return new WalStorage(wal, snap, confEntries, bootstrapped);
+    } catch (err) {
+      await wal.close().catch(() => undefined);
+      throw err;
     }
-    if (snap && snap.index > 0 && wal.term(snap.index) !== snap.term) {
-      const hs = wal.hardState;
-      await wal.reset(snap.index, snap.term, { term: hs.term, vote: hs.vote, commit: Math.max(hs.commit, snap.index) });
-    }
-    const founding = options.bootstrap ?? [];
-    const bootstrapped = !snap && wal.lastIndex === 0 && founding.length > 0;
-    if (bootstrapped) {
-      const e = bootstrapEntry(founding);
-      await wal.save({ entries: [{ index: e.index, term: e.term, type: e.type, data: e.data }], hardState: { term: 1, vote: 0, commit: 1 } });
-    }
-    // Every configuration change after the snapshot, for the core's membership history.
-    const confEntries: Entry[] = [];
-    const from = Math.max(wal.firstIndex, (snap?.index ?? 0) + 1);
-    for (let lo = from; lo <= wal.lastIndex; ) {
-      const batch = await wal.entries(lo, wal.lastIndex + 1, LOAD_BYTES);
-      for (const e of batch) if (e.type === EntryType.ConfChange) confEntries.push(e as Entry);
-      lo += batch.length;
-    }
-    return new WalStorage(wal, snap, confEntries, bootstrapped);
   }
 
   initialState(): { hardState: HardState; confEntries: Entry[] } {

@@ -553,7 +553,8 @@ export class SnapshotKeeper {
       // Bytes missing or damaged: the transfer's fault, sent again. A local failure (fsync) is fatal.
       if (!(err instanceof SnapshotError)) throw err;
       await receiver?.abort();
-      if (receiver && this.receiver !== receiver) return false; // a newer transfer replaced it meanwhile
+      if (receiver && this.receiver !== receiver) return false; // a newer transfer replaced it meanwhile, or the node stopped
+      if (!this.host.running()) return false; // cut short by stop(): not a corrupt snapshot
       this.receiver = undefined;
       this.host.snapshotRefused('received');
       this.host.log('error', `snapshot ${meta.index} received from the leader is corrupt (${err.message}); dropped, and the leader sends it again`);
@@ -658,6 +659,8 @@ export class SnapshotKeeper {
     const saved = this.saved;
     for (const a of saved?.asked.splice(0) ?? []) a.resolve(saved!.stored.meta.index);
     await this.receiver?.abort().catch(() => undefined);
+    // A check still running on it then fails: it must not be taken for a corrupt transfer.
+    this.receiver = undefined;
     await this.sending.close();
   }
 }

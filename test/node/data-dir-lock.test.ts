@@ -13,7 +13,7 @@ import { DirectoryLockedError } from '../../src/index.js';
 import { Node } from '../../src/node.js';
 import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
 import type { Transport } from '../../src/transport/types.js';
-import { Kv, SetCommand, kvSnapshot } from '../support/node-cluster.js';
+import { Kv, SetCommand, oneMemberNode } from '../support/node-cluster.js';
 
 const CHILD = fileURLToPath(new URL('./lock-child.ts', import.meta.url));
 const network = new MemoryNetwork();
@@ -25,24 +25,7 @@ async function newDataDir(): Promise<string> {
   return join(root, 'data');
 }
 
-/** A one-member node at `address` on `dataDir` (not started). */
-async function oneMember(dataDir: string, address: string, transport?: Transport): Promise<Node<Kv>> {
-  const kv = new Kv();
-  const node = await Node.create<Kv>({
-    port: Number(address.split(':')[1]),
-    dataDir,
-    context: kv,
-    members: address,
-    heartbeatMs: 20,
-    electionTimeoutMs: 200,
-    sync: 'none',
-    logLevel: 'error',
-    transport: transport ?? new MemoryTransport(network, { address, logger: { info() {}, warn() {} } }),
-  });
-  node.registerCommand(SetCommand);
-  node.setSnapshot(kvSnapshot(kv));
-  return node;
-}
+const oneMember = (dataDir: string, address: string, transport?: Transport): Promise<Node<Kv>> => oneMemberNode(network, address, dataDir, transport);
 
 async function waitFor(probe: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -11,6 +11,7 @@ import { Node, type NodeOptions } from '../../src/node.js';
 import { MembershipChangeError } from '../../src/errors.js';
 import { freePort } from './ports.js';
 import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
+import type { Transport } from '../../src/transport/types.js';
 
 /** The test context: a map, plus the order commands applied in. */
 export class Kv {
@@ -291,6 +292,28 @@ export class TestCluster {
 }
 
 /** Membership changes go one at a time: retries `change` while another (a promotion, say) is in flight. */
+/**
+ * A one-member cluster's Node at `address` (fast timing, no fsync), with SetCommand and a snapshot
+ * handler, on `network` or over `transport`; not started.
+ */
+export async function oneMemberNode(network: MemoryNetwork, address: string, dataDir: string, transport?: Transport): Promise<Node<Kv>> {
+  const kv = new Kv();
+  const node = await Node.create<Kv>({
+    port: Number(address.split(':')[1]),
+    dataDir,
+    context: kv,
+    members: address,
+    heartbeatMs: 20,
+    electionTimeoutMs: 200,
+    sync: 'none',
+    logLevel: 'silent',
+    transport: transport ?? new MemoryTransport(network, { address, logger: { info() {}, warn() {} } }),
+  });
+  node.registerCommand(SetCommand);
+  node.setSnapshot(kvSnapshot(kv));
+  return node;
+}
+
 /** Polls `probe` every 10 ms until it returns something other than undefined/false. */
 export async function waitUntil<T>(what: string, probe: () => T | undefined | false, timeoutMs = 5000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
