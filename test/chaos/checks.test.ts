@@ -100,6 +100,8 @@ test(`network namespaces: a partition stops traffic, healing restores it, nothin
     assert.ok(reach(0, hosts[1]!.ip) && reach(1, hosts[0]!.ip), 'connected before the partition');
     await lab.cut([{ from: 0, to: 1 }]);
     assert.not.ok(reach(0, hosts[1]!.ip), 'one-way cut: 0 cannot reach 1');
+    // (A blackhole route dropped 0's answers as well: every one-way cut was two-way; found in review.)
+    assert.ok(reach(1, hosts[0]!.ip), 'one-way cut: 1 still reaches 0');
     await lab.heal();
     await lab.partition([0], [1]);
     assert.not.ok(reach(0, hosts[1]!.ip), 'partitioned: 0 -/-> 1');

@@ -4,9 +4,11 @@
  * bridge in the root namespace. Addresses are 10.77.X.1 (the bridge, which is where the clients in
  * the root namespace talk from) and 10.77.X.(10+i) for node i; X is a /24 no other interface uses.
  *
- * A partition is a set of one-way cuts "a cannot send to b", each one
- * `ip route add blackhole <b>/32` inside a's namespace; healing deletes the routes. A two-way
- * partition cuts both directions. Clients are never cut off: a partitioned node still answers
+ * A partition is a set of one-way cuts "a cannot send to b": an nftables rule in a's namespace
+ * drops what a sends to b's peer port (7000), that is, the stream a dials to b, on which all of a's
+ * messages to b travel; b's stream to a, and a's TCP answers on it, still pass. (A blackhole route
+ * to b dropped those answers too, so every "one-way" cut was a two-way partition for TCP; found
+ * in review.) Healing deletes the rules. A two-way partition cuts both directions. Clients are never cut off: a partitioned node still answers
  * HTTP (and must refuse or delay what it cannot do safely).
  *
  * Names carry a run id `<pid base 36><letter>`: namespaces `tsraft-chaos-<run>-<i>`, links
@@ -25,6 +27,18 @@ const RUN_RE = /^([0-9a-z]+)([a-z])$/;
 /** Run ids of labs alive in this process. */
 const active = new Set<string>();
 let sequence = 0;
+
+/** The port raft-node listens on for peers inside each namespace (test/chaos/cluster.ts). */
+export const LAB_PEER_PORT = 7000;
+
+function nft(namespace: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('ip', ['netns', 'exec', namespace, 'nft', ...args], { timeout: 10_000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`nft ${args.join(' ')} in ${namespace}: ${stderr.trim() || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
 
 function ip(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -117,6 +131,11 @@ export function netnsAvailable(): { ok: true } | { ok: false; reason: string } {
   } catch (err) {
     return { ok: false, reason: `\`ip netns list\` failed: ${(err as Error).message}` };
   }
+  try {
+    execFileSync('nft', ['--version'], { stdio: 'ignore', timeout: 10_000 });
+  } catch {
+    return { ok: false, reason: 'no nft (Debian: apt-get install nftables), which one-way cuts need' };
+  }
   return { ok: true };
 }
 
@@ -137,6 +156,8 @@ export interface Cut {
 export class NetnsLab {
   readonly hosts = new Map<number, LabHost>();
   private readonly cuts = new Map<string, Cut>();
+  /** Namespaces holding the `chaos` nftables table of the cuts in force. */
+  private readonly filtered = new Set<string>();
   private destroyed = false;
   private readonly exitHook = (): void => this.destroySync();
 
@@ -219,7 +240,7 @@ export class NetnsLab {
     return [...this.cuts.values()];
   }
 
-  /** Adds one-way cuts (blackhole routes in the sender's namespace). */
+  /** Adds one-way cuts (an nftables rule in the sender's namespace; see the module comment). */
   async cut(cuts: readonly Cut[]): Promise<void> {
     for (const c of cuts) {
       const key = `${c.from}>${c.to}`;
@@ -227,7 +248,12 @@ export class NetnsLab {
       const from = this.hosts.get(c.from);
       const to = this.hosts.get(c.to);
       if (!from || !to) continue;
-      await ip(['-n', from.namespace, 'route', 'add', 'blackhole', `${to.ip}/32`]);
+      if (!this.filtered.has(from.namespace)) {
+        await nft(from.namespace, ['add', 'table', 'inet', 'chaos']);
+        await nft(from.namespace, ['add', 'chain', 'inet', 'chaos', 'out', '{ type filter hook output priority 0; }']);
+        this.filtered.add(from.namespace);
+      }
+      await nft(from.namespace, ['add', 'rule', 'inet', 'chaos', 'out', 'ip', 'daddr', to.ip, 'tcp', 'dport', String(LAB_PEER_PORT), 'drop']);
       this.cuts.set(key, c);
     }
   }
@@ -239,14 +265,11 @@ export class NetnsLab {
     await this.cut(cuts);
   }
 
-  /** Deletes every route added by `cut`. */
+  /** Deletes every rule added by `cut`. */
   async heal(): Promise<void> {
-    for (const [key, c] of this.cuts) {
-      const from = this.hosts.get(c.from);
-      const to = this.hosts.get(c.to);
-      if (from && to) await ip(['-n', from.namespace, 'route', 'del', 'blackhole', `${to.ip}/32`]).catch(() => undefined);
-      this.cuts.delete(key);
-    }
+    for (const namespace of this.filtered) await nft(namespace, ['delete', 'table', 'inet', 'chaos']).catch(() => undefined);
+    this.filtered.clear();
+    this.cuts.clear();
   }
 
   /** Removes the namespaces, veth pairs and the bridge (idempotent). */
