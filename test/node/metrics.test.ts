@@ -113,9 +113,10 @@ test('the typed methods move the values', async () => {
     tsraft_server_applied_index: 10,
     tsraft_disk_wal_fsync_duration_seconds_count: 2,
     tsraft_disk_wal_fsync_duration_seconds_sum: 0.0328125,
-    'tsraft_disk_wal_fsync_duration_seconds_bucket{le="0.001"}': 0,
-    'tsraft_disk_wal_fsync_duration_seconds_bucket{le="0.002"}': 1,
-    'tsraft_disk_wal_fsync_duration_seconds_bucket{le="0.032"}': 2,
+    'tsraft_disk_wal_fsync_duration_seconds_bucket{le="0.0008"}': 0,
+    'tsraft_disk_wal_fsync_duration_seconds_bucket{le="0.0016"}': 1,
+    'tsraft_disk_wal_fsync_duration_seconds_bucket{le="0.0256"}': 1,
+    'tsraft_disk_wal_fsync_duration_seconds_bucket{le="0.0512"}': 2,
     'tsraft_disk_wal_fsync_duration_seconds_bucket{le="+Inf"}': 2,
     tsraft_snapshot_save_duration_seconds_count: 1,
     'tsraft_snapshot_corrupt_total{side="received"}': 2,
@@ -151,14 +152,14 @@ test('the typed methods move the values', async () => {
   metrics.stop();
 });
 
-test('histogram buckets are etcd-like: fsync from 1 ms doubling, peer RTT from 0.1 ms doubling', async () => {
-  assert.is(FSYNC_BUCKETS.length, 14);
-  assert.is(FSYNC_BUCKETS[0], 0.001);
-  FSYNC_BUCKETS.forEach((b, i) => assert.ok(Math.abs(b - 0.001 * 2 ** i) < 1e-12, `bucket ${i}`));
+test('histogram buckets: fsync from 0.1 ms doubling to 6.5 s (etcd\'s range plus sub-millisecond SSD appends), peer RTT from 0.1 ms doubling', async () => {
+  assert.is(FSYNC_BUCKETS.length, 17);
+  assert.is(FSYNC_BUCKETS[0], 0.0001);
+  FSYNC_BUCKETS.forEach((b, i) => assert.ok(Math.abs(b - 0.0001 * 2 ** i) < 1e-12, `bucket ${i}`));
   assert.is(PEER_RTT_BUCKETS[0], 0.0001);
   const metrics = new RaftMetrics({ eventLoopDelay: false });
   const text = await metrics.text();
-  for (const le of ['0.001', '0.002', '0.004', '0.008', '0.016', '4.096', '8.192', '+Inf']) {
+  for (const le of ['0.0001', '0.0002', '0.0004', '0.0008', '0.0016', '3.2768', '6.5536', '+Inf']) {
     assert.ok(samples(text).has(`tsraft_disk_wal_fsync_duration_seconds_bucket{le="${le}"}`), le);
   }
   metrics.stop();
