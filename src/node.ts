@@ -547,7 +547,9 @@ export class Node<Context = unknown> {
       // resolve at once and let it go on to run and hold the directory (found in review).
       this.stopped = this.started!.then(
         () => this.stopRunning(),
-        () => undefined,
+        () => {
+          this.stopped = undefined; // nothing to stop: a later start() and stop() work as usual
+        },
       );
       return this.stopped;
     }

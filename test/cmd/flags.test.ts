@@ -3,23 +3,13 @@
 // naming a library option or after files were made, fail here naming the flag.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FlagError, USAGE, parseDuration, parseFlags, type ServerConfig } from '../../cmd/flags.js';
+import { USAGE, parseDuration, parseFlags, type ServerConfig } from '../../cmd/flags.js';
+import { flagError } from './flag-error.js';
 
 function config(args: string[]): ServerConfig {
   const c = parseFlags(args);
   assert.ok(c !== 'help');
   return c;
-}
-
-function flagError(args: string[]): string {
-  try {
-    parseFlags(args);
-  } catch (error) {
-    assert.instance(error, FlagError, `${args.join(' ')}: ${String(error)}`);
-    return (error as Error).message;
-  }
-  assert.unreachable(`${args.join(' ')} was accepted`);
-  return '';
 }
 
 test('a bare number is refused for every duration flag, naming the flag and suggesting units', () => {

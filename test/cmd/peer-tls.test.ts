@@ -6,7 +6,8 @@ import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlagError, parseFlags, type ServerConfig } from '../../cmd/flags.js';
+import { parseFlags, type ServerConfig } from '../../cmd/flags.js';
+import { flagError } from './flag-error.js';
 import { readPeerTls } from '../../cmd/peer-tls.js';
 import { makeTestPki } from '../support/pki.js';
 import { ProcessCluster, http } from '../support/processes.js';
@@ -32,17 +33,6 @@ function files(): Record<string, string> {
 }
 
 const tlsArgs = (f: Record<string, string>, who = 'good'): string[] => ['--peer-cert-file', f[`${who}-cert`]!, '--peer-key-file', f[`${who}-key`]!, '--peer-trusted-ca-file', f['good-ca']!];
-
-function flagError(args: string[]): string {
-  try {
-    parseFlags(args);
-  } catch (error) {
-    assert.instance(error, FlagError, `${args.join(' ')}: ${String(error)}`);
-    return (error as Error).message;
-  }
-  assert.unreachable(`${args.join(' ')} was accepted`);
-  return '';
-}
 
 test('the three TLS flags are read into the node options; without them the peer port is plaintext', () => {
   if (!pki) return console.log(`    SKIPPED: ${skipReason}`);
