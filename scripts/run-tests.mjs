@@ -3,6 +3,10 @@
 // its own child process so one file's timers or handles cannot leak into another, then prints a
 // plain "N passed, N failed" closing line. Exit status is non-zero when anything failed.
 //
+// Files run two at a time (TEST_JOBS=N to change; most tests wait on timers, not the CPU), except
+// those under ALONE, which load the machine themselves (process clusters under faults) and run
+// one at a time after the others.
+//
 // Usage: node scripts/run-tests.mjs [substring-filter ...]
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -49,8 +53,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const failures = [];
-for (const file of files) {
-  const r = await runFile(file);
+
+function report(r) {
   // A file that exits non-zero without uvu counting a failure (a crash at import time, an
   // unhandled rejection after the run) still counts as one failure.
   // uvu's Total leaves out skipped tests, so failures are Total - Passed (never negative).
@@ -66,6 +70,19 @@ for (const file of files) {
     console.log(r.output.replace(/^/gm, '    '));
   }
 }
+
+/** Files that run alone: they start process clusters and inject faults on a timetable. */
+const ALONE = ['test/chaos/'];
+const JOBS = Math.max(1, Number(process.env.TEST_JOBS ?? 2) || 1);
+const shared = files.filter((f) => !ALONE.some((a) => f.startsWith(a)));
+const alone = files.filter((f) => ALONE.some((a) => f.startsWith(a)));
+
+let next = 0;
+async function worker() {
+  while (next < shared.length) report(await runFile(shared[next++]));
+}
+await Promise.all(Array.from({ length: Math.min(JOBS, shared.length) }, worker));
+for (const file of alone) report(await runFile(file));
 if (files.length === 0) {
   console.log('no test files found');
   process.exit(1);
