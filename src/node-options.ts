@@ -98,7 +98,10 @@ export interface NodeOptions<Context> {
   logLevel?: LogLevel;
   /** Where log lines go. Default: console.error with the node's address. */
   logger?: (level: LogLevel, line: string) => void;
-  /** Labels added to every metric series, e.g. `{ node: 'a' }` when several nodes' metrics are merged. */
+  /**
+   * Labels added to every metric series, e.g. `{ node: 'a' }` when several nodes' metrics are
+   * merged. Not one the node's own series use (le, quantile, side, to, stat, route, code).
+   */
   metricsLabels?: Record<string, string>;
 }
 
@@ -155,6 +158,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/**
+ * Label names the node's own series use (src/metrics.ts, the KV server's request counter) and
+ * Prometheus's histogram and summary labels: a default label of the same name would silently
+ * replace theirs (test/node/metrics-labels-reserved.test.ts keeps this list complete).
+ */
+export const RESERVED_METRIC_LABELS: ReadonlySet<string> = new Set(['le', 'quantile', 'side', 'to', 'stat', 'route', 'code']);
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
@@ -260,6 +269,7 @@ export function resolveNodeOptions<Context>(options: NodeOptions<Context>): Reso
     if (typeof o.metricsLabels !== 'object' || o.metricsLabels === null) throw new TypeError(`metricsLabels must be an object of label names to values, got ${show(o.metricsLabels)}`);
     for (const [name, value] of Object.entries(o.metricsLabels)) {
       if (!LABEL_NAME.test(name) || name.startsWith('__')) throw new TypeError(`metricsLabels: ${show(name)} is not a Prometheus label name`);
+      if (RESERVED_METRIC_LABELS.has(name)) throw new TypeError(`metricsLabels: ${show(name)} is a label the node's own metrics use (${[...RESERVED_METRIC_LABELS].join(', ')}); pick another name`);
       if (typeof value !== 'string') throw new TypeError(`metricsLabels.${name} must be a string, got ${show(value)}`);
     }
   }

@@ -310,14 +310,28 @@ export class Node<Context = unknown> {
   // ---------------------------------------------------------------------------------------------
   // Configuration (before start)
 
-  /** Registers a command class (static numeric `type` > 0). Register the same classes on every node. */
+  /**
+   * Registers a command class (static numeric `type` > 0). Register the same classes on every
+   * node, before `start()`.
+   * @throws Error while the node starts or runs: a committed entry of a type not yet registered
+   *   would already have stopped it (it cannot skip an entry the others apply)
+   */
   registerCommand(cls: CommandClass<Context>): void {
+    this.refuseWhileRunning('registerCommand()', 'a committed entry of a class not yet registered stops the node');
     this.registry.register(cls);
   }
 
-  /** Sets the codec for command payloads (JSON, MessagePack, Bytes). Same on every node. */
+  /**
+   * Sets the codec for command payloads (JSON, MessagePack, Bytes). Same on every node, before `start()`.
+   * @throws Error while the node starts or runs: entries already in the log were written with the old one
+   */
   setCodec(codec: Codec): void {
+    this.refuseWhileRunning('setCodec()', 'the log holds entries written with the codec it started with');
     this.registry.setCodec(codec);
+  }
+
+  private refuseWhileRunning(call: string, why: string): void {
+    if (this.starting || this.running || this.stopping) throw new Error(`${call} must be called before start() (${why})`);
   }
 
   /** Sets the snapshot hooks. Without them the node never snapshots and keeps its whole log. */

@@ -67,7 +67,8 @@ export class KvHttpServer {
   private idle: (() => void) | undefined;
   private shuttingDown = false;
   private boundAddress = '';
-  private readonly started = Date.now();
+  /** Monotonic: a wall clock set back would show a negative uptime. */
+  private readonly started = performance.now();
   /** Cumulative 2xx KV writes and reads, for /status (the dashboard derives rates). */
   private readonly counts = { writes: 0, reads: 0 };
   /**
@@ -191,7 +192,7 @@ export class KvHttpServer {
       keys: node.context.size,
       digest: node.context.digest(),
       requests: { ...this.counts },
-      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+      uptimeSeconds: Math.round((performance.now() - this.started) / 1000),
     };
   }
 

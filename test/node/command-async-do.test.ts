@@ -19,10 +19,10 @@ test('an async do() is refused with a clear error, and its rejection is no unhan
   // Without this listener the test process itself would die, as a member's process does.
   process.on('unhandledRejection', onUnhandled);
   const c = new TestCluster(3, { logLevel: 'silent', requestTimeoutMs: 3000 });
+  c.configure = (n) => n.registerCommand(AsyncFail);
   try {
     await c.startAll();
     const leader = await c.waitLeader();
-    for (const n of c.addresses.map((a) => c.node(a))) n.registerCommand(AsyncFail);
     const answer = await leader.do(new AsyncFail('x')).then(
       () => 'resolved',
       (e: Error) => e.message,

@@ -2,23 +2,64 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BadTypeIdError, NotRegisteredError } from '../../src/errors.js';
-import { TestCluster } from '../support/node-cluster.js';
+import { msgpackCodec } from '../../src/codec.js';
+import type { Node } from '../../src/node.js';
+import { SetCommand, TestCluster, type Kv } from '../support/node-cluster.js';
+
+test('registerCommand and setCodec are refused while the node starts, runs or stops', async () => {
+  const c = new TestCluster(1, { logLevel: 'silent' });
+  try {
+    const calls: Array<[string, (n: Node<Kv>) => void]> = [
+      ['registerCommand()', (n) => n.registerCommand(SetCommand)],
+      ['setCodec()', (n) => n.setCodec(msgpackCodec)],
+    ];
+    // Called right after start() began (configure runs just before it): the node is starting.
+    const whileStarting: string[] = [];
+    c.configure = (n) =>
+      queueMicrotask(() => {
+        for (const [name, call] of calls) {
+          try {
+            call(n);
+            whileStarting.push(`${name} accepted`);
+          } catch (e) {
+            whileStarting.push((e as Error).message);
+          }
+        }
+      });
+    const started = c.start(c.addresses[0]!);
+    const node = await started;
+    assert.is(whileStarting.length, 2);
+    assert.match(whileStarting[0]!, /^registerCommand\(\) must be called before start\(\)/);
+    assert.match(whileStarting[1]!, /^setCodec\(\) must be called before start\(\)/);
+    for (const [name, call] of calls) assert.throws(() => call(node), /must be called before start\(\)/, `${name} while running`);
+    const stopping = node.stop();
+    for (const [name, call] of calls) assert.throws(() => call(node), /must be called before start\(\)/, `${name} while stopping`);
+    await stopping;
+  } finally {
+    await c.close();
+  }
+});
 
 test('registerCommand: a static type given as a string ("1") or a bigint (1n) is refused with a message that shows it is not a number (not "got 1")', async () => {
   const c = new TestCluster(1, { logLevel: 'silent' });
   try {
-    const node = await c.start(c.addresses[0]!);
-    for (const type of ['1', 1n] as const) {
-      const cls = class Wrong {
-        static readonly type = type;
-        do(): void {}
-      };
-      let err: unknown;
-      try {
-        node.registerCommand(cls as never);
-      } catch (e) {
-        err = e;
+    const errors: unknown[] = [];
+    c.configure = (node) => {
+      for (const type of ['1', 1n] as const) {
+        const cls = class Wrong {
+          static readonly type = type;
+          do(): void {}
+        };
+        try {
+          node.registerCommand(cls as never);
+        } catch (e) {
+          errors.push(e);
+        }
       }
+    };
+    await c.start(c.addresses[0]!);
+    assert.is(errors.length, 2);
+    for (const err of errors) {
       assert.instance(err, BadTypeIdError);
       assert.not.match((err as Error).message, /got 1$/, `the message hides the type id's type: ${(err as Error).message}`);
     }

@@ -18,10 +18,10 @@ class ThrowValue {
 
 async function withNode(body: (node: Node<Kv>, c: TestCluster) => Promise<void>): Promise<void> {
   const c = new TestCluster(1, { logLevel: 'silent', requestTimeoutMs: 2000 });
+  c.configure = (n) => n.registerCommand(ThrowValue);
   try {
     await c.startAll();
     const node = await c.waitLeader();
-    node.registerCommand(ThrowValue);
     await body(node, c);
   } finally {
     await c.close();

@@ -18,13 +18,29 @@ class PutCommand {
   }
 }
 
-async function threeNodes(body: (c: TestCluster, leader: Node<Kv>, followers: [Node<Kv>, Node<Kv>]) => Promise<void>): Promise<void> {
+/**
+ * Three nodes, the third configured by `odd` and the others by `usual` (before start: both are
+ * refused after); the third is kept a follower. The body gets the leader, the usual follower and
+ * the odd one.
+ */
+async function threeNodes(
+  usual: (n: Node<Kv>) => void,
+  odd: (n: Node<Kv>) => void,
+  body: (c: TestCluster, leader: Node<Kv>, followers: [Node<Kv>, Node<Kv>]) => Promise<void>,
+): Promise<void> {
   const c = new TestCluster(3, { logLevel: 'silent', requestTimeoutMs: 3000 });
+  const oddAddress = c.addresses[2]!;
+  c.configure = (n, address) => (address === oddAddress ? odd(n) : usual(n));
   try {
     await c.startAll();
-    const leader = await c.waitLeader();
-    const followers = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a)) as [Node<Kv>, Node<Kv>];
-    await body(c, leader, followers);
+    let leader = await c.waitLeader();
+    if (leader.address === oddAddress) {
+      await leader.transferLeadership(c.addresses[0]!);
+      await c.waitFor(() => c.node(c.addresses[0]!).isLeader(), 5000, 'the leadership to move off the odd node');
+      leader = c.node(c.addresses[0]!);
+    }
+    const usualFollower = c.addresses.find((a) => a !== leader.address && a !== oddAddress)!;
+    await body(c, leader, [c.node(usualFollower), c.node(oddAddress)]);
   } finally {
     await c.close();
   }
@@ -37,9 +53,8 @@ async function appliedPastSilently(c: TestCluster, n: Node<Kv>, index: number, f
 }
 
 test('a member that has not registered a committed command class does not apply past it silently (its state would differ from the others\' for good)', async () => {
-  await threeNodes(async (c, leader, [registered, missing]) => {
-    leader.registerCommand(PutCommand);
-    registered.registerCommand(PutCommand);
+  const register = (n: Node<Kv>): void => n.registerCommand(PutCommand);
+  await threeNodes(register, () => {}, async (c, leader, [registered, missing]) => {
     let fatal = false;
     missing.onFatal(() => (fatal = true));
     const { index } = await leader.propose(new PutCommand('a', '1'));
@@ -53,9 +68,12 @@ test('a member that has not registered a committed command class does not apply 
 });
 
 test('a member configured with another codec does not apply past a command it cannot decode silently', async () => {
-  await threeNodes(async (c, leader, [same, other]) => {
-    for (const n of [leader, same, other]) n.registerCommand(PutCommand);
-    other.setCodec(msgpackCodec); // the others keep the default JSON codec
+  const register = (n: Node<Kv>): void => n.registerCommand(PutCommand);
+  const otherCodec = (n: Node<Kv>): void => {
+    register(n);
+    n.setCodec(msgpackCodec); // the others keep the default JSON codec
+  };
+  await threeNodes(register, otherCodec, async (c, leader, [same, other]) => {
     let fatal = false;
     other.onFatal(() => (fatal = true));
     const { index } = await leader.propose(new PutCommand('b', '2'));

@@ -182,6 +182,8 @@ export class TestCluster {
   readonly root = mkdtempSync(join(tmpdir(), 'tsraft-cluster-'));
   readonly nodes = new Map<string, Node<Kv>>();
   readonly addresses: string[];
+  /** Called on each node before it starts (registerCommand, setCodec: refused once started). */
+  configure: ((node: Node<Kv>, address: string) => void) | undefined;
 
   /** A cluster over the memory transport; see {@link TestCluster.grpc} for one over gRPC. */
   constructor(
@@ -240,6 +242,7 @@ export class TestCluster {
     });
     node.registerCommand(SetCommand);
     node.setSnapshot(kvSnapshot(kv));
+    this.configure?.(node, address);
     await node.start();
     this.nodes.set(address, node);
     return node;

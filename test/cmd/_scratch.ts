@@ -1,0 +1,27 @@
+import { parseFlags } from '/work/main/cmd/flags.ts';
+const cases = [
+  ['--port','9001','--port','9002'],
+  ['--members','localhost:9001','--members','localhost:9002','--port','9002'],
+  ['--join','--members',''],
+  ['--join','--members',';'],
+  ['--join','--members','localhost:9001', '--port','9001'],
+  ['--port','09001','--members','localhost:9001'],
+  ['--members','localhost:9001;localhost:9002,','--port','9001'],
+  ['--members','localhost:9001 localhost:9002','--port','9001'],
+  ['--members','localhost:9001, localhost:9002','--port','9001'],
+  ['--host','LOCALHOST','--members','localhost:9001'],
+  ['--http-port','9002','--members','localhost:9001;localhost:9002'],
+  ['--port','+9001'],
+  ['--snapshot-trailing-entries','0'],
+  ['--wal-segment-bytes','1KB'],
+  ['--max-value-bytes','0'],
+  ['--log-level','INFO'],
+  ['--heartbeat','0.4ms'],
+  ['--election-timeout','0.4ms','--heartbeat','0.1ms'],
+  ['--request-timeout','1.0001ms'],
+  ['--members', 'localhost:9001,true;localhost:9001'],
+  ['extra'],
+  ['--host', 'a_b'],
+  ['--cluster-id', ' x '],
+];
+for (const c of cases) { try { const r = parseFlags(c); console.log(JSON.stringify(c), '=>', r === 'help' ? r : JSON.stringify({host:r.host,port:r.port,http:r.httpPort,members:r.members,join:r.join, hb:r.heartbeatMs, et:r.electionTimeoutMs, rt:r.requestTimeoutMs, st:r.snapshotTrailingEntries, cid:r.clusterId})); } catch (e) { console.log(JSON.stringify(c), 'ERR', (e as Error).constructor.name, (e as Error).message); } }
