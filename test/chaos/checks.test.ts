@@ -34,7 +34,7 @@ test('final-state check: the right value passes; lost, duplicated, invented, reo
     ['w1|a2|a1', /comes after it/],
     ['c4|a1|a2', /no write or CAS that may have happened/],
     [null, /missing at the end/],
-    ['|a1|a2', /holds no write at all/],
+    ['|a1|a2', /holds no write or delete at all/],
   ];
   for (const [final, problem] of cases) {
     const r = acknowledgedCheck(history().events, { k: final });
@@ -57,6 +57,47 @@ test('final-state check: the right value passes; lost, duplicated, invented, reo
   assert.ok(acknowledgedCheck(late.events, { k: 'w3|a3' }).pass);
   assert.match(acknowledgedCheck(late.events, { k: 'w3' }).details.join('\n'), /"\|a3".* is lost/);
   assert.match(acknowledgedCheck(late.events, { k: 'w1|a1|a2|a3' }).details.join('\n'), /began after "w1"/);
+});
+
+test('final-state check with deletes: a key deleted last is missing or holds only appends made after the delete; a delete does not excuse what began after it returned', () => {
+  const deleted = history();
+  deleted.invoke(5, 'delete', 'k');
+  deleted.ok(5);
+  assert.ok(acknowledgedCheck(deleted.events, { k: null }).pass, 'deleted after everything: missing');
+  assert.match(acknowledgedCheck(deleted.events, { k: 'w1|a1|a2' }).details.join('\n'), /"w1".*holds no write or delete|began after/, 'the delete was lost');
+  // An append acknowledged after the delete returned recreates the key and must be there.
+  const recreated = history();
+  recreated.invoke(5, 'delete', 'k');
+  recreated.ok(5);
+  recreated.invoke(2, 'append', 'k', '|a5');
+  recreated.ok(2);
+  assert.ok(acknowledgedCheck(recreated.events, { k: '|a5' }).pass);
+  const lost = acknowledgedCheck(recreated.events, { k: null });
+  assert.not.ok(lost.pass);
+  assert.match(lost.details.join('\n'), /acknowledged append "\|a5".* is lost.*missing at the end/);
+  assert.match(acknowledgedCheck(recreated.events, { k: '|a1|a5' }).details.join('\n'), /"\|a1".*returned before the delete/, 'an append before the delete survived it');
+  // A write acknowledged after the delete returned: the key cannot be missing.
+  const rewritten = history();
+  rewritten.invoke(5, 'delete', 'k');
+  rewritten.ok(5);
+  rewritten.invoke(6, 'write', 'k', 'w6');
+  rewritten.ok(6);
+  assert.ok(acknowledgedCheck(rewritten.events, { k: 'w6' }).pass);
+  assert.match(acknowledgedCheck(rewritten.events, { k: null }).details.join('\n'), /the write "w6".* began after "" \(the delete/);
+  // A delete of unknown outcome may or may not have applied.
+  const unsure = history();
+  unsure.invoke(5, 'delete', 'k');
+  unsure.info(5);
+  for (const final of [null, 'w1|a1|a2']) assert.ok(acknowledgedCheck(unsure.events, { k: final }).pass, String(final));
+  // Two deletes: the later one (which began after the append) explains the missing key.
+  const twice = new HistoryRecorder();
+  twice.invoke(1, 'delete', 'k');
+  twice.ok(1);
+  twice.invoke(2, 'append', 'k', '|a1');
+  twice.ok(2);
+  twice.invoke(1, 'delete', 'k');
+  twice.ok(1);
+  assert.ok(acknowledgedCheck(twice.events, { k: null }).pass, 'the second delete removed |a1');
 });
 
 test('the schedule is a function of the seed, inside the run time, one window at a time', () => {

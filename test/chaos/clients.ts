@@ -1,12 +1,12 @@
 /**
- * The chaos workload: concurrent clients doing reads (ReadIndex and lease), writes, compare-and-set
- * and appends on a small key set against random nodes over HTTP, recording every operation in a
+ * The chaos workload: concurrent clients doing reads (ReadIndex and lease), writes, compare-and-set,
+ * appends and deletes on a small key set against random nodes over HTTP, recording every operation in a
  * {@link HistoryRecorder} (the JSON-lines format of the linearizability checker).
  *
  * Outcomes, as the HTTP API documents them:
  * - 2xx: `ok`; a read's 404 "key not found" is `ok` with null.
  * - CAS 409 "compare failed": `fail` (an observation: the value differed).
- * - 5xx whose JSON body says `"outcome": "not applied"`: `fail` (for a read, write or append).
+ * - 5xx whose JSON body says `"outcome": "not applied"`: `fail` (for a read, write, append or delete).
  * - any other 5xx, a timeout, a reset or any other network error: `info` (unknown), and the
  *   client continues under a new process id.
  * - a refused connection (ECONNREFUSED: nothing was sent, the node is down): `fail`.
@@ -15,7 +15,8 @@
  *
  * Every written value is unique: writes `w<client>.<n>`, CAS values `c<client>.<n>`, appends add
  * `|a<client>.<n>`. So a key's value is a base (a write or CAS value, or "" when the key was
- * created by an append) followed by append tokens, which is what the final-state check parses.
+ * created by an append, after a delete or none) followed by append tokens, which is what the
+ * final-state check parses.
  * @module
  */
 import { Agent, request } from 'node:http';
@@ -23,8 +24,8 @@ import { SeededRandom } from '../../src/core/rng.js';
 import type { HistoryRecorder } from '../support/lincheck/index.js';
 
 /** The operations a client does (lease reads are `read` in the history). */
-export type ClientOp = 'read' | 'lease-read' | 'write' | 'cas' | 'append';
-export const CLIENT_OPS: readonly ClientOp[] = ['read', 'lease-read', 'write', 'cas', 'append'];
+export type ClientOp = 'read' | 'lease-read' | 'write' | 'cas' | 'append' | 'delete';
+export const CLIENT_OPS: readonly ClientOp[] = ['read', 'lease-read', 'write', 'cas', 'append', 'delete'];
 
 /** One completed operation, for the availability figures (times in ms since the run's start). */
 export interface OpRecord {
@@ -60,11 +61,12 @@ export interface WorkloadOptions {
 type Answer = { status: number; text: string } | { error: string };
 
 const WEIGHTS: Array<[ClientOp, number]> = [
-  ['read', 30],
+  ['read', 28],
   ['lease-read', 10],
-  ['write', 20],
+  ['write', 19],
   ['cas', 15],
-  ['append', 25],
+  ['append', 23],
+  ['delete', 5],
 ];
 
 /** Sends one request on a keep-alive agent; never throws. */
@@ -194,6 +196,18 @@ export class Workload {
       if (outcome === 'ok') {
         h.ok(proc, readValue);
         seen.set(key, readValue);
+      } else if (outcome === 'fail') h.fail(proc);
+      else h.info(proc);
+    } else if (op === 'delete') {
+      h.invoke(proc, 'delete', key);
+      answer = await send(this.agent, path, 'DELETE', undefined, this.timeoutMs);
+      if ('error' in answer) outcome = answer.error === 'ECONNREFUSED' ? 'fail' : 'info';
+      else if (answer.status === 200) outcome = 'ok';
+      else if (answer.status >= 500 || answer.status === 410) outcome = outcomeFromBody(answer.text);
+      else outcome = this.odd(op, answer);
+      if (outcome === 'ok') {
+        h.ok(proc);
+        seen.set(key, null);
       } else if (outcome === 'fail') h.fail(proc);
       else h.info(proc);
     } else {

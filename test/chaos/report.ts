@@ -78,8 +78,8 @@ export function linearizabilityCheck(result: CheckResult, budgetMs: number): Cha
 }
 
 interface KeyOp {
-  f: 'write' | 'cas' | 'append';
-  /** The value written / the CAS's new value / the appended token (with its "|"). */
+  f: 'write' | 'cas' | 'append' | 'delete';
+  /** The value written / the CAS's new value / the appended token (with its "|") / "" for a delete. */
   value: string;
   outcome: 'ok' | 'fail' | 'unknown';
   inv: number;
@@ -87,13 +87,13 @@ interface KeyOp {
   at: string;
 }
 
-/** Writes, CASes and appends of one key with their outcomes and real-time positions. */
+/** Writes, CASes, appends and deletes of one key with their outcomes and real-time positions. */
 function keyOps(events: readonly HistoryEvent[]): Map<string, KeyOp[]> {
   const open = new Map<number, { ev: HistoryEvent; idx: number }>();
   const byKey = new Map<string, KeyOp[]>();
   const add = (ev: HistoryEvent, inv: number, ret: number, outcome: KeyOp['outcome']): void => {
-    if (ev.f !== 'write' && ev.f !== 'append' && ev.f !== 'cas') return;
-    const value = ev.f === 'cas' ? (ev.value as [string | null, string])[1] : (ev.value as string);
+    if (ev.f !== 'write' && ev.f !== 'append' && ev.f !== 'cas' && ev.f !== 'delete') return;
+    const value = ev.f === 'cas' ? (ev.value as [string | null, string])[1] : ev.f === 'delete' ? '' : (ev.value as string);
     const list = byKey.get(ev.key) ?? [];
     list.push({ f: ev.f, value, outcome, inv, ret, at: `history line ${inv + 1}` });
     byKey.set(ev.key, list);
@@ -113,12 +113,49 @@ function keyOps(events: readonly HistoryEvent[]): Map<string, KeyOp[]> {
 }
 
 /**
- * Check 2 (see the module comment). Every value is unique and no value is empty or holds "|", so
- * the final value names the last overwrite B that applied (its base; "" = none ever applied) and
- * the appends applied after it. Hence: an acknowledged append missing from it must have applied
- * before B, so B cannot have returned before that append began; no acknowledged overwrite can
- * have begun after B returned; no append that returned before B began can survive it; and
- * acknowledged appends keep their real-time order.
+ * The problems of one key's final value if B was the last overwrite that applied (a write, CAS
+ * or delete; undefined: none ever did): see acknowledgedCheck.
+ */
+function problemsGivenBase(key: string, b: KeyOp | undefined, base: string, tokens: readonly string[], ackedAppends: readonly KeyOp[], ackedOverwrites: readonly KeyOp[], happened: readonly KeyOp[]): { problems: string[]; required: number } {
+  const problems: string[] = [];
+  let required = 0;
+  const position = new Map<string, number>();
+  for (const [i, t] of tokens.entries()) {
+    position.set(t, i);
+    const a = happened.find((o) => o.f === 'append' && o.value === t);
+    if (a && b && a.ret < b.inv) problems.push(`${key}: append ${JSON.stringify(t)} (${a.at}) returned before the ${b.f} of the base ${JSON.stringify(base)} (${b.at}) began, yet survives it`);
+  }
+  for (const a of ackedAppends) {
+    if (b && b.ret > a.inv) continue; // B may have applied after a
+    required++;
+    if (!position.has(a.value)) {
+      problems.push(`${key}: acknowledged append ${JSON.stringify(a.value)} (${a.at}) is lost: ${b ? `the ${b.f} of the base ${JSON.stringify(base)} (${b.at}) returned before it began` : 'no write, CAS or delete ever replaced the key'}`);
+    }
+  }
+  for (const w of ackedOverwrites) {
+    if (w === b) continue;
+    if (!b) problems.push(`${key}: the ${w.f} ${JSON.stringify(w.value)} (${w.at}) was acknowledged, but the final value holds no write or delete at all`);
+    else if (w.inv > b.ret) problems.push(`${key}: the ${w.f} ${JSON.stringify(w.value)} (${w.at}) began after ${JSON.stringify(base)} (the ${b.f} at ${b.at}) returned, but the final value is based on the latter`);
+  }
+  for (const a of ackedAppends) {
+    for (const c of ackedAppends) {
+      const pa = position.get(a.value);
+      const pc = position.get(c.value);
+      if (pa !== undefined && pc !== undefined && a.ret < c.inv && pa > pc) problems.push(`${key}: ${JSON.stringify(a.value)} returned before ${JSON.stringify(c.value)} began, but comes after it`);
+    }
+  }
+  return { problems, required };
+}
+
+/**
+ * Check 2 (see the module comment). Every written value is unique and no value is empty or holds
+ * "|", so the final value names the last overwrite B that applied by its base — a write or CAS
+ * value, or "" (null when no append followed) for a delete or none at all — and the appends
+ * applied after it. Hence: an acknowledged append missing from it must have applied before B, so
+ * B cannot have returned before that append began; no acknowledged overwrite can have begun after
+ * B returned; no append that returned before B began can survive it; and acknowledged appends
+ * keep their real-time order. An empty base may be any delete that may have happened (or none):
+ * the key fails only if every such B leaves a problem.
  */
 export function acknowledgedCheck(events: readonly HistoryEvent[], finals: Record<string, string | null | undefined>): CheckOutcome {
   const problems: string[] = [];
@@ -135,57 +172,42 @@ export function acknowledgedCheck(events: readonly HistoryEvent[], finals: Recor
     const ackedAppends = list.filter((o) => o.f === 'append' && o.outcome === 'ok');
     const ackedOverwrites = list.filter((o) => o.f !== 'append' && o.outcome === 'ok');
     acked += ackedAppends.length + ackedOverwrites.length;
-    if (final === null) {
-      const all = [...ackedAppends, ...ackedOverwrites];
-      if (all.length > 0) problems.push(`${key}: missing at the end, but ${all.length} writes to it were acknowledged (e.g. ${all[0]!.value} at ${all[0]!.at})`);
-      continue;
-    }
-    const [base, ...rest] = final.split('|');
+    const [base, ...rest] = final === null ? [''] : final.split('|');
     const tokens = rest.map((t) => `|${t}`);
-    let b: KeyOp | undefined;
+    const seenTokens = new Set<string>();
+    let malformed = false;
+    for (const t of tokens) {
+      if (seenTokens.has(t)) problems.push(`${key}: append ${JSON.stringify(t)} is in the final value twice (applied twice)`);
+      seenTokens.add(t);
+      if (!happened.some((o) => o.f === 'append' && o.value === t)) problems.push(`${key}: final value holds ${JSON.stringify(t)}, which no append that may have happened wrote`);
+    }
+    let candidates: Array<KeyOp | undefined>;
     if (base !== '') {
-      b = happened.find((o) => o.f !== 'append' && o.value === base);
+      const b = happened.find((o) => o.f !== 'append' && o.f !== 'delete' && o.value === base);
       if (!b) {
         problems.push(`${key}: final value starts with ${JSON.stringify(base)}, which no write or CAS that may have happened wrote`);
-        continue;
+        malformed = true;
       }
+      candidates = [b];
+    } else {
+      candidates = [undefined, ...happened.filter((o) => o.f === 'delete')];
     }
-    const position = new Map<string, number>();
-    for (const [i, t] of tokens.entries()) {
-      if (position.has(t)) problems.push(`${key}: append ${JSON.stringify(t)} is in the final value twice (applied twice)`);
-      position.set(t, i);
-      const a = happened.find((o) => o.f === 'append' && o.value === t);
-      if (!a) problems.push(`${key}: final value holds ${JSON.stringify(t)}, which no append that may have happened wrote`);
-      else if (b && a.ret < b.inv) problems.push(`${key}: append ${JSON.stringify(t)} (${a.at}) returned before the write of the base ${JSON.stringify(base)} (${b.at}) began, yet survives it`);
+    if (malformed) continue;
+    let best: { problems: string[]; required: number } | undefined;
+    for (const b of candidates) {
+      const r = problemsGivenBase(key, b, base!, tokens, ackedAppends, ackedOverwrites, happened);
+      if (!best || r.problems.length < best.problems.length) best = r;
+      if (r.problems.length === 0) break;
     }
-    for (const a of ackedAppends) {
-      if (b && b.ret > a.inv) continue; // B may have applied after a
-      required++;
-      if (!position.has(a.value)) {
-        problems.push(
-          `${key}: acknowledged append ${JSON.stringify(a.value)} (${a.at}) is lost: ${b ? `the base ${JSON.stringify(base)} (${b.at}) returned before it began` : 'no write or CAS ever replaced the key'}`,
-        );
-      }
-    }
-    for (const w of ackedOverwrites) {
-      if (w === b) continue;
-      if (!b) problems.push(`${key}: ${JSON.stringify(w.value)} (${w.at}) was acknowledged, but the final value holds no write at all`);
-      else if (w.inv > b.ret) problems.push(`${key}: ${JSON.stringify(w.value)} (${w.at}) began after ${JSON.stringify(base)} (${b.at}) returned, but the final value is based on the latter`);
-    }
-    for (const a of ackedAppends) {
-      for (const c of ackedAppends) {
-        const pa = position.get(a.value);
-        const pc = position.get(c.value);
-        if (pa !== undefined && pc !== undefined && a.ret < c.inv && pa > pc) problems.push(`${key}: ${JSON.stringify(a.value)} returned before ${JSON.stringify(c.value)} began, but comes after it`);
-      }
-    }
+    problems.push(...best!.problems.map((p) => (final === null ? `${p} (the key is missing at the end)` : p)));
+    required += best!.required;
   }
   const keys = Object.keys(finals).length;
   return {
     pass: problems.length === 0,
     summary:
       problems.length === 0
-        ? `all acknowledged writes accounted for (${keys} keys, ${acked} acknowledged writes/CAS/appends; ${required} appends had to be in the final value and are)`
+        ? `all acknowledged writes accounted for (${keys} keys, ${acked} acknowledged writes/CAS/appends/deletes; ${required} appends had to be in the final value and are)`
         : `${problems.length} problem(s)`,
     details: problems.slice(0, 40),
   };
