@@ -92,9 +92,25 @@ async function writeEntries(entries: Iterable<[string, Buffer]>, w: Writable): P
 export async function recoverKv(store: KvStore, r: Readable): Promise<void> {
   const next = new KvStore();
   let pending: Buffer = Buffer.alloc(0);
+  // Chunks held back while a record longer than what is pending arrives: joined once it is all
+  // here. Joining every chunk onto the pending bytes copied a record spanning n chunks about n²/2
+  // times (found in review: four values of 59 MiB took 24 s to recover instead of under one).
+  let held: Buffer[] = [];
+  let heldBytes = 0;
+  let recordEnd = 0;
   let sawMagic = false;
   for await (const chunk of r as AsyncIterable<Buffer>) {
-    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    if (recordEnd > 0) {
+      held.push(chunk);
+      heldBytes += chunk.length;
+      if (pending.length + heldBytes < recordEnd) continue;
+      pending = Buffer.concat([pending, ...held]);
+      held = [];
+      heldBytes = 0;
+      recordEnd = 0;
+    } else {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    }
     let at = 0;
     if (!sawMagic) {
       if (pending.length < MAGIC.length) continue;
@@ -108,13 +124,17 @@ export async function recoverKv(store: KvStore, r: Readable): Promise<void> {
       if (pending.length - at < 8 + keyBytes) break;
       const valueBytes = pending.readUInt32LE(at + 4 + keyBytes);
       const end = at + 8 + keyBytes + valueBytes;
-      if (pending.length < end) break;
+      if (pending.length < end) {
+        recordEnd = end - at;
+        break;
+      }
       const key = pending.toString('utf8', at + 4, at + 4 + keyBytes);
       next.set(key, Buffer.from(pending.subarray(at + 8 + keyBytes, end)));
       at = end;
     }
     pending = pending.subarray(at);
   }
+  if (held.length > 0) pending = Buffer.concat([pending, ...held]);
   if (!sawMagic) throw new Error('key-value snapshot is empty (no magic)');
   if (pending.length > 0) throw new Error(`key-value snapshot ends inside a record (${pending.length} bytes left over)`);
   store.replaceWith(next);

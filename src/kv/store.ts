@@ -64,6 +64,9 @@ export interface KvCapture {
  * A map of string keys to byte values with a running content digest, and copy-on-write captures:
  * while a capture is written, the map holds still and changes gather in an overlay.
  */
+/** Bytes of a shared buffer a stored value may keep beyond twice its length (Buffer's pool slabs are 8 KiB). */
+const WASTE_BYTES = 8 * 1024;
+
 export class KvStore {
   private map = new Map<string, Buffer>();
   /** While a capture of `map` is being written: the newest value of each key changed since (null: deleted). */
@@ -90,8 +93,14 @@ export class KvStore {
     return this.keys;
   }
 
-  /** Sets `key` to `value` (the store keeps the buffer: do not modify it afterwards). */
+  /**
+   * Sets `key` to `value` (the store keeps the buffer: do not modify it afterwards). A value that
+   * is a small view of a larger buffer (a decoded command's payload, holding its key and a CAS's
+   * whole `expect`) is copied out, so that each value costs about its own size (found in review:
+   * a 2-byte value CAS-written over a 1 MiB one kept the 1 MiB alive).
+   */
   set(key: string, value: Buffer): void {
+    if (value.buffer.byteLength > 2 * value.length + WASTE_BYTES) value = Buffer.from(value);
     const old = this.get(key);
     if (old) this.toggle(key, old);
     else this.keys++;

@@ -314,10 +314,11 @@ export class KvHttpServer {
   }
 
   async cas(req: IncomingMessage, key: string): Promise<Answer> {
-    // Room for both strings as JSON text with every non-ASCII character escaped (\uXXXX: up to 3
-    // bytes of JSON per byte of UTF-8, as Python's json.dumps writes by default) or as base64,
-    // plus the JSON around them.
-    const obj = parseJsonObject(await readBody(req, this.maxValueBytes * 6 + CONTROL_BODY_BYTES));
+    // Room for both strings as JSON text with every byte escaped: a control byte must be written
+    // \u00XX (6 bytes of JSON per byte, as every encoder does), non-ASCII text as \uXXXX by
+    // Python's json.dumps (up to 3 per byte), base64 4/3; plus the JSON around them. The decoded
+    // lengths are checked below.
+    const obj = parseJsonObject(await readBody(req, this.maxValueBytes * 12 + CONTROL_BODY_BYTES));
     const encoding = bytesEncodingField(obj, 'encoding');
     const expectText = nullableStringField(obj, 'expect');
     const expect = expectText === null ? null : decodeBytes(expectText, encoding, 'expect');
