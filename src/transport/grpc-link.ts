@@ -48,6 +48,18 @@ export interface LinkSettings {
 
 type LinkState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
 
+/**
+ * A ready stream is given up when its oldest unanswered ping has waited this many ping ticks and
+ * at least SILENT_MS_BEFORE_CANCEL, with no drain of a backed-up stream meanwhile: the peer is
+ * frozen (a stopped process, a paused VM) though its connection stays open. Counted in our own
+ * timer's ticks, so that a stall of this process's event loop (one late tick) is not taken for
+ * the peer's silence; a drain is progress, so a slow but live link is kept. gRPC's keepalive
+ * (10 s + 5 s) was the only check before: the link said "connected" with a stale round trip and
+ * wrote into the void for ~15 s (found in review).
+ */
+const SILENT_PING_TICKS_BEFORE_CANCEL = 5;
+const SILENT_MS_BEFORE_CANCEL = 2000;
+
 const passThrough = (frame: Buffer): Buffer => frame;
 
 /** The outgoing stream to one peer, with its queue, reconnects and backpressure. */
@@ -61,6 +73,9 @@ export class PeerLink {
   private timer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
   private waitingDrain = false;
+  /** When the oldest ping still unanswered was sent (or the last progress since), and the ticks since. */
+  private silentSince: number | undefined;
+  private silentTicks = 0;
   private inflightBytes = 0;
   private everConnected = false;
   /** Why we ended the current attempt ourselves (handshake timeout), for the log line. */
@@ -109,8 +124,8 @@ export class PeerLink {
 
   /**
    * Encodes a batch as frames within the frame limit: a batch that encodes larger (the byte
-   * estimate the queue cuts batches by does not count every field: forwarded commands, a
-   * node's metadata) is split in halves until each fits. A single message over the limit, or
+   * estimate the queue cuts batches by is rough for the fixed fields) is split in halves until
+   * each fits. A single message over the limit, or
    * one that does not encode, is dropped and logged.
    */
   private framesOf(batch: Message[]): Array<{ frame: Buffer; messages: number }> {
@@ -148,6 +163,7 @@ export class PeerLink {
       call.once('drain', () => {
         if (this.call !== call) return;
         this.waitingDrain = false;
+        if (this.silentSince !== undefined) this.markSilentFrom(performance.now());
         this.flush();
       });
     }
@@ -156,6 +172,7 @@ export class PeerLink {
   private connect(): void {
     this.state = 'connecting';
     this.waitingDrain = false;
+    this.silentSince = undefined;
     this.inflightBytes = 0;
     this.cancelReason = undefined;
     const call = this.client.makeBidiStreamRequest<Buffer, Buffer>(PEER_STREAM_PATH, passThrough, passThrough, new grpc.Metadata());
@@ -196,9 +213,28 @@ export class PeerLink {
   }
 
   private ping(call: grpc.ClientDuplexStream<Buffer, Buffer>): void {
+    if (this.call !== call || this.state !== 'ready') return;
+    const now = performance.now();
+    if (this.silentSince !== undefined) {
+      this.silentTicks++;
+      const silentMs = now - this.silentSince;
+      // The round trip is at least as long as the wait so far: stats must not show a stale one.
+      this.counters.rttMs = Math.max(this.counters.rttMs ?? 0, silentMs);
+      if (this.silentTicks >= SILENT_PING_TICKS_BEFORE_CANCEL && silentMs >= SILENT_MS_BEFORE_CANCEL) {
+        this.cancelReason = `no pong for ${Math.round(silentMs)} ms (${this.silentTicks} ping intervals) and no progress: the peer seems frozen`;
+        call.cancel();
+        return;
+      }
+    }
     // Skipped while the stream is backed up: the pong would measure the queue, not the link.
-    if (this.call !== call || this.state !== 'ready' || this.waitingDrain) return;
-    call.write(pingFrame(performance.now()));
+    if (this.waitingDrain) return;
+    call.write(pingFrame(now));
+    if (this.silentSince === undefined) this.markSilentFrom(now);
+  }
+
+  private markSilentFrom(at: number): void {
+    this.silentSince = at;
+    this.silentTicks = 0;
   }
 
   private onFrame(call: grpc.ClientDuplexStream<Buffer, Buffer>, frame: Buffer): void {
@@ -206,6 +242,7 @@ export class PeerLink {
     try {
       const parsed = parseFrame(frame);
       if (parsed.kind === 'pong') {
+        this.silentSince = undefined;
         this.counters.rttMs = performance.now() - parsed.sentAt;
         this.settings.onRoundTrip?.(this.address, this.counters.rttMs);
       }

@@ -14,6 +14,7 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import type { Message } from '../core/messages.js';
+import type { PeerMessage } from '../peer-messages.js';
 import { WireError, validateBatch } from './validate.js';
 
 export { WireError, validateBatch, validateMessage } from './validate.js';
@@ -75,7 +76,11 @@ export function decodeBatch(bytes: Uint8Array): Message[] {
  * batches. Exact for the payload bytes that dominate (entry data, snapshot data), rough for the
  * fixed fields.
  */
-export function estimateMessageSize(message: Message): number {
+export function estimateMessageSize(raftOrPeerMessage: Message): number {
+  // The transport carries the Node's own messages too (typed as Message on the way through):
+  // a forwarded command counted as 48 bytes let a dead leader's queue hold 12.5 MiB under a
+  // 1 MiB bound (found in review).
+  const message = raftOrPeerMessage as PeerMessage;
   let size = 48;
   switch (message.type) {
     case 'append':
@@ -88,6 +93,15 @@ export function estimateMessageSize(message: Message): number {
     case 'readIndex':
     case 'readIndexResp':
       size += message.context.length;
+      break;
+    case 'forward':
+      size += message.data.byteLength + message.address.length;
+      break;
+    case 'forwardResp':
+      size += message.message.length + message.leader.length;
+      break;
+    case 'nodeMeta':
+      size += message.meta.length;
       break;
     default:
       break;

@@ -1,9 +1,11 @@
 /**
  * The Node layer's forwarded proposals (type 'forward', the encoded command in `data`) travel on
- * the peer streams like Raft messages, but the size estimate batches are cut by does not count
- * their payload: a batch that encodes past the frame limit is split, not dropped whole (before,
- * 70 forwarded 1 MiB writes sent in one turn were dropped as one 73 MB batch). Their bytes in
- * flight are bounded by the Node (test/node/forward-budget.test.ts).
+ * the peer streams like Raft messages. A batch must never encode past the frame limit and be
+ * dropped whole (before, 70 forwarded 1 MiB writes sent in one turn were dropped as one 73 MB
+ * batch): batches are cut by a size estimate that counts their payload (test/transport/
+ * queue-forward-bytes.test.ts), and one that still encodes too large is split. The queue's byte
+ * bound applies to them like any message (raised here to hold all 70); the Node keeps at most
+ * 4 MiB of them unanswered (test/node/forward-budget.test.ts).
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -23,7 +25,7 @@ function forward(requestId: number, bytes: number): Message {
 }
 
 test('forwarded proposals sent in one turn are cut into frames under the frame limit, not dropped as one oversized batch', async () => {
-  const [a, b] = [makeNode(), makeNode()];
+  const [a, b] = [makeNode({ queue: { maxBytes: 128 * MiB } }), makeNode()];
   await startMesh([a, b]);
   // 70 clients each PUT a 1 MiB value (raft-node's default limit) on a follower in the same turn.
   const batch = Array.from({ length: 70 }, (_, i) => forward(i, MiB));
