@@ -243,13 +243,21 @@ export function parseBytes(flag: string, raw: string): number {
  */
 export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
   let values: { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+  let tokens: ReturnType<typeof parseArgs>['tokens'];
   try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false }));
+    ({ values, tokens } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: false, tokens: true }));
   } catch (err) {
     // Node's messages name the option already ("Unknown option '--foo'"); keep them.
     throw new FlagError((err as Error).message);
   }
   if (values.help) return 'help';
+  // parseArgs keeps the last of a repeated flag: `--members a --members b` dropped list a unseen.
+  const given = new Set<string>();
+  for (const t of tokens ?? []) {
+    if (t.kind !== 'option') continue;
+    if (given.has(t.name)) throw new FlagError(`--${t.name}: given twice; give it once`);
+    given.add(t.name);
+  }
   // An IPv6 address may be given bare (::1) or as it appears in an address ([::1]).
   const givenHost = values.host ?? 'localhost';
   const host = givenHost.includes(':') && !givenHost.startsWith('[') ? `[${givenHost}]` : givenHost;
@@ -271,6 +279,7 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
   }
   const join = values.join === true;
   if (join && members === undefined) throw new FlagError('--join: needs --members listing members of the running cluster');
+  if (join && !members!.some((m) => m.address !== self)) throw new FlagError(`--members: with --join, list at least one member of the running cluster other than this node (${self})`);
   if (!join && members && !members.some((m) => m.address === self)) {
     throw new FlagError(`--members: does not include this node (${self}); use --join to join a running cluster`);
   }

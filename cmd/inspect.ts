@@ -24,6 +24,7 @@ import {
   type LocatedEntries,
   type SegmentHeader,
 } from '../wal/record.js';
+import { LOCK_FILE, lockHolder } from '../wal/dir-lock.js';
 import { chooseLiveSegments, findValidRecord } from '../wal/recovery.js';
 import type { Entry, HardState } from '../wal/types.js';
 import { CommandRegistry } from '../src/command.js';
@@ -99,10 +100,11 @@ export async function inspectReport(path: string, options: InspectOptions = {}):
     throw new RangeError(`from must be an integer >= 0, got ${options.from}`);
   }
   await checkDataDir(path);
+  const holder = (await lockHolder(path)) ?? (await lockHolder(join(path, 'wal')));
   const log = new LogCollector(new EntryWindow(limit, options.from));
   const wal = await scanWal(join(path, 'wal'), log);
   const snapshots = await scanSnapshots(snapshotDir(path));
-  return renderReport(path, wal, log, snapshots);
+  return renderReport(path, wal, log, snapshots, holder);
 }
 
 /**
@@ -132,9 +134,20 @@ export async function inspectMain(args: string[], output: InspectOutput = proces
   return report.problems > 0 ? EXIT_PROBLEMS_FOUND : 0;
 }
 
-/** Resolves once `text` is handed to the OS, so a caller may process.exit() right after. */
+/**
+ * Resolves once `text` is handed to the OS, so a caller may process.exit() right after. A reader
+ * that went away (`inspect DIR | head`) is no failure: EPIPE resolves too, quietly (it printed a
+ * stack trace; found in review).
+ */
 function writeTo(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  return new Promise((resolve, reject) => stream.write(text, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error | null): void => (error && (error as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(error) : resolve());
+    stream.once('error', done);
+    stream.write(text, (error) => {
+      stream.off('error', done);
+      done(error);
+    });
+  });
 }
 
 const processOutput: InspectOutput = {
@@ -330,7 +343,7 @@ async function scanWal(dir: string, log: LogCollector): Promise<WalScan> {
       if (file) files.push(file);
     } else if (name.endsWith(WAL_TEMP_SUFFIX) && parseSegmentFileName(name.slice(0, -WAL_TEMP_SUFFIX.length)) !== undefined) {
       scan.notes.push(`${name}: leftover of an interrupted segment creation (Wal.open would delete it)`);
-    } else {
+    } else if (name !== LOCK_FILE) {
       scan.notes.push(`${name}: not a segment file (ignored)`);
     }
   }
@@ -732,12 +745,21 @@ function quote(text: string, max: number): string {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-function renderReport(path: string, wal: WalScan, log: LogCollector, snapshots: SnapshotScan): InspectReport {
+/** Who holds the directory's lock: a running node, or a process that died holding it. */
+function renderHolder(holder: Awaited<ReturnType<typeof lockHolder>>): string[] {
+  if (holder === undefined) return [];
+  if (holder.pid === 0) return ['Its LOCK file is unreadable (a crash while it was written); the next start takes it over.'];
+  if (holder.running) return [`In use by pid ${holder.pid}, which is running: this is a snapshot of a live directory, whose log tail may be mid-write (a torn tail here may be a write in progress).`];
+  return [`Locked by pid ${holder.pid}, which no longer runs (a crash or kill -9): the next start takes the lock over.`];
+}
+
+function renderReport(path: string, wal: WalScan, log: LogCollector, snapshots: SnapshotScan, holder: Awaited<ReturnType<typeof lockHolder>>): InspectReport {
   const book = addressBook(log, snapshots);
   const membership = membershipAtEnd(log, snapshots);
   const problems = wal.rows.reduce((n, row) => n + row.problems.length, 0) + snapshots.rows.filter((r) => r.check !== 'ok').length;
   const lines = [
     `tsraft data directory ${path}`,
+    ...renderHolder(holder),
     problems === 0 ? 'No damage found.' : `${problems} ${problems === 1 ? 'problem' : 'problems'} found (see below); nothing was repaired.`,
     '',
     ...renderSegments(wal, log),

@@ -25,6 +25,10 @@ function applyGcHeapGrowth(percent: number): void {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Whoever reads our output may go away (a log pipe's reader exited, the terminal closed): an
+  // EPIPE on stdout or stderr must not crash the node mid-stop with its locks left behind (found
+  // in review). The log lines are lost; the node goes on.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   if (argv[0] === 'inspect') return (await import('./inspect.js')).inspectMain(argv.slice(1));
   let config;
   try {

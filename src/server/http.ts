@@ -155,13 +155,20 @@ export class KvHttpServer {
 
   /**
    * Stops accepting, lets in-flight requests finish (new requests on open connections get 503),
-   * then closes every connection. The caller stops the Node afterwards.
+   * then closes every connection. A request whose body has not all arrived is cut off at once:
+   * nothing of it was proposed, and a client stalled mid-upload held the stop for as long as it
+   * liked (found in review: SIGTERM waited on it past a supervisor's stop timeout). The caller
+   * stops the Node afterwards.
    */
   async stop(): Promise<void> {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    for (const socket of this.sockets) {
+      const answering = (socket as unknown as { _httpMessage?: ServerResponse })._httpMessage;
+      if (answering && !answering.writableEnded && !answering.req.complete) socket.destroy();
+    }
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     for (const socket of this.sockets) socket.destroy();
     await closed;
