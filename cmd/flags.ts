@@ -316,3 +316,24 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     peerTls: peerTls(values, host),
   };
 }
+
+/**
+ * `base` flags with those that `overrides` gives again left out, then `overrides`: for programs
+ * that start raft-node with defaults of their own and the user's flags (the tests, the
+ * benchmarks), since raft-node refuses a flag given twice. A flag's value is the next
+ * argument unless that is a flag itself.
+ */
+export function withOverrides(base: readonly string[], overrides: readonly string[]): string[] {
+  const overridden = new Set(overrides.filter((a) => a.startsWith('--')).map((a) => a.split('=')[0]!));
+  const kept: string[] = [];
+  for (let i = 0; i < base.length; i++) {
+    const arg = base[i]!;
+    const hasValue = !arg.includes('=') && base[i + 1] !== undefined && !base[i + 1]!.startsWith('--');
+    if (arg.startsWith('--') && overridden.has(arg.split('=')[0]!)) {
+      if (hasValue) i++;
+      continue;
+    }
+    kept.push(arg);
+  }
+  return [...kept, ...overrides];
+}

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withOverrides } from '../../cmd/flags.js';
 import { freePort } from '../../test/support/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -103,7 +104,7 @@ export async function startTsraft(options: { sync: 'always' | 'none'; extraArgs?
   const children = peers.map((p, i) =>
     spawnLogged(
       process.execPath,
-      [...(options.nodeArgs ?? []), entry, '--host', '127.0.0.1', '--port', String(p), '--http-port', String(https[i]), '--members', members, '--path', join(dir, String(p)), '--sync', options.sync, '--log-level', 'warn', ...(options.extraArgs ?? [])],
+      [...(options.nodeArgs ?? []), entry, ...withOverrides(['--host', '127.0.0.1', '--port', String(p), '--http-port', String(https[i]), '--members', members, '--path', join(dir, String(p)), '--sync', options.sync, '--log-level', 'warn'], options.extraArgs ?? [])],
       logs,
     ),
   );

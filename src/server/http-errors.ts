@@ -47,7 +47,8 @@ const RETRY_AFTER_SECONDS = '1';
  * not known), else "unknown" — a client must not assume a 5xx means nothing happened.
  */
 export function errorAnswer(err: unknown): ErrorAnswer {
-  if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...err.extra }, headers: err.headers };
+  // A 413 is always refused before anything is proposed (README: "outcome": "not applied").
+  if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...(err.status === 413 ? { outcome: 'not applied' } : {}), ...err.extra }, headers: err.headers };
   if (err instanceof MembershipChangeError) return { status: 409, body: { error: err.message }, headers: {} };
   if (err instanceof LeadershipTransferError) return { status: 409, body: { error: err.message }, headers: {} };
   // 410 Gone: retrying here is pointless until an operator adds this node again.

@@ -57,6 +57,20 @@ function clientErrorAnswer(code: string | undefined): [string, string] {
 }
 
 /** The key-value HTTP server of one raft-node. */
+/** The requests of one connection not yet answered (see KvHttpServer.inOrder). */
+interface ConnectionRequests {
+  pending: number;
+  /** The handling of the last request, which the next one waits for. */
+  chain: Promise<void> | undefined;
+  last: IncomingMessage | undefined;
+  /** Bytes that do not parse followed: close once every pending request is answered. */
+  closing: boolean;
+  /** The request those bytes cut short: answered 400, never handled. */
+  broken: IncomingMessage | undefined;
+}
+const kRequests = Symbol('requests');
+type RequestSocket = Socket & { [kRequests]?: ConnectionRequests };
+
 export class KvHttpServer {
   readonly node: Node<KvStore>;
   private readonly server: Server;
@@ -99,7 +113,8 @@ export class KvHttpServer {
         }
       },
     });
-    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => void this.handle(req, res));
+    // requireHostHeader off: a request without Host gets our JSON 400, not node:http's empty one.
+    this.server = createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, (req, res) => this.inOrder(req, res));
     this.server.maxConnections = options.maxConnections ?? 1000;
     // A client may shut down its sending side once its request is sent (`nc -q1`, some
     // scripts). By default node:http then ends the socket at once, and a write or a
@@ -114,14 +129,20 @@ export class KvHttpServer {
     });
     // Malformed HTTP (garbage on the port): answer 400 and drop that connection only.
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      // A whole request on this connection still being answered (bytes that do not parse
-      // pipelined after it) gets its answer first, then the connection closes: an early 400 used
-      // to take the place of the 200 of a write that was applied (found in review). A request
-      // cut short is answered 400 at once, as before.
-      const inFlight = (socket as unknown as { _httpMessage?: ServerResponse })._httpMessage;
-      if (inFlight && !inFlight.writableEnded && inFlight.req.complete) {
-        inFlight.shouldKeepAlive = false;
-        inFlight.once('finish', () => socket.destroy());
+      // Requests on this connection still being answered (bytes that do not parse pipelined after
+      // them) get their answers first, then the connection closes: an early 400 took the place of
+      // the 200 of a write that was applied (found in review), and so did closing after the first
+      // of several (found in a later review). A request cut short can never complete: it is
+      // answered 400 in its turn.
+      const requests = (socket as RequestSocket)[kRequests];
+      if (requests !== undefined && requests.pending > 0) {
+        requests.closing = true;
+        const last = requests.last;
+        if (last !== undefined && !last.complete) {
+          requests.broken = last;
+          // Reading its body now: end the wait (readBody answers 400).
+          if (last.listenerCount('error') > 0) last.emit('error', new Error('the request does not parse'));
+        }
         return;
       }
       if (!socket.writable) {
@@ -208,15 +229,44 @@ export class KvHttpServer {
     return this.node.getNodeMeta(peer) ?? null;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Handles the requests of one connection one at a time, in the order they arrived: node:http
+   * starts the handler of every pipelined request at once, and a DELETE pipelined behind a PUT of
+   * the same key was proposed first, while the PUT still read its body (found in review).
+   */
+  private inOrder(req: IncomingMessage, res: ServerResponse): void {
+    const socket = req.socket as RequestSocket;
+    const requests = (socket[kRequests] ??= { pending: 0, chain: undefined, last: undefined, closing: false, broken: undefined });
+    requests.pending++;
+    requests.last = req;
+    const run = async (): Promise<void> => {
+      await this.handle(req, res, requests.broken === req);
+      if (--requests.pending > 0) return;
+      requests.chain = undefined;
+      if (!requests.closing) return;
+      if (res.writableFinished) socket.destroy();
+      else res.once('finish', () => socket.destroy());
+    };
+    requests.chain = requests.chain === undefined ? run() : requests.chain.then(run);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse, broken = false): Promise<void> {
     this.inFlight++;
     let routeName = 'unknown';
     let kind: Route<KvHttpServer>['kind'];
     let answer: Answer;
     try {
+      if (broken) throw new HttpError(400, 'the request does not parse', { outcome: 'not applied' }, { Connection: 'close' });
       if (this.shuttingDown) throw new HttpError(503, 'shutting down', { outcome: 'not applied' }, { 'Retry-After': '1', Connection: 'close' });
-      // Split by hand: new URL() per request costs more than the rest of a local read.
-      const target = req.url ?? '/';
+      // HTTP/1.1 requires Host (RFC 9112 §3.2); node:http's own refusal had an empty body.
+      if (req.headers.host === undefined && req.httpVersionMinor >= 1 && req.httpVersionMajor === 1) throw new HttpError(400, 'missing Host header');
+      // Split by hand: new URL() per request costs more than the rest of a local read. A target
+      // in absolute form (http://host:port/path, RFC 9112 §3.2.2) is taken by its path.
+      let target = req.url ?? '/';
+      if (target.charCodeAt(0) !== 47 /* / */ && /^https?:\/\//i.test(target)) {
+        const slash = target.indexOf('/', target.indexOf('//') + 2);
+        target = slash < 0 ? '/' : target.slice(slash);
+      }
       const q = target.indexOf('?');
       const pathname = q < 0 ? target : target.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));

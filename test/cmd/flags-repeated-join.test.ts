@@ -4,6 +4,7 @@
 // message naming it, before anything is written to disk".
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { withOverrides } from '../../cmd/flags.js';
 import { flagError } from './flag-error.js';
 
 test('a flag given twice is refused, naming it (node:util parseArgs keeps the last value silently)', () => {
@@ -23,6 +24,13 @@ test('--join with no member to ask (an empty list, ";", or only this node) is a 
   for (const members of ['', ';', ' ; ', 'localhost:9001']) {
     assert.match(flagError(['--port', '9001', '--join', '--members', members]), /^--members/, JSON.stringify(members));
   }
+});
+
+test('withOverrides: the defaults a program starts raft-node with give way to the flags given after them', () => {
+  const base = ['--host', 'h', '--sync', 'always', '--join', '--log-level', 'warn', '--path=/a'];
+  assert.equal(withOverrides(base, ['--sync', 'none', '--path', '/b']), ['--host', 'h', '--join', '--log-level', 'warn', '--sync', 'none', '--path', '/b']);
+  assert.equal(withOverrides(base, ['--join']), ['--host', 'h', '--sync', 'always', '--log-level', 'warn', '--path=/a', '--join']);
+  assert.equal(withOverrides(base, []), base);
 });
 
 test.run();

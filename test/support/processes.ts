@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './node-cluster.js';
 import type { NodeStatus } from '../../src/server/status.js';
+import { withOverrides } from '../../cmd/flags.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = join(ROOT, 'cmd/raft-node.ts');
@@ -89,7 +90,7 @@ export class RaftProcess {
   /** Spawns the process (again, with the same --path). */
   start(extraArgs: string[] = []): void {
     const [host, port] = this.peerAddress.split(':') as [string, string];
-    const args = ['--host', host, '--port', port, '--http-port', String(this.httpPort), '--path', this.path, ...this.args, ...extraArgs];
+    const args = withOverrides(['--host', host, '--port', port, '--http-port', String(this.httpPort), '--path', this.path, ...this.args], extraArgs);
     const argv = [process.execPath, '--import', 'tsx', ENTRY, ...args];
     const [cmd, ...rest] = [...(this.options.wrap ?? []), ...argv] as [string, ...string[]];
     const child = spawn(cmd, rest, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -180,7 +181,7 @@ export class ProcessCluster {
    * Fast timing by default (50 ms heartbeats, 500 ms election timeout) so tests stay short.
    */
   static async start(size: number, options: { nonVoting?: number[]; args?: string[] } = {}): Promise<ProcessCluster> {
-    const c = new ProcessCluster(['--heartbeat', '50ms', '--election-timeout', '500ms', '--log-level', 'warn', ...(options.args ?? [])]);
+    const c = new ProcessCluster(withOverrides(['--heartbeat', '50ms', '--election-timeout', '500ms', '--log-level', 'warn'], options.args ?? []));
     const peers: string[] = [];
     for (let i = 0; i < size; i++) peers.push(`127.0.0.1:${await freePort()}`);
     const members = peers.map((p, i) => (options.nonVoting?.includes(i) ? `${p},true` : p)).join(';');

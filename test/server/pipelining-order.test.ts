@@ -1,0 +1,66 @@
+// HTTP/1.1 pipelining against raft-node's HTTP API (README, "The HTTP API"): requests pipelined on
+// one connection are answered in order, so they must also take effect in order, and a write that
+// was applied must get its answer even when bytes that do not parse follow it.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connect } from 'node:net';
+import { KvCluster, raw, type Member } from '../support/kv-http-cluster.js';
+
+let c: KvCluster;
+let leader: Member;
+
+test.before(async () => {
+  c = await KvCluster.start(1);
+  leader = await c.waitLeader();
+});
+test.after(async () => {
+  await c.close();
+});
+
+/** Writes `data` in one go on a fresh connection; resolves with everything read until close or `waitMs`. */
+function pipelined(url: string, data: string, waitMs = 3000): Promise<string> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    let text = '';
+    const socket = connect(Number(u.port), u.hostname, () => socket.write(data));
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', () => {});
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(text);
+    }, waitMs);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
+  });
+}
+
+const statuses = (text: string): string[] => [...text.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => m[1]!);
+const indexes = (text: string): number[] => [...text.matchAll(/\{"index":(\d+)\}/g)].map((m) => Number(m[1]));
+
+test('a PUT then a DELETE of the same key pipelined on one connection: the DELETE takes effect after the PUT', async () => {
+  const text = await pipelined(
+    leader.url,
+    'PUT /kv/piped HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1' + 'DELETE /kv/piped HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+  );
+  assert.equal(statuses(text), ['200', '200'], text);
+  const [putIndex, deleteIndex] = indexes(text) as [number, number];
+  const after = await raw(leader.url, 'GET', '/kv/piped');
+  assert.ok(
+    deleteIndex > putIndex && after.status === 404,
+    `the PUT was answered first with index ${putIndex}, the DELETE second with index ${deleteIndex}; the key now answers ${after.status} ${after.text}`,
+  );
+});
+
+test('two PUTs pipelined, then bytes that do not parse: both applied PUTs are answered before the connection closes', async () => {
+  const text = await pipelined(
+    leader.url,
+    'PUT /kv/first HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n1' + 'PUT /kv/second HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\n2' + 'GARBAGE\x00\r\n\r\n',
+  );
+  const second = await raw(leader.url, 'GET', '/kv/second?consistency=local');
+  assert.is(second.status, 200, 'the second PUT was applied');
+  assert.equal(statuses(text).slice(0, 2), ['200', '200'], `the second PUT was applied, but the connection closed after answering ${JSON.stringify(statuses(text))}: ${JSON.stringify(text)}`);
+});
+
+test.run();
