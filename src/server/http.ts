@@ -236,18 +236,23 @@ export class KvHttpServer {
    */
   private inOrder(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as RequestSocket;
-    const requests = (socket[kRequests] ??= { pending: 0, chain: undefined, last: undefined, closing: false, broken: undefined });
+    let requests = socket[kRequests];
+    if (requests === undefined) socket[kRequests] = requests = { pending: 0, chain: undefined, last: undefined, closing: false, broken: undefined };
     requests.pending++;
     requests.last = req;
-    const run = async (): Promise<void> => {
-      await this.handle(req, res, requests.broken === req);
-      if (--requests.pending > 0) return;
-      requests.chain = undefined;
-      if (!requests.closing) return;
-      if (res.writableFinished) socket.destroy();
-      else res.once('finish', () => socket.destroy());
-    };
-    requests.chain = requests.chain === undefined ? run() : requests.chain.then(run);
+    const connection = requests;
+    // One request at a time (the common case) starts at once, without a closure.
+    requests.chain = requests.chain === undefined ? this.handleInTurn(req, res, connection) : requests.chain.then(() => this.handleInTurn(req, res, connection));
+  }
+
+  private async handleInTurn(req: IncomingMessage, res: ServerResponse, requests: ConnectionRequests): Promise<void> {
+    await this.handle(req, res, requests.broken === req);
+    if (--requests.pending > 0) return;
+    requests.chain = undefined;
+    if (!requests.closing) return;
+    const socket = req.socket;
+    if (res.writableFinished) socket.destroy();
+    else res.once('finish', () => socket.destroy());
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, broken = false): Promise<void> {
