@@ -49,6 +49,13 @@ export class CommandRegistry<Context> {
       const given = typeof type === 'bigint' ? `${type}n` : JSON.stringify(type) ?? String(type);
       throw new BadTypeIdError(`command class ${cls.name || '(anonymous)'} needs a static type id that is an integer from 1 to 2^32-1, got ${typeof type} ${given}`);
     }
+    // An async do() would change the context after its await, at a different point of each
+    // member's log: refused up front (found in review: it was refused only when it ran, after
+    // its continuation was already scheduled on every member).
+    const doName = (cls.prototype as { do?: { constructor?: { name?: string } } } | undefined)?.do?.constructor?.name;
+    if (doName === 'AsyncFunction' || doName === 'AsyncGeneratorFunction') {
+      throw new TypeError(`command class ${cls.name || '(anonymous)'} has an async do(); a command must apply synchronously (what it changes after an await would differ between members)`);
+    }
     const existing = this.byType.get(type);
     if (existing && existing !== cls) {
       throw new BadTypeIdError(`type id ${type} of ${cls.name} is already used by ${existing.name}`);

@@ -198,7 +198,8 @@ export function checkLogLevel(name: string, value: unknown): LogLevel {
   return oneOf(name, value, Object.keys(LOG_LEVELS) as LogLevel[]);
 }
 
-function hasMethods(name: string, value: unknown, methods: readonly string[]): void {
+/** Throws a TypeError naming `name` unless `value` is an object with every one of `methods`. */
+export function hasMethods(name: string, value: unknown, methods: readonly string[]): void {
   const missing = typeof value === 'object' && value !== null ? methods.filter((m) => typeof (value as Record<string, unknown>)[m] !== 'function') : methods;
   if (missing.length > 0) throw new TypeError(`${name} must be an object with ${methods.join(', ')} methods, got ${show(value)}${typeof value === 'object' && value !== null ? ` without ${missing.join(', ')}` : ''}`);
 }

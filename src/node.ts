@@ -31,7 +31,7 @@ import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
 import { SessionTable, readSessionHeader, type SessionHeader } from './sessions.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
-import { LOG_LEVELS, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
+import { LOG_LEVELS, checkLogLevel, hasMethods, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
 import { proposalRefusalMessage, transferAbandonedMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
@@ -327,6 +327,7 @@ export class Node<Context = unknown> {
    */
   setCodec(codec: Codec): void {
     this.refuseWhileRunning('setCodec()', 'the log holds entries written with the codec it started with');
+    hasMethods('setCodec: the codec', codec, ['encode', 'decode']);
     this.registry.setCodec(codec);
   }
 
@@ -409,7 +410,8 @@ export class Node<Context = unknown> {
    * @throws DirectoryLockedError when another process, or another Node in this one, uses dataDir
    */
   start(): Promise<void> {
-    if (this.starting || this.running || this.stopping) return Promise.reject(new Error('start() called twice'));
+    if (this.stopping) return Promise.reject(new Error('start() after stop(): a Node runs once; create a new Node (and a new transport, if you passed one) over the same dataDir to start again'));
+    if (this.starting || this.running) return Promise.reject(new Error('start() called twice'));
     this.started = this.startOnce();
     return this.started;
   }
@@ -584,8 +586,14 @@ export class Node<Context = unknown> {
     inDoubt.outcomeUnknown = true;
     for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, inDoubt);
     for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'stopped');
-    // A stopped node leads nothing: its registry may still be scraped (several Nodes in a process).
+    // A stopped node leads nothing and follows no one: its registry may still be scraped (several
+    // Nodes in a process), and a stopped leader answered isLeader() true, so that a program looking
+    // for the leader among its nodes found two (found in review).
     this.metricsRegistry.setLeader(false, false);
+    const hadLeader = this.leaderId !== NONE;
+    this.role = 'follower';
+    this.leaderId = NONE;
+    if (hadLeader) this.notifyLeaderChange({ leader: undefined, term: this.term, isLeader: false });
     this.metricsRegistry.setPendingProposals(0);
     this.snapshots.refuseAsked(stopped);
     this.wakeLeaderWaiters();
@@ -1752,14 +1760,17 @@ export class Node<Context = unknown> {
       this.leaderId = leader;
       this.refuseUnconfirmedReads();
       this.wakeLeaderWaiters();
-      const change: LeaderChange = { leader: this.leader, term, isLeader: role === 'leader' };
-      this.log('info', `leader is now ${change.leader ?? 'unknown'} (term ${term})`);
-      for (const cb of [...this.leaderCallbacks]) {
-        try {
-          cb(change);
-        } catch (err) {
-          this.log('warn', `leaderChange callback threw: ${(err as Error).message}`);
-        }
+      this.notifyLeaderChange({ leader: this.leader, term, isLeader: role === 'leader' });
+    }
+  }
+
+  private notifyLeaderChange(change: LeaderChange): void {
+    this.log('info', `leader is now ${change.leader ?? 'unknown'} (term ${change.term})`);
+    for (const cb of [...this.leaderCallbacks]) {
+      try {
+        cb(change);
+      } catch (err) {
+        this.log('warn', `leaderChange callback threw: ${(err as Error).message}`);
       }
     }
   }

@@ -10,7 +10,7 @@ import type { Readable, Writable } from 'node:stream';
 import { sameSnapshot, type Entry, type SnapshotChunk, type SnapshotMeta } from '../core/messages.js';
 import type { SessionRecord } from '../sessions.js';
 import { SnapshotCorruptionError, SnapshotError } from './errors.js';
-import type { SnapshotPolicy } from './policy.js';
+import { checkPolicy, type SnapshotPolicy } from './policy.js';
 import type { SnapshotReceiver } from './receiver.js';
 import { SnapshotScheduler } from './scheduler.js';
 import { SendingSnapshots } from './sending.js';
@@ -166,6 +166,7 @@ export class SnapshotKeeper {
 
   /** A new policy counts from the last snapshot as the old one did: the changes applied since, and its time. */
   setPolicy(policy: SnapshotPolicy): void {
+    checkPolicy(policy);
     const old = this.scheduler;
     this.scheduler = new SnapshotScheduler(policy, { now: old.lastSnapshotAt, entryThreshold: this.entryThreshold });
     this.scheduler.applied(old.changes);

@@ -57,12 +57,34 @@ export const DefaultSync: SnapshotPolicy = rulePolicy('DefaultSync', [
  * @throws RangeError on an empty list or a malformed rule
  */
 export function CustomSync(syncTypes: readonly SyncType[]): SnapshotPolicy {
-  if (syncTypes.length === 0) throw new RangeError('CustomSync needs at least one rule');
-  for (const { seconds, changes } of syncTypes) {
-    if (!Number.isFinite(seconds) || seconds < 0) throw new RangeError(`CustomSync: seconds must be finite and >= 0, got ${seconds}`);
-    if (!Number.isSafeInteger(changes) || changes < 1) throw new RangeError(`CustomSync: changes must be an integer >= 1, got ${changes}`);
-  }
+  checkRules('CustomSync', syncTypes);
   return rulePolicy('CustomSync', syncTypes);
+}
+
+function checkRules(who: string, rules: readonly SyncType[]): void {
+  if (rules.length === 0) throw new RangeError(`${who} needs at least one rule`);
+  for (const rule of rules) {
+    const { seconds, changes } = (rule ?? {}) as Partial<SyncType>;
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) throw new RangeError(`${who}: seconds must be finite and >= 0, got ${String(seconds)}`);
+    if (!Number.isSafeInteger(changes) || changes! < 1) throw new RangeError(`${who}: changes must be an integer >= 1, got ${String(changes)}`);
+  }
+}
+
+/**
+ * Checks a policy handed in from outside (plain JavaScript may pass anything): a value that is
+ * not one ("EverySecond", the name as a string) was taken, and the node stopped itself at its
+ * first apply (found in review).
+ * @throws TypeError for a value that is not a policy; RangeError for a rules policy with no rules or a malformed one
+ */
+export function checkPolicy(policy: unknown): SnapshotPolicy {
+  const p = policy as Partial<{ kind: unknown; rules: unknown }> | null | undefined;
+  if (p !== null && typeof p === 'object' && p.kind === 'never') return policy as SnapshotPolicy;
+  if (p !== null && typeof p === 'object' && p.kind === 'rules' && Array.isArray(p.rules)) {
+    checkRules('the policy', p.rules as SyncType[]);
+    return policy as SnapshotPolicy;
+  }
+  const shown = typeof policy === 'string' ? JSON.stringify(policy) : typeof policy;
+  throw new TypeError(`a snapshot policy is one of Never, EverySecond, EveryMinute, EveryHour, EveryDay, DefaultSync or CustomSync(rules) (imported, not its name), got ${shown}`);
 }
 
 function rulePolicy(name: string, rules: readonly SyncType[]): SnapshotPolicy {

@@ -7,9 +7,10 @@ import { TestCluster, type Kv } from '../support/node-cluster.js';
 class AsyncFail {
   static readonly type = 43;
   constructor(readonly key: string) {}
-  async do(kv: Kv): Promise<void> {
+  // Not an `async` method (registerCommand refuses those): a plain one that returns a Promise.
+  do(kv: Kv): Promise<void> {
     kv.log.push(`async ${this.key}`);
-    throw new Error(`async do() of ${this.key} failed`);
+    return Promise.reject(new Error(`async do() of ${this.key} failed`));
   }
 }
 

@@ -40,6 +40,27 @@ test('registerCommand and setCodec are refused while the node starts, runs or st
   }
 });
 
+test('setCodec refuses a value that is not a codec, naming what it lacks', async () => {
+  const c = new TestCluster(1, { logLevel: 'silent' });
+  try {
+    const errors: string[] = [];
+    c.configure = (node) => {
+      for (const codec of [{}, 'msgpack', { encode() {} }]) {
+        try {
+          node.setCodec(codec as never);
+        } catch (e) {
+          errors.push(`${(e as Error).name}: ${(e as Error).message}`);
+        }
+      }
+    };
+    await c.start(c.addresses[0]!);
+    assert.is(errors.length, 3, errors.join('\n'));
+    for (const e of errors) assert.match(e, /^TypeError: setCodec: the codec must be an object with encode, decode methods/);
+  } finally {
+    await c.close();
+  }
+});
+
 test('registerCommand: a static type given as a string ("1") or a bigint (1n) is refused with a message that shows it is not a number (not "got 1")', async () => {
   const c = new TestCluster(1, { logLevel: 'silent' });
   try {
