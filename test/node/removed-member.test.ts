@@ -3,8 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RemovedError } from '../../src/errors.js';
+import type { Node, NodeOptions } from '../../src/node.js';
 import { MemoryTransport } from '../../src/transport/index.js';
-import { SetCommand, TestCluster, retryInFlight, type TransportKind } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, retryInFlight, type Kv, type TransportKind } from '../support/node-cluster.js';
 
 const KINDS: TransportKind[] = ['memory', 'grpc'];
 
@@ -82,79 +83,74 @@ test('a member replaying its log at a restart names a removed member by its addr
   }
 });
 
-test('a non-voting member, which never campaigns, is told by the leader when its removal commits', async () => {
+/**
+ * A 3-node cluster, a fourth node joined as non-voting and caught up with a=1; `body` gets it
+ * (`joining`: its start options, to start it again).
+ */
+async function withCaughtUpLearner(
+  body: (c: TestCluster, leader: Node<Kv>, learner: Node<Kv>, address: string, joining: Partial<NodeOptions<Kv>>) => Promise<void>,
+  beforeJoin: (c: TestCluster) => void = () => {},
+): Promise<void> {
   const c = new TestCluster(3, { logLevel: 'error' });
   try {
     await c.startAll();
+    beforeJoin(c);
     const leader = await c.waitLeader();
     const address = await c.newAddress();
     c.addresses.push(address);
-    const learner = await c.start(address, { join: true, nonVoting: true, members: c.addresses.slice(0, 3).join(';') });
+    const joining = { join: true, nonVoting: true, members: c.addresses.slice(0, 3).join(';') };
+    const learner = await c.start(address, joining);
     await leader.do(new SetCommand('a', '1'));
     await c.waitFor(() => learner.context.data.get('a') === '1', 5000, 'the learner to catch up');
+    await body(c, leader, learner, address, joining);
+  } finally {
+    await c.close();
+  }
+}
+
+test('a non-voting member, which never campaigns, is told by the leader when its removal commits', () =>
+  withCaughtUpLearner(async (c, leader, learner, address) => {
     await retryInFlight(() => leader.leave(address));
     // Told by the leader: a learner has no other way to learn it.
     await c.waitFor(() => learner.isRemoved(), 1000, 'the learner to be told');
     const err = await learner.do(new SetCommand('b', '2')).catch((e: Error) => e);
     assert.ok(err instanceof RemovedError, String(err));
-  } finally {
-    await c.close();
-  }
-});
+  }));
 
-test('a non-voting member cut off when removed misses the notice; once back, the answer to its announcements (made with no metadata set too) tells it', async () => {
-  const c = new TestCluster(3, { logLevel: 'error' });
-  try {
-    await c.startAll();
-    for (const n of c.nodes.values()) n.setNodeMeta(`meta of ${n.address}`);
-    const leader = await c.waitLeader();
-    const address = await c.newAddress();
-    c.addresses.push(address);
-    const learner = await c.start(address, { join: true, nonVoting: true, members: c.addresses.slice(0, 3).join(';') });
-    await leader.do(new SetCommand('a', '1'));
-    await c.waitFor(() => learner.context.data.get('a') === '1', 5000, 'the learner to catch up');
-    c.network.isolate(address);
-    await retryInFlight(() => leader.leave(address));
-    const removal = leader.status().lastIndex;
-    await new Promise((r) => setTimeout(r, 1000));
-    assert.not.ok(learner.isRemoved(), 'the notice was lost');
-    c.network.heal();
-    // A learner never campaigns: its announcements are the only sign of life the members answer.
-    await c.waitFor(() => learner.isRemoved(), 3000, 'the learner to be told');
-    assert.is(learner.status().removedAt, removal);
-    assert.is(leader.getNodeMeta(address), undefined, 'no metadata announced, none recorded');
-    const err = await learner.do(new SetCommand('b', '2')).catch((e: Error) => e);
-    assert.ok(err instanceof RemovedError, String(err));
-  } finally {
-    await c.close();
-  }
-});
+test('a non-voting member cut off when removed misses the notice; once back, the answer to its announcements (made with no metadata set too) tells it', () =>
+  withCaughtUpLearner(
+    async (c, leader, learner, address) => {
+      c.network.isolate(address);
+      await retryInFlight(() => leader.leave(address));
+      const removal = leader.status().lastIndex;
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.not.ok(learner.isRemoved(), 'the notice was lost');
+      c.network.heal();
+      // A learner never campaigns: its announcements are the only sign of life the members answer.
+      await c.waitFor(() => learner.isRemoved(), 3000, 'the learner to be told');
+      assert.is(learner.status().removedAt, removal);
+      assert.is(leader.getNodeMeta(address), undefined, 'no metadata announced, none recorded');
+      const err = await learner.do(new SetCommand('b', '2')).catch((e: Error) => e);
+      assert.ok(err instanceof RemovedError, String(err));
+    },
+    (c) => {
+      for (const n of c.nodes.values()) n.setNodeMeta(`meta of ${n.address}`);
+    },
+  ));
 
-test('a non-voting member that was down when removed, restarted with join on its old data, is a member again and serves', async () => {
+test('a non-voting member that was down when removed, restarted with join on its old data, is a member again and serves', () =>
   // Restarted with join, a removed node asks to join again (README): whether it first hears of
   // its removal depends on how far its persisted commit reached, and both roads end here.
-  const c = new TestCluster(3, { logLevel: 'error' });
-  try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    const address = await c.newAddress();
-    c.addresses.push(address);
-    const joining = { join: true, nonVoting: true, members: c.addresses.slice(0, 3).join(';') };
-    let learner = await c.start(address, joining);
-    await leader.do(new SetCommand('a', '1'));
-    await c.waitFor(() => learner.context.data.get('a') === '1', 5000, 'the learner to catch up');
+  withCaughtUpLearner(async (c, leader, _learner, address, joining) => {
     await c.stop(address);
     await retryInFlight(() => leader.leave(address));
     const removal = leader.status().lastIndex;
-    learner = await c.start(address, joining);
+    const learner = await c.start(address, joining);
     await c.waitFor(() => leader.status().lastIndex > removal && leader.members().some((m) => m.address === address), 5000, 'the learner to be added again');
     await leader.do(new SetCommand('b', '2'));
     await c.waitFor(() => learner.context.data.get('b') === '2' && !learner.isRemoved(), 5000, 'the learner to apply b as a member');
     assert.ok(leader.members().find((m) => m.address === address)?.nonVoting, 'added again as non-voting');
-  } finally {
-    await c.close();
-  }
-});
+  }));
 
 test('a follower cut off while it is removed misses the notice; once back it campaigns, the members (which forgot its address meanwhile) answer, and it knows', async () => {
   const c = new TestCluster(3, { logLevel: 'error' });

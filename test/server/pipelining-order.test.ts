@@ -3,8 +3,7 @@
 // was applied must get its answer even when bytes that do not parse follow it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect } from 'node:net';
-import { KvCluster, raw, type Member } from '../support/kv-http-cluster.js';
+import { KvCluster, raw, rawExchange, type Member } from '../support/kv-http-cluster.js';
 
 let c: KvCluster;
 let leader: Member;
@@ -17,24 +16,7 @@ test.after(async () => {
   await c.close();
 });
 
-/** Writes `data` in one go on a fresh connection; resolves with everything read until close or `waitMs`. */
-function pipelined(url: string, data: string, waitMs = 3000): Promise<string> {
-  const u = new URL(url);
-  return new Promise((resolve) => {
-    let text = '';
-    const socket = connect(Number(u.port), u.hostname, () => socket.write(data));
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('error', () => {});
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(text);
-    }, waitMs);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-  });
-}
+const pipelined = rawExchange;
 
 const statuses = (text: string): string[] => [...text.matchAll(/HTTP\/1\.1 (\d+)/g)].map((m) => m[1]!);
 const indexes = (text: string): number[] => [...text.matchAll(/\{"index":(\d+)\}/g)].map((m) => Number(m[1]));

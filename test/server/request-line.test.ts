@@ -4,8 +4,7 @@
 // HTTP API": "Errors are JSON {"error": "..."}").
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect } from 'node:net';
-import { KvCluster, raw, type Member } from '../support/kv-http-cluster.js';
+import { KvCluster, raw, rawExchange, type Member } from '../support/kv-http-cluster.js';
 
 let c: KvCluster;
 let leader: Member;
@@ -19,24 +18,8 @@ test.after(async () => {
   await c.close();
 });
 
-/** Sends `data` on a fresh connection; resolves with everything read until close or `waitMs`. */
-function send(data: string, waitMs = 2000): Promise<string> {
-  const u = new URL(leader.url);
-  return new Promise((resolve) => {
-    let text = '';
-    const socket = connect(Number(u.port), u.hostname, () => socket.write(data));
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('error', () => {});
-    const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(text);
-    }, waitMs);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(text);
-    });
-  });
-}
+/** Sends `data` to the leader on a fresh connection (see rawExchange). */
+const send = (data: string, waitMs = 2000): Promise<string> => rawExchange(leader.url, data, waitMs);
 
 const bodyOf = (text: string): string => text.slice(text.indexOf('\r\n\r\n') + 4);
 

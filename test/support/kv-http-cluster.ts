@@ -4,6 +4,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Node, type NodeOptions } from '../../src/node.js';
@@ -118,5 +119,27 @@ export function raw(url: string, method: string, path: string, body?: Buffer | s
     req.on('error', reject);
     if (body !== undefined) req.end(body);
     else req.end();
+  });
+}
+
+/**
+ * Writes `data` as it is (several pipelined requests, bytes that do not parse) on a fresh
+ * connection; resolves with everything read until the server closes it or `waitMs` passes.
+ */
+export function rawExchange(url: string, data: string, waitMs = 3000): Promise<string> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    let text = '';
+    const socket = connect(Number(u.port), u.hostname, () => socket.write(data));
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', () => {});
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(text);
+    }, waitMs);
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(text);
+    });
   });
 }
