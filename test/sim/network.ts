@@ -10,6 +10,8 @@ export interface NetworkFaults {
   duplicateRate: number;
   minLatencyMs: number;
   maxLatencyMs: number;
+  /** Share of messages delayed a further 20–320 ms (drawn from `tailRng`): late arrivals and replays. */
+  tailRate?: number;
 }
 
 interface InFlight {
@@ -25,10 +27,13 @@ export class SimNetwork {
   private cut = new Set<string>();
   delivered = 0;
   dropped = 0;
+  delayedLong = 0;
 
   constructor(
     private readonly rng: SeededRandom,
     public faults: NetworkFaults,
+    /** The long tail's own random source, so that without it the other draws stay as they were. */
+    private readonly tailRng?: SeededRandom,
   ) {}
 
   send(now: number, m: Message): void {
@@ -42,7 +47,12 @@ export class SimNetwork {
 
   private enqueue(now: number, m: Message): void {
     const span = this.faults.maxLatencyMs - this.faults.minLatencyMs;
-    this.inFlight.push({ at: now + this.faults.minLatencyMs + this.rng.int(span + 1), seq: this.seq++, m });
+    let late = 0;
+    if (this.tailRng && this.faults.tailRate && this.tailRng.chance(this.faults.tailRate)) {
+      late = 20 + this.tailRng.int(301);
+      this.delayedLong++;
+    }
+    this.inFlight.push({ at: now + this.faults.minLatencyMs + this.rng.int(span + 1) + late, seq: this.seq++, m });
   }
 
   /** Messages due at or before `now`, in delivery order; cut links drop them on arrival. */

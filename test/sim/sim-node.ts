@@ -15,6 +15,8 @@ export interface NodeEvents {
   applied(node: SimNode, e: Entry, casMatched: boolean): void;
   /** A read became servable at applied >= index, or was dropped (index undefined). */
   readDone(node: SimNode, context: string, value: string | null | undefined): void;
+  /** The core confirmed read `context` at `index` (it is served once that index applies). */
+  readIndexed(node: SimNode, context: string, index: number): void;
   becameLeader(node: SimNode): void;
   /** The node started a (pre-)election: its Ready reported the role. */
   campaigned(node: SimNode): void;
@@ -136,7 +138,9 @@ export class SimNode {
 
   crash(): void {
     this.raft = undefined;
-    this.persisting = undefined; // the write in progress never reached the disk
+    // The write in progress never reached the disk: what it held is lost.
+    if (this.persisting && (this.persisting.rd.entries.length > 0 || this.persisting.rd.hardState)) this.events.count('unsavedWritesLost');
+    this.persisting = undefined;
     this.reads = [];
     this.readKeys.clear();
     this.pause = undefined;
@@ -311,6 +315,7 @@ export class SimNode {
       this.incoming = undefined;
       this.events.check(bytes !== undefined && bytes.byteLength === rd.snapshot.size, `node ${this.id}: snapshot ${rd.snapshot.index} installed without its bytes`);
       this.storage.applySnapshot(rd.snapshot);
+      this.events.count('snapshotInstalls');
       this.keepSnapshot(rd.snapshot.index, bytes!);
       this.machine = KvMachine.restore(bytes!);
       this.events.check(rd.snapshot.index >= this.appliedIndex, `node ${this.id}: snapshot ${rd.snapshot.index} behind applied ${this.appliedIndex}`);
@@ -357,6 +362,7 @@ export class SimNode {
       this.events.applied(this, e, matched);
     }
     for (const r of rd.readStates) {
+      this.events.readIndexed(this, r.context, r.index);
       const key = this.readKeys.get(r.context);
       if (key !== undefined) this.reads.push({ context: r.context, key, index: r.index });
     }

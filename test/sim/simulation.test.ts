@@ -1,6 +1,6 @@
 /**
  * The deterministic simulation as part of npm test: 500 seeds, each a different cluster size,
- * fault profile and workload. A failure prints the seed and the command that replays it.
+ * fault profile and workload, then 200 more of each of the lease and membership profiles. A failure prints the seed and the command that replays it.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -22,12 +22,28 @@ test(`${SEEDS} seeded simulations keep every safety invariant, converge after he
   for (const k of [
     'crashes', 'restarts', 'partitions', 'snapshots', 'confChanges', 'transfers', 'writesOk', 'readsOk', 'leaseReads',
     'midWriteCrashes', 'newLeaderCrashes', 'crashesAfterAppend', 'pauses', 'leaderIsolations', 'degradedPhases',
-    'lightReadys', 'appliedAheadOfWrite',
+    'lightReadys', 'appliedAheadOfWrite', 'linkCuts', 'delayedLong', 'oneWayPartitions', 'snapshotInstalls', 'unsavedWritesLost',
     ...SIM_PROFILES.map((p) => `profile:${p}`),
   ]) {
     assert.ok((totals[k] ?? 0) > 0, `no ${k} happened in ${SEEDS} seeds`);
   }
+  // A history the checker gave up on proves nothing: it must stay rare (it has its own budget).
+  assert.ok((totals.linearizabilityUnknown ?? 0) <= SEEDS / 100, `${totals.linearizabilityUnknown} histories the checker could not decide`);
   assert.equal(failures, [], failures.join('\n'));
 });
+
+// The lease and membership profiles find their kind of bug about once in a few hundred seeds of
+// their own (mutation tests of the harness): the mixed run above gives each only a fifth.
+const PROFILE_SEEDS = Number(process.env.SIM_PROFILE_SEEDS ?? 200);
+for (const profile of ['lease', 'members'] as const) {
+  test(`${PROFILE_SEEDS} more seeds of the ${profile} profile`, () => {
+    const failures: string[] = [];
+    for (let seed = FROM; seed < FROM + PROFILE_SEEDS; seed++) {
+      const r = runSimulation({ seed, profile });
+      if (!r.ok) failures.push(`seed ${seed} (${profile}): ${r.error}\n  reproduce: npm run sim -- --seed ${seed} --profile ${profile} --verbose`);
+    }
+    assert.equal(failures, [], failures.join('\n'));
+  });
+}
 
 test.run();
