@@ -262,7 +262,6 @@ export class KvHttpServer {
     let answer: Answer;
     try {
       if (broken) throw new HttpError(400, 'the request does not parse', { outcome: 'not applied' }, { Connection: 'close' });
-      if (this.shuttingDown) throw new HttpError(503, 'shutting down', { outcome: 'not applied' }, { 'Retry-After': '1', Connection: 'close' });
       // HTTP/1.1 requires Host (RFC 9112 §3.2); node:http's own refusal had an empty body.
       if (req.headers.host === undefined && req.httpVersionMinor >= 1 && req.httpVersionMajor === 1) throw new HttpError(400, 'missing Host header');
       // Split by hand: new URL() per request costs more than the rest of a local read. A target
@@ -278,11 +277,13 @@ export class KvHttpServer {
       const { route, param } = this.router.match(req.method ?? 'GET', pathname);
       routeName = route.name;
       kind = route.kind;
+      if (this.shuttingDown) throw new HttpError(503, 'shutting down', { outcome: 'not applied' }, { 'Retry-After': '1', Connection: 'close' });
       const result = route.handler(this, { param, query }, req);
       answer = result instanceof Promise ? await result : result;
     } catch (err) {
       const e = errorAnswer(err);
-      answer = { status: e.status, body: e.body, headers: e.headers };
+      // /status is read across origins by the other members' dashboards, failures included.
+      answer = { status: e.status, body: e.body, headers: routeName === 'GET /status' ? { ...e.headers, ...STATUS_HEADERS } : e.headers };
     }
     this.send(req, res, answer);
     this.countAnswer(routeName, answer.status);
@@ -422,6 +423,9 @@ function validAddress(address: string): string {
   }
 }
 
+/** Headers of every /status answer: the dashboard of any member reads every member's. */
+const STATUS_HEADERS: Readonly<Record<string, string>> = { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' };
+
 /** The route table: the README's "The HTTP API" section documents exactly these. */
 const ROUTES: Array<Route<KvHttpServer>> = [
   { method: 'GET', pattern: '/kv/{key}', kind: 'reads', handler: (s, p) => s.read(p.param, p.query) },
@@ -437,7 +441,7 @@ const ROUTES: Array<Route<KvHttpServer>> = [
   {
     method: 'GET',
     pattern: '/status',
-    handler: (s) => ({ status: 200, body: s.status() as unknown as Record<string, unknown>, headers: { 'Access-Control-Allow-Origin': '*', 'Cache-Control': 'no-store' } }),
+    handler: (s) => ({ status: 200, body: s.status() as unknown as Record<string, unknown>, headers: STATUS_HEADERS }),
   },
   {
     method: 'GET',

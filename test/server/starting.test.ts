@@ -15,7 +15,7 @@ import { raw } from '../support/kv-http-cluster.js';
 
 /** A node and its HTTP API in the state startServer leaves them in while node.start() runs. */
 async function starting(): Promise<{ url: string; finish(): Promise<void> }> {
-  const root = mkdtempSync(join(tmpdir(), 'tsraft-review-kv-'));
+  const root = mkdtempSync(join(tmpdir(), 'tsraft-starting-'));
   const node = await Node.create<KvStore>({ host: '127.0.0.1', port: await freePort(), dataDir: root, context: new KvStore(), sync: 'none', logLevel: 'error' });
   installKv(node);
   const http = new KvHttpServer(node, { host: '127.0.0.1', port: 0 });
@@ -54,6 +54,9 @@ test('GET /status while raft-node is still starting does not answer "shutting do
   try {
     const r = await raw(s.url, 'GET', '/status');
     assert.is.not(JSON.parse(r.text).error, 'shutting down', `${r.status} ${r.text}`);
+    // Another member's dashboard reads it across origins: without the header its fetch failed
+    // ("Failed to fetch") instead of showing the status (found in review).
+    assert.is(r.headers['access-control-allow-origin'], '*', `${r.status}: the answer allows any origin`);
   } finally {
     await s.finish();
   }
