@@ -56,7 +56,6 @@ function clientErrorAnswer(code: string | undefined): [string, string] {
   }
 }
 
-/** The key-value HTTP server of one raft-node. */
 /** The requests of one connection not yet answered (see KvHttpServer.inOrder). */
 interface ConnectionRequests {
   pending: number;
@@ -65,12 +64,13 @@ interface ConnectionRequests {
   last: IncomingMessage | undefined;
   /** Bytes that do not parse followed: close once every pending request is answered. */
   closing: boolean;
-  /** The request those bytes cut short: answered 400, never handled. */
-  broken: IncomingMessage | undefined;
+  /** The last request, which can never complete (see cutShort), and its answer. */
+  broken: { req: IncomingMessage; answer: HttpError } | undefined;
 }
 const kRequests = Symbol('requests');
 type RequestSocket = Socket & { [kRequests]?: ConnectionRequests };
 
+/** The key-value HTTP server of one raft-node. */
 export class KvHttpServer {
   readonly node: Node<KvStore>;
   private readonly server: Server;
@@ -136,13 +136,7 @@ export class KvHttpServer {
       // answered 400 in its turn.
       const requests = (socket as RequestSocket)[kRequests];
       if (requests !== undefined && requests.pending > 0) {
-        requests.closing = true;
-        const last = requests.last;
-        if (last !== undefined && !last.complete) {
-          requests.broken = last;
-          // Reading its body now: end the wait (readBody answers 400).
-          if (last.listenerCount('error') > 0) last.emit('error', new Error('the request does not parse'));
-        }
+        this.cutShort(requests, new HttpError(400, 'the request does not parse', { outcome: 'not applied' }, { Connection: 'close' }));
         return;
       }
       if (!socket.writable) {
@@ -176,10 +170,10 @@ export class KvHttpServer {
 
   /**
    * Stops accepting, lets in-flight requests finish (new requests on open connections get 503),
-   * then closes every connection. A request whose body has not all arrived is cut off at once:
-   * nothing of it was proposed, and a client stalled mid-upload held the stop for as long as it
-   * liked (found in review: SIGTERM waited on it past a supervisor's stop timeout). The caller
-   * stops the Node afterwards.
+   * then closes every connection. A request whose body has not all arrived is answered 503 at
+   * once (see cutShort): nothing of it was proposed, and a client stalled mid-upload held the
+   * stop for as long as it liked (found in review: SIGTERM waited on it past a supervisor's stop
+   * timeout). The caller stops the Node afterwards.
    */
   async stop(): Promise<void> {
     if (this.shuttingDown) return;
@@ -187,8 +181,8 @@ export class KvHttpServer {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     for (const socket of this.sockets) {
-      const answering = (socket as unknown as { _httpMessage?: ServerResponse })._httpMessage;
-      if (answering && !answering.writableEnded && !answering.req.complete) socket.destroy();
+      const requests = (socket as RequestSocket)[kRequests];
+      if (requests !== undefined && requests.pending > 0) this.cutShort(requests, new HttpError(503, 'shutting down', { outcome: 'not applied' }, { 'Retry-After': '1', Connection: 'close' }));
     }
     if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
     for (const socket of this.sockets) socket.destroy();
@@ -245,8 +239,23 @@ export class KvHttpServer {
     requests.chain = requests.chain === undefined ? this.handleInTurn(req, res, connection) : requests.chain.then(() => this.handleInTurn(req, res, connection));
   }
 
+  /**
+   * A connection whose last request can never complete (bytes that do not parse followed it, or
+   * the server stops while its body is still on the way: nothing of it was proposed) closes once
+   * the requests before it are answered; that one is answered `answer` in its turn, or at once if
+   * it is reading its body. A client stalled mid-upload held a stop for as long as it liked.
+   */
+  private cutShort(requests: ConnectionRequests, answer: HttpError): void {
+    requests.closing = true;
+    const last = requests.last;
+    if (last === undefined || last.complete || requests.broken !== undefined) return;
+    requests.broken = { req: last, answer };
+    // Reading its body now: end the wait (readBody rejects).
+    if (last.listenerCount('error') > 0) last.emit('error', new Error(answer.message));
+  }
+
   private async handleInTurn(req: IncomingMessage, res: ServerResponse, requests: ConnectionRequests): Promise<void> {
-    await this.handle(req, res, requests.broken === req);
+    await this.handle(req, res, requests.broken?.req === req ? requests.broken.answer : undefined);
     if (--requests.pending > 0) return;
     requests.chain = undefined;
     if (!requests.closing) return;
@@ -255,13 +264,13 @@ export class KvHttpServer {
     else res.once('finish', () => socket.destroy());
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse, broken = false): Promise<void> {
+  private async handle(req: IncomingMessage, res: ServerResponse, refusal?: HttpError): Promise<void> {
     this.inFlight++;
     let routeName = 'unknown';
     let kind: Route<KvHttpServer>['kind'];
     let answer: Answer;
     try {
-      if (broken) throw new HttpError(400, 'the request does not parse', { outcome: 'not applied' }, { Connection: 'close' });
+      if (refusal) throw refusal;
       // HTTP/1.1 requires Host (RFC 9112 §3.2); node:http's own refusal had an empty body.
       if (req.headers.host === undefined && req.httpVersionMinor >= 1 && req.httpVersionMajor === 1) throw new HttpError(400, 'missing Host header');
       // Split by hand: new URL() per request costs more than the rest of a local read. A target

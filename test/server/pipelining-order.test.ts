@@ -3,7 +3,8 @@
 // was applied must get its answer even when bytes that do not parse follow it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { KvCluster, raw, rawExchange, type Member } from '../support/kv-http-cluster.js';
+import { connect } from 'node:net';
+import { KvCluster, raw, rawExchange, waitUntil, type Member } from '../support/kv-http-cluster.js';
 
 let c: KvCluster;
 let leader: Member;
@@ -43,6 +44,28 @@ test('two PUTs pipelined, then bytes that do not parse: both applied PUTs are an
   const second = await raw(leader.url, 'GET', '/kv/second?consistency=local');
   assert.is(second.status, 200, 'the second PUT was applied');
   assert.equal(statuses(text).slice(0, 2), ['200', '200'], `the second PUT was applied, but the connection closed after answering ${JSON.stringify(statuses(text))}: ${JSON.stringify(text)}`);
+});
+
+test('a stop while a pipelined request behind another still waits for its body answers the first and does not wait for the rest', async () => {
+  const c = await KvCluster.start(1);
+  try {
+    const m = await c.waitLeader();
+    const u = new URL(m.url);
+    let text = '';
+    const socket = connect(Number(u.port), u.hostname);
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', () => {});
+    // A read that answers at once, then a PUT whose body never all arrives.
+    socket.write('GET /kv/k?consistency=local HTTP/1.1\r\nHost: x\r\n\r\nPUT /kv/stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab');
+    await waitUntil('the read answered', () => text.includes('HTTP/1.1 404'), 3000);
+    const started = Date.now();
+    const stopped = await Promise.race([m.http.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+    assert.is(stopped, 'stopped', `KvHttpServer.stop() ${stopped} after ${Date.now() - started} ms`);
+    assert.is((await raw(m.url, 'GET', '/kv/stalled?consistency=local').catch(() => ({ status: 0 }))).status, 0, 'the server no longer listens');
+    socket.destroy();
+  } finally {
+    await c.close();
+  }
 });
 
 test.run();
