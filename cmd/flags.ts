@@ -277,6 +277,10 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
   } catch (err) {
     throw new FlagError(`--members: ${(err as Error).message}`);
   }
+  // Another member's peer port on this host: one of the two would fail to listen, or the HTTP
+  // clients of one would reach the other's gRPC port.
+  const clash = members?.find((m) => m.address !== self && m.address === `${host}:${httpPort}`);
+  if (clash) throw new FlagError(`--http-port: ${httpPort} is the peer port of member ${clash.address} in --members; choose another`);
   const join = values.join === true;
   if (join && members === undefined) throw new FlagError('--join: needs --members listing members of the running cluster');
   if (join && !members!.some((m) => m.address !== self)) throw new FlagError(`--members: with --join, list at least one member of the running cluster other than this node (${self})`);

@@ -731,22 +731,29 @@ export class Node<Context = unknown> {
     }
   }
 
-  /** Resolves true once the local context may be read linearizably (ReadIndex); false if that cannot be confirmed in time. */
+  /**
+   * Resolves true once the local context may be read linearizably (ReadIndex); false if that
+   * cannot be confirmed in time. A read asked while start() recovers waits for it, as for a leader.
+   * @throws NotStartedError (a rejection) when start() was never called, or failed
+   */
   readIndex(): Promise<boolean> {
-    return new Promise((resolve) => this.readWaitingForLeader(false, (outcome) => resolve(outcome === 'confirmed')));
+    return this.confirmRead('index').then((outcome) => outcome === 'confirmed');
   }
 
   /** Like readIndex, answered at once while the leader holds a lease; falls back to ReadIndex. */
   leaseRead(): Promise<boolean> {
-    return new Promise((resolve) => this.readWaitingForLeader(true, (outcome) => resolve(outcome === 'confirmed')));
+    return this.confirmRead('lease').then((outcome) => outcome === 'confirmed');
   }
 
   /**
    * Like {@link Node.readIndex} (`'index'`) or {@link Node.leaseRead} (`'lease'`), but tells why a
    * read was not confirmed: refused at once (no leader, leadership changing), timed out, or the
    * node stopped — what an API answers differently (raft-node: 503 against 504).
+   * @throws NotStartedError (a rejection) when start() was never called, or failed
    */
   confirmRead(consistency: 'index' | 'lease'): Promise<ReadOutcome> {
+    // Never started: nothing will ever confirm it; waiting leaderWaitMs to say false hid the mistake.
+    if (!this.starting && !this.running && !this.stopping) return Promise.reject(new NotStartedError());
     return new Promise((resolve) => this.readWaitingForLeader(consistency === 'lease', resolve));
   }
 

@@ -356,6 +356,8 @@ export class KvHttpServer {
   }
 
   async read(key: string, query: URLSearchParams): Promise<Answer> {
+    // A repeated parameter is ambiguous: which read did the client mean? (size: the common case pays nothing)
+    if (query.size > 1 && query.getAll('consistency').length > 1) throw new HttpError(400, 'consistency: given more than once; give it once');
     const consistency = query.get('consistency') ?? 'index';
     if (consistency !== 'index' && consistency !== 'lease' && consistency !== 'local') {
       throw new HttpError(400, `consistency must be index, lease or local, got ${JSON.stringify(consistency)}`);

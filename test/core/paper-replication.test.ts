@@ -273,6 +273,28 @@ test('§5.5: AppendEntries is idempotent — entries already present in the foll
   assert.equal(h.logTerms(1), [1, 2, 2]);
 });
 
+test('Figure 2 (AppendEntries 5): if leaderCommit > commitIndex, the follower sets commitIndex = min(leaderCommit, index of the last new entry), never past what the request matched', () => {
+  const m = voters(1, 2, 3);
+  // The follower holds a stale tail of term 2 at 3–4 that the term-3 leader never wrote there.
+  // [prevIndex, prevTerm, new entry terms, leaderCommit, commit wanted]
+  const cases: Array<[number, number, number[], number, number]> = [
+    [2, 1, [], 4, 2], // a probe that matched at 2: the stale 3–4 are not the leader's entries
+    [1, 1, [1], 4, 2], // entries already present end at 2: the same
+    [2, 1, [3], 4, 3], // the conflicting tail is replaced; commit stops at the new entry
+    [2, 1, [3, 3], 3, 3], // leaderCommit is lower than the last new entry
+    [2, 1, [], 1, 1], // leaderCommit is no news
+  ];
+  for (const [prevIndex, prevTerm, terms, leaderCommit, want] of cases) {
+    const { h, n } = isolated(m, 1, PLAIN, storageWithLog(m, [1, 1, 2, 2], { term: 2, commit: 1 }));
+    h.process();
+    n.raft.step(msg.append(2, 1, 3, prevIndex, prevTerm, entriesWithTerms(terms, prevIndex + 1), leaderCommit));
+    const label = `prev (${prevIndex}, ${prevTerm}) + ${JSON.stringify(terms)}, leaderCommit ${leaderCommit}`;
+    assert.is(n.raft.log.committed, want, label);
+    h.process();
+    assert.ok(n.applied.every((e) => e.index <= want), `${label}: nothing past ${want} is applied`);
+  }
+});
+
 test('§5.3: a follower acknowledges AppendEntries only after the entries are durable (reply in messages, not earlyMessages)', () => {
   const m = voters(1, 2, 3);
   const { h, n } = isolated(m, 1, PLAIN);
