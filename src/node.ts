@@ -688,6 +688,29 @@ export class Node<Context = unknown> {
     });
   }
 
+  /**
+   * Resolves once this node is a member of a committed configuration: at once for a founding
+   * member, and for a node started with `join` once its addition commits. A joining voter then
+   * catches up as non-voting and is promoted (`members()` shows it `promoting`). A removed node
+   * waits until it is added again. Asked while start() runs, it waits for start() first.
+   * @throws NotStartedError when start() was never called (or failed); StoppedError if the node
+   *   stops before it is admitted
+   */
+  async admitted(): Promise<void> {
+    if (this.starting) await this.started;
+    this.requireRunning();
+    while (!this.isCommittedMember()) {
+      await this.nextLeaderChangeOrTick();
+      if (!this.running) throw new StoppedError('the node stopped before it was admitted to the cluster');
+    }
+  }
+
+  /** A member of the configuration committed here, and not since removed (see Raft.removedAt). */
+  private isCommittedMember(): boolean {
+    const raft = this.requireRaft();
+    return raft.membership.at(raft.log.committed).some((m) => m.id === this.id) && raft.removedAt() === 0;
+  }
+
   /** The other members' addresses. */
   peers(): string[] {
     return this.members()
@@ -1287,8 +1310,6 @@ export class Node<Context = unknown> {
       const raft = this.requireRaft();
       return raft.membership.at(raft.log.committed).some((m) => m.id === this.id);
     };
-    // Removed, it stays removed until a leader replicates to it again (see Raft.removedAt).
-    const joined = (): boolean => committedMember() && this.requireRaft().removedAt() === 0;
     if (committedMember()) {
       // Restarted on its old data: a member as its log says, unless the cluster removed it since
       // (a leader that left handed leadership over first and never received its removal; found
@@ -1298,15 +1319,15 @@ export class Node<Context = unknown> {
       this.log('info', 'the cluster removed this node since it last ran; asking to join again');
     }
     for (let attempt = 0; this.running; attempt++) {
-      if (joined()) return;
+      if (this.isCommittedMember()) return;
       const target = this.leaderId !== NONE ? this.leaderId : candidates[attempt % Math.max(1, candidates.length)];
       if (target === undefined) return;
       const r = await this.forwardToLeader(op, target);
       if (!r.error) {
         this.log('info', `join accepted at index ${r.index}`);
         const until = performance.now() + this.opts.requestTimeoutMs;
-        while (this.running && !joined() && performance.now() < until) await this.nextLeaderChangeOrTick();
-        if (!this.running || joined()) return;
+        while (this.running && !this.isCommittedMember() && performance.now() < until) await this.nextLeaderChangeOrTick();
+        if (!this.running || this.isCommittedMember()) return;
         this.log('warn', `the addition at index ${r.index} did not commit within ${this.opts.requestTimeoutMs} ms; asking again`);
         continue;
       }
