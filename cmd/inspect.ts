@@ -9,7 +9,7 @@
  * thrown. The byte formats are decoded by the WAL's and the snapshot store's own functions.
  * @module
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSegmentFileName, TEMP_SUFFIX as WAL_TEMP_SUFFIX } from '../wal/files.js';
 import {
@@ -314,7 +314,6 @@ interface SegmentRow {
 interface SegmentFile {
   path: string;
   header: SegmentHeader;
-  buf: Buffer;
   row: SegmentRow;
 }
 
@@ -348,26 +347,38 @@ async function scanWal(dir: string, log: LogCollector): Promise<WalScan> {
     }
   }
   const { live, dead } = liveAndDead(files);
+  const reader = new SegmentReader();
   for (const file of dead) {
     file.row.state = 'dead';
     file.row.notes.push('dead: overridden by a newer segment (Wal.open would delete it)');
-    scanSegment(file, 'dead', Infinity, undefined);
+    const buf = await reader.read(file);
+    if (buf) scanSegment(file, buf, 'dead', Infinity, undefined);
   }
-  scanLiveSegments(live, log);
+  await scanLiveSegments(live, log, reader);
   return scan;
 }
 
-/** Reads a whole segment file and decodes its header; `file` is undefined when that fails. */
+/**
+ * Reads a segment file's header (only: segments are read whole one at a time while scanning, so
+ * that inspecting a large log needs one segment's memory, not the log's); `file` is undefined
+ * when that fails.
+ */
 async function readSegmentFile(path: string, name: string, nameIndex: number): Promise<{ row: SegmentRow; file?: SegmentFile }> {
   const row: SegmentRow = { name, firstIndex: undefined, lastIndex: undefined, records: 0, bytes: 0, state: 'unreadable', problems: [], notes: [] };
   let buf: Buffer;
   try {
-    buf = await readFile(path);
+    const handle = await open(path, 'r');
+    try {
+      row.bytes = (await handle.stat()).size;
+      buf = Buffer.alloc(Math.min(row.bytes, SEGMENT_HEADER_BYTES));
+      await handle.read(buf, 0, buf.length, 0);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     row.problems.push(`cannot read it: ${(error as Error).message}`);
     return { row };
   }
-  row.bytes = buf.length;
   const header = decodeSegmentHeader(buf);
   if (typeof header === 'string') {
     row.problems.push(`bad segment header at byte offset 0: ${header}: Wal.open would refuse the log`);
@@ -379,7 +390,39 @@ async function readSegmentFile(path: string, name: string, nameIndex: number): P
     return { row };
   }
   row.state = 'live';
-  return { row, file: { path, header, buf, row } };
+  return { row, file: { path, header, row } };
+}
+
+/**
+ * Reads whole segments into one buffer, grown to the largest: the scan copies what it keeps out
+ * of it (decodeEntry), so each segment's bytes are dead once scanned. A fresh buffer per segment
+ * left collection lagging: 110 MiB of Buffers while inspecting 160 MiB of log.
+ */
+class SegmentReader {
+  private scratch = Buffer.alloc(0);
+
+  /** The segment's whole content (valid until the next read); undefined, with a problem on its row, when it cannot be read. */
+  async read(file: SegmentFile): Promise<Buffer | undefined> {
+    try {
+      const handle = await open(file.path, 'r');
+      try {
+        const size = (await handle.stat()).size;
+        if (this.scratch.length < size) this.scratch = Buffer.allocUnsafe(size);
+        let filled = 0;
+        while (filled < size) {
+          const { bytesRead } = await handle.read(this.scratch, filled, size - filled, filled);
+          if (bytesRead === 0) break; // shrank since stat (a live node's directory): scan what is there
+          filled += bytesRead;
+        }
+        return this.scratch.subarray(0, filled);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      file.row.problems.push(`cannot read it: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
 }
 
 /** Wal.open's choice of live segments; on an ambiguity it cannot resolve, all count as live. */
@@ -394,7 +437,7 @@ function liveAndDead(files: SegmentFile[]): { live: SegmentFile[]; dead: Segment
 }
 
 /** Scans the live segments in order, checking that each continues the log before it. */
-function scanLiveSegments(live: SegmentFile[], log: LogCollector): void {
+async function scanLiveSegments(live: SegmentFile[], log: LogCollector, reader: SegmentReader): Promise<void> {
   if (live.length === 0) return;
   const first = live[0]!.header;
   log.firstIndex = first.firstIndex;
@@ -412,7 +455,8 @@ function scanLiveSegments(live: SegmentFile[], log: LogCollector): void {
       row.problems.push(`header says entry ${log.lastIndex} has term ${header.prevTerm} but the log has ${log.lastTerm}`);
     }
     if (active) log.hardState = header.hardState;
-    scanSegment(file, active ? 'active' : 'sealed', liveLimit, log);
+    const buf = await reader.read(file);
+    if (buf) scanSegment(file, buf, active ? 'active' : 'sealed', liveLimit, log);
     if (!active && log.lastIndex < liveLimit) {
       row.problems.push(`ends at index ${log.lastIndex} but the next segment starts at ${liveLimit + 1}`);
     }
@@ -423,8 +467,8 @@ function scanLiveSegments(live: SegmentFile[], log: LogCollector): void {
  * Walks the records of one segment. Live entries (up to `liveLimit`) go to `log` (undefined for a
  * dead segment); damage is recorded on the row and scanning resumes at the next valid record.
  */
-function scanSegment(file: SegmentFile, role: SegmentRole, liveLimit: number, log: LogCollector | undefined): void {
-  const { buf, header, row } = file;
+function scanSegment(file: SegmentFile, buf: Buffer, role: SegmentRole, liveLimit: number, log: LogCollector | undefined): void {
+  const { header, row } = file;
   let expectedIndex = header.firstIndex;
   // After a skipped record its entries are missing: that gap is already reported, not a new problem.
   let afterDamage = false;
@@ -438,7 +482,7 @@ function scanSegment(file: SegmentFile, role: SegmentRole, liveLimit: number, lo
         row.bytes = pos;
         break;
       }
-      pos = reportDamage(file, pos, expectedIndex, role);
+      pos = reportDamage(file, buf, pos, expectedIndex, role);
       if (pos < 0) break;
       afterDamage = true;
       continue;
@@ -456,7 +500,7 @@ function scanSegment(file: SegmentFile, role: SegmentRole, liveLimit: number, lo
         afterDamage = false;
       }
       if (role === 'active' && update.hardState && log) log.hardState = update.hardState;
-      overridden += collectEntries(file, update, pos, liveLimit, log);
+      overridden += collectEntries(file, buf, update, pos, liveLimit, log);
     }
     pos = end;
   }
@@ -464,8 +508,8 @@ function scanSegment(file: SegmentFile, role: SegmentRole, liveLimit: number, lo
 }
 
 /** Adds a record's live entries to `log` (all entries of a dead segment only set its row's range). Returns how many were overridden. */
-function collectEntries(file: SegmentFile, update: LocatedEntries, recordAt: number, liveLimit: number, log: LogCollector | undefined): number {
-  const { buf, row } = file;
+function collectEntries(file: SegmentFile, buf: Buffer, update: LocatedEntries, recordAt: number, liveLimit: number, log: LogCollector | undefined): number {
+  const { row } = file;
   let overridden = 0;
   for (let k = 0; k < update.indices.length; k++) {
     const index = update.indices[k]!;
@@ -487,8 +531,8 @@ function collectEntries(file: SegmentFile, update: LocatedEntries, recordAt: num
  * (a torn tail of the active segment is cut; anything else is refused). Returns where scanning
  * resumes: the next valid record, or -1 when none follows.
  */
-function reportDamage(file: SegmentFile, pos: number, expectedIndex: number, role: SegmentRole): number {
-  const { buf, row } = file;
+function reportDamage(file: SegmentFile, buf: Buffer, pos: number, expectedIndex: number, role: SegmentRole): number {
+  const { row } = file;
   const why = frameProblem(buf, pos, buf.length) ?? 'damaged record';
   const next = findValidRecord(buf, pos + 1, buf.length, expectedIndex);
   // Wal.open deletes dead segments unread, so their damage has no consequence.
