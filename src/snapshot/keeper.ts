@@ -185,7 +185,12 @@ export class SnapshotKeeper {
     this.replaceCorruptAtStart = this.store.corrupt.length > 0;
     if (this.latestStored) {
       if (!this.handler) throw new Error(`a snapshot exists in ${this.store.dir} but no snapshot handler is set: call setSnapshot() before start()`);
-      await this.handler.recover(this.store.open(this.latestStored));
+      try {
+        await this.handler.recover(this.store.open(this.latestStored));
+      } catch (err) {
+        // The application's bare message ("boom") did not say that a snapshot was being read, nor which.
+        throw new Error(`recovering snapshot ${this.latestStored.meta.index} (${this.latestStored.path}) at start failed: ${(err as Error).message}`, { cause: err });
+      }
     }
     return this.latestStored;
   }
@@ -338,7 +343,11 @@ export class SnapshotKeeper {
     else this.hold('save()');
     this.savingPromise = (async () => {
       try {
-        await (writeCapture ? writeCapture(writer) : handler.save(writer));
+        // A save that waits for 'drain' on a stream the disk failed would never end, and
+        // applying would wait for it for good (found in review: ENOSPC with the README's save).
+        const saving = Promise.resolve(writeCapture ? writeCapture(writer) : handler.save(writer));
+        saving.catch(() => undefined); // when the stream's failure wins, the save's own outcome is moot
+        await Promise.race([saving, writer.failure()]);
       } catch (err) {
         if (!writeCapture) this.release();
         await writer.abort().catch(() => undefined); // the save's error is the one to report
@@ -386,10 +395,9 @@ export class SnapshotKeeper {
 
   /** A snapshot that was not written: nothing changed (the log is kept), so the node keeps serving. */
   private failed(index: number, err: Error, asked: Asked[]): void {
-    if (asked.length > 0) {
-      for (const a of asked) a.reject(err);
-      return;
-    }
+    // Logged and backed off also when snapshot() callers hear of it: a policy snapshot due in the
+    // same batch was tried again at the next tick, and nothing was logged (found in review).
+    for (const a of asked) a.reject(err);
     this.failures++;
     const delayMs = Math.min(RETRY_MAX_MS, 1000 * 2 ** (this.failures - 1));
     this.retryAt = performance.now() + delayMs;

@@ -54,7 +54,7 @@ export const DefaultSync: SnapshotPolicy = rulePolicy('DefaultSync', [
 /**
  * A policy of your own rules; a snapshot is due as soon as any of them holds.
  * @param syncTypes at least one rule; seconds finite and >= 0, changes an integer >= 1
- * @throws RangeError on an empty list or a malformed rule
+ * @throws TypeError when not given a list; RangeError on an empty list or a malformed rule
  */
 export function CustomSync(syncTypes: readonly SyncType[]): SnapshotPolicy {
   checkRules('CustomSync', syncTypes);
@@ -62,6 +62,7 @@ export function CustomSync(syncTypes: readonly SyncType[]): SnapshotPolicy {
 }
 
 function checkRules(who: string, rules: readonly SyncType[]): void {
+  if (!Array.isArray(rules)) throw new TypeError(`${who} takes a list of { seconds, changes } rules, got ${rules === null ? 'null' : typeof rules}`);
   if (rules.length === 0) throw new RangeError(`${who} needs at least one rule`);
   for (const rule of rules) {
     const { seconds, changes } = (rule ?? {}) as Partial<SyncType>;

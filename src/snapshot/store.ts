@@ -43,6 +43,17 @@ export function snapshotDir(dataDir: string): string {
   return join(dataDir, 'snapshots');
 }
 
+/** Random bytes in a temp file's name, so that concurrent writes never share one. */
+const TEMP_TAG_BYTES = 6;
+/** `<snapshot file name>.<random hex>.tmp` (TEMP_SUFFIX); any length of hex, as earlier versions wrote. */
+const OWN_TEMP_NAME = /^(.+)\.[0-9a-f]+\.tmp$/;
+
+/** A temp file name of the store's own making: `<snapshot file name>.<random hex>.tmp`. */
+function isOwnTempFile(name: string): boolean {
+  const match = OWN_TEMP_NAME.exec(name);
+  return match !== null && parseSnapshotFileName(match[1]!) !== undefined;
+}
+
 /** Snapshot files in a directory; see the module comment for the guarantees. */
 export class SnapshotStore {
   /** The directory holding the snapshot files. */
@@ -70,7 +81,9 @@ export class SnapshotStore {
     if (!Number.isSafeInteger(retain) || retain < 1) throw new RangeError(`retain must be an integer >= 1, got ${retain}`);
     const absolute = resolve(dir);
     await makeDirectory(absolute, true);
-    const leftovers = (await readdir(absolute)).filter((name) => name.endsWith(TEMP_SUFFIX));
+    // Only files of our own making (see tempPath): rm() of a directory named "x.tmp" threw
+    // EISDIR, and start() failed on it (found in review).
+    const leftovers = (await readdir(absolute, { withFileTypes: true })).filter((e) => e.isFile() && isOwnTempFile(e.name)).map((e) => e.name);
     await Promise.all(leftovers.map((name) => rm(join(absolute, name), { force: true })));
     if (leftovers.length > 0) await fsyncDirectory(absolute);
     const store = new SnapshotStore(absolute, retain);
@@ -243,7 +256,7 @@ export class SnapshotStore {
   }
 
   private tempPath(index: number, term: number): string {
-    return join(this.dir, `${snapshotFileName(index, term)}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+    return join(this.dir, `${snapshotFileName(index, term)}.${randomBytes(TEMP_TAG_BYTES).toString('hex')}${TEMP_SUFFIX}`);
   }
 
   /** Renames a sealed temp file into place, fsyncs the directory, then applies retention. One at a time. */

@@ -49,6 +49,15 @@ export class SnapshotWriter extends Writable {
     this.ended.catch(() => undefined);
   }
 
+  /**
+   * Rejects with the stream's error once it fails or is destroyed before it finished (a disk full,
+   * an I/O error); never settles otherwise. A save that waits for 'drain' alone would wait
+   * forever on a failed stream: the keeper races the save against this.
+   */
+  failure(): Promise<never> {
+    return this.ended.then(() => new Promise<never>(() => undefined));
+  }
+
   /** Bytes of application data written so far. */
   get bytesWritten(): number {
     return this.position;
