@@ -270,6 +270,8 @@ export class Node<Context = unknown> {
   private nextReadId = 1;
   /** Per kind (0: ReadIndex, 1: lease), the read request gathering calls until the next pump hands it to the core. */
   private readonly gatheringReads: [string | undefined, string | undefined] = [undefined, undefined];
+  /** Command entries that applyCommand skipped as copies, in the applyInOrder call under way (for the applied count). */
+  private copiesSkipped = 0;
 
   private constructor(options: NodeOptions<Context>) {
     this.opts = resolveNodeOptions(options);
@@ -1631,6 +1633,8 @@ export class Node<Context = unknown> {
   }
 
   private applyInOrder(entries: readonly Entry[]): void {
+    let commands = 0;
+    this.copiesSkipped = 0;
     for (const e of entries) {
       // The state machine takes every entry once, in order. A gap or a repeat would make this
       // member's state differ silently from the others': stop the node instead (pump → fatal).
@@ -1638,6 +1642,7 @@ export class Node<Context = unknown> {
       let result: unknown;
       let error: Error | undefined;
       if (e.type === EntryType.Normal) {
+        if (e.data.length > 0) commands++;
         ({ result, error } = this.applyCommand(e));
       } else if (e.type === EntryType.ConfChange) {
         const change = this.describeConfChange(decodeConfChange(e.data), e.index);
@@ -1652,6 +1657,9 @@ export class Node<Context = unknown> {
       }
     }
     this.snapshots.applied(entries.length);
+    // Counted as they apply (not when committed: held behind a save they apply later), and copies
+    // of a proposal that applied already are not (they were counted as applied and as skipped).
+    if (commands > this.copiesSkipped) this.metricsRegistry.proposalApplied(commands - this.copiesSkipped);
   }
 
   /**
@@ -1667,6 +1675,7 @@ export class Node<Context = unknown> {
         const admission = this.sessions.admit(header, e.index);
         if (!admission.run) {
           this.metricsRegistry.duplicateSkipped();
+          this.copiesSkipped++;
           if (admission.outcome) return admission.outcome;
           // Stale: outcomeUnknown, so that a proposer (there should be none) does not propose it again.
           if (admission.stale) return { result: undefined, error: staleCopyError(e.index, header.seq) };
@@ -1735,10 +1744,7 @@ export class Node<Context = unknown> {
     const m = this.metricsRegistry;
     let commands = 0;
     for (const e of committed) if (e.type === EntryType.Normal && e.data.length > 0) commands++;
-    if (commands > 0) {
-      m.proposalCommitted(commands);
-      m.proposalApplied(commands);
-    }
+    if (commands > 0) m.proposalCommitted(commands);
     this.refreshGauges();
   }
 
