@@ -20,8 +20,8 @@ export const LOG_LEVELS: Readonly<Record<LogLevel, number>> = { debug: 0, info: 
 export interface NodeOptions<Context> {
   /** Host peers reach this node at. Default 'localhost'. */
   host?: string;
-  /** Peer (gRPC) port. */
-  port: number;
+  /** Peer (gRPC) port. Not needed with `transport`: its address names this node. */
+  port?: number;
   /** Data directory: the WAL and snapshots live here. One Node (one process) at a time. */
   dataDir: string;
   /** The object commands apply to. */
@@ -215,7 +215,8 @@ export function resolveNodeOptions<Context>(options: NodeOptions<Context>): Reso
   if (unknown.length > 0) throw new TypeError(`unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${Object.keys(KNOWN).join(', ')})`);
   const o = options;
 
-  const port = integer('port', o.port, 1, 65535);
+  // With a transport of the caller's, its address names this node and host/port go unused.
+  const port = o.transport !== undefined && o.port === undefined ? 0 : integer('port', o.port, 1, 65535);
   const host = o.host === undefined ? 'localhost' : nonEmptyString('host', o.host);
   const dataDir = nonEmptyString('dataDir', o.dataDir);
   if (o.transport !== undefined) {

@@ -138,4 +138,20 @@ test.after(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
+test('with a transport of the caller\'s, port may be left out: the transport\'s address names the node; without one, port is required', async () => {
+  const dataDir = join(root, 'custom-transport');
+  const node = await Node.create<Kv>({ dataDir, context: new Kv(), members: 'n7:9007', transport: transport('n7:9007'), heartbeatMs: 20, electionTimeoutMs: 200, sync: 'none', logLevel: 'silent' });
+  node.registerCommand(SetCommand);
+  await node.start();
+  try {
+    assert.is(node.address, 'n7:9007');
+    await node.admitted();
+    await node.do(new SetCommand('a', '1'));
+    assert.is(node.context.data.get('a'), '1');
+  } finally {
+    await node.stop();
+  }
+  await refused({ port: undefined }, TypeError, 'port');
+});
+
 test.run();
