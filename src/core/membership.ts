@@ -162,10 +162,19 @@ export class MembershipHistory {
 
   /** The configuration in effect at `index`. */
   at(index: number): Membership {
+    return this.entryAt(index).membership;
+  }
+
+  /** Index of the entry (or snapshot) that produced the configuration in effect at `index`. */
+  indexAt(index: number): number {
+    return this.entryAt(index).index;
+  }
+
+  private entryAt(index: number): { index: number; membership: Membership } {
     for (let i = this.changes.length - 1; i >= 0; i--) {
-      if (this.changes[i]!.index <= index) return this.changes[i]!.membership;
+      if (this.changes[i]!.index <= index) return this.changes[i]!;
     }
-    return this.base.membership;
+    return this.base;
   }
 
   /**

@@ -728,12 +728,21 @@ export class Raft {
   tellIfNotMember(from: NodeId): void {
     if (from === this.id) return;
     const at = this.membership.currentIndex();
+    if (at === 0 || findMember(this.membership.current(), from)) return;
     // Committed here, or named by a notice from a peer that had committed it: a removed member
     // hears of its removal that way, never from the log (seed 2654295: a removed voter that asked
     // only such members campaigned forever).
-    const committed = this.log.committed >= at || this.notMemberNotice === at;
-    if (at === 0 || !committed || findMember(this.membership.current(), from)) return;
-    this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at, commit: this.log.committed });
+    if (this.log.committed >= at || this.notMemberNotice === at) {
+      this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at, commit: this.log.committed });
+      return;
+    }
+    // Our newest configuration is not known committed (we may be removed ourselves, told by a
+    // notice): the newest one at or below our commit index is, and it may leave `from` out too
+    // (seed 2879511: a removed voter whose only fellow voter was such a node campaigned forever).
+    // A node added again since holds that newer configuration and does not believe this notice.
+    const committedAt = this.membership.indexAt(this.log.committed);
+    if (committedAt === 0 || findMember(this.membership.at(committedAt), from)) return;
+    this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: committedAt, commit: this.log.committed });
   }
 
   /**

@@ -386,4 +386,36 @@ test('a removed node that is added again hears from the leader, stops being remo
   assert.ok(leader && leader.id !== 1);
 });
 
+test('a removed member whose newest configuration is not known committed tells a removed voter from the newest committed one (seed 2879511: after a notice of a newer configuration it told nobody, and a voter whose only fellow voter it was campaigned forever)', () => {
+  // As in test/core/removed-member.test.ts (seed 2654295): voters {1, 2}, 3 removed and unaware.
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  h.partition([3], [1, 2]);
+  change(h, 1, { type: 'remove', id: 3 });
+  h.deliverAll();
+  // Leader 1 removes itself; 2 commits it alone but 1 never learns that it committed.
+  h.cut.add('2->1');
+  const removal1 = change(h, 1, { type: 'remove', id: 1 });
+  h.deliverAll();
+  run(h, 3 * ET);
+  const n2 = h.node(2).raft;
+  assert.is(n2.role, 'leader');
+  h.cut.delete('2->1');
+  n2.tellIfNotMember(1);
+  h.deliverAll();
+  const n1 = h.node(1).raft;
+  assert.is(n1.removedAt(), removal1, 'told by 2');
+  assert.ok(n1.log.committed < removal1, 'its log never showed the removal committed');
+  // Later the cluster commits a newer configuration, and 1 hears of it too (a notice naming it).
+  n1.step({ type: 'notMember', from: 2, to: 1, term: n1.term, configIndex: removal1 + 5, commit: removal1 + 5 });
+  h.process();
+  assert.ok(n1.removedAt() > 0);
+  // 3 (restarted, its notice forgotten; 1 is the only other voter it knows) asks 1 for a vote.
+  const sentBefore = h.sent.length;
+  n1.step(msg.vote(3, 1, n1.term + 1, { lastIndex: 0, lastTerm: 0, preVote: true }));
+  h.process();
+  const notices = h.sent.slice(sentBefore).filter((m) => m.type === 'notMember' && m.to === 3);
+  assert.equal(notices.map((m) => m.from), [1], 'node 3 is told, by node 1');
+});
+
 test.run();

@@ -5,6 +5,19 @@
  */
 import { EntryType, MemoryStorage, Raft, SeededRandom, type Entry, type Membership, type Message, type NodeId, type RaftOptions, type Ready } from '../../src/core/index.js';
 import { KvMachine, decodeCommand } from './kv-machine.js';
+import { WalFaithfulStorage } from './wal-faithful-storage.js';
+
+/**
+ * Storage as weak as the real WAL (see wal-faithful-storage.ts): its own random source (so the
+ * node's stream stays as it was), segment size in entries and the snapshotTrailingEntries kept.
+ */
+export interface WalFaithfulOptions {
+  rng: SeededRandom;
+  segmentEntries: number;
+  trailing: number;
+  /** snapshotsKept > 1: the log is kept back to the snapshot before the latest (the fallback). */
+  keepFallback: boolean;
+}
 
 /** What the driver reports to the simulation. */
 export interface NodeEvents {
@@ -39,7 +52,9 @@ interface PendingRead {
 }
 
 export class SimNode {
-  readonly storage: MemoryStorage;
+  readonly storage: MemoryStorage | WalFaithfulStorage;
+  /** The WAL-faithful storage may crash the node itself (at a compaction or a multi-step write): the fault phase only. */
+  selfCrashes = true;
   /**
    * Durable snapshot bytes by index: the snapshot this node's log starts from and the one before
    * (as the real driver keeps with snapshotsKept 2), so a transfer of the older one goes on.
@@ -82,8 +97,9 @@ export class SimNode {
     now: number,
     /** Drive the core like the real Node: light Readys while a write is in flight. */
     private readonly pipelined = false,
+    private readonly walFaithful?: WalFaithfulOptions,
   ) {
-    this.storage = new MemoryStorage(bootstrap);
+    this.storage = walFaithful ? new WalFaithfulStorage(bootstrap, walFaithful.segmentEntries) : new MemoryStorage(bootstrap);
     this.nextTickAt = this.localTime(now) + options.tickMs;
     this.start(now);
   }
@@ -140,6 +156,14 @@ export class SimNode {
     this.raft = undefined;
     // The write in progress never reached the disk: what it held is lost.
     if (this.persisting && (this.persisting.rd.entries.length > 0 || this.persisting.rd.hardState)) this.events.count('unsavedWritesLost');
+    if (this.storage instanceof WalFaithfulStorage) {
+      if (this.persisting) this.crashDuringWrite(this.persisting.rd, this.storage, this.walFaithful!.rng);
+      const found = this.storage.recover();
+      if (found.reset) this.events.count('walResetAtOpen');
+      if (found.lazyCommitLost) this.events.count('lazyCommitsLost');
+      if (found.commitBelowSnapshot) this.events.count('restartCommitBelowSnapshot');
+      if (found.logBelowSnapshot) this.events.count('restartLogBelowSnapshot');
+    }
     this.persisting = undefined;
     this.reads = [];
     this.readKeys.clear();
@@ -234,9 +258,76 @@ export class SimNode {
     if (!raft || this.pause || this.persisting || this.appliedIndex <= this.storage.snapshot().index) return;
     const bytes = this.machine.snapshot();
     const meta = raft.snapshotMetaAt(this.appliedIndex, bytes.byteLength);
+    const previous = this.storage.snapshot().index;
     this.keepSnapshot(meta.index, bytes);
-    this.storage.compact(meta);
+    if (this.storage instanceof WalFaithfulStorage) {
+      // The snapshot file is durable; the compaction behind it is a later step, never past the
+      // entry after the previous snapshot (the fallback should this one be found corrupt).
+      const { rng, trailing } = this.walFaithful!;
+      const keepFrom = previous > 0 && this.walFaithful!.keepFallback ? previous + 1 : Infinity;
+      if (this.selfCrashes && rng.chance(0.05)) {
+        // A crash between the save and the compaction, or in the middle of the compaction.
+        this.storage.compact(meta, trailing, keepFrom, rng.int(3));
+        this.events.count('crashesBeforeCompaction');
+        this.crash();
+        return;
+      }
+      this.storage.compact(meta, trailing, keepFrom);
+    } else {
+      this.storage.compact(meta);
+    }
     raft.compacted(meta);
+  }
+
+  /**
+   * The writes with the most steps (a truncation before the append, a snapshot install) are rare
+   * and short: one in ten crashes the node while it is on disk, so that their partial states are
+   * reached at all.
+   */
+  private crashesMidStep(rd: Ready, s: WalFaithfulStorage, rng: SeededRandom): boolean {
+    const truncates = rd.entries.length > 0 && rd.entries[0]!.index <= s.lastIndex();
+    if (!this.selfCrashes || !(truncates || rd.snapshot) || !rng.chance(0.1)) return false;
+    this.events.count(rd.snapshot ? 'crashesAtSnapshotInstall' : 'crashesAtTruncation');
+    this.crash();
+    return true;
+  }
+
+  /**
+   * The crash cut the Ready's write short (or the write failed: an fsync error is fatal to the
+   * WAL, and the node stops): a prefix of its durable steps landed — one time in five all of them,
+   * the driver never learning it. A torn record is dropped whole at recovery: no partial step.
+   */
+  private crashDuringWrite(rd: Ready, s: WalFaithfulStorage, rng: SeededRandom): void {
+    const steps: Array<() => void> = [];
+    if (rd.snapshot) {
+      const meta = rd.snapshot;
+      const bytes = this.incoming?.index === meta.index ? this.incoming.bytes : undefined;
+      if (!bytes || bytes.byteLength !== meta.size) return;
+      steps.push(() => {
+        this.keepSnapshot(meta.index, bytes);
+        s.snapshotFileSaved(meta);
+      });
+      steps.push(() => s.resetTo(meta, rd.hardState));
+    }
+    const lastEntry = rd.entries.at(-1);
+    const truncates = !rd.snapshot && rd.entries.length > 0 && rd.entries[0]!.index <= s.lastIndex();
+    const total = steps.length + (rd.entries.length > 0 || rd.hardState ? 3 : 0);
+    // Half the time a truncating write stops right after its truncation (rare enough otherwise).
+    const landed = truncates && rng.chance(0.5) ? 1 : rng.chance(0.2) ? Infinity : rng.int(total + 1);
+    if (landed > 0 && landed !== Infinity) this.events.count('partialWritesLanded');
+    if (landed === Infinity) this.events.count('unackedWritesLanded');
+    if (rd.snapshot) this.events.count('crashesDuringSnapshotInstall');
+    let done = 0;
+    for (const step of steps) {
+      if (done++ >= landed) return;
+      step();
+    }
+    for (const step of s.persistSteps(rd.entries, rd.hardState)) {
+      if (done++ >= landed) break;
+      step();
+    }
+    if (truncates && lastEntry && s.term(lastEntry.index) !== lastEntry.term) this.events.count('truncationsWithoutAppend');
+    for (const e of rd.entries) if (s.term(e.index) === e.term && e.index <= s.lastIndex()) this.events.persisted(this, e, s.term(e.index - 1));
   }
 
   /** A new latest snapshot: it and the one before it are kept, older ones dropped. */
@@ -288,6 +379,7 @@ export class SimNode {
       const applyNow = this.pipelined && !rd.snapshot && rd.snapshotChunks.length === 0;
       if (applyNow) this.applyReady(rd);
       this.persisting = { rd, doneAt: now + this.rng.int(this.maxPersistDelayMs + 1), applied: applyNow };
+      if (this.walFaithful && this.storage instanceof WalFaithfulStorage && this.crashesMidStep(rd, this.storage, this.walFaithful.rng)) return;
     }
   }
 
@@ -314,7 +406,12 @@ export class SimNode {
       const bytes = this.incoming?.index === rd.snapshot.index ? this.incoming.bytes : undefined;
       this.incoming = undefined;
       this.events.check(bytes !== undefined && bytes.byteLength === rd.snapshot.size, `node ${this.id}: snapshot ${rd.snapshot.index} installed without its bytes`);
-      this.storage.applySnapshot(rd.snapshot);
+      if (this.storage instanceof WalFaithfulStorage) {
+        this.storage.snapshotFileSaved(rd.snapshot);
+        this.storage.resetTo(rd.snapshot, rd.hardState);
+      } else {
+        this.storage.applySnapshot(rd.snapshot);
+      }
       this.events.count('snapshotInstalls');
       this.keepSnapshot(rd.snapshot.index, bytes!);
       this.machine = KvMachine.restore(bytes!);
@@ -329,9 +426,13 @@ export class SimNode {
       next.set(c.data, c.offset);
       this.incoming = { index: c.meta.index, bytes: next };
     }
-    this.storage.append(rd.entries);
+    if (this.storage instanceof WalFaithfulStorage) {
+      this.storage.persist(rd.entries, rd.hardState);
+    } else {
+      this.storage.append(rd.entries);
+      if (rd.hardState) this.storage.hardState = rd.hardState;
+    }
     for (const e of rd.entries) this.events.persisted(this, e, this.storage.term(e.index - 1));
-    if (rd.hardState) this.storage.hardState = rd.hardState;
     this.events.wrote(this, rd.entries.length);
     // 2. messages that promise durable state
     for (const m of rd.messages) this.sendOut(now, raft, m);

@@ -23,6 +23,9 @@ test(`${SEEDS} seeded simulations keep every safety invariant, converge after he
     'crashes', 'restarts', 'partitions', 'snapshots', 'confChanges', 'transfers', 'writesOk', 'readsOk', 'leaseReads',
     'midWriteCrashes', 'newLeaderCrashes', 'crashesAfterAppend', 'pauses', 'leaderIsolations', 'degradedPhases',
     'lightReadys', 'appliedAheadOfWrite', 'linkCuts', 'delayedLong', 'oneWayPartitions', 'snapshotInstalls', 'unsavedWritesLost',
+    // The WAL-faithful storage's crash states (wal-faithful-storage.ts).
+    'lazyCommitsLost', 'truncationsWithoutAppend', 'partialWritesLanded', 'unackedWritesLanded', 'crashesBeforeCompaction',
+    'restartCommitBelowSnapshot', 'restartLogBelowSnapshot', 'crashesDuringSnapshotInstall',
     ...SIM_PROFILES.map((p) => `profile:${p}`),
   ]) {
     assert.ok((totals[k] ?? 0) > 0, `no ${k} happened in ${SEEDS} seeds`);

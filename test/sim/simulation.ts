@@ -71,6 +71,13 @@ export interface SimOptions {
    * seeds that must replay an old schedule pass false.
    */
   linkFaults?: boolean;
+  /**
+   * Storage as weak as the real WAL (wal-faithful-storage.ts): lazy commit index, a write's
+   * truncation, roll and record as separate crash points, snapshot install and compaction in
+   * steps, the log kept back to the previous snapshot. Drawn from random sources of their own.
+   * Default true; regression seeds that must replay an old schedule pass false.
+   */
+  walFaithful?: boolean;
 }
 
 export interface SimResult {
@@ -219,6 +226,8 @@ export function runSimulation(opts: SimOptions): SimResult {
   const ids: NodeId[] = Array.from({ length: total }, (_, i) => i + 1);
   const bootstrap: Membership = ids.slice(0, initialVoters).map((id) => ({ id, role: 'voter' as const, promote: false, context: `n${id}` }));
   const linkFaults = opts.linkFaults ?? profile !== 'classic';
+  const walFaithful = opts.walFaithful ?? true;
+  const walRng = new SeededRandom((opts.seed * 69069 + 12345) >>> 0);
   const net = new SimNetwork(netRng, linkFaults ? { ...faults, tailRate: 0.02 } : faults, linkFaults ? new SeededRandom(linkRng.int(2 ** 31)) : undefined);
   stats[`profile:${profile}`] = 1;
 
@@ -462,6 +471,9 @@ export function runSimulation(opts: SimOptions): SimResult {
         maxPersistDelayMs,
         0,
         opts.pipelined !== false && id % 2 === 0,
+        walFaithful
+          ? { rng: new SeededRandom(walRng.int(2 ** 31)), segmentEntries: walRng.pick([2, 5, 16, 64]), trailing: walRng.pick([0, 0, 3, 10]), keepFallback: walRng.chance(0.5) }
+          : undefined,
       ),
     );
   }
@@ -753,6 +765,8 @@ export function runSimulation(opts: SimOptions): SimResult {
       injectFaults();
       expireOps();
     }
+    // The storage model's own crashes (sim-node.ts) belong to the fault phase too.
+    for (const n of nodes.values()) n.selfCrashes = false;
     if (degradedStage) degradedPhase();
     // Heal phase: no more faults; every node back; the cluster must converge.
     net.heal();
