@@ -53,6 +53,10 @@ export class Segment {
     try {
       if (capacity > SEGMENT_HEADER_BYTES) await handle.truncate(capacity);
       await writeFully(handle, encodeSegmentHeader(header), SEGMENT_HEADER_BYTES, 0);
+      // Without O_DSYNC the header may be lost in a power loss that keeps the rename: a segment
+      // with a zeroed header makes the whole log refuse to open, where sync 'none' promises only
+      // the loss of recent saves (found in review). One sync per segment.
+      if (!sync) await handle.datasync();
       await rename(tempPath, path);
       if (sync) await fsyncDirectory(dir);
     } catch (error) {

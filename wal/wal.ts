@@ -411,7 +411,7 @@ export class Wal {
         const kept = this.segments.filter((s) => s.firstIndex <= index).at(-1);
         // Sealed now: the new segment takes the appends. Only the zero tail past what was written
         // goes, so readers may go on reading it meanwhile.
-        await kept?.trimUnwritten();
+        await closedOnFailure(segment, kept?.trimUnwritten());
         // From here to `last`, synchronous: a read sees the log before the truncation or after it,
         // never a mix (an await in between let a read find entries cut from a segment the range
         // still claimed: a false WalCorruptionError; found in review).
@@ -497,13 +497,20 @@ export class Wal {
     if (this.closeRequested) return this.queue.run(async () => undefined);
     this.closeRequested = true;
     return this.queue.run(async () => {
+      let lazyWriteError: unknown;
       try {
-        if (this.hardStateUnwritten && !this.failure) await this.saveNow({ hardState: this.currentHardState });
+        try {
+          if (this.hardStateUnwritten && !this.failure) await this.saveNow({ hardState: this.currentHardState });
+        } catch (error) {
+          // Reported once every file is closed: it skipped the closing before (found in review).
+          lazyWriteError = error;
+        }
         if (!this.failure) await this.activeSegment.trimUnwritten().catch(() => undefined); // open extends it again
         await Promise.all(this.segments.map((s) => s.retire()));
       } finally {
         await this.lock.release();
       }
+      if (lazyWriteError !== undefined) throw lazyWriteError;
     });
   }
 
@@ -520,7 +527,7 @@ export class Wal {
       this.segments.pop();
       void previous.retire();
     } else {
-      await previous.trimUnwritten();
+      await closedOnFailure(segment, previous.trimUnwritten());
     }
     this.segments.push(segment);
     return segment;
@@ -600,5 +607,19 @@ export class Wal {
 
   private assertHealthy(): void {
     if (this.failure) throw this.failure;
+  }
+}
+
+/**
+ * Waits for `step` of a roll or truncation that created `segment`; if it fails, closes the
+ * segment, which is in no list yet and so would stay open for good (close() closes the listed
+ * ones), then rethrows.
+ */
+async function closedOnFailure(segment: Segment, step: Promise<void> | undefined): Promise<void> {
+  try {
+    await step;
+  } catch (error) {
+    await segment.close().catch(() => undefined);
+    throw error;
   }
 }
