@@ -79,7 +79,8 @@ Flags:
   --wal-preallocate B         true | false: extend each segment file to its full size when
                               it is made (sparse), so a synced append does not grow the file
                               (default true; false where the file system has no sparse files)
-  --sync MODE                 always | none: fdatasync every write batch or not (default always)
+  --sync MODE                 always | none: every WAL write durable before it is acknowledged
+                              (O_DSYNC) or left to the OS (default always)
   --request-timeout D         how long a request may wait (default 5s)
   --leader-wait D             how long a request waits for a leader while none is known or
                               leadership moves, before 503 (default two election timeouts, at

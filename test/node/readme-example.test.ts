@@ -28,6 +28,7 @@ test('the README example runs: three members elect a leader, a follower writes a
         err ? reject(new Error(`${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
       );
     });
+    assert.match(out, /wrote through 127\.0\.0\.1:\d+, a follower of 127\.0\.0\.1:\d+/);
     assert.match(out, /linearizable read: hello/);
     assert.match(out, /lease read: hello/);
     assert.match(out, /leader 127\.0\.0\.1:\d+ in term \d+/);
