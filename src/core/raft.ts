@@ -283,7 +283,7 @@ export class Raft {
     if (m.to !== this.id || m.from === this.id) return;
     // Membership facts, not part of any term's exchange: handled whatever the terms.
     if (m.type === 'notMember') return this.noteNotMember(m.configIndex, m.commit);
-    if (m.type === 'vote') this.tellIfNotMember(m.from);
+    if (m.type === 'vote') this.tellIfNotMember(m.from, m);
     if (m.term > this.term) {
       if (m.type === 'vote') {
         // Leader stickiness: a node that heard from a live leader recently ignores elections.
@@ -725,15 +725,16 @@ export class Raft {
    * is not sure of (raft-node: its periodic announcements), so that a removed non-voting member,
    * which never campaigns, learns its removal too. Sends nothing to a member.
    */
-  tellIfNotMember(from: NodeId): void {
+  tellIfNotMember(from: NodeId, vote?: { lastIndex: number; lastTerm: number }): void {
     if (from === this.id) return;
     const at = this.membership.currentIndex();
     if (at === 0 || findMember(this.membership.current(), from)) return;
+    const commit = this.settledFor(vote);
     // Committed here, or named by a notice from a peer that had committed it: a removed member
     // hears of its removal that way, never from the log (seed 2654295: a removed voter that asked
     // only such members campaigned forever).
     if (this.log.committed >= at || this.notMemberNotice === at) {
-      this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at, commit: this.log.committed });
+      this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at, commit });
       return;
     }
     // Our newest configuration is not known committed (we may be removed ourselves, told by a
@@ -742,7 +743,24 @@ export class Raft {
     // A node added again since holds that newer configuration and does not believe this notice.
     const committedAt = this.membership.indexAt(this.log.committed);
     if (committedAt === 0 || findMember(this.membership.at(committedAt), from)) return;
-    this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: committedAt, commit: this.log.committed });
+    this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: committedAt, commit });
+  }
+
+  /**
+   * The index a NotMember notice cites as its `commit`: up to there the receiver's log holds
+   * nothing past our committed log that could still commit, so a newer configuration of its own
+   * up to there is a divergent entry (see noteNotMember). Our commit index; or, when the vote
+   * request shows a log whose last term is older than that of our committed entry at our commit
+   * index, that log's last index: terms never fall along a log, so its entry at our commit index
+   * is not the committed one, and by Log Matching none of its entries from there on can ever
+   * commit (seed 2900898: a deposed leader's own configuration past the cluster's commit index,
+   * in an idle cluster, made it disbelieve every notice and campaign forever).
+   */
+  private settledFor(vote?: { lastIndex: number; lastTerm: number }): number {
+    const commit = this.log.committed;
+    if (!vote || vote.lastIndex <= commit) return commit;
+    const committedTerm = this.log.term(commit);
+    return committedTerm !== undefined && vote.lastTerm < committedTerm ? vote.lastIndex : commit;
   }
 
   /**

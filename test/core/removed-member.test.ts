@@ -4,7 +4,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Harness, msg, voters, type HarnessNode } from '../support/raft-harness.js';
+import { Harness, enc, msg, voters, type HarnessNode } from '../support/raft-harness.js';
 import { EntryType, MemoryStorage, NONE, type ConfChange, type Entry, type NodeId } from '../../src/core/index.js';
 import { encodeConfChange, isVoter } from '../../src/core/membership.js';
 
@@ -416,6 +416,27 @@ test('a removed member whose newest configuration is not known committed tells a
   h.process();
   const notices = h.sent.slice(sentBefore).filter((m) => m.type === 'notMember' && m.to === 3);
   assert.equal(notices.map((m) => m.from), [1], 'node 3 is told, by node 1');
+});
+
+test('a deposed leader whose own configuration lies past the cluster\'s commit index believes a notice once its vote request shows its log ends in an older term than the committed entry (seed 2900898: in an idle cluster it campaigned forever)', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  h.partition([1], [2, 3]);
+  // Cut off, leader 1 appends entries and then a configuration of its own, none of which commits.
+  for (let i = 0; i < 4; i++) h.node(1).raft.propose(enc(`x${i}`));
+  const own = change(h, 1, { type: 'remove', id: 3 });
+  h.process();
+  // 2 and 3 elect a leader, which removes 1: committed below 1's own configuration's index.
+  run(h, 4 * ET);
+  const leader = h.leader()!;
+  assert.ok(leader.id !== 1, 'a leader among 2 and 3');
+  const removal = change(h, leader.id, { type: 'remove', id: 1 });
+  run(h, ET);
+  assert.ok(leader.raft.log.committed >= removal && leader.raft.log.committed < own, 'the cluster committed the removal, below 1\'s own configuration');
+  h.heal();
+  run(h, 6 * ET);
+  assert.is(h.node(1).raft.removedAt(), removal, 'told, and believed');
+  assert.not.ok(['preCandidate', 'candidate'].includes(h.node(1).raft.role), 'it stopped campaigning');
 });
 
 test.run();
