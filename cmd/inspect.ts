@@ -475,7 +475,7 @@ function scanSegment(file: SegmentFile, buf: Buffer, role: SegmentRole, liveLimi
   let overridden = 0;
   let pos = SEGMENT_HEADER_BYTES;
   while (pos < buf.length) {
-    const end = checkFrame(buf, pos, buf.length);
+    const end = checkFrame(buf, pos, buf.length, header.salt);
     if (end < 0) {
       if (isZeroFilled(buf, pos, buf.length)) {
         // The unwritten rest of a preallocated segment: BYTES counts what was written.
@@ -533,8 +533,8 @@ function collectEntries(file: SegmentFile, buf: Buffer, update: LocatedEntries, 
  */
 function reportDamage(file: SegmentFile, buf: Buffer, pos: number, expectedIndex: number, role: SegmentRole): number {
   const { row } = file;
-  const why = frameProblem(buf, pos, buf.length) ?? 'damaged record';
-  const next = findValidRecord(buf, pos + 1, buf.length, expectedIndex);
+  const why = frameProblem(buf, pos, buf.length, file.header.salt) ?? 'damaged record';
+  const next = findValidRecord(buf, pos + 1, buf.length, expectedIndex, file.header.salt);
   // Wal.open deletes dead segments unread, so their damage has no consequence.
   const refused = role === 'dead' ? '' : ': Wal.open would refuse the log';
   if (next >= 0) {

@@ -32,6 +32,7 @@
  * among its first 12.
  * @module
  */
+import { randomBytes } from 'node:crypto';
 import { entrySlab } from './byte-slab.js';
 import { crc32c } from './crc32c.js';
 import type { Entry, HardState } from './types.js';
@@ -48,7 +49,13 @@ const HARD_STATE_BYTES = 24;
 export const ENTRY_HEADER_BYTES = 24;
 
 const SEGMENT_MAGIC = 0x57525354; // "TSRW" read as little-endian u32
-const FORMAT_VERSION = 1;
+/**
+ * 2: the header carries a random salt (bytes 56–59) that seeds every record checksum in the
+ * segment, so that entry data (a client's value) holding the bytes of a record can never pass for
+ * one (see recovery.ts). 1: no salt; still read, as salt 0.
+ */
+const FORMAT_VERSION = 2;
+const UNSALTED_FORMAT_VERSION = 1;
 const SEGMENT_FLAG_RESET = 1;
 const RECORD_KIND_UPDATE = 1;
 const UPDATE_FLAG_HARD_STATE = 1;
@@ -68,6 +75,11 @@ export interface SegmentHeader {
   reset: boolean;
   /** Hard state when the segment was created; later records in the segment override it. */
   hardState: HardState;
+  /**
+   * Seeds the checksums of the segment's records: random per segment, unknown to clients, so a
+   * record forged inside entry data does not check out. 0 in a segment of format 1.
+   */
+  salt: number;
 }
 
 /** One entry as located by {@link decodeUpdate}: where it is, not its data. */
@@ -102,6 +114,11 @@ function readU64(buf: Buffer, at: number): number {
   return high * TWO_POW_32 + buf.readUInt32LE(at);
 }
 
+/** A new segment's checksum salt: random, so that no client can build a record that checks out. */
+export function newSegmentSalt(): number {
+  return randomBytes(4).readUInt32LE(0);
+}
+
 /** Encodes a segment header into a new 64-byte buffer. */
 export function encodeSegmentHeader(header: SegmentHeader): Buffer {
   const buf = Buffer.alloc(SEGMENT_HEADER_BYTES);
@@ -114,6 +131,7 @@ export function encodeSegmentHeader(header: SegmentHeader): Buffer {
   writeU64(buf, 32, header.hardState.term);
   writeU64(buf, 40, header.hardState.vote);
   writeU64(buf, 48, header.hardState.commit);
+  buf.writeUInt32LE(header.salt >>> 0, 56);
   buf.writeUInt32LE(crc32c(buf, 0, 0, 60), 60);
   return buf;
 }
@@ -124,11 +142,12 @@ export function decodeSegmentHeader(buf: Buffer): SegmentHeader | string {
   if (buf.readUInt32LE(0) !== SEGMENT_MAGIC) return 'not a segment file (bad magic number)';
   if (buf.readUInt32LE(60) !== crc32c(buf, 0, 0, 60)) return 'segment header checksum mismatch';
   const version = buf.readUInt16LE(4);
-  if (version !== FORMAT_VERSION) return `unsupported segment format version ${version}`;
+  if (version !== FORMAT_VERSION && version !== UNSALTED_FORMAT_VERSION) return `unsupported segment format version ${version}`;
   const fields = [8, 16, 24, 32, 40, 48].map((at) => readU64(buf, at));
   if (fields.some((v) => v < 0)) return 'segment header field out of range';
   const [seq, firstIndex, prevTerm, term, vote, commit] = fields as [number, number, number, number, number, number];
-  return { seq, firstIndex, prevTerm, reset: (buf.readUInt16LE(6) & SEGMENT_FLAG_RESET) !== 0, hardState: { term, vote, commit } };
+  const salt = version === UNSALTED_FORMAT_VERSION ? 0 : buf.readUInt32LE(56);
+  return { seq, firstIndex, prevTerm, reset: (buf.readUInt16LE(6) & SEGMENT_FLAG_RESET) !== 0, hardState: { term, vote, commit }, salt };
 }
 
 /** Total bytes (frame included) of the record {@link encodeUpdate} writes for this update. */
@@ -144,10 +163,11 @@ export function firstEntryOffset(hasHardState: boolean): number {
 }
 
 /**
- * Encodes one update record (frame and payload, checksums computed) into `out` at `at`.
- * `out` must have {@link updateRecordBytes} bytes of room. Returns the offset after the record.
+ * Encodes one update record (frame and payload, checksums seeded with the segment's `salt`) into
+ * `out` at `at`. `out` must have {@link updateRecordBytes} bytes of room. Returns the offset
+ * after the record.
  */
-export function encodeUpdate(out: Buffer, at: number, hardState: HardState | undefined, entries: readonly Entry[]): number {
+export function encodeUpdate(out: Buffer, at: number, hardState: HardState | undefined, entries: readonly Entry[], salt: number): number {
   const payloadStart = at + FRAME_HEADER_BYTES;
   out[payloadStart] = RECORD_KIND_UPDATE;
   out[payloadStart + 1] = hardState ? UPDATE_FLAG_HARD_STATE : 0;
@@ -171,21 +191,22 @@ export function encodeUpdate(out: Buffer, at: number, hardState: HardState | und
     pos += ENTRY_HEADER_BYTES + data.byteLength;
   }
   out.writeUInt32LE(pos - payloadStart, at);
-  out.writeUInt32LE(crc32c(out, 0, payloadStart, pos), at + 4);
-  out.writeUInt32LE(crc32c(out, 0, at, at + 8), at + 8);
+  out.writeUInt32LE(crc32c(out, salt, payloadStart, pos), at + 4);
+  out.writeUInt32LE(crc32c(out, salt, at, at + 8), at + 8);
   return pos;
 }
 
 /**
- * Checks the frame of the record at `at` (both checksums, length within `end`).
- * Returns the offset after the record, or -1 when no whole valid record starts there.
+ * Checks the frame of the record at `at` (both checksums, seeded with the segment's `salt`;
+ * length within `end`). Returns the offset after the record, or -1 when no whole valid record
+ * starts there.
  */
-export function checkFrame(buf: Buffer, at: number, end: number): number {
+export function checkFrame(buf: Buffer, at: number, end: number, salt: number): number {
   if (end - at < FRAME_HEADER_BYTES) return -1;
-  if (buf.readUInt32LE(at + 8) !== crc32c(buf, 0, at, at + 8)) return -1;
+  if (buf.readUInt32LE(at + 8) !== crc32c(buf, salt, at, at + 8)) return -1;
   const payloadEnd = at + FRAME_HEADER_BYTES + buf.readUInt32LE(at);
   if (payloadEnd > end) return -1;
-  if (buf.readUInt32LE(at + 4) !== crc32c(buf, 0, at + FRAME_HEADER_BYTES, payloadEnd)) return -1;
+  if (buf.readUInt32LE(at + 4) !== crc32c(buf, salt, at + FRAME_HEADER_BYTES, payloadEnd)) return -1;
   return payloadEnd;
 }
 
@@ -193,9 +214,9 @@ export function checkFrame(buf: Buffer, at: number, end: number): number {
  * Where the record at `at` ends by its frame header's length, when that header's own checksum
  * holds (its payload may still be damaged); -1 when the header itself is damaged or cut short.
  */
-export function claimedFrameEnd(buf: Buffer, at: number, end: number): number {
+export function claimedFrameEnd(buf: Buffer, at: number, end: number, salt: number): number {
   if (end - at < FRAME_HEADER_BYTES) return -1;
-  if (buf.readUInt32LE(at + 8) !== crc32c(buf, 0, at, at + 8)) return -1;
+  if (buf.readUInt32LE(at + 8) !== crc32c(buf, salt, at, at + 8)) return -1;
   return at + FRAME_HEADER_BYTES + buf.readUInt32LE(at);
 }
 
@@ -203,12 +224,12 @@ export function claimedFrameEnd(buf: Buffer, at: number, end: number): number {
  * Says why {@link checkFrame} rejects the record at `at` (for diagnostics such as the inspector),
  * or returns undefined when it accepts it.
  */
-export function frameProblem(buf: Buffer, at: number, end: number): string | undefined {
+export function frameProblem(buf: Buffer, at: number, end: number, salt: number): string | undefined {
   if (end - at < FRAME_HEADER_BYTES) return `only ${end - at} bytes left, less than a ${FRAME_HEADER_BYTES}-byte record frame`;
-  if (buf.readUInt32LE(at + 8) !== crc32c(buf, 0, at, at + 8)) return 'frame header CRC mismatch';
+  if (buf.readUInt32LE(at + 8) !== crc32c(buf, salt, at, at + 8)) return 'frame header CRC mismatch';
   const length = buf.readUInt32LE(at);
   if (at + FRAME_HEADER_BYTES + length > end) return `record length ${length} runs past the end of the file`;
-  if (buf.readUInt32LE(at + 4) !== crc32c(buf, 0, at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length)) return 'payload CRC mismatch';
+  if (buf.readUInt32LE(at + 4) !== crc32c(buf, salt, at + FRAME_HEADER_BYTES, at + FRAME_HEADER_BYTES + length)) return 'payload CRC mismatch';
   return undefined;
 }
 

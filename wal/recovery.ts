@@ -21,6 +21,7 @@ import {
   checkFrame,
   claimedFrameEnd,
   decodeSegmentHeader,
+  newSegmentSalt,
   decodeUpdate,
   FRAME_HEADER_BYTES,
   isZeroFilled,
@@ -94,7 +95,7 @@ export async function recoverLog(dir: string, sync: boolean, capacity: number): 
     if (sync && report.deletedSegments + report.deletedTempFiles > 0) await fsyncDirectory(dir);
     const nextSeq = files.reduce((max, f) => Math.max(max, f.header.seq), 0) + 1;
     if (live.length === 0) {
-      const header: SegmentHeader = { seq: nextSeq, firstIndex: 1, prevTerm: 0, reset: false, hardState: { term: 0, vote: 0, commit: 0 } };
+      const header: SegmentHeader = { seq: nextSeq, firstIndex: 1, prevTerm: 0, reset: false, hardState: { term: 0, vote: 0, commit: 0 }, salt: newSegmentSalt() };
       const segment = await Segment.create(dir, header, sync, capacity);
       return { segments: [segment], terms: new TermIndex(), lastIndex: 0, hardState: header.hardState, nextSeq: nextSeq + 1, report };
     }
@@ -174,7 +175,7 @@ async function loadSegments(
     let expectedTerm = header.prevTerm;
     let pos = SEGMENT_HEADER_BYTES;
     while (pos < size) {
-      const end = checkFrame(buf, pos, size);
+      const end = checkFrame(buf, pos, size, header.salt);
       if (end < 0) {
         // Zeros to the end of the file: the unwritten rest of a preallocated segment.
         if (isZeroFilled(buf, pos, size)) break;
@@ -182,8 +183,8 @@ async function loadSegments(
         // A frame header that checks out gives the damaged record's length: look for a later
         // record only past it. Inside it, entry data (a stored value) may hold the bytes of a
         // valid record, which made a torn final write look like damage followed by good data.
-        const claimedEnd = claimedFrameEnd(buf, pos, size);
-        const validAfter = findValidRecord(buf, claimedEnd >= 0 ? Math.min(claimedEnd, size) : pos + 1, size, expectedIndex);
+        const claimedEnd = claimedFrameEnd(buf, pos, size, header.salt);
+        const validAfter = findValidRecord(buf, claimedEnd >= 0 ? Math.min(claimedEnd, size) : pos + 1, size, expectedIndex, header.salt);
         if (validAfter >= 0) {
           throw new WalCorruptionError(path, pos, `damaged record followed by a valid record at offset ${validAfter}`);
         }
@@ -231,11 +232,11 @@ async function loadSegments(
  * record means the damage is not a torn tail. The 8-byte frame-header checksum makes testing
  * every offset cheap.
  */
-export function findValidRecord(buf: Buffer, from: number, end: number, nextIndex: number): number {
+export function findValidRecord(buf: Buffer, from: number, end: number, nextIndex: number, salt: number): number {
   // A record has a non-zero byte among its first 12 (see record.ts): none starts in a zero tail.
   const lastStart = lastNonZeroByte(buf, from, end);
   for (let at = from; at <= lastStart && at + FRAME_HEADER_BYTES <= end; at++) {
-    const recordEnd = checkFrame(buf, at, end);
+    const recordEnd = checkFrame(buf, at, end, salt);
     if (recordEnd < 0) continue;
     const update = decodeUpdate(buf, at, recordEnd);
     if (typeof update === 'string') continue;

@@ -10,7 +10,7 @@ import { DirectoryLock } from './dir-lock.js';
 import { WalAppendError, WalClosedError, WalCompactedError, WalCorruptionError, WalError, WalIOError, WalRangeError } from './errors.js';
 import { EntryCache } from './entry-cache.js';
 import { fsyncDirectory } from './files.js';
-import { decodeEntry, encodeUpdate, firstEntryOffset, ENTRY_HEADER_BYTES, updateRecordBytes, type SegmentHeader } from './record.js';
+import { decodeEntry, encodeUpdate, firstEntryOffset, newSegmentSalt, ENTRY_HEADER_BYTES, updateRecordBytes, type SegmentHeader } from './record.js';
 import { recoverLog, type RecoveryReport } from './recovery.js';
 import { Segment } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
@@ -232,7 +232,7 @@ export class Wal {
       let active = this.activeSegment;
       if (active.hasRecords && active.size + recordBytes > this.segmentBytes) active = await this.roll();
       const buf = this.bufferFor(recordBytes);
-      encodeUpdate(buf, 0, hardState, entries);
+      encodeUpdate(buf, 0, hardState, entries, active.header.salt);
       const recordStart = active.size;
       const writeStart = performance.now();
       // With sync 'always' the segment was opened with O_DSYNC: this one write is also the sync.
@@ -534,7 +534,7 @@ export class Wal {
   }
 
   private async createSegment(firstIndex: number, prevTerm: number, reset: boolean, hardState: HardState): Promise<Segment> {
-    const header: SegmentHeader = { seq: this.nextSeq++, firstIndex, prevTerm, reset, hardState };
+    const header: SegmentHeader = { seq: this.nextSeq++, firstIndex, prevTerm, reset, hardState, salt: newSegmentSalt() };
     const segment = await Segment.create(this.dir, header, this.sync === 'always', this.segmentCapacity);
     // The new header carries the latest hard state, a lazy one included.
     if (hardState === this.currentHardState) this.hardStateUnwritten = false;

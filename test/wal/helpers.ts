@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entry } from '../../wal/index.js';
-import { checkFrame, SEGMENT_HEADER_BYTES } from '../../wal/record.js';
+import { checkFrame, decodeSegmentHeader, SEGMENT_HEADER_BYTES } from '../../wal/record.js';
 import { SeededRandom } from '../../src/core/rng.js';
 
 /** A fresh empty directory under the OS temp dir. */
@@ -60,7 +60,9 @@ export function seededRandom(seed: number): () => number {
 /** Where the records of a segment file end: before the unwritten tail of a preallocated one. */
 export async function writtenBytes(file: string): Promise<number> {
   const buf = await readFile(file);
+  const header = decodeSegmentHeader(buf);
+  if (typeof header === 'string') throw new Error(`${file}: ${header}`);
   let pos = SEGMENT_HEADER_BYTES;
-  for (let end = checkFrame(buf, pos, buf.length); end > 0; end = checkFrame(buf, pos, buf.length)) pos = end;
+  for (let end = checkFrame(buf, pos, buf.length, header.salt); end > 0; end = checkFrame(buf, pos, buf.length, header.salt)) pos = end;
   return pos;
 }

@@ -22,7 +22,7 @@ for (const preallocate of [true, false]) {
     // by more bytes, as an ordinary command entry of the next save.
     const hs = { term: 1, vote: 0, commit: 0 };
     const embedded = Buffer.alloc(updateRecordBytes(hs, []));
-    encodeUpdate(embedded, 0, hs, []);
+    encodeUpdate(embedded, 0, hs, [], 0);
     const payload = Buffer.concat([Buffer.from('set k '), embedded, Buffer.alloc(200, 0x41)]);
     const recordStart = SEGMENT_HEADER_BYTES + updateRecordBytes(hs, makeEntries(1, 5, 1));
     const recordBytes = updateRecordBytes(undefined, [{ index: 6, term: 1, type: 0, data: payload }]);
