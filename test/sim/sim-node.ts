@@ -98,11 +98,15 @@ export class SimNode {
     /** Drive the core like the real Node: light Readys while a write is in flight. */
     private readonly pipelined = false,
     private readonly walFaithful?: WalFaithfulOptions,
+    /** Announce to the members every this many ticks, as src/node.ts does (announceMeta); 0: never. */
+    private readonly announceEveryTicks = 0,
   ) {
     this.storage = walFaithful ? new WalFaithfulStorage(bootstrap, walFaithful.segmentEntries) : new MemoryStorage(bootstrap);
     this.nextTickAt = this.localTime(now) + options.tickMs;
     this.start(now);
   }
+
+  private ticksSinceAnnounce = 0;
 
   localTime(now: number): number {
     return now * this.clockRate;
@@ -183,6 +187,7 @@ export class SimNode {
       this.nextTickAt += this.options.tickMs;
       this.raft.tick();
       this.observe();
+      if (this.announceEveryTicks > 0 && ++this.ticksSinceAnnounce >= this.announceEveryTicks) this.announce(now);
     }
     this.pump(now);
   }
@@ -205,9 +210,23 @@ export class SimNode {
       return;
     }
     this.clockRef.now = now;
-    this.raft.step(m);
+    // The real driver's answer to an announcement: tell a node outside the configuration so.
+    if (isAnnouncement(m)) this.raft.tellIfNotMember(m.from);
+    else this.raft.step(m);
     this.observe();
     this.pump(now);
+  }
+
+  /**
+   * The real Node announces itself to its peers every min(5 s, two election timeouts), and a peer
+   * that finds it outside its configuration tells it (src/node.ts announceMeta, nodeMeta): how a
+   * removed member whose fellow voters cannot vouch for the configuration still learns it.
+   */
+  private announce(now: number): void {
+    this.ticksSinceAnnounce = 0;
+    for (const m of this.raft!.membership.current()) {
+      if (m.id !== this.id) this.events.send(now, announcement(this.id, m.id));
+    }
   }
 
   /** Undefined when the node is down or paused (a client would get no answer: it tries elsewhere). */
@@ -494,4 +513,16 @@ export class SimNode {
     }
     this.reads = keep;
   }
+}
+
+/** Marks the sim's stand-in for the driver's nodeMeta announcement (not a core message). */
+const ANNOUNCEMENT = Symbol('announcement');
+
+/** An announcement from `from` to `to`: a term-0 heartbeat answer that never reaches the core. */
+function announcement(from: NodeId, to: NodeId): Message {
+  return Object.assign({ type: 'heartbeatResp' as const, from, to, term: 0, round: 0 }, { [ANNOUNCEMENT]: true });
+}
+
+function isAnnouncement(m: Message): boolean {
+  return ANNOUNCEMENT in m;
 }

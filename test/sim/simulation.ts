@@ -78,6 +78,12 @@ export interface SimOptions {
    * Default true; regression seeds that must replay an old schedule pass false.
    */
   walFaithful?: boolean;
+  /**
+   * Nodes announce themselves to their configuration's members every two election timeouts, as
+   * the real driver does, and a member tells one outside its configuration so. Default true;
+   * regression seeds that must replay an old schedule pass false.
+   */
+  announce?: boolean;
 }
 
 export interface SimResult {
@@ -474,6 +480,7 @@ export function runSimulation(opts: SimOptions): SimResult {
         walFaithful
           ? { rng: new SeededRandom(walRng.int(2 ** 31)), segmentEntries: walRng.pick([2, 5, 16, 64]), trailing: walRng.pick([0, 0, 3, 10]), keepFallback: walRng.chance(0.5) }
           : undefined,
+        opts.announce === false ? 0 : 2 * ELECTION_TICKS,
       ),
     );
   }
