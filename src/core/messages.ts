@@ -202,12 +202,16 @@ export interface NotMember extends MessageBase {
   type: 'notMember';
   configIndex: number;
   /**
-   * The sender's commit index, or past it the receiver's last index when the receiver's vote
-   * request showed that nothing in its log past the sender's commit index can ever commit (see
-   * Raft.settledFor). At or past the receiver's newest configuration, which the sender does not
-   * hold, it shows that configuration to be a divergent entry that will never commit.
+   * The sender's commit index. At or past the receiver's newest configuration, which the sender
+   * does not hold, it shows that configuration to be a divergent entry that will never commit.
    */
   commit: number;
+  /**
+   * The term of the sender's entry at `commit` (0: unknown). A receiver whose entry there has
+   * another term holds a divergent log from there on (see Raft.noteNotMember). Absent from
+   * members of older versions; optional on the wire.
+   */
+  commitTerm?: number;
 }
 
 /** Every message peers exchange. */

@@ -282,8 +282,8 @@ export class Raft {
   step(m: Message): void {
     if (m.to !== this.id || m.from === this.id) return;
     // Membership facts, not part of any term's exchange: handled whatever the terms.
-    if (m.type === 'notMember') return this.noteNotMember(m.configIndex, m.commit);
-    if (m.type === 'vote') this.tellIfNotMember(m.from, m);
+    if (m.type === 'notMember') return this.noteNotMember(m.configIndex, m.commit, m.commitTerm ?? undefined);
+    if (m.type === 'vote') this.tellIfNotMember(m.from);
     if (m.term > this.term) {
       if (m.type === 'vote') {
         // Leader stickiness: a node that heard from a live leader recently ignores elections.
@@ -715,7 +715,7 @@ export class Raft {
     this.removedToldAt = at;
     const members = this.membership.current();
     for (const m of this.membership.at(at - 1)) {
-      if (m.id !== this.id && !findMember(members, m.id)) this.send({ type: 'notMember', from: this.id, to: m.id, term: this.term, configIndex: at, commit: this.log.committed });
+      if (m.id !== this.id && !findMember(members, m.id)) this.sendNotMember(m.id, at);
     }
   }
 
@@ -725,16 +725,15 @@ export class Raft {
    * is not sure of (raft-node: its periodic announcements), so that a removed non-voting member,
    * which never campaigns, learns its removal too. Sends nothing to a member.
    */
-  tellIfNotMember(from: NodeId, vote?: { lastIndex: number; lastTerm: number }): void {
+  tellIfNotMember(from: NodeId): void {
     if (from === this.id) return;
     const at = this.membership.currentIndex();
     if (at === 0 || findMember(this.membership.current(), from)) return;
-    const commit = this.settledFor(vote);
     // Committed here, or named by a notice from a peer that had committed it: a removed member
     // hears of its removal that way, never from the log (seed 2654295: a removed voter that asked
     // only such members campaigned forever).
     if (this.log.committed >= at || this.notMemberNotice === at) {
-      this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: at, commit });
+      this.sendNotMember(from, at);
       return;
     }
     // Our newest configuration is not known committed (we may be removed ourselves, told by a
@@ -743,24 +742,17 @@ export class Raft {
     // A node added again since holds that newer configuration and does not believe this notice.
     const committedAt = this.membership.indexAt(this.log.committed);
     if (committedAt === 0 || findMember(this.membership.at(committedAt), from)) return;
-    this.send({ type: 'notMember', from: this.id, to: from, term: this.term, configIndex: committedAt, commit });
+    this.sendNotMember(from, committedAt);
   }
 
   /**
-   * The index a NotMember notice cites as its `commit`: up to there the receiver's log holds
-   * nothing past our committed log that could still commit, so a newer configuration of its own
-   * up to there is a divergent entry (see noteNotMember). Our commit index; or, when the vote
-   * request shows a log whose last term is older than that of our committed entry at our commit
-   * index, that log's last index: terms never fall along a log, so its entry at our commit index
-   * is not the committed one, and by Log Matching none of its entries from there on can ever
-   * commit (seed 2900898: a deposed leader's own configuration past the cluster's commit index,
-   * in an idle cluster, made it disbelieve every notice and campaign forever).
+   * Tells `to` that our configuration committed at `configIndex` leaves it out, with our commit
+   * index and the term of our entry there: a receiver whose own entry at that index has another
+   * term knows that nothing in its log from there on can ever commit (see noteNotMember).
    */
-  private settledFor(vote?: { lastIndex: number; lastTerm: number }): number {
+  private sendNotMember(to: NodeId, configIndex: number): void {
     const commit = this.log.committed;
-    if (!vote || vote.lastIndex <= commit) return commit;
-    const committedTerm = this.log.term(commit);
-    return committedTerm !== undefined && vote.lastTerm < committedTerm ? vote.lastIndex : commit;
+    this.send({ type: 'notMember', from: this.id, to, term: this.term, configIndex, commit, commitTerm: this.log.term(commit) ?? 0 });
   }
 
   /**
@@ -771,15 +763,24 @@ export class Raft {
    * - at the same index: if ours includes us it is another entry than the committed one;
    * - older, from a peer that committed past ours: its newest configuration being older, our
    *   entry is not the committed one at that index either.
-   * In the last two cases our newest configuration is a deposed leader's entry that will never
+   * - older, from a peer whose committed entry at its commit index has another term than ours
+   *   there (`commitTerm`): ours is not the committed one, and by Log Matching nothing of our log
+   *   from there on can ever commit, our newest configuration included. Checked against our log
+   *   as it is now, so a notice delivered late, after a leader replaced our log, proves nothing
+   *   wrong (seed 2900898: a deposed leader with its own configuration past the cluster's commit
+   *   index, in an idle cluster, disbelieved every notice and campaigned forever).
+   * In these cases our newest configuration is a deposed leader's entry that will never
    * commit, and that no leader overwrites: the current one does not replicate to a node outside
    * its configuration (seed 2100795: a removed voter campaigned forever, a voter in its own view).
    */
-  private noteNotMember(configIndex: number, commit: number): void {
+  private noteNotMember(configIndex: number, commit: number, commitTerm: number | undefined): void {
     // A joiner that has not received the log is not a member yet: nothing to learn from this.
     if (this.membership.current().length === 0) return;
     const at = this.membership.currentIndex();
-    if (configIndex < at && commit < at) return;
+    // commitTerm 0 (or absent, from an older version): the sender did not know it.
+    const ours = this.log.term(commit);
+    const divergentFromCommit = commitTerm !== undefined && commitTerm > 0 && ours !== undefined && ours !== commitTerm;
+    if (configIndex < at && commit < at && !divergentFromCommit) return;
     // Notices are not compared with each other: one member's configIndex may be its snapshot's
     // index, another's the configuration entry's, for the same configuration.
     const known = this.removedAt() > 0;

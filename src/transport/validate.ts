@@ -16,6 +16,7 @@ export class WireError extends Error {
 /** How one field is checked. */
 type FieldKind =
   | 'uint' // safe integer >= 0
+  | 'uint?' // the same, or absent (a field older versions do not send)
   | 'int' // safe integer (readIndexResp.index may be -1)
   | 'bool'
   | 'string'
@@ -43,7 +44,7 @@ const SCHEMAS: { [K in PeerMessage['type']]: { [F in Fields<Extract<PeerMessage,
   timeoutNow: {},
   readIndex: { context: 'string', lease: 'bool' },
   readIndexResp: { context: 'string', index: 'int' },
-  notMember: { configIndex: 'uint', commit: 'uint' },
+  notMember: { configIndex: 'uint', commit: 'uint', commitTerm: 'uint?' },
   // The Node layer's own messages (src/peer-messages.ts) share the streams.
   forward: { requestId: 'uint', op: 'string', data: 'bytes', address: 'string' },
   forwardResp: { requestId: 'uint', index: 'uint', logTerm: 'uint', error: 'string', message: 'string', leader: 'string' },
@@ -156,6 +157,8 @@ function field(kind: FieldKind, value: unknown, path: string): unknown {
   switch (kind) {
     case 'uint':
       return uint(value, path);
+    case 'uint?':
+      return value === undefined || value === null ? undefined : uint(value, path);
     case 'int':
       return int(value, path);
     case 'bool':
@@ -190,7 +193,10 @@ export function validateMessage(value: unknown, path = 'message'): Message {
     term: uint(m.term, `${where}.term`),
   };
   const schema: Record<string, FieldKind> = SCHEMAS[type as PeerMessage['type']];
-  for (const name in schema) out[name] = field(schema[name]!, m[name], `${where}.${name}`);
+  for (const name in schema) {
+    const v = field(schema[name]!, m[name], `${where}.${name}`);
+    if (v !== undefined) out[name] = v;
+  }
   if (type === 'append') checkAppendEntries(out as unknown as Extract<Message, { type: 'append' }>, where);
   return out as unknown as Message;
 }

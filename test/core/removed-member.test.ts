@@ -439,4 +439,44 @@ test('a deposed leader whose own configuration lies past the cluster\'s commit i
   assert.not.ok(['preCandidate', 'candidate'].includes(h.node(1).raft.role), 'it stopped campaigning');
 });
 
+test('a NotMember notice delivered late, after a leader replaced the node\'s log and added it again, does not make it believe it was removed (its divergence is checked against its log as it is now)', () => {
+  const h = new Harness(voters(1, 2, 3));
+  h.elect(1);
+  h.partition([1], [2, 3]);
+  // Cut off, leader 1 appends a long tail of its term that will never commit.
+  for (let i = 0; i < 20; i++) h.node(1).raft.propose(enc(`x${i}`));
+  h.process();
+  run(h, 4 * ET);
+  const leader = h.leader()!;
+  assert.ok(leader.id !== 1);
+  const removal = change(h, leader.id, { type: 'remove', id: 1 });
+  run(h, ET);
+  assert.ok(leader.raft.log.committed >= removal);
+  const n1 = h.node(1).raft;
+  const L = n1.log.lastIndex();
+  // 1 asks the leader for a (pre-)vote; the answer is held in the network.
+  h.queue = [];
+  leader.raft.step({ type: 'vote', from: 1, to: leader.id, term: n1.term + 1, preVote: true, lastIndex: L, lastTerm: n1.log.lastTerm(), transfer: false });
+  h.process();
+  const notices = h.take('notMember').filter((m) => m.to === 1);
+  assert.is(notices.length, 1);
+  // Meanwhile the cluster adds 1 again; the leader replaces 1's log and promotes it.
+  h.heal();
+  change(h, leader.id, { type: 'addVoter', id: 1, context: 'n1' });
+  run(h, 3 * ET);
+  assert.ok(n1.membership.current().some((m) => m.id === 1 && m.role === 'voter'), '1 is a voter again');
+  assert.ok(n1.membership.currentIndex() <= L, 'its configuration lies at or below its old last index');
+  assert.is(n1.removedAt(), 0);
+  // The held notice arrives late.
+  n1.step(notices[0]!);
+  h.process();
+  assert.is(n1.removedAt(), 0, 'a voter of the committed configuration does not believe it was removed');
+  // With the leader gone, 1 and the other member elect a new leader between them.
+  h.partition([leader.id], [1, 2, 3].filter((id) => id !== leader.id));
+  run(h, 10 * ET);
+  const next = [1, 2, 3].map((id) => h.node(id).raft).find((r) => r.id !== leader.id && r.role === 'leader');
+  assert.ok(next && next.term > leader.raft.term, 'a new leader among 1 and the other member');
+  assert.is(n1.removedAt(), 0);
+});
+
 test.run();

@@ -54,7 +54,7 @@ export const EXAMPLES: { [K in MessageType]: Extract<Message, { type: K }> } = {
   timeoutNow: { type: 'timeoutNow', from: 1, to: 2, term: 9 },
   readIndex: { type: 'readIndex', from: 2, to: 1, term: 9, context: 'read-ü-1', lease: true },
   readIndexResp: { type: 'readIndexResp', from: 1, to: 2, term: 9, context: 'read-ü-1', index: -1 },
-  notMember: { type: 'notMember', from: 1, to: 5, term: 9, configIndex: 812, commit: 900 },
+  notMember: { type: 'notMember', from: 1, to: 5, term: 9, configIndex: 812, commit: 900, commitTerm: 8 },
 };
 
 /** Every example, in a stable order. */

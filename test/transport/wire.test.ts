@@ -93,6 +93,15 @@ test('unknown extra fields are stripped, not passed to the core', () => {
   assert.equal(Object.keys(m!).sort(), ['from', 'term', 'to', 'type']);
 });
 
+test('notMember.commitTerm is optional on the wire: a notice from an older member without it (or with nil) is taken, a wrong type refused', () => {
+  const { commitTerm: _, ...older } = EXAMPLES.notMember as Extract<Message, { type: 'notMember' }>;
+  const [decoded] = decodeBatch(new Packr({ useRecords: false }).pack([older]));
+  assert.equal(decoded, older);
+  assert.not.ok('commitTerm' in decoded!, 'absent, not undefined');
+  assert.equal(decodeBatch(new Packr({ useRecords: false }).pack([{ ...older, commitTerm: null }]))[0], older);
+  assert.throws(() => decodeBatch(new Packr({ useRecords: false }).pack([{ ...older, commitTerm: 'x' }])), (e: Error) => e instanceof WireError && /commitTerm/.test(e.message));
+});
+
 test('garbage that is not MessagePack is rejected with a WireError naming the problem', () => {
   rejects(new Uint8Array(0), /batch is empty/);
   rejects(Buffer.from('hello, raft!'), /batch must be an array of messages|not valid MessagePack/);
