@@ -25,7 +25,7 @@ import {
   type SegmentHeader,
 } from '../wal/record.js';
 import { LOCK_FILE, lockHolder } from '../wal/dir-lock.js';
-import { chooseLiveSegments, findValidRecord } from '../wal/recovery.js';
+import { chooseLiveSegments, validRecordAfterDamage } from '../wal/recovery.js';
 import type { Entry, HardState } from '../wal/types.js';
 import { CommandRegistry } from '../src/command.js';
 import { bytesCodec } from '../src/codec.js';
@@ -101,10 +101,27 @@ export async function inspectReport(path: string, options: InspectOptions = {}):
   }
   await checkDataDir(path);
   const holder = (await lockHolder(path)) ?? (await lockHolder(join(path, 'wal')));
-  const log = new LogCollector(new EntryWindow(limit, options.from));
-  const wal = await scanWal(join(path, 'wal'), log);
-  const snapshots = await scanSnapshots(snapshotDir(path));
-  return renderReport(path, wal, log, snapshots, holder);
+  // A running node may roll, truncate or compact its log while we read it: scan again.
+  for (let attempt = 1; ; attempt++) {
+    const log = new LogCollector(new EntryWindow(limit, options.from));
+    try {
+      const wal = await scanWal(join(path, 'wal'), log);
+      const snapshots = await scanSnapshots(snapshotDir(path));
+      return renderReport(path, wal, log, snapshots, holder);
+    } catch (error) {
+      if (!(error instanceof LogChangedError) || attempt === MAX_SCANS) throw error;
+    }
+  }
+}
+
+/** Scans of a log that keeps changing under us before inspect gives up. */
+const MAX_SCANS = 5;
+
+/** A segment listed at the start of a scan was replaced or deleted before its records were read. */
+class LogChangedError extends Error {
+  constructor(segment: string) {
+    super(`the log changed while it was being read (${segment} was replaced or deleted: a running node rolled, truncated or compacted it); try again, or stop the node first`);
+  }
 }
 
 /**
@@ -414,11 +431,18 @@ class SegmentReader {
           if (bytesRead === 0) break; // shrank since stat (a live node's directory): scan what is there
           filled += bytesRead;
         }
-        return this.scratch.subarray(0, filled);
+        const bytes = this.scratch.subarray(0, filled);
+        // Its records must be read under the header they were written with (its salt): a file
+        // renamed over this name since the listing is another segment (found in review).
+        const header = decodeSegmentHeader(bytes);
+        if (typeof header === 'string' || header.seq !== file.header.seq) throw new LogChangedError(file.row.name);
+        return bytes;
       } finally {
         await handle.close();
       }
     } catch (error) {
+      if (error instanceof LogChangedError) throw error;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LogChangedError(file.row.name);
       file.row.problems.push(`cannot read it: ${(error as Error).message}`);
       return undefined;
     }
@@ -534,7 +558,7 @@ function collectEntries(file: SegmentFile, buf: Buffer, update: LocatedEntries, 
 function reportDamage(file: SegmentFile, buf: Buffer, pos: number, expectedIndex: number, role: SegmentRole): number {
   const { row } = file;
   const why = frameProblem(buf, pos, buf.length, file.header.salt) ?? 'damaged record';
-  const next = findValidRecord(buf, pos + 1, buf.length, expectedIndex, file.header.salt);
+  const next = validRecordAfterDamage(buf, pos, buf.length, expectedIndex, file.header.salt);
   // Wal.open deletes dead segments unread, so their damage has no consequence.
   const refused = role === 'dead' ? '' : ': Wal.open would refuse the log';
   if (next >= 0) {

@@ -180,11 +180,7 @@ async function loadSegments(
         // Zeros to the end of the file: the unwritten rest of a preallocated segment.
         if (isZeroFilled(buf, pos, size)) break;
         if (!active) throw new WalCorruptionError(path, pos, 'damaged record (checksum mismatch or cut short) in a segment that is not the last');
-        // A frame header that checks out gives the damaged record's length: look for a later
-        // record only past it. Inside it, entry data (a stored value) may hold the bytes of a
-        // valid record, which made a torn final write look like damage followed by good data.
-        const claimedEnd = claimedFrameEnd(buf, pos, size, header.salt);
-        const validAfter = findValidRecord(buf, claimedEnd >= 0 ? Math.min(claimedEnd, size) : pos + 1, size, expectedIndex, header.salt);
+        const validAfter = validRecordAfterDamage(buf, pos, size, expectedIndex, header.salt);
         if (validAfter >= 0) {
           throw new WalCorruptionError(path, pos, `damaged record followed by a valid record at offset ${validAfter}`);
         }
@@ -224,6 +220,18 @@ async function loadSegments(
     }
   }
   return { segments, terms, lastIndex, hardState };
+}
+
+/**
+ * Where a valid record follows the damaged record at `pos`, or -1: a torn tail. A frame header
+ * that checks out gives the damaged record's length, and a later record is looked for only past
+ * it: inside it, entry data (a stored value) of a format-1 segment may hold the bytes of a valid
+ * record, which made a torn final write look like damage followed by good data. (Recovery and the
+ * inspector judge damage alike through this.)
+ */
+export function validRecordAfterDamage(buf: Buffer, pos: number, end: number, nextIndex: number, salt: number): number {
+  const claimedEnd = claimedFrameEnd(buf, pos, end, salt);
+  return findValidRecord(buf, claimedEnd >= 0 ? Math.min(claimedEnd, end) : pos + 1, end, nextIndex, salt);
 }
 
 /**

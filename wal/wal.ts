@@ -146,6 +146,16 @@ export class Wal {
     }
     const wal = new Wal(absoluteDir, segmentBytes, capacity, cacheBytes, sync, log.segments, log.terms, log.lastIndex, log.hardState, log.nextSeq, log.report, lock);
     wal.onFsync = options.onFsync;
+    if (wal.activeSegment.header.salt === 0) {
+      // A format-1 segment (an older version's) has no salt: appends go to a new, salted segment
+      // at once, rather than go on being forgeable until the old one fills (found in review).
+      try {
+        await wal.queue.run(() => wal.guardIO(() => wal.roll()));
+      } catch (error) {
+        await wal.close().catch(() => undefined);
+        throw error;
+      }
+    }
     return wal;
   }
 
