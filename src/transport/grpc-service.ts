@@ -86,3 +86,34 @@ export function serverOptions(): grpc.ServerOptions {
     'grpc.keepalive_permit_without_calls': 1,
   };
 }
+
+/** A refused TLS handshake is logged once per remote address per this many ms (peers redial often). */
+const TLS_REFUSAL_LOG_INTERVAL_MS = 60_000;
+
+/**
+ * The listener. grpc-js logs no refused TLS handshake (a plaintext peer, a certificate the CA did
+ * not sign), so an operator saw nothing on either side (found in review): the HTTP/2 server it
+ * makes is hooked to report who was refused and why, through `warn`. The hook uses a method of
+ * grpc-js that is not public API; without it the listener still works, unlogged.
+ */
+export function peerServer(warn: (line: string) => void): grpc.Server {
+  const server = new grpc.Server(serverOptions());
+  const internal = server as unknown as { createHttp2Server?: (credentials: unknown) => import('node:http2').Http2SecureServer };
+  const create = internal.createHttp2Server;
+  if (typeof create !== 'function') return server;
+  const lastLogged = new Map<string, number>();
+  internal.createHttp2Server = function (this: unknown, credentials: unknown) {
+    const http2Server = create.call(this, credentials);
+    http2Server.on('tlsClientError', (err: Error, socket: import('node:tls').TLSSocket) => {
+      const from = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+      const key = socket.remoteAddress ?? '?';
+      const now = performance.now();
+      if (now - (lastLogged.get(key) ?? -Infinity) < TLS_REFUSAL_LOG_INTERVAL_MS) return;
+      if (lastLogged.size > 1000) lastLogged.clear(); // bounded: one entry per refused address
+      lastLogged.set(key, now);
+      warn(`refused a TLS handshake from ${from} (a plaintext peer, or a certificate the CA does not sign?): ${err.message}`);
+    });
+    return http2Server;
+  };
+  return server;
+}

@@ -13,7 +13,7 @@ import { DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { FlushScheduler } from './flush-scheduler.js';
 import { InboundStreams } from './grpc-inbound.js';
 import { PeerLink, type LinkSettings } from './grpc-link.js';
-import { channelCredentials, channelOptions, PEER_SERVICE, serverCredentials, serverOptions, type TlsOptions } from './grpc-service.js';
+import { channelCredentials, channelOptions, PEER_SERVICE, peerServer, serverCredentials, type TlsOptions } from './grpc-service.js';
 import { DEFAULT_QUEUE_LIMITS } from './queue.js';
 import { StatsBook } from './stats.js';
 import type { MessageHandler, QueueLimits, Transport, TransportLogger, TransportStats } from './types.js';
@@ -132,7 +132,7 @@ export class GrpcTransport implements Transport {
   }
 
   private async listen(): Promise<void> {
-    const server = new grpc.Server(serverOptions());
+    const server = peerServer((line) => this.settings.logger.warn(`transport ${this.advertised}: ${line}`));
     server.addService(PEER_SERVICE, { stream: this.inbound.handle });
     this.server = server;
     const port = await new Promise<number>((resolve, reject) => {

@@ -40,6 +40,10 @@ test('mutual TLS: a peer with a certificate from another CA, or without TLS, is 
   assert.not.ok(rogue.t.stats().peers[a.t.address]!.connected);
   assert.not.ok(plaintext.t.stats().peers[a.t.address]!.connected);
   assert.ok(rogue.logger.matching('cannot open stream').length > 0, 'the refused side says why');
+  // The refusing side says so too, once per address (grpc-js itself logged nothing).
+  const refusals = a.logger.matching('refused a TLS handshake from 127.0.0.1:');
+  assert.ok(refusals.length > 0, `the listener logs the refusals: ${JSON.stringify(a.logger.matching('transport'))}`);
+  assert.ok(refusals.length <= 2, `at most once per address a minute, got ${refusals.length}`);
 });
 
 test.run();
