@@ -1333,9 +1333,12 @@ export class Node<Context = unknown> {
         this.log('warn', `the addition at index ${r.index} did not commit within ${this.opts.requestTimeoutMs} ms; asking again`);
         continue;
       }
-      if (r.error === 'invalidConfChange' && r.message !== refusedAs) {
-        refusedAs = r.message;
-        this.log('warn', `join refused: ${r.message}; asking again`);
+      if (r.error === 'invalidConfChange') {
+        if (r.message !== refusedAs) {
+          refusedAs = r.message;
+          this.log('warn', `join refused: ${r.message}; asking again`);
+        }
+        if (await this.stoppedForLostData(r.message)) return;
       }
       if (r.error === 'notLeader' && r.leader) {
         const id = memberId(r.leader);
@@ -1345,6 +1348,35 @@ export class Node<Context = unknown> {
       }
       await new Promise((resolve) => setTimeout(resolve, 200).unref());
     }
+  }
+
+  /**
+   * A joiner refused (already a member, under this or another name) that holds no log at all.
+   * Either its addition committed and the answer was lost, and the log arrives within a few round
+   * trips; or its data was lost (wiped, moved) while the cluster still counts it as a member that
+   * acknowledged entries: the leader, believing it holds them, never sends them, and as a voter it
+   * would grant votes it forgot (found in review: such a node sat for good as a voter that never
+   * caught up). In the second case the node stops, saying how to bring it back.
+   * @returns whether it stopped
+   */
+  private async stoppedForLostData(refusal: string): Promise<boolean> {
+    const raft = this.requireRaft();
+    const holdsNothing = (): boolean => raft.log.lastIndex() === 0 && this.storage!.snapshot().index === 0;
+    let until = performance.now() + 3 * this.opts.electionTimeoutMs;
+    while (this.running && holdsNothing() && !this.isCommittedMember()) {
+      // A snapshot on its way is the log arriving, however long the transfer takes.
+      if (raft.receivingSnapshot()) until = performance.now() + 3 * this.opts.electionTimeoutMs;
+      if (performance.now() >= until) break;
+      await this.nextLeaderChangeOrTick();
+    }
+    if (!this.running || !holdsNothing() || this.isCommittedMember()) return false;
+    this.failStorage(
+      new Error(
+        `the cluster refused to add this node (${refusal}), and its data directory holds no log: it was a member whose data was lost or moved. ` +
+          `A member that forgot what it acknowledged or voted must not rejoin as itself: remove it on a member first (raft-node: DELETE /members/${this.address}; the library: leave()), then start it again with join`,
+      ),
+    );
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1445,6 +1477,10 @@ export class Node<Context = unknown> {
   }
 
   /** Storage failed: the node cannot keep its promises. Stop serving rather than lie. */
+  /**
+   * Stops the node for good on an error it cannot recover from (its storage failed, its data was
+   * lost): logs it as fatal and tells the onFatal callbacks.
+   */
   private failStorage(err: Error): void {
     if (this.fatal) return;
     this.fatal = err;

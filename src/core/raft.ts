@@ -266,6 +266,11 @@ export class Raft {
     return { ok: true };
   }
 
+  /** Whether a snapshot from the leader is being received (its chunks arriving, or being checked). */
+  receivingSnapshot(): boolean {
+    return this.receiving !== undefined;
+  }
+
   /** The member a leadership transfer is under way to, or NONE. */
   transferTarget(): NodeId {
     return this.leadTransferee;
