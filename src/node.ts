@@ -962,13 +962,23 @@ export class Node<Context = unknown> {
     const target = memberId(address);
     if (this.leaderId === target) return;
     const deadline = performance.now() + this.opts.requestTimeoutMs;
+    // Set when the request ended for want of a leader, or with its answer lost as leadership
+    // moved: the transfer itself may have happened (found in review: with no leader wait, a
+    // transfer to this very node, while it campaigned, was answered 503 "not applied").
+    let unsure: { error: unknown; until: number } | undefined;
     await this.submit({ op: 'transfer', data: EMPTY, address }).catch(async (err: unknown) => {
       if (err instanceof LeadershipTransferError && !this.members().some((x) => x.address === address && !x.nonVoting)) throw new LeadershipTransferError(err.message + (await this.aliasHint(address)));
+      if (err instanceof NotLeaderError || (err instanceof RaftError && err.outcomeUnknown)) {
+        unsure = { error: err, until: Math.min(deadline, performance.now() + this.opts.electionTimeoutMs) };
+        return;
+      }
       throw err;
     });
     for (;;) {
       this.requireRunning();
       if (this.leaderId === target) return;
+      // Judged by its outcome: the target leads within an election timeout, or the error stands.
+      if (unsure && performance.now() >= unsure.until) throw unsure.error;
       // The leader gives a transfer up after an election timeout (QA: the request waited out the
       // whole request timeout, for a target that was paused).
       if (this.role === 'leader' && this.requireRaft().transferTarget() !== target) {
@@ -1222,7 +1232,12 @@ export class Node<Context = unknown> {
     while (this.running && this.role === 'leader' && this.requireRaft().transferTarget() === target) await this.nextLeaderChangeOrTick();
     if (!this.running) return this.refusal(m.requestId, 'stopped', 'the leader stopped during the transfer', m.from);
     if (this.role !== 'leader') {
-      // Stepped down: to the target as a rule; else the asker asks whoever leads now.
+      // Stepped down, on the target's campaign as a rule: its leadership is known once it won.
+      // Answered at once, "no leader known" sent an asker with no leader wait to answer 503 "not
+      // applied" for a transfer that had worked (found in review).
+      const until = performance.now() + this.opts.electionTimeoutMs;
+      while (this.running && this.leaderId === NONE && performance.now() < until) await this.nextLeaderChangeOrTick();
+      // To the target as a rule; else the asker asks whoever leads now.
       return this.leaderId === target ? accepted : { ...this.refusal(m.requestId, 'leaderLost', 'the leader stepped down to another member during the transfer', m.from), leader: this.leader ?? '' };
     }
     const now = this.requireRaft().transferTarget();
