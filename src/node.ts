@@ -884,6 +884,8 @@ export class Node<Context = unknown> {
     this.requireRunning();
     const [m] = parseMembers([address]);
     const self = m!.address === this.address;
+    // Removed already: nothing to ask for, and the README's 410 for it (it answered success).
+    if (self && this.isRemoved()) throw new RemovedError(this.status().removedAt ?? 0);
     const handedOver = self && this.isLeader() && (await this.handOverLeadership());
     const deadline = performance.now() + this.opts.requestTimeoutMs;
     let earlierInDoubt = false;

@@ -415,6 +415,8 @@ export class KvHttpServer {
   async transfer(req: IncomingMessage): Promise<Answer> {
     const obj = parseJsonObject(await readBody(req, CONTROL_BODY_BYTES));
     const address = validAddress(stringField(obj, 'address'));
+    // A removed node's member list is its last view: 410 first, as for every other request.
+    if (this.node.isRemoved()) throw new RemovedError(this.node.status().removedAt ?? 0);
     if (!this.node.members().some((m) => m.address === address && !m.nonVoting)) throw new HttpError(400, `${address} is not a voting member`);
     await this.node.transferLeadership(address);
     return { status: 200, body: { leader: address } };
