@@ -1273,7 +1273,7 @@ export class Node<Context = unknown> {
     return new Promise<ForwardResponse>((resolve) => {
       const timer = setTimeout(() => {
         this.forwards.delete(requestId);
-        resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${this.opts.requestTimeoutMs} ms; outcome unknown`));
+        resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${timeoutMs} ms; outcome unknown`));
       }, Math.max(1, timeoutMs));
       this.forwards.set(requestId, { resolve, timer, target });
       this.sendPeer([request]);
@@ -1337,11 +1337,24 @@ export class Node<Context = unknown> {
       if (!this.running || this.requireRaft().removedAt() === 0) return;
       this.log('info', 'the cluster removed this node since it last ran; asking to join again');
     }
+    // One election timeout or two for an answer: a member that is down was waited on for the
+    // whole request timeout before the next one was asked (found in review).
+    const attemptMs = Math.min(this.opts.requestTimeoutMs, 2 * this.opts.electionTimeoutMs);
+    const lastSaid = new Map<string, number>();
+    // Says whom it asks, and who did not answer, once a minute each: it said nothing.
+    const say = (key: string, line: string): void => {
+      if (performance.now() - (lastSaid.get(key) ?? -Infinity) < 60_000) return;
+      lastSaid.set(key, performance.now());
+      this.log('info', line);
+    };
     for (let attempt = 0; this.running; attempt++) {
       if (this.isCommittedMember()) return;
       const target = this.leaderId !== NONE ? this.leaderId : candidates[attempt % Math.max(1, candidates.length)];
       if (target === undefined) return;
-      const r = await this.forwardToLeader(op, target);
+      const name = this.addresses.get(target) ?? `member ${target}`;
+      say(`ask ${target}`, `asking ${name} to add this node${this.opts.nonVoting ? ' as a non-voting member' : ''}`);
+      const r = await this.forwardToLeader(op, target, attemptMs);
+      if (r.error === 'timeout') say(`timeout ${target}`, `${name} did not answer the join request within ${attemptMs} ms; asking again`);
       if (!r.error) {
         this.log('info', `join accepted at index ${r.index}`);
         const until = performance.now() + this.opts.requestTimeoutMs;
