@@ -233,6 +233,24 @@ test('§6.4.1: while its lease is valid, the leader serves a lease read at once,
   assert.is(h.sent.slice(mark).filter((m) => m.type === 'heartbeat').length, 0);
 });
 
+test('§6.4.1: a leader that lost leadership and was elected again holds no lease from its earlier term until a heartbeat round of its new term is acknowledged', () => {
+  const { h, leader } = leaseLeader();
+  leader.clock.now = 100;
+  assert.ok(leader.raft.leaseValid(), 'a lease from its first term');
+  // Leadership moves to 2 and back to 1: two elections the first lease knew nothing of.
+  assert.ok(leader.raft.transferLeader(2).ok);
+  h.deliverAll();
+  assert.is(h.node(2).raft.role, 'leader');
+  assert.ok(h.node(2).raft.transferLeader(1).ok);
+  h.deliverAll();
+  assert.is(leader.raft.role, 'leader');
+  assert.ok(leader.raft.log.committed >= leader.raft.log.lastIndex(), 'its no-op of the new term committed');
+  assert.not.ok(leader.raft.leaseValid(), 'no heartbeat round of the new term was acknowledged yet');
+  h.tick(1);
+  h.deliverAll();
+  assert.ok(leader.raft.leaseValid(), 'a round of the new term acknowledged: a lease again');
+});
+
 test('§6.4.1: after the lease expires, a lease read falls back to a ReadIndex heartbeat round', () => {
   const { h, leader } = leaseLeader();
   leader.clock.now = 815;
