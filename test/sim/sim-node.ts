@@ -30,6 +30,8 @@ export interface NodeEvents {
   readDone(node: SimNode, context: string, value: string | null | undefined): void;
   /** The core confirmed read `context` at `index` (it is served once that index applies). */
   readIndexed(node: SimNode, context: string, index: number): void;
+  /** The leader served a read from its lease, at once (no heartbeat round). */
+  leaseRead(node: SimNode): void;
   becameLeader(node: SimNode): void;
   /** The node started a (pre-)election: its Ready reported the role. */
   campaigned(node: SimNode): void;
@@ -247,7 +249,9 @@ export class SimNode {
       return true;
     }
     this.clockRef.now = now;
+    const byLease = lease && this.raft.role === 'leader' && this.raft.leaseValid();
     this.raft.readIndex(context, lease);
+    if (byLease) this.events.leaseRead(this);
     this.observe();
     this.pump(now);
     return true;

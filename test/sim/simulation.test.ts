@@ -25,7 +25,7 @@ test(`${SEEDS} seeded simulations keep every safety invariant, converge after he
     'lightReadys', 'appliedAheadOfWrite', 'linkCuts', 'delayedLong', 'oneWayPartitions', 'snapshotInstalls', 'unsavedWritesLost',
     // The WAL-faithful storage's crash states (wal-faithful-storage.ts).
     'lazyCommitsLost', 'truncationsWithoutAppend', 'partialWritesLanded', 'unackedWritesLanded', 'crashesBeforeCompaction',
-    'restartCommitBelowSnapshot', 'restartLogBelowSnapshot', 'crashesDuringSnapshotInstall',
+    'restartCommitBelowSnapshot', 'restartLogBelowSnapshot', 'crashesDuringSnapshotInstall', 'leaseReadsChecked',
     ...SIM_PROFILES.map((p) => `profile:${p}`),
   ]) {
     assert.ok((totals[k] ?? 0) > 0, `no ${k} happened in ${SEEDS} seeds`);

@@ -399,6 +399,15 @@ export function runSimulation(opts: SimOptions): SimResult {
         );
       }
     },
+    leaseRead: (node) => {
+      // A lease is a promise that no other leader is elected before it runs out (its voters
+      // refuse votes until then): a leader of a later term elected before this read breaks it,
+      // whether or not a write ever shows the read stale.
+      let latest = 0;
+      for (const term of leadersByTerm.keys()) latest = Math.max(latest, term);
+      stats.leaseReadsChecked = (stats.leaseReadsChecked ?? 0) + 1;
+      check(latest <= node.raft!.term, `lease: node ${node.id} served a lease read in term ${node.raft!.term} after node ${leadersByTerm.get(latest)} was elected leader of term ${latest}`);
+    },
     readDone: (node, context, value) => {
       for (const op of ops.values()) {
         if (op.context !== context || op.node !== node.id) continue;
