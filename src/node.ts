@@ -707,10 +707,20 @@ export class Node<Context = unknown> {
     }
   }
 
-  /** A member of the configuration committed here, and not since removed (see Raft.removedAt). */
+  /**
+   * A member of the configuration committed here, and not since removed (see Raft.removedAt). A
+   * joiner asks until then: an addition only appended may be overwritten by the next leader, which
+   * never contacts this node (found in review: a joiner that stopped asking once accepted stayed
+   * out of the cluster for good).
+   */
   private isCommittedMember(): boolean {
+    return this.inCommittedConfiguration() && this.requireRaft().removedAt() === 0;
+  }
+
+  /** In the configuration at the commit index, as far as this node's log says. */
+  private inCommittedConfiguration(): boolean {
     const raft = this.requireRaft();
-    return raft.membership.at(raft.log.committed).some((m) => m.id === this.id) && raft.removedAt() === 0;
+    return raft.membership.at(raft.log.committed).some((m) => m.id === this.id);
   }
 
   /** The other members' addresses. */
@@ -1322,14 +1332,7 @@ export class Node<Context = unknown> {
     const op: ForwardOp = { op: this.opts.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: this.address };
     let candidates = this.founding.map((m) => memberId(m.address)).filter((id) => id !== this.id);
     let refusedAs = '';
-    // A member once its addition is committed, as far as this node knows: an addition only
-    // appended may be overwritten by the next leader, which never contacts this node (found in
-    // review: a joiner that stopped asking once accepted stayed out of the cluster for good).
-    const committedMember = (): boolean => {
-      const raft = this.requireRaft();
-      return raft.membership.at(raft.log.committed).some((m) => m.id === this.id);
-    };
-    if (committedMember()) {
+    if (this.inCommittedConfiguration()) {
       // Restarted on its old data: a member as its log says, unless the cluster removed it since
       // (a leader that left handed leadership over first and never received its removal; found
       // in review). It hears from a leader, or is told of its removal when it campaigns.
@@ -1506,10 +1509,10 @@ export class Node<Context = unknown> {
     if (this.pumpAgain) this.kick();
   }
 
-  /** Storage failed: the node cannot keep its promises. Stop serving rather than lie. */
   /**
    * Stops the node for good on an error it cannot recover from (its storage failed, its data was
-   * lost): logs it as fatal and tells the onFatal callbacks.
+   * lost): it cannot keep its promises, so it stops serving rather than lie. Logs the error as
+   * fatal and tells the onFatal callbacks.
    */
   private failStorage(err: Error): void {
     if (this.fatal) return;

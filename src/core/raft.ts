@@ -287,7 +287,7 @@ export class Raft {
   step(m: Message): void {
     if (m.to !== this.id || m.from === this.id) return;
     // Membership facts, not part of any term's exchange: handled whatever the terms.
-    if (m.type === 'notMember') return this.noteNotMember(m.configIndex, m.commit, m.commitTerm ?? undefined);
+    if (m.type === 'notMember') return this.noteNotMember(m.configIndex, m.commit, m.commitTerm);
     if (m.type === 'vote') this.tellIfNotMember(m.from);
     if (m.term > this.term) {
       if (m.type === 'vote') {
