@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SnapshotMeta, SnapshotRequest } from '../../src/core/index.js';
-import { Harness, enc, isolated, storageWithLog, voters } from '../support/raft-harness.js';
+import { Harness, enc, isolated, msg, storageWithLog, voters } from '../support/raft-harness.js';
 
 const SNAPSHOT = enc('SNAPSHOT:0123456789abcdef'); // 25 bytes
 const CHUNK = 4;
@@ -133,6 +133,29 @@ test('Figure 13 step 7: otherwise the follower discards its entire log and insta
     assert.equal(n.snapshotBytes.get(meta.index), enc('DATA'), label);
     assert.ok(h.take('appendResp').some((r) => !r.reject && r.index === meta.index), `${label}: acknowledged`);
   }
+});
+
+test('thesis §10.2.1 after Figure 13 step 7: a follower that discarded a longer log for a snapshot counts itself only up to the snapshot; as leader it does not commit its next entry before that entry is durable here', () => {
+  const m = voters(1, 2, 3);
+  // Entries 2–6 of term 2 on disk; the leader's snapshot at 3 (term 4) conflicts with them.
+  const { h, n } = isolated(m, 1, { checkQuorum: false, preVote: false }, storageWithLog(m, [1, 2, 2, 2, 2, 2], { term: 4 }));
+  h.process();
+  h.take();
+  n.raft.step(snapshotChunk(META(3, 4), enc('DATA'), 0, true));
+  h.process();
+  assert.is(n.raft.log.lastIndex(), 3, 'the old entries 4–6 are gone');
+  // Elected in term 6, it appends its no-op at 4; node 2 acknowledges it before our write of it lands.
+  n.raft.campaign();
+  h.process();
+  const term = n.raft.term;
+  n.raft.step(msg.voteResp(2, 1, term));
+  assert.is(n.raft.role, 'leader');
+  const noop = n.raft.log.lastIndex();
+  assert.is(noop, 4);
+  n.raft.step(msg.appendResp(2, 1, term, noop));
+  assert.is(n.raft.log.committed, 3, 'not committed on node 2 alone: the leader\'s own copy is not durable yet (it counted its discarded entry 4)');
+  h.process();
+  assert.is(n.raft.log.committed, noop, 'committed once durable here too');
 });
 
 test('Figure 13 steps 2–5: chunks are written at their offset; a chunk at an unexpected offset is refused and the follower asks for the offset it expects', () => {
