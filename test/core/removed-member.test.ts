@@ -49,6 +49,15 @@ function withLearner4(): { h: Harness; added: number } {
   return { h, added };
 }
 
+/** Node 3 (restarted, any notice forgotten) asks node 1 for a pre-vote: who tells it it is no member. */
+function tellersOf3(h: Harness): NodeId[] {
+  const n1 = h.node(1).raft;
+  const sentBefore = h.sent.length;
+  n1.step(msg.vote(3, 1, n1.term + 1, { lastIndex: 0, lastTerm: 0, preVote: true }));
+  h.process();
+  return h.sent.slice(sentBefore).filter((m) => m.type === 'notMember' && m.to === 3).map((m) => m.from);
+}
+
 /** Three voters led by 1, with 3 cut off while 1 removes it and commits that with 2. */
 function removedWhilePartitioned(): { h: Harness; removal: number } {
   const h = new Harness(voters(1, 2, 3));
@@ -347,11 +356,7 @@ test('a removed member that learnt its removal from a notice tells a removed vot
   const n1 = h.node(1).raft;
   assert.is(n1.removedAt(), removal1, 'told by 2');
   assert.ok(n1.log.committed < removal1, 'its log never showed the removal committed');
-  const sentBefore = h.sent.length;
-  n1.step(msg.vote(3, 1, n1.term + 1, { lastIndex: 0, lastTerm: 0, preVote: true }));
-  h.process();
-  const notices = h.sent.slice(sentBefore).filter((m) => m.type === 'notMember' && m.to === 3);
-  assert.equal(notices.map((m) => m.from), [1], 'node 3 is told, by node 1');
+  assert.equal(tellersOf3(h), [1], 'node 3 is told, by node 1');
 });
 
 test('a member with an uncommitted configuration sends no NotMember (its view may still change)', () => {
@@ -411,11 +416,7 @@ test('a removed member whose newest configuration is not known committed tells a
   h.process();
   assert.ok(n1.removedAt() > 0);
   // 3 (restarted, its notice forgotten; 1 is the only other voter it knows) asks 1 for a vote.
-  const sentBefore = h.sent.length;
-  n1.step(msg.vote(3, 1, n1.term + 1, { lastIndex: 0, lastTerm: 0, preVote: true }));
-  h.process();
-  const notices = h.sent.slice(sentBefore).filter((m) => m.type === 'notMember' && m.to === 3);
-  assert.equal(notices.map((m) => m.from), [1], 'node 3 is told, by node 1');
+  assert.equal(tellersOf3(h), [1], 'node 3 is told, by node 1');
 });
 
 test('a deposed leader whose own configuration lies past the cluster\'s commit index believes a notice once its vote request shows its log ends in an older term than the committed entry (seed 2900898: in an idle cluster it campaigned forever)', () => {
