@@ -73,7 +73,17 @@ interface PendingRead {
   index: number;
   waiters: Array<(outcome: ReadOutcome) => void>;
   timer: NodeJS.Timeout;
+  /** When the first of its calls arrived (performance.now()): its timer runs from then. */
+  since: number;
 }
+
+/**
+ * A read call joins the request gathering its kind only while that request is younger than this
+ * share of requestTimeoutMs; after that it starts a new one. The calls of one request share its
+ * timer, so while the run loop is held (a slow apply or save) a call joining late would otherwise
+ * time out early: with this, every call gets at least 90 % of its timeout.
+ */
+const READ_GATHER_TIMEOUT_SHARE = 0.1;
 
 /**
  * How a linearizable read ended: `confirmed` (the local context may be read now), `refused` (no
@@ -268,8 +278,12 @@ export class Node<Context = unknown> {
    */
   private nextRequestId = this.proposer.session + 1;
   private nextReadId = 1;
-  /** Per kind (0: ReadIndex, 1: lease), the read request gathering calls until the next pump hands it to the core. */
-  private readonly gatheringReads: [string | undefined, string | undefined] = [undefined, undefined];
+  /**
+   * Per kind (0: ReadIndex, 1: lease), the read requests gathering calls until the next pump hands
+   * them to the core: one, unless the run loop was held long enough to start another (see
+   * READ_GATHER_TIMEOUT_SHARE). Settled requests stay listed until then; submitReads skips them.
+   */
+  private readonly gatheringReads: [string[], string[]] = [[], []];
   /** Command entries that applyCommand skipped as copies, in the applyInOrder call under way (for the applied count). */
   private copiesSkipped = 0;
 
@@ -840,16 +854,18 @@ export class Node<Context = unknown> {
     if (lease && raft.leaseValid() && this.applied >= raft.log.committed) return settle('confirmed');
     const kind = lease ? 1 : 0;
     const gathering = this.gatheringReads[kind];
-    let r = gathering === undefined ? undefined : this.reads.get(gathering);
+    const newest = gathering.length === 0 ? undefined : gathering[gathering.length - 1]!;
+    let r = newest === undefined ? undefined : this.reads.get(newest);
+    if (r && performance.now() - r.since > this.opts.requestTimeoutMs * READ_GATHER_TIMEOUT_SHARE) r = undefined;
     if (!r) {
       const ctx = `${this.id}:${this.proposer.session}:${this.nextReadId++}`;
       const timer = setTimeout(() => {
         const timedOut = this.reads.get(ctx);
         if (timedOut) this.settleRead(ctx, timedOut, 'timedOut');
       }, this.opts.requestTimeoutMs);
-      r = { index: -1, waiters: [], timer };
+      r = { index: -1, waiters: [], timer, since: performance.now() };
       this.reads.set(ctx, r);
-      this.gatheringReads[kind] = ctx;
+      gathering.push(ctx);
     }
     r.waiters.push(settle);
     this.kick();
@@ -863,10 +879,10 @@ export class Node<Context = unknown> {
    */
   private submitReads(): void {
     for (const kind of [0, 1] as const) {
-      const ctx = this.gatheringReads[kind];
-      if (ctx === undefined) continue;
-      this.gatheringReads[kind] = undefined;
-      if (this.reads.has(ctx)) this.raft!.readIndex(ctx, kind === 1);
+      const gathering = this.gatheringReads[kind];
+      if (gathering.length === 0) continue;
+      for (const ctx of gathering) if (this.reads.has(ctx)) this.raft!.readIndex(ctx, kind === 1);
+      gathering.length = 0;
     }
   }
 
@@ -1322,8 +1338,6 @@ export class Node<Context = unknown> {
   private settleRead(ctx: string, r: PendingRead, outcome: ReadOutcome): void {
     clearTimeout(r.timer);
     this.reads.delete(ctx);
-    if (this.gatheringReads[0] === ctx) this.gatheringReads[0] = undefined;
-    if (this.gatheringReads[1] === ctx) this.gatheringReads[1] = undefined;
     for (const settle of r.waiters) settle(outcome);
   }
 
@@ -1472,7 +1486,7 @@ export class Node<Context = unknown> {
       this.pumpAgain = true;
       return;
     }
-    if (!this.raft!.hasReady() && this.gatheringReads[0] === undefined && this.gatheringReads[1] === undefined && !this.snapshots.hasWork) return;
+    if (!this.raft!.hasReady() && this.gatheringReads[0].length === 0 && this.gatheringReads[1].length === 0 && !this.snapshots.hasWork) return;
     this.pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
   }
 

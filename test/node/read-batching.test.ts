@@ -96,4 +96,44 @@ test('ReadIndex batching: reads gathered but not yet handed to the core resolve 
   }
 });
 
+test('ReadIndex batching: a read called while the run loop is held does not time out on the timer of a read called long before it', async () => {
+  // Reads gathered for one core request share its timer. While the run loop is held (here a
+  // snapshot step made slow; a follower writing a received snapshot to a slow disk holds it
+  // too), the first read rightly times out, but one called 700 ms later used to time out with
+  // it, 300 ms into its 1 s timeout; it now starts a request (and a timer) of its own.
+  const c = new TestCluster(3, { heartbeatMs: 50, electionTimeoutMs: 500, requestTimeoutMs: 1000 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('k', 'v'));
+    const snapshots = (leader as unknown as { snapshots: { maybeTake(): Promise<void> } }).snapshots;
+    const maybeTake = snapshots.maybeTake.bind(snapshots);
+    let held = false;
+    snapshots.maybeTake = async (): Promise<void> => {
+      if (!held) {
+        held = true;
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+      }
+      return maybeTake();
+    };
+    // A write kicks the run loop, which enters the held step before it hands the next reads over.
+    const write = leader.do(new SetCommand('k', 'w')).then(
+      () => 'applied',
+      (e: Error) => e.name,
+    );
+    await c.waitFor(() => held, 2000, 'the run loop to be held');
+    const first = leader.readIndex();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    const calledAt = performance.now();
+    const late = leader.readIndex().then((ok) => ({ ok, after: performance.now() - calledAt }));
+    assert.is(await first, false, 'the read called as the hold began times out (1 s, the hold is 1.5 s)');
+    const lateRead = await late;
+    assert.ok(lateRead.ok, `the read called 700 ms later is confirmed once the hold ends, not timed out with the first (answered after ${Math.round(lateRead.after)} ms)`);
+    assert.ok(lateRead.after >= 700, `it waited for the hold to end (${Math.round(lateRead.after)} ms)`);
+    await write; // called before the hold, it times out too (TimeoutError, outcome unknown)
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
