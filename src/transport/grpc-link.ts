@@ -53,12 +53,22 @@ type LinkState = 'idle' | 'connecting' | 'ready' | 'backoff' | 'closed';
  * at least SILENT_MS_BEFORE_CANCEL, with no drain of a backed-up stream meanwhile: the peer is
  * frozen (a stopped process, a paused VM) though its connection stays open. Counted in our own
  * timer's ticks, so that a stall of this process's event loop (one late tick) is not taken for
- * the peer's silence; a drain is progress, so a slow but live link is kept. gRPC's keepalive
- * (10 s + 5 s) was the only check before: the link said "connected" with a stale round trip and
- * wrote into the void for ~15 s (found in review).
+ * the peer's silence; a drain is progress, so a slow but live link is kept (a frame written to
+ * the socket is not: the kernel takes it from a frozen peer's stream too).
+ * gRPC's keepalive (10 s + 5 s) was the only check before: the link said "connected" with a stale
+ * round trip and wrote into the void for ~15 s (found in review).
  */
 const SILENT_PING_TICKS_BEFORE_CANCEL = 5;
 const SILENT_MS_BEFORE_CANCEL = 2000;
+/**
+ * A ping written behind frames not yet flushed is answered only once they have crossed the link,
+ * and one big frame (a 16 MiB entry) gives no progress until it is through: the wait allowed
+ * grows by the bytes ahead of the ping at this rate. Without it, a frame needing more than the
+ * wait on a slow link (12 MiB at 2 MB/s) had its stream cut mid-frame at every resend, and a
+ * follower behind that link never got the entry (found in review). A peer frozen with a big frame
+ * in flight is still noticed by gRPC's keepalive (10 s + 5 s).
+ */
+const SLOWEST_LINK_BYTES_PER_MS = 256;
 
 const passThrough = (frame: Buffer): Buffer => frame;
 
@@ -76,6 +86,8 @@ export class PeerLink {
   /** When the oldest ping still unanswered was sent (or the last progress since), and the ticks since. */
   private silentSince: number | undefined;
   private silentTicks = 0;
+  /** Bytes written before the oldest unanswered ping and not yet flushed when it was written (they delay its pong). */
+  private bytesAheadOfPing = 0;
   private inflightBytes = 0;
   private everConnected = false;
   /** Why we ended the current attempt ourselves (handshake timeout), for the log line. */
@@ -220,7 +232,8 @@ export class PeerLink {
       const silentMs = now - this.silentSince;
       // The round trip is at least as long as the wait so far: stats must not show a stale one.
       this.counters.rttMs = Math.max(this.counters.rttMs ?? 0, silentMs);
-      if (this.silentTicks >= SILENT_PING_TICKS_BEFORE_CANCEL && silentMs >= SILENT_MS_BEFORE_CANCEL) {
+      const allowedMs = SILENT_MS_BEFORE_CANCEL + this.bytesAheadOfPing / SLOWEST_LINK_BYTES_PER_MS;
+      if (this.silentTicks >= SILENT_PING_TICKS_BEFORE_CANCEL && silentMs >= allowedMs) {
         this.cancelReason = `no pong for ${Math.round(silentMs)} ms (${this.silentTicks} ping intervals) and no progress: the peer seems frozen`;
         call.cancel();
         return;
@@ -229,7 +242,10 @@ export class PeerLink {
     // Skipped while the stream is backed up: the pong would measure the queue, not the link.
     if (this.waitingDrain) return;
     call.write(pingFrame(now));
-    if (this.silentSince === undefined) this.markSilentFrom(now);
+    if (this.silentSince === undefined) {
+      this.markSilentFrom(now);
+      this.bytesAheadOfPing = this.inflightBytes;
+    }
   }
 
   private markSilentFrom(at: number): void {

@@ -20,8 +20,9 @@ export interface TransportLogger {
 /**
  * Bounds of one peer's outgoing queue. Both apply: a dead or slow peer can hold at most
  * `maxMessages` messages and about `maxBytes` bytes (estimated, see estimateMessageSize).
- * A single message larger than `maxBytes` is still accepted when it is alone in the queue, so a
- * big snapshot chunk can always make progress.
+ * A single message larger than `maxBytes` is still accepted, and kept at the front of the queue
+ * while the messages behind it fit within `maxBytes`, so a big entry or snapshot chunk can always
+ * make progress.
  */
 export interface QueueLimits {
   maxMessages: number;

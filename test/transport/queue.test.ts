@@ -39,6 +39,19 @@ test('a single message larger than the byte bound is kept when alone, so big chu
   assert.is(q.take()[0]!.type, 'snapshot');
 });
 
+test('a message larger than the byte bound is not dropped for the small ones queued behind it while they fit (a heartbeat dropped a big append waiting for a slow link)', () => {
+  const q = new PeerQueue({ maxMessages: 10, maxBytes: 1000 });
+  q.push(chunk(0, 5000));
+  for (let i = 1; i <= 3; i++) q.push(numbered(i));
+  assert.is(q.dropped, 0, 'nothing dropped');
+  assert.equal(q.take().map((m) => m.type), ['snapshot', 'heartbeat', 'heartbeat', 'heartbeat']);
+  // What follows it still has the bound: past it, the big one (the oldest) goes first.
+  q.push(chunk(1, 5000));
+  for (let i = 0; i < 3; i++) q.push(chunk(10 + i, 400));
+  assert.equal(q.take().map((m) => (m.type === 'snapshot' ? m.offset : -1)), [11, 12]);
+  assert.is(q.dropped, 2);
+});
+
 test('take(maxBytes) cuts batches by estimated size but always returns at least one message', () => {
   const q = new PeerQueue({ maxMessages: 100, maxBytes: 1e9 });
   for (let i = 0; i < 4; i++) q.push(chunk(i, 1000));
