@@ -897,7 +897,35 @@ export class Node<Context = unknown> {
   async join(member: { address: string; nonVoting?: boolean }): Promise<void> {
     this.requireRunning();
     const [m] = parseMembers([{ address: member.address, nonVoting: member.nonVoting === true }]);
-    await this.submit({ op: m!.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: m!.address });
+    const deadline = performance.now() + this.opts.requestTimeoutMs;
+    let earlierInDoubt = false;
+    for (;;) {
+      try {
+        return void (await this.submit({ op: m!.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: m!.address }));
+      } catch (err) {
+        // Asked again after the leader changed mid-request, as leave() does: "already a member"
+        // then means an earlier attempt added it (a caller retrying by hand got that refusal
+        // for a join that worked; found by the node fuzz test).
+        const present = this.members().some((x) => x.address === m!.address);
+        if (err instanceof MembershipChangeError && present && earlierInDoubt) return this.untilCommittedMember(m!.address, deadline);
+        if (err instanceof NotLeaderError && err.outcomeUnknown && performance.now() < deadline) {
+          earlierInDoubt = true;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          continue;
+        }
+        throw err;
+      }
+    }
+  }
+
+  /** Resolves once `address` is a member of a committed configuration here; TimeoutError at `deadline`. */
+  private async untilCommittedMember(address: string, deadline: number): Promise<void> {
+    const raft = this.requireRaft();
+    while (!raft.membership.at(raft.log.committed).some((x) => x.context === address)) {
+      this.requireRunning();
+      if (performance.now() >= deadline) throw new TimeoutError(`the addition of ${address} did not commit within ${this.opts.requestTimeoutMs} ms; it may still commit`);
+      await this.nextLeaderChangeOrTick();
+    }
   }
 
   /**
