@@ -96,11 +96,15 @@ export function send(agent: Agent, url: string, method: string, body: string | u
   });
 }
 
-/** A 5xx or 410: certainly not applied only when the body says `"outcome": "not applied"`. */
-function outcomeFromBody(text: string): 'fail' | 'info' {
+/**
+ * A 5xx, 410 or 413: certainly not applied when the body says `"outcome": "not applied"`, and
+ * applied when it says `"applied"` (a write whose result was lost: ResultNotKeptError); unknown
+ * otherwise.
+ */
+function outcomeFromBody(text: string): 'ok' | 'fail' | 'info' {
   try {
     const body = JSON.parse(text) as { outcome?: unknown };
-    return body.outcome === 'not applied' ? 'fail' : 'info';
+    return body.outcome === 'not applied' ? 'fail' : body.outcome === 'applied' ? 'ok' : 'info';
   } catch {
     return 'info';
   }
@@ -191,7 +195,7 @@ export class Workload {
         outcome = 'ok';
         readValue = answer.text;
       } else if (answer.status === 404 && answer.text.includes('key not found')) outcome = 'ok';
-      else if (answer.status >= 500 || answer.status === 410) outcome = outcomeFromBody(answer.text);
+      else if (answer.status >= 500 || answer.status === 410) outcome = outcomeFromBody(answer.text) === 'fail' ? 'fail' : 'info';
       else outcome = this.odd(op, answer);
       if (outcome === 'ok') {
         h.ok(proc, readValue);
@@ -244,7 +248,11 @@ export class Workload {
         } catch {
           // keep what we had
         }
-      } else if (answer.status >= 500 || answer.status === 410) outcome = op === 'cas' ? 'info' : outcomeFromBody(answer.text); // 410: a removed node
+      } else if (answer.status >= 500 || answer.status === 410 || answer.status === 413) {
+        // 410: a removed node; 413: an append past --max-value-bytes. A CAS applied without its
+        // result is unknown: whether it compared equal is what the result said.
+        outcome = op === 'cas' ? 'info' : outcomeFromBody(answer.text);
+      }
       else outcome = this.odd(op, answer);
       if (outcome === 'ok') {
         h.ok(proc);
