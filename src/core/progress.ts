@@ -113,6 +113,10 @@ export class ReplicationProgress {
   /** Record an append ending at `lastIndex` carrying `bytes`, sent optimistically. */
   sentEntries(lastIndex: number, bytes: number): void {
     if (this.state === 'replicate') {
+      // An append without entries (a commit notice) takes no slot, as in etcd: its answer is at
+      // most the match index, which frees nothing, so counted, notices to a follower whose
+      // answers were lost filled the window and held back the entries behind them.
+      if (lastIndex < this.next) return;
       this.next = lastIndex + 1;
       this.inflightLast.push(lastIndex);
       this.inflightSize.push(bytes);

@@ -1170,7 +1170,14 @@ export class Raft {
     }
     const wasPaused = pr.isPaused();
     if (!pr.maybeUpdate(m.index)) {
-      if (wasPaused && pr.state === 'probe') this.sendAppend(m.from);
+      if (pr.state === 'probe' && m.index === pr.match && m.index === pr.next - 1) {
+        // A probe at the match index accepted (an empty one: the follower had everything): it
+        // holds everything up to `next - 1`, so replication goes on from there, as in etcd.
+        // Ignored, the follower stayed in probe, its probe answered but still counted as sent,
+        // and each new entry went out only at the next heartbeat answer.
+        pr.becomeReplicate();
+        this.sendAppend(m.from);
+      } else if (wasPaused && pr.state === 'probe') this.sendAppend(m.from);
       return;
     }
     if (pr.state === 'probe') pr.becomeReplicate();
