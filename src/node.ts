@@ -250,6 +250,8 @@ export class Node<Context = unknown> {
   /** The configuration `addresses` was last told about. */
   private addressesOf: Membership = [];
   private readonly nodeMeta = new Map<string, string>();
+  /** "address codec" pairs already logged by warnCodecMismatch. */
+  private readonly codecMismatchesLogged = new Set<string>();
   private ownMeta = '';
   private readonly leaderCallbacks: Array<(change: LeaderChange) => void> = [];
   /** This node's Prometheus metrics (its own registry); served by `metrics()`. */
@@ -1497,6 +1499,7 @@ export class Node<Context = unknown> {
           // member's id from ever new hello addresses was kept for good (found in review).
           if (m.meta === '' || this.addresses.get(m.from) !== fromAddress) this.nodeMeta.delete(fromAddress);
           else if (m.meta.length <= MAX_NODE_META_CHARS) this.nodeMeta.set(fromAddress, m.meta);
+          if (m.codec !== undefined && m.codec !== this.registry.codecName) this.warnCodecMismatch(fromAddress, m.codec);
           // A removed member still running announces itself too: tell it (see removedAt).
           raft.tellIfNotMember(m.from);
           break;
@@ -1999,10 +2002,28 @@ export class Node<Context = unknown> {
    * Every node announces itself, with or without metadata: a removed non-voting member that missed
    * the leader's notice never campaigns, and this is how the members hear from it and tell it.
    */
+  /**
+   * Logs (once per member and codec) that a member announced another command codec: every
+   * member must decode every command, and one that cannot stops when the entry applies. Said
+   * before any command of theirs is committed, this names the cause (found in review: nothing
+   * told the operator until a member stopped).
+   */
+  private warnCodecMismatch(address: string, codec: string): void {
+    const key = `${address} ${codec.slice(0, 64)}`;
+    if (this.codecMismatchesLogged.has(key)) return;
+    if (this.codecMismatchesLogged.size >= 64) return; // bounded: a peer could send ever new names
+    this.codecMismatchesLogged.add(key);
+    this.log(
+      'error',
+      `member ${address} encodes commands with codec ${JSON.stringify(codec.slice(0, 64))}, this node with ${JSON.stringify(this.registry.codecName)}: ` +
+        'set the same codec on every member (setCodec); a member that cannot decode a committed command stops',
+    );
+  }
+
   private announceMeta(): void {
     if (!this.running) return;
     this.sendPeer(
-      this.addresses.peerIds().map((to) => ({ type: 'nodeMeta' as const, from: this.id, to, term: this.term, meta: this.ownMeta })),
+      this.addresses.peerIds().map((to) => ({ type: 'nodeMeta' as const, from: this.id, to, term: this.term, meta: this.ownMeta, codec: this.registry.codecName })),
     );
   }
 

@@ -50,6 +50,11 @@ export interface NodeMetaMessage {
   to: NodeId;
   term: number;
   meta: string;
+  /**
+   * The name of the sender's command codec (absent from older members): a member with another
+   * codec logs it, since a command it cannot decode stops it when it applies.
+   */
+  codec?: string;
 }
 
 /** Everything that travels between peers. */

@@ -20,6 +20,7 @@ type FieldKind =
   | 'int' // safe integer (readIndexResp.index may be -1)
   | 'bool'
   | 'string'
+  | 'string?' // a string, or absent (a field older versions do not send)
   | 'bytes'
   | 'entries'
   | 'snapshotMeta';
@@ -48,7 +49,7 @@ const SCHEMAS: { [K in PeerMessage['type']]: { [F in Fields<Extract<PeerMessage,
   // The Node layer's own messages (src/peer-messages.ts) share the streams.
   forward: { requestId: 'uint', op: 'string', data: 'bytes', address: 'string' },
   forwardResp: { requestId: 'uint', index: 'uint', logTerm: 'uint', error: 'string', message: 'string', leader: 'string' },
-  nodeMeta: { meta: 'string' },
+  nodeMeta: { meta: 'string', codec: 'string?' },
 };
 
 const ENTRY_TYPES: ReadonlySet<number> = new Set(Object.values(EntryType));
@@ -165,6 +166,8 @@ function field(kind: FieldKind, value: unknown, path: string): unknown {
       return bool(value, path);
     case 'string':
       return str(value, path);
+    case 'string?':
+      return value === undefined || value === null ? undefined : str(value, path);
     case 'bytes':
       return bytes(value, path);
     case 'entries':

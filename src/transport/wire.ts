@@ -101,7 +101,7 @@ export function estimateMessageSize(raftOrPeerMessage: Message): number {
       size += message.message.length + message.leader.length;
       break;
     case 'nodeMeta':
-      size += message.meta.length;
+      size += message.meta.length + (message.codec?.length ?? 0);
       break;
     default:
       break;

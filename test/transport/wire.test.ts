@@ -102,6 +102,15 @@ test('notMember.commitTerm is optional on the wire: a notice from an older membe
   assert.throws(() => decodeBatch(new Packr({ useRecords: false }).pack([{ ...older, commitTerm: 'x' }])), (e: Error) => e instanceof WireError && /commitTerm/.test(e.message));
 });
 
+test('nodeMeta.codec is optional on the wire: an announcement from an older member without it is taken, a wrong type refused', () => {
+  const older = { type: 'nodeMeta', from: 1, to: 2, term: 3, meta: 'http://127.0.0.1:10001' };
+  const [decoded] = decodeBatch(new Packr({ useRecords: false }).pack([older])) as unknown as Array<Record<string, unknown>>;
+  assert.equal(decoded, older);
+  assert.not.ok('codec' in decoded!, 'absent, not undefined');
+  assert.equal(decodeBatch(new Packr({ useRecords: false }).pack([{ ...older, codec: 'msgpack' }]))[0], { ...older, codec: 'msgpack' });
+  assert.throws(() => decodeBatch(new Packr({ useRecords: false }).pack([{ ...older, codec: 7 }])), (e: Error) => e instanceof WireError && /codec/.test(e.message));
+});
+
 test('garbage that is not MessagePack is rejected with a WireError naming the problem', () => {
   rejects(new Uint8Array(0), /batch is empty/);
   rejects(Buffer.from('hello, raft!'), /batch must be an array of messages|not valid MessagePack/);
