@@ -113,7 +113,14 @@ export class ProposalDroppedError extends RaftError {}
 export class ResultNotKeptError extends RaftError {}
 
 /** A membership change was refused: another change is in flight, or it is invalid. */
-export class MembershipChangeError extends RaftError {}
+export class MembershipChangeError extends RaftError {
+  /**
+   * For a change the configuration refused: why ('alreadyMember', 'notMember', 'notLearner',
+   * 'lastVoter', 'invalid'); undefined for a change refused for now (another one in flight, a
+   * new leader not ready) or by a leader of an older version.
+   */
+  problem?: string;
+}
 
 /** A leadership transfer was refused (e.g. the target is not a voter of the configuration). */
 export class LeadershipTransferError extends RaftError {}

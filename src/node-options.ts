@@ -204,6 +204,13 @@ export function hasMethods(name: string, value: unknown, methods: readonly strin
   if (missing.length > 0) throw new TypeError(`${name} must be an object with ${methods.join(', ')} methods, got ${show(value)}${typeof value === 'object' && value !== null ? ` without ${missing.join(', ')}` : ''}`);
 }
 
+/** A codec has encode and decode methods and a name, which members announce and compare. */
+export function checkCodec(name: string, codec: unknown): void {
+  hasMethods(name, codec, ['encode', 'decode']);
+  const codecName = (codec as { name?: unknown }).name;
+  if (typeof codecName !== 'string' || codecName === '') throw new TypeError(`${name} must have a name (a non-empty string, which members compare), got ${show(codecName)}`);
+}
+
 /**
  * Checks `options` and fills in the defaults. Absent and `undefined` options take their default.
  * @throws TypeError for an unknown option, a value of the wrong kind or an impossible combination
@@ -264,7 +271,7 @@ export function resolveNodeOptions<Context>(options: NodeOptions<Context>): Reso
       if (typeof v !== 'string' && !Buffer.isBuffer(v)) throw new TypeError(`tls.${part} must be a string or a Buffer (PEM), got ${show(v)}`);
     }
   }
-  if (o.codec !== undefined) hasMethods('codec', o.codec, ['encode', 'decode']);
+  if (o.codec !== undefined) checkCodec('codec', o.codec);
   const logLevel = o.logLevel === undefined ? 'info' : checkLogLevel('logLevel', o.logLevel);
   if (o.logger !== undefined && typeof o.logger !== 'function') throw new TypeError(`logger must be a function (level, line), got ${show(o.logger)}`);
   if (o.metricsLabels !== undefined) {

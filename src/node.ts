@@ -31,7 +31,7 @@ import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
 import { SessionTable, readSessionHeader, type SessionHeader } from './sessions.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
-import { LOG_LEVELS, checkLogLevel, hasMethods, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
+import { LOG_LEVELS, checkCodec, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
 import { proposalRefusalMessage, transferAbandonedMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
@@ -353,7 +353,7 @@ export class Node<Context = unknown> {
    */
   setCodec(codec: Codec): void {
     this.refuseWhileRunning('setCodec()', 'the log holds entries written with the codec it started with');
-    hasMethods('setCodec: the codec', codec, ['encode', 'decode']);
+    checkCodec('setCodec: the codec', codec);
     this.registry.setCodec(codec);
   }
 
@@ -907,9 +907,11 @@ export class Node<Context = unknown> {
       } catch (err) {
         // Asked again after the leader changed mid-request, as leave() does: "already a member"
         // then means an earlier attempt added it (a caller retrying by hand got that refusal
-        // for a join that worked; found by the node fuzz test).
+        // for a join that worked; found by the node fuzz test). The leader's code says so; this
+        // node's own view may lag behind it (a leader of an older version sends no code).
         const present = this.members().some((x) => x.address === m!.address);
-        if (err instanceof MembershipChangeError && present && earlierInDoubt) return this.untilCommittedMember(m!.address, deadline);
+        const added = err instanceof MembershipChangeError && (err.problem === 'alreadyMember' || (err.problem === undefined && present));
+        if (added && earlierInDoubt) return this.untilCommitted(m!.address, true, deadline);
         if (err instanceof NotLeaderError && err.outcomeUnknown && performance.now() < deadline) {
           earlierInDoubt = true;
           await new Promise((resolve) => setTimeout(resolve, 20));
@@ -920,12 +922,15 @@ export class Node<Context = unknown> {
     }
   }
 
-  /** Resolves once `address` is a member of a committed configuration here; TimeoutError at `deadline`. */
-  private async untilCommittedMember(address: string, deadline: number): Promise<void> {
+  /**
+   * Resolves once `address` is (`member`) or is not a member of a configuration committed here;
+   * TimeoutError at `deadline`.
+   */
+  private async untilCommitted(address: string, member: boolean, deadline: number): Promise<void> {
     const raft = this.requireRaft();
-    while (!raft.membership.at(raft.log.committed).some((x) => x.context === address)) {
+    while (raft.membership.at(raft.log.committed).some((x) => x.context === address) !== member) {
       this.requireRunning();
-      if (performance.now() >= deadline) throw new TimeoutError(`the addition of ${address} did not commit within ${this.opts.requestTimeoutMs} ms; it may still commit`);
+      if (performance.now() >= deadline) throw new TimeoutError(`the ${member ? 'addition' : 'removal'} of ${address} did not commit here in time; it may still commit`);
       await this.nextLeaderChangeOrTick();
     }
   }
@@ -954,9 +959,16 @@ export class Node<Context = unknown> {
         if (self && err instanceof RemovedError) return;
         const gone = !this.members().some((x) => x.address === m!.address);
         // Asked again after the leader changed mid-request (a leader asked to remove itself hands
-        // leadership over first): "not a member" then means an earlier attempt removed it.
-        if (err instanceof MembershipChangeError && gone && earlierInDoubt) return;
-        if (err instanceof MembershipChangeError && gone) throw new MembershipChangeError(err.message + (await this.aliasHint(m!.address)));
+        // leadership over first): "not a member" then means an earlier attempt removed it. The
+        // leader's code says so; this node's own view may lag behind it.
+        const removed = err instanceof MembershipChangeError && (err.problem === 'notMember' || (err.problem === undefined && gone));
+        // (A node removing itself may never commit its removal: the leader stops replicating to it.)
+        if (removed && earlierInDoubt) return self ? undefined : this.untilCommitted(m!.address, false, deadline);
+        if (err instanceof MembershipChangeError && gone) {
+          const refused = new MembershipChangeError(err.message + (await this.aliasHint(m!.address)));
+          if (err.problem !== undefined) refused.problem = err.problem;
+          throw refused;
+        }
         if (err instanceof NotLeaderError && err.outcomeUnknown && performance.now() < deadline) {
           earlierInDoubt = true;
           await new Promise((resolve) => setTimeout(resolve, 20));
@@ -1188,8 +1200,11 @@ export class Node<Context = unknown> {
         return r.leader ? new NotLeaderError(r.leader) : new NoLeaderError();
       case 'confChangeInFlight':
       case 'leaderNotReady':
-      case 'invalidConfChange':
-        return new MembershipChangeError(r.message);
+      case 'invalidConfChange': {
+        const refused = new MembershipChangeError(r.message);
+        if (r.problem !== undefined) refused.problem = r.problem;
+        return refused;
+      }
       case 'stopped':
         return new StoppedError(r.message);
       case 'stoppedInDoubt': {
@@ -1240,7 +1255,8 @@ export class Node<Context = unknown> {
     this.kick();
     if (!result.ok) {
       const leader = result.leader !== NONE ? (this.addresses.get(result.leader) ?? '') : '';
-      return { ...this.refusal(requestId, result.reason, proposalRefusalMessage(result, op.address), from), leader };
+      const problem = result.reason === 'invalidConfChange' ? { problem: result.problem } : {};
+      return { ...this.refusal(requestId, result.reason, proposalRefusalMessage(result, op.address), from), leader, ...problem };
     }
     return this.answer(requestId, result.index, result.term, from);
   }

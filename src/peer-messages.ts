@@ -41,6 +41,11 @@ export interface ForwardResponse {
   message: string;
   /** The leader's address when the receiver is not the leader and knows one. */
   leader: string;
+  /**
+   * With `error` 'invalidConfChange': why, as the core's code ('alreadyMember', 'notMember', ...).
+   * Absent from older members.
+   */
+  problem?: string;
 }
 
 /** A node announces its metadata (e.g. its HTTP address) to its peers. */

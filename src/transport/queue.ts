@@ -48,15 +48,14 @@ export class PeerQueue {
   }
 
   /**
-   * Whether the byte bound is crossed. A message larger than the bound on its own does not count
-   * while it is the oldest: it is kept as long as what follows it fits. Counted, every heartbeat
-   * queued behind a big append dropped that append; on a slow link, where the append waited in
-   * the queue, every resend of it went the same way and the follower never got it (found in
-   * review). Memory stays within maxBytes plus one message.
+   * Whether the byte bound is crossed by the messages behind the oldest: the oldest, next to go
+   * out, does not count, and is kept as long as what follows it fits. Counted, every heartbeat
+   * queued behind a big append (one near or over the bound) dropped that append; on a slow link,
+   * where the append waited in the queue, every resend of it went the same way and the follower
+   * never got it (found in review). Memory stays within maxBytes plus one message.
    */
   private overBytes(): boolean {
-    const oldest = this.sizes[this.head]!;
-    return (oldest > this.limits.maxBytes ? this.byteCount - oldest : this.byteCount) > this.limits.maxBytes;
+    return this.byteCount - this.sizes[this.head]! > this.limits.maxBytes;
   }
 
   /**

@@ -20,9 +20,9 @@ export interface TransportLogger {
 /**
  * Bounds of one peer's outgoing queue. Both apply: a dead or slow peer can hold at most
  * `maxMessages` messages and about `maxBytes` bytes (estimated, see estimateMessageSize).
- * A single message larger than `maxBytes` is still accepted, and kept at the front of the queue
- * while the messages behind it fit within `maxBytes`, so a big entry or snapshot chunk can always
- * make progress.
+ * The oldest message does not count toward `maxBytes`: it is kept while the messages behind it
+ * fit, so a big entry or snapshot chunk (even one larger than `maxBytes`) can always make
+ * progress; the queue holds at most `maxBytes` plus one message.
  */
 export interface QueueLimits {
   maxMessages: number;

@@ -48,7 +48,7 @@ const SCHEMAS: { [K in PeerMessage['type']]: { [F in Fields<Extract<PeerMessage,
   notMember: { configIndex: 'uint', commit: 'uint', commitTerm: 'uint?' },
   // The Node layer's own messages (src/peer-messages.ts) share the streams.
   forward: { requestId: 'uint', op: 'string', data: 'bytes', address: 'string' },
-  forwardResp: { requestId: 'uint', index: 'uint', logTerm: 'uint', error: 'string', message: 'string', leader: 'string' },
+  forwardResp: { requestId: 'uint', index: 'uint', logTerm: 'uint', error: 'string', message: 'string', leader: 'string', problem: 'string?' },
   nodeMeta: { meta: 'string', codec: 'string?' },
 };
 

@@ -98,7 +98,7 @@ export function estimateMessageSize(raftOrPeerMessage: Message): number {
       size += message.data.byteLength + message.address.length;
       break;
     case 'forwardResp':
-      size += message.message.length + message.leader.length;
+      size += message.message.length + message.leader.length + (message.problem?.length ?? 0);
       break;
     case 'nodeMeta':
       size += message.meta.length + (message.codec?.length ?? 0);

@@ -516,4 +516,22 @@ test('replaceWith() during a fold ends it: the store takes the new contents and 
   assertSame(s, model, 'after the replace');
 });
 
+test('entries() read across turns of the event loop while a released capture folds sees every key once', async () => {
+  const { s, model } = bigStore(20_000);
+  const captured = s.capture();
+  for (let i = 0; i < 20_000; i++) {
+    s.set(`k${i}`, Buffer.from(`w${i}`)); // overwritten: in the map, and newer in the overlay until folded
+    model.set(`k${i}`, Buffer.from(`w${i}`));
+  }
+  captured.release();
+  const seen = new Map<string, number>();
+  let n = 0;
+  for (const [key] of s.entries()) {
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    if (++n % 10_000 === 0) await nextTurn(); // a save writing to a stream yields now and then
+  }
+  assert.is(seen.size, model.size, 'every key seen (a key the fold moved behind the iteration was missed)');
+  assert.ok([...seen.values()].every((c) => c === 1), 'each once');
+});
+
 test.run();

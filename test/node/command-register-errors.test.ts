@@ -44,8 +44,11 @@ test('setCodec refuses a value that is not a codec, naming what it lacks', async
   const c = new TestCluster(1, { logLevel: 'silent' });
   try {
     const errors: string[] = [];
+    // The last three lack a name (members announce and compare it): their announcements would
+    // fail every peer's check of the message.
+    const unnamed = [undefined, 7, ''].map((name) => ({ name, encode: () => new Uint8Array(0), decode: () => ({}) }));
     c.configure = (node) => {
-      for (const codec of [{}, 'msgpack', { encode() {} }]) {
+      for (const codec of [{}, 'msgpack', { encode() {} }, ...unnamed]) {
         try {
           node.setCodec(codec as never);
         } catch (e) {
@@ -54,8 +57,9 @@ test('setCodec refuses a value that is not a codec, naming what it lacks', async
       }
     };
     await c.start(c.addresses[0]!);
-    assert.is(errors.length, 3, errors.join('\n'));
-    for (const e of errors) assert.match(e, /^TypeError: setCodec: the codec must be an object with encode, decode methods/);
+    assert.is(errors.length, 6, errors.join('\n'));
+    for (const e of errors.slice(0, 3)) assert.match(e, /^TypeError: setCodec: the codec must be an object with encode, decode methods/);
+    for (const e of errors.slice(3)) assert.match(e, /^TypeError: setCodec: the codec must have a name \(a non-empty string, which members compare\)/);
   } finally {
     await c.close();
   }
