@@ -29,6 +29,28 @@ const files = findTests(join(root, 'test'))
   .map((f) => relative(root, f))
   .filter((f) => filters.length === 0 || filters.some((s) => f.includes(s)));
 
+/**
+ * A file still running after this long is killed with everything it started and counted as
+ * failed (TEST_FILE_TIMEOUT_S; the slowest file takes about a minute and a half): a test that
+ * hangs (a server left holding the process open after a failed check) held CI until its own limit.
+ */
+const FILE_TIMEOUT_MS = Math.max(1, Number(process.env.TEST_FILE_TIMEOUT_S ?? 420) || 420) * 1000;
+/** Running children, each in its own process group, killed with it at a timeout or when we are interrupted. */
+const running = new Set();
+const killGroup = (child) => {
+  try {
+    process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    for (const child of running) killGroup(child);
+    process.exit(130);
+  });
+}
+
 function runFile(file) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -36,11 +58,19 @@ function runFile(file) {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: '0' },
+      detached: true, // its own process group: a timeout kills what it started too
     });
+    running.add(child);
     let output = '';
+    const timer = setTimeout(() => {
+      output += `\n(still running after ${FILE_TIMEOUT_MS / 1000} s: killed with everything it started)\n`;
+      killGroup(child);
+    }, FILE_TIMEOUT_MS);
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
     child.on('close', (code) => {
+      clearTimeout(timer);
+      running.delete(child);
       const total = Number(/Total:\s+(\d+)/.exec(output)?.[1] ?? 0);
       const passed = Number(/Passed:\s+(\d+)/.exec(output)?.[1] ?? 0);
       const skipped = Number(/Skipped:\s+(\d+)/.exec(output)?.[1] ?? 0);
