@@ -912,14 +912,20 @@ export class Node<Context = unknown> {
         const present = this.members().some((x) => x.address === m!.address);
         const added = err instanceof MembershipChangeError && (err.problem === 'alreadyMember' || (err.problem === undefined && present));
         if (added && earlierInDoubt) return this.untilCommitted(m!.address, true, deadline);
-        if (err instanceof NotLeaderError && err.outcomeUnknown && performance.now() < deadline) {
-          earlierInDoubt = true;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          continue;
-        }
-        throw err;
+        if (!(await this.askAgainAfterDoubt(err, deadline))) throw err;
+        earlierInDoubt = true;
       }
     }
+  }
+
+  /**
+   * Whether a membership change that failed with `err` is asked again: its leader changed before
+   * answering (outcome unknown) and time is left. Waits a moment first, for the next leader.
+   */
+  private async askAgainAfterDoubt(err: unknown, deadline: number): Promise<boolean> {
+    if (!(err instanceof NotLeaderError && err.outcomeUnknown && performance.now() < deadline)) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return true;
   }
 
   /**
@@ -969,9 +975,8 @@ export class Node<Context = unknown> {
           if (err.problem !== undefined) refused.problem = err.problem;
           throw refused;
         }
-        if (err instanceof NotLeaderError && err.outcomeUnknown && performance.now() < deadline) {
+        if (await this.askAgainAfterDoubt(err, deadline)) {
           earlierInDoubt = true;
-          await new Promise((resolve) => setTimeout(resolve, 20));
           continue;
         }
         // The new leader takes membership changes once it has committed an entry of its term.
@@ -2015,10 +2020,6 @@ export class Node<Context = unknown> {
   }
 
   /**
-   * Every node announces itself, with or without metadata: a removed non-voting member that missed
-   * the leader's notice never campaigns, and this is how the members hear from it and tell it.
-   */
-  /**
    * Logs (once per member and codec) that a member announced another command codec: every
    * member must decode every command, and one that cannot stops when the entry applies. Said
    * before any command of theirs is committed, this names the cause (found in review: nothing
@@ -2036,6 +2037,10 @@ export class Node<Context = unknown> {
     );
   }
 
+  /**
+   * Every node announces itself, with or without metadata: a removed non-voting member that missed
+   * the leader's notice never campaigns, and this is how the members hear from it and tell it.
+   */
   private announceMeta(): void {
     if (!this.running) return;
     this.sendPeer(

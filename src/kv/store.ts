@@ -159,11 +159,11 @@ export class KvStore {
    * is in the map. Changes made meanwhile still go to the overlay (a key folded already is
    * added again, and folded later).
    */
-  private foldSome(overlay: Map<string, Buffer | null>): void {
+  private foldSome(overlay: Map<string, Buffer | null>, limit = FOLD_KEYS_PER_TURN): void {
     if (this.overlay !== overlay) return; // replaced, or folded at once by capture()
     let n = 0;
     for (const [key, value] of overlay) {
-      if (n++ === FOLD_KEYS_PER_TURN) {
+      if (n++ === limit) {
         setImmediate(() => this.foldSome(overlay));
         return;
       }
@@ -177,14 +177,7 @@ export class KvStore {
 
   /** Applies the overlay's changes to the map at once (one map operation per key changed). */
   private fold(): void {
-    const overlay = this.overlay;
-    if (overlay === undefined) return;
-    this.overlay = undefined;
-    this.folding = undefined;
-    for (const [key, value] of overlay) {
-      if (value === null) this.map.delete(key);
-      else this.map.set(key, value);
-    }
+    if (this.overlay !== undefined) this.foldSome(this.overlay, Infinity);
   }
 
   /**
