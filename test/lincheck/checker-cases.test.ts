@@ -10,6 +10,7 @@ import * as assert from 'uvu/assert';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { checkHistory, HistoryRecorder, LincheckInputError, parseHistory, type HistoryEvent, type OpName } from '../support/lincheck/index.js';
+import { takeEffect, type InFlight } from './true-register.js';
 
 type Ev = HistoryEvent;
 const inv = (process: number, f: OpName, key: string, value?: unknown): Ev => ({ process, type: 'invoke', f, key, ...(value !== undefined ? { value } : {}) });
@@ -345,26 +346,13 @@ const stepArb = fc.record({
 function interpret(steps: readonly Step[], procs: number, keys: number, maxOps: number): { events: Ev[]; lied: boolean } {
   const state = new Map<string, string | null>();
   const events: Ev[] = [];
-  type Busy = { proc: number; f: OpName; key: string; value: unknown; applied: boolean; result: string | null; casOk: boolean };
+  type Busy = InFlight & { proc: number };
   const busy: Busy[] = [];
   const idle: number[] = Array.from({ length: procs }, (_, i) => i);
   let nextProc = procs;
   let started = 0;
   let lied = false;
-  const apply = (b: Busy): void => {
-    if (b.applied) return;
-    b.applied = true;
-    const cur = state.get(b.key) ?? null;
-    if (b.f === 'read') b.result = cur;
-    else if (b.f === 'write') state.set(b.key, b.value as string);
-    else if (b.f === 'append') state.set(b.key, (cur ?? '') + (b.value as string));
-    else if (b.f === 'delete') state.set(b.key, null);
-    else {
-      const [e, n] = b.value as [string | null, string];
-      b.casOk = cur === e;
-      if (b.casOk) state.set(b.key, n);
-    }
-  };
+  const apply = (b: Busy): void => takeEffect(state, b);
   for (const s of steps) {
     if (s.kind <= 3 && idle.length > 0 && started < maxOps) {
       const proc = idle.splice(s.pick % idle.length, 1)[0]!;

@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkHistory, parseHistory, type HistoryEvent, type OpName } from '../support/lincheck/index.js';
+import { takeEffect, type InFlight } from './true-register.js';
 
 type RefOp = {
   f: OpName;
@@ -96,25 +97,12 @@ function randomHistory(r: () => number, maxOps: number): HistoryEvent[] {
   const vals = ['a', 'b', ''];
   const state = new Map<string, string | null>();
   const events: HistoryEvent[] = [];
-  type Busy = { f: OpName; key: string; value: unknown; applied: boolean; result: unknown; casOk: boolean };
+  type Busy = InFlight;
   const busy = new Map<number, Busy>();
   let nextProcess = 0;
   const idle: number[] = [nextProcess++, nextProcess++, nextProcess++];
   let invoked = 0;
-  const effect = (b: Busy): void => {
-    if (b.applied) return;
-    b.applied = true;
-    const cur = state.get(b.key) ?? null;
-    if (b.f === 'read') b.result = cur;
-    else if (b.f === 'write') state.set(b.key, b.value as string);
-    else if (b.f === 'append') state.set(b.key, (cur ?? '') + (b.value as string));
-    else if (b.f === 'delete') state.set(b.key, null);
-    else {
-      const [e, n] = b.value as [string | null, string];
-      b.casOk = cur === e;
-      if (b.casOk) state.set(b.key, n);
-    }
-  };
+  const effect = (b: Busy): void => takeEffect(state, b);
   while (invoked < maxOps || busy.size > 0) {
     const pending = [...busy.keys()];
     const roll = r();
