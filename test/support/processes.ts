@@ -47,8 +47,16 @@ export interface HttpAnswer {
 
 /** A fetch that never throws on HTTP errors; network errors reject. */
 export async function http(url: string, init: RequestInit & { timeoutMs?: number } = {}): Promise<HttpAnswer> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 10_000) });
-  const text = await res.text();
+  let res: Response;
+  let text: string;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 10_000) });
+    text = await res.text();
+  } catch (err) {
+    // fetch's own message is only "fetch failed": name the request and the socket-level cause.
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`${init.method ?? 'GET'} ${url}: ${(err as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`, { cause: err });
+  }
   return { status: res.status, headers: res.headers, text, json: <T>() => JSON.parse(text) as T };
 }
 

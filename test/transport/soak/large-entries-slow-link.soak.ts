@@ -9,10 +9,9 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Kv, SetCommand, TestCluster, freePort } from '../../support/node-cluster.js';
-import { GrpcTransport } from '../../../src/transport/grpc.js';
+import { Kv, SetCommand } from '../../support/node-cluster.js';
 import type { Node } from '../../../src/node.js';
-import { TcpProxy } from '../../support/tcp-proxy.js';
+import { proxiedCluster, type ProxiedCluster } from '../../support/proxied-cluster.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mib = (b: number) => Math.round(b / 1048576);
@@ -26,30 +25,17 @@ const t0 = Date.now();
 // explained). A 5 s timeout keeps this test on the link, which is what it checks.
 const OPTIONS = { heartbeatMs: 50, electionTimeoutMs: 5000, requestTimeoutMs: 20_000, sync: 'none' as const, logLevel: 'warn' as const, logger: (level: string, line: string) => void lines.push(`${Date.now() - t0}ms ${level} ${line.slice(0, 220)}`) };
 
-let c: TestCluster | undefined;
-let proxy: TcpProxy | undefined;
+let env: ProxiedCluster | undefined;
 test.after.each(async () => {
-  await c?.close();
-  await proxy?.close();
-  c = undefined;
-  proxy = undefined;
+  await env?.close();
+  env = undefined;
 });
 
 async function setup() {
-  const a1 = `127.0.0.1:${await freePort()}`;
-  const a2 = `127.0.0.1:${await freePort()}`;
-  const proxyPort = await freePort();
-  const real = await freePort();
-  const behind = `127.0.0.1:${proxyPort}`;
-  proxy = new TcpProxy(proxyPort, real, { bytesPerSecond: 8 * 1024 * 1024 });
-  await proxy.listen();
-  c = new TestCluster(3, OPTIONS, 'grpc', [a1, a2, behind]);
-  await c.start(a1);
-  await c.start(a2);
-  const leader = await c.waitLeader(10_000);
-  await c.start(behind, { transport: new GrpcTransport({ address: behind, listen: `127.0.0.1:${real}`, clusterId: 'tsraft', logger: { info() {}, warn() {} } }) });
+  env = await proxiedCluster(OPTIONS, { bytesPerSecond: 8 * 1024 * 1024 });
+  const { cluster: c, leader, behind } = env;
   await leader.do(new SetCommand('first', '1'));
-  await c.waitFor(() => c!.node(behind).context.data.get('first') === '1', 5000, 'slow follower has first');
+  await c.waitFor(() => c.node(behind).context.data.get('first') === '1', 5000, 'slow follower has first');
   return { cc: c, leader, slow: c.node(behind), behind };
 }
 

@@ -9,10 +9,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
-import { Kv, SetCommand, TestCluster, freePort } from '../../support/node-cluster.js';
-import { GrpcTransport } from '../../../src/transport/grpc.js';
+import { Kv, SetCommand } from '../../support/node-cluster.js';
 import type { Node } from '../../../src/node.js';
-import { TcpProxy } from '../../support/tcp-proxy.js';
+import { proxiedCluster, type ProxiedCluster } from '../../support/proxied-cluster.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,25 +26,6 @@ const handles = () => (process as unknown as { _getActiveHandles(): unknown[] })
 const fds = () => readdirSync('/proc/self/fd').length;
 
 const OPTIONS = { heartbeatMs: 50, electionTimeoutMs: 500, requestTimeoutMs: 3000, sync: 'none' as const, logLevel: 'silent' as const };
-
-/** Three members, the third behind `proxy`; the leader is one of the first two. */
-async function cluster(): Promise<{ c: TestCluster; proxy: TcpProxy; behind: string; real: number; leader: Node<Kv>; startBehind(): Promise<Node<Kv>> }> {
-  const a1 = `127.0.0.1:${await freePort()}`;
-  const a2 = `127.0.0.1:${await freePort()}`;
-  const proxyPort = await freePort();
-  const real = await freePort();
-  const behind = `127.0.0.1:${proxyPort}`;
-  const proxy = new TcpProxy(proxyPort, real);
-  await proxy.listen();
-  const c = new TestCluster(3, OPTIONS, 'grpc', [a1, a2, behind]);
-  await c.start(a1);
-  await c.start(a2);
-  const leader = await c.waitLeader(10_000);
-  const startBehind = () =>
-    c.start(behind, { transport: new GrpcTransport({ address: behind, listen: `127.0.0.1:${real}`, clusterId: 'tsraft', logger: { info() {}, warn() {} }, shutdownGraceMs: 100 }) });
-  await startBehind();
-  return { c, proxy, behind, real, leader, startBehind };
-}
 
 /** `n` writers on the leader until stop(); counts successes and failures. */
 function writers(leader: Node<Kv>, n: number, pauseMs = 5) {
@@ -65,16 +45,15 @@ function writers(leader: Node<Kv>, n: number, pauseMs = 5) {
   return { s, stop: async () => ((s.running = false), await Promise.all(all)) };
 }
 
-let env: Awaited<ReturnType<typeof cluster>> | undefined;
+let env: ProxiedCluster | undefined;
 test.after.each(async () => {
-  await env?.c.close();
-  await env?.proxy.close();
+  await env?.close();
   env = undefined;
 });
 
 test('half-open link (proxy stops forwarding for 20 s, TCP stays up): noticed, and recovers once it resumes', async () => {
-  env = await cluster();
-  const { c, proxy, behind, leader } = env;
+  env = await proxiedCluster(OPTIONS);
+  const { cluster: c, proxy, behind, leader } = env;
   const follower = c.node(behind);
   const w = writers(leader, 4);
   await c.waitFor(() => transportOf(leader).stats().peers[behind]?.connected, 5000, 'leader linked to the proxied member');
@@ -110,8 +89,8 @@ test('half-open link (proxy stops forwarding for 20 s, TCP stays up): noticed, a
 });
 
 test('half-open then reset: connections stalled 20 s are then reset (not resumed); the link comes back', async () => {
-  env = await cluster();
-  const { c, proxy, behind, leader } = env;
+  env = await proxiedCluster(OPTIONS);
+  const { cluster: c, proxy, behind, leader } = env;
   const follower = c.node(behind);
   const w = writers(leader, 4);
   await c.waitFor(() => transportOf(leader).stats().peers[behind]?.connected, 5000, 'leader linked to the proxied member');
@@ -135,8 +114,8 @@ test('half-open then reset: connections stalled 20 s are then reset (not resumed
 });
 
 test('member restarted on the same port 20 times, 300 ms apart, under writes: reconnects every time, no handle/fd growth, logs converge', async () => {
-  env = await cluster();
-  const { c, behind, leader, startBehind } = env;
+  env = await proxiedCluster(OPTIONS);
+  const { cluster: c, behind, leader, startBehind } = env;
   const w = writers(leader, 4);
   await c.waitFor(() => transportOf(leader).stats().peers[behind]?.connected, 5000, 'leader linked');
   await sleep(500);
@@ -166,8 +145,8 @@ test('member restarted on the same port 20 times, 300 ms apart, under writes: re
 });
 
 test('proxy reset + refused for 300 ms, 20 times (peer "crashes" without a goodbye): reconnects each time, no growth', async () => {
-  env = await cluster();
-  const { c, proxy, behind, leader } = env;
+  env = await proxiedCluster(OPTIONS);
+  const { cluster: c, proxy, behind, leader } = env;
   const follower = c.node(behind);
   const w = writers(leader, 4);
   await c.waitFor(() => transportOf(leader).stats().peers[behind]?.connected, 5000, 'leader linked');

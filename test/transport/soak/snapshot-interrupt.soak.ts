@@ -9,10 +9,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kv, SetCommand, TestCluster, freePort } from '../../support/node-cluster.js';
-import { GrpcTransport } from '../../../src/transport/grpc.js';
+import { Kv, SetCommand, TestCluster } from '../../support/node-cluster.js';
 import type { Node } from '../../../src/node.js';
-import { TcpProxy } from '../../support/tcp-proxy.js';
+import { proxiedCluster, type ProxiedCluster } from '../../support/proxied-cluster.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -50,31 +49,15 @@ function openUnder(dir: string): string[] {
   return out;
 }
 
-let c: TestCluster | undefined;
-let proxy: TcpProxy | undefined;
+let env: ProxiedCluster | undefined;
 test.after.each(async () => {
-  await c?.close();
-  await proxy?.close();
-  c = undefined;
-  proxy = undefined;
+  await env?.close();
+  env = undefined;
 });
 
 async function setup() {
-  const a1 = `127.0.0.1:${await freePort()}`;
-  const a2 = `127.0.0.1:${await freePort()}`;
-  const proxyPort = await freePort();
-  const real = await freePort();
-  const behind = `127.0.0.1:${proxyPort}`;
-  proxy = new TcpProxy(proxyPort, real);
-  await proxy.listen();
-  c = new TestCluster(3, OPTIONS, 'grpc', [a1, a2, behind]);
-  const cc = c;
-  await cc.start(a1);
-  await cc.start(a2);
-  const leader = await cc.waitLeader(10_000);
-  const startBehind = () =>
-    cc.start(behind, { transport: new GrpcTransport({ address: behind, listen: `127.0.0.1:${real}`, clusterId: 'tsraft', logger: { info() {}, warn() {} }, shutdownGraceMs: 100 }) });
-  await startBehind();
+  env = await proxiedCluster(OPTIONS);
+  const { cluster: cc, leader, behind, startBehind } = env;
   await leader.do(new SetCommand('first', '1'));
   await cc.waitFor(() => cc.node(behind).context.data.get('first') === '1', 5000, 'follower has first');
   await cc.stop(behind);
@@ -112,9 +95,9 @@ test('snapshot transfer cut mid-way by a connection reset (receiver down 1 s): r
   await startBehind();
   await waitTransferStarted(behindDir);
   const tmpAtCut = tmpFiles(behindDir).length;
-  await proxy!.close();
+  await env!.proxy.close();
   await sleep(1000);
-  await proxy!.listen();
+  await env!.proxy.listen();
   const caughtUp = await waitCaughtUp(cc, leader, behind, 30_000);
   await sleep(500);
   const leftover = tmpFiles(behindDir);
