@@ -37,6 +37,13 @@ export class EntryCache {
   private starts: number[] = [];
   private entryCount = 0;
   private readonly maxRunBytes: number;
+  /**
+   * The newest run too big for the whole budget (a single entry larger than it), kept outside the
+   * LRU until another such run, or a change to its indices, replaces it. Without it, an entry
+   * larger than the budget was read back from disk (and copied) for every use: applying it here,
+   * sending it to each follower, sending it again.
+   */
+  private oversized: { start: number; run: Entry[]; bytes: number } | undefined;
 
   constructor(maxBytes: number) {
     this.maxRunBytes = Math.max(1, Math.floor(maxBytes / 8));
@@ -50,29 +57,37 @@ export class EntryCache {
 
   /** Entries cached. */
   get size(): number {
-    return this.entryCount;
+    return this.entryCount + (this.oversized?.run.length ?? 0);
   }
 
-  /** Bytes charged against the budget. */
+  /** Bytes held: those charged against the budget, plus the one run too big for it. */
   get bytes(): number {
-    return this.lru.calculatedSize;
+    return this.lru.calculatedSize + (this.oversized?.bytes ?? 0);
   }
 
   /** The run holding `index`, marking it recently used; undefined when not cached. */
   lookup(index: number): CachedRun | undefined {
     const start = this.startAtOrBefore(index);
-    if (start === undefined) return undefined;
-    const run = this.lru.get(start);
-    if (run === undefined || index >= start + run.length) return undefined;
-    return { start, run };
+    if (start !== undefined) {
+      const run = this.lru.get(start);
+      if (run !== undefined && index < start + run.length) return { start, run };
+    }
+    return this.oversizedAt(index);
   }
 
   /** Whether `index` is cached (does not change recency). */
   has(index: number): boolean {
     const start = this.startAtOrBefore(index);
-    if (start === undefined) return false;
-    const run = this.lru.peek(start);
-    return run !== undefined && index < start + run.length;
+    if (start !== undefined) {
+      const run = this.lru.peek(start);
+      if (run !== undefined && index < start + run.length) return true;
+    }
+    return this.oversizedAt(index) !== undefined;
+  }
+
+  private oversizedAt(index: number): CachedRun | undefined {
+    const o = this.oversized;
+    return o !== undefined && index >= o.start && index < o.start + o.run.length ? { start: o.start, run: o.run } : undefined;
   }
 
   /**
@@ -98,7 +113,10 @@ export class EntryCache {
 
   /** Drops cached entries in [from, to], keeping the uncovered parts of runs that straddle it. */
   forget(from: number, to: number): void {
-    if (to < from || this.entryCount === 0) return;
+    if (to < from) return;
+    const o = this.oversized;
+    if (o !== undefined && o.start <= to && o.start + o.run.length - 1 >= from) this.oversized = undefined;
+    if (this.entryCount === 0) return;
     // First run that may overlap: the one at or before `from`, then every start up to `to`.
     let i = this.indexAtOrBefore(from);
     if (i < 0) i = 0;
@@ -120,6 +138,7 @@ export class EntryCache {
   }
 
   clear(): void {
+    this.oversized = undefined;
     this.lru.clear();
     this.starts = [];
     this.entryCount = 0;
@@ -129,7 +148,10 @@ export class EntryCache {
     const start = run[0]!.index;
     this.forget(start, start + run.length - 1);
     this.lru.set(start, run, { size: bytes });
-    if (!this.lru.has(start)) return; // bigger than the whole budget
+    if (!this.lru.has(start)) {
+      this.oversized = { start, run, bytes }; // bigger than the whole budget
+      return;
+    }
     this.entryCount += run.length;
     const last = this.starts.length - 1;
     if (last < 0 || this.starts[last]! < start) this.starts.push(start);

@@ -277,7 +277,8 @@ export function decodeUpdate(buf: Buffer, at: number, recordEnd: number): Locate
 
 /**
  * Decodes the entry whose header is at `at` (as located at open or by a save) into a fresh
- * object with its own copy of the data. Returns undefined when the bytes are not the entry
+ * object with its own copy of the data (large data may keep `buf`, which must be a fresh read
+ * that nothing writes again; see ByteSlab.keepOrCopy). Returns undefined when the bytes are not the entry
  * expected, which means the file changed under us.
  */
 export function decodeEntry(buf: Buffer, at: number, expectedIndex: number): Entry | undefined {
@@ -290,7 +291,7 @@ export function decodeEntry(buf: Buffer, at: number, expectedIndex: number): Ent
     index,
     term: readU64(buf, at + 8),
     type: buf.readUInt32LE(at + 16),
-    data: entrySlab.copy(buf.subarray(dataStart, dataStart + length)),
+    data: entrySlab.keepOrCopy(buf.subarray(dataStart, dataStart + length)),
   };
 }
 

@@ -13,7 +13,9 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { checkAddress } from '../members.js';
+import type { Message } from '../core/messages.js';
 import { WireError } from './validate.js';
+import { encodeBatch } from './wire.js';
 
 /**
  * Version of the stream protocol, carried in the hello; a receiver refuses other versions, so
@@ -67,9 +69,16 @@ export function helloFrame(hello: Hello): Buffer {
   return withKind(FrameKind.Hello, helloPackr.pack({ v: hello.version, cluster: hello.clusterId, from: hello.address }));
 }
 
-/** Wrap an encoded batch (see encodeBatch) into a batch frame. */
+/** Wrap an encoded batch (see encodeBatch) into a batch frame (a copy; see encodeBatchFrame). */
 export function batchFrame(batch: Uint8Array): Buffer {
   return withKind(FrameKind.Batch, batch);
+}
+
+/** Encode `messages` straight into a batch frame: the batch is packed after the kind byte, not copied behind it. */
+export function encodeBatchFrame(messages: readonly Message[]): Buffer {
+  const frame = encodeBatch(messages, 1);
+  frame[0] = FrameKind.Batch;
+  return frame;
 }
 
 /** A ping frame stamped with `sentAt` (ms on the sender's monotonic clock). */

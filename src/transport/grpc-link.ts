@@ -14,12 +14,11 @@ import * as grpc from '@grpc/grpc-js';
 import type { Message } from '../core/messages.js';
 import { performance } from 'node:perf_hooks';
 import { Backoff, type BackoffOptions } from './backoff.js';
-import { batchFrame, helloFrame, parseFrame, pingFrame, PROTOCOL_VERSION } from './frame.js';
+import { encodeBatchFrame, helloFrame, parseFrame, pingFrame, PROTOCOL_VERSION } from './frame.js';
 import { ACCEPTED_HEADER, MAX_FRAME_BYTES, PEER_STREAM_PATH } from './grpc-service.js';
 import { PeerQueue } from './queue.js';
 import type { PeerCounters } from './stats.js';
 import type { QueueLimits, TransportLogger } from './types.js';
-import { encodeBatch } from './wire.js';
 
 /** What every link of a transport shares. */
 export interface LinkSettings {
@@ -143,7 +142,7 @@ export class PeerLink {
   private framesOf(batch: Message[]): Array<{ frame: Buffer; messages: number }> {
     let frame: Buffer;
     try {
-      frame = batchFrame(encodeBatch(batch));
+      frame = encodeBatchFrame(batch);
     } catch (err) {
       this.counters.droppedOther += batch.length;
       this.settings.logger.warn(`${this.settings.logPrefix}: dropped ${batch.length} unencodable messages for ${this.address}: ${(err as Error).message}`);

@@ -105,9 +105,10 @@ function str(value: unknown, path: string): string {
 
 function bytes(value: unknown, path: string): Uint8Array {
   if (!(value instanceof Uint8Array)) fail(path, 'bytes (Uint8Array)', value);
-  // A plain Uint8Array copy: the decoder hands out views into the receive buffer, which an entry
-  // kept in the log cache must not pin. Small copies share slabs (see wal/byte-slab.ts).
-  return entrySlab.copy(value);
+  // The decoder hands out views into the receive buffer, which a small entry kept in the log
+  // cache must not pin: those are copied (onto shared slabs). A large one that is most of the
+  // frame keeps its view (see ByteSlab.keepOrCopy); nothing writes to a received frame.
+  return entrySlab.keepOrCopy(value);
 }
 
 function record(value: unknown, path: string): Record<string, unknown> {

@@ -3,7 +3,7 @@
 // reads, command encoding) hand out entry data that shares slabs rather than one buffer each.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ByteSlab, MAX_SLAB_ALLOCATION, SLAB_BYTES } from '../../wal/byte-slab.js';
+import { ByteSlab, MAX_SLAB_ALLOCATION, MIN_KEPT_VIEW_BYTES, SLAB_BYTES } from '../../wal/byte-slab.js';
 import { decodeBatch, encodeBatch } from '../../src/transport/wire.js';
 import { EntryType, type Message } from '../../src/core/messages.js';
 import { CommandRegistry } from '../../src/command.js';
@@ -19,6 +19,23 @@ test('small allocations are disjoint, zero-filled views of one slab', () => {
   assert.ok(a.every((x) => x === 0) && b.every((x) => x === 0));
   a.fill(1);
   assert.ok(b.every((x) => x === 0), 'writing one view leaves the next alone');
+});
+
+test('keepOrCopy keeps a large view that is most of its buffer (as a plain Uint8Array) and copies the rest', () => {
+  const slab = new ByteSlab();
+  const frame = Buffer.alloc(MIN_KEPT_VIEW_BYTES * 2, 7);
+  const most = frame.subarray(1);
+  const kept = slab.keepOrCopy(most);
+  assert.is(kept.buffer, most.buffer, 'kept: no copy of a large entry');
+  assert.is(kept.byteOffset, most.byteOffset);
+  assert.is(kept.byteLength, most.byteLength);
+  assert.is(kept.constructor, Uint8Array, 'a plain Uint8Array, not a Buffer');
+  const small = frame.subarray(0, 100);
+  assert.is.not(slab.keepOrCopy(small).buffer, frame.buffer, 'a small view is copied');
+  const minority = Buffer.alloc(MIN_KEPT_VIEW_BYTES * 4).subarray(0, MIN_KEPT_VIEW_BYTES);
+  const copied = slab.keepOrCopy(minority);
+  assert.is.not(copied.buffer, minority.buffer, 'a large view that is a small part of its buffer is copied (it would pin the rest)');
+  assert.is(copied.byteLength, MIN_KEPT_VIEW_BYTES);
 });
 
 test('a full slab is replaced, never overflowed', () => {

@@ -1,4 +1,5 @@
-// The run-based LRU entry cache: lookups, straddling forgets, the byte bound, and a model check
+// The run-based LRU entry cache: lookups, straddling forgets, the byte bound, the one entry larger
+// than the budget kept beside it, and a model check
 // (random adds, forgets and lookups against a Map: a lookup may miss, but never returns an entry
 // other than the one last cached at that index and not forgotten since).
 import { test } from 'uvu';
@@ -62,10 +63,30 @@ test('the byte budget holds, least recently used runs go first, long saves are s
   assert.ok(big.has(200) && !big.has(1), 'a save larger than the budget keeps its tail runs');
 });
 
+test('an entry larger than the whole budget stays cached until another one, or a change at its index, replaces it', () => {
+  const cache = new EntryCache(8192);
+  cache.add(run(1, 5));
+  cache.add(run(6, 1, 1, 20_000));
+  assert.is(entryAt(cache, 6)?.data.byteLength, 20_000, 'the oversized entry is served from memory');
+  assert.ok(cache.has(1) && cache.has(6), 'the runs within the budget stay too');
+  assert.is(cache.size, 6);
+  assert.ok(cache.bytes > 20_000, 'its bytes are counted');
+  cache.add(run(7, 1, 1, 30_000));
+  assert.ok(!cache.has(6) && cache.has(7), 'the next oversized entry replaces it');
+  cache.add(run(7, 1, 2));
+  assert.is(entryAt(cache, 7)?.term, 2, 'a new entry at its index replaces it');
+  cache.add(run(8, 1, 1, 30_000));
+  cache.forget(8, Infinity);
+  assert.ok(!cache.has(8), 'a truncation drops it');
+  cache.add(run(9, 1, 1, 30_000));
+  cache.clear();
+  assert.ok(!cache.has(9) && cache.size === 0 && cache.bytes === 0, 'clear drops it');
+});
+
 test('model: lookups return the last entry cached at that index or miss', () => {
-  type Op = { kind: 'add'; first: number; count: number } | { kind: 'forget'; from: number; to: number } | { kind: 'look'; index: number };
+  type Op = { kind: 'add'; first: number; count: number; bytes: number } | { kind: 'forget'; from: number; to: number } | { kind: 'look'; index: number };
   const op: fc.Arbitrary<Op> = fc.oneof(
-    fc.record({ kind: fc.constant('add' as const), first: fc.integer({ min: 1, max: 60 }), count: fc.integer({ min: 1, max: 20 }) }),
+    fc.record({ kind: fc.constant('add' as const), first: fc.integer({ min: 1, max: 60 }), count: fc.integer({ min: 1, max: 20 }), bytes: fc.constantFrom(10, 10, 10, 3000) }),
     fc.record({ kind: fc.constant('forget' as const), from: fc.integer({ min: 0, max: 70 }), to: fc.integer({ min: 0, max: 70 }) }),
     fc.record({ kind: fc.constant('look' as const), index: fc.integer({ min: 0, max: 80 }) }),
   );
@@ -77,7 +98,7 @@ test('model: lookups return the last entry cached at that index or miss', () => 
       for (const o of ops) {
         if (o.kind === 'add') {
           tag++;
-          cache.add(run(o.first, o.count, tag));
+          cache.add(run(o.first, o.count, tag, o.bytes));
           for (let i = o.first; i < o.first + o.count; i++) model.set(i, tag);
         } else if (o.kind === 'forget') {
           cache.forget(o.from, o.to);
@@ -90,7 +111,8 @@ test('model: lookups return the last entry cached at that index or miss', () => 
           }
           assert.is(cache.has(o.index), got !== undefined);
         }
-        assert.ok(cache.bytes <= budget);
+        // The budget, plus at most one run too big for it (a single 3,000-byte entry).
+        assert.ok(cache.bytes <= budget + 3000 + 400, `${cache.bytes} bytes`);
         let counted = 0;
         for (let i = 0; i <= 80; i++) if (cache.has(i)) counted++;
         assert.is(cache.size, counted, 'size counts the cached entries');

@@ -485,6 +485,21 @@ test('cachedEntries: synchronous, served only when the whole range is cached', a
   await wal.close();
 });
 
+test('cache: an entry larger than the whole budget is served from memory after its save; read from disk, large entries come back intact', async () => {
+  let wal = await openNew({ segmentBytes: 1 << 20, cacheBytes: 4096, sync: 'none' });
+  const size = 256 * 1024;
+  await wal.save({ entries: makeEntries(1, 3, 1, size) });
+  const [saved] = await wal.entries(3, 4);
+  assert.equal([wal.cacheStats.hits, wal.cacheStats.misses], [1, 0], 'the newest oversized entry is a hit');
+  assert.ok(saved && isIntact(saved, size));
+  wal = await reopen(wal, { segmentBytes: 1 << 20, cacheBytes: 4096 });
+  const read = await wal.entries(1, 4);
+  assert.ok(read.length === 3 && read.every((e) => isIntact(e, size)), 'intact after a read from disk');
+  assert.ok(read.every((e) => e.data.constructor === Uint8Array), 'plain Uint8Array data');
+  assert.is.not(read[0]!.data.buffer, read[1]!.data.buffer, 'each large entry keeps at most its own read, not its neighbours');
+  await wal.close();
+});
+
 test('cache: bounded in bytes; disabled with cacheBytes 0', async () => {
   const wal = await openNew({ segmentBytes: 1 << 20, cacheBytes: 4096, sync: 'none' });
   await wal.save({ entries: makeEntries(1, 200, 1, 100) });
