@@ -49,6 +49,20 @@ export async function writeFully(fh: FileHandle, buf: Uint8Array, length: number
   }
 }
 
+/** Writes `pieces` one after another from `position` with vectored writes, looping over short writes. */
+export async function writevFully(fh: FileHandle, pieces: readonly Uint8Array[], position: number): Promise<void> {
+  let rest = pieces.filter((p) => p.byteLength > 0);
+  while (rest.length > 0) {
+    const { bytesWritten } = await fh.writev(rest, position);
+    position += bytesWritten;
+    let left = bytesWritten;
+    let done = 0;
+    while (done < rest.length && left >= rest[done]!.byteLength) left -= rest[done++]!.byteLength;
+    rest = rest.slice(done);
+    if (left > 0) rest[0] = rest[0]!.subarray(left);
+  }
+}
+
 /** Reads exactly `length` bytes at `position` into a new buffer (fewer only if the file is shorter). */
 export async function readFully(fh: FileHandle, length: number, position: number): Promise<Buffer> {
   const buf = Buffer.allocUnsafe(length);

@@ -5,7 +5,7 @@
  */
 import { open, rename, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { fsyncDirectory, readFully, segmentOpenFlags, segmentPath, TEMP_SUFFIX, writeFully } from './files.js';
+import { fsyncDirectory, readFully, segmentOpenFlags, segmentPath, TEMP_SUFFIX, writeFully, writevFully } from './files.js';
 import { encodeSegmentHeader, SEGMENT_HEADER_BYTES, type SegmentHeader } from './record.js';
 
 const INITIAL_CAPACITY = 1024;
@@ -128,6 +128,12 @@ export class Segment {
    */
   async append(buf: Uint8Array, length: number): Promise<void> {
     await writeFully(this.handle, buf, length, this.size);
+    this.size += length;
+  }
+
+  /** Appends one record given as pieces (see encodeUpdatePieces) of `length` bytes in all, with vectored writes. */
+  async appendPieces(pieces: readonly Uint8Array[], length: number): Promise<void> {
+    await writevFully(this.handle, pieces, this.size);
     this.size += length;
   }
 

@@ -10,7 +10,7 @@ import { DirectoryLock } from './dir-lock.js';
 import { WalAppendError, WalClosedError, WalCompactedError, WalCorruptionError, WalError, WalIOError, WalRangeError } from './errors.js';
 import { EntryCache } from './entry-cache.js';
 import { fsyncDirectory } from './files.js';
-import { decodeEntry, encodeUpdate, firstEntryOffset, newSegmentSalt, ENTRY_HEADER_BYTES, updateRecordBytes, type SegmentHeader } from './record.js';
+import { decodeEntry, encodeUpdate, encodeUpdatePieces, firstEntryOffset, newSegmentSalt, ENTRY_HEADER_BYTES, updateRecordBytes, type SegmentHeader } from './record.js';
 import { recoverLog, type RecoveryReport } from './recovery.js';
 import { Segment } from './segment.js';
 import { SerialQueue } from './serial-queue.js';
@@ -241,12 +241,15 @@ export class Wal {
     await this.guardIO(async () => {
       let active = this.activeSegment;
       if (active.hasRecords && active.size + recordBytes > this.segmentBytes) active = await this.roll();
-      const buf = this.bufferFor(recordBytes);
-      encodeUpdate(buf, 0, hardState, entries, active.header.salt);
       const recordStart = active.size;
       const writeStart = performance.now();
       // With sync 'always' the segment was opened with O_DSYNC: this one write is also the sync.
-      const writing = active.append(buf, recordBytes);
+      // A record too big for the reused buffer is written from its pieces, big entries by
+      // reference, rather than copied into a fresh buffer first.
+      const writing =
+        recordBytes > MAX_REUSED_BUFFER_BYTES
+          ? active.appendPieces(encodeUpdatePieces(hardState, entries, active.header.salt), recordBytes)
+          : active.append(this.encoded(hardState, entries, recordBytes, active.header.salt), recordBytes);
       // Index and cache the entries while the disk works, so this CPU work overlaps the write
       // instead of adding to it. Readers cannot see them before `last` moves past them below
       // (and if the write fails the log is unusable anyway).
@@ -568,10 +571,10 @@ export class Wal {
     this.cache?.forget(from, to);
   }
 
-  private bufferFor(bytes: number): Buffer {
-    if (bytes <= this.encodeBuffer.length) return this.encodeBuffer;
-    if (bytes > MAX_REUSED_BUFFER_BYTES) return Buffer.allocUnsafe(bytes);
-    this.encodeBuffer = Buffer.allocUnsafe(Math.min(MAX_REUSED_BUFFER_BYTES, Math.max(bytes, this.encodeBuffer.length * 2)));
+  /** The record of `recordBytes` (at most MAX_REUSED_BUFFER_BYTES) encoded into the reused buffer. */
+  private encoded(hardState: HardState | undefined, entries: readonly Entry[], recordBytes: number, salt: number): Buffer {
+    if (recordBytes > this.encodeBuffer.length) this.encodeBuffer = Buffer.allocUnsafe(Math.min(MAX_REUSED_BUFFER_BYTES, Math.max(recordBytes, this.encodeBuffer.length * 2)));
+    encodeUpdate(this.encodeBuffer, 0, hardState, entries, salt);
     return this.encodeBuffer;
   }
 
