@@ -66,7 +66,7 @@ export interface NodeOptions<Context> {
   leaseDriftMargin?: number;
   /** WAL durability. Default 'always'. */
   sync?: 'always' | 'none';
-  /** WAL entry cache budget in bytes. Default 32 MiB. */
+  /** WAL entry cache budget in bytes. Default 32 MiB; 0 disables the cache. The newest entry larger than the budget is kept beside it. */
   cacheBytes?: number;
   /** WAL segment size; compaction deletes whole segments. Default 64 MiB. */
   walSegmentBytes?: number;

@@ -39,7 +39,8 @@ export class EntryCache {
   private readonly maxRunBytes: number;
   /**
    * The newest run too big for the whole budget (a single entry larger than it), kept outside the
-   * LRU until another such run, or a change to its indices, replaces it. Without it, an entry
+   * LRU until a newer such run, or a change to its indices, replaces it (so the budget does not
+   * bound this one entry). Without it, an entry
    * larger than the budget was read back from disk (and copied) for every use: applying it here,
    * sending it to each follower, sending it again.
    */
@@ -149,7 +150,9 @@ export class EntryCache {
     this.forget(start, start + run.length - 1);
     this.lru.set(start, run, { size: bytes });
     if (!this.lru.has(start)) {
-      this.oversized = { start, run, bytes }; // bigger than the whole budget
+      // Bigger than the whole budget. Kept if it is the newest such run: a catch-up read of an
+      // old big entry must not push out the one still being applied and sent.
+      if (this.oversized === undefined || start >= this.oversized.start) this.oversized = { start, run, bytes };
       return;
     }
     this.entryCount += run.length;

@@ -45,6 +45,7 @@ export async function writeFully(fh: FileHandle, buf: Uint8Array, length: number
   let done = 0;
   while (done < length) {
     const { bytesWritten } = await fh.write(buf, done, length - done, position + done);
+    if (bytesWritten === 0) throw new Error(`write wrote nothing at ${position + done} (${length - done} bytes left)`);
     done += bytesWritten;
   }
 }
@@ -54,6 +55,7 @@ export async function writevFully(fh: FileHandle, pieces: readonly Uint8Array[],
   let rest = pieces.filter((p) => p.byteLength > 0);
   while (rest.length > 0) {
     const { bytesWritten } = await fh.writev(rest, position);
+    if (bytesWritten === 0) throw new Error(`writev wrote nothing at ${position} (${rest.length} pieces left)`);
     position += bytesWritten;
     let left = bytesWritten;
     let done = 0;

@@ -338,21 +338,23 @@ export function decodeUpdate(buf: Buffer, at: number, recordEnd: number): Locate
 
 /**
  * Decodes the entry whose header is at `at` (as located at open or by a save) into a fresh
- * object with its own copy of the data (large data may keep `buf`, which must be a fresh read
- * that nothing writes again; see ByteSlab.keepOrCopy). Returns undefined when the bytes are not the entry
- * expected, which means the file changed under us.
+ * object with its own copy of the data. With `bufIsFresh` (`buf` is a read of its own that
+ * nothing writes again), large data may keep a view of `buf` instead (see ByteSlab.keepOrCopy);
+ * a reused scratch buffer, as the inspector's, must not say so. Returns undefined when the bytes
+ * are not the entry expected, which means the file changed under us.
  */
-export function decodeEntry(buf: Buffer, at: number, expectedIndex: number): Entry | undefined {
+export function decodeEntry(buf: Buffer, at: number, expectedIndex: number, bufIsFresh = false): Entry | undefined {
   if (buf.length - at < ENTRY_HEADER_BYTES) return undefined;
   const index = readU64(buf, at);
   const length = buf.readUInt32LE(at + 20);
   const dataStart = at + ENTRY_HEADER_BYTES;
   if (index !== expectedIndex || dataStart + length > buf.length) return undefined;
+  const data = buf.subarray(dataStart, dataStart + length);
   return {
     index,
     term: readU64(buf, at + 8),
     type: buf.readUInt32LE(at + 16),
-    data: entrySlab.keepOrCopy(buf.subarray(dataStart, dataStart + length)),
+    data: bufIsFresh ? entrySlab.keepOrCopy(data) : entrySlab.copy(data),
   };
 }
 

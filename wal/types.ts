@@ -62,7 +62,8 @@ export interface WalOptions {
    * can exceed it by one update: an update is never split across segments. */
   segmentBytes?: number;
   /** Byte budget of the LRU entry cache, counting entry data plus a fixed per-entry overhead
-   * (default 32 MiB; 0 disables the cache). */
+   * (default 32 MiB; 0 disables the cache). The newest entry larger than the whole budget is
+   * kept beside it, outside the budget, until a newer one or a change at its index replaces it. */
   cacheBytes?: number;
   /** Durability of updates; see {@link SyncMode}. Default `'always'`. */
   sync?: SyncMode;

@@ -331,7 +331,10 @@ export class Wal {
       const run = await this.readFromDisk(segments, index, hi, maxBytes - bytes);
       if (generation !== this.generation) return undefined;
       this.misses += run.length;
-      this.cache?.add(run);
+      // A compaction that ran during the read has forgotten these indices already: cached now, they
+      // would stay (no later compaction forgets below the first index), the newest oversized one
+      // for good. A run comes from one segment, and compaction deletes whole segments.
+      if (run[0]!.index >= this.firstIndex) this.cache?.add(run);
       for (const entry of run) {
         if (result.length > 0 && bytes + entry.data.byteLength > maxBytes) return result;
         result.push(entry);
@@ -394,7 +397,7 @@ export class Wal {
     const buf = await segment.read(start, segment.endBoundOf(last));
     const entries: Entry[] = [];
     for (let k = 0; k < starts.length; k++) {
-      const entry = decodeEntry(buf, starts[k] - start, lo + k);
+      const entry = decodeEntry(buf, starts[k] - start, lo + k, true); // readFully's own buffer
       if (!entry) throw new WalCorruptionError(segment.path, starts[k], `entry ${lo + k} is not where the index says (file changed while open?)`);
       entries.push(entry);
     }

@@ -36,8 +36,9 @@ const unpackr = new Unpackr({
   // A peer written in another language may send uint64; keep numbers as numbers (validation
   // then rejects anything beyond Number.MAX_SAFE_INTEGER).
   int64AsType: 'number',
-  // Byte fields stay views into the frame here; validation copies each one out (into the entry
-  // slab when small), so an entry kept in the log cache never pins a receive buffer.
+  // Byte fields stay views into the frame here; validation copies each small one out (into the
+  // entry slab), so that a small entry kept in the log cache never pins a receive buffer, and
+  // keeps a large one's view when it is most of the frame (ByteSlab.keepOrCopy).
   copyBuffers: false,
   // No structured-clone references: one entry referenced thousands of times in a 1 MiB frame
   // was copied once per reference by validation (found in review: 1.5 GiB from a 1 MiB frame).

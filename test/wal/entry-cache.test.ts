@@ -72,7 +72,9 @@ test('an entry larger than the whole budget stays cached until another one, or a
   assert.is(cache.size, 6);
   assert.ok(cache.bytes > 20_000, 'its bytes are counted');
   cache.add(run(7, 1, 1, 30_000));
-  assert.ok(!cache.has(6) && cache.has(7), 'the next oversized entry replaces it');
+  assert.ok(!cache.has(6) && cache.has(7), "the next oversized entry replaces it");
+  cache.add(run(3, 1, 1, 30_000));
+  assert.ok(cache.has(7) && !cache.has(3), "an older one (a catch-up read) does not push it out");
   cache.add(run(7, 1, 2));
   assert.is(entryAt(cache, 7)?.term, 2, 'a new entry at its index replaces it');
   cache.add(run(8, 1, 1, 30_000));
