@@ -31,7 +31,8 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!failed) resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     req.on('error', (err) => {
-      if (!failed) reject(new HttpError(400, `could not read the body: ${err.message}`));
+      // An HttpError is the server's own answer to a request it cut short (see KvHttpServer.cutShort).
+      if (!failed) reject(err instanceof HttpError ? err : new HttpError(400, `could not read the body: ${err.message}`));
     });
   });
 }

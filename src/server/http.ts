@@ -250,8 +250,9 @@ export class KvHttpServer {
     const last = requests.last;
     if (last === undefined || last.complete || requests.broken !== undefined) return;
     requests.broken = { req: last, answer };
-    // Reading its body now: end the wait (readBody rejects).
-    if (last.listenerCount('error') > 0) last.emit('error', new Error(answer.message));
+    // Reading its body now: end the wait; readBody rejects with the answer itself (a plain error
+    // there means an unreadable body, a 400, and a PUT cut short by stop() was told so).
+    if (last.listenerCount('error') > 0) last.emit('error', answer);
   }
 
   private async handleInTurn(req: IncomingMessage, res: ServerResponse, requests: ConnectionRequests): Promise<void> {
