@@ -3,8 +3,7 @@
 // was applied must get its answer even when bytes that do not parse follow it.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect } from 'node:net';
-import { KvCluster, raw, rawExchange, waitUntil, type Member } from '../support/kv-http-cluster.js';
+import { KvCluster, raw, rawConnection, rawExchange, waitUntil, type Member } from '../support/kv-http-cluster.js';
 
 let c: KvCluster;
 let leader: Member;
@@ -50,14 +49,11 @@ test('a stop while a pipelined request behind another still waits for its body a
   const c = await KvCluster.start(1);
   try {
     const m = await c.waitLeader();
-    const u = new URL(m.url);
-    let text = '';
-    const socket = connect(Number(u.port), u.hostname);
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('error', () => {});
+    const conn = rawConnection(m.url);
+    const socket = conn.socket;
     // A read that answers at once, then a PUT whose body never all arrives.
     socket.write('GET /kv/k?consistency=local HTTP/1.1\r\nHost: x\r\n\r\nPUT /kv/stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab');
-    await waitUntil('the read answered', () => text.includes('HTTP/1.1 404'), 3000);
+    await waitUntil('the read answered', () => conn.text().includes('HTTP/1.1 404'), 3000);
     const started = Date.now();
     const stopped = await Promise.race([m.http.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
     assert.is(stopped, 'stopped', `KvHttpServer.stop() ${stopped} after ${Date.now() - started} ms`);

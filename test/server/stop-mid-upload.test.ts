@@ -4,29 +4,26 @@
 // would tell the client its request was malformed, and a client does not retry a 400.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { connect } from 'node:net';
-import { KvCluster, waitUntil } from '../support/kv-http-cluster.js';
+import { KvCluster, rawConnection, waitUntil } from '../support/kv-http-cluster.js';
 
 /** Sends a PUT whose body stops halfway on a fresh connection, then stops the server. */
 async function stopDuringUpload(pipelinedBehindRead: boolean): Promise<string> {
   const c = await KvCluster.start(1);
   try {
     const m = await c.waitLeader();
-    const u = new URL(m.url);
-    let text = '';
-    const socket = connect(Number(u.port), u.hostname);
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('error', () => {});
+    const conn = rawConnection(m.url);
+    const socket = conn.socket;
     try {
-      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      await conn.connected;
       const read = pipelinedBehindRead ? 'GET /kv/k?consistency=local HTTP/1.1\r\nHost: x\r\n\r\n' : '';
       socket.write(read + 'PUT /kv/stalled HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nab');
-      if (pipelinedBehindRead) await waitUntil('the read answered', () => (text.includes('HTTP/1.1 404') ? true : undefined), 3000);
+      if (pipelinedBehindRead) await waitUntil('the read answered', () => (conn.text().includes('HTTP/1.1 404') ? true : undefined), 3000);
       // The PUT is reading its body now.
       await new Promise((r) => setTimeout(r, 100));
       await m.http.stop();
-      await waitUntil('the answer to the PUT', () => (text.includes('}', text.lastIndexOf('HTTP/1.1 ')) && (!pipelinedBehindRead || text.split('HTTP/1.1 ').length > 2) ? true : undefined), 3000);
-      return text.slice(text.lastIndexOf('HTTP/1.1 '));
+      const answered = (text: string) => text.includes('}', text.lastIndexOf('HTTP/1.1 ')) && (!pipelinedBehindRead || text.split('HTTP/1.1 ').length > 2);
+      await waitUntil('the answer to the PUT', () => (answered(conn.text()) ? true : undefined), 3000);
+      return conn.text().slice(conn.text().lastIndexOf('HTTP/1.1 '));
     } finally {
       socket.destroy();
     }

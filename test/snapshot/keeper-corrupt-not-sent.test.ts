@@ -8,22 +8,11 @@ import * as assert from 'uvu/assert';
 import { open } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import type { StoredSnapshot } from '../../src/snapshot/types.js';
-import { entries, until, withKeeper } from './keeper-support.js';
+import { snapshotAtFive, until, withKeeper } from './keeper-support.js';
 
 test('a latest snapshot found corrupt at a transfer start serves no chunk until it is replaced', async () => {
   await withKeeper(async (keeper, host) => {
-    keeper.setHandler({
-      async save(w: Writable): Promise<void> {
-        await new Promise<void>((resolve) => w.end('x'.repeat(4096), () => resolve()));
-      },
-      async recover(): Promise<void> {},
-    });
-    host.commit(entries(1, 5));
-    const asked = keeper.ask();
-    await keeper.maybeTake();
-    await keeper.busy;
-    await keeper.maybeTake();
-    assert.is(await asked, 5);
+    await snapshotAtFive(keeper, host, (w: Writable) => new Promise<void>((resolve) => w.end('x'.repeat(4096), () => resolve())));
     const latest = (keeper as unknown as { latestStored: StoredSnapshot }).latestStored;
     // Bit rot in the data of the file on disk.
     const fh = await open(latest.path, 'r+');

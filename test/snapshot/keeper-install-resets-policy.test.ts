@@ -5,25 +5,17 @@
 // writes a snapshot of its own a few entries after each install).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { SnapshotStore } from '../../src/snapshot/store.js';
-import { membership, removeDir, tempDir, writePayload } from './helpers.js';
-import { entries, withKeeper } from './keeper-support.js';
+import { entries, withKeeper, withLeaderSnapshot } from './keeper-support.js';
 
 test('entries applied before an installed snapshot do not count toward the next snapshot of its own', async () => {
-  const leaderDir = await tempDir('tsraft-leader-');
-  try {
-    const leader = await SnapshotStore.open(leaderDir);
-    const writer = await leader.create({ index: 100, term: 7, membership: membership() });
-    await writePayload(writer, 100, 10_000);
-    const snap = await writer.commit();
-    const bytes = await leader.readChunk(snap, 0, snap.meta.size);
+  await withLeaderSnapshot(async (snap) => {
     await withKeeper(
       async (keeper, host) => {
         keeper.setHandler({ async save(): Promise<void> {}, async recover(): Promise<void> {} });
         host.commit(entries(1, 8)); // 8 of the 10 entries that make a snapshot due
         keeper.tick();
         assert.not.ok(keeper.hasWork);
-        await keeper.receiveChunks([{ meta: snap.meta, offset: 0, data: bytes, done: true }]);
+        await keeper.receiveChunks([{ meta: snap.meta, offset: 0, data: snap.bytes, done: true }]);
         assert.is(await keeper.checkReceived(snap.meta), true);
         const stored = await keeper.install(snap.meta);
         assert.is(stored.meta.index, 100);
@@ -38,9 +30,7 @@ test('entries applied before an installed snapshot do not count toward the next 
       undefined,
       10,
     );
-  } finally {
-    await removeDir(leaderDir);
-  }
+  });
 });
 
 test.run();

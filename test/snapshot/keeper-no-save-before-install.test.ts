@@ -7,18 +7,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SnapshotMeta } from '../../src/core/messages.js';
-import { SnapshotStore } from '../../src/snapshot/store.js';
-import { membership, removeDir, tempDir, writePayload } from './helpers.js';
-import { entries, until, withKeeper } from './keeper-support.js';
+import { entries, until, withKeeper, withLeaderSnapshot } from './keeper-support.js';
 
 test('no save starts while a received snapshot that checked out waits for the run loop', async () => {
-  const leaderDir = await tempDir('tsraft-leader-');
-  try {
-    const leader = await SnapshotStore.open(leaderDir);
-    const writer = await leader.create({ index: 100, term: 7, membership: membership() });
-    await writePayload(writer, 100, 10_000);
-    const snap = await writer.commit();
-    const bytes = await leader.readChunk(snap, 0, snap.meta.size);
+  await withLeaderSnapshot(async (snap) => {
     await withKeeper(async (keeper, host) => {
       let saves = 0;
       keeper.setHandler({
@@ -30,7 +22,7 @@ test('no save starts while a received snapshot that checked out waits for the ru
       });
       host.commit(entries(1, 5)); // this node applied entries past its own (no) snapshot
       const meta: SnapshotMeta = snap.meta;
-      await keeper.receiveChunks([{ meta, offset: 0, data: bytes, done: true }]);
+      await keeper.receiveChunks([{ meta, offset: 0, data: snap.bytes, done: true }]);
       let failed: Error | undefined;
       keeper.checkInBackground(meta, (err) => (failed = err));
       await until('the check to end', () => host.wakes > 0);
@@ -50,9 +42,7 @@ test('no save starts while a received snapshot that checked out waits for the ru
       keeper.refuseAsked(new Error('stopped'));
       assert.instance(await asked, Error);
     });
-  } finally {
-    await removeDir(leaderDir);
-  }
+  });
 });
 
 test.run();

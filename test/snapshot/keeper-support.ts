@@ -5,7 +5,8 @@ import type { Writable } from 'node:stream';
 import { EntryType, type Entry, type SnapshotMeta } from '../../src/core/messages.js';
 import { SnapshotKeeper, type SnapshotHandler, type SnapshotHost } from '../../src/snapshot/keeper.js';
 import { Never, type SnapshotPolicy } from '../../src/snapshot/policy.js';
-import { membership, removeDir, tempDir } from './helpers.js';
+import { SnapshotStore } from '../../src/snapshot/store.js';
+import { membership, removeDir, tempDir, writePayload } from './helpers.js';
 
 export class FakeHost implements SnapshotHost {
   applied = 0;
@@ -125,3 +126,37 @@ export async function until(what: string, probe: () => boolean, ms = 3000): Prom
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/**
+ * A leader's snapshot file, as a follower would receive it whole: written at `index` (term 7,
+ * `payloadBytes` of payload) into a store in a temporary directory, removed after `body`.
+ */
+export async function withLeaderSnapshot(
+  body: (snapshot: { meta: SnapshotMeta; bytes: Uint8Array }) => Promise<void>,
+  index = 100,
+  payloadBytes = 10_000,
+): Promise<void> {
+  const leaderDir = await tempDir('tsraft-leader-');
+  try {
+    const leader = await SnapshotStore.open(leaderDir);
+    const writer = await leader.create({ index, term: 7, membership: membership() });
+    await writePayload(writer, index, payloadBytes);
+    const snap = await writer.commit();
+    await body({ meta: snap.meta, bytes: await leader.readChunk(snap, 0, snap.meta.size) });
+  } finally {
+    await removeDir(leaderDir);
+  }
+}
+
+/** Applies entries 1–5 and has the keeper save a snapshot at 5 with `save`; resolves when it is taken. */
+export async function snapshotAtFive(keeper: SnapshotKeeper, host: FakeHost, save: (w: Writable) => Promise<void>): Promise<void> {
+  keeper.setHandler({ save, async recover(): Promise<void> {} });
+  host.commit(entries(1, 5));
+  const asked = keeper.ask();
+  await keeper.maybeTake();
+  await keeper.busy;
+  await keeper.maybeTake();
+  const at = await asked;
+  if (at !== 5) throw new Error(`the snapshot was taken at ${at}, not 5`);
+}
+

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Writable } from 'node:stream';
 import type { StoredSnapshot } from '../../src/snapshot/types.js';
-import { entries, withKeeper } from './keeper-support.js';
+import { snapshotAtFive, withKeeper } from './keeper-support.js';
 
 test('a transfer start while the last whole-file check still runs (past a minute) starts no second one', async () => {
   const realNow = performance.now.bind(performance);
@@ -14,18 +14,7 @@ test('a transfer start while the last whole-file check still runs (past a minute
   performance.now = () => realNow() + skewMs;
   try {
     await withKeeper(async (keeper, host) => {
-      keeper.setHandler({
-        async save(w: Writable): Promise<void> {
-          await new Promise<void>((resolve) => w.end('state', () => resolve()));
-        },
-        async recover(): Promise<void> {},
-      });
-      host.commit(entries(1, 5));
-      const asked = keeper.ask();
-      await keeper.maybeTake();
-      await keeper.busy;
-      await keeper.maybeTake();
-      assert.is(await asked, 5);
+      await snapshotAtFive(keeper, host, (w: Writable) => new Promise<void>((resolve) => w.end('state', () => resolve())));
       // A slow disk: the check of the file being sent does not end within the test.
       const store = (keeper as unknown as { store: { verify(s: StoredSnapshot): Promise<void> } }).store;
       let verifies = 0;

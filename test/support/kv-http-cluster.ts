@@ -4,7 +4,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Node, type NodeOptions } from '../../src/node.js';
@@ -122,24 +122,51 @@ export function raw(url: string, method: string, path: string, body?: Buffer | s
   });
 }
 
+/** A raw TCP connection to a member's HTTP port, collecting what the server sends (as latin1 text). */
+export interface RawConnection {
+  readonly socket: Socket;
+  /** Resolves once connected. */
+  readonly connected: Promise<void>;
+  /** Everything read so far. */
+  text(): string;
+  /** Whether the connection has closed. */
+  closed(): boolean;
+}
+
+/** Opens a {@link RawConnection} to the server of `url`. */
+export function rawConnection(url: string): RawConnection {
+  const u = new URL(url);
+  let text = '';
+  let closed = false;
+  const socket = connect(Number(u.port), u.hostname);
+  socket.on('data', (d) => (text += d.toString('latin1')));
+  socket.on('error', () => {});
+  socket.on('close', () => (closed = true));
+  const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+  return { socket, connected, text: () => text, closed: () => closed };
+}
+
 /**
  * Writes `data` as it is (several pipelined requests, bytes that do not parse) on a fresh
- * connection; resolves with everything read until the server closes it or `waitMs` passes.
+ * connection; resolves with everything read until the server closes it or `waitMs` passes, and
+ * whether it closed.
  */
-export function rawExchange(url: string, data: string, waitMs = 3000): Promise<string> {
-  const u = new URL(url);
+export function rawExchangeClosing(url: string, data: string, waitMs = 3000): Promise<{ text: string; closed: boolean }> {
+  const c = rawConnection(url);
+  void c.connected.then(() => c.socket.write(data));
   return new Promise((resolve) => {
-    let text = '';
-    const socket = connect(Number(u.port), u.hostname, () => socket.write(data));
-    socket.on('data', (d) => (text += d.toString('latin1')));
-    socket.on('error', () => {});
     const timer = setTimeout(() => {
-      socket.destroy();
-      resolve(text);
+      c.socket.destroy();
+      resolve({ text: c.text(), closed: false });
     }, waitMs);
-    socket.on('close', () => {
+    c.socket.on('close', () => {
       clearTimeout(timer);
-      resolve(text);
+      resolve({ text: c.text(), closed: true });
     });
   });
+}
+
+/** {@link rawExchangeClosing}, for what was read. */
+export async function rawExchange(url: string, data: string, waitMs = 3000): Promise<string> {
+  return (await rawExchangeClosing(url, data, waitMs)).text;
 }

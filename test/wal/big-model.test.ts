@@ -11,8 +11,9 @@
 // Seeded: a failure names its seed and step. 8 seeds in npm test; BIG_MODEL_SEEDS=N for more.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Wal, WalCompactedError, WalRangeError, type Entry, type HardState, type WalOptions } from '../../wal/index.js';
+import { Wal, WalCompactedError, WalRangeError, type Entry, type WalOptions } from '../../wal/index.js';
 import { removeDir, seededRandom, tempDir } from './helpers.js';
+import { LogModel } from './log-model.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -38,23 +39,6 @@ function bigData(index: number, term: number, size: number): Uint8Array {
 function intact(entry: Entry): boolean {
   const expected = bigData(entry.index, entry.term, entry.data.byteLength);
   return entry.type === entry.index % 3 && Buffer.from(entry.data.buffer, entry.data.byteOffset, entry.data.byteLength).equals(Buffer.from(expected.buffer));
-}
-
-class LogModel {
-  first = 1;
-  prevTerm = 0;
-  entries: Entry[] = [];
-  hardState: HardState = { term: 0, vote: 0, commit: 0 };
-  get last(): number {
-    return this.first + this.entries.length - 1;
-  }
-  termOf(index: number): number | undefined {
-    if (index === this.first - 1) return this.prevTerm;
-    return this.entries[index - this.first]?.term;
-  }
-  lastTerm(): number {
-    return this.termOf(this.last) as number;
-  }
 }
 
 interface CacheInternals {
@@ -136,7 +120,7 @@ async function runSeed(seed: number, options: WalOptions): Promise<number> {
         const hardState = random() < 0.5 ? { term: nextTerm, vote: step % 3, commit: Math.max(0, model.last) } : undefined;
         what = `save ${entries.map((e) => e.data.byteLength).join('+')}`;
         await wal.save({ entries, hardState });
-        model.entries.push(...entries);
+        model.append(entries);
         if (hardState) model.hardState = hardState;
       } else if (roll < 0.52 && written + 10 * MIB <= DATA_BUDGET) {
         // One record over 8 MiB: pieces, entries referenced and copied, big first and last.
@@ -145,31 +129,24 @@ async function runSeed(seed: number, options: WalOptions): Promise<number> {
         const entries = newEntries(sizes.length, nextTerm, sizes);
         what = `big record ${sizes.join('+')}`;
         await wal.save({ entries, hardState: random() < 0.5 ? model.hardState : undefined });
-        model.entries.push(...entries);
+        model.append(entries);
       } else if (roll < 0.64) {
         const index = Math.max(model.first - 1, model.last - int(5));
         what = `truncateAfter(${index})`;
         await wal.truncateAfter(index);
-        model.entries.length = Math.max(0, index - model.first + 1);
+        model.truncateAfter(index);
       } else if (roll < 0.76) {
         const target = model.first + int(model.entries.length + 2);
         what = `compactBefore(${target})`;
         await wal.compactBefore(target);
-        const after = wal.firstIndex;
-        if (after !== model.first) {
-          model.prevTerm = model.termOf(after - 1) as number;
-          model.entries = model.entries.slice(after - model.first);
-          model.first = after;
-        }
+        model.compactTo(wal.firstIndex); // whole segments only: the WAL says where it stopped
       } else if (roll < 0.82) {
         const index = Math.max(0, model.last + int(6) - 3);
         const term = Math.max(nextTerm, model.lastTerm()) + int(2);
         nextTerm = term;
         what = `reset(${index}, ${term})`;
         await wal.reset(index, term);
-        model.first = index + 1;
-        model.prevTerm = term;
-        model.entries = [];
+        model.reset(index, term);
       } else if (roll < 0.9) {
         what = 'reopen';
         await wal.close();
