@@ -40,9 +40,8 @@ export class EntryCache {
   /**
    * The newest run too big for the whole budget (a single entry larger than it), kept outside the
    * LRU until a newer such run, or a change to its indices, replaces it (so the budget does not
-   * bound this one entry). Without it, an entry
-   * larger than the budget was read back from disk (and copied) for every use: applying it here,
-   * sending it to each follower, sending it again.
+   * bound this one entry). Without it, an entry larger than the budget was read back from disk
+   * (and copied) for every use: applying it here, sending it to each follower, sending it again.
    */
   private oversized: { start: number; run: Entry[]; bytes: number } | undefined;
 
