@@ -81,7 +81,8 @@ export class CommandRegistry<Context> {
       throw new NotRegisteredError(`command class ${cls?.name || '(unknown)'} is not registered: call node.registerCommand(${cls?.name || 'TheClass'}) on every node`);
     }
     const value = cls.encode ? cls.encode(command) : { ...command };
-    const payload = this.codec.encode(value);
+    // May alias the command's own bytes (encodeView): copied into the entry right below.
+    const payload = this.codec.encodeView ? this.codec.encodeView(value) : this.codec.encode(value);
     // Entry data lives as long as the WAL caches it: carve it out of the entry slab.
     const before = session ? sessionHeaderBytes(session) : 0;
     const out = entrySlab.alloc(before + TYPE_BYTES + payload.byteLength);

@@ -14,6 +14,7 @@ import {
   msgpackCodec,
   type Codec,
 } from '../../src/codec.js';
+import { CommandRegistry } from '../../src/command.js';
 
 /** Buffers and Uint8Arrays of the same bytes compare equal; everything else as is. */
 function normalize(value: unknown): unknown {
@@ -174,7 +175,28 @@ test('bytes: round trips bytes, copying in both directions', () => {
 test('bytes: encode takes a Uint8Array only, else a clear TypeError', () => {
   for (const value of ['text', 42, null, undefined, { a: 1 }, [1, 2], new Uint16Array(2), new ArrayBuffer(4)]) {
     throwsWith(() => bytesCodec.encode(value), TypeError, /^TypeError: cannot encode command \(bytes\): the bytes codec takes a Uint8Array, got \w+/);
+    throwsWith(() => bytesCodec.encodeView!(value), TypeError, /^TypeError: cannot encode command \(bytes\): the bytes codec takes a Uint8Array, got \w+/);
   }
+});
+
+test('bytes: a command\'s entry data never aliases the bytes it encoded (the registry copies what encodeView lends it)', () => {
+  class Blob {
+    static readonly type = 9;
+    constructor(readonly bytes: Uint8Array) {}
+    static encode(c: Blob): Uint8Array {
+      return c.bytes;
+    }
+    static decode(payload: unknown): Blob {
+      return new Blob(payload as Uint8Array);
+    }
+  }
+  const registry = new CommandRegistry<unknown>(bytesCodec);
+  registry.register(Blob as never);
+  const mine = Buffer.from([1, 2, 3, 4]);
+  const entry = registry.encode(new Blob(mine) as never);
+  assert.is(bytesCodec.encodeView!(mine), mine, 'encodeView lends the bytes themselves');
+  mine.fill(0); // the caller reuses its buffer after proposing
+  assert.equal(Array.from((registry.decode(entry) as unknown as Blob).bytes), [1, 2, 3, 4]);
 });
 
 test('every codec has a distinct name', () => {
