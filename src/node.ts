@@ -1350,7 +1350,7 @@ export class Node<Context = unknown> {
     return new Promise<ForwardResponse>((resolve) => {
       const timer = setTimeout(() => {
         this.forwards.delete(requestId);
-        resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${timeoutMs} ms; outcome unknown`));
+        resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${Math.round(timeoutMs)} ms; outcome unknown`));
       }, Math.max(1, timeoutMs));
       this.forwards.set(requestId, { resolve, timer, target });
       this.sendPeer([request]);

@@ -1,11 +1,12 @@
 // Refusals say what happened in words and name members by address, never by the core's numeric
 // ids: removing a non-member, a transfer to a non-voter or to garbage, a second membership change
-// while one is in flight — on the leader and through a follower that forwards to it.
+// while one is in flight — on the leader and through a follower that forwards to it; a forwarded
+// request the leader never answers.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LeadershipTransferError, MembershipChangeError } from '../../src/index.js';
+import { LeadershipTransferError, MembershipChangeError, TimeoutError } from '../../src/index.js';
 import type { Node } from '../../src/node.js';
-import { TestCluster, type Kv } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, interceptReceive, type Kv, type SeenMessage } from '../support/node-cluster.js';
 
 let c: TestCluster;
 let leader: Node<Kv>;
@@ -60,6 +61,18 @@ test('a second membership change while one is in flight: "another membership cha
     assert.is(await message(second, MembershipChangeError), 'another membership change is in progress; retry when it completes');
     await first;
     await node.leave(address);
+  }
+});
+
+test('a forwarded request the leader never answers: "did not answer within N ms", N whole (it printed 4545.711686000001)', async () => {
+  const inner = follower as unknown as { receive: (from: string, messages: SeenMessage[]) => void };
+  const receive = inner.receive;
+  interceptReceive(follower, (from, messages, deliver) => deliver(from, messages.filter((m) => m.type !== 'forwardResp')));
+  try {
+    const text = await message(follower.do(new SetCommand('unanswered', 'v')), TimeoutError);
+    assert.match(text, /did not answer within \d+ ms; outcome unknown/);
+  } finally {
+    inner.receive = receive;
   }
 });
 
