@@ -322,6 +322,30 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
   };
 }
 
+/** Values above this size hold a member's event loop long enough to matter at the default timing. */
+const BIG_VALUE_BYTES = 16 * 1024 * 1024;
+/** The election timeout below which values over BIG_VALUE_BYTES may move leadership. */
+const ELECTION_TIMEOUT_FOR_BIG_VALUES_MS = 3000;
+
+/**
+ * Advice on a configuration that is valid but likely to misbehave, one line each (raft-node
+ * prints them as warnings at start). Today: values over 16 MiB with an election timeout under
+ * 3 s. Each member's event loop is held while such a value is copied, checksummed and hashed
+ * (`npm run bench:big-values`, 2-core VM, default timing: 59 MiB held the leader's loop up to
+ * ~1 s and moved leadership in 2 of 6 runs of five writes; 16 MiB ~0.1 s).
+ */
+export function configAdvice(config: ServerConfig): string[] {
+  const advice: string[] = [];
+  if (config.maxValueBytes > BIG_VALUE_BYTES && config.electionTimeoutMs < ELECTION_TIMEOUT_FOR_BIG_VALUES_MS) {
+    const mib = (config.maxValueBytes / 2 ** 20).toFixed(config.maxValueBytes % 2 ** 20 === 0 ? 0 : 1);
+    advice.push(
+      `--max-value-bytes ${mib}MiB with --election-timeout ${config.electionTimeoutMs}ms: a value over 16MiB can hold a member's event loop ` +
+        `for up to a second, long enough for an election in the middle of its write; give values that large --election-timeout 3s or more`,
+    );
+  }
+  return advice;
+}
+
 /**
  * `base` flags with those that `overrides` gives again left out, then `overrides`: for programs
  * that start raft-node with defaults of their own and the user's flags (the tests, the

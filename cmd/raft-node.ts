@@ -9,7 +9,7 @@
  */
 import v8 from 'node:v8';
 import { collectDefaultMetrics } from 'prom-client';
-import { FlagError, USAGE, parseFlags } from './flags.js';
+import { FlagError, USAGE, configAdvice, parseFlags } from './flags.js';
 import { installGrpcLogger } from './grpc-log.js';
 import { startServer } from './serve.js';
 
@@ -42,6 +42,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  for (const line of configAdvice(config)) process.stderr.write(`raft-node: warning: ${line}\n`);
   applyGcHeapGrowth(config.gcHeapGrowthPercent);
   installGrpcLogger();
   let server;

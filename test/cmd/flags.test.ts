@@ -3,7 +3,7 @@
 // naming a library option or after files were made, fail here naming the flag.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { USAGE, parseDuration, parseFlags, type ServerConfig } from '../../cmd/flags.js';
+import { USAGE, configAdvice, parseDuration, parseFlags, type ServerConfig } from '../../cmd/flags.js';
 import { flagError } from './flag-error.js';
 
 function config(args: string[]): ServerConfig {
@@ -64,6 +64,16 @@ test('--path and --cluster-id must not be empty (the message names the flag, not
   assert.is(flagError(['--cluster-id=']), '--cluster-id: must not be empty');
   assert.is(flagError(['--cluster-id', '']), '--cluster-id: must not be empty');
   assert.is(config(['--path', 'd', '--cluster-id', 'c']).clusterId, 'c');
+});
+
+test('advice: values over 16MiB with an election timeout under 3s get one warning naming both flags and the fix; nothing else does', () => {
+  const [line, ...rest] = configAdvice(config(['--max-value-bytes', '59MiB']));
+  assert.is(rest.length, 0);
+  assert.match(line!, /^--max-value-bytes 59MiB with --election-timeout 1000ms: .* give values that large --election-timeout 3s or more$/);
+  assert.match(configAdvice(config(['--max-value-bytes', '17000000', '--election-timeout', '2999ms']))[0]!, /^--max-value-bytes 16.2MiB with --election-timeout 2999ms/);
+  assert.equal(configAdvice(config(['--max-value-bytes', '59MiB', '--election-timeout', '3s'])), []);
+  assert.equal(configAdvice(config(['--max-value-bytes', '16MiB'])), [], 'up to 16MiB: held ~0.1 s');
+  assert.equal(configAdvice(config([])), [], 'the defaults');
 });
 
 test('--max-value-bytes: at most 59MiB, so that an entry fits in one peer message (found in review: 70MiB was accepted, and a value that large was appended and never sent, wedging every later write)', () => {
