@@ -4,24 +4,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Harness, enc, isolated, msg, voters, type HarnessNode } from '../support/raft-harness.js';
+import { electedLeader, enc, Harness, msg, voters, type HarnessNode } from '../support/raft-harness.js';
 
 /** Node 1 elected by hand in a 3-voter cluster (CheckQuorum on); both followers acknowledged its no-op. */
-function readLeader() {
-  const { h, n } = isolated(voters(1, 2, 3), 1, { preVote: false });
-  n.raft.campaign();
-  h.process();
-  const term = n.raft.term;
-  n.raft.step(msg.voteResp(2, 1, term));
-  h.process();
-  const noop = n.raft.log.lastIndex();
-  n.raft.step(msg.appendResp(2, 1, term, noop));
-  n.raft.step(msg.appendResp(3, 1, term, noop));
-  h.process();
-  h.take();
-  assert.is(n.raft.log.committed, noop);
-  return { h, n, term, noop };
-}
+const readLeader = () => electedLeader(3, { preVote: false });
 
 const contexts = (n: HarnessNode): string[] => n.readStates.map((r) => r.context);
 

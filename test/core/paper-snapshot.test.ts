@@ -5,34 +5,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { SnapshotMeta, SnapshotRequest } from '../../src/core/index.js';
-import { Harness, enc, isolated, msg, storageWithLog, voters } from '../support/raft-harness.js';
+import { Harness, enc, isolated, msg, storageWithLog, laggingFollower as laggingFollowerOf, voters } from '../support/raft-harness.js';
 
 const SNAPSHOT = enc('SNAPSHOT:0123456789abcdef'); // 25 bytes
 const CHUNK = 4;
 
-/**
- * Node 3 is cut off from the start; leader 1 commits five proposals with node 2, then compacts its
- * log behind a snapshot two entries before its last index and the partition heals.
- */
-function laggingFollower() {
-  const h = new Harness(voters(1, 2, 3), { snapshotChunkBytes: CHUNK });
-  h.partition([3], [1, 2]);
-  h.elect(1);
-  const leader = h.node(1);
-  for (let i = 0; i < 5; i++) leader.raft.propose(enc(`v${i}`));
-  h.deliverAll();
-  h.tick(1);
-  h.deliverAll();
-  const index = leader.raft.log.applied - 2;
-  assert.ok(index > h.node(3).raft.log.lastIndex(), 'the follower lags behind the snapshot');
-  leader.snapshotBytes.set(index, SNAPSHOT);
-  const meta = leader.raft.snapshotMetaAt(index, SNAPSHOT.length);
-  leader.storage.compact(meta);
-  leader.raft.compacted(meta);
-  assert.is(leader.raft.log.firstIndex(), index + 1);
-  h.heal();
-  return { h, leader, follower: h.node(3), index };
-}
+/** Node 3 lags behind leader 1's snapshot (see laggingFollower). */
+const laggingFollower = () => laggingFollowerOf(SNAPSHOT, CHUNK);
 
 const chunksTo = (h: Harness, to: number): SnapshotRequest[] => h.sentOf('snapshot', { from: 1, to });
 

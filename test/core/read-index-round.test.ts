@@ -5,24 +5,10 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Harness, isolated, msg, voters } from '../support/raft-harness.js';
+import { electedLeader, Harness, msg } from '../support/raft-harness.js';
 
 /** Node 1 elected by hand in a 3-voter cluster (CheckQuorum on); both followers acknowledged its no-op. */
-function readLeader() {
-  const { h, n } = isolated(voters(1, 2, 3), 1, { preVote: false });
-  n.raft.campaign();
-  h.process();
-  const term = n.raft.term;
-  n.raft.step(msg.voteResp(2, 1, term));
-  h.process();
-  const noop = n.raft.log.lastIndex();
-  n.raft.step(msg.appendResp(2, 1, term, noop));
-  n.raft.step(msg.appendResp(3, 1, term, noop));
-  h.process();
-  h.take();
-  assert.is(n.raft.log.committed, noop);
-  return { h, n, term, noop };
-}
+const readLeader = () => electedLeader(3, { preVote: false });
 
 /** Ticks the leader until it sends a heartbeat round; returns that round's number. */
 function nextRound(h: Harness, id: number): number {

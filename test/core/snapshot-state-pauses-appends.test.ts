@@ -6,29 +6,13 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Harness, enc, voters } from '../support/raft-harness.js';
+import { enc, laggingFollower as laggingFollowerOf } from '../support/raft-harness.js';
 
 const SNAPSHOT = enc('SNAPSHOT:0123456789abcdef'); // 25 bytes
 const CHUNK = 4;
 
-/** As in paper-snapshot: node 3 cut off while leader 1 commits, then compacts past it; healed. */
-function laggingFollower() {
-  const h = new Harness(voters(1, 2, 3), { snapshotChunkBytes: CHUNK });
-  h.partition([3], [1, 2]);
-  h.elect(1);
-  const leader = h.node(1);
-  for (let i = 0; i < 5; i++) leader.raft.propose(enc(`v${i}`));
-  h.deliverAll();
-  h.tick(1);
-  h.deliverAll();
-  const index = leader.raft.log.applied - 2;
-  leader.snapshotBytes.set(index, SNAPSHOT);
-  const meta = leader.raft.snapshotMetaAt(index, SNAPSHOT.length);
-  leader.storage.compact(meta);
-  leader.raft.compacted(meta);
-  h.heal();
-  return { h, leader, follower: h.node(3), index };
-}
+/** Node 3 lags behind leader 1's snapshot (see laggingFollower). */
+const laggingFollower = () => laggingFollowerOf(SNAPSHOT, CHUNK);
 
 test('§7: proposals committed while a snapshot is streamed do not restart the transfer, and the follower catches up afterwards', () => {
   const { h, leader, follower, index } = laggingFollower();

@@ -359,6 +359,31 @@ export function electedLeader(size: number, options: Partial<RaftOptions>, stora
   return { h, n, term, noop };
 }
 
+/**
+ * Node 3 is cut off from the start; leader 1 commits five proposals with node 2, then compacts its
+ * log behind `snapshot` (served in chunks of `chunkBytes`) two entries before its last index, and
+ * the partition heals: node 3 can catch up only through the snapshot.
+ */
+export function laggingFollower(snapshot: Uint8Array, chunkBytes: number): { h: Harness; leader: HarnessNode; follower: HarnessNode; index: number } {
+  const h = new Harness(voters(1, 2, 3), { snapshotChunkBytes: chunkBytes });
+  h.partition([3], [1, 2]);
+  h.elect(1);
+  const leader = h.node(1);
+  for (let i = 0; i < 5; i++) leader.raft.propose(enc(`v${i}`));
+  h.deliverAll();
+  h.tick(1);
+  h.deliverAll();
+  const index = leader.raft.log.applied - 2;
+  if (index <= h.node(3).raft.log.lastIndex()) throw new Error('the follower should lag behind the snapshot');
+  leader.snapshotBytes.set(index, snapshot);
+  const meta = leader.raft.snapshotMetaAt(index, snapshot.length);
+  leader.storage.compact(meta);
+  leader.raft.compacted(meta);
+  if (leader.raft.log.firstIndex() !== index + 1) throw new Error(`the leader's log should start at ${index + 1}`);
+  h.heal();
+  return { h, leader, follower: h.node(3), index };
+}
+
 /** Builders for the messages a test steps into a node by hand. */
 export const msg = {
   vote(from: NodeId, to: NodeId, term: number, o: { lastIndex?: number; lastTerm?: number; preVote?: boolean; transfer?: boolean } = {}): VoteRequest {
