@@ -26,7 +26,9 @@ test('readIndex(), leaseRead() and confirmRead() before start() reject with NotS
 });
 
 test('a read asked while start() recovers waits for it and is confirmed', async () => {
-  const c = new TestCluster(1, { logLevel: 'silent' });
+  // leaderWaitMs: a read waits this long for a leader before resolving false; the default (two
+  // 200 ms election timeouts) ran out once under CI load before the lone member elected itself.
+  const c = new TestCluster(1, { logLevel: 'silent', leaderWaitMs: 10_000 });
   try {
     const address = c.addresses[0]!;
     let pending: Promise<boolean> | undefined;
