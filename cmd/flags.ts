@@ -85,7 +85,8 @@ Flags:
   --leader-wait D             how long a request waits for a leader while none is known or
                               leadership moves, before 503 (default two election timeouts, at
                               most --request-timeout; 0ms: answer 503 at once)
-  --max-value-bytes N         largest value accepted, e.g. 1048576, 64KiB, 1MiB (default 1MiB)
+  --max-value-bytes N         largest value accepted, e.g. 1048576, 64KiB, 1MiB (default 1MiB,
+                              at most 59MiB; over 16MiB, give --election-timeout 3s or more)
   --max-connections N         open HTTP client connections at most (default 1000; keep it
                               below the process's file descriptor limit)
   --log-level L               debug | info | warn | error | silent (default info)

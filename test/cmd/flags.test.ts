@@ -74,6 +74,7 @@ test('advice: values over 16MiB with an election timeout under 3s get one warnin
   assert.equal(configAdvice(config(['--max-value-bytes', '59MiB', '--election-timeout', '3s'])), []);
   assert.equal(configAdvice(config(['--max-value-bytes', '16MiB'])), [], 'up to 16MiB: held ~0.1 s');
   assert.equal(configAdvice(config([])), [], 'the defaults');
+  assert.match(USAGE, 'over 16MiB, give --election-timeout 3s or more', '--help says it too');
 });
 
 test('--max-value-bytes: at most 59MiB, so that an entry fits in one peer message (found in review: 70MiB was accepted, and a value that large was appended and never sent, wedging every later write)', () => {
