@@ -9,6 +9,7 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from 'prom-client';
+import type { ReadOutcome } from './node.js';
 
 /** Options of {@link RaftMetrics}. */
 export interface RaftMetricsOptions {
@@ -47,6 +48,11 @@ export const SNAPSHOT_SAVE_BUCKETS: readonly number[] = exponentialBuckets(0.001
 /** Buckets of the peer round-trip histogram: 0.1 ms doubling to 0.8192 s, as etcd's `network_peer_round_trip_time_seconds`. */
 export const PEER_RTT_BUCKETS: readonly number[] = exponentialBuckets(0.0001, 2, 14);
 
+/** The kinds of linearizable read, as values of the `consistency` label of `server_reads_total`. */
+export type ReadConsistency = 'index' | 'lease';
+/** The `outcome` label of `server_reads_total` for each way a read ends (Prometheus spells labels in snake case). */
+const READ_OUTCOME_LABELS: Readonly<Record<ReadOutcome, string>> = { confirmed: 'confirmed', refused: 'refused', timedOut: 'timed_out', stopped: 'stopped' };
+
 /** The statistics of event-loop delay exported, as values of the `stat` label. */
 const LOOP_STATS = ['p50', 'p99', 'max'] as const;
 
@@ -65,6 +71,9 @@ const LOOP_STATS = ['p50', 'p99', 'max'] as const;
  * - `server_term`, `server_commit_index`, `server_applied_index` (gauges)
  * - `disk_wal_fsync_duration_seconds`, `snapshot_save_duration_seconds` (histograms)
  * - `snapshot_corrupt_total{side}` (counter: snapshot files found corrupt, stored or received)
+ * - `server_reads_total{consistency,outcome}` (counter: how the reads asked of this member ended)
+ * - `server_lease_read_fallbacks_total` (counter: lease reads this member, leading, had to confirm
+ *   with a heartbeat round because it held no lease)
  * - `wal_cache_hits_total`, `wal_cache_misses_total` (counters read from the WAL at scrape time)
  * - `network_peer_round_trip_time_seconds{to}` (histogram)
  * - `server_event_loop_delay_seconds{stat="p50"|"p99"|"max"}` (gauge; see the method notes)
@@ -91,6 +100,14 @@ export class RaftMetrics {
   readonly #peerRtt: Histogram<'to'>;
   readonly #loopDelay: Gauge<'stat'>;
   readonly #walHits: Counter;
+  readonly #reads: Counter<'consistency' | 'outcome'>;
+  readonly #leaseFallbacks: Counter;
+  /** Counts behind #reads and #leaseFallbacks, kept as plain numbers: a read costs an increment, not a label lookup. */
+  readonly #readCounts: Record<ReadConsistency, Record<ReadOutcome, number>> = {
+    index: { confirmed: 0, refused: 0, timedOut: 0, stopped: 0 },
+    lease: { confirmed: 0, refused: 0, timedOut: 0, stopped: 0 },
+  };
+  #leaseFallbackCount = 0;
   readonly #walMisses: Counter;
   #walCacheSource: WalCacheSource | undefined;
   #loopMonitor: IntervalHistogram | undefined;
@@ -157,6 +174,24 @@ export class RaftMetrics {
       buckets: [...PEER_RTT_BUCKETS],
       registers,
     });
+
+    this.#reads = new Counter({
+      name: name('server_reads_total'),
+      help: 'Linearizable reads asked of this member (readIndex, leaseRead), by consistency and how they ended: confirmed, refused (no leader, leadership changing), timed_out, stopped.',
+      labelNames: ['consistency', 'outcome'],
+      registers,
+      collect: () => this.#collectReads(),
+    });
+    this.#leaseFallbacks = new Counter({
+      name: name('server_lease_read_fallbacks_total'),
+      help: 'Lease reads asked of this member while it led without a valid lease (late heartbeat acknowledgements, a leadership transfer, no entry committed in its term yet), confirmed by a heartbeat round as ReadIndex reads are.',
+      registers,
+      collect: () => {
+        this.#leaseFallbacks.reset();
+        this.#leaseFallbacks.inc(this.#leaseFallbackCount);
+      },
+    });
+    this.#collectReads();
 
     // Counters, but their values come from the WAL's own cumulative counts at scrape time.
     this.#walHits = new Counter({
@@ -290,6 +325,20 @@ export class RaftMetrics {
   }
 
   /**
+   * Counts one read asked of this member, by how it ended.
+   * @param consistency `index` (readIndex) or `lease` (leaseRead)
+   * @param outcome how it ended
+   */
+  countRead(consistency: ReadConsistency, outcome: ReadOutcome): void {
+    this.#readCounts[consistency][outcome]++;
+  }
+
+  /** Counts one lease read that this member, leading without a valid lease, confirms with a heartbeat round. */
+  countLeaseReadFallback(): void {
+    this.#leaseFallbackCount++;
+  }
+
+  /**
    * Records one round trip to a peer.
    * @param peer the peer's address or id (the `to` label)
    * @param seconds the round-trip time
@@ -352,6 +401,17 @@ export class RaftMetrics {
     if (!Number.isFinite(value) || value < 0) return;
     counter.reset();
     counter.inc(value);
+  }
+
+  /** Sets the read counter from the plain counts; every series is exported, at 0 until its first read. */
+  #collectReads(): void {
+    this.#reads.reset();
+    for (const consistency of ['index', 'lease'] as const) {
+      const counts = this.#readCounts[consistency];
+      for (const outcome of Object.keys(counts) as ReadOutcome[]) {
+        this.#reads.inc({ consistency, outcome: READ_OUTCOME_LABELS[outcome] }, counts[outcome]);
+      }
+    }
   }
 
   /**

@@ -163,7 +163,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * Prometheus's histogram and summary labels: a default label of the same name would silently
  * replace theirs (test/node/metrics-labels-reserved.test.ts keeps this list complete).
  */
-export const RESERVED_METRIC_LABELS: ReadonlySet<string> = new Set(['le', 'quantile', 'side', 'to', 'stat', 'route', 'code']);
+export const RESERVED_METRIC_LABELS: ReadonlySet<string> = new Set(['le', 'quantile', 'side', 'to', 'stat', 'route', 'code', 'consistency', 'outcome']);
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

@@ -805,7 +805,12 @@ export class Node<Context = unknown> {
   confirmRead(consistency: 'index' | 'lease'): Promise<ReadOutcome> {
     // Never started: nothing will ever confirm it; waiting leaderWaitMs to say false hid the mistake.
     if (!this.starting && !this.running && !this.stopping) return Promise.reject(new NotStartedError());
-    return new Promise((resolve) => this.readWaitingForLeader(consistency === 'lease', resolve));
+    return new Promise((resolve) =>
+      this.readWaitingForLeader(consistency === 'lease', (outcome) => {
+        this.metricsRegistry.countRead(consistency, outcome);
+        resolve(outcome);
+      }),
+    );
   }
 
   /** A read that, refused for want of a leader, waits for one (see retryReadForLeader). */
@@ -851,9 +856,13 @@ export class Node<Context = unknown> {
     // Not started yet (still recovering): like a node that knows no leader, not a stopped one.
     if (!this.running) return settle(this.stopping ? 'stopped' : 'refused');
     const raft = this.requireRaft();
-    // The core would answer this read at once, at its commit index, and that is applied here:
-    // confirmed now, without a context, a timer and a round through the Ready loop.
-    if (lease && raft.leaseValid() && this.applied >= raft.log.committed) return settle('confirmed');
+    if (lease) {
+      // Inside its lease the core would answer at once, at its commit index; when that is applied
+      // here the read is confirmed now, without a context, a timer and a round through the Ready loop.
+      if (raft.leaseValid()) {
+        if (this.applied >= raft.log.committed) return settle('confirmed');
+      } else if (raft.role === 'leader') this.metricsRegistry.countLeaseReadFallback();
+    }
     const kind = lease ? 1 : 0;
     const gathering = this.gatheringReads[kind];
     const newest = gathering.length === 0 ? undefined : gathering[gathering.length - 1]!;

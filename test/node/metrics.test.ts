@@ -27,6 +27,8 @@ const EXPECTED_TYPES: Record<string, 'gauge' | 'counter' | 'histogram'> = {
   tsraft_wal_cache_hits_total: 'counter',
   tsraft_wal_cache_misses_total: 'counter',
   tsraft_server_event_loop_delay_seconds: 'gauge',
+  tsraft_server_reads_total: 'counter',
+  tsraft_server_lease_read_fallbacks_total: 'counter',
 };
 
 /** Parses the exposition into `series text -> value`, e.g. `tsraft_server_term{node="a"}` -> 3. */
@@ -96,6 +98,10 @@ test('the typed methods move the values', async () => {
   metrics.observePeerRtt('10.0.0.3:7001', 0.006);
   let cache = { hits: 11, misses: 3 };
   metrics.setWalCacheSource(() => cache);
+  for (const outcome of ['confirmed', 'confirmed', 'refused', 'timedOut', 'stopped'] as const) metrics.countRead('index', outcome);
+  metrics.countRead('lease', 'timedOut');
+  metrics.countRead('lease', 'timedOut');
+  metrics.countLeaseReadFallback();
 
   let text = await metrics.text();
   const expect: Record<string, number> = {
@@ -126,6 +132,13 @@ test('the typed methods move the values', async () => {
     'tsraft_network_peer_round_trip_time_seconds_bucket{le="0.0004",to="10.0.0.2:7001"}': 1,
     tsraft_wal_cache_hits_total: 11,
     tsraft_wal_cache_misses_total: 3,
+    'tsraft_server_reads_total{consistency="index",outcome="confirmed"}': 2,
+    'tsraft_server_reads_total{consistency="index",outcome="refused"}': 1,
+    'tsraft_server_reads_total{consistency="index",outcome="timed_out"}': 1,
+    'tsraft_server_reads_total{consistency="index",outcome="stopped"}': 1,
+    'tsraft_server_reads_total{consistency="lease",outcome="confirmed"}': 0,
+    'tsraft_server_reads_total{consistency="lease",outcome="timed_out"}': 2,
+    tsraft_server_lease_read_fallbacks_total: 1,
   };
   for (const [series, v] of Object.entries(expect)) assert.is(value(text, series), v, series);
 
@@ -139,6 +152,9 @@ test('the typed methods move the values', async () => {
   assert.is(value(text, 'tsraft_server_proposals_pending'), 0);
   assert.is(value(text, 'tsraft_wal_cache_hits_total'), 20);
   assert.is(value(text, 'tsraft_wal_cache_misses_total'), 4);
+  metrics.countRead('lease', 'confirmed');
+  assert.is(value(await metrics.text(), 'tsraft_server_reads_total{consistency="lease",outcome="confirmed"}'), 1, 'counts move on between scrapes');
+  assert.is(value(await metrics.text(), 'tsraft_server_reads_total{consistency="index",outcome="confirmed"}'), 2, 'a scrape does not add to the counts');
   assert.not.match(text, /to="10\.0\.0\.2:7001"/, 'a forgotten peer has no series');
   assert.match(text, /to="10\.0\.0\.3:7001"/);
 

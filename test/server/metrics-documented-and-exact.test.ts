@@ -33,6 +33,8 @@ const DOCUMENTED: Array<[string, string, string[]]> = [
   ['tsraft_snapshot_corrupt_total', 'counter', ['side']],
   ['tsraft_network_peer_round_trip_time_seconds', 'histogram', ['to']],
   ['tsraft_server_event_loop_delay_seconds', 'gauge', ['stat']],
+  ['tsraft_server_reads_total', 'counter', ['consistency', 'outcome']],
+  ['tsraft_server_lease_read_fallbacks_total', 'counter', []],
   ['tsraft_http_requests_total', 'counter', ['route', 'code']],
   ['process_resident_memory_bytes', 'gauge', []],
   ['process_cpu_seconds_total', 'counter', []],
