@@ -285,7 +285,9 @@ class Scenario {
       members: `${LEADER};${F1};${F2},true`,
       transport: this.peers,
       heartbeatMs: 10,
-      electionTimeoutMs: 50,
+      // Not less: while a chunk read is awaited no heartbeat leaves (handleReady awaits the sends),
+      // and under load a read took over 50 ms, the leader stepped down and X0 was never written.
+      electionTimeoutMs: 400,
       requestTimeoutMs: 3000,
       sync: 'none',
       walSegmentBytes: 256, // small segments, so that the snapshot below compacts the log...
