@@ -29,10 +29,25 @@ export function checkAddress(address: string): string {
   if (host.startsWith('[') && isIP(host.slice(1, -1)) !== 6) {
     throw new TypeError(`bad member address ${JSON.stringify(address)}: ${host} is not an IPv6 address`);
   }
-  if (host === '0.0.0.0' || (host.startsWith('[') && /^[0:]+$/.test(host.slice(1, -1)))) {
+  if (isUnspecified(host)) {
     throw new TypeError(`bad member address ${JSON.stringify(address)}: ${host} is the unspecified address, which a server may listen on but peers cannot reach; give the node's own address`);
   }
   return address;
+}
+
+/** Hostnames of the unspecified address as the URL parser writes them (IPv4, IPv6, IPv4-mapped IPv6). */
+const UNSPECIFIED_HOSTNAMES: ReadonlySet<string> = new Set(['0.0.0.0', '[::]', '[::ffff:0:0]']);
+
+/**
+ * Whether `host` is the unspecified address in any spelling: "0", "0x0" and "00.0.0.0" are
+ * 0.0.0.0 to the resolver, "[0:0::0.0.0.0]" is "[::]". The URL parser writes each one way.
+ */
+function isUnspecified(host: string): boolean {
+  try {
+    return UNSPECIFIED_HOSTNAMES.has(new URL(`http://${host}/`).hostname);
+  } catch {
+    return false; // not a host the URL parser takes: not one of these spellings
+  }
 }
 
 /**
