@@ -108,8 +108,6 @@ test('without --members the node gets none: the library founds a cluster of it a
   assert.is(config(['--port', '9001']).members, undefined);
 });
 
-test.run();
-
 test('--http-port that is another member\'s peer port on this host is a flag error naming the member', () => {
   const members = 'localhost:9001;localhost:9002;localhost:9003';
   assert.match(flagError(['--port', '9001', '--http-port', '9002', '--members', members]), /^--http-port: 9002 is the peer port of member localhost:9002/);
@@ -117,3 +115,5 @@ test('--http-port that is another member\'s peer port on this host is a flag err
   assert.is(config(['--port', '9001', '--http-port', '9002', '--members', 'localhost:9001;otherhost:9002']).httpPort, 9002);
   assert.is(config(['--port', '9001', '--http-port', '9004', '--members', members]).httpPort, 9004);
 });
+
+test.run();
