@@ -106,4 +106,35 @@ test('setMembers reports whether an address was added or changed', () => {
   assert.is(a.setMembers([...same, { id: 4, context: 'n4:4' }]), true);
 });
 
+// From a mutation review: a member that left and came back is a member again, never forgotten as
+// a silent outsider; this node's own address is never forgotten, even after it left the configuration.
+test('a member that left and rejoined is not forgotten however long it is silent', () => {
+  const { a, clock } = book();
+  a.setMembers([
+    { id: 1, context: 'n1:1' },
+    { id: 2, context: 'n2:2' },
+  ]);
+  clock.now = 100;
+  a.setMembers([
+    { id: 1, context: 'n1:1' },
+    { id: 2, context: 'n2:2' },
+    { id: 3, context: 'n3:3' },
+  ]);
+  clock.now = 100 * FORGET_MS;
+  assert.equal(a.forgetSilent(never), []);
+  assert.is(a.get(3), 'n3:3');
+  assert.equal(a.peerIds().sort(), [2, 3]);
+});
+
+test('this node removed from the configuration keeps its own address', () => {
+  const { a, clock } = book();
+  a.setMembers([
+    { id: 2, context: 'n2:2' },
+    { id: 3, context: 'n3:3' },
+  ]);
+  clock.now = 100 * FORGET_MS;
+  assert.equal(a.forgetSilent(never), []);
+  assert.is(a.get(1), 'n1:1');
+});
+
 test.run();
