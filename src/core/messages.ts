@@ -259,7 +259,9 @@ export interface SnapshotChunk {
 
 /**
  * Everything the core asks its driver to do, in this order:
- *  1. send `earlyMessages` (leader traffic that does not depend on local durability);
+ *  1. send `earlyMessages` (leader traffic that does not depend on local durability); a snapshot
+ *     chunk, whose bytes the driver reads from the snapshot file, may leave after the later steps,
+ *     as long as the messages to the same peer keep their order (they are loss-tolerant traffic);
  *  2. if `snapshot` is set, install it (restore the state machine, reset storage to it); store
  *     `snapshotChunks`; persist `entries` (first truncating storage after entries[0].index-1)
  *     and `hardState` — with one fsync;

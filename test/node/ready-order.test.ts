@@ -1,15 +1,19 @@
-// The order of a full Ready in the Node's run loop (src/node.ts, handleReady) when the leader's
-// sends await a snapshot chunk read from disk while the Ready's own WAL write completes.
+// The order of a full Ready in the Node's run loop (src/node.ts, handleReady) when the leader
+// sends a snapshot chunk that must first be read from disk while the Ready's own WAL write runs.
 //
-// handleReady starts the local write, awaits sendMessages(earlyMessages) (which reads snapshot
-// chunks from disk), chains afterPersist + advance on the write, then calls finishReady. Rules:
+// handleReady starts the local write, sends the early messages (a snapshot chunk goes into its
+// peer's lane and leaves once read), chains afterPersist + advance on the write, then calls
+// finishReady. Rules:
 //  1. afterPersist(rd), which sends the acks and votes that promise local durability, runs only
 //     once the write is durable and after finishReady(rd) applied the Ready's committed entries;
-//     advance(rd) comes after both, and the early messages (the leader's appends and snapshot
-//     chunks) leave before the apply (the Ready contract in src/core/messages.ts).
-//  2. A write that fails while the sends wait is no unhandled rejection: the node fails with the
-//     storage error and stops.
-//  3. Every committed entry applies exactly once, in order.
+//     advance(rd) comes after both.
+//  2. A chunk read holds only the messages to its own peer, which leave after the chunk, in
+//     order: the apply, afterPersist, advance and the other peers' traffic go on meanwhile. A
+//     read slower than the election timeout costs neither heartbeats nor leadership (before,
+//     handleReady awaited the read and the leader sent nothing until it returned).
+//  3. A write that fails while a chunk read is pending is no unhandled rejection: the node fails
+//     with the storage error and stops, after the read returned.
+//  4. Every committed entry applies exactly once, in order.
 //
 // How the timing is forced, deterministically:
 //  - The node under test is a real Node (real WAL, real snapshot store). The two other members
@@ -18,13 +22,14 @@
 //    compacted log, which is therefore sent the snapshot, one chunk per round.
 //  - Each round, in one synchronous step while the node is idle, the test acks the previous entry
 //    as f1 (committing it), proposes a new one, asks for f2's next chunk and sends a vote request
-//    as f2 (refused by a message that only afterPersist sends). The next Ready thus carries an
-//    entry to write, a committed entry to apply, a chunk to read and send, and a late message.
+//    as f1 and as f2 (each refused by a message that only afterPersist sends). The next Ready thus
+//    carries an entry to write, a committed entry to apply, a chunk to read and send, and late
+//    messages to a peer with no chunk pending (f1) and to one behind the chunk (f2).
 //  - The Node builds its WalStorage and SnapshotStore itself in start(), with no option to inject
 //    them, so the test wraps WalStorage.prototype.persist and SnapshotStore.prototype.readChunk
-//    (restored after each test): either the chunk read waits until the Ready's write completed
-//    (the case the rules are about), or the write's completion is held until after the read
-//    returned (the usual case). Raft.prototype.advance is wrapped only to record when advance(rd)
+//    (restored after each test): the chunk read waits until the Ready's write completed, or the
+//    write's completion is held until after the read returned, or the read is held until the
+//    test lets it return. Raft.prototype.advance is wrapped only to record when advance(rd)
 //    runs; it has no visible effect here. No private field of the Node is used.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -51,8 +56,8 @@ const SETUP_ENTRIES = 24;
 
 type SnapshotChunk = Extract<Message, { type: 'snapshot' }>;
 type Outcome = { key: string; index: number } & ({ ok: true; result: unknown } | { ok: false; error: unknown });
-/** When the Ready's write completes: while its sends await the chunk read, or only after them. */
-type WriteTiming = 'duringSends' | 'afterSends';
+/** When the Ready's write completes: while its chunk read is pending, or only after it returned. */
+type WriteTiming = 'duringRead' | 'afterRead';
 
 const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -169,7 +174,9 @@ class Scenario {
   node: Node<RecordingKv> | undefined;
   private started = false;
   private readonly keyAt = new Map<number, string>();
-  private timing: WriteTiming = 'duringSends';
+  private timing: WriteTiming | 'readHeld' = 'duringRead';
+  /** Released by the test when timing is 'readHeld'. */
+  readonly readRelease = deferred();
   private failNextWrite = false;
   /** The next advance(rd) of a Ready with entries throws (a broken invariant after the write). */
   private throwInNextAdvance = false;
@@ -186,12 +193,11 @@ class Scenario {
     process.on('unhandledRejection', this.onUnhandled);
     this.instrument();
     this.peers.onSend = (to, m) => {
+      if (m.type === 'voteResp') this.timeline.push(`send voteResp to ${to === F1 ? 'f1' : 'f2'}`);
       if (to !== F2) return;
       if (m.type === 'snapshot') {
         this.lastChunk = m;
         this.timeline.push(`send snapshot@${m.offset}+${m.data.length} to f2`);
-      } else if (m.type === 'voteResp') {
-        this.timeline.push('send voteResp to f2');
       }
     };
   }
@@ -217,7 +223,7 @@ class Scenario {
       s.lastWrite = settled.promise;
       if (s.failNextWrite) {
         s.failNextWrite = false;
-        // Nothing reaches the disk; the write fails a moment later, while the sends still wait.
+        // Nothing reaches the disk; the write fails a moment later, while the chunk read is pending.
         return new Promise<void>((_, reject) =>
           setTimeout(() => {
             s.timeline.push(`write ${name} failed`);
@@ -230,7 +236,7 @@ class Scenario {
       s.holdNextWrite = false;
       return persist.call(this, entries, hardState).then(
         async () => {
-          // afterSends: the node learns the write is durable only 20 ms after the chunk read
+          // afterRead: the node learns the write is durable only 20 ms after the chunk read
           // returned; whatever waits for durability must still be waiting by then.
           if (hold) {
             await hold;
@@ -250,11 +256,13 @@ class Scenario {
     const readChunk = SnapshotStore.prototype.readChunk;
     SnapshotStore.prototype.readChunk = async function (this: SnapshotStore, snap: StoredSnapshot, offset: number, length: number): Promise<Uint8Array> {
       s.timeline.push(`read @${offset} start`);
-      if (s.timing === 'duringSends') {
-        // The Ready's write started before its sends: let it complete while this read is pending,
-        // then give whatever might be chained on it (or an unhandled rejection) time to show.
+      if (s.timing === 'duringRead') {
+        // Let the Ready's write complete while this read is pending, then give whatever might be
+        // chained on it (or an unhandled rejection) time to show.
         await s.lastWrite;
         await delay(10);
+      } else if (s.timing === 'readHeld') {
+        await s.readRelease.promise; // a cold, throttled disk
       }
       const bytes = await readChunk.call(this, snap, offset, length);
       s.timeline.push(`read @${offset} end`);
@@ -285,8 +293,6 @@ class Scenario {
       members: `${LEADER};${F1};${F2},true`,
       transport: this.peers,
       heartbeatMs: 10,
-      // Not less: while a chunk read is awaited no heartbeat leaves (handleReady awaits the sends),
-      // and under load a read took over 50 ms, the leader stepped down and X0 was never written.
       electionTimeoutMs: 400,
       requestTimeoutMs: 3000,
       sync: 'none',
@@ -295,7 +301,10 @@ class Scenario {
       snapshotsKept: 1, // (with 2, the log would reach back to the log's start until a second snapshot)
       snapshotChunkBytes: CHUNK_BYTES, // many chunks: one per round
       logLevel: 'info',
-      logger: (level, line) => this.logs.push(`${level} ${line}`),
+      logger: (level, line) => {
+        this.logs.push(`${level} ${line}`);
+        if (line === 'stopped') this.timeline.push('stopped');
+      },
     });
     this.node = node;
     node.registerCommand(Put);
@@ -314,7 +323,7 @@ class Scenario {
     await nextTurn();
   }
 
-  private propose(key: string): void {
+  propose(key: string): void {
     const node = this.leader;
     const outcome = node.propose(new Put(key, key)).then(
       (r): Outcome => ({ key, index: r.index, ok: true, result: r.result }),
@@ -328,36 +337,45 @@ class Scenario {
 
   /**
    * Round k: one Ready that writes Xk, applies X(k-1), sends f2 a chunk and, in afterPersist,
-   * refuses f2's vote. Returns the part of the timeline from the round's start.
+   * refuses f1's and f2's votes. Returns the part of the timeline from the round's start.
    */
   async round(k: number, timing: WriteTiming | 'fail' | 'throwInAdvance'): Promise<string[]> {
-    const node = this.leader;
-    const term = node.status().term;
-    const previous = this.proposals[this.proposals.length - 1]!;
-    this.timing = timing === 'afterSends' ? 'afterSends' : 'duringSends';
-    this.failNextWrite = timing === 'fail';
-    this.throwInNextAdvance = timing === 'throwInAdvance';
-    this.holdNextWrite = timing === 'afterSends';
-    this.readEnded = deferred();
     const from = this.timeline.length;
-    this.timeline.push(`round ${k}`);
-    // One synchronous step, all of it in the node's next Ready:
-    this.peers.deliver(F1, ack(term, previous.index)); // X(k-1) is committed: the Ready applies it
-    this.propose(`X${k}`); // the Ready writes Xk
-    this.peers.deliver(F2, this.askNextChunk(term)); // the Ready sends f2 a chunk read from disk
-    const vote: Message = { type: 'vote', from: F2_ID, to: L_ID, term, preVote: false, lastIndex: 0, lastTerm: 0, transfer: false };
-    this.peers.deliver(F2, vote); // the leader refuses it once its write is durable (afterPersist)
+    this.begin(k, timing);
     // Wait for all the round's work (not just for one event, so that a wrong order shows whole).
-    const happened = (prefix: string): boolean => this.timeline.slice(from).some((e) => e.startsWith(prefix));
+    const happened = (event: string): boolean => this.timeline.slice(from).some((e) => e.startsWith(event));
     const finished =
       timing === 'fail' || timing === 'throwInAdvance'
-        ? () => this.logs.includes('info stopped')
-        : () => happened(`advance X${k}`) && happened(`apply X${k - 1}`) && happened('send snapshot@') && happened('send voteResp');
+        ? () => happened('stopped')
+        : () =>
+            happened(`advance X${k}`) && happened(`apply X${k - 1}`) && happened('send snapshot@') && happened('send voteResp to f1') && happened('send voteResp to f2');
     await waitFor(finished, `round ${k}`).catch((err: Error) => {
       throw new Error(`${err.message}; its events so far:\n  ${this.timeline.slice(from).join('\n  ')}`);
     });
     await nextTurn();
     return this.timeline.slice(from);
+  }
+
+  /** Starts round k (see round) in one synchronous step, without waiting for any of its work. */
+  begin(k: number, timing: WriteTiming | 'fail' | 'throwInAdvance' | 'readHeld'): void {
+    const node = this.leader;
+    const term = node.status().term;
+    const previous = this.proposals[this.proposals.length - 1]!;
+    this.timing = timing === 'afterRead' || timing === 'readHeld' ? timing : 'duringRead';
+    this.failNextWrite = timing === 'fail';
+    this.throwInNextAdvance = timing === 'throwInAdvance';
+    this.holdNextWrite = timing === 'afterRead';
+    this.readEnded = deferred();
+    this.timeline.push(`round ${k}`);
+    // One synchronous step, all of it in the node's next Ready:
+    this.peers.deliver(F1, ack(term, previous.index)); // X(k-1) is committed: the Ready applies it
+    this.propose(`X${k}`); // the Ready writes Xk
+    this.peers.deliver(F2, this.askNextChunk(term)); // the Ready sends f2 a chunk read from disk
+    // The leader refuses both votes once its write is durable (afterPersist): f1's answer leaves
+    // at once, f2's behind the chunk.
+    for (const [address, id] of [[F1, F1_ID], [F2, F2_ID]] as const) {
+      this.peers.deliver(address, { type: 'vote', from: id, to: L_ID, term, preVote: false, lastIndex: 0, lastTerm: 0, transfer: false });
+    }
   }
 
   private askNextChunk(term: number): Message {
@@ -400,6 +418,7 @@ class Scenario {
 
   async close(): Promise<void> {
     try {
+      this.readRelease.resolve(); // a held read would hold stop() (it waits for pending chunk reads)
       if (this.node) await this.node.stop();
       // stop() returns at once if the node is already stopping (after a storage failure).
       if (this.started) await waitFor(() => this.logs.includes('info stopped'), 'the node to stop').catch(() => {});
@@ -427,18 +446,24 @@ function before(events: readonly string[], a: string, b: string, rule: string): 
   assert.ok(i >= 0 && j >= 0 && i < j, `${rule}: expected "${a}" before "${b}" in\n  ${events.join('\n  ')}`);
 }
 
-/** Rule 1 on round k's timeline: early sends, then apply (finishReady), then afterPersist, then advance. */
+/**
+ * Rules 1 and 2 on round k's timeline: apply (finishReady), then afterPersist once the write is
+ * durable, then advance; the chunk leaves once read, and f2's vote answer after it.
+ */
 function assertReadyOrder(events: readonly string[], k: number, offset: number): void {
   const written = `write X${k} done`;
+  const chunkRead = `read @${offset} end`;
   const chunkSent = `send snapshot@${offset}+${CHUNK_BYTES} to f2`;
   const applied = `apply X${k - 1}`;
-  const afterPersist = 'send voteResp to f2';
+  const afterPersist = 'send voteResp to f1';
   const advanced = `advance X${k}`;
-  before(events, chunkSent, applied, "the Ready's early messages leave before its committed entries apply");
   before(events, written, afterPersist, 'afterPersist waits until the write is durable');
+  before(events, written, 'send voteResp to f2', 'afterPersist waits until the write is durable');
   before(events, applied, afterPersist, 'afterPersist runs after finishReady of the same Ready');
   before(events, applied, advanced, 'advance runs after finishReady');
   before(events, afterPersist, advanced, 'advance runs after afterPersist');
+  before(events, chunkRead, chunkSent, 'a chunk leaves once read');
+  before(events, chunkSent, 'send voteResp to f2', "the messages to a chunk's peer leave after the chunk");
 }
 
 /** Runs `body` on a started Scenario and closes it whatever happens. */
@@ -452,24 +477,24 @@ async function inScenario(body: (s: Scenario) => Promise<void>): Promise<void> {
   }
 }
 
-test('afterPersist runs after the write is durable and after finishReady, when the write completes while the sends await a snapshot chunk', async () => {
+test('afterPersist runs after the write is durable and after finishReady, and the chunk read holds none of it, when the write completes while a chunk read is pending', async () => {
   await inScenario(async (s) => {
     for (let k = 1; k <= 4; k++) {
-      const events = await s.round(k, 'duringSends');
+      const events = await s.round(k, 'duringRead');
       const o = chunkOffset(events);
-      before(events, `write X${k} done`, `read @${o} end`, 'setup: the write completed while the sends awaited the chunk');
-      before(events, `write X${k} start`, `read @${o} start`, 'setup: the write started before the sends');
+      before(events, `write X${k} done`, `read @${o} end`, 'setup: the write completed while the chunk read was pending');
       assertReadyOrder(events, k, o);
       assert.equal(events, [
         `round ${k}`,
         `write X${k} start`,
+        `apply X${k - 1}`,
         `read @${o} start`,
         `write X${k} done`,
+        'send voteResp to f1',
+        `advance X${k}`,
         `read @${o} end`,
         `send snapshot@${o}+${CHUNK_BYTES} to f2`,
-        `apply X${k - 1}`,
         'send voteResp to f2',
-        `advance X${k}`,
       ]);
     }
     s.assertAppliedOnceInOrder(await s.finish());
@@ -477,21 +502,22 @@ test('afterPersist runs after the write is durable and after finishReady, when t
   });
 });
 
-test('afterPersist waits for the write when it is still in flight after the sends and finishReady', async () => {
+test('afterPersist waits for the write when it is still in flight after the chunk was read and sent', async () => {
   await inScenario(async (s) => {
     for (let k = 1; k <= 3; k++) {
-      const events = await s.round(k, 'afterSends');
+      const events = await s.round(k, 'afterRead');
       const o = chunkOffset(events);
-      before(events, `apply X${k - 1}`, `write X${k} done`, 'setup: the write was still in flight when finishReady ran');
+      before(events, `send snapshot@${o}+${CHUNK_BYTES} to f2`, `write X${k} done`, 'setup: the write was still in flight when the chunk left');
       assertReadyOrder(events, k, o);
       assert.equal(events, [
         `round ${k}`,
         `write X${k} start`,
+        `apply X${k - 1}`,
         `read @${o} start`,
         `read @${o} end`,
         `send snapshot@${o}+${CHUNK_BYTES} to f2`,
-        `apply X${k - 1}`,
         `write X${k} done`,
+        'send voteResp to f1',
         'send voteResp to f2',
         `advance X${k}`,
       ]);
@@ -501,21 +527,65 @@ test('afterPersist waits for the write when it is still in flight after the send
   });
 });
 
-test('a write that fails while the sends await a snapshot chunk fails the node with the storage error, with no unhandled rejection', async () => {
+test('a chunk read slower than the election timeout costs neither heartbeats nor leadership, and the messages to its peer wait behind it in order', async () => {
   await inScenario(async (s) => {
-    await s.round(1, 'duringSends');
+    await s.round(1, 'duringRead');
+    const term = s.leader.status().term;
+    const from = s.peers.sent.length;
+    const start = s.timeline.length;
+    s.begin(2, 'readHeld');
+    await waitFor(() => s.timeline.slice(start).some((e) => e.startsWith('read @')), 'the chunk read to start');
+    // While the read is held for three election timeouts, a write commits with f1's ack.
+    const readStart = Date.now();
+    await waitFor(() => s.timeline.includes('advance X2'), 'the write of X2 while the chunk read is held');
+    s.propose('X3');
+    const x3 = s.proposals[s.proposals.length - 1]!;
+    await waitFor(() => s.peers.sent.slice(from).some((x) => x.to === F1 && x.m.type === 'append' && x.m.entries.some((e) => e.index === x3.index)), 'X3 sent to f1');
+    s.peers.deliver(F1, ack(term, x3.index));
+    const x3Outcome = await x3.outcome;
+    assert.ok(x3Outcome.ok, `X3 committed while the chunk read was held: ${x3Outcome.ok ? '' : String(x3Outcome.error)}`);
+    await delay(Math.max(0, 1200 - (Date.now() - readStart)));
+    const held = s.peers.sent.slice(from);
+    const heartbeatsToF1 = held.filter((x) => x.to === F1 && x.m.type === 'heartbeat').length;
+    assert.ok(heartbeatsToF1 >= 10, `the leader went on heartbeating f1 (10 ms heartbeats) while the read was held: ${heartbeatsToF1} sent`);
+    assert.equal(
+      // nodeMeta is the Node layer's own announcement, in no order with the Raft traffic.
+      held.filter((x) => x.to === F2 && (x.m.type as string) !== 'nodeMeta').map((x) => (x.m.type === 'snapshot' ? `snapshot@${x.m.offset}` : x.m.type)),
+      [],
+      'no Raft message to f2 overtakes the chunk that is being read for it',
+    );
+    assert.ok(s.leader.isLeader() && s.leader.status().term === term, `still the leader in term ${term}: ${JSON.stringify(s.leader.status())}`);
+    assert.ok(s.timeline.slice(start).includes('send voteResp to f1'), "f1's vote answer left while the read was held");
+    const sentBefore = s.peers.sent.length;
+    s.readRelease.resolve();
+    const sentToF2 = (): Array<{ to: string; m: Message }> => s.peers.sent.slice(sentBefore).filter((x) => x.to === F2);
+    await waitFor(
+      () => s.timeline.slice(start).includes('send voteResp to f2') && sentToF2().some((x) => x.m.type === 'heartbeat'),
+      "f2's messages after the read returned",
+    );
+    const toF2 = sentToF2();
+    assert.is(toF2[0]?.m.type, 'snapshot', "the chunk is the first message f2's lane sends");
+    assert.ok(toF2.some((x) => x.m.type === 'heartbeat'), `the heartbeats to f2 that waited behind it follow: ${toF2.map((x) => x.m.type).join(', ')}`);
+    s.assertAppliedOnceInOrder(await s.finish());
+    assert.equal(s.unhandled, [], 'no unhandled rejection');
+  });
+});
+
+test('a write that fails while a chunk read is pending fails the node with the storage error, with no unhandled rejection, and the node stops after the read', async () => {
+  await inScenario(async (s) => {
+    await s.round(1, 'duringRead');
     const toldBefore: Error[] = [];
     s.leader.onFatal((err) => toldBefore.push(err));
     const events = await s.round(2, 'fail');
     const o = chunkOffset(events);
-    assert.equal(s.unhandled, [], 'no unhandled rejection while the sends awaited the chunk');
+    assert.equal(s.unhandled, [], 'no unhandled rejection while the chunk read was pending');
     const toldAfter = await new Promise<Error>((resolve) => s.leader.onFatal(resolve));
     assert.equal(toldBefore.map((e) => e.message), [toldAfter.message], 'onFatal told once, registered before or after the failure');
     assert.match(toldAfter.message, /injected WAL write failure/);
     assert.equal(
       events,
-      ['round 2', `write X2 start`, `read @${o} start`, `write X2 failed`, `read @${o} end`, `send snapshot@${o}+${CHUNK_BYTES} to f2`, `apply X1`],
-      'the Ready finished its sends and apply; afterPersist and advance never ran for the failed write',
+      ['round 2', `write X2 start`, `apply X1`, `read @${o} start`, `write X2 failed`, `read @${o} end`, 'stopped'],
+      'the Ready applied; afterPersist and advance never ran for the failed write; the stopping node sent no chunk and stopped once the read returned',
     );
     assert.ok(
       s.logs.some((l) => l.startsWith('error fatal') && l.includes('injected WAL write failure')),
@@ -537,9 +607,9 @@ test('a write that fails while the sends await a snapshot chunk fails the node w
   });
 });
 
-test('every committed entry applies exactly once and in order across Readys whose write completes during or after their sends', async () => {
+test('every committed entry applies exactly once and in order across Readys whose write completes during or after their chunk read', async () => {
   await inScenario(async (s) => {
-    for (let k = 1; k <= 8; k++) await s.round(k, k % 2 === 1 ? 'duringSends' : 'afterSends');
+    for (let k = 1; k <= 8; k++) await s.round(k, k % 2 === 1 ? 'duringRead' : 'afterRead');
     s.assertAppliedOnceInOrder(await s.finish());
     assert.equal(s.unhandled, [], 'no unhandled rejection');
   });
@@ -549,7 +619,7 @@ test('a throw after the write (in advance) fails the node instead of surfacing a
   // Before the fix the rejection of the write's callback went unhandled: the node went on and
   // wrote the entry a second time with the next one.
   await inScenario(async (s) => {
-    await s.round(1, 'duringSends');
+    await s.round(1, 'duringRead');
     const events = await s.round(2, 'throwInAdvance');
     assert.ok(events.includes('advance X2'), `advance ran: ${events.join(', ')}`);
     assert.equal(s.unhandled, [], 'no unhandled rejection');
