@@ -40,8 +40,12 @@ export interface SessionOutcome {
 const MARKER_BYTES = 4;
 const VERSION = 1;
 
-/** Bytes of the session header of `h`. */
+/**
+ * Bytes of the session header of `h`. Refuses (RangeError) a floor above the seq: `seq - floor`
+ * would be written as a negative varint, which corrupts the framing of the entry.
+ */
 export function sessionHeaderBytes(h: SessionHeader): number {
+  if (!(h.floor <= h.seq)) throw new RangeError(`session header: floor ${h.floor} is above seq ${h.seq}`);
   return MARKER_BYTES + 1 + varintBytes(h.session) + varintBytes(h.seq) + varintBytes(h.seq - h.floor);
 }
 
