@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { inspectDataDir, inspectMain, type InspectOutput } from '../../cmd/inspect.js';
+import { inspectDataDir, inspectMain } from '../../cmd/inspect.js';
+import { captured } from './inspect-output.js';
 import { AppendCommand, CasCommand, DeleteCommand, installKv, KvStore, SetCommand } from '../../src/kv/index.js';
 import { Node } from '../../src/node.js';
 import { freePort } from '../support/node-cluster.js';
@@ -108,16 +109,6 @@ async function rejection(promise: Promise<unknown>): Promise<string> {
   }
   assert.unreachable('expected a rejection');
   return '';
-}
-
-function captured(): InspectOutput & { stdout: string; stderr: string } {
-  const c = {
-    stdout: '',
-    stderr: '',
-    out: (text: string) => void (c.stdout += text),
-    err: (text: string) => void (c.stderr += text),
-  };
-  return c;
 }
 
 test.before(async () => {

@@ -96,6 +96,34 @@ async function eventually<T>(what: string, read: () => Promise<T>, ok: (v: T) =>
   }
 }
 
+/**
+ * Three fake nodes serving `statusesOf(nodes)`, and node 2's dashboard open in headless Chromium
+ * (at `executablePath`); runs `body`, then closes the browser and the nodes whatever happened.
+ * `body` may change the statuses between polls; it should end by checking `pageErrors` is empty.
+ */
+async function withDashboard(
+  executablePath: string,
+  statusesOf: (nodes: FakeNode[]) => NodeStatus[],
+  body: (page: Page, nodes: FakeNode[], statuses: NodeStatus[], pageErrors: string[]) => Promise<void>,
+): Promise<void> {
+  const nodes: FakeNode[] = [];
+  let browser: Browser | undefined;
+  try {
+    for (let i = 0; i < 3; i++) nodes.push(await startFakeNode());
+    const statuses = statusesOf(nodes);
+    nodes.forEach((n, i) => (n.status = statuses[i]!));
+    browser = await chromium.launch({ executablePath, args: ['--no-sandbox'], timeout: 20_000 });
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`http://${nodes[1]!.httpAddress}/`);
+    await body(page, nodes, statuses, pageErrors);
+  } finally {
+    await browser?.close();
+    await Promise.all(nodes.map(stopFakeNode));
+  }
+}
+
 test('the static page loads nothing from anywhere and never writes data as markup', () => {
   const html = dashboardHtml();
   assert.match(html, /^<!doctype html>/i);
@@ -112,19 +140,7 @@ if (!executablePath) {
   console.log('SKIPPED: no Chromium (looked at $CHROMIUM_PATH, /usr/bin/chromium, /usr/bin/chromium-browser)');
 } else {
   test('the dashboard shows the cluster live in Chromium', async () => {
-    const nodes: FakeNode[] = [];
-    let browser: Browser | undefined;
-    try {
-      for (let i = 0; i < 3; i++) nodes.push(await startFakeNode());
-      const statuses = clusterStatuses(nodes);
-      nodes.forEach((n, i) => (n.status = statuses[i]!));
-
-      browser = await chromium.launch({ executablePath, args: ['--no-sandbox'], timeout: 20_000 });
-      const page = await browser.newPage();
-      const pageErrors: string[] = [];
-      page.on('pageerror', (e) => pageErrors.push(e.message));
-      await page.goto(`http://${nodes[1]!.httpAddress}/`);
-
+    await withDashboard(executablePath, clusterStatuses, async (page, nodes, statuses, pageErrors) => {
       await eventually('#leader', () => page.textContent('#leader'), (t) => !!t?.includes(`Leader: ${PEERS[0]} (term 3)`));
       assert.is(await page.locator('#members tbody tr').count(), 3);
       for (const [i, peer] of PEERS.entries()) {
@@ -170,10 +186,7 @@ if (!executablePath) {
       nodes[1]!.failing = true;
       await eventually('#error', () => page.textContent('#error'), (t) => !!t?.includes('HTTP 503'));
       assert.equal(pageErrors, []);
-    } finally {
-      await browser?.close();
-      await Promise.all(nodes.map(stopFakeNode));
-    }
+    });
   });
 }
 
@@ -205,6 +218,74 @@ if (executablePath) {
       await browser?.close();
       await c.close();
     }
+  });
+}
+
+
+// From a mutation review of the page script, what the live test above leaves open: with two
+// members claiming to lead, the page names the one of the highest term; lag falls back to the
+// leader's commit index minus the member's applied index when the leader reports no match index
+// for it; a non-voting member is marked "yes"; digests are flagged only when members at the same
+// applied index disagree; counters that went down (a restart) show no rate, never a negative one;
+// a member that leaves the configuration leaves the table.
+/**
+ * PEERS[0] leads in term 3; PEERS[1], deposed, still says it leads in term 2 and has applied 7 of
+ * the 10 committed entries (the leader reports no match index for it); PEERS[2] is non-voting.
+ */
+function contestedStatuses(nodes: FakeNode[]): NodeStatus[] {
+  const statuses = clusterStatuses(nodes);
+  statuses.forEach((s, i) => {
+    s.state = i === 2 ? 'follower' : 'leader';
+    s.term = i === 1 ? 2 : 3;
+    s.appliedIndex = i === 1 ? 7 : 10;
+    s.digest = 'aaaa';
+    s.members = nodes.map((n, j) => ({
+      address: PEERS[j]!,
+      httpAddress: n.httpAddress,
+      nonVoting: j === 2,
+      ...(i === 0 && j !== 1 ? { match: 10 } : {}),
+    }));
+  });
+  return statuses;
+}
+
+if (executablePath) {
+  test('the dashboard names the leader of the highest term, derives lag, flags only real digest mismatches, shows no negative rate and drops removed members', async () => {
+    await withDashboard(executablePath, contestedStatuses, async (page, _nodes, s, pageErrors) => {
+      // Two members say they lead: the one of the higher term does.
+      await eventually('#leader', () => page.textContent('#leader'), (t) => t === `Leader: ${PEERS[0]} (term 3)`);
+      await eventually('rows', () => page.locator('#members tbody tr').count(), (n) => n === 3);
+      // No match index from the leader for PEERS[1]: commit 10 - applied 7.
+      assert.is(await cell(page, PEERS[1]!, 'lag'), '3');
+      assert.is(await cell(page, PEERS[2]!, 'lag'), '0');
+      assert.equal([await cell(page, PEERS[0]!, 'nonVoting'), await cell(page, PEERS[2]!, 'nonVoting')], ['', 'yes']);
+      // Same digest at the same applied index, or alone at its index: no mismatch.
+      assert.is(await page.locator('#members td.mismatch').count(), 0, 'equal digests are not flagged');
+
+      // PEERS[2] applied what PEERS[0] did but holds other state.
+      s[2]!.digest = 'bbbb';
+      await eventually('mismatch flagged', () => page.locator('#members td.mismatch').count(), (n) => n === 2);
+      assert.ok(await page.locator(`#members tr[data-address="${PEERS[1]}"] td.mismatch`).count() === 0, 'PEERS[1] is at another index');
+      s[2]!.digest = 'aaaa';
+      await eventually('mismatch cleared', () => page.locator('#members td.mismatch').count(), (n) => n === 0);
+
+      // A rate once two polls have seen the counters; then PEERS[0] restarts (its counters drop).
+      await eventually('a rate', () => cell(page, PEERS[0]!, 'writeRate'), (t) => t === '0.0');
+      s[0]!.requests = { writes: 0, reads: 0 };
+      const seen: string[] = [];
+      await eventually('no rate after a counter reset', async () => {
+        const t = (await cell(page, PEERS[0]!, 'writeRate')) ?? '';
+        seen.push(t);
+        return t;
+      }, (t) => t === '—');
+      assert.not.ok(seen.some((t) => t.startsWith('-')), `a negative rate was shown: ${seen.join(' ')}`);
+
+      // PEERS[2] leaves the configuration: its row goes.
+      for (const st of s) st.members = st.members.filter((m) => m.address !== PEERS[2]);
+      await eventually('rows after the removal', () => page.locator('#members tbody tr').count(), (n) => n === 2);
+      assert.is(await page.locator(`#members tr[data-address="${PEERS[2]}"]`).count(), 0);
+      assert.equal(pageErrors, []);
+    });
   });
 }
 
