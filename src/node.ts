@@ -144,6 +144,12 @@ const RECENT_APPLIED = 4096;
  */
 const COMMIT_NOTICE_DELAY_MS = 2;
 /**
+ * The most messages to one peer that wait behind its snapshot chunk's disk read (PeerLanes drops
+ * the oldest past it). A read takes well under a millisecond from the page cache; a thousand
+ * messages is a second of heartbeat rounds under read load, and a hung read must not grow memory.
+ */
+const MAX_MESSAGES_BEHIND_CHUNK = 1024;
+/**
  * A peer outside the configuration (a removed member, a joiner) silent this many election
  * timeouts is forgotten: the transport stops dialing it. Long enough for a removed member's
  * next campaigns to be answered.
@@ -272,7 +278,11 @@ export class Node<Context = unknown> {
    * after them: they leave in order once it returns, while the other peers' traffic (heartbeats,
    * appends) and the run loop go on. A slow read held them all before, and could cost leadership.
    */
-  private readonly chunkLanes = new PeerLanes<NodeId>((err) => this.failStorage(err));
+  private readonly chunkLanes = new PeerLanes<NodeId, Message>(
+    (_peer, batch) => this.sendWithChunks(batch),
+    (err) => this.failStorage(err),
+    MAX_MESSAGES_BEHIND_CHUNK,
+  );
   private readonly forwards = new Map<number, PendingForward>();
   /** Bytes of forwarded commands not yet answered by the leader (see forwardProposal). */
   private readonly forwardBytes = new ByteBudget(FORWARD_BYTES_IN_FLIGHT);
@@ -2022,7 +2032,7 @@ export class Node<Context = unknown> {
       }
     }
     this.sendPeer(now);
-    for (const [peer, list] of lanes) this.chunkLanes.enqueue(peer, () => this.sendWithChunks(list));
+    for (const [peer, list] of lanes) this.chunkLanes.enqueue(peer, list);
   }
 
   /** Fills the snapshot chunks among `messages` (all to one peer) from the snapshot file, then sends them all. */

@@ -2,36 +2,83 @@
 // bytes are still being read from disk), without holding the messages to the other peers.
 
 /**
- * One lane per peer: the steps queued for a peer run one after the other, in the order they were
- * queued; lanes of different peers do not wait for each other. A peer with a step pending is
- * `busy`, and whatever else goes to it must be queued behind that step to keep its order.
+ * One lane per peer. A batch queued for a peer with nothing pending goes to `send` at once; while
+ * `send` works on it (reads a chunk from disk), batches queued for that peer gather into one
+ * pending batch, sent next, in order. Lanes of different peers do not wait for each other.
+ *
+ * The pending batch is bounded: past `maxPending` items the oldest are dropped, as the transport's
+ * own peer queue drops its oldest. A read that hangs (a dead disk) while a leader sends heartbeat
+ * rounds, one per read round trip, would otherwise grow memory without end, and the peer would get
+ * thousands of stale messages at once when it returned. Raft takes a dropped message as a lost one.
  */
-export class PeerLanes<Peer> {
-  private readonly lanes = new Map<Peer, Promise<void>>();
+export class PeerLanes<Peer, Item> {
+  private readonly lanes = new Map<Peer, { pending: Item[]; done: Promise<void> }>();
+  private droppedItems = 0;
 
-  /** `onError` gets a step's throw or rejection; the lane goes on with its next step. */
-  constructor(private readonly onError: (err: Error) => void) {}
+  /**
+   * @param send sends one batch to a peer; the lane waits for it before the next batch.
+   * @param onError gets a throw or rejection of `send`; the lane goes on with its next batch.
+   * @param maxPending the most items a peer's pending batch holds.
+   */
+  constructor(
+    private readonly send: (peer: Peer, batch: Item[]) => Promise<void>,
+    private readonly onError: (err: Error) => void,
+    private readonly maxPending: number,
+  ) {}
 
-  /** Whether `peer` has a step queued or running (messages to it must go through its lane). */
+  /** Whether `peer` has a batch being sent (whatever else goes to it must queue behind it). */
   busy(peer: Peer): boolean {
     return this.lanes.size > 0 && this.lanes.has(peer);
   }
 
-  /** Runs `step` once every step queued for `peer` before it has finished. */
-  enqueue(peer: Peer, step: () => Promise<void>): void {
-    const previous = this.lanes.get(peer) ?? Promise.resolve();
-    const next: Promise<void> = previous
-      .then(step)
-      .catch((err: unknown) => this.onError(err instanceof Error ? err : new Error(String(err))))
-      .then(() => {
-        if (this.lanes.get(peer) === next) this.lanes.delete(peer);
-      });
-    this.lanes.set(peer, next);
+  /** Items dropped from pending batches so far (oldest first, past `maxPending`). */
+  get dropped(): number {
+    return this.droppedItems;
   }
 
-  /** Settles when every step queued so far has run; undefined when no lane is busy. */
+  /** Sends `batch` to `peer` after everything queued for it before; at once if nothing is. */
+  enqueue(peer: Peer, batch: Item[]): void {
+    const lane = this.lanes.get(peer);
+    if (lane) {
+      lane.pending.push(...batch);
+      const over = lane.pending.length - this.maxPending;
+      if (over > 0) {
+        lane.pending.splice(0, over);
+        this.droppedItems += over;
+      }
+      return;
+    }
+    const started = { pending: [] as Item[], done: Promise.resolve() };
+    this.lanes.set(peer, started);
+    started.done = this.run(peer, started, batch);
+  }
+
+  /** Settles when every batch queued so far has been sent; undefined when no lane is busy. */
   drained(): Promise<void> | undefined {
     if (this.lanes.size === 0) return undefined;
-    return Promise.all(this.lanes.values()).then(() => undefined);
+    return Promise.all(Array.from(this.lanes.values(), (lane) => lane.done)).then(() => undefined);
+  }
+
+  private async run(peer: Peer, lane: { pending: Item[] }, first: Item[]): Promise<void> {
+    let batch = first;
+    for (;;) {
+      try {
+        await this.send(peer, batch);
+      } catch (err) {
+        this.report(err);
+      }
+      if (lane.pending.length === 0) break;
+      batch = lane.pending;
+      lane.pending = [];
+    }
+    this.lanes.delete(peer);
+  }
+
+  private report(err: unknown): void {
+    try {
+      this.onError(err instanceof Error ? err : new Error(String(err)));
+    } catch {
+      // A throwing handler must not stop the lane: its later batches would never leave.
+    }
   }
 }

@@ -1,7 +1,8 @@
-// PeerLanes (src/peer-lanes.ts): the steps of one peer run in the order they were queued, one at a
-// time; a pending step of one peer holds no other peer; a failing step is reported and its lane
-// goes on; busy and drained tell the Node when a peer's messages must queue and when stop() may
-// close the snapshot store.
+// PeerLanes (src/peer-lanes.ts): a peer's batches are sent one at a time, in the order they were
+// queued, the ones queued meanwhile gathered into one; a pending send of one peer holds no other
+// peer; the gathered batch is bounded, its oldest items dropped; a failing send is reported and
+// its lane goes on, even if the report throws; busy and drained tell the Node when a peer's
+// messages must queue and when stop() may close the snapshot store.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PeerLanes } from '../../src/peer-lanes.js';
@@ -14,88 +15,157 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-test('the steps of one peer run one at a time, in the order they were queued', async () => {
-  const lanes = new PeerLanes<number>(() => assert.unreachable('no step fails'));
-  const events: string[] = [];
-  const first = deferred();
-  lanes.enqueue(1, async () => {
-    events.push('a start');
-    await first.promise;
-    events.push('a end');
-  });
-  lanes.enqueue(1, async () => {
-    events.push('b');
-  });
+/** Lanes whose sends are recorded; a send whose first item is in `gates` waits for its gate. */
+function recordingLanes(maxPending = 100, onError: (err: Error) => void = () => assert.unreachable('no send fails')) {
+  const sent: Array<[number, string[]]> = [];
+  const gates = new Map<string, Promise<void>>();
+  const lanes = new PeerLanes<number, string>(
+    async (peer, batch) => {
+      const gate = gates.get(batch[0]!);
+      if (gate) await gate;
+      sent.push([peer, batch]);
+    },
+    onError,
+    maxPending,
+  );
+  return { lanes, sent, gates };
+}
+
+test('a batch for a peer with nothing pending is sent at once', async () => {
+  const { lanes, sent } = recordingLanes();
+  lanes.enqueue(1, ['a', 'b']);
   await settle();
-  assert.equal(events, ['a start'], 'b waits for a');
-  first.resolve();
-  await settle();
-  assert.equal(events, ['a start', 'a end', 'b']);
+  assert.equal(sent, [[1, ['a', 'b']]]);
 });
 
-test("a pending step of one peer holds no other peer's steps", async () => {
-  const lanes = new PeerLanes<number>(() => assert.unreachable('no step fails'));
-  const events: string[] = [];
-  const slow = deferred();
-  lanes.enqueue(1, async () => {
-    await slow.promise;
-    events.push('peer 1');
-  });
-  lanes.enqueue(2, async () => {
-    events.push('peer 2');
-  });
-  await settle();
-  assert.equal(events, ['peer 2']);
-  assert.ok(lanes.busy(1) && !lanes.busy(2), 'only the pending peer is busy');
-  slow.resolve();
-  await settle();
-  assert.equal(events, ['peer 2', 'peer 1']);
-});
-
-test('busy while a step is queued or running, not once the lane ran dry', async () => {
-  const lanes = new PeerLanes<number>(() => assert.unreachable('no step fails'));
-  assert.not.ok(lanes.busy(1), 'an unused lane is not busy');
+test("the batches queued while a peer's send is pending are sent after it, in order, gathered into one", async () => {
+  const { lanes, sent, gates } = recordingLanes();
   const gate = deferred();
-  lanes.enqueue(1, () => gate.promise);
-  assert.ok(lanes.busy(1), 'busy as soon as a step is queued');
+  gates.set('chunk', gate.promise);
+  lanes.enqueue(1, ['chunk']);
+  lanes.enqueue(1, ['hb1']);
+  lanes.enqueue(1, ['vote', 'hb2']);
+  await settle();
+  assert.equal(sent, [], 'everything waits for the chunk');
   gate.resolve();
   await settle();
-  assert.not.ok(lanes.busy(1), 'not busy once its steps ran');
+  assert.equal(sent, [
+    [1, ['chunk']],
+    [1, ['hb1', 'vote', 'hb2']],
+  ]);
 });
 
-test('drained is undefined with no lane busy, and settles once every step queued so far ran', async () => {
-  const lanes = new PeerLanes<number>(() => assert.unreachable('no step fails'));
+test("a pending send of one peer holds no other peer's batches", async () => {
+  const { lanes, sent, gates } = recordingLanes();
+  const gate = deferred();
+  gates.set('slow', gate.promise);
+  lanes.enqueue(1, ['slow']);
+  lanes.enqueue(2, ['fast']);
+  await settle();
+  assert.equal(sent, [[2, ['fast']]]);
+  assert.ok(lanes.busy(1) && !lanes.busy(2), 'only the pending peer is busy');
+  gate.resolve();
+  await settle();
+  assert.equal(sent, [
+    [2, ['fast']],
+    [1, ['slow']],
+  ]);
+});
+
+test('the batch gathered behind a pending send keeps only its newest items past the bound, and counts the dropped', async () => {
+  const { lanes, sent, gates } = recordingLanes(3);
+  const gate = deferred();
+  gates.set('chunk', gate.promise);
+  lanes.enqueue(1, ['chunk']);
+  for (let i = 1; i <= 5; i++) lanes.enqueue(1, [`hb${i}`]);
+  lanes.enqueue(1, ['vote', 'hb6']);
+  gate.resolve();
+  await settle();
+  assert.equal(sent, [
+    [1, ['chunk']],
+    [1, ['hb5', 'vote', 'hb6']],
+  ]);
+  assert.is(lanes.dropped, 4);
+});
+
+test('busy while a send is pending, not once the lane ran dry', async () => {
+  const { lanes, gates } = recordingLanes();
+  assert.not.ok(lanes.busy(1), 'an unused lane is not busy');
+  const gate = deferred();
+  gates.set('x', gate.promise);
+  lanes.enqueue(1, ['x']);
+  assert.ok(lanes.busy(1), 'busy as soon as a batch is queued');
+  gate.resolve();
+  await settle();
+  assert.not.ok(lanes.busy(1), 'not busy once its batches were sent');
+});
+
+test('drained is undefined with no lane busy, and settles once every batch queued so far was sent', async () => {
+  const { lanes, sent, gates } = recordingLanes();
   assert.is(lanes.drained(), undefined);
-  const gates = [deferred(), deferred()];
-  let ran = 0;
-  lanes.enqueue(1, () => gates[0]!.promise.then(() => void ran++));
-  lanes.enqueue(2, () => gates[1]!.promise.then(() => void ran++));
+  const gate1 = deferred();
+  const gate2 = deferred();
+  gates.set('p1', gate1.promise);
+  gates.set('p2', gate2.promise);
+  lanes.enqueue(1, ['p1']);
+  lanes.enqueue(2, ['p2']);
+  lanes.enqueue(1, ['after p1']);
   let drained = false;
   void lanes.drained()!.then(() => (drained = true));
-  gates[0]!.resolve();
+  gate1.resolve();
   await settle();
-  assert.not.ok(drained, 'not drained while peer 2 still runs');
-  gates[1]!.resolve();
+  assert.not.ok(drained, 'not drained while peer 2 still sends');
+  gate2.resolve();
   await settle();
-  assert.ok(drained && ran === 2, 'drained once both ran');
+  assert.ok(drained, 'drained once both lanes ran dry');
+  assert.is(sent.length, 3);
   assert.is(lanes.drained(), undefined);
 });
 
-test('a step that throws or rejects is reported, and the steps queued after it still run', async () => {
+test('a send that throws or rejects is reported, and the batches queued after it still go', async () => {
   const errors: string[] = [];
-  const lanes = new PeerLanes<number>((err) => errors.push(err.message));
-  const events: string[] = [];
-  lanes.enqueue(1, async () => {
-    throw new Error('read failed');
-  });
-  lanes.enqueue(1, () => Promise.reject('not an Error')); // a rejection that is no Error
-  lanes.enqueue(1, async () => {
-    events.push('after');
-  });
+  const sent: string[][] = [];
+  const gate = deferred();
+  const lanes = new PeerLanes<number, string>(
+    async (_peer, batch) => {
+      if (batch[0] === 'first') await gate.promise;
+      if (batch[0] === 'first') throw new Error('read failed');
+      sent.push(batch);
+    },
+    (err) => errors.push(err.message),
+    100,
+  );
+  lanes.enqueue(1, ['first']);
+  lanes.enqueue(1, ['second']);
+  gate.resolve();
   await settle();
-  assert.equal(errors, ['read failed', 'not an Error'], 'each failure reported once, as an Error');
-  assert.equal(events, ['after']);
+  assert.equal(errors, ['read failed']);
+  assert.equal(sent, [['second']]);
+  const rejecting = new PeerLanes<number, string>(() => Promise.reject('not an Error'), (err) => errors.push(`${err.constructor.name}: ${err.message}`), 100);
+  rejecting.enqueue(1, ['x']);
+  await settle();
+  assert.equal(errors[1], 'Error: not an Error', 'a rejection that is no Error is reported as one');
+  assert.not.ok(lanes.busy(1) || rejecting.busy(1));
+});
+
+test('a report that throws does not stop the lane', async () => {
+  const sent: string[][] = [];
+  const lanes = new PeerLanes<number, string>(
+    async (_peer, batch) => {
+      if (batch[0] === 'bad') throw new Error('read failed');
+      sent.push(batch);
+    },
+    () => {
+      throw new Error('the logger threw');
+    },
+    100,
+  );
+  lanes.enqueue(1, ['bad']);
+  lanes.enqueue(1, ['good']);
+  await settle();
+  assert.equal(sent, [['good']]);
   assert.not.ok(lanes.busy(1));
+  assert.is(lanes.drained(), undefined);
 });
 
 test.run();

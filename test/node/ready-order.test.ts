@@ -183,7 +183,11 @@ class Scenario {
   private holdNextWrite = false;
   private lastWrite: Promise<void> = Promise.resolve();
   private readEnded = deferred();
-  private lastChunk: SnapshotChunk | undefined;
+  lastChunk: SnapshotChunk | undefined;
+  /** The next chunk read fails (a file gone bad on disk). */
+  failNextRead = false;
+  /** How many messages had been sent when the last chunk read started. */
+  sentAtReadStart = 0;
   private readonly undo: Array<() => void> = [];
   private readonly onUnhandled = (reason: unknown): void => {
     this.unhandled.push(reason instanceof Error ? reason.message : String(reason));
@@ -256,6 +260,7 @@ class Scenario {
     const readChunk = SnapshotStore.prototype.readChunk;
     SnapshotStore.prototype.readChunk = async function (this: SnapshotStore, snap: StoredSnapshot, offset: number, length: number): Promise<Uint8Array> {
       s.timeline.push(`read @${offset} start`);
+      s.sentAtReadStart = s.peers.sent.length;
       if (s.timing === 'duringRead') {
         // Let the Ready's write complete while this read is pending, then give whatever might be
         // chained on it (or an unhandled rejection) time to show.
@@ -263,6 +268,11 @@ class Scenario {
         await delay(10);
       } else if (s.timing === 'readHeld') {
         await s.readRelease.promise; // a cold, throttled disk
+      }
+      if (s.failNextRead) {
+        s.failNextRead = false;
+        s.timeline.push(`read @${offset} failed`);
+        throw new Error('injected chunk read failure');
       }
       const bytes = await readChunk.call(this, snap, offset, length);
       s.timeline.push(`read @${offset} end`);
@@ -563,11 +573,69 @@ test('a chunk read slower than the election timeout costs neither heartbeats nor
       () => s.timeline.slice(start).includes('send voteResp to f2') && sentToF2().some((x) => x.m.type === 'heartbeat'),
       "f2's messages after the read returned",
     );
-    const toF2 = sentToF2();
-    assert.is(toF2[0]?.m.type, 'snapshot', "the chunk is the first message f2's lane sends");
-    assert.ok(toF2.some((x) => x.m.type === 'heartbeat'), `the heartbeats to f2 that waited behind it follow: ${toF2.map((x) => x.m.type).join(', ')}`);
+    // The messages of the chunk's own Ready may come before it (a heartbeat round that a tick
+    // started just before the round began); every heartbeat round started after the read did
+    // (those f1 got while it was held) comes after it.
+    const roundAtRead = Math.max(0, ...s.peers.sent.slice(0, s.sentAtReadStart).map((x) => (x.m.type === 'heartbeat' ? x.m.round : 0)));
+    const toF2 = sentToF2().map((x) => x.m);
+    const describe = toF2.map((m) => (m.type === 'heartbeat' ? `heartbeat ${m.round}` : m.type)).join(', ');
+    const chunkAt = toF2.findIndex((m) => m.type === 'snapshot');
+    assert.ok(chunkAt >= 0, `the chunk left once read: ${describe}`);
+    const later = toF2.filter((m) => m.type === 'heartbeat' && m.round > roundAtRead);
+    assert.ok(later.length > 0, `heartbeat rounds started while the read was held reached f2 after it: ${describe}`);
+    for (const [i, m] of toF2.entries()) {
+      if ((m.type === 'heartbeat' && m.round > roundAtRead) || m.type === 'voteResp') assert.ok(i > chunkAt, `the messages queued behind the chunk leave after it: ${describe}`);
+    }
     s.assertAppliedOnceInOrder(await s.finish());
     assert.equal(s.unhandled, [], 'no unhandled rejection');
+  });
+});
+
+test('a chunk of an older snapshot that can no longer be read starts the transfer again with the latest snapshot', async () => {
+  await inScenario(async (s) => {
+    await s.round(1, 'duringRead');
+    const older = s.lastChunk!.meta.index;
+    await s.finish(); // X1 applies...
+    await s.leader.snapshot(); // ...and a newer snapshot covers it, while f2 is still sent the older one
+    const latest = s.leader.status().snapshotIndex;
+    assert.ok(latest > older, `a newer snapshot: ${latest} after ${older}`);
+    s.failNextRead = true;
+    const start = s.timeline.length;
+    s.begin(2, 'duringRead');
+    await waitFor(() => s.lastChunk!.meta.index === latest, `a chunk of snapshot ${latest}`);
+    const events = s.timeline.slice(start);
+    const failed = events.find((e) => /^read @\d+ failed$/.test(e));
+    assert.is(failed, `read @${CHUNK_BYTES} failed`, `the older snapshot's second chunk failed: ${events.join(', ')}`);
+    assert.is(s.lastChunk!.offset, 0, 'the transfer starts again from the start of the latest snapshot');
+    assert.ok(
+      s.logs.some((l) => l.startsWith('warn') && l.includes(`snapshot ${older} being sent can no longer be read`) && l.includes(`sending snapshot ${latest} instead`)),
+      `the switch is logged:\n  ${s.logs.join('\n  ')}`,
+    );
+  });
+});
+
+test('stop() while a chunk read is pending waits for the read, and what waited behind it is never sent', async () => {
+  await inScenario(async (s) => {
+    await s.round(1, 'duringRead');
+    const start = s.timeline.length;
+    s.begin(2, 'readHeld');
+    await waitFor(() => s.timeline.slice(start).some((e) => e.startsWith('read @')), 'the chunk read to start');
+    await waitFor(() => s.timeline.includes('advance X2'), "X2's write, whose vote answer to f2 waits behind the chunk");
+    const sentAtStop = s.peers.sent.length;
+    let stopped = false;
+    const stopping = s.leader.stop().then(() => (stopped = true));
+    await delay(50);
+    assert.not.ok(stopped, 'stop() waits for the pending read (it closes the snapshot store after)');
+    s.readRelease.resolve();
+    await stopping;
+    const events = s.timeline.slice(start);
+    const o = chunkOffset(events);
+    before(events, `read @${o} end`, 'stopped', 'the node stops once the read returned');
+    assert.equal(
+      s.peers.sent.slice(sentAtStop).map((x) => `${x.m.type} to ${x.to}`),
+      [],
+      'neither the chunk nor the messages behind it leave a stopping node',
+    );
   });
 });
 
