@@ -65,6 +65,11 @@ export function numbered(n: number, from = 1, to = 2): Message {
   return { type: 'heartbeat', from, to, term: 1, commit: n, round: n };
 }
 
+/** An append after index `i` (term 1, from 1 to 2) carrying one entry of `data`, numbered i + 1. */
+export function appendOf(i: number, data: Uint8Array): Message {
+  return { type: 'append', from: 1, to: 2, term: 1, prevIndex: i, prevTerm: 1, commit: i, entries: [{ index: i + 1, term: 1, type: EntryType.Normal, data }] };
+}
+
 /** A logger that keeps every line (and echoes nothing, to keep test output readable). */
 export class CollectingLogger implements TransportLogger {
   readonly lines: string[] = [];

@@ -2,11 +2,21 @@
  * Helpers for the gRPC transport tests: loopback nodes with fast backoff and an inbox, and a free
  * port finder for peers that must be known before they start.
  */
+import { createServer } from 'node:net';
 import type { Message } from '../../src/core/messages.js';
 import { GrpcTransport, type GrpcTransportOptions } from '../../src/transport/grpc.js';
 import { CollectingLogger } from './fixtures.js';
 
 export { freePort } from '../support/ports.js';
+
+/** True when `port` can be bound on 127.0.0.1 right now (nobody listens on it). */
+export function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
+}
 
 /** A transport under test with what it received and what it logged. */
 export interface TestNode {

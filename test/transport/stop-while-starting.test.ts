@@ -1,20 +1,10 @@
 /** GrpcTransport start/stop lifecycle: a stop() during start() closes the listener it was binding. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createServer } from 'node:net';
 import { sleep } from './fixtures.js';
-import { freePort, makeNode, stopCreated } from './grpc-helpers.js';
+import { canBind, freePort, makeNode, stopCreated } from './grpc-helpers.js';
 
 test.after.each(stopCreated);
-
-/** True when `port` can be bound on 127.0.0.1 right now (nobody listens on it). */
-function canBind(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
 
 test('stop() called while start() is binding leaves no listener behind (the port is free again)', async () => {
   const port = await freePort();
