@@ -24,8 +24,12 @@ export class ProposerSession {
     return { session: this.session, seq, floor: this.floor };
   }
 
-  /** Proposal `seq` was answered (or given up): raises the floor past every answered one. */
+  /**
+   * Proposal `seq` was answered (or given up): raises the floor past every answered one. Ending a
+   * seq twice, or one never begun, changes nothing (held, it would never leave `endedAhead`).
+   */
   end(seq: number): void {
+    if (seq < this.floor || seq >= this.nextSeq) return;
     if (seq !== this.floor) {
       this.endedAhead.add(seq);
       return;

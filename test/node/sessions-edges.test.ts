@@ -110,4 +110,22 @@ test('proposer session: answers that arrive out of order are forgotten once the 
   assert.is(endedAhead(), 0, 'answers held after the floor passed them');
 });
 
+test('proposer session: ending a seq twice, or one never begun, holds nothing and moves no floor', () => {
+  const p = new ProposerSession();
+  const endedAhead = (): number => (p as unknown as { endedAhead: Set<number> }).endedAhead.size;
+  const [a, b, c] = [p.begin(), p.begin(), p.begin()];
+  p.end(a);
+  p.end(a); // a double end, below the floor now
+  assert.is(endedAhead(), 0, 'a seq below the floor is not held');
+  p.end(c + 5); // never begun
+  assert.is(endedAhead(), 0, 'a seq never begun is not held');
+  p.end(c);
+  p.end(c);
+  assert.is(endedAhead(), 1, 'only c waits for b');
+  assert.is(p.lowestWaiting, b);
+  p.end(b);
+  assert.is(p.lowestWaiting, c + 1);
+  assert.is(endedAhead(), 0);
+});
+
 test.run();
