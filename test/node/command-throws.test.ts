@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Node } from '../../src/node.js';
 import { StoppedError } from '../../src/errors.js';
-import { SetCommand, TestCluster, type Kv } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, withOneMember, type Kv } from '../support/node-cluster.js';
 
 /** Throws whatever `value` holds (null, undefined, 0, '' ...) after recording that it ran. */
 class ThrowValue {
@@ -16,17 +16,9 @@ class ThrowValue {
   }
 }
 
-async function withNode(body: (node: Node<Kv>, c: TestCluster) => Promise<void>): Promise<void> {
-  const c = new TestCluster(1, { logLevel: 'silent', requestTimeoutMs: 2000 });
-  c.configure = (n) => n.registerCommand(ThrowValue);
-  try {
-    await c.startAll();
-    const node = await c.waitLeader();
-    await body(node, c);
-  } finally {
-    await c.close();
-  }
-}
+/** A started one-member cluster that knows ThrowValue. */
+const withNode = (body: (node: Node<Kv>, c: TestCluster) => Promise<void>): Promise<void> =>
+  withOneMember({ requestTimeoutMs: 2000 }, body, (n) => n.registerCommand(ThrowValue));
 
 test('a command whose do() throws null rejects that do() and the node keeps running (not a fatal stop of every member)', async () => {
   await withNode(async (node) => {

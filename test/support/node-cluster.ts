@@ -299,7 +299,6 @@ export class TestCluster {
   }
 }
 
-/** Membership changes go one at a time: retries `change` while another (a promotion, say) is in flight. */
 /**
  * A one-member cluster's Node at `address` (fast timing, no fsync), with SetCommand and a snapshot
  * handler, on `network` or over `transport`; not started.
@@ -333,6 +332,7 @@ export async function waitUntil<T>(what: string, probe: () => T | undefined | fa
   }
 }
 
+/** Membership changes go one at a time: retries `change` while another (a promotion, say) is in flight. */
 export async function retryInFlight(change: () => Promise<void>): Promise<void> {
   for (let i = 0; ; i++) {
     try {
@@ -341,5 +341,24 @@ export async function retryInFlight(change: () => Promise<void>): Promise<void> 
       if (!(err instanceof MembershipChangeError) || i > 100) throw err;
       await new Promise((r) => setTimeout(r, 30));
     }
+  }
+}
+
+/**
+ * Runs `body` against the leader of a started one-member TestCluster (`configure` runs on the node
+ * before it starts), and closes the cluster whatever `body` does.
+ */
+export async function withOneMember(
+  options: Partial<NodeOptions<Kv>>,
+  body: (node: Node<Kv>, c: TestCluster) => Promise<void>,
+  configure?: (node: Node<Kv>) => void,
+): Promise<void> {
+  const c = new TestCluster(1, { logLevel: 'silent', ...options });
+  if (configure) c.configure = configure;
+  try {
+    await c.startAll();
+    await body(await c.waitLeader(), c);
+  } finally {
+    await c.close();
   }
 }
