@@ -929,7 +929,7 @@ export class Node<Context = unknown> {
     let earlierInDoubt = false;
     for (;;) {
       try {
-        return void (await this.submit({ op: m!.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: m!.address }));
+        return void (await this.submit({ op: m!.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: m!.address }, deadline));
       } catch (err) {
         // Asked again after the leader changed mid-request, as leave() does: "already a member"
         // then means an earlier attempt added it (a caller retrying by hand got that refusal
@@ -951,7 +951,8 @@ export class Node<Context = unknown> {
   private async askAgainAfterDoubt(err: unknown, deadline: number): Promise<boolean> {
     if (!(err instanceof NotLeaderError && err.outcomeUnknown && performance.now() < deadline)) return false;
     await new Promise((resolve) => setTimeout(resolve, 20));
-    return true;
+    // Asked again within the first attempt's deadline: join() and leave() end within requestTimeoutMs.
+    return performance.now() < deadline;
   }
 
   /**
@@ -984,7 +985,7 @@ export class Node<Context = unknown> {
     let earlierInDoubt = false;
     for (;;) {
       try {
-        return void (await this.submit({ op: 'remove', data: EMPTY, address: m!.address }));
+        return void (await this.submit({ op: 'remove', data: EMPTY, address: m!.address }, deadline));
       } catch (err) {
         // Removing itself, a follower never applies its removal (the leader stops replicating to
         // it at once): it learns it from the leader's notice, which is what was asked for.
@@ -1102,9 +1103,12 @@ export class Node<Context = unknown> {
    * requestTimeoutMs: its session header (sessions.ts) makes every node apply it once however many
    * copies reach the log, and a later copy answers with the first one's outcome.
    */
-  private async submit(op: ForwardOp): Promise<{ result: unknown; index: number; term: number }> {
-    // requestTimeoutMs bounds the whole request, waiting for a leader and proposing again included.
-    const deadline = performance.now() + this.opts.requestTimeoutMs;
+  private async submit(
+    op: ForwardOp,
+    // requestTimeoutMs bounds the whole request, waiting for a leader and proposing again included;
+    // join() and leave() pass the deadline of their first attempt when they ask again.
+    deadline = performance.now() + this.opts.requestTimeoutMs,
+  ): Promise<{ result: unknown; index: number; term: number }> {
     let earlierAttemptMayApply = false;
     for (;;) {
       let response: ForwardResponse;

@@ -61,6 +61,31 @@ test('a membership change whose leader was lost mid-request is asked again only 
     assert.is(await askAgain(lost, performance.now() + 5000), true, 'in doubt, time left: asked again');
     assert.is(await askAgain(lost, performance.now() - 1), false, 'in doubt, past the deadline: not asked again');
     assert.is(await askAgain(new NotLeaderError(undefined, 'not the leader'), performance.now() + 5000), false, 'a definite refusal: not asked again');
+    assert.is(await askAgain(lost, performance.now() + 5), false, 'in doubt, the deadline passing during the pause: not asked again');
+  });
+});
+
+test('join() and leave() asked again after a leader-lost answer keep the first attempt\'s deadline (requestTimeoutMs bounds the whole call)', async () => {
+  await withCluster(async (_c, leader) => {
+    type Submit = (op: { op: string; address: string }, deadline?: number) => Promise<unknown>;
+    const inner = leader as unknown as { submit: Submit };
+    const real = inner.submit;
+    for (const call of [() => leader.join({ address: 'n9:9009' }), () => leader.leave('n9:9009')]) {
+      const deadlines: Array<number | undefined> = [];
+      inner.submit = async (_op, deadline) => {
+        deadlines.push(deadline);
+        const lost = new NotLeaderError(undefined, 'the leader changed before answering; outcome unknown');
+        lost.outcomeUnknown = deadlines.length === 1; // the first attempt ends in doubt, the second definitely
+        throw lost;
+      };
+      const started = performance.now();
+      await call().catch(() => undefined);
+      assert.is(deadlines.length, 2, 'asked once more after the doubtful answer');
+      assert.type(deadlines[0], 'number', 'the first attempt is given the call\'s deadline');
+      assert.ok(deadlines[0]! > started && deadlines[0]! <= performance.now() + 10_000, `a deadline within requestTimeoutMs of the call: ${deadlines[0]! - started} ms`);
+      assert.is(deadlines[1], deadlines[0], 'the second attempt keeps the first one\'s deadline, not a fresh requestTimeoutMs');
+    }
+    inner.submit = real;
   });
 });
 
