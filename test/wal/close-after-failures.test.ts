@@ -5,43 +5,8 @@
 // and the files of a deleted directory keep their disk space).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { open, readdir, readlink, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Wal, WalIOError } from '../../wal/index.js';
-import { makeEntries, tempDir, removeDir } from './helpers.js';
-
-type Method = 'write' | 'truncate' | 'datasync' | 'sync';
-
-/** Makes the next `skip + 1`-th call of FileHandle.prototype[method] fail with `code` (once). */
-async function failOnce(method: Method, code: string, skip = 0): Promise<{ restore: () => void; fired: () => boolean }> {
-  const probe = join(tmpdir(), `tsraft-rv-probe-${process.pid}-${Math.random()}`);
-  const fh = await open(probe, 'w');
-  const proto = Object.getPrototypeOf(fh) as Record<Method, (...args: unknown[]) => Promise<unknown>>;
-  await fh.close();
-  await rm(probe, { force: true });
-  const original = proto[method];
-  let calls = 0;
-  let fired = false;
-  proto[method] = function (this: unknown, ...args: unknown[]) {
-    if (!fired && calls++ === skip) {
-      fired = true;
-      return Promise.reject(Object.assign(new Error(`${code}: injected, ${method}`), { code }));
-    }
-    return original.apply(this, args);
-  };
-  return { restore: () => void (proto[method] = original), fired: () => fired };
-}
-
-/** Paths under `dir` that this process still has open. */
-async function openFilesIn(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const fd of await readdir('/proc/self/fd')) {
-    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
-    if (target.startsWith(dir + '/')) out.push(target);
-  }
-  return out;
-}
+import { failOnce, makeEntries, openFilesIn, tempDir, removeDir } from './helpers.js';
 
 test('close() closes every segment file even when its write of a lazy hard state fails', async () => {
   const dir = await tempDir('tsraft-rv-leak-');

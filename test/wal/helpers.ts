@@ -1,6 +1,6 @@
 // Shared helpers of the WAL tests: temporary directories and entries whose bytes are derived
 // from (index, term), so any entry read back can be checked without remembering it.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entry } from '../../wal/index.js';
@@ -65,4 +65,36 @@ export async function writtenBytes(file: string): Promise<number> {
   let pos = SEGMENT_HEADER_BYTES;
   for (let end = checkFrame(buf, pos, buf.length, header.salt); end > 0; end = checkFrame(buf, pos, buf.length, header.salt)) pos = end;
   return pos;
+}
+
+export type FileHandleMethod = 'write' | 'truncate' | 'datasync' | 'sync';
+
+/** Makes the next `skip + 1`-th call of FileHandle.prototype[method] fail with `code` (once). */
+export async function failOnce(method: FileHandleMethod, code: string, skip = 0): Promise<{ restore: () => void; fired: () => boolean }> {
+  const probe = join(tmpdir(), `tsraft-rv-probe-${process.pid}-${Math.random()}`);
+  const fh = await open(probe, 'w');
+  const proto = Object.getPrototypeOf(fh) as Record<FileHandleMethod, (...args: unknown[]) => Promise<unknown>>;
+  await fh.close();
+  await rm(probe, { force: true });
+  const original = proto[method];
+  let calls = 0;
+  let fired = false;
+  proto[method] = function (this: unknown, ...args: unknown[]) {
+    if (!fired && calls++ === skip) {
+      fired = true;
+      return Promise.reject(Object.assign(new Error(`${code}: injected, ${method}`), { code }));
+    }
+    return original.apply(this, args);
+  };
+  return { restore: () => void (proto[method] = original), fired: () => fired };
+}
+
+/** Paths under `dir` that this process still has open. */
+export async function openFilesIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+    if (target.startsWith(dir + '/')) out.push(target);
+  }
+  return out;
 }
