@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ProposalDroppedError, StoppedError, TimeoutError } from '../../src/errors.js';
 import type { Node } from '../../src/node.js';
-import { SetCommand, TestCluster, slowSave, withOneMember, type Kv } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, withOneMember, withSaveHeld, type Kv } from '../support/node-cluster.js';
 import { outcomeWithin } from '../support/outcome.js';
 
 type AwaitApply = (index: number, term: number, asLeader: boolean, timeoutMs: number) => Promise<unknown>;
@@ -77,14 +77,7 @@ test('a second request waiting at the same index settles the first with Proposal
 });
 
 test('a proposal that commits but cannot apply within requestTimeoutMs rejects with TimeoutError (outcome unknown), it does not hang', async () => {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const c = new TestCluster(1, { logLevel: 'silent', requestTimeoutMs: 600 });
-  c.configure = (n) => void slowSave(n, gate);
-  try {
-    await c.startAll();
-    const node = await c.waitLeader();
-    await node.do(new SetCommand('a', '1'));
+  await withSaveHeld({ requestTimeoutMs: 600 }, async (node, c, release) => {
     // A save holds applying: the next write commits and waits to apply.
     const snap = node.snapshot().catch(() => undefined);
     const held = await outcomeWithin(node.do(new SetCommand('k', 'v')), 3000);
@@ -94,10 +87,7 @@ test('a proposal that commits but cannot apply within requestTimeoutMs rejects w
     assert.ok((held.error as TimeoutError).outcomeUnknown, 'a timed-out proposal may still apply: outcome unknown');
     // Once the save ends it applies all the same.
     await c.waitFor(() => node.context.data.get('k') === 'v', 3000, 'k=v after the save');
-  } finally {
-    release();
-    await c.close();
-  }
+  });
 });
 
 test('asked after stop(), awaitApply rejects at once with StoppedError, outcome unknown (a forward answered as the node stops does not wait out its timeout)', async () => {
@@ -111,14 +101,7 @@ test('asked after stop(), awaitApply rejects at once with StoppedError, outcome 
 });
 
 test('a read waiting for entries held behind a snapshot save is confirmed once they apply after the save (one member: no later Ready to serve it)', async () => {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const c = new TestCluster(1, { logLevel: 'silent', requestTimeoutMs: 5000 });
-  c.configure = (n) => void slowSave(n, gate);
-  try {
-    await c.startAll();
-    const node = await c.waitLeader();
-    await node.do(new SetCommand('a', '1'));
+  await withSaveHeld({ requestTimeoutMs: 5000 }, async (node, c, release) => {
     const snap = node.snapshot();
     const write = node.do(new SetCommand('k', 'v'));
     await c.waitFor(() => node.status().commitIndex > node.status().appliedIndex, 3000, 'the write to commit unapplied');
@@ -129,10 +112,7 @@ test('a read waiting for entries held behind a snapshot save is confirmed once t
     assert.is(await write, undefined);
     const outcome = await outcomeWithin(read, 2000);
     assert.equal(outcome, { value: 'confirmed' }, 'the read was not confirmed after the deferred entries applied');
-  } finally {
-    release();
-    await c.close();
-  }
+  });
 });
 
 test.run();

@@ -11,18 +11,11 @@ import { join } from 'node:path';
 import { StoppedError } from '../../src/errors.js';
 import { Node, type LeaderChange } from '../../src/node.js';
 import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
-import { Kv, SetCommand, TestCluster, interceptReceive, slowSave, waitUntil } from '../support/node-cluster.js';
+import { Kv, SetCommand, TestCluster, interceptReceive, slowSave, waitUntil, withSaveHeld } from '../support/node-cluster.js';
 import { outcomeWithin } from '../support/outcome.js';
 
 test("stop() answers a read still waiting for the applied index with 'stopped' (not 'timedOut' at its timer)", async () => {
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => (release = resolve));
-  const c = new TestCluster(1, { logLevel: 'silent', requestTimeoutMs: 4000 });
-  c.configure = (n) => void slowSave(n, gate);
-  try {
-    await c.startAll();
-    const node = await c.waitLeader();
-    await node.do(new SetCommand('a', '1'));
+  await withSaveHeld({ requestTimeoutMs: 4000 }, async (node, c, release) => {
     const snap = node.snapshot().catch(() => undefined);
     // A save holds applying: a write commits but waits, and a read at its index waits for it.
     const write = node.do(new SetCommand('k', 'v')).catch(() => undefined);
@@ -36,10 +29,7 @@ test("stop() answers a read still waiting for the applied index with 'stopped' (
     await snap;
     await write;
     assert.equal(outcome, { value: 'stopped' });
-  } finally {
-    release();
-    await c.close();
-  }
+  });
 });
 
 test('stop() rejects a snapshot() asked behind a save in progress with StoppedError (it does not hang)', async () => {

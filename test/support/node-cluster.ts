@@ -362,3 +362,28 @@ export async function withOneMember(
     await c.close();
   }
 }
+
+/**
+ * Runs `body` against a started one-member cluster whose snapshot save is held until `release()`
+ * (or until `body` ends): with one write ('a' = '1') applied, so that snapshot() has something to
+ * save. While the save is held, entries commit but wait to apply.
+ */
+export async function withSaveHeld(
+  options: Partial<NodeOptions<Kv>>,
+  body: (node: Node<Kv>, c: TestCluster, release: () => void) => Promise<void>,
+): Promise<void> {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  await withOneMember(
+    options,
+    async (node, c) => {
+      try {
+        await node.do(new SetCommand('a', '1'));
+        await body(node, c, release);
+      } finally {
+        release(); // before the cluster closes: stop() waits for a save in progress
+      }
+    },
+    (n) => void slowSave(n, gate),
+  );
+}
