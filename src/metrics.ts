@@ -9,7 +9,7 @@
  */
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from 'prom-client';
-import type { ReadOutcome } from './node.js';
+import type { ReadOutcome } from './read-requests.js';
 
 /** Options of {@link RaftMetrics}. */
 export interface RaftMetricsOptions {

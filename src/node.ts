@@ -29,6 +29,7 @@ import {
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
+import { ReadRequests, type ReadOutcome } from './read-requests.js';
 import { SessionTable, readSessionHeader, type SessionHeader } from './sessions.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
 import { LOG_LEVELS, checkCodec, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
@@ -65,33 +66,7 @@ interface PendingProposal {
   asLeader: boolean;
 }
 
-/**
- * One read request to the core, answering every readIndex()/leaseRead() call of its kind that
- * arrived in one turn of the event loop (see submitReads).
- */
-interface PendingRead {
-  /** The confirmed read index; -1 until the core confirms it. */
-  index: number;
-  waiters: Array<(outcome: ReadOutcome) => void>;
-  timer: NodeJS.Timeout;
-  /** When the first of its calls arrived (performance.now()): its timer runs from then. */
-  since: number;
-}
-
-/**
- * A read call joins the request gathering its kind only while that request is younger than this
- * share of requestTimeoutMs; after that it starts a new one. The calls of one request share its
- * timer, so while the run loop is held (a slow apply or save) a call joining late would otherwise
- * time out early: with this, every call gets at least 90 % of its timeout.
- */
-const READ_GATHER_TIMEOUT_SHARE = 0.1;
-
-/**
- * How a linearizable read ended: `confirmed` (the local context may be read now), `refused` (no
- * leader, or leadership changed before a quorum confirmed it: soon, not after a timeout),
- * `timedOut` (not confirmed within requestTimeoutMs), `stopped` (the node stopped).
- */
-export type ReadOutcome = 'confirmed' | 'refused' | 'timedOut' | 'stopped';
+export type { ReadOutcome } from './read-requests.js';
 
 interface PendingForward {
   resolve(r: ForwardResponse): void;
@@ -272,7 +247,7 @@ export class Node<Context = unknown> {
   private readonly sessions = new SessionTable();
   /** The header of the entry being applied, read into one object (no allocation per entry). */
   private readonly applyingHeader: SessionHeader = { session: 0, seq: 0, floor: 0 };
-  private readonly reads = new Map<string, PendingRead>();
+  private readonly reads: ReadRequests;
   /**
    * Messages to a peer that wait for a snapshot chunk's disk read, and those sent to that peer
    * after them: they leave in order once it returns, while the other peers' traffic (heartbeats,
@@ -296,13 +271,6 @@ export class Node<Context = unknown> {
    * proposal with another command's result).
    */
   private nextRequestId = this.proposer.session + 1;
-  private nextReadId = 1;
-  /**
-   * Per kind (0: ReadIndex, 1: lease), the read requests gathering calls until the next pump hands
-   * them to the core: one, unless the run loop was held long enough to start another (see
-   * READ_GATHER_TIMEOUT_SHARE). Settled requests stay listed until then; submitReads skips them.
-   */
-  private readonly gatheringReads: [string[], string[]] = [[], []];
   /** Command entries that applyCommand skipped as copies, in the applyInOrder call under way (for the applied count). */
   private copiesSkipped = 0;
 
@@ -334,6 +302,21 @@ export class Node<Context = unknown> {
       DefaultSync,
       options.snapshotEntryThreshold ?? 0,
       this.opts.requestTimeoutMs,
+    );
+    this.reads = new ReadRequests(
+      {
+        running: () => this.running,
+        stopping: () => this.stopping,
+        removed: () => this.removedAt > 0,
+        raft: () => this.requireRaft(),
+        appliedIndex: () => this.applied,
+        recoverRunning: () => this.snapshots.recoverRunning,
+        wake: () => this.kick(),
+        nextLeaderChangeOrTick: () => this.nextLeaderChangeOrTick(),
+        leaseFellBack: () => this.metricsRegistry.countLeaseReadFallback(),
+      },
+      `${this.id}:${this.proposer.session}`,
+      this.opts,
     );
     this.addresses = new PeerAddresses(this.id, this.address, FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS * this.opts.electionTimeoutMs);
     for (const m of this.founding) this.addresses.pin(memberId(m.address), m.address);
@@ -628,7 +611,7 @@ export class Node<Context = unknown> {
     const inDoubt = new StoppedError('the node stopped before the proposal applied here; it may still commit on the members (outcome unknown)');
     inDoubt.outcomeUnknown = true;
     for (const [index, p] of this.proposals) this.settleProposal(index, p, undefined, inDoubt);
-    for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'stopped');
+    this.reads.settleAll('stopped');
     // A stopped node leads nothing and follows no one: its registry may still be scraped (several
     // Nodes in a process), and a stopped leader answered isLeader() true, so that a program looking
     // for the leader among its nodes found two (found in review).
@@ -823,95 +806,11 @@ export class Node<Context = unknown> {
     // Never started: nothing will ever confirm it; waiting leaderWaitMs to say false hid the mistake.
     if (!this.starting && !this.running && !this.stopping) return Promise.reject(new NotStartedError());
     return new Promise((resolve) =>
-      this.readWaitingForLeader(consistency === 'lease', (outcome) => {
+      this.reads.ask(consistency === 'lease', (outcome) => {
         this.metricsRegistry.countRead(consistency, outcome);
         resolve(outcome);
       }),
     );
-  }
-
-  /** A read that, refused for want of a leader, waits for one (see retryReadForLeader). */
-  private readWaitingForLeader(lease: boolean, settle: (outcome: ReadOutcome) => void): void {
-    const started = performance.now();
-    this.read(lease, (outcome) => (outcome === 'refused' ? this.retryReadForLeader(lease, settle, started) : settle(outcome)));
-  }
-
-  /**
-   * A read refused for want of a leader (none known, leadership moving) is tried again at each
-   * leader change and tick for leaderWaitMs from that refusal, and answered within
-   * requestTimeoutMs of when it was asked. The slow path only: a read answered at once allocates none of this.
-   */
-  private retryReadForLeader(lease: boolean, settle: (outcome: ReadOutcome) => void, started: number): void {
-    const deadline = started + this.opts.requestTimeoutMs;
-    // leaderWaitMs from this first refusal: a read may have waited on a leader that then failed.
-    const waitUntil = Math.min(deadline, performance.now() + this.opts.leaderWaitMs);
-    let settled = false;
-    let asking = false;
-    const finish = (outcome: ReadOutcome): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      settle(outcome);
-    };
-    // The request's time is up: timed out if a leader was being asked, else still no leader.
-    const timer = setTimeout(() => finish(asking ? 'timedOut' : 'refused'), Math.max(1, deadline - performance.now()));
-    const attempt = (outcome: ReadOutcome): void => {
-      asking = false;
-      if (settled) return;
-      // Not started yet (still recovering) is waited out too, like an election.
-      if (outcome !== 'refused' || this.stopping || this.removedAt > 0 || performance.now() >= waitUntil) return finish(outcome);
-      void this.nextLeaderChangeOrTick().then(() => {
-        if (settled) return;
-        asking = true;
-        this.read(lease, attempt);
-      });
-    };
-    attempt('refused');
-  }
-
-  private read(lease: boolean, settle: (outcome: ReadOutcome) => void): void {
-    // Not started yet (still recovering): like a node that knows no leader, not a stopped one.
-    if (!this.running) return settle(this.stopping ? 'stopped' : 'refused');
-    const raft = this.requireRaft();
-    if (lease) {
-      // Inside its lease the core would answer at once, at its commit index; when that is applied
-      // here the read is confirmed now, without a context, a timer and a round through the Ready loop.
-      if (raft.leaseValid()) {
-        if (this.applied >= raft.log.committed) return settle('confirmed');
-      } else if (raft.role === 'leader') this.metricsRegistry.countLeaseReadFallback();
-    }
-    const kind = lease ? 1 : 0;
-    const gathering = this.gatheringReads[kind];
-    const newest = gathering.length === 0 ? undefined : gathering[gathering.length - 1]!;
-    let r = newest === undefined ? undefined : this.reads.get(newest);
-    if (r && performance.now() - r.since > this.opts.requestTimeoutMs * READ_GATHER_TIMEOUT_SHARE) r = undefined;
-    if (!r) {
-      const ctx = `${this.id}:${this.proposer.session}:${this.nextReadId++}`;
-      const timer = setTimeout(() => {
-        const timedOut = this.reads.get(ctx);
-        if (timedOut) this.settleRead(ctx, timedOut, 'timedOut');
-      }, this.opts.requestTimeoutMs);
-      r = { index: -1, waiters: [], timer, since: performance.now() };
-      this.reads.set(ctx, r);
-      gathering.push(ctx);
-    }
-    r.waiters.push(settle);
-    this.kick();
-  }
-
-  /**
-   * Hands the reads gathered since the last pump to the core, one request per kind. Linearizable
-   * for each of them: the core takes its commit index now, after every one of them arrived, and
-   * confirms it with a heartbeat round that starts after that. Per call, a read costs one array
-   * push instead of a context, a timer, a map entry and a core request of its own.
-   */
-  private submitReads(): void {
-    for (const kind of [0, 1] as const) {
-      const gathering = this.gatheringReads[kind];
-      if (gathering.length === 0) continue;
-      for (const ctx of gathering) if (this.reads.has(ctx)) this.raft!.readIndex(ctx, kind === 1);
-      gathering.length = 0;
-    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1416,12 +1315,6 @@ export class Node<Context = unknown> {
     else p.resolve(result);
   }
 
-  private settleRead(ctx: string, r: PendingRead, outcome: ReadOutcome): void {
-    clearTimeout(r.timer);
-    this.reads.delete(ctx);
-    for (const settle of r.waiters) settle(outcome);
-  }
-
   /** A joining node asks the listed members, then the leader they name, until one admits it. */
   private async requestJoin(): Promise<void> {
     const op: ForwardOp = { op: this.opts.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: this.address };
@@ -1568,7 +1461,7 @@ export class Node<Context = unknown> {
       this.pumpAgain = true;
       return;
     }
-    if (!this.raft!.hasReady() && this.gatheringReads[0].length === 0 && this.gatheringReads[1].length === 0 && !this.snapshots.hasWork) return;
+    if (!this.raft!.hasReady() && !this.reads.hasGathering && !this.snapshots.hasWork) return;
     this.pumping = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.pump());
   }
 
@@ -1585,7 +1478,7 @@ export class Node<Context = unknown> {
         this.pumpAgain = false;
         if (!this.running) break;
         const raft = this.raft!;
-        this.submitReads();
+        this.reads.submit(raft);
         if (this.persisting) {
           if (!raft.hasLightReady()) break; // the write's completion kicks again
           await this.handleLightReady(raft.readyLight());
@@ -1668,7 +1561,7 @@ export class Node<Context = unknown> {
         if (!this.running) return;
         this.afterPersist(rd);
         this.requireRaft().advance(rd);
-        this.serveReads();
+        this.reads.serve();
         this.kick();
       },
       (err: Error) => {
@@ -1704,19 +1597,9 @@ export class Node<Context = unknown> {
     const storage = this.storage!;
     if (raft.membership.current() !== this.addressesOf) this.learnAddresses();
     this.apply(rd.committed);
-    for (const rs of rd.readStates) {
-      const r = this.reads.get(rs.context);
-      if (r) {
-        if (rs.index < 0) this.settleRead(rs.context, r, 'refused');
-        else r.index = rs.index;
-      }
-    }
-    for (const ctx of rd.droppedReads) {
-      const r = this.reads.get(ctx);
-      if (r) this.settleRead(ctx, r, 'refused');
-    }
+    this.reads.record(rd.readStates, rd.droppedReads);
     if (advance) raft.advance(rd);
-    this.serveReads();
+    this.reads.serve();
     this.updateMetrics(rd.committed);
     for (const range of rd.fetch) {
       void storage.load(range.lo, range.hi).then(
@@ -1920,13 +1803,6 @@ export class Node<Context = unknown> {
     this.metricsRegistry.setIndices({ term: this.term, commit: this.raft!.log.committed, applied: this.applied });
   }
 
-  private serveReads(): void {
-    // While recover() replaces the context, no read is confirmed, not even one at an index
-    // applied before: the context may hold a mix of old and new (review: one could be).
-    if (this.snapshots.recoverRunning) return;
-    for (const [ctx, r] of this.reads) if (r.index >= 0 && r.index <= this.applied) this.settleRead(ctx, r, 'confirmed');
-  }
-
   private onSoftState({ role, leader, term, removedAt }: SoftState): void {
     if (removedAt !== this.removedAt) {
       this.removedAt = removedAt;
@@ -1936,7 +1812,7 @@ export class Node<Context = unknown> {
         // (Entries known committed do apply here: a leader's own removal, say.)
         const committed = this.requireRaft().log.committed;
         for (const [index, p] of this.proposals) if (index > committed) this.settleProposal(index, p, undefined, new RemovedError(removedAt, true));
-        for (const [ctx, r] of this.reads) this.settleRead(ctx, r, 'refused');
+        this.reads.settleAll('refused');
       } else {
         this.log('info', 'added to the cluster again');
       }
@@ -1963,13 +1839,13 @@ export class Node<Context = unknown> {
       // seeing "no leader" in between): requests it was asked in the old term may never be
       // answered (a restarted leader forgot them). Asked again, they apply once (sessions).
       this.failForwardsTo(leader, leader);
-      this.refuseUnconfirmedReads();
+      this.reads.refuseUnconfirmed();
     }
     if (leader !== this.leaderId) {
       if (leader !== NONE) this.metricsRegistry.leaderChanged();
       this.failForwardsTo(this.leaderId, leader);
       this.leaderId = leader;
-      this.refuseUnconfirmedReads();
+      this.reads.refuseUnconfirmed();
       this.wakeLeaderWaiters();
       this.notifyLeaderChange({ leader: this.leader, term, isLeader: role === 'leader' });
     }
@@ -1999,15 +1875,6 @@ export class Node<Context = unknown> {
       this.forwards.delete(id);
       f.resolve({ ...this.refusal(id, 'leaderLost', `the leader changed before answering; outcome unknown`), leader: this.addresses.get(newLeader) ?? '' });
     }
-  }
-
-  /**
-   * The leader changed: reads not yet confirmed were asked of the old leader (a follower's go to
-   * it), which may never answer (QA: reads sent as the leader was killed waited out the whole
-   * request timeout). Refused now, they are asked again of the new leader (leaderWaitMs).
-   */
-  private refuseUnconfirmedReads(): void {
-    for (const [ctx, r] of this.reads) if (r.index < 0) this.settleRead(ctx, r, 'refused');
   }
 
   /**
@@ -2171,7 +2038,7 @@ export class Node<Context = unknown> {
     // Applied outside a Ready: the gauges would wait for the next one (on an idle one-member
     // cluster, the next write; found in review).
     this.refreshGauges();
-    this.serveReads();
+    this.reads.serve();
     this.kick();
   }
 
