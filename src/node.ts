@@ -8,7 +8,7 @@
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
 import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SnapshotMeta, type SoftState } from './core/index.js';
-import { CodecError, jsonCodec, type Codec } from './codec.js';
+import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
 import { ByteBudget } from './byte-budget.js';
 import {
@@ -24,13 +24,13 @@ import {
   ResultNotKeptError,
   StoppedError,
   TimeoutError,
-  UnknownCommandTypeError,
 } from './errors.js';
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
 import { ReadRequests, type ReadOutcome } from './read-requests.js';
-import { SessionTable, readSessionHeader, type SessionHeader } from './sessions.js';
+import { CommandApplier, isCommandError } from './command-apply.js';
+import { SessionTable } from './sessions.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
 import { LOG_LEVELS, checkCodec, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
@@ -93,16 +93,7 @@ function commandTooLarge(bytes: number): CommandTooLargeError {
  */
 const FORWARD_BYTES_IN_FLIGHT = 4 * 1024 * 1024;
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
-}
-
-/** A command's do() threw something that is not an Error (null, a string, a number): `thrown` is it. */
-export class CommandThrewError extends Error {
-  constructor(readonly thrown: unknown) {
-    super(`command do() threw ${typeof thrown === 'string' ? JSON.stringify(thrown) : String(thrown)}`);
-  }
-}
+export { CommandThrewError } from './command-apply.js';
 
 /** The longest node metadata kept from a peer (setNodeMeta refuses longer for this node's own). */
 const MAX_NODE_META_CHARS = 64 * 1024;
@@ -140,14 +131,6 @@ function isAddition(op: { op: string }): boolean {
   return op.op === 'addVoter' || op.op === 'addLearner';
 }
 
-/**
- * Errors a command's do() threw (wrapped in a CommandThrewError if not Errors): the command's own
- * answer, which the node never takes for one of its own, whatever its class (found in review: a
- * do() throwing a ProposalDroppedError was proposed again ~10,000 times in 1.5 s, each copy
- * answering with the first error), nor changes.
- */
-const commandErrors = new WeakSet<Error>();
-
 /** Refusals that promise nothing was appended and that a leader (or a settled one) may lift soon. */
 const RETRIED_REFUSALS = new Set(['notLeader', 'transferring', 'leaderNotReady']);
 
@@ -156,7 +139,7 @@ const RETRIED_REFUSALS = new Set(['notLeader', 'transferring', 'leaderNotReady']
  * unknown. Only errors made for this request reach here (never one shared with other requests).
  */
 function markInDoubt(err: unknown): unknown {
-  if (err instanceof RaftError && !err.outcomeUnknown && !(err instanceof ResultNotKeptError) && !commandErrors.has(err)) {
+  if (err instanceof RaftError && !err.outcomeUnknown && !(err instanceof ResultNotKeptError) && !isCommandError(err)) {
     err.outcomeUnknown = true;
     err.message += '; an earlier attempt of this proposal may still apply (outcome unknown)';
   }
@@ -171,13 +154,6 @@ function markInDoubt(err: unknown): unknown {
  */
 class AppliedUnseenError extends TimeoutError {
   override name = 'TimeoutError';
-}
-
-/** What a copy of a proposal its proposer had given up on answers (no one should be waiting). */
-function staleCopyError(index: number, seq: number): ProposalDroppedError {
-  const err = new ProposalDroppedError(`entry ${index} was not applied: its proposer had given the proposal (seq ${seq}) up; an earlier copy may have applied`);
-  err.outcomeUnknown = true;
-  return err;
 }
 
 /**
@@ -246,7 +222,7 @@ export class Node<Context = unknown> {
   private readonly proposer = new ProposerSession();
   private readonly sessions = new SessionTable();
   /** The header of the entry being applied, read into one object (no allocation per entry). */
-  private readonly applyingHeader: SessionHeader = { session: 0, seq: 0, floor: 0 };
+  private readonly commands: CommandApplier<Context>;
   private readonly reads: ReadRequests;
   /**
    * Messages to a peer that wait for a snapshot chunk's disk read, and those sent to that peer
@@ -271,8 +247,6 @@ export class Node<Context = unknown> {
    * proposal with another command's result).
    */
   private nextRequestId = this.proposer.session + 1;
-  /** Command entries that applyCommand skipped as copies, in the applyInOrder call under way (for the applied count). */
-  private copiesSkipped = 0;
 
   private constructor(options: NodeOptions<Context>) {
     this.opts = resolveNodeOptions(options);
@@ -303,6 +277,7 @@ export class Node<Context = unknown> {
       options.snapshotEntryThreshold ?? 0,
       this.opts.requestTimeoutMs,
     );
+    this.commands = new CommandApplier(this.registry, this.sessions, this.proposer.session, this.context, { warn: (line) => this.log('warn', line) });
     this.reads = new ReadRequests(
       {
         running: () => this.running,
@@ -1032,7 +1007,7 @@ export class Node<Context = unknown> {
           // errors are the request's answer as they are (several proposals may share one: stop()
           // rejects them all with one StoppedError).
           const retriable =
-            !commandErrors.has(err as Error) &&
+            !isCommandError(err) &&
             ((err instanceof ProposalDroppedError && !err.outcomeUnknown) || (err instanceof NotLeaderError && err.outcomeUnknown) || err instanceof AppliedUnseenError);
           if (!retriable) throw err;
           inDoubt = true;
@@ -1683,7 +1658,7 @@ export class Node<Context = unknown> {
 
   private applyInOrder(entries: readonly Entry[]): void {
     let commands = 0;
-    this.copiesSkipped = 0;
+    let copies = 0;
     for (const e of entries) {
       // The state machine takes every entry once, in order. A gap or a repeat would make this
       // member's state differ silently from the others': stop the node instead (pump → fatal).
@@ -1692,7 +1667,12 @@ export class Node<Context = unknown> {
       let error: Error | undefined;
       if (e.type === EntryType.Normal) {
         if (e.data.length > 0) commands++;
-        ({ result, error } = this.applyCommand(e));
+        const applied = this.commands.apply(e);
+        ({ result, error } = applied);
+        if (applied.copy) {
+          copies++;
+          this.metricsRegistry.duplicateSkipped();
+        }
       } else if (e.type === EntryType.ConfChange) {
         const change = this.describeConfChange(decodeConfChange(e.data), e.index);
         if (change) this.log('info', `membership, entry ${e.index}: ${change}`);
@@ -1708,62 +1688,7 @@ export class Node<Context = unknown> {
     this.snapshots.applied(entries.length);
     // Counted as they apply (not when committed: held behind a save they apply later), and copies
     // of a proposal that applied already are not (they were counted as applied and as skipped).
-    if (commands > this.copiesSkipped) this.metricsRegistry.proposalApplied(commands - this.copiesSkipped);
-  }
-
-  /**
-   * Runs a command entry on the context, unless its session shows it a copy of a proposal that
-   * applied already (answered with the first outcome) or one its proposer gave up on.
-   */
-  private applyCommand(e: Entry): { result: unknown; error: Error | undefined } {
-    const header = this.applyingHeader;
-    let offset = 0;
-    try {
-      offset = readSessionHeader(e.data, header);
-      if (offset > 0) {
-        const admission = this.sessions.admit(header, e.index);
-        if (!admission.run) {
-          this.metricsRegistry.duplicateSkipped();
-          this.copiesSkipped++;
-          if (admission.outcome) return admission.outcome;
-          // Stale: outcomeUnknown, so that a proposer (there should be none) does not propose it again.
-          if (admission.stale) return { result: undefined, error: staleCopyError(e.index, header.seq) };
-          return { result: undefined, error: new ResultNotKeptError(`entry ${e.index} repeats a proposal that applied before this node's snapshot, or that another node proposed; it applied once, its result was not kept`) };
-        }
-      }
-      const result = this.registry.decode(e.data, offset).do(this.context);
-      if (isThenable(result)) {
-        // Its continuation would change the context later, at a different point of each member's
-        // log: refused, and its rejection kept from becoming an unhandled one on every member.
-        result.then(undefined, () => undefined);
-        throw new TypeError(`command at ${e.index}: do() returned a Promise; a command must apply synchronously (its state changes made after an await differ between members)`);
-      }
-      if (offset > 0) this.recordOutcome(header, result, undefined);
-      return { result, error: undefined };
-    } catch (err) {
-      // Not registered here: the members' registrations differ. Applying past it would leave this
-      // member's state different from the others' for good (found in review): stop instead.
-      if (err instanceof UnknownCommandTypeError) throw new UnknownCommandTypeError(`entry ${e.index}: ${err.message}; this member stops rather than skip it (its state would differ from the others')`);
-      // The same for a payload this member's codec cannot read: our codecs read what they wrote,
-      // so it was written with another codec (setCodec differs between members).
-      if (err instanceof CodecError && err.direction === 'decode') throw new CodecError(err.codec, 'decode', `entry ${e.index}: ${err.message}; this member stops rather than skip it: set the same codec on every member`, err);
-      // Whatever was thrown (null, 0, a string) is the command's error: `throw null` used to fail
-      // the log line and stop every member, a falsy throw to resolve do() as a success.
-      const error = err instanceof Error ? err : new CommandThrewError(err);
-      commandErrors.add(error);
-      this.log('warn', `command at ${e.index} failed: ${error.message}`);
-      // A command that threw applied all the same: a copy of it answers with the same error.
-      if (offset > 0) this.recordOutcome(header, undefined, error);
-      return { result: undefined, error };
-    }
-  }
-
-  /**
-   * Remembers that a command of a session applied; its outcome only for this node's own session:
-   * only the proposer awaits a copy's answer, and results may be large.
-   */
-  private recordOutcome(header: SessionHeader, result: unknown, error: Error | undefined): void {
-    this.sessions.record(header, header.session === this.proposer.session ? { result, error } : undefined);
+    if (commands > copies) this.metricsRegistry.proposalApplied(commands - copies);
   }
 
   /**
