@@ -15,7 +15,6 @@ import {
   CommandTooLargeError,
   LeadershipTransferError,
   MembershipChangeError,
-  NoLeaderError,
   NotLeaderError,
   NotStartedError,
   ProposalDroppedError,
@@ -35,7 +34,7 @@ import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress
 import { LOG_LEVELS, checkCodec, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
 import { PeerLanes } from './peer-lanes.js';
-import { proposalRefusalMessage, transferAbandonedMessage, transferRefusalMessage } from './refusals.js';
+import { proposalRefusalMessage, refusalError, transferAbandonedMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
 import { CustomSync, DefaultSync, snapshotDir, type SnapshotPolicy, type SyncType } from './snapshot/index.js';
 import { SnapshotKeeper, type SnapshotHandler } from './snapshot/keeper.js';
@@ -1014,7 +1013,7 @@ export class Node<Context = unknown> {
           failure = err;
         }
       } else {
-        failure = this.errorFrom(response);
+        failure = refusalError(response, this.opts.leaderWaitMs);
         inDoubt = response.error === 'leaderLost';
         if (op.op === 'transfer' && inDoubt) {
           // The leader stepped down before answering: to the target, as asked (the caller then
@@ -1101,43 +1100,6 @@ export class Node<Context = unknown> {
     const waiters = [...this.leaderWaiters];
     this.leaderWaiters.clear();
     for (const wake of waiters) wake();
-  }
-
-  private errorFrom(r: ForwardResponse): Error {
-    switch (r.error) {
-      case 'notLeader':
-        return r.leader ? new NotLeaderError(r.leader) : new NoLeaderError();
-      case 'confChangeInFlight':
-      case 'leaderNotReady':
-      case 'invalidConfChange': {
-        const refused = new MembershipChangeError(r.message);
-        if (r.problem !== undefined) refused.problem = r.problem;
-        return refused;
-      }
-      case 'stopped':
-        return new StoppedError(r.message);
-      case 'stoppedInDoubt': {
-        // This node stopped with the request handed to the leader: it may still apply.
-        const stopped = new StoppedError(r.message);
-        stopped.outcomeUnknown = true;
-        return stopped;
-      }
-      case 'transferRefused':
-        return new LeadershipTransferError(r.message);
-      case 'transferring':
-        return new NoLeaderError(
-          this.opts.leaderWaitMs > 0 ? `leadership is being transferred and no leader took it within ${this.opts.leaderWaitMs} ms; retry later` : `${r.message}; retry later`,
-        );
-      case 'leaderLost': {
-        const lost = new NotLeaderError(r.leader || undefined, r.message);
-        lost.outcomeUnknown = true;
-        return lost;
-      }
-      case 'timeout':
-        return new TimeoutError(r.message);
-      default:
-        return new ProposalDroppedError(r.message || r.error);
-    }
   }
 
   /** The leader's side: append the operation, answer with its log position. */
