@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { COMMIT_NOTICE, EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SnapshotMeta, type SoftState } from './core/index.js';
+import { EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SnapshotMeta, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
 import { ByteBudget } from './byte-budget.js';
@@ -33,7 +33,7 @@ import { SessionTable } from './sessions.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
 import { LOG_LEVELS, checkCodec, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
-import { PeerLanes } from './peer-lanes.js';
+import { PeerOutbox } from './peer-outbox.js';
 import { proposalRefusalMessage, refusalError, transferAbandonedMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
 import { CustomSync, DefaultSync, snapshotDir, type SnapshotPolicy, type SyncType } from './snapshot/index.js';
@@ -102,28 +102,11 @@ const FORWARD_OPS: ReadonlySet<string> = new Set(['propose', 'addVoter', 'addLea
 const RECENT_APPLIED = 4096;
 
 /**
- * How long a leader's commit notice may wait to share a stream write with the next append to
- * that follower. No client waits on it (a proposal resolves on the node that made it, and a
- * follower's ReadIndex learns the commit from the heartbeat round), yet alone it costs a frame
- * each way on both ends: at one write in flight it was half of all peer traffic.
- */
-const COMMIT_NOTICE_DELAY_MS = 2;
-/**
- * The most messages to one peer that wait behind its snapshot chunk's disk read (PeerLanes drops
- * the oldest past it). A read takes well under a millisecond from the page cache; a thousand
- * messages is a second of heartbeat rounds under read load, and a hung read must not grow memory.
- */
-const MAX_MESSAGES_BEHIND_CHUNK = 1024;
-/**
  * A peer outside the configuration (a removed member, a joiner) silent this many election
  * timeouts is forgotten: the transport stops dialing it. Long enough for a removed member's
  * next campaigns to be answered.
  */
 const FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS = 10;
-
-function isCommitNotice(m: PeerMessage): boolean {
-  return m.type === 'append' && m[COMMIT_NOTICE] === true;
-}
 
 /** Whether `op` adds a member (checked for another name of a member first). */
 function isAddition(op: { op: string }): boolean {
@@ -220,19 +203,10 @@ export class Node<Context = unknown> {
   /** This node's own proposals' session; sessions of every proposer, as of the applied index. */
   private readonly proposer = new ProposerSession();
   private readonly sessions = new SessionTable();
-  /** The header of the entry being applied, read into one object (no allocation per entry). */
+  /** Runs committed command entries on the context. */
   private readonly commands: CommandApplier<Context>;
   private readonly reads: ReadRequests;
-  /**
-   * Messages to a peer that wait for a snapshot chunk's disk read, and those sent to that peer
-   * after them: they leave in order once it returns, while the other peers' traffic (heartbeats,
-   * appends) and the run loop go on. A slow read held them all before, and could cost leadership.
-   */
-  private readonly chunkLanes = new PeerLanes<NodeId, Message>(
-    (_peer, batch) => this.sendWithChunks(batch),
-    (err) => this.failStorage(err),
-    MAX_MESSAGES_BEHIND_CHUNK,
-  );
+  private readonly outbox: PeerOutbox;
   private readonly forwards = new Map<number, PendingForward>();
   /** Bytes of forwarded commands not yet answered by the leader (see forwardProposal). */
   private readonly forwardBytes = new ByteBudget(FORWARD_BYTES_IN_FLIGHT);
@@ -277,6 +251,17 @@ export class Node<Context = unknown> {
       this.opts.requestTimeoutMs,
     );
     this.commands = new CommandApplier(this.registry, this.sessions, this.proposer.session, this.context, { warn: (line) => this.log('warn', line) });
+    this.outbox = new PeerOutbox({
+      transport: () => this.transport,
+      addressOf: (id) => this.addresses.get(id),
+      running: () => this.running,
+      readChunk: (meta, offset, length) => this.snapshots.readChunk(meta, offset, length),
+      snapshotUnavailable: (peer, meta) => {
+        this.raft?.snapshotUnavailable(peer, meta);
+        this.kick();
+      },
+      fail: (err) => this.failStorage(err),
+    });
     this.reads = new ReadRequests(
       {
         running: () => this.running,
@@ -1219,7 +1204,7 @@ export class Node<Context = unknown> {
         resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${Math.round(timeoutMs)} ms; outcome unknown`));
       }, Math.max(1, timeoutMs));
       this.forwards.set(requestId, { resolve, timer, target });
-      this.sendPeer([request]);
+      this.outbox.sendNow([request]);
     });
   }
 
@@ -1358,12 +1343,12 @@ export class Node<Context = unknown> {
       if (this.addresses.heardFrom(m.from, fromAddress)) this.updatePeers();
       switch (m.type) {
         case 'forward': {
-          const answered = (r: ForwardResponse): void => this.sendPeer([r]);
+          const answered = (r: ForwardResponse): void => this.outbox.sendNow([r]);
           const failed = (err: Error): void => this.log('error', `forwarded ${m.op} from ${fromAddress} failed: ${err.message}`);
           if (isAddition(m)) this.proposeAddition(m, m.from, m.requestId).then(answered, failed);
           else if (m.op === 'transfer') this.transferForPeer(m).then(answered, failed);
           else if (m.op === 'remove' && m.address === this.address && this.role === 'leader') this.removeSelfForPeer(m).then(answered, failed);
-          else this.sendPeer([this.proposeAsLeader(m, m.from, m.requestId)]);
+          else this.outbox.sendNow([this.proposeAsLeader(m, m.from, m.requestId)]);
           break;
         }
         case 'forwardResp': {
@@ -1460,7 +1445,7 @@ export class Node<Context = unknown> {
    */
   private async quiesce(): Promise<void> {
     for (;;) {
-      const busy = this.pumping ?? this.persisting ?? this.snapshots.busy ?? this.chunkLanes.drained();
+      const busy = this.pumping ?? this.persisting ?? this.snapshots.busy ?? this.outbox.drained();
       if (!busy) return;
       await busy;
     }
@@ -1471,7 +1456,7 @@ export class Node<Context = unknown> {
     if (rd.softState) this.onSoftState(rd.softState);
     if (rd.snapshotChunks.length > 0 || rd.snapshot || (rd.entries.length === 0 && !rd.hardState)) {
       // Snapshot work, or nothing to write: handled in line, as one step.
-      this.sendMessages(rd.earlyMessages);
+      this.outbox.send(rd.earlyMessages);
       if (rd.earlyMessages.length > 0) this.transport?.flush?.();
       const whole = await this.receiveSnapshot(rd);
       await storage.persist(rd.entries, rd.hardState);
@@ -1487,7 +1472,7 @@ export class Node<Context = unknown> {
     // +3 % (p50 850 -> 806 µs, 15 of 16 windows faster), 4 connections +3 %, 256 connections +4 %.
     const written = storage.persist(rd.entries, rd.hardState);
     written.catch(() => {}); // handled below, once persisting is chained on it
-    this.sendMessages(rd.earlyMessages);
+    this.outbox.send(rd.earlyMessages);
     if (rd.earlyMessages.length > 0) this.transport?.flush?.();
     // Committed entries are durable on a quorum: apply them while this node's own write is in
     // flight. Everything that promises local durability (acks, votes) waits in afterPersist,
@@ -1516,14 +1501,14 @@ export class Node<Context = unknown> {
   private afterPersist(rd: Ready): void {
     if (rd.messages.length === 0) return;
     // Acks promise durable state: flushed out now, not a turn of the event loop later.
-    this.sendMessages(rd.messages);
+    this.outbox.send(rd.messages);
     this.transport?.flush?.();
   }
 
   /** Work that needs no local write: the leader's traffic, applying, reads. */
   private async handleLightReady(rd: Ready): Promise<void> {
     if (rd.softState) this.onSoftState(rd.softState);
-    this.sendMessages(rd.earlyMessages);
+    this.outbox.send(rd.earlyMessages);
     if (rd.earlyMessages.length > 0) this.transport?.flush?.();
     this.finishReady(rd, true);
   }
@@ -1765,76 +1750,6 @@ export class Node<Context = unknown> {
   }
 
   /**
-   * Sends messages grouped per peer. A snapshot chunk leaves once its bytes are read from the
-   * snapshot file, in its peer's lane (see chunkLanes) with the messages to that peer after it;
-   * everything else leaves now.
-   */
-  private sendMessages(messages: readonly Message[]): void {
-    if (messages.length === 0) return;
-    let waiting: Set<NodeId> | undefined;
-    for (const m of messages) {
-      if ((m.type === 'snapshot' && m.length > 0) || this.chunkLanes.busy(m.to)) (waiting ??= new Set()).add(m.to);
-    }
-    if (!waiting) {
-      this.sendPeer(messages);
-      return;
-    }
-    const lanes = new Map<NodeId, Message[]>();
-    const now: Message[] = [];
-    for (const m of messages) {
-      if (!waiting.has(m.to)) now.push(m);
-      else {
-        const list = lanes.get(m.to);
-        if (list) list.push(m);
-        else lanes.set(m.to, [m]);
-      }
-    }
-    this.sendPeer(now);
-    for (const [peer, list] of lanes) this.chunkLanes.enqueue(peer, list);
-  }
-
-  /** Fills the snapshot chunks among `messages` (all to one peer) from the snapshot file, then sends them all. */
-  private async sendWithChunks(messages: readonly Message[]): Promise<void> {
-    let unread: Set<Message> | undefined;
-    for (const m of messages) {
-      if (m.type !== 'snapshot' || m.length === 0) continue;
-      if (!this.running) return;
-      const data = await this.snapshots.readChunk(m.meta, m.offset, m.length);
-      if (data instanceof Uint8Array) {
-        m.data = data;
-        continue;
-      }
-      (unread ??= new Set()).add(m); // a lost message: the core sends it again, or...
-      if (data === 'gone' && this.running) {
-        // ...starts the transfer again with the latest snapshot.
-        this.raft?.snapshotUnavailable(m.to, m.meta);
-        this.kick();
-      }
-    }
-    if (!this.running) return;
-    this.sendPeer(unread ? messages.filter((m) => !unread.has(m)) : messages);
-    this.transport?.flush?.();
-  }
-
-  private sendPeer(messages: readonly PeerMessage[]): void {
-    if (!this.transport) return;
-    const byPeer = new Map<string, PeerMessage[]>();
-    for (const m of messages) {
-      const address = this.addresses.get(m.to);
-      if (!address) continue;
-      let list = byPeer.get(address);
-      if (!list) byPeer.set(address, (list = []));
-      list.push(m);
-    }
-    const transport = this.transport;
-    for (const [address, list] of byPeer) {
-      const batch = list as unknown as Message[];
-      if (transport.sendSoon && list.every(isCommitNotice)) transport.sendSoon(address, batch, COMMIT_NOTICE_DELAY_MS);
-      else transport.send(address, batch);
-    }
-  }
-
-  /**
    * Logs (once per member and codec) that a member announced another command codec: every
    * member must decode every command, and one that cannot stops when the entry applies. Said
    * before any command of theirs is committed, this names the cause (found in review: nothing
@@ -1858,7 +1773,7 @@ export class Node<Context = unknown> {
    */
   private announceMeta(): void {
     if (!this.running) return;
-    this.sendPeer(
+    this.outbox.sendNow(
       this.addresses.peerIds().map((to) => ({ type: 'nodeMeta' as const, from: this.id, to, term: this.term, meta: this.ownMeta, codec: this.registry.codecName })),
     );
   }
