@@ -218,7 +218,7 @@ export function checkCodec(name: string, codec: unknown): void {
  */
 export function resolveNodeOptions<Context>(options: NodeOptions<Context>): ResolvedNodeOptions<Context> {
   if (typeof options !== 'object' || options === null) throw new TypeError(`Node.create needs an options object, got ${show(options)}`);
-  const unknown = Object.keys(options).filter((key) => !(key in KNOWN));
+  const unknown = Object.keys(options).filter((key) => !Object.hasOwn(KNOWN, key));
   if (unknown.length > 0) throw new TypeError(`unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (known: ${Object.keys(KNOWN).join(', ')})`);
   const o = options;
 
