@@ -97,8 +97,8 @@ export class MsgpackCodec implements Codec {
    * @throws CodecError when msgpackr cannot encode `value` (e.g. a `bigint` beyond 64 bits)
    */
   encode(value: unknown): Uint8Array {
-    let other: string | undefined;
-    if (someObject(value, 0, (v) => (other = isOtherBinary(v)) !== undefined) && other) throw new CodecError(this.name, 'encode', otherBinaryMessage(other));
+    const other = findOtherBinary(value);
+    if (other !== undefined) throw new CodecError(this.name, 'encode', otherBinaryMessage(other));
     try {
       return this.#packr.pack(value);
     } catch (error) {
@@ -108,7 +108,7 @@ export class MsgpackCodec implements Codec {
 
   /**
    * @throws CodecError on truncated data, trailing bytes, unknown extension types or the
-   *   never-used byte 0xc1 as the whole value
+   *   never-used byte 0xc1 (as the whole value or nested in it)
    * @throws TypeError when `bytes` is not a Uint8Array
    */
   decode(bytes: Uint8Array): unknown {
@@ -120,7 +120,9 @@ export class MsgpackCodec implements Codec {
     } catch (error) {
       throw new CodecError(this.name, 'decode', reasonOf(error), error);
     }
-    if (value === C1) throw new CodecError(this.name, 'decode', 'byte 0xc1 is never used in MessagePack');
+    // msgpackr decodes 0xc1 to a placeholder object wherever it stands; looked for only when the
+    // byte occurs at all (a native scan), since it may also be part of a string or a number.
+    if (value === C1 || (bytes.includes(0xc1) && holdsC1(value))) throw new CodecError(this.name, 'decode', 'byte 0xc1 is never used in MessagePack');
     return value;
   }
 }
@@ -152,7 +154,7 @@ export class JsonCodec implements Codec {
     try {
       // The replacer costs about a third of JSON.stringify's speed; a walk that finds nothing for
       // it to do is cheaper, and then plain JSON.stringify writes the same text.
-      text = needsReplacer(value, 0) ? JSON.stringify(value, replaceBinary) : JSON.stringify(value);
+      text = needsReplacer(value) ? JSON.stringify(value, replaceBinary) : JSON.stringify(value);
     } catch (error) {
       throw new CodecError(this.name, 'encode', reasonOf(error), error);
     }
@@ -182,32 +184,82 @@ export class JsonCodec implements Codec {
   }
 }
 
-/** Nesting depth beyond which {@link needsReplacer} gives up and says yes (cycles end up here too). */
-const MAX_PLAIN_DEPTH = 64;
-
 /**
  * Whether `value` holds anything {@link replaceBinary} would change or refuse: binary values, Maps,
- * Sets, objects with a `$bytes` key — or a `toJSON` method (which may return any of those), or
- * nesting too deep to be sure. A false "yes" only costs speed.
+ * Sets, objects with a `$bytes` key — or a `toJSON` method (which may return any of those).
  */
-function needsReplacer(value: unknown, depth: number): boolean {
-  return someObject(value, depth, (v) => v instanceof Uint8Array || isOtherBinary(v) !== undefined || v instanceof Map || v instanceof Set || typeof (v as { toJSON?: unknown }).toJSON === 'function' || Object.hasOwn(v, JSON_BYTES_TAG));
+function needsReplacer(value: unknown): boolean {
+  return forEachNested(value, (v) => v instanceof Uint8Array || isOtherBinary(v) !== undefined || v instanceof Map || v instanceof Set || typeof (v as { toJSON?: unknown }).toJSON === 'function' || Object.hasOwn(v, JSON_BYTES_TAG));
+}
+
+/** Nesting depth past which {@link forEachNested} goes on without recursion (deep values, cycles). */
+const MAX_RECURSION_DEPTH = 64;
+/** Objects looked into before {@link forEachNestedIteratively} starts to remember them (to end cycles). */
+const TRACK_SEEN_AFTER = 256;
+
+/**
+ * Calls `visit` on `value` and every object nested in it — array items, own and inherited
+ * enumerable properties, Map keys and values, Set members; not inside binary values — until
+ * `visit` returns true (and then returns true). Recursive while shallow (most values: no
+ * allocation); deeper values, cycles included, go on in {@link forEachNestedIteratively}.
+ */
+function forEachNested(value: unknown, visit: (v: object) => boolean, depth = 0): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (depth >= MAX_RECURSION_DEPTH) return forEachNestedIteratively(value, visit);
+  if (visit(value)) return true;
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return false;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (forEachNested(value[i], visit, depth + 1)) return true;
+  } else if (value instanceof Map) {
+    for (const [k, x] of value) if (forEachNested(k, visit, depth + 1) || forEachNested(x, visit, depth + 1)) return true;
+  } else if (value instanceof Set) {
+    for (const x of value) if (forEachNested(x, visit, depth + 1)) return true;
+  } else {
+    for (const key in value) if (forEachNested((value as Record<string, unknown>)[key], visit, depth + 1)) return true;
+  }
+  return false;
 }
 
 /**
- * Whether `test` holds for `value` or an object nested in it (array items and own enumerable
- * properties; not inside binary values, Maps or Sets). Past MAX_PLAIN_DEPTH (cycles too) it says yes.
+ * {@link forEachNested} with a stack of its own, so depth costs no call stack; an object met again
+ * after the first TRACK_SEEN_AFTER is not looked into again, so a cycle ends.
  */
-function someObject(value: unknown, depth: number, test: (v: object) => boolean): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (depth > MAX_PLAIN_DEPTH || test(value)) return true;
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof Map || value instanceof Set) return false;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (someObject(value[i], depth + 1, test)) return true;
-    return false;
+function forEachNestedIteratively(value: object, visit: (v: object) => boolean): boolean {
+  const pending: object[] = [value];
+  let seen: Set<object> | undefined;
+  const add = (x: unknown): void => {
+    if (typeof x === 'object' && x !== null) pending.push(x);
+  };
+  for (let looked = 0; pending.length > 0; looked++) {
+    const v = pending.pop()!;
+    if (looked >= TRACK_SEEN_AFTER) {
+      seen ??= new Set();
+      if (seen.has(v)) continue;
+      seen.add(v);
+    }
+    if (visit(v)) return true;
+    if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) continue;
+    if (Array.isArray(v)) for (let i = 0; i < v.length; i++) add(v[i]);
+    else if (v instanceof Map) for (const [k, x] of v) (add(k), add(x));
+    else if (v instanceof Set) for (const x of v) add(x);
+    else for (const key in v) add((v as Record<string, unknown>)[key]);
   }
-  for (const key in value) if (someObject((value as Record<string, unknown>)[key], depth + 1, test)) return true;
   return false;
+}
+
+/**
+ * The kind of the first binary value other than a Uint8Array anywhere in `value` (Maps and Sets
+ * included, at any depth), or undefined: msgpackr would write it corrupt (see isOtherBinary).
+ */
+function findOtherBinary(value: unknown): string | undefined {
+  let kind: string | undefined;
+  forEachNested(value, (v) => (kind = isOtherBinary(v)) !== undefined);
+  return kind;
+}
+
+/** Whether msgpackr's 0xc1 placeholder stands anywhere in a decoded value. */
+function holdsC1(value: unknown): boolean {
+  return forEachNested(value, (v) => v === C1);
 }
 
 /**

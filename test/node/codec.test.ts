@@ -3,6 +3,7 @@
 // MsgpackCodec writes) and msgpack-lite in both directions.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { throwsWith } from '../support/throws.js';
 import msgpackLite from 'msgpack-lite';
 import {
   BytesCodec,
@@ -32,17 +33,6 @@ function roundTrip(codec: Codec, value: unknown): unknown {
   return codec.decode(bytes);
 }
 
-function throwsWith(fn: () => unknown, type: new (...args: never[]) => Error, pattern: RegExp): Error {
-  try {
-    fn();
-  } catch (error) {
-    assert.instance(error, type, `threw ${String(error)}`);
-    assert.match(String(error), pattern);
-    return error as Error;
-  }
-  assert.unreachable('did not throw');
-  throw new Error('unreachable');
-}
 
 const structured: unknown[] = [
   'hello',
