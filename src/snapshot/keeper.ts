@@ -177,7 +177,8 @@ export class SnapshotKeeper {
    * see NodeOptions.snapshotsKept) and recovers the latest snapshot into the context; returns it.
    */
   async recover(dir: string, retain?: number): Promise<StoredSnapshot | undefined> {
-    this.store = await SnapshotStore.open(dir, retain === undefined ? {} : { retain });
+    const onPruneError = (err: Error): void => this.host.log('warn', `could not delete an older snapshot after taking one (${err.message}); tried again after the next snapshot`);
+    this.store = await SnapshotStore.open(dir, retain === undefined ? { onPruneError } : { retain, onPruneError });
     this.latestStored = await this.store.latest();
     for (const err of this.store.corrupt) this.host.log('error', `${err.message}; skipped (the next snapshot, taken once the log is replayed, replaces it)`);
     // latest() skipped newer files: take a snapshot once the log is replayed, not when the policy

@@ -26,6 +26,11 @@ import { SnapshotWriter } from './writer.js';
 export interface SnapshotStoreOptions {
   /** How many of the newest snapshots to keep; older ones are deleted after each install. Default 2. */
   retain?: number;
+  /**
+   * Told when deleting older snapshots after an install failed (the install itself stands: the
+   * new snapshot is in place and durable). The next install tries again. Default: ignored.
+   */
+  onPruneError?: (err: Error) => void;
 }
 
 /** A snapshot file found by name, not yet verified. */
@@ -64,7 +69,11 @@ export class SnapshotStore {
   private receiving: SnapshotReceiver | undefined;
   private installs: Promise<unknown> = Promise.resolve();
 
-  private constructor(dir: string, retain: number) {
+  private constructor(
+    dir: string,
+    retain: number,
+    private readonly onPruneError: (err: Error) => void,
+  ) {
     this.dir = dir;
     this.retain = retain;
   }
@@ -86,7 +95,7 @@ export class SnapshotStore {
     const leftovers = (await readdir(absolute, { withFileTypes: true })).filter((e) => e.isFile() && isOwnTempFile(e.name)).map((e) => e.name);
     await Promise.all(leftovers.map((name) => rm(join(absolute, name), { force: true })));
     if (leftovers.length > 0) await fsyncDirectory(absolute);
-    const store = new SnapshotStore(absolute, retain);
+    const store = new SnapshotStore(absolute, retain, options.onPruneError ?? (() => undefined));
     // Crashes between installs and their pruning can pile up snapshots; keep one more than
     // `retain` (not yet verified, so an extra fallback stays) and delete the older ones.
     const listings = await store.list();
@@ -132,7 +141,10 @@ export class SnapshotStore {
   /** Complete snapshot files by name, oldest first (not verified: see {@link latest}). */
   async list(): Promise<SnapshotListing[]> {
     const listings: SnapshotListing[] = [];
-    for (const name of (await readdir(this.dir)).sort()) {
+    // Files (or links to them) only: a directory named like a snapshot (an operator's copy, say)
+    // is none, and rm() of it at pruning threw EISDIR, which failed start().
+    const names = (await readdir(this.dir, { withFileTypes: true })).filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name);
+    for (const name of names.sort()) {
       const parsed = parseSnapshotFileName(name);
       if (parsed) listings.push({ ...parsed, path: join(this.dir, name) });
     }
@@ -267,7 +279,9 @@ export class SnapshotStore {
       await rename(tempPath, path);
       await fsyncDirectory(this.dir);
       this.corruptFiles.delete(path);
-      await this.prune(path);
+      // The snapshot is in place and durable: failing the install for an old file that would not
+      // go made a received snapshot stop the node, and a local one count as a failed save.
+      await this.prune(path).catch((err: Error) => this.onPruneError(err));
       return { ...sealed, path };
     };
     const result = this.installs.then(run);

@@ -18,6 +18,22 @@ export function removeDir(dir: string): Promise<void> {
   return rm(dir, { recursive: true, force: true });
 }
 
+/**
+ * A maker of fresh temporary directories for one test file, all removed after its tests (uvu's
+ * `test.after`).
+ */
+export function tempDirsRemovedAfter(suite: { after(hook: () => Promise<void>): void }): () => Promise<string> {
+  const dirs: string[] = [];
+  suite.after(async () => {
+    await Promise.all(dirs.splice(0).map(removeDir));
+  });
+  return async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    return dir;
+  };
+}
+
 /** A three-voter configuration with one learner, tagged with `tag` so configurations differ. */
 export function membership(tag = 0): Membership {
   return [

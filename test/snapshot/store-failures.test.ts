@@ -7,7 +7,7 @@
 // snapshot installed again under a name once marked corrupt is sound again.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdir, open, readdir, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SnapshotCorruptionError } from '../../src/snapshot/errors.js';
 import { snapshotFileName } from '../../src/snapshot/format.js';
@@ -85,8 +85,11 @@ test('beginReceive resumes only the same snapshot: another size is another snaps
 test('latest() reports an I/O error on the newest snapshot instead of passing over it', async () => {
   const store = await newStore();
   await write(store, 3);
-  // The newest "snapshot" cannot be read (EISDIR): not corruption, not a missing file.
-  await mkdir(join(store.dir, snapshotFileName(4, 1)));
+  // The newest "snapshot" cannot be read (a link to a directory: EISDIR): not corruption, not a
+  // missing file. (A directory itself is not listed as a snapshot: store-prune.)
+  const target = join(store.dir, 'a-directory');
+  await mkdir(target);
+  await symlink(target, join(store.dir, snapshotFileName(4, 1)));
   const err = await rejection(store.latest());
   assert.ok(err instanceof Error, 'latest() rejects');
   assert.not.ok(err instanceof SnapshotCorruptionError);

@@ -10,18 +10,13 @@ import { snapshotFileName } from '../../src/snapshot/format.js';
 import type { SnapshotReceiver } from '../../src/snapshot/receiver.js';
 import { SnapshotStore } from '../../src/snapshot/store.js';
 import type { StoredSnapshot } from '../../src/snapshot/types.js';
-import { membership, payloadSlice, readAll, removeDir, tempDir, writePayload } from './helpers.js';
+import { membership, payloadSlice, readAll, tempDirsRemovedAfter, writePayload } from './helpers.js';
 
 const CHUNK = 64 * 1024;
-const dirs: string[] = [];
-test.after(async () => {
-  await Promise.all(dirs.map(removeDir));
-});
+const freshDir = tempDirsRemovedAfter(test);
 
 async function freshStore(): Promise<SnapshotStore> {
-  const dir = await tempDir();
-  dirs.push(dir);
-  return SnapshotStore.open(dir);
+  return SnapshotStore.open(await freshDir());
 }
 
 /** A leader store holding one snapshot of `size` data bytes at index 100, term 7. */
