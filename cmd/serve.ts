@@ -18,16 +18,24 @@ const POLICIES: Record<SnapshotPolicyName, SnapshotPolicy> = {
   default: DefaultSync,
 };
 
-/** A running raft-node. */
-export interface RunningServer {
+/** A raft-node: its node and HTTP API, created as configured. */
+export interface RaftNodeServer {
   node: Node<KvStore>;
   http: KvHttpServer;
-  /** Graceful stop: HTTP first (in-flight requests finish), then the node. */
+  /** Binds the HTTP port (a conflict fails before the node joins anything), then starts the node. */
+  start(): Promise<void>;
+  /**
+   * Graceful stop: HTTP first (in-flight requests finish), then the node. Asked during start(),
+   * it waits for the start to end (the node's own stop() does too), then stops.
+   */
   stop(): Promise<void>;
 }
 
-/** Starts the node and its HTTP API as configured. */
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+/** A started raft-node. */
+export type RunningServer = Omit<RaftNodeServer, 'start'>;
+
+/** Creates the node and its HTTP API as configured; opens and binds nothing yet. */
+export async function createServer(config: ServerConfig): Promise<RaftNodeServer> {
   const node = await Node.create<KvStore>({
     host: config.host,
     port: config.port,
@@ -57,23 +65,34 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     maxValueBytes: config.maxValueBytes,
     maxConnections: config.maxConnections,
   });
-  // Bind HTTP first: a port conflict should fail before the node joins anything.
-  await http.start();
-  node.setNodeMeta(http.address);
-  try {
-    await node.start();
-  } catch (err) {
-    await http.stop();
-    throw err;
-  }
+  let starting: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
   return {
     node,
     http,
+    start: () =>
+      (starting ??= (async () => {
+        await http.start();
+        node.setNodeMeta(http.address);
+        try {
+          await node.start();
+        } catch (err) {
+          await http.stop();
+          throw err;
+        }
+      })()),
     stop: () =>
       (stopping ??= (async () => {
+        await starting?.catch(() => undefined);
         await http.stop();
         await node.stop();
       })()),
   };
+}
+
+/** Creates and starts a raft-node (see {@link createServer}). */
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const server = await createServer(config);
+  await server.start();
+  return server;
 }
