@@ -94,7 +94,9 @@ export class MsgpackCodec implements Codec {
   readonly #packr = new Packr({ useRecords: false, encodeUndefinedAsNil: true, copyBuffers: true });
 
   /**
-   * @throws CodecError when msgpackr cannot encode `value` (e.g. a `bigint` beyond 64 bits)
+   * @throws CodecError when msgpackr cannot encode `value` (e.g. a `bigint` beyond 64 bits, a
+   *   cycle), or `value` holds a binary value other than a Uint8Array anywhere (arrays, objects,
+   *   Map keys and values, Set members, at any depth)
    */
   encode(value: unknown): Uint8Array {
     const other = findOtherBinary(value);
