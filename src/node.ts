@@ -34,6 +34,7 @@ import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress
 import { LOG_LEVELS, checkCodec, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
 import { PeerOutbox } from './peer-outbox.js';
+import { settledWithin } from './settled-within.js';
 import { proposalRefusalMessage, refusalError, transferAbandonedMessage, transferRefusalMessage } from './refusals.js';
 import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './peer-messages.js';
 import { CustomSync, DefaultSync, snapshotDir, type SnapshotPolicy, type SyncType } from './snapshot/index.js';
@@ -1445,9 +1446,19 @@ export class Node<Context = unknown> {
    */
   private async quiesce(): Promise<void> {
     for (;;) {
-      const busy = this.pumping ?? this.persisting ?? this.snapshots.busy ?? this.outbox.drained();
-      if (!busy) return;
-      await busy;
+      const busy = this.pumping ?? this.persisting ?? this.snapshots.busy;
+      if (busy) {
+        await busy;
+        continue;
+      }
+      const chunkReads = this.outbox.drained();
+      if (!chunkReads) return;
+      // A snapshot chunk's disk read that hangs (a failing disk) held stop() for good; what it
+      // reads is sent to no one once the node stops, so it is waited for a while only.
+      if (!(await settledWithin(chunkReads, this.opts.requestTimeoutMs))) {
+        this.log('warn', `a snapshot chunk read for a lagging follower has not returned within ${this.opts.requestTimeoutMs} ms; stopping without it`);
+        return;
+      }
     }
   }
 

@@ -11,9 +11,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { sameSnapshot, type SnapshotMeta } from '../core/messages.js';
 import type { StoredSnapshot } from './types.js';
+import { settledWithin } from '../settled-within.js';
 
 /** A file no chunk was read from for this long is closed (its transfer stalled or ended). */
 export const SENDING_IDLE_MS = 30_000;
+
+/** How long close() waits for the files' reads in progress to end. */
+const CLOSE_WAIT_MS = 5_000;
 
 interface OpenSnapshot {
   stored: StoredSnapshot;
@@ -58,12 +62,16 @@ export class SendingSnapshots {
     if (file) this.drop(file);
   }
 
-  /** Closes every file (the node stops). */
-  async close(): Promise<void> {
+  /**
+   * Closes every file (the node stops). A handle closes once its reads in progress end, and a read
+   * that hangs (a failing disk) would hold the stop for good: waited for `waitMs` at most, the
+   * rest close on their own once their reads return.
+   */
+  async close(waitMs = CLOSE_WAIT_MS): Promise<void> {
     const files = this.files.splice(0);
     clearInterval(this.sweeper);
     this.sweeper = undefined;
-    await Promise.all(files.map((f) => f.handle.then((h) => h.close()).catch(() => undefined)));
+    await settledWithin(Promise.all(files.map((f) => f.handle.then((h) => h.close()).catch(() => undefined))), waitMs);
   }
 
   private sweep(): void {

@@ -2,13 +2,15 @@
 // still being read is kept open past the idle time (every open() counts as a use), so a transfer
 // longer than the idle time goes on through the same handle even once retention deleted the file;
 // forget(), the idle sweep and close() really close the handles (fd -1): leaked handles keep
-// deleted snapshots' disk space and file descriptors until the process ends.
+// deleted snapshots' disk space and file descriptors until the process ends. close() waits for a
+// hung read a bounded time only (a failing disk held the node's stop() for good).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SendingSnapshots } from '../../src/snapshot/sending.js';
 import { SnapshotStore, snapshotDir } from '../../src/snapshot/store.js';
 import type { StoredSnapshot } from '../../src/snapshot/types.js';
 import { membership, removeDir, tempDir, writePayload } from './helpers.js';
+import { outcomeWithin } from '../support/outcome.js';
 
 const dirs: string[] = [];
 test.after(async () => {
@@ -73,6 +75,21 @@ test('close() closes every handle', async () => {
   const fh = await sending.open(snaps[0]!);
   await sending.close();
   assert.is(fh.fd, -1, 'closed');
+});
+
+test('close() waits a bounded time for a handle whose read hangs (a failing disk), then ends', async () => {
+  const { snaps } = await storeWith(10);
+  const sending = new SendingSnapshots();
+  const fh = await sending.open(snaps[0]!);
+  const realClose = fh.close.bind(fh);
+  // A FileHandle closes only once its reads in progress end: one that never does.
+  fh.close = () => new Promise<void>(() => {});
+  try {
+    const closed = await outcomeWithin(sending.close(100), 10_000);
+    assert.not.ok(closed.pending, 'close() ended');
+  } finally {
+    await realClose();
+  }
 });
 
 test('the idle sweep closes the handle', async () => {
