@@ -1,8 +1,9 @@
 /**
  * Applying one committed command entry to the context: its session decides whether it runs (a
  * copy of a proposal that applied already answers with the first outcome), the registry decodes
- * it, and what its do() returns or throws becomes its outcome. What no member could apply alike
- * (an unknown type, undecodable bytes, a do() that returns a Promise) is thrown, to stop the node.
+ * it, and what its do() returns or throws becomes its outcome (a do() that returns a Promise is
+ * refused as its own error: its later effects would differ between members). What this member
+ * cannot apply as the others did (an unknown type, undecodable bytes) is thrown, to stop the node.
  * @module
  */
 import type { Entry } from './core/index.js';
