@@ -6,6 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SetCommand, TestCluster, slowSave, type Kv } from '../support/node-cluster.js';
 import type { Node } from '../../src/node.js';
+import { LeadershipTransferError } from '../../src/errors.js';
 
 /** Starts a lease read; reports whether it settled before the event loop could turn. */
 async function settlesAtOnce(node: Node<Kv>): Promise<{ atOnce: boolean; outcome: Promise<string> }> {
@@ -72,8 +73,12 @@ test('fast path: stops the moment a leadership transfer starts', async () => {
       assert.not.ok(r.atOnce, 'no fast-path answer during the transfer');
       await r.outcome;
     }
-    assert.is(await transfer, undefined, 'the transfer completed');
-    assert.not.ok(leader.isLeader());
+    // The rule is about the read during the transfer. Under heavy load the target may not take over
+    // within the election timeout and the leader gives the transfer up (seen running three copies
+    // of this file beside other tests): that ends the transfer too, and is no failure here.
+    const ended = await transfer;
+    if (ended === undefined) assert.not.ok(leader.isLeader(), 'the transfer completed');
+    else assert.instance(ended, LeadershipTransferError, `the transfer ended with ${String(ended)}`);
   } finally {
     await c.close();
   }
