@@ -8,9 +8,9 @@
  * @module
  */
 import v8 from 'node:v8';
-import { collectDefaultMetrics } from 'prom-client';
 import { FlagError, USAGE, configAdvice, parseFlags } from './flags.js';
 import { installGrpcLogger } from './grpc-log.js';
+import { registerProcessMetrics } from './process-metrics.js';
 import { createServer, type RaftNodeServer } from './serve.js';
 
 /**
@@ -95,10 +95,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     return startFailure(err);
   }
-  // The process's own series (process_resident_memory_bytes, process_cpu_seconds_total,
-  // nodejs_heap_size_used_bytes, nodejs_gc_duration_seconds, ...) next to the node's: one process
-  // per raft-node, so registered here rather than per Node (several Nodes may share a process).
-  collectDefaultMetrics({ register: server.node.metricsRegistry.registry });
+  registerProcessMetrics(server.node.metricsRegistry.registry);
   if (!stopAsked) process.stdout.write(`raft-node ${server.node.address} serving http://${server.http.address} (data ${config.path})\n`);
   return stopped;
 }
