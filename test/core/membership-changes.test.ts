@@ -13,20 +13,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryStorage, type Membership } from '../../src/core/index.js';
-import { Harness, electedLeader, enc, isolated, msg, voters } from '../support/raft-harness.js';
+import { Harness, electedLeader, enc, isolated, msg, voters, winElection } from '../support/raft-harness.js';
 
 const ET = 10;
 
 test('§4.1: a new leader does not promote a caught-up learner before it has committed an entry of its term', () => {
   const m: Membership = [...voters(1, 2, 3), { id: 4, role: 'learner', promote: true, context: 'n4' }];
   const { h, n } = isolated(m, 1, { preVote: false }, new MemoryStorage(m));
-  n.raft.campaign();
-  h.process();
-  const term = n.raft.term;
-  n.raft.step(msg.voteResp(2, 1, term));
-  h.process();
-  assert.is(n.raft.role, 'leader');
-  const noop = n.raft.log.lastIndex();
+  const { term, noop } = winElection(h, n);
   assert.is(n.raft.log.committed, noop - 1, 'everything before the no-op is committed, the no-op is not');
   n.raft.step(msg.appendResp(4, 1, term, noop)); // the learner holds the whole log
   h.process();

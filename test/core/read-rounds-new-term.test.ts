@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { electedLeader, msg } from '../support/raft-harness.js';
+import { electedLeader, msg, winElection } from '../support/raft-harness.js';
 
 test('§6.4: a leader elected again after losing leadership with a round in flight starts a heartbeat round for its first read at once', () => {
   const { h, n, term } = electedLeader(3, { preVote: false, checkQuorum: false });
@@ -19,13 +19,7 @@ test('§6.4: a leader elected again after losing leadership with a round in flig
   assert.is(n.raft.role, 'follower');
   assert.ok(n.droppedReads.includes('old'), 'the read of the old term was dropped');
   // Elected again in a later term; its no-op commits.
-  n.raft.campaign();
-  h.process();
-  const t2 = n.raft.term;
-  n.raft.step(msg.voteResp(2, 1, t2));
-  h.process();
-  assert.is(n.raft.role, 'leader');
-  const noop = n.raft.log.lastIndex();
+  const { term: t2, noop } = winElection(h, n);
   n.raft.step(msg.appendResp(2, 1, t2, noop));
   n.raft.step(msg.appendResp(3, 1, t2, noop));
   h.process();

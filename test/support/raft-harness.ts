@@ -337,21 +337,31 @@ export function isolated(membership: Membership, id: NodeId, options: Partial<Ra
 }
 
 /**
+ * Node 1 (`n`, with its peers played by the test) campaigns and wins: votes from `from`, in order,
+ * until it leads. Returns its term and its no-op's index (not yet committed).
+ * @throws if it does not become leader
+ */
+export function winElection(h: Harness, n: HarnessNode, from: readonly NodeId[] = [2]): { term: number; noop: number } {
+  n.raft.campaign();
+  h.process();
+  const term = n.raft.term;
+  for (const id of from) {
+    if (n.raft.role === 'leader') break;
+    n.raft.step(msg.voteResp(id, 1, term));
+    h.process();
+  }
+  if (n.raft.role !== 'leader') throw new Error('node 1 did not become leader');
+  return { term, noop: n.raft.log.lastIndex() };
+}
+
+/**
  * Node 1 of a `size`-voter cluster elected leader by hand (the other members are played by the
  * test). Every follower has acknowledged the leader's no-op, which is therefore committed.
  */
 export function electedLeader(size: number, options: Partial<RaftOptions>, storage?: MemoryStorage): { h: Harness; n: HarnessNode; term: number; noop: number } {
   const ids = Array.from({ length: size }, (_, i) => i + 1);
   const { h, n } = isolated(voters(...ids), 1, options, storage);
-  n.raft.campaign();
-  h.process();
-  const term = n.raft.term;
-  for (let id = 2; n.raft.role !== 'leader' && id <= size; id++) {
-    n.raft.step(msg.voteResp(id, 1, term));
-    h.process();
-  }
-  if (n.raft.role !== 'leader') throw new Error('node 1 did not become leader');
-  const noop = n.raft.log.lastIndex();
+  const { term, noop } = winElection(h, n, ids.slice(1));
   for (let id = 2; id <= size; id++) n.raft.step(msg.appendResp(id, 1, term, noop));
   h.process();
   h.take();
