@@ -15,9 +15,10 @@ const OPTIONS: Partial<NodeOptions<Kv>> = { logLevel: 'silent', heartbeatMs: 20,
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function started(c: TestCluster): Promise<{ leader: Node<Kv>; fa: string }> {
+/** Starts the cluster and waits for a leader: allow a few election timeouts (the first election waits one to two). */
+async function started(c: TestCluster, electionTimeoutMs = OPTIONS.electionTimeoutMs!): Promise<{ leader: Node<Kv>; fa: string }> {
   await c.startAll();
-  const leader = await c.waitLeader();
+  const leader = await c.waitLeader(Math.max(5000, 4 * electionTimeoutMs));
   const fa = c.addresses.find((a) => a !== leader.address)!;
   return { leader, fa };
 }
@@ -118,9 +119,11 @@ test('restart: a forwardResp meant for the previous run does not answer a propos
 test('restart (network delay only, no injection): with a uniform link delay longer than the restart, the new run does not take the old answer', async () => {
   // Every message takes 300 ms (FIFO per link): a node that restarts within that time receives
   // the answers its previous incarnation was sent.
+  // With a 3 s election timeout the first election takes 3 to 6 s: waiting 5 s for a leader failed
+  // the CI run of 1e61f3d.
   const c = new TestCluster(3, { ...OPTIONS, heartbeatMs: 100, electionTimeoutMs: 3000, requestTimeoutMs: 10000, leaderWaitMs: 8000 });
   try {
-    const { leader, fa } = await started(c);
+    const { leader, fa } = await started(c, 3000);
     await leader.do(new SetCommand('a', 'x0'));
     const f1 = c.node(fa);
     await c.waitFor(() => f1.context.data.get('a') === 'x0', 5000, 'a=x0 on the follower');
@@ -147,9 +150,11 @@ test('restart (network delay only, no injection): with a uniform link delay long
 });
 
 test('restart (network delay only, no injection): a read issued after an acknowledged write on a restarted follower sees the write, not the previous run\'s answer', async () => {
+  // With a 3 s election timeout the first election takes 3 to 6 s: waiting 5 s for a leader failed
+  // the CI run of 1e61f3d.
   const c = new TestCluster(3, { ...OPTIONS, heartbeatMs: 100, electionTimeoutMs: 3000, requestTimeoutMs: 10000, leaderWaitMs: 8000 });
   try {
-    const { leader, fa } = await started(c);
+    const { leader, fa } = await started(c, 3000);
     await leader.do(new SetCommand('k', 'v1'));
     const f1 = c.node(fa);
     await c.waitFor(() => f1.context.data.get('k') === 'v1', 5000, 'k=v1 on the follower');
