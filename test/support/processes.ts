@@ -187,8 +187,9 @@ export class ProcessCluster {
   /**
    * Allocates ports for `size` members (`nonVoting` marks some of them `,true`) and starts them.
    * Fast timing by default (50 ms heartbeats, 500 ms election timeout) so tests stay short.
+   * `beforeStart` runs for each member before its first spawn (to mount a file system at its path, say).
    */
-  static async start(size: number, options: { nonVoting?: number[]; args?: string[] } = {}): Promise<ProcessCluster> {
+  static async start(size: number, options: { nonVoting?: number[]; args?: string[]; beforeStart?: (node: RaftProcess) => void } = {}): Promise<ProcessCluster> {
     const c = new ProcessCluster(withOverrides(['--heartbeat', '50ms', '--election-timeout', '500ms', '--log-level', 'warn'], options.args ?? []));
     const peers: string[] = [];
     for (let i = 0; i < size; i++) peers.push(`127.0.0.1:${await freePort()}`);
@@ -196,6 +197,7 @@ export class ProcessCluster {
     for (const peer of peers) {
       const node = new RaftProcess(peer, await freePort(), join(c.root, peer.replace(':', '-')), [...c.common, '--members', members]);
       c.nodes.push(node);
+      options.beforeStart?.(node);
       node.start();
     }
     return c;
