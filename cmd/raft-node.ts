@@ -8,6 +8,7 @@
  * @module
  */
 import v8 from 'node:v8';
+import { LostDataError } from '../src/errors.js';
 import { FlagError, USAGE, configAdvice, parseFlags } from './flags.js';
 import { installGrpcLogger } from './grpc-log.js';
 import { registerProcessMetrics } from './process-metrics.js';
@@ -59,7 +60,9 @@ async function main(argv: string[]): Promise<number> {
     // The node stopped itself (its storage failed): exit rather than stay up answering 503, so a
     // supervisor restarts it and the restart recovers from what is on disk.
     server.node.onFatal((err) => {
-      process.stderr.write(`raft-node: fatal: ${err.message}: exiting (a restart recovers from the data directory)\n`);
+      // A restart recovers from the data directory, except one that lost what it acknowledged.
+      const advice = err instanceof LostDataError ? '' : ' (a restart recovers from the data directory)';
+      process.stderr.write(`raft-node: fatal: ${err.message}: exiting${advice}\n`);
       // Stopping closes the WAL and the HTTP port; should it hang on a broken disk, exit anyway.
       setTimeout(() => resolve(1), 10_000).unref();
       server.stop().then(

@@ -122,5 +122,14 @@ export class MembershipChangeError extends RaftError {
   problem?: string;
 }
 
+/**
+ * The node stopped because it lost data it had acknowledged to the cluster: its data directory was
+ * wiped, replaced or restored from an older copy (passed to `onFatal`). A member that forgot what
+ * it acknowledged or voted must not go on as itself (the entries it lost may be what made others
+ * committed; a vote it forgot it may give again): remove it on a member, then start it again with
+ * `join` and an empty data directory.
+ */
+export class LostDataError extends RaftError {}
+
 /** A leadership transfer was refused (e.g. the target is not a voter of the configuration). */
 export class LeadershipTransferError extends RaftError {}

@@ -24,6 +24,7 @@ export {
   MembershipChangeError,
   LeadershipTransferError,
   RemovedError,
+  LostDataError,
 } from './errors.js';
 export { DirectoryLockedError } from '../wal/index.js';
 export { RaftMetrics } from './metrics.js';

@@ -14,6 +14,7 @@ import { ByteBudget } from './byte-budget.js';
 import {
   CommandTooLargeError,
   LeadershipTransferError,
+  LostDataError,
   MembershipChangeError,
   NotLeaderError,
   NotStartedError,
@@ -1314,13 +1315,34 @@ export class Node<Context = unknown> {
       await this.nextLeaderChangeOrTick();
     }
     if (!this.running || !holdsNothing() || this.isCommittedMember()) return false;
+    this.failStorage(new LostDataError(`the cluster refused to add this node (${refusal}), and its data directory holds no log: it was a member whose data was lost or moved. ${this.lostDataRemedy()}`));
+    return true;
+  }
+
+  /**
+   * Stops the node when the leader's heartbeat showed it lost entries it had acknowledged
+   * (Raft.lostLog): a founding member restarted on a wiped or replaced data directory founds
+   * again, and otherwise sat as a voter that had forgotten its acknowledgements and votes and never
+   * caught up (the leader, counting the entries as held, takes the follower's rejections for stale
+   * ones). The same with `sync: 'none'`, where a machine's crash loses acknowledged writes.
+   * @returns whether it stopped
+   */
+  private stoppedForLostLog(raft: Raft): boolean {
+    const lost = raft.lostLog();
+    if (!lost) return false;
+    const leader = this.addresses.get(lost.leader) ?? `member ${lost.leader}`;
+    const cause = this.opts.sync === 'always' ? 'wiped, replaced or restored from an older copy' : "wiped, replaced or restored from an older copy, or writes sync 'none' had not made durable were lost in a crash";
     this.failStorage(
-      new Error(
-        `the cluster refused to add this node (${refusal}), and its data directory holds no log: it was a member whose data was lost or moved. ` +
-          `A member that forgot what it acknowledged or voted must not rejoin as itself: remove it on a member first (raft-node: DELETE /members/${this.address}; the library: leave()), then start it again with join`,
+      new LostDataError(
+        `the leader ${leader} (term ${lost.term}) counts entries up to index ${lost.commit} as acknowledged by this node, whose log ends at index ${lost.lastIndex}: ` +
+          `its data directory lost what it acknowledged (${cause}). ${this.lostDataRemedy()}`,
       ),
     );
     return true;
+  }
+
+  private lostDataRemedy(): string {
+    return `A member that forgot what it acknowledged or voted must not go on as itself: remove it on a member first (raft-node: DELETE /members/${this.address}; the library: leave()), then start it again with join and an empty data directory`;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1401,6 +1423,8 @@ export class Node<Context = unknown> {
         this.pumpAgain = false;
         if (!this.running) break;
         const raft = this.raft!;
+        // Before any of this node's messages leave: none may, from a member that lost its log.
+        if (this.stoppedForLostLog(raft)) break;
         this.reads.submit(raft);
         if (this.persisting) {
           if (!raft.hasLightReady()) break; // the write's completion kicks again

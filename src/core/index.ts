@@ -1,6 +1,6 @@
 /** The pure Raft core: a deterministic state machine driven by tick/step/propose and drained through Ready. */
 export * from './messages.js';
-export { Raft, type RaftOptions, type ProposalResult, type ProposalRejection, type TransferRefusal } from './raft.js';
+export { Raft, type RaftOptions, type ProposalResult, type ProposalRejection, type TransferRefusal, type LostLog } from './raft.js';
 export { RaftLog, RaftInvariantError } from './log.js';
 export { MemoryStorage, entrySize, type Storage } from './storage.js';
 export { ReplicationProgress, type ProgressState } from './progress.js';

@@ -106,6 +106,19 @@ interface SnapshotReceive {
   handedOut?: boolean;
 }
 
+/**
+ * A leader counted entries as acknowledged by this node that its log does not hold: it lost them
+ * (see {@link Raft.lostLog}).
+ */
+export interface LostLog {
+  /** The leader that said so, in `term`. */
+  leader: NodeId;
+  term: number;
+  /** The commit index the leader sent: at most what this node acknowledged to it. */
+  commit: number;
+  /** This node's last log index then. */
+  lastIndex: number;
+}
 
 const EMPTY = new Uint8Array(0);
 
@@ -133,6 +146,8 @@ export class Raft {
   private timeoutNowSent = false;
   /** Index of the last ConfChange appended while leader; no new change until it commits. */
   private pendingConfIndex = 0;
+  /** Set once a heartbeat showed this node lost entries it acknowledged (see lostLog). */
+  private lost: LostLog | undefined;
   /** Highest `configIndex` of a NotMember notice received: a committed configuration there leaves this node out. */
   private notMemberNotice = 0;
   /** Our newest configuration's index, once a notice showed it will never commit (see noteNotMember). */
@@ -534,6 +549,18 @@ export class Raft {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
   }
 
+  /**
+   * Set when the leader's heartbeat named a commit index past this node's log end: it had
+   * acknowledged entries its log no longer holds (its data directory was wiped, replaced or
+   * restored from an older copy, or a crash took writes `sync: 'none'` never made durable). Such a
+   * member may have forgotten votes too, and its lost acknowledgements may be what made entries
+   * committed: it must not go on as itself (nor would it catch up: the leader takes its rejections
+   * of appends past its log for stale ones). The core records it and carries on; the driver stops.
+   */
+  lostLog(): LostLog | undefined {
+    return this.lost;
+  }
+
   softState(): SoftState {
     return { role: this.role, leader: this.lead, term: this.term, removedAt: this.removedAt() };
   }
@@ -916,6 +943,13 @@ export class Raft {
     this.electionElapsed = 0;
     this.leaderHeardTick = this.ticksSinceStart;
     this.lead = m.from;
+    // A leader sends each follower at most its match index, which only the follower's own acks of
+    // durable entries raise. A commit past this log's end means it lost entries it acknowledged.
+    // Not said of a node holding no log at all, a joiner: a heartbeat the leader queued for the
+    // member's earlier incarnation (removed, then added again with an empty directory) reaches it
+    // first (the driver's join path finds a wiped member that joins without being removed).
+    const last = this.log.lastIndex();
+    if (m.commit > last && last > 0) this.lost ??= { leader: m.from, term: this.term, commit: m.commit, lastIndex: last };
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
     this.send({ type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, round: m.round });
   }

@@ -287,6 +287,10 @@ export function runSimulation(opts: SimOptions): SimResult {
     // Every message but pre-vote traffic (which names a term it does not claim) speaks for a
     // term the sender holds durably: after a crash it must not act in an earlier term.
     const preVoteTraffic = (m.type === 'vote' || m.type === 'voteResp') && m.preVote;
+    // Crashes here lose only writes not yet durable, never acknowledged ones: no node may find
+    // that it lost entries it acknowledged (Raft.lostLog: a driver stops such a node).
+    const lost = sender.raft?.lostLog();
+    check(lost === undefined, `lost log: node ${m.from} was told by ${lost?.leader} (term ${lost?.term}) that entries up to ${lost?.commit} it acknowledged are committed, but its log ends at ${lost?.lastIndex}`);
     check(preVoteTraffic || s.hardState.term >= m.term, `durability: node ${m.from} sent a ${m.type} of term ${m.term} with only term ${s.hardState.term} durable`);
     if (m.type === 'voteResp' && !m.reject && !m.preVote) {
       // (A durable later term also keeps the promise: the node can never vote in m.term again.)
