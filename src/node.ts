@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { join } from 'node:path';
-import { EntryType, NONE, Raft, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SnapshotMeta, type SoftState } from './core/index.js';
+import { EntryType, NONE, Raft, RaftInvariantError, decodeConfChange, type ConfChange, type Entry, type Membership, type Message, type NodeId, type Ready, type Role, type SnapshotMeta, type SoftState } from './core/index.js';
 import { jsonCodec, type Codec } from './codec.js';
 import { CommandRegistry, type Command, type CommandClass } from './command.js';
 import { ByteBudget } from './byte-budget.js';
@@ -25,6 +25,7 @@ import {
   StoppedError,
   TimeoutError,
 } from './errors.js';
+import { clusterFingerprint, readFingerprint, writeFingerprint } from './cluster-fingerprint.js';
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
@@ -176,6 +177,8 @@ export class Node<Context = unknown> {
   private persisting: Promise<void> | undefined;
   private pumpAgain = false;
   private fatal: Error | undefined;
+  /** This cluster's fingerprint (cluster-fingerprint.ts), once known. */
+  private fingerprint: string | undefined;
   private readonly fatalCallbacks: Array<(err: Error) => void> = [];
   /** The one stop in progress or done: a second stop() waits for it. */
   private stopped: Promise<void> | undefined;
@@ -468,6 +471,7 @@ export class Node<Context = unknown> {
       bootstrap,
       onFsync: (seconds) => this.metricsRegistry.observeFsync(seconds),
     });
+    this.fingerprint = await this.loadFingerprint();
     const wal = this.storage.wal;
     this.metricsRegistry.setWalCacheSource(() => wal.stats);
     this.metricsRegistry.startEventLoopMonitor();
@@ -1393,10 +1397,25 @@ export class Node<Context = unknown> {
           raft.tellIfNotMember(m.from);
           break;
         default:
-          raft.step(m as Message);
+          try {
+            raft.step(m as Message);
+          } catch (err) {
+            this.failStorage(this.stepFailure(err as Error, m as Message, fromAddress));
+            return;
+          }
       }
     }
     this.kick();
+  }
+
+  /**
+   * The error to stop with when handling a peer's message threw: a broken invariant of the core
+   * (RaftInvariantError) or a bug. Before, the transport logged the throw and the node went on,
+   * having taken in part of the message (a sender's term and leader, say).
+   */
+  private stepFailure(err: Error, m: Message, fromAddress: string): Error {
+    const what = err instanceof RaftInvariantError ? 'broke an invariant of the core' : 'threw';
+    return new Error(`handling a ${m.type} from ${fromAddress} (term ${m.term}) ${what}: ${err.message}; this node stops rather than go on in a state it cannot vouch for`, { cause: err });
   }
 
   /** Drains Ready batches, one at a time, until the core has nothing more. */
@@ -1882,11 +1901,42 @@ export class Node<Context = unknown> {
   // ---------------------------------------------------------------------------------------------
   // Helpers
 
+  /**
+   * The cluster fingerprint kept in the data directory; else, on a founding member whose log
+   * still starts at the bootstrap entry (a new one, or one upgraded from a version without
+   * fingerprints), the one computed from that entry, kept from now on; else none yet (a joiner, or
+   * a log compacted past entry 1: learnFingerprint).
+   */
+  private async loadFingerprint(): Promise<string | undefined> {
+    const kept = await readFingerprint(this.opts.dataDir);
+    if (kept) return kept;
+    const storage = this.storage!;
+    if (storage.firstIndex() !== 1 || storage.lastIndex() < 1) return undefined;
+    const [first] = await storage.wal.entries(1, 2);
+    if (!first || first.type !== EntryType.ConfChange) return undefined;
+    const change = decodeConfChange(first.data);
+    if (change.type !== 'bootstrap') return undefined;
+    const fingerprint = clusterFingerprint(this.opts.clusterId, change.members);
+    await writeFingerprint(this.opts.dataDir, fingerprint, this.opts.sync === 'always');
+    return fingerprint;
+  }
+
+  /** A member dialed in with a fingerprint while this node knew none: it is this cluster's. */
+  private learnFingerprint(fingerprint: string, from: string): void {
+    if (this.fingerprint !== undefined || !this.running) return;
+    this.fingerprint = fingerprint;
+    this.log('info', `cluster fingerprint ${fingerprint}, learnt from ${from}`);
+    // If it cannot be kept, it is learnt again after the next start, from the first member that dials in.
+    writeFingerprint(this.opts.dataDir, fingerprint, this.opts.sync === 'always').catch((err: Error) => this.log('warn', `keeping the cluster fingerprint failed: ${err.message}`));
+  }
+
   private async createGrpcTransport(): Promise<Transport> {
     const { GrpcTransport } = await import('./transport/grpc.js');
     return new GrpcTransport({
       address: this.address,
       clusterId: this.opts.clusterId,
+      fingerprint: () => this.fingerprint,
+      onFingerprint: (fingerprint, from) => this.learnFingerprint(fingerprint, from),
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       onRoundTrip: (peer, ms) => {
         this.rttPeers.add(peer);

@@ -812,6 +812,14 @@ export class Raft {
     // commitTerm 0 (or absent, from an older version): the sender did not know it.
     const ours = this.log.term(commit);
     const divergentFromCommit = commitTerm !== undefined && commitTerm > 0 && ours !== undefined && ours !== commitTerm;
+    // A notice that contradicts what this node knows to be committed cannot come from its own
+    // cluster: two committed entries at one index have one term, and a member whose configuration
+    // is older than this node's committed one is behind it (had it committed past it, it would
+    // hold it). It comes from another cluster's member under an address this cluster lists (added
+    // by mistake): one such notice made every member of a cluster take itself for removed (found
+    // 12-07). Ignored.
+    const committed = this.log.committed;
+    if ((divergentFromCommit && commit <= committed) || (configIndex < at && at <= committed)) return;
     if (configIndex < at && commit < at && !divergentFromCommit) return;
     // Notices are not compared with each other: one member's configIndex may be its snapshot's
     // index, another's the configuration entry's, for the same configuration.
@@ -1192,6 +1200,10 @@ export class Raft {
   private handleAppendResponse(m: Extract<Message, { type: 'appendResp' }>): void {
     const pr = this.progress.get(m.from);
     if (!pr) return;
+    // A leader's log never shrinks within its term, so an answer about an index past it is no
+    // answer to this leader (a member of another cluster under a listed address): taken in, it
+    // moved the follower's next index past the log, and the next append to it threw (found 12-07).
+    if (m.index > this.log.lastIndex()) return;
     pr.lastHeardTick = this.ticksSinceStart;
     if (m.reject) {
       if (pr.state === 'snapshot') return;

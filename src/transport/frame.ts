@@ -13,6 +13,7 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { checkAddress } from '../members.js';
+import { FINGERPRINT_PATTERN } from '../cluster-fingerprint.js';
 import type { Message } from '../core/messages.js';
 import { WireError } from './validate.js';
 import { encodeBatch } from './wire.js';
@@ -38,6 +39,11 @@ export interface Hello {
   clusterId: string;
   /** The sender's own address ("host:port"), as the receiver knows it in the membership. */
   address: string;
+  /**
+   * The sender's cluster fingerprint (see cluster-fingerprint.ts), when it knows one; absent from
+   * nodes that know none and from older versions, which ignore it.
+   */
+  fingerprint?: string;
 }
 
 /** A parsed frame. Batch payloads are left encoded: the caller decodes them (and counts errors). */
@@ -66,7 +72,9 @@ function withKind(kind: FrameKind, payload: Uint8Array): Buffer {
 
 /** Encode the hello frame. */
 export function helloFrame(hello: Hello): Buffer {
-  return withKind(FrameKind.Hello, helloPackr.pack({ v: hello.version, cluster: hello.clusterId, from: hello.address }));
+  const fields: Record<string, unknown> = { v: hello.version, cluster: hello.clusterId, from: hello.address };
+  if (hello.fingerprint !== undefined) fields['fp'] = hello.fingerprint;
+  return withKind(FrameKind.Hello, helloPackr.pack(fields));
 }
 
 /** Wrap an encoded batch (see encodeBatch) into a batch frame (a copy; see encodeBatchFrame). */
@@ -105,7 +113,7 @@ function parseHello(payload: Uint8Array): Hello {
     throw new WireError(`hello is not valid MessagePack: ${(err as Error).message?.slice(0, 120)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireError('hello must be a map');
-  const { v, cluster, from } = value as Record<string, unknown>;
+  const { v, cluster, from, fp } = value as Record<string, unknown>;
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new WireError('hello.v (protocol version) must be an integer');
   if (typeof cluster !== 'string' || cluster.length > MAX_HELLO_STRING || CONTROL.test(cluster)) {
     throw new WireError(`hello.cluster must be a string of at most ${MAX_HELLO_STRING} characters, without control characters`);
@@ -120,7 +128,8 @@ function parseHello(payload: Uint8Array): Hello {
   } catch (err) {
     throw new WireError(`hello.from: ${(err as Error).message}`);
   }
-  return { version: v, clusterId: cluster, address: from };
+  if (fp !== undefined && (typeof fp !== 'string' || !FINGERPRINT_PATTERN.test(fp))) throw new WireError('hello.fp (cluster fingerprint) must be 16 lowercase hex digits');
+  return { version: v, clusterId: cluster, address: from, ...(fp !== undefined ? { fingerprint: fp } : {}) };
 }
 
 /**

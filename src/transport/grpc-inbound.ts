@@ -19,6 +19,10 @@ import { decodeBatch } from './wire.js';
 /** What the inbound side needs from its transport. */
 export interface InboundSettings {
   clusterId: string;
+  /** This node's cluster fingerprint, when known: a hello with another one is refused. */
+  fingerprint: () => string | undefined;
+  /** A hello carried a fingerprint while this node knows none. */
+  onFingerprint: (fingerprint: string, from: string) => void;
   logger: TransportLogger;
   logPrefix: string;
   book: StatsBook;
@@ -93,6 +97,16 @@ export class InboundStreams {
         if (clusterId !== this.settings.clusterId) {
           return reject(grpc.status.PERMISSION_DENIED, `${address} belongs to cluster "${clusterId}", this node to cluster "${this.settings.clusterId}"`, false);
         }
+        const ours = this.settings.fingerprint();
+        const theirs = frame.hello.fingerprint;
+        if (ours !== undefined && theirs !== undefined && theirs !== ours) {
+          return reject(
+            grpc.status.PERMISSION_DENIED,
+            `${address} belongs to another cluster: its cluster fingerprint is ${theirs}, this node's ${ours} (they were founded apart; an address of one is listed in the other, reused or added by mistake)`,
+            false,
+          );
+        }
+        if (ours === undefined && theirs !== undefined) this.settings.onFingerprint(theirs, address);
         from = address;
         const accepted = new grpc.Metadata();
         accepted.set(ACCEPTED_HEADER, '1');

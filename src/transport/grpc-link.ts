@@ -23,6 +23,8 @@ import type { QueueLimits, TransportLogger } from './types.js';
 /** What every link of a transport shares. */
 export interface LinkSettings {
   clusterId: string;
+  /** This node's cluster fingerprint, sent in the hello when known (read at each connect). */
+  fingerprint: () => string | undefined;
   /** This node's advertised address (read at connect time: it is final only after start()). */
   selfAddress: () => string;
   credentials: grpc.ChannelCredentials;
@@ -194,7 +196,8 @@ export class PeerLink {
     // listener only keeps the error from being thrown as unhandled.
     call.on('error', () => {});
     call.on('status', (status: grpc.StatusObject) => this.onStatus(call, status));
-    call.write(helloFrame({ version: PROTOCOL_VERSION, clusterId: this.settings.clusterId, address: this.settings.selfAddress() }));
+    const fingerprint = this.settings.fingerprint();
+    call.write(helloFrame({ version: PROTOCOL_VERSION, clusterId: this.settings.clusterId, address: this.settings.selfAddress(), ...(fingerprint ? { fingerprint } : {}) }));
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.call !== call || this.state !== 'connecting') return;

@@ -31,6 +31,14 @@ export interface GrpcTransportOptions {
   listen?: string;
   /** Streams from nodes with another cluster id are refused. */
   clusterId: string;
+  /**
+   * This node's cluster fingerprint (see cluster-fingerprint.ts), read at each handshake (a node
+   * may learn it while running); streams from nodes with another one are refused. Absent or
+   * returning undefined: none known, none refused.
+   */
+  fingerprint?: () => string | undefined;
+  /** Told the fingerprint a node dialed in with while this one knew none (see fingerprint). */
+  onFingerprint?: (fingerprint: string, from: string) => void;
   /** Mutual TLS; without it the transport is plaintext. */
   tls?: TlsOptions;
   /** Where to report rejected streams and lost peers. Default: console. */
@@ -89,8 +97,10 @@ export class GrpcTransport implements Transport {
     const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     // A getter: the advertised address changes at start() when port 0 was asked for.
     const logPrefix = (): string => `transport ${this.advertised}`;
+    const fingerprint = options.fingerprint ?? (() => undefined);
     this.settings = {
       clusterId: options.clusterId,
+      fingerprint,
       selfAddress: () => this.advertised,
       credentials: channelCredentials(options.tls),
       channelOptions: channelOptions(backoff),
@@ -109,6 +119,8 @@ export class GrpcTransport implements Transport {
     };
     this.inbound = new InboundStreams({
       clusterId: options.clusterId,
+      fingerprint,
+      onFingerprint: options.onFingerprint ?? (() => {}),
       logger,
       get logPrefix() {
         return logPrefix();

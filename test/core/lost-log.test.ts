@@ -10,21 +10,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryStorage } from '../../src/core/index.js';
-import { Harness, enc, laggingFollower, msg, voters } from '../support/raft-harness.js';
+import { Harness, clusterWithWrites, enc, laggingFollower, msg, voters } from '../support/raft-harness.js';
 
 const PLAIN = { checkQuorum: false, preVote: false } as const;
 
-/** Three voters led by 1, with `writes` entries committed and stored on every member. */
-function clusterWithWrites(writes: number): Harness {
-  const h = new Harness(voters(1, 2, 3), PLAIN);
-  h.elect(1);
-  for (let i = 0; i < writes; i++) h.node(1).raft.propose(enc(`w${i}`));
-  h.deliverAll();
-  return h;
-}
-
 test('lost log: a follower whose log lost entries it acknowledged learns it from the next heartbeat (commit past its log end)', () => {
-  const h = clusterWithWrites(5);
+  const h = clusterWithWrites(5, PLAIN);
   const leader = h.node(1).raft;
   const committed = leader.log.committed;
   assert.is(leader.progressOf(3)!.match, committed, 'follower 3 acknowledged every entry');
@@ -39,7 +30,7 @@ test('lost log: a follower whose log lost entries it acknowledged learns it from
 });
 
 test('lost log: not said of a node holding no log at all (a joiner): a heartbeat queued for the member before it was removed and added again reaches it first', () => {
-  const h = clusterWithWrites(5);
+  const h = clusterWithWrites(5, PLAIN);
   const committed = h.node(1).raft.log.committed;
   // Node 3 starts over as a joiner, with an empty storage; a heartbeat of its earlier
   // incarnation, naming the entries that one acknowledged, arrives.
@@ -65,7 +56,7 @@ test('lost log: a follower merely behind (it never acknowledged the entries) is 
 });
 
 test('lost log: a follower that crashed and restarted over its own storage lost nothing it acknowledged', () => {
-  const h = clusterWithWrites(5);
+  const h = clusterWithWrites(5, PLAIN);
   const restarted = h.restart(3);
   for (let i = 0; i < 3; i++) h.node(1).raft.propose(enc(`after${i}`));
   h.tick(1);

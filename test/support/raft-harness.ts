@@ -354,6 +354,15 @@ export function winElection(h: Harness, n: HarnessNode, from: readonly NodeId[] 
   return { term, noop: n.raft.log.lastIndex() };
 }
 
+/** Voters 1, 2 and 3 led by 1 (`options`), with `writes` more entries committed and stored on every member. */
+export function clusterWithWrites(writes: number, options: Partial<RaftOptions> = {}): Harness {
+  const h = new Harness(voters(1, 2, 3), options);
+  h.elect(1);
+  for (let i = 0; i < writes; i++) h.node(1).raft.propose(enc(`w${i}`));
+  h.deliverAll();
+  return h;
+}
+
 /**
  * Node 1 of a `size`-voter cluster elected leader by hand (the other members are played by the
  * test). Every follower has acknowledged the leader's no-op, which is therefore committed.
