@@ -25,6 +25,7 @@ import {
   type SegmentHeader,
 } from '../wal/record.js';
 import { LOCK_FILE, lockHolder } from '../wal/dir-lock.js';
+import { FINGERPRINT_FILE, readFingerprint } from '../src/cluster-fingerprint.js';
 import { chooseLiveSegments, validRecordAfterDamage } from '../wal/recovery.js';
 import type { Entry, HardState } from '../wal/types.js';
 import { CommandRegistry } from '../src/command.js';
@@ -101,13 +102,17 @@ export async function inspectReport(path: string, options: InspectOptions = {}):
   }
   await checkDataDir(path);
   const holder = (await lockHolder(path)) ?? (await lockHolder(join(path, 'wal')));
+  const fingerprint = await readFingerprint(path).then(
+    (value) => ({ value }),
+    (err: Error) => ({ damaged: err.message }),
+  );
   // A running node may roll, truncate or compact its log while we read it: scan again.
   for (let attempt = 1; ; attempt++) {
     const log = new LogCollector(new EntryWindow(limit, options.from));
     try {
       const wal = await scanWal(join(path, 'wal'), log);
       const snapshots = await scanSnapshots(snapshotDir(path));
-      return renderReport(path, wal, log, snapshots, holder);
+      return renderReport(path, wal, log, snapshots, holder, fingerprint);
     } catch (error) {
       if (!(error instanceof LogChangedError) || attempt === MAX_SCANS) throw error;
     }
@@ -821,13 +826,23 @@ function renderHolder(holder: Awaited<ReturnType<typeof lockHolder>>): string[] 
   return [`Locked by pid ${holder.pid}, which no longer runs (a crash or kill -9): the next start takes the lock over.`];
 }
 
-function renderReport(path: string, wal: WalScan, log: LogCollector, snapshots: SnapshotScan, holder: Awaited<ReturnType<typeof lockHolder>>): InspectReport {
+/** The cluster fingerprint kept in the directory (src/cluster-fingerprint.ts): its value, none yet, or why the file is unreadable. */
+type FingerprintScan = { value: string | undefined } | { damaged: string };
+
+function renderFingerprint(fingerprint: FingerprintScan): string {
+  if ('damaged' in fingerprint) return `Problem: ${fingerprint.damaged} (start() refuses it)`;
+  if (fingerprint.value === undefined) return `No cluster fingerprint kept yet (${FINGERPRINT_FILE}): a joiner learns it from the members that dial it.`;
+  return `Cluster fingerprint ${fingerprint.value} (${FINGERPRINT_FILE}): the same on every member of one cluster.`;
+}
+
+function renderReport(path: string, wal: WalScan, log: LogCollector, snapshots: SnapshotScan, holder: Awaited<ReturnType<typeof lockHolder>>, fingerprint: FingerprintScan): InspectReport {
   const book = addressBook(log, snapshots);
   const membership = membershipAtEnd(log, snapshots);
-  const problems = wal.rows.reduce((n, row) => n + row.problems.length, 0) + snapshots.rows.filter((r) => r.check !== 'ok').length;
+  const problems = wal.rows.reduce((n, row) => n + row.problems.length, 0) + snapshots.rows.filter((r) => r.check !== 'ok').length + ('damaged' in fingerprint ? 1 : 0);
   const lines = [
     `tsraft data directory ${path}`,
     ...renderHolder(holder),
+    renderFingerprint(fingerprint),
     problems === 0 ? 'No damage found.' : `${problems} ${problems === 1 ? 'problem' : 'problems'} found (see below); nothing was repaired.`,
     '',
     ...renderSegments(wal, log),

@@ -288,6 +288,19 @@ test('inspectMain exits 3 when the report names problems (damage, or a torn tail
   assert.match(help.stdout, /Exit status: 0 no problems found, 3 problems found/);
 });
 
+test('the cluster fingerprint: shown when kept, said to be missing on a joiner, and a damaged CLUSTER file is a problem (exit 3)', async () => {
+  assert.match(fx.firstReport, /^Cluster fingerprint [0-9a-f]{16} \(CLUSTER\): the same on every member of one cluster\.$/m);
+  const dir = join(fx.root, 'fingerprint');
+  await cp(fx.dataDir, dir, { recursive: true });
+  await rm(join(dir, 'CLUSTER'));
+  assert.match(await inspectDataDir(dir), /^No cluster fingerprint kept yet \(CLUSTER\)/m);
+  await writeFile(join(dir, 'CLUSTER'), 'oops');
+  const damaged = captured();
+  assert.is(await inspectMain([dir], damaged), 3);
+  assert.match(damaged.stdout, /^1 problem found \(see below\)/m);
+  assert.match(damaged.stdout, /^Problem: .*CLUSTER does not hold a cluster fingerprint .* \(start\(\) refuses it\)$/m);
+});
+
 test('a snapshot whose data changed fails its check', async () => {
   const dir = join(fx.root, 'bad-snapshot');
   await cp(fx.dataDir, dir, { recursive: true });
