@@ -4,6 +4,7 @@
 // index past the leader's log later stopped one of A's leaders. Now both clusters keep serving
 // (test/core/another-clusters-member has the rules). And a throw while handling a peer's message
 // stops the node: before, the transport logged it and the node went on.
+import { rmSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RaftInvariantError, type Message } from '../../src/core/index.js';
@@ -23,8 +24,10 @@ async function twoClusters(): Promise<{ a: TestCluster; b: TestCluster }> {
   return { a, b };
 }
 
+/** Stops both; B's directory goes by hand (B's close() would close the network A owns). */
 async function closeBoth(a: TestCluster, b: TestCluster): Promise<void> {
   await b.stopAll();
+  rmSync(b.root, { recursive: true, force: true });
   await a.close();
 }
 
