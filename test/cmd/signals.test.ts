@@ -30,12 +30,16 @@ function exitOf(node: RaftProcess, capMs: number): Promise<number | null | 'stil
   ]);
 }
 
-/** A node whose only peer never runs: it knows no leader, so a consistency=index read waits `leaderWait`. */
-async function leaderlessNode(name: string, leaderWait: string): Promise<RaftProcess> {
+/**
+ * A node whose only peer never runs: it knows no leader, so a consistency=index read waits
+ * `leaderWait` and is answered 503. The request timeout is twice as long: at the same length the
+ * two raced, and the CI run of 0d78360 got the request timeout's 504.
+ */
+async function leaderlessNode(name: string, leaderWait: string, requestTimeout: string): Promise<RaftProcess> {
   const self = `127.0.0.1:${await freePort()}`;
   const absent = `127.0.0.1:${await freePort()}`;
   const node = new RaftProcess(self, await freePort(), join(root, name), [
-    ...FAST, '--members', `${self};${absent}`, '--leader-wait', leaderWait, '--request-timeout', leaderWait,
+    ...FAST, '--members', `${self};${absent}`, '--leader-wait', leaderWait, '--request-timeout', requestTimeout,
   ]);
   node.start();
   await waitFor('the node to serve /status', () => node.status(), 30_000);
@@ -74,7 +78,7 @@ test('SIGINT stops a node as gracefully as SIGTERM: exit 0, data-dir and WAL loc
 });
 
 test('a second signal soon after the first (SIGTERM, then Ctrl-C\'s SIGINT) does not cut the graceful stop short: the request in flight is answered, exit 0', async () => {
-  const node = await leaderlessNode('twice-soon', '3s');
+  const node = await leaderlessNode('twice-soon', '3s', '6s');
   try {
     const read = await readInFlight(node);
     const exited = exitOf(node, 20_000);
@@ -94,7 +98,7 @@ test('a second signal soon after the first (SIGTERM, then Ctrl-C\'s SIGINT) does
 
 test('a second signal 3 s or more after the first, while the stop still waits, exits at once with status 1 (not 0: the stop was not clean)', async () => {
   // The read would hold the stop for 30 s.
-  const node = await leaderlessNode('twice-late', '30s');
+  const node = await leaderlessNode('twice-late', '30s', '60s');
   try {
     const read = await readInFlight(node);
     const exited = exitOf(node, 20_000);

@@ -8,8 +8,8 @@ import * as assert from 'uvu/assert';
 import { SetCommand, TestCluster, followerBehindSnapshot, followerCatchesUp, interceptReceive, slowRecover, type Kv } from '../support/node-cluster.js';
 import type { Node } from '../../src/node.js';
 
-const snapshotCluster = (lines: string[] = []): TestCluster =>
-  new TestCluster(3, { logLevel: 'info', logger: (level, line) => lines.push(`${level} ${line}`), snapshotTrailingEntries: 0, snapshotsKept: 1, walSegmentBytes: 1024 });
+const snapshotCluster = (lines: string[] = [], timing: { heartbeatMs: number; electionTimeoutMs: number; requestTimeoutMs?: number } = { heartbeatMs: 20, electionTimeoutMs: 200 }): TestCluster =>
+  new TestCluster(3, { ...timing, logLevel: 'info', logger: (level, line) => lines.push(`${level} ${line}`), snapshotTrailingEntries: 0, snapshotsKept: 1, walSegmentBytes: 1024 });
 
 test("a follower recovering the leader's snapshot answers the leader meanwhile (regression: its recover() held the run loop, 0 heartbeats answered)", async () => {
   const c = snapshotCluster();
@@ -63,16 +63,20 @@ test('entries committed while a follower recovers apply after the recover, in or
 });
 
 test("a follower recovering the leader's snapshot votes: the leader stops, and a new one is elected before the recover ends (regression: no leader until it ended)", async () => {
-  const c = snapshotCluster();
+  // A 600 ms election timeout: at 200 ms an election under load (the CI run of 0d78360) moved
+  // leadership, while the follower was cut off, to the member that never compacted, and the
+  // follower caught up without the snapshot. The recover lasts well past a new election, and
+  // requests may wait for it (the recovering follower may be the one elected).
+  const c = snapshotCluster([], { heartbeatMs: 30, electionTimeoutMs: 600, requestTimeoutMs: 8000 });
   try {
     const { leader, lagging, leaderSnapshot, unblock } = await followerBehindSnapshot(c);
-    const slow = slowRecover(lagging, 2000);
+    const slow = slowRecover(lagging, 4000);
     unblock();
     await c.waitFor(() => slow.recovering(), 5000, 'the recover to start');
     // The leader learns the follower has the snapshot before it stops (else it would resend it).
     await c.waitFor(() => (leader.members().find((m) => m.address === lagging.address)?.match ?? 0) >= leaderSnapshot, 2000, 'the snapshot acknowledged');
     await c.stop(leader.address);
-    const next: Node<Kv> = await c.waitLeader(1500);
+    const next: Node<Kv> = await c.waitLeader(3000);
     assert.ok(slow.recovering(), `${next.address} was elected while the follower recovered`);
     await followerCatchesUp(c, next, lagging, 'the write to apply on the follower');
     assert.is(lagging.context.data.get('k'), 'v10');
