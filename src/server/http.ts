@@ -206,6 +206,7 @@ export class KvHttpServer {
       lastIndex: s.lastIndex,
       snapshotIndex: s.snapshotIndex,
       removedAt: s.removedAt ?? null,
+      clusterFingerprint: s.clusterFingerprint ?? null,
       // A removed node never applies its removal: its last-known list still names it.
       members: node
         .members()

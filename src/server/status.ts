@@ -39,6 +39,11 @@ export interface NodeStatus {
    * from the cluster (it then answers KV requests with 410), else null.
    */
   removedAt: number | null;
+  /**
+   * The cluster fingerprint (16 hex digits; `raft-node inspect` shows the same): equal on every
+   * member of one cluster. Null until known: a joiner learns it from the first member that dials in.
+   */
+  clusterFingerprint: string | null;
   members: MemberStatus[];
   /** Number of keys in the key-value store. */
   keys: number;

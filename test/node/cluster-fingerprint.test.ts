@@ -26,6 +26,7 @@ test('cluster fingerprint: founding members share one; two clusters founded apar
     assert.equal(new Set(ofA).size, 1, 'one fingerprint across A');
     assert.equal(new Set(ofB).size, 1, 'one fingerprint across B');
     assert.is.not(ofA[0], ofB[0]);
+    for (const x of a.addresses) assert.is(a.node(x).status().clusterFingerprint, ofA[0], 'status() shows the one kept');
   } finally {
     await b.close();
     await a.close();
@@ -74,6 +75,7 @@ test('cluster fingerprint: a joiner learns it from the members that dial it, and
         return false;
       }
     }, 5000);
+    assert.is(joiner.status().clusterFingerprint, fingerprintOf(c, leader.address), 'status() shows the one learnt');
   } finally {
     await c.close();
   }

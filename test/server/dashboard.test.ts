@@ -61,6 +61,7 @@ function clusterStatuses(nodes: FakeNode[]): NodeStatus[] {
     lastIndex: 10,
     snapshotIndex: 0,
     removedAt: null,
+    clusterFingerprint: '0123456789abcdef',
     // Only the leader knows match indexes; PEERS[2] trails by 2.
     members: nodes.map((n, j) => ({
       address: PEERS[j]!,

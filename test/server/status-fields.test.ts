@@ -37,6 +37,8 @@ test('/status: requests counts reads and writes apart, keys counts the keys held
     assert.is(s.address, l.address);
     assert.is(s.httpAddress, l.http.address);
     assert.is(s.digest, l.node.context.digest());
+    assert.ok(/^[0-9a-f]{16}$/.test(s.clusterFingerprint ?? ''), `clusterFingerprint ${s.clusterFingerprint}`);
+    assert.is(s.clusterFingerprint, own.clusterFingerprint);
   } finally {
     await c.close();
   }
