@@ -6,8 +6,11 @@
  * (the default) and an address of one listed in the other by mistake (etcd keeps a cluster ID in
  * every message for the same reason). Founding members compute it from entry 1 at their first
  * start (or, upgraded from a version without it, at their next start while entry 1 is in their
- * log); a joiner, or a member whose log no longer reaches entry 1, learns it from the first member
- * that dials it with one. A node that knows none refuses nothing.
+ * log); a joiner, or a member whose log no longer reaches entry 1, learns it from a node it chose to
+ * dial (the member it asks to join, a member of its configuration), which answers with its own,
+ * or from a member of its configuration dialing in. Until then it refuses dialers that send one
+ * and are not members of its configuration (a stranger must not teach it another cluster's), and
+ * accepts those that send none (versions before fingerprints).
  * @module
  */
 import { createHash } from 'node:crypto';
@@ -42,7 +45,7 @@ export async function readFingerprint(dataDir: string): Promise<string | undefin
     text = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
+    throw new Error(`cannot read the cluster fingerprint file ${path}: ${(err as Error).message}`, { cause: err });
   }
   const fingerprint = text.trim();
   if (!FINGERPRINT_PATTERN.test(fingerprint)) {
@@ -51,14 +54,17 @@ export async function readFingerprint(dataDir: string): Promise<string | undefin
   return fingerprint;
 }
 
-/** Keeps `fingerprint` in `dataDir` (written aside and renamed into place; synced when `sync`). */
-export async function writeFingerprint(dataDir: string, fingerprint: string, sync: boolean): Promise<void> {
+/**
+ * Keeps `fingerprint` in `dataDir`: written aside, synced and renamed into place, in every sync
+ * mode (once in a node's life: a torn file after a power loss would stop the next start).
+ */
+export async function writeFingerprint(dataDir: string, fingerprint: string): Promise<void> {
   const path = join(dataDir, FINGERPRINT_FILE);
   const temp = `${path}.tmp`;
   const handle = await open(temp, 'w');
   try {
     await handle.writeFile(`${fingerprint}\n`);
-    if (sync) await handle.sync();
+    await handle.sync();
   } finally {
     await handle.close();
   }
@@ -68,5 +74,5 @@ export async function writeFingerprint(dataDir: string, fingerprint: string, syn
     await rm(temp, { force: true });
     throw err;
   }
-  if (sync) await fsyncDirectory(dataDir);
+  await fsyncDirectory(dataDir);
 }

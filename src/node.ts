@@ -179,6 +179,8 @@ export class Node<Context = unknown> {
   private fatal: Error | undefined;
   /** This cluster's fingerprint (cluster-fingerprint.ts), once known. */
   private fingerprint: string | undefined;
+  /** The write of a fingerprint learnt while running (learnFingerprint); stop() waits for it. */
+  private fingerprintWrite: Promise<void> | undefined;
   private readonly fatalCallbacks: Array<(err: Error) => void> = [];
   /** The one stop in progress or done: a second stop() waits for it. */
   private stopped: Promise<void> | undefined;
@@ -595,6 +597,7 @@ export class Node<Context = unknown> {
     }
     try {
       await this.transport?.stop();
+      await this.fingerprintWrite;
       await this.quiesce();
       await this.snapshots.close();
     } finally {
@@ -1919,17 +1922,21 @@ export class Node<Context = unknown> {
     const change = decodeConfChange(first.data);
     if (change.type !== 'bootstrap') return undefined;
     const fingerprint = clusterFingerprint(this.opts.clusterId, change.members);
-    await writeFingerprint(this.opts.dataDir, fingerprint, this.opts.sync === 'always');
+    await writeFingerprint(this.opts.dataDir, fingerprint);
     return fingerprint;
   }
 
-  /** A member dialed in with a fingerprint while this node knew none: it is this cluster's. */
+  /**
+   * While this node knew none, a node it dialed (a seed it asks to join, a member) answered with a
+   * fingerprint, or a member of its configuration dialed in with one: it is this cluster's.
+   */
   private learnFingerprint(fingerprint: string, from: string): void {
     if (this.fingerprint !== undefined || !this.running) return;
     this.fingerprint = fingerprint;
     this.log('info', `cluster fingerprint ${fingerprint}, learnt from ${from}`);
-    // If it cannot be kept, it is learnt again after the next start, from the first member that dials in.
-    writeFingerprint(this.opts.dataDir, fingerprint, this.opts.sync === 'always').catch((err: Error) => this.log('warn', `keeping the cluster fingerprint failed: ${err.message}`));
+    // If it cannot be kept, it is learnt again after the next start. stop() waits for the write,
+    // so that the directory lock is not released under it.
+    this.fingerprintWrite = writeFingerprint(this.opts.dataDir, fingerprint).catch((err: Error) => this.log('warn', `keeping the cluster fingerprint failed: ${err.message}`));
   }
 
   private async createGrpcTransport(): Promise<Transport> {
@@ -1939,6 +1946,7 @@ export class Node<Context = unknown> {
       clusterId: this.opts.clusterId,
       fingerprint: () => this.fingerprint,
       onFingerprint: (fingerprint, from) => this.learnFingerprint(fingerprint, from),
+      mayTeachFingerprint: (from) => from !== this.address && (this.raft?.membership.current().some((m) => m.context === from) ?? false),
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       onRoundTrip: (peer, ms) => {
         this.rttPeers.add(peer);

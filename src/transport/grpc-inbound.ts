@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
 import type { Message } from '../core/messages.js';
 import { parseFrame, pongFrame, PROTOCOL_VERSION, type Frame } from './frame.js';
-import { ACCEPTED_HEADER } from './grpc-service.js';
+import { ACCEPTED_HEADER, FINGERPRINT_HEADER } from './grpc-service.js';
 import type { StatsBook } from './stats.js';
 import type { TransportLogger } from './types.js';
 import { decodeBatch } from './wire.js';
@@ -21,8 +21,15 @@ export interface InboundSettings {
   clusterId: string;
   /** This node's cluster fingerprint, when known: a hello with another one is refused. */
   fingerprint: () => string | undefined;
-  /** A hello carried a fingerprint while this node knows none. */
+  /** A hello carried a fingerprint while this node knows none, from a node mayTeachFingerprint trusts. */
   onFingerprint: (fingerprint: string, from: string) => void;
+  /**
+   * Whether a node dialing in may teach this one, which knows no fingerprint yet, its cluster's:
+   * a member of this node's configuration. A stranger's is refused, not learnt (found in review: a
+   * joiner took the fingerprint of whatever dialed it first, another cluster's leader listing its
+   * address by mistake or any process, kept it, and refused its own cluster for good).
+   */
+  mayTeachFingerprint: (from: string) => boolean;
   logger: TransportLogger;
   logPrefix: string;
   book: StatsBook;
@@ -106,10 +113,22 @@ export class InboundStreams {
             false,
           );
         }
-        if (ours === undefined && theirs !== undefined) this.settings.onFingerprint(theirs, address);
+        if (ours === undefined && theirs !== undefined) {
+          if (!this.settings.mayTeachFingerprint(address)) {
+            return reject(
+              grpc.status.UNAVAILABLE,
+              `${address} sent cluster fingerprint ${theirs}, and this node knows none yet and does not count ${address} among its members: ` +
+                'it learns its cluster\'s fingerprint from a node it dials (a joiner: the member it asks to join) or from a member of its configuration',
+              false,
+            );
+          }
+          this.settings.onFingerprint(theirs, address);
+        }
         from = address;
         const accepted = new grpc.Metadata();
         accepted.set(ACCEPTED_HEADER, '1');
+        const known = this.settings.fingerprint();
+        if (known !== undefined) accepted.set(FINGERPRINT_HEADER, known);
         call.sendMetadata(accepted);
         return;
       }

@@ -15,7 +15,8 @@ import type { Message } from '../core/messages.js';
 import { performance } from 'node:perf_hooks';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { encodeBatchFrame, helloFrame, parseFrame, pingFrame, PROTOCOL_VERSION } from './frame.js';
-import { ACCEPTED_HEADER, MAX_FRAME_BYTES, PEER_STREAM_PATH } from './grpc-service.js';
+import { FINGERPRINT_PATTERN } from '../cluster-fingerprint.js';
+import { ACCEPTED_HEADER, FINGERPRINT_HEADER, MAX_FRAME_BYTES, PEER_STREAM_PATH } from './grpc-service.js';
 import { PeerQueue } from './queue.js';
 import type { PeerCounters } from './stats.js';
 import type { QueueLimits, TransportLogger } from './types.js';
@@ -25,6 +26,8 @@ export interface LinkSettings {
   clusterId: string;
   /** This node's cluster fingerprint, sent in the hello when known (read at each connect). */
   fingerprint: () => string | undefined;
+  /** The node dialed answered with a fingerprint while this node knows none (it chose to dial it: a seed or a member). */
+  onFingerprint: (fingerprint: string, from: string) => void;
   /** This node's advertised address (read at connect time: it is final only after start()). */
   selfAddress: () => string;
   credentials: grpc.ChannelCredentials;
@@ -210,6 +213,22 @@ export class PeerLink {
     if (this.call !== call || this.state !== 'connecting') return;
     // Only the explicit header means "accepted": a refusal may also arrive as headers+trailers.
     if (metadata.get(ACCEPTED_HEADER)[0] !== '1') return;
+    const theirs = metadata.get(FINGERPRINT_HEADER)[0];
+    if (theirs !== undefined) {
+      const ours = this.settings.fingerprint();
+      const wrong =
+        typeof theirs !== 'string' || !FINGERPRINT_PATTERN.test(theirs)
+          ? `its answer carries a malformed cluster fingerprint ${JSON.stringify(String(theirs).slice(0, 40))}`
+          : ours !== undefined && theirs !== ours
+            ? `it belongs to another cluster: its cluster fingerprint is ${theirs}, this node's ${ours}`
+            : undefined;
+      if (wrong !== undefined) {
+        this.cancelReason = wrong;
+        call.cancel();
+        return;
+      }
+      if (ours === undefined) this.settings.onFingerprint(theirs as string, this.address);
+    }
     this.clearTimers();
     this.state = 'ready';
     this.counters.connected = true;

@@ -31,6 +31,13 @@ export const PEER_SERVICE = {
  */
 export const ACCEPTED_HEADER = 'tsraft-accepted';
 
+/**
+ * Response header, next to ACCEPTED_HEADER, carrying the receiver's cluster fingerprint when it
+ * knows one: a dialer that knows none learns it from a node it chose to dial (see
+ * cluster-fingerprint.ts).
+ */
+export const FINGERPRINT_HEADER = 'tsraft-fp';
+
 /** Largest frame either end accepts; snapshot chunks must fit. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 

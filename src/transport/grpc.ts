@@ -33,12 +33,21 @@ export interface GrpcTransportOptions {
   clusterId: string;
   /**
    * This node's cluster fingerprint (see cluster-fingerprint.ts), read at each handshake (a node
-   * may learn it while running); streams from nodes with another one are refused. Absent or
-   * returning undefined: none known, none refused.
+   * may learn it while running); streams from nodes with another one are refused. Absent: this
+   * transport takes no part in fingerprints and refuses none. Returning undefined: none known yet;
+   * a dialer with one is then refused unless mayTeachFingerprint trusts it.
    */
   fingerprint?: () => string | undefined;
-  /** Told the fingerprint a node dialed in with while this one knew none (see fingerprint). */
+  /**
+   * Told the fingerprint that a node this one dialed answered with, or a trusted node dialed in
+   * with (mayTeachFingerprint), while this one knew none.
+   */
   onFingerprint?: (fingerprint: string, from: string) => void;
+  /**
+   * Whether a node dialing in with a fingerprint, while this one knows none, may teach it (a
+   * member of this node's configuration). Default: none may when `fingerprint` is given.
+   */
+  mayTeachFingerprint?: (from: string) => boolean;
   /** Mutual TLS; without it the transport is plaintext. */
   tls?: TlsOptions;
   /** Where to report rejected streams and lost peers. Default: console. */
@@ -98,9 +107,11 @@ export class GrpcTransport implements Transport {
     // A getter: the advertised address changes at start() when port 0 was asked for.
     const logPrefix = (): string => `transport ${this.advertised}`;
     const fingerprint = options.fingerprint ?? (() => undefined);
+    const onFingerprint = options.onFingerprint ?? (() => {});
     this.settings = {
       clusterId: options.clusterId,
       fingerprint,
+      onFingerprint,
       selfAddress: () => this.advertised,
       credentials: channelCredentials(options.tls),
       channelOptions: channelOptions(backoff),
@@ -120,7 +131,8 @@ export class GrpcTransport implements Transport {
     this.inbound = new InboundStreams({
       clusterId: options.clusterId,
       fingerprint,
-      onFingerprint: options.onFingerprint ?? (() => {}),
+      onFingerprint,
+      mayTeachFingerprint: options.mayTeachFingerprint ?? (() => options.fingerprint === undefined),
       logger,
       get logPrefix() {
         return logPrefix();

@@ -30,7 +30,7 @@ test('fingerprint file: none yet is undefined; written, it reads back; damaged, 
   const dir = mkdtempSync(join(tmpdir(), 'tsraft-fp-'));
   try {
     assert.is(await readFingerprint(dir), undefined);
-    await writeFingerprint(dir, '0123456789abcdef', true);
+    await writeFingerprint(dir, '0123456789abcdef');
     assert.is(await readFingerprint(dir), '0123456789abcdef');
     writeFileSync(join(dir, FINGERPRINT_FILE), 'garbage\n');
     try {

@@ -25,7 +25,7 @@ function fakeCall(peer: string) {
 
 test('refusals from thousands of claimed addresses and hosts keep both log-limit maps at most 1000 entries', () => {
   const logger = new CollectingLogger();
-  const inbound = new InboundStreams({ clusterId: 'mine', fingerprint: () => undefined, onFingerprint: () => {}, logger, logPrefix: 'test', book: new StatsBook(), deliver: () => assert.unreachable('nothing is delivered') });
+  const inbound = new InboundStreams({ clusterId: 'mine', fingerprint: () => undefined, onFingerprint: () => {}, mayTeachFingerprint: () => false, logger, logPrefix: 'test', book: new StatsBook(), deliver: () => assert.unreachable('nothing is delivered') });
   const internals = inbound as unknown as { lastLogged: Map<string, number>; hostLogged: Map<string, unknown> };
   for (let i = 0; i < 3000; i++) {
     const call = fakeCall(`10.${(i >> 8) & 255}.${i & 255}.1:${40000 + (i % 1000)}`);
