@@ -1343,7 +1343,10 @@ export class Node<Context = unknown> {
     const cause = this.opts.sync === 'always' ? 'wiped, replaced or restored from an older copy' : "wiped, replaced or restored from an older copy, or writes sync 'none' had not made durable were lost in a crash";
     this.failStorage(
       new LostDataError(
-        `the leader ${leader} (term ${lost.term}) counts entries up to index ${lost.commit} as acknowledged by this node, whose log ends at index ${lost.lastIndex}: ` +
+        `the leader ${leader} (term ${lost.term}) counts entries up to index ${lost.commit} as acknowledged by this node, ` +
+          (lost.termsAtCommit
+            ? `whose log holds an entry of term ${lost.termsAtCommit[1]} at that index where the acknowledged one is of term ${lost.termsAtCommit[0]}: `
+            : `whose log ends at index ${lost.lastIndex}: `) +
           `its data directory lost what it acknowledged (${cause}). ${this.lostDataRemedy()}`,
       ),
     );

@@ -142,7 +142,13 @@ export interface AppendResponse extends MessageBase {
 /** Heartbeat: keeps followers from campaigning and confirms leadership for reads and the lease. */
 export interface HeartbeatRequest extends MessageBase {
   type: 'heartbeat';
+  /** The leader's commit index, capped at the follower's match index. */
   commit: number;
+  /**
+   * The term of the leader's entry at `commit` (0 or absent: not known, e.g. compacted, or an
+   * older sender). The follower acknowledged that entry, so a different term there means it lost it.
+   */
+  commitTerm?: number;
   /** The heartbeat round; acknowledging round r confirms every round <= r. */
   round: number;
 }

@@ -118,6 +118,11 @@ export interface LostLog {
   commit: number;
   /** This node's last log index then. */
   lastIndex: number;
+  /**
+   * Set when this node's log reaches `commit` but holds an entry of another term there:
+   * `[the leader's term at commit, this node's]`.
+   */
+  termsAtCommit?: [leaders: number, ours: number];
 }
 
 const EMPTY = new Uint8Array(0);
@@ -550,8 +555,9 @@ export class Raft {
   }
 
   /**
-   * Set when the leader's heartbeat named a commit index past this node's log end: it had
-   * acknowledged entries its log no longer holds (its data directory was wiped, replaced or
+   * Set when the leader's heartbeat named a commit index past this node's log end, or one where
+   * this log holds an entry of another term than the leader's: it had acknowledged entries its log
+   * no longer holds (its data directory was wiped, replaced or
    * restored from an older copy, or a crash took writes `sync: 'none'` never made durable). Such a
    * member may have forgotten votes too, and its lost acknowledgements may be what made entries
    * committed: it must not go on as itself (nor would it catch up: the leader takes its rejections
@@ -958,7 +964,15 @@ export class Raft {
     // first (the driver's join path finds a wiped member that joins without being removed).
     const last = this.log.lastIndex();
     if (m.commit > last && last > 0) this.lost ??= { leader: m.from, term: this.term, commit: m.commit, lastIndex: last };
-    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
+    // So does another entry where the acknowledged one was: a log restored from an older copy (or
+    // a `sync: 'none'` crash that lost the truncation of a stale tail) can reach past the commit
+    // with entries of an older term that never committed. Committing them would apply them (found
+    // in review), so nothing is committed: the driver stops the node.
+    const ours = m.commit > this.log.committed ? this.log.term(m.commit) : undefined;
+    if (m.commitTerm && ours !== undefined && ours !== m.commitTerm) {
+      this.lost ??= { leader: m.from, term: this.term, commit: m.commit, lastIndex: last, termsAtCommit: [m.commitTerm, ours] };
+    }
+    if (this.lost === undefined) this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
     this.send({ type: 'heartbeatResp', from: this.id, to: m.from, term: this.term, round: m.round });
   }
 
@@ -1270,7 +1284,8 @@ export class Raft {
   private broadcastHeartbeat(): void {
     const round = this.readOnly.startRound(this.opts.clock());
     for (const [id, pr] of this.progress) {
-      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit: Math.min(pr.match, this.log.committed), round });
+      const commit = Math.min(pr.match, this.log.committed);
+      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, commitTerm: this.log.term(commit) ?? 0, round });
     }
     this.confirmReads(); // a sole voter confirms its own rounds
   }

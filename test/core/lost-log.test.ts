@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryStorage } from '../../src/core/index.js';
-import { Harness, clusterWithWrites, enc, laggingFollower, msg, voters } from '../support/raft-harness.js';
+import { Harness, clusterWithWrites, enc, isolated, laggingFollower, msg, storageWithLog, voters } from '../support/raft-harness.js';
 
 const PLAIN = { checkQuorum: false, preVote: false } as const;
 
@@ -74,6 +74,82 @@ test('lost log: a follower that took the leader’s snapshot in place of its log
   assert.ok(follower.raft.log.lastIndex() >= index, 'the follower holds the snapshot');
   assert.is(follower.raft.log.committed, leader.raft.log.committed);
   assert.is(follower.raft.lostLog(), undefined);
+});
+
+/** A copy of `s` as it is now (a backup of the data directory). */
+function copyOf(s: MemoryStorage): MemoryStorage {
+  const c = new MemoryStorage();
+  const src = s as unknown as { hardState: object; snap: object; ents: unknown[] };
+  const dst = c as unknown as { hardState: object; snap: object; ents: unknown[] };
+  dst.hardState = { ...src.hardState };
+  dst.snap = src.snap;
+  dst.ents = src.ents.slice();
+  return c;
+}
+
+test('lost log: a follower restored from an older copy whose stale tail reaches past the commit index is found out by the term at the commit index, and commits none of that tail', () => {
+  // Found in review: only a log ending before the commit index was caught; a longer stale log had
+  // the heartbeat commit (and the node apply) entries of an older term that never committed.
+  const h = new Harness(voters(1, 2, 3), PLAIN);
+  h.elect(3); // term 2; its no-op commits everywhere
+  h.partition([3], [1, 2]);
+  for (let i = 0; i < 10; i++) h.node(3).raft.propose(enc(`stale${i}`)); // term-2 entries only 3 holds
+  h.deliverAll();
+  const staleLast = h.node(3).raft.log.lastIndex();
+  const olderCopy = copyOf(h.node(3).storage); // a backup of node 3 taken now
+  h.node(1).raft.campaign(); // term 3, with node 2
+  h.deliverAll();
+  assert.is(h.node(1).raft.role, 'leader');
+  for (let i = 0; i < 4; i++) h.node(1).raft.propose(enc(`real${i}`));
+  h.deliverAll();
+  h.heal();
+  h.tick(1);
+  h.deliverAll();
+  const leader = h.node(1).raft;
+  const committed = leader.log.committed;
+  assert.is(leader.progressOf(3)!.match, committed, 'node 3 acknowledged every committed entry of term 3');
+  assert.ok(committed < staleLast, 'the stale tail reaches past the commit index');
+
+  const restored = h.add(3, olderCopy); // node 3 restored from the older copy
+  const committedBefore = restored.raft.log.committed;
+  h.tick(1); // a heartbeat round: commit = min(match, committed), with the term there
+  h.deliverAll();
+  assert.equal(restored.raft.lostLog(), {
+    leader: 1,
+    term: leader.term,
+    commit: committed,
+    lastIndex: staleLast,
+    termsAtCommit: [leader.log.term(committed)!, 2],
+  });
+  assert.is(restored.raft.log.committed, committedBefore, 'nothing of the stale tail was committed');
+  assert.ok(restored.applied.every((e) => e.index <= committedBefore), 'nor applied');
+});
+
+test('lost log: the term at the commit index decides, when the heartbeat carries it (absent from older senders: commits as before)', () => {
+  const cases: Array<[string, number | undefined, boolean]> = [
+    ['no commitTerm (an older sender)', undefined, false],
+    ['commitTerm 0 (the leader did not know it)', 0, false],
+    ['the same term there', 2, false],
+    ['another term there', 3, true],
+  ];
+  for (const [name, commitTerm, lost] of cases) {
+    const { n } = isolated(voters(1, 2, 3), 3, PLAIN, storageWithLog(voters(1, 2, 3), [1, 1, 2, 2], { term: 3 }));
+    const before = n.raft.log.committed;
+    assert.ok(before < 4);
+    const heartbeat = msg.heartbeat(1, 3, 3, 4);
+    n.raft.step(commitTerm === undefined ? heartbeat : { ...heartbeat, commitTerm });
+    assert.is(n.raft.lostLog() !== undefined, lost, name);
+    assert.is(n.raft.log.committed, lost ? before : 4, `${name}: committed`);
+  }
+});
+
+test('lost log: a commit at or below its own is not checked (its log may be compacted there)', () => {
+  const h = clusterWithWrites(5, PLAIN);
+  const follower = h.node(3).raft;
+  const committed = follower.log.committed;
+  follower.step({ ...msg.heartbeat(1, 3, h.node(1).raft.term, committed), commitTerm: 99 });
+  assert.is(follower.lostLog(), undefined);
+  assert.is(follower.log.committed, committed);
 });
 
 test.run();
