@@ -59,16 +59,22 @@ function canonicalIp(ip: string): string {
   return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
 }
 
-/** The IP addresses `host` resolves to; empty when it does not resolve in time. */
+/**
+ * The IP addresses `host` resolves to (empty when it does not resolve in time), and for a name
+ * the name itself in one spelling (lower case, no trailing dot): names are case-insensitive, so
+ * "N1" and "n1" are one endpoint even where neither resolves (found in review: join() of "N1:9001"
+ * in a cluster of "n1:9001" added a second member).
+ */
 async function addressesOf(host: string): Promise<string[]> {
   if (isIP(host)) return [canonicalIp(host.toLowerCase())];
+  const name = host.toLowerCase().replace(/\.$/, '');
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<string[]>((resolve) => {
     timer = setTimeout(() => resolve([]), LOOKUP_TIMEOUT_MS);
     timer.unref();
   });
   try {
-    return (await Promise.race([lookupQueued(host), timeout])).map(canonicalIp);
+    return [name, ...(await Promise.race([lookupQueued(host), timeout])).map(canonicalIp)];
   } finally {
     clearTimeout(timer);
   }
@@ -78,6 +84,7 @@ async function addressesOf(host: string): Promise<string[]> {
 export interface AddressAlias {
   address: string;
   sameAs: string;
+  /** The IP address they share, or the host name both spell (lower case, no trailing dot). */
   ip: string;
 }
 

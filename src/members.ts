@@ -16,14 +16,19 @@ export interface MemberAddress {
 const ADDRESS = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
 
 /**
- * Throws a clear error unless `address` is "host:port" with a port from 1 to 65535 (an IPv6 host
- * in brackets), and a host peers can reach: not the unspecified address (0.0.0.0, [::]), which a
+ * Throws a clear error unless `address` is "host:port" with a port from 1 to 65535 written without
+ * leading zeros (an IPv6 host in brackets), and a host peers can reach: not the unspecified address (0.0.0.0, [::]), which a
  * server may listen on but nobody can dial.
  */
 export function checkAddress(address: string): string {
   const m = ADDRESS.exec(address);
   if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) {
     throw new TypeError(`bad member address ${JSON.stringify(address)}: expected host:port with a port from 1 to 65535 (an IPv6 address in brackets)`);
+  }
+  if (m[2]!.startsWith('0')) {
+    // A member is named by its exact address (its id is a hash of it): "h:07102" would be a second
+    // member at the port of "h:7102" (found in review: join() added one, promoting for ever).
+    throw new TypeError(`bad member address ${JSON.stringify(address)}: the port has a leading zero; write it as ${Number(m[2])}`);
   }
   const host = m[1]!;
   if (host.startsWith('[') && isIP(host.slice(1, -1)) !== 6) {

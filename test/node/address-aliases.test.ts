@@ -38,6 +38,34 @@ test('findAlias: within one list, the later of two names for one endpoint is rep
   assert.is(await findAlias(['127.0.0.1:9001', '127.0.0.1:9002', '127.0.0.1:9001']), undefined, 'a repeat is not an alias');
 });
 
+test('findAlias: a host name in other letters or with a trailing dot is one endpoint, resolved or not (found in review)', async () => {
+  assert.equal(await findAlias(['NODE-X.invalid:7102'], ['node-x.invalid:7102']), { address: 'NODE-X.invalid:7102', sameAs: 'node-x.invalid:7102', ip: 'node-x.invalid' });
+  assert.ok(await findAlias(['n1.:9001'], ['n1:9001']));
+  assert.is(describeAlias({ address: 'N1:9001', sameAs: 'n1:9001', ip: 'n1' }), 'N1:9001 and n1:9001 name the same endpoint (n1:9001)');
+  assert.is(await findAlias(['n1:9002'], ['N1:9001']), undefined, 'another port');
+});
+
+test('join() of a member in other letters, or with a zero-padded port, is refused; the membership is unchanged (found in review: each added a second member, promoting for ever)', async () => {
+  const c = new TestCluster(3, { logLevel: 'error' }); // n1:9001, n2:9002, n3:9003: names that do not resolve
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const member = c.addresses.find((a) => a !== leader.address)!;
+    const upper = member.toUpperCase();
+    const upperErr = await leader.join({ address: upper }).catch((e: Error) => e);
+    assert.ok(upperErr instanceof MembershipChangeError, String(upperErr));
+    assert.match(upperErr.message, `${upper} and ${member} name the same endpoint`);
+    const padded = member.replace(':', ':0');
+    const paddedErr = await leader.join({ address: padded }).catch((e: Error) => e);
+    assert.instance(paddedErr, Error);
+    assert.match(String(paddedErr), 'the port has a leading zero');
+    assert.is(leader.members().length, 3);
+    await leader.do(new SetCommand('still', 'serving'));
+  } finally {
+    await c.close();
+  }
+});
+
 test('join() of another name for a member is refused with MembershipChangeError; the membership is unchanged', async () => {
   // The memory transport binds nothing: loopback addresses serve as names only.
   const c = new TestCluster(3, { logLevel: 'error' }, 'memory', ['127.0.0.1:7101', '127.0.0.1:7102', '127.0.0.1:7103']);

@@ -12,6 +12,13 @@ test('a member address needs a port from 1 to 65535', () => {
   }
 });
 
+test('a member address with a leading zero in its port is refused (found in review: "h:07102" was a second member at the port of "h:7102")', () => {
+  for (const [bad, port] of [['h:07102', 7102], ['127.0.0.1:09001', 9001], ['[::1]:0080', 80]] as const) {
+    assert.throws(() => checkAddress(bad), (err: Error) => err instanceof TypeError && err.message === `bad member address ${JSON.stringify(bad)}: the port has a leading zero; write it as ${port}`, bad);
+  }
+  assert.throws(() => parseMembers('h:9001;h:09001'), /leading zero/);
+});
+
 test('",false" marks a voting member, ",true" a non-voting one; anything after the marker is refused', () => {
   assert.equal(parseMembers('a:1,false;b:2,true;c:3'), [
     { address: 'a:1', nonVoting: false },
