@@ -29,6 +29,11 @@ export class ReplicationProgress {
   lastHeardTick = 0;
   /** Highest heartbeat round this member acknowledged (for ReadIndex and the lease). */
   ackedRound = 0;
+  /**
+   * A voter-to-be's catch-up round (Raft thesis §4.2.1): the leader's last index when the round
+   * began, and the leader's tick count then (see Raft.maybePromoteLearner). Undefined: none yet.
+   */
+  catchUp: { target: number; sinceTick: number } | undefined;
 
   /** Snapshot being streamed (state 'snapshot'), and the next offset the follower expects. */
   pendingSnapshot: SnapshotMeta | undefined;

@@ -27,6 +27,7 @@ const cases: Array<[number, string, Omit<SimOptions, 'seed'>?]> = [
   [2654295, 'a removed member that learnt its removal from a notice, never from its log, tells a removed voter that asks it (the voter, whose only fellow voters were such members, once campaigned forever)', { linkFaults: false }],
   [2879511, 'a removed member whose newest configuration is not known committed tells a removed voter that asks it from its newest committed configuration (a voter whose only fellow voter was such a member once campaigned forever; also the fix of seed 2692197)', { profile: 'members', walFaithful: true }],
   [2900898, 'a deposed leader whose own configuration lies past the cluster\'s commit index believes the members\' notice once its vote request shows its log ends in an older term than their committed entry (in an idle cluster it once campaigned forever)', { profile: 'lease', walFaithful: true }],
+  [58000522, 'a voter-to-be that finished a catch-up round in time is not promoted while a voter lacks committed entries (a promotion once left entry 9 on two of four voters, the commit-durability check)', { profile: 'members', walFaithful: true, announce: true }],
   [9902637, 'the checker counts a leadership once the leader\'s term is durable: a sole voter that elected itself and crashed before that write landed led nothing, and rightly voted for another node in the same term after restarting (it was once reported as two leaders of one term)', { profile: 'members', linkFaults: false }],
 ];
 
