@@ -17,20 +17,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryStorage, type Message } from '../../src/core/index.js';
-import { Harness, clusterWithWrites, enc, isolated, msg, storageWithLog, voters } from '../support/raft-harness.js';
+import { Harness, clusterWithWrites, copyOfStorage, enc, isolated, msg, storageWithLog, voters } from '../support/raft-harness.js';
 
 const PLAIN = { checkQuorum: false, preVote: false } as const;
-
-/** A copy of `s` as it is now (a backup of the data directory). */
-function copyOf(s: MemoryStorage): MemoryStorage {
-  const c = new MemoryStorage();
-  const src = s as unknown as { hardState: object; snap: object; ents: unknown[] };
-  const dst = c as unknown as { hardState: object; snap: object; ents: unknown[] };
-  dst.hardState = { ...src.hardState };
-  dst.snap = src.snap;
-  dst.ents = src.ents.slice();
-  return c;
-}
 
 /** Runs `ticks` rounds: every node ticks, then everything is delivered. */
 function run(h: Harness, ticks: number): void {
@@ -58,7 +47,7 @@ test('lost log: a non-voting member (learner) restored from an older, shorter co
   run(h, 2);
   const learner = h.node(4);
   assert.is(learner.raft.membership.current().find((m) => m.id === 4)?.role, 'learner');
-  const olderCopy = copyOf(learner.storage); // a backup taken now: it holds the learner's addition
+  const olderCopy = copyOfStorage(learner.storage); // a backup taken now: it holds the learner's addition
   const copyLast = olderCopy.lastIndex();
   const copyCommit = olderCopy.hardState.commit;
   assert.ok(copyLast >= added.index, 'the copy holds its own addition (a member, not a joiner)');

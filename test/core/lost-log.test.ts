@@ -10,7 +10,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryStorage } from '../../src/core/index.js';
-import { Harness, clusterWithWrites, enc, isolated, laggingFollower, msg, storageWithLog, voters } from '../support/raft-harness.js';
+import { Harness, clusterWithWrites, copyOfStorage, enc, isolated, laggingFollower, msg, storageWithLog, voters } from '../support/raft-harness.js';
 
 const PLAIN = { checkQuorum: false, preVote: false } as const;
 
@@ -76,17 +76,6 @@ test('lost log: a follower that took the leader’s snapshot in place of its log
   assert.is(follower.raft.lostLog(), undefined);
 });
 
-/** A copy of `s` as it is now (a backup of the data directory). */
-function copyOf(s: MemoryStorage): MemoryStorage {
-  const c = new MemoryStorage();
-  const src = s as unknown as { hardState: object; snap: object; ents: unknown[] };
-  const dst = c as unknown as { hardState: object; snap: object; ents: unknown[] };
-  dst.hardState = { ...src.hardState };
-  dst.snap = src.snap;
-  dst.ents = src.ents.slice();
-  return c;
-}
-
 test('lost log: a follower restored from an older copy whose stale tail reaches past the commit index is found out by the term at the commit index, and commits none of that tail', () => {
   // Found in review: only a log ending before the commit index was caught; a longer stale log had
   // the heartbeat commit (and the node apply) entries of an older term that never committed.
@@ -96,7 +85,7 @@ test('lost log: a follower restored from an older copy whose stale tail reaches 
   for (let i = 0; i < 10; i++) h.node(3).raft.propose(enc(`stale${i}`)); // term-2 entries only 3 holds
   h.deliverAll();
   const staleLast = h.node(3).raft.log.lastIndex();
-  const olderCopy = copyOf(h.node(3).storage); // a backup of node 3 taken now
+  const olderCopy = copyOfStorage(h.node(3).storage); // a backup of node 3 taken now
   h.node(1).raft.campaign(); // term 3, with node 2
   h.deliverAll();
   assert.is(h.node(1).raft.role, 'leader');

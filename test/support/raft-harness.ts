@@ -319,6 +319,17 @@ export function storageWithLog(membership: Membership, terms: readonly number[],
   return s;
 }
 
+/** A copy of `s` as it is now: a backup of a member's data directory, to restore later. */
+export function copyOfStorage(s: MemoryStorage): MemoryStorage {
+  const c = new MemoryStorage();
+  const src = s as unknown as { hardState: object; snap: object; ents: unknown[] };
+  const dst = c as unknown as { hardState: object; snap: object; ents: unknown[] };
+  dst.hardState = { ...src.hardState };
+  dst.snap = src.snap;
+  dst.ents = src.ents.slice();
+  return c;
+}
+
 /** Index and term of the last entry of a node's log (what an up-to-date vote request carries). */
 export function lastOf(n: HarnessNode): { lastIndex: number; lastTerm: number } {
   return { lastIndex: n.raft.log.lastIndex(), lastTerm: n.raft.log.lastTerm() };
