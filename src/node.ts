@@ -643,7 +643,7 @@ export class Node<Context = unknown> {
   /**
    * Current term, the address this node voted for in it (undefined: no vote), commit, applied,
    * first and last log index, snapshot index, and the cluster fingerprint (undefined until known:
-   * a joiner learns it from the first member that dials in), to compare members by.
+   * a joiner learns it from the member it asks to join), to compare members by.
    */
   status(): { term: number; vote: string | undefined; commitIndex: number; appliedIndex: number; firstIndex: number; lastIndex: number; snapshotIndex: number; removedAt: number | undefined; clusterFingerprint: string | undefined } {
     const raft = this.requireRaft();

@@ -41,7 +41,7 @@ export interface NodeStatus {
   removedAt: number | null;
   /**
    * The cluster fingerprint (16 hex digits; `raft-node inspect` shows the same): equal on every
-   * member of one cluster. Null until known: a joiner learns it from the first member that dials in.
+   * member of one cluster. Null until known: a joiner learns it from the member it asks to join.
    */
   clusterFingerprint: string | null;
   members: MemberStatus[];
