@@ -831,7 +831,7 @@ type FingerprintScan = { value: string | undefined } | { damaged: string };
 
 function renderFingerprint(fingerprint: FingerprintScan): string {
   if ('damaged' in fingerprint) return `Problem: ${fingerprint.damaged} (start() refuses it)`;
-  if (fingerprint.value === undefined) return `No cluster fingerprint kept yet (${FINGERPRINT_FILE}): a joiner learns it from the members that dial it.`;
+  if (fingerprint.value === undefined) return `No cluster fingerprint kept yet (${FINGERPRINT_FILE}): a joiner learns it from the member it asks to join.`;
   return `Cluster fingerprint ${fingerprint.value} (${FINGERPRINT_FILE}): the same on every member of one cluster.`;
 }
 

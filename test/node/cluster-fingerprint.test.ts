@@ -1,8 +1,8 @@
 // The cluster fingerprint over the real gRPC transport (src/cluster-fingerprint.ts): two clusters
 // founded apart, with the same clusterId, never exchange a message, even when one lists a member of
 // the other (its address given to join() by mistake); a joiner learns its cluster's fingerprint from
-// the members that dial it; a founding member upgraded from a version without fingerprints computes
-// it again from its log's first entry.
+// the member it asks to join, never from a stranger; a founding member upgraded from a version
+// without fingerprints computes it again from its log's first entry.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -62,7 +62,7 @@ test("cluster fingerprint: a member of another cluster added by mistake refuses 
   }
 });
 
-test('cluster fingerprint: a joiner learns it from the members that dial it, and keeps it', async () => {
+test('cluster fingerprint: a joiner learns it from the member it asks to join, and keeps it', async () => {
   const c = await TestCluster.grpc(3);
   try {
     await c.startAll();
