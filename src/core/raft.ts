@@ -1297,8 +1297,7 @@ export class Raft {
 
   /** Advances the commit index to what a quorum has durably stored, for an entry of this term. */
   private maybeCommit(): boolean {
-    const voters = voterIds(this.membership.current());
-    const idx = committedIndex(voters, (id) => (id === this.id ? this.persistedIndex : this.progress.get(id)?.match ?? 0));
+    const idx = this.durableOnQuorumOf(voterIds(this.membership.current()));
     if (!Number.isFinite(idx) || idx <= this.log.committed) return false;
     // Figure 8: only an entry of the current term is committed by counting replicas.
     if (this.log.term(idx) !== this.term) return false;
@@ -1367,9 +1366,12 @@ export class Raft {
 
   /** Whether everything committed is held by a majority of the voters with `learner` added. */
   private committedStaysOnMajorityWith(learner: NodeId): boolean {
-    const voters = [...voterIds(this.membership.current()), learner];
-    const held = committedIndex(voters, (id) => (id === this.id ? this.persistedIndex : this.progress.get(id)?.match ?? 0));
-    return held >= this.log.committed;
+    return this.durableOnQuorumOf([...voterIds(this.membership.current()), learner]) >= this.log.committed;
+  }
+
+  /** The highest index durable on a majority of `voters`: this node counts up to its own durable write. */
+  private durableOnQuorumOf(voters: readonly NodeId[]): number {
+    return committedIndex(voters, (id) => (id === this.id ? this.persistedIndex : this.progress.get(id)?.match ?? 0));
   }
 
   // ---------------------------------------------------------------------------------------------
