@@ -154,7 +154,10 @@ export class ReadRequests {
   private retryForLeader(lease: boolean, settle: (outcome: ReadOutcome) => void, started: number): void {
     const deadline = started + this.timing.requestTimeoutMs;
     // leaderWaitMs from this first refusal: a read may have waited on a leader that then failed.
-    const waitUntil = Math.min(deadline, performance.now() + this.timing.leaderWaitMs);
+    // Asked while start() recovers, from the first attempt after it: recovering is not a missing
+    // leader (a recovery longer than leaderWaitMs refused the read; found in review).
+    let waitUntil = Math.min(deadline, performance.now() + this.timing.leaderWaitMs);
+    let waitingForStart = !this.host.running();
     let settled = false;
     let asking = false;
     const finish = (outcome: ReadOutcome): void => {
@@ -168,8 +171,12 @@ export class ReadRequests {
     const attempt = (outcome: ReadOutcome): void => {
       asking = false;
       if (settled) return;
-      // Not started yet (still recovering) is waited out too, like an election.
-      if (outcome !== 'refused' || this.host.stopping() || this.host.removed() || performance.now() >= waitUntil) return finish(outcome);
+      if (waitingForStart && this.host.running()) {
+        waitingForStart = false;
+        waitUntil = Math.min(deadline, performance.now() + this.timing.leaderWaitMs);
+      }
+      // Not started yet (still recovering) is waited out too, within requestTimeoutMs.
+      if (outcome !== 'refused' || this.host.stopping() || this.host.removed() || (!waitingForStart && performance.now() >= waitUntil)) return finish(outcome);
       void this.host.nextLeaderChangeOrTick().then(() => {
         if (settled) return;
         asking = true;

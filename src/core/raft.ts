@@ -1331,7 +1331,6 @@ export class Raft {
     return this.log.committed >= this.pendingConfIndex && this.committedInTerm();
   }
 
-  /** Promotes a joining learner once it has caught up with the commit index. */
   /**
    * Promotes a voter-to-be once it has caught up: it holds everything committed (an idle
    * cluster), or it finished a catch-up round within an election timeout (Raft thesis §4.2.1): a

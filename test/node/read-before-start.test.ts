@@ -8,7 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Node, NotStartedError } from '../../src/index.js';
-import { Kv, SetCommand, TestCluster } from '../support/node-cluster.js';
+import { Kv, SetCommand, TestCluster, slowRecover } from '../support/node-cluster.js';
+import type { ReadOutcome } from '../../src/node.js';
 
 test('readIndex(), leaseRead() and confirmRead() before start() reject with NotStartedError at once', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tsraft-read-before-start-'));
@@ -42,6 +43,32 @@ test('a read asked while start() recovers waits for it and is confirmed', async 
     await c.waitLeader();
     await node.do(new SetCommand('a', '1'));
     assert.is(await pending, true);
+  } finally {
+    await c.close();
+  }
+});
+
+test('a read asked while start() recovers for longer than leaderWaitMs still waits for it: leaderWaitMs counts from the end of the start (regression: it counted the recovery and answered refused)', async () => {
+  // leaderWaitMs at its default, two 200 ms election timeouts; the recovery takes 1 s.
+  const c = new TestCluster(1, { logLevel: 'silent' });
+  try {
+    const address = c.addresses[0]!;
+    const first = await c.start(address);
+    await c.waitLeader();
+    await first.do(new SetCommand('a', '1'));
+    await first.snapshot();
+    await c.stop(address);
+    let pending: Promise<ReadOutcome> | undefined;
+    c.configure = (node) => {
+      slowRecover(node, 1000);
+      queueMicrotask(() => {
+        pending = node.confirmRead('index'); // start() is under way
+      });
+    };
+    const node = await c.start(address);
+    assert.ok(pending, 'the read was asked during start()');
+    assert.is(await pending, 'confirmed');
+    assert.is(node.context.data.get('a'), '1');
   } finally {
     await c.close();
   }

@@ -62,4 +62,18 @@ test('GET /status while raft-node is still starting does not answer "shutting do
   }
 });
 
+test('README: while raft-node starts, a write and GET /status are 503 {"error": "starting", "outcome": "not applied"} with Retry-After', async () => {
+  const s = await starting();
+  try {
+    for (const [method, path, body] of [['PUT', '/kv/a', 'x'], ['GET', '/status', undefined]] as const) {
+      const r = await raw(s.url, method, path, body);
+      assert.is(r.status, 503, `${method} ${path}: ${r.text}`);
+      assert.equal(JSON.parse(r.text), { error: 'starting', outcome: 'not applied' }, `${method} ${path}`);
+      assert.ok(Number(r.headers['retry-after']) >= 1, `${method} ${path}: Retry-After ${String(r.headers['retry-after'])}`);
+    }
+  } finally {
+    await s.finish();
+  }
+});
+
 test.run();

@@ -241,6 +241,23 @@ test('preallocation: the active segment file is extended to segmentBytes up fron
   await wal.close();
 });
 
+test('preallocation: a segment sealed by a truncation is given back its unwritten tail, the segment taking the appends is preallocated, and the sealed one stays at its records after a reopen', async () => {
+  let wal = await openNew({ segmentBytes: 4096, sync: 'none' });
+  const sizeOf = async (first: number): Promise<number> => (await stat(join(wal.dir, segmentFileName(first)))).size;
+  await wal.save({ entries: makeEntries(1, 3, 1) });
+  assert.is(await sizeOf(1), 4096, 'the active segment');
+  await wal.truncateAfter(1);
+  const sealed = await sizeOf(1);
+  assert.ok(sealed < 4096, `sealed by the truncation: ${sealed} bytes`);
+  assert.is(await sizeOf(2), 4096, 'the segment taking the appends');
+  await wal.save({ entries: [makeEntry(2, 2)] });
+  wal = await reopen(wal, { segmentBytes: 4096, sync: 'none' });
+  assert.is(wal.recovery.tornTailBytes, 0);
+  await assertLog(wal, 1, 2, (i) => i);
+  assert.is(await sizeOf(1), sealed, 'a sealed segment is not extended at open');
+  await wal.close();
+});
+
 test('preallocation: a log written without it is extended at open and appends land inside the file', async () => {
   let wal = await openNew({ segmentBytes: 4096, sync: 'always', preallocate: false });
   await wal.save({ entries: makeEntries(1, 4, 1) });
