@@ -4,7 +4,11 @@
  * @module
  */
 
-/** Base class of every error tsraft raises on purpose. */
+/**
+ * Base class of the errors tsraft raises on purpose, except four that extend the standard class a
+ * caller would test for: CommandTooLargeError (a RangeError), CodecError, CommandThrewError and
+ * DirectoryLockedError.
+ */
 export class RaftError extends Error {
   /**
    * For a failed proposal: true when it may still have been (or yet be) applied — the caller
@@ -79,8 +83,8 @@ export class TimeoutError extends RaftError {
 
 /** The node is stopped or stopping. */
 export class StoppedError extends RaftError {
-  constructor(message = 'the node is stopped') {
-    super(message);
+  constructor(message = 'the node is stopped', options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
@@ -89,8 +93,8 @@ export class StoppedError extends RaftError {
  * was asked certainly did not happen. A StoppedError, as before.
  */
 export class NotStartedError extends StoppedError {
-  constructor(message = 'the node is not started') {
-    super(message);
+  constructor(message = 'the node is not started', options?: ErrorOptions) {
+    super(message, options);
   }
 }
 
@@ -101,8 +105,10 @@ export class NotStartedError extends StoppedError {
 export class CommandTooLargeError extends RangeError {}
 
 /**
- * A proposal certainly did not commit: its log index ended up holding an entry of another term
- * (a new leader overwrote it), or the proposal was refused.
+ * This attempt of a proposal certainly did not commit: its log index ended up holding an entry of
+ * another term (a new leader overwrote it), or the proposal was refused. Check `outcomeUnknown`:
+ * when true, an earlier attempt of the same proposal (asked again after a leader failed) or an
+ * earlier copy may still have applied.
  */
 export class ProposalDroppedError extends RaftError {}
 

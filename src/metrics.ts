@@ -21,7 +21,7 @@ export interface RaftMetricsOptions {
   eventLoopResolutionMs?: number;
 }
 
-/** Cumulative counts of the WAL's entry cache, e.g. `() => wal.stats()`. */
+/** Cumulative counts of the WAL's entry cache, e.g. `() => wal.stats` (a getter, not a method). */
 export type WalCacheSource = () => { hits: number; misses: number };
 
 /** Raft's three indices, any of which may be left out to keep its last value. */
@@ -357,7 +357,7 @@ export class RaftMetrics {
 
   /**
    * Sets where the WAL cache counters come from: a function returning the WAL's cumulative hit and
-   * miss counts, called at each scrape (e.g. `() => wal.stats()`). `undefined` detaches it; the
+   * miss counts, called at each scrape (e.g. `() => wal.stats`). `undefined` detaches it; the
    * counters then keep their last values. A source that throws (a closed WAL) is treated the same.
    * @param source the function, or undefined
    */

@@ -2,7 +2,9 @@
  * The Node's options: what each means, its default, and the one place they are checked. A bad
  * option fails `Node.create` with a TypeError (wrong kind of value, unknown option, a combination
  * that cannot work) or a RangeError (a number out of range), naming the option and the value —
- * never later, at start(), and never by quietly misbehaving (a NaN heartbeat that runs a 1 ms
+ * not later, at start() (one exception: a `members` list naming one endpoint twice under two names,
+ * `localhost:p` beside `127.0.0.1:p`, needs name resolution and is refused by start()), and never
+ * by quietly misbehaving (a NaN heartbeat that runs a 1 ms
  * timer, a request timeout of 0 that fails every request that then applies).
  * @module
  */
@@ -62,7 +64,11 @@ export interface NodeOptions<Context> {
    * election timeouts, at most requestTimeoutMs. 0 refuses at once.
    */
   leaderWaitMs?: number;
-  /** Fraction of the election timeout the lease gives up to clock drift, in [0, 1). Default 0.1. */
+  /**
+   * The share of a lease given up to clock drift, in [0, 1). Default 0.1. A lease lasts
+   * `(electionTicks − 1) × heartbeatMs × (1 − leaseDriftMargin)` from the send time of the last
+   * heartbeat round a quorum acknowledged: 810 ms with the defaults.
+   */
   leaseDriftMargin?: number;
   /** WAL durability. Default 'always'. */
   sync?: 'always' | 'none';
@@ -100,7 +106,8 @@ export interface NodeOptions<Context> {
   logger?: (level: LogLevel, line: string) => void;
   /**
    * Labels added to every metric series, e.g. `{ node: 'a' }` when several nodes' metrics are
-   * merged. Not one the node's own series use (le, quantile, side, to, stat, route, code).
+   * merged. Not one the node's own series use (le, quantile, side, to, stat, route, code,
+   * consistency, outcome: RESERVED_METRIC_LABELS).
    */
   metricsLabels?: Record<string, string>;
 }

@@ -272,6 +272,7 @@ export class Node<Context = unknown> {
     this.reads = new ReadRequests(
       {
         running: () => this.running,
+        starting: () => this.starting,
         stopping: () => this.stopping,
         removed: () => this.removedAt > 0,
         raft: () => this.requireRaft(),
@@ -380,8 +381,9 @@ export class Node<Context = unknown> {
 
   /**
    * Calls `callback` once if the node stops on its own because it can no longer keep its
-   * promises (its storage failed: a WAL write or fsync, a snapshot it received would not
-   * recover). The node is already stopping when it is called; `stop()` resolves once it has
+   * promises: its storage failed (a WAL write or fsync, a snapshot it received would not
+   * recover), a committed command it cannot decode or has no class for, or it lost data it had
+   * acknowledged ({@link LostDataError}). The node is already stopping when it is called; `stop()` resolves once it has
    * stopped. A process hosting one node should exit then so its supervisor restarts it: the
    * restart recovers from what is on disk. Registered after the failure, it is called at once
    * (in a microtask).
@@ -423,6 +425,9 @@ export class Node<Context = unknown> {
       await this.transport.start();
     } catch (err) {
       await this.abandonStart();
+      this.starting = false;
+      // Reads asked during the start wait for it: they learn here that it failed (NotStartedError).
+      this.wakeLeaderWaiters();
       throw err;
     } finally {
       this.starting = false;
@@ -625,8 +630,9 @@ export class Node<Context = unknown> {
 
   /**
    * Whether this node knows it was removed from the cluster: a committed configuration leaves it
-   * out. A removed node stops campaigning and refuses requests with {@link RemovedError} (raft-node:
-   * 410) until a member adds it again. The leader tells a member it removed once the removal
+   * out. A removed node stops campaigning and refuses requests — `do()`, `join()`, `leave()` and
+   * `transferLeadership()` with {@link RemovedError} (raft-node: 410), reads by resolving false
+   * (`'refused'`) — until a member adds it again. The leader tells a member it removed once the removal
    * commits; one that missed it (down, cut off) learns it when it next campaigns or announces
    * itself (every node does, every two election timeouts, at most 5 s), or at once if it is the
    * leader that removed itself.
@@ -681,11 +687,15 @@ export class Node<Context = unknown> {
    * member, and for a node started with `join` once its addition commits. A joining voter then
    * catches up as non-voting and is promoted (`members()` shows it `promoting`). A removed node
    * waits until it is added again. Asked while start() runs, it waits for start() first.
-   * @throws NotStartedError when start() was never called (or failed); StoppedError if the node
-   *   stops before it is admitted
+   * @throws NotStartedError when start() was never called or failed (then with start()'s error as
+   *   its `cause`); StoppedError if the node stops before it is admitted
    */
   async admitted(): Promise<void> {
-    if (this.starting) await this.started;
+    if (this.starting) {
+      await this.started!.catch((err: unknown) => {
+        throw new NotStartedError(`the node is not started: its start() failed (${(err as Error)?.message ?? String(err)})`, { cause: err });
+      });
+    }
     this.requireRunning();
     while (!this.isCommittedMember()) {
       await this.nextLeaderChangeOrTick();
@@ -721,9 +731,16 @@ export class Node<Context = unknown> {
 
   /**
    * Replicates `command` and resolves with its `do(context)` result once it applied here. On a
-   * follower the proposal is forwarded to the leader. Rejects with NotLeaderError / NoLeaderError
-   * when no leader can take it, ProposalDroppedError when its log position ended up holding another
-   * entry, TimeoutError (outcome unknown) after requestTimeoutMs, StoppedError when stopped.
+   * follower the proposal is forwarded to the leader; one whose log position a new leader
+   * overwrote is proposed again within requestTimeoutMs. Rejects with the command's own error when
+   * its `do` threw (it applied: the state is as the command left it); NotLeaderError /
+   * NoLeaderError when no leader could take it within leaderWaitMs; ProposalDroppedError when it
+   * certainly did not commit (see its `outcomeUnknown` for an earlier attempt); TimeoutError
+   * (outcome unknown) after requestTimeoutMs; ResultNotKeptError when it applied before a snapshot
+   * and its result is gone; RemovedError on a removed node; NotRegisteredError for a class not
+   * registered; CommandTooLargeError (a RangeError) when it does not fit in an entry;
+   * NotStartedError before start() finished; StoppedError when stopped. Every RaftError says
+   * whether the command may still apply in `outcomeUnknown`.
    */
   async do<R = unknown>(command: Command<Context, R>): Promise<R> {
     return (await this.propose(command)).result;
@@ -768,19 +785,27 @@ export class Node<Context = unknown> {
 
   /**
    * Like {@link Node.readIndex} (`'index'`) or {@link Node.leaseRead} (`'lease'`), but tells why a
-   * read was not confirmed: refused at once (no leader, leadership changing), timed out, or the
-   * node stopped — what an API answers differently (raft-node: 503 against 504).
-   * @throws NotStartedError (a rejection) when start() was never called, or failed
+   * read was not confirmed: refused (no leader known, or leadership changing, for `leaderWaitMs`),
+   * timed out, or the node stopped — what an API answers differently (raft-node: 503 against 504).
+   * @throws NotStartedError (a rejection) when start() was never called, or failed (a read asked
+   *   while start() runs learns it when the start fails)
    */
   confirmRead(consistency: 'index' | 'lease'): Promise<ReadOutcome> {
     // Never started: nothing will ever confirm it; waiting leaderWaitMs to say false hid the mistake.
-    if (!this.starting && !this.running && !this.stopping) return Promise.reject(new NotStartedError());
-    return new Promise((resolve) =>
+    if (this.neverStarted()) return Promise.reject(new NotStartedError());
+    return new Promise((resolve, reject) =>
       this.reads.ask(consistency === 'lease', (outcome) => {
         this.metricsRegistry.countRead(consistency, outcome);
+        // Asked while start() ran, which then failed: as if never started.
+        if (outcome === 'refused' && this.neverStarted()) return reject(new NotStartedError('the node is not started: its start() failed'));
         resolve(outcome);
       }),
     );
+  }
+
+  /** start() was never called, or failed (a stop() after either counts as stopping). */
+  private neverStarted(): boolean {
+    return !this.starting && !this.running && !this.stopping;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -40,6 +40,8 @@ interface PendingRead {
 export interface ReadHost {
   /** Started and not stopping (the core exists). */
   running(): boolean;
+  /** start() is under way. */
+  starting(): boolean;
   /** stop() was called. */
   stopping(): boolean;
   /** This node was removed from the cluster. */
@@ -175,6 +177,8 @@ export class ReadRequests {
         waitingForStart = false;
         waitUntil = Math.min(deadline, performance.now() + this.timing.leaderWaitMs);
       }
+      // The start it waited for failed: nothing will ever confirm it.
+      if (waitingForStart && !this.host.starting()) return finish('refused');
       // Not started yet (still recovering) is waited out too, within requestTimeoutMs.
       if (outcome !== 'refused' || this.host.stopping() || this.host.removed() || (!waitingForStart && performance.now() >= waitUntil)) return finish(outcome);
       void this.host.nextLeaderChangeOrTick().then(() => {

@@ -80,7 +80,7 @@ export interface WalOptions {
 
 /** Counters of the LRU entry cache. */
 export interface WalCacheStats {
-  /** Entries `entries()` served from the cache. */
+  /** Entries served from the cache, by `entries()` or `cachedEntries()`. */
   hits: number;
   /** Entries `entries()` had to read from disk. */
   misses: number;

@@ -11,7 +11,10 @@
  * entries) happened since it.
  */
 export interface SyncType {
-  /** Seconds since the last snapshot (or since start when there was none); >= 0. */
+  /**
+   * Seconds since the last snapshot this node took in this run, or since the node was created
+   * when it has taken none (a snapshot from an earlier run does not count); >= 0.
+   */
   readonly seconds: number;
   /** Changes applied since the last snapshot; an integer >= 1. */
   readonly changes: number;

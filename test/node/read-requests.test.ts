@@ -13,6 +13,8 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 
 interface FakeHost extends ReadHost {
   isRunning: boolean;
+  /** start() under way (when not running yet). */
+  isStarting: boolean;
   isRemoved: boolean;
   applied: number;
   /** Contexts the core was asked, with their lease flag. */
@@ -26,11 +28,13 @@ function fakeHost(): FakeHost {
   let waiting: Array<() => void> = [];
   const host: FakeHost = {
     isRunning: true,
+    isStarting: false,
     isRemoved: false,
     applied: 0,
     asked: [],
     waitsForLeader: 0,
     running: () => host.isRunning,
+    starting: () => host.isStarting,
     stopping: () => false,
     removed: () => host.isRemoved,
     raft: () =>
@@ -74,12 +78,14 @@ test('a confirmed read clears its request timer (none is left running until requ
 test('a read retried for want of a leader and then answered clears its retry timer', async () => {
   const host = fakeHost();
   host.isRunning = false; // still starting: refused, waits for a leader
+  host.isStarting = true;
   const reads = new ReadRequests(host, 'n:1', { requestTimeoutMs: 60_000, leaderWaitMs: 30_000 });
   const before = liveTimers();
   const outcomes: ReadOutcome[] = [];
   reads.ask(false, (o) => outcomes.push(o));
   assert.is(host.waitsForLeader, 1, 'waits for a leader');
   host.isRunning = true;
+  host.isStarting = false;
   host.tick();
   await nextTurn();
   reads.submit(host.raft());
@@ -104,9 +110,11 @@ test("a removed node's reads are refused at once, not retried for leaderWaitMs",
 test('a read asked again of a leader and unanswered at its deadline times out (504), not refused (503)', async () => {
   const host = fakeHost();
   host.isRunning = false;
+  host.isStarting = true;
   const reads = new ReadRequests(host, 'n:1', { requestTimeoutMs: 150, leaderWaitMs: 1000 });
   const outcome = new Promise<ReadOutcome>((resolve) => reads.ask(false, resolve));
   host.isRunning = true;
+  host.isStarting = false;
   host.tick(); // a leader is known: asked again, and the core never answers
   await nextTurn();
   reads.submit(host.raft());

@@ -62,4 +62,19 @@ test('lazy save of a commit-only change is still deferred (no write until the ne
   }
 });
 
+test('a lazy hard state is kept by a reset without a hard state of its own: a crash right after it reopens with the lazy commit', async () => {
+  const dir = await tempDir('tsraft-wal-review-lazy-');
+  dirs.push(dir);
+  const wal = await Wal.open(dir, { sync: 'always' });
+  try {
+    await wal.save({ hardState: { term: 2, vote: 1, commit: 0 }, entries: makeEntries(1, 3, 2) });
+    await wal.save({ hardState: { term: 2, vote: 1, commit: 3 }, lazy: true });
+    await wal.reset(10, 2);
+    assert.equal(wal.hardState, { term: 2, vote: 1, commit: 3 });
+    assert.equal(await hardStateAfterCrash(dir), { term: 2, vote: 1, commit: 3 }, "the reset's segment header carries the lazy commit");
+  } finally {
+    await wal.close();
+  }
+});
+
 test.run();
