@@ -142,12 +142,20 @@ export class Nemesis {
       w.skipped = 'no network namespaces';
       return this.until(until);
     }
-    const { voters, learners, leader } = await this.view();
+    const { voters, learners, leader, down } = await this.view();
     const minority = Math.floor((voters.length - 1) / 2);
+    // Voters still down after the previous window count against the minority that may be cut off
+    // (found in a README audit: a leader was isolated while another voter of three was down).
+    const downVoters = down.filter((n) => voters.includes(n));
+    const budget = minority - downVoters.length;
+    if (budget <= 0) {
+      w.skipped = `no voter may be cut off (${voters.length} voters, ${downVoters.length} down)`;
+      return this.until(until);
+    }
     const variant = Math.floor(f.variant * 4);
     let small: ChaosNode[];
-    if (variant === 1 && leader) small = [leader];
-    else small = this.shuffle(voters).slice(0, Math.max(1, 1 + this.rng.int(minority)));
+    if (variant === 1 && leader && !downVoters.includes(leader)) small = [leader];
+    else small = this.shuffle(voters.filter((n) => !downVoters.includes(n))).slice(0, Math.min(budget, Math.max(1, 1 + this.rng.int(minority))));
     for (const n of learners) if (this.rng.chance(0.5)) small.push(n);
     const big = this.cluster.members().filter((n) => !small.includes(n));
     const s = small.map((n) => n.index);
@@ -287,8 +295,8 @@ export class Nemesis {
 
   /** Waits up to `ms` until every member answers /status. */
   private async waitAllUp(ms: number): Promise<void> {
-    const deadline = Date.now() + ms;
-    while (Date.now() < deadline && !this.stopped) {
+    const deadline = this.now() + ms; // the nemesis's clock, as every other wait here
+    while (this.now() < deadline && !this.stopped) {
       const statuses = await Promise.all(this.cluster.members().map((n) => n.status()));
       if (statuses.every((s) => s)) return;
       await sleep(200);
