@@ -434,12 +434,14 @@ test('property: longer single-key histories (33-70 ops: multi-word bitsets, cach
   assert.ok(counts.ok > 30 && counts.bad > 30, JSON.stringify(counts));
 });
 
-test('property: a history built from a true register is linearizable, with 600+ operations on one key', () => {
+test('property: a history built from a true register is linearizable, with 400+ operations on one key', () => {
   fc.assert(
     fc.property(fc.array(stepArb, { minLength: 1500, maxLength: 1800 }), (steps) => {
       const honest = steps.map((s) => ({ ...s, lie: Math.max(s.lie, 10) }));
       const { events } = interpret(honest, 6, 1, 700);
-      return checkHistory(events, { timeoutMs: 10_000 }).verdict === 'ok';
+      // The name's claim, checked (a test audit counted 412-532; the name said 600+).
+      const operations = events.filter((e) => e.type === 'invoke').length;
+      return operations >= 400 && checkHistory(events, { timeoutMs: 10_000 }).verdict === 'ok';
     }),
     { numRuns: 15, seed: 99 },
   );

@@ -71,19 +71,6 @@ test('a recover() that throws at start: start() rejects with an error that says 
   }
 });
 
-test('setSyncTypes / CustomSync refuse a value that is not a list of rules with a clear RangeError or TypeError naming the policy', () => {
-  for (const bad of [undefined, null, { seconds: 1, changes: 1 }, 'EverySecond']) {
-    let error: unknown;
-    try {
-      CustomSync(bad as never);
-    } catch (err) {
-      error = err;
-    }
-    assert.ok(error instanceof Error, `CustomSync(${JSON.stringify(bad)}) throws`);
-    assert.match((error as Error).message, /CustomSync|rule/, `CustomSync(${JSON.stringify(bad)}): the message says what is wrong, got "${(error as Error).message}"`);
-  }
-});
-
 test('a save() that throws for a snapshot() call is logged as an error too (README: "A save that throws ... is logged as an error")', async () => {
   const lines: Array<[string, string]> = [];
   const c = new TestCluster(1, { logLevel: 'info', logger: (level, line) => lines.push([level, line]) });
