@@ -142,7 +142,7 @@ export class Segment {
    * already. Appends then land inside the file instead of growing it, and a synced write that
    * does not change the file's size skips the file system's journal commit: on ext4 an O_DSYNC
    * append of 150 bytes took 90 instead of 132 µs alone, 190 instead of 264 µs with three
-   * writers (README, WAL performance). The zero bytes past the records are the unwritten tail that
+   * writers (README, the write-ahead log, "Preallocated segments"). The zero bytes past the records are the unwritten tail that
    * recovery expects (record.ts).
    */
   async preallocate(capacity: number, sync: boolean): Promise<void> {
