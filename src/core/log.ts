@@ -202,10 +202,10 @@ export class RaftLog {
   }
 
   /** Committed entries not yet handed out for applying, at most maxBytes (at least one). */
-  nextCommitted(maxBytes: number): Entry[] | undefined {
+  nextCommitted(maxBytes: number, maxEntries = Infinity): Entry[] | undefined {
     const lo = Math.max(this.applying + 1, this.firstIndex());
     if (lo > this.committed) return [];
-    return this.slice(lo, this.committed + 1, maxBytes);
+    return this.slice(lo, Math.min(this.committed + 1, lo + maxEntries), maxBytes);
   }
 
   hasNextCommitted(): boolean {

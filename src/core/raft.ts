@@ -71,6 +71,12 @@ export interface RaftOptions {
   maxBytesPerMessage?: number;
   /** Committed entry bytes handed out in one Ready at most. Default 8 MiB. */
   maxCommittedBytesPerReady?: number;
+  /**
+   * Committed entries handed out in one Ready at most. Default 4096: the driver applies a Ready's
+   * entries in one turn of its event loop, and a restart replaying ~94,000 small entries in one
+   * Ready held it ~0.3 s (found in an event-loop audit).
+   */
+  maxCommittedEntriesPerReady?: number;
   /** Snapshot chunk size. Default 1 MiB. */
   snapshotChunkBytes?: number;
   /** Seeded random source in [0, 1). */
@@ -197,6 +203,7 @@ export class Raft {
       maxEntriesPerMessage: 4096,
       maxBytesPerMessage: 1024 * 1024,
       maxCommittedBytesPerReady: 8 * 1024 * 1024,
+      maxCommittedEntriesPerReady: 4096,
       snapshotChunkBytes: 1024 * 1024,
       ...options,
     };
@@ -467,7 +474,7 @@ export class Raft {
   /** The next committed entries to apply (marked as being applied), or a fetch for them. */
   private takeCommitted(): Entry[] {
     if (!this.log.hasNextCommitted() || this.committedFetchPending) return [];
-    const next = this.log.nextCommitted(this.opts.maxCommittedBytesPerReady);
+    const next = this.log.nextCommitted(this.opts.maxCommittedBytesPerReady, this.opts.maxCommittedEntriesPerReady);
     if (next === undefined) {
       this.committedFetchPending = true;
       this.fetches.push({ lo: this.log.applying + 1, hi: this.log.committed + 1 });
