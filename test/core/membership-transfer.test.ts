@@ -82,7 +82,7 @@ test('leader self-removal: commits without counting itself, steps down, lease go
   assert.not.ok(L.raft.leaseValid());
 });
 
-test('transfer: proposals and conf changes refused while transferring; abandoned after an election timeout; lease stays off once TimeoutNow left', () => {
+test('transfer: proposals and conf changes refused while transferring; abandoned after an election timeout', () => {
   const h = new Harness(voters(1, 2, 3));
   h.elect(1);
   const L = h.node(1);
@@ -112,7 +112,7 @@ test('transfer: a vote flagged as transfer is granted by a protected follower (h
   assert.ok(h.take('voteResp').some((m) => !m.reject));
 });
 
-test('pre-vote answers change neither term nor vote nor election timer; a real vote is granted once per term', () => {
+test('pre-vote answers change neither term nor vote (the timer: prevote-election-timer); a real vote is granted once per term', () => {
   const h = new Harness(voters(1, 2, 3));
   h.leaveQuietPeriod();
   const n = h.node(1);
