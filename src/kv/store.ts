@@ -52,6 +52,14 @@ function pairHash(key: string, value: Uint8Array, into: Uint32Array): void {
 /** Scratch output of pairHash (the store is used from one thread). */
 const pairHashOut = new Uint32Array(2);
 
+/**
+ * Values at least this big keep their pair hash beside them (weakly, by the value's identity: a
+ * stored value is never changed in place), so an overwrite or delete does not hash the old value
+ * again: hashing a 59 MiB value took ~150 ms of the event loop (an event-loop audit).
+ */
+const CACHED_HASH_BYTES = 64 * 1024;
+const bigPairHashes = new WeakMap<Uint8Array, { key: string; hi: number; lo: number }>();
+
 /** A point-in-time view of a {@link KvStore}, for writing a snapshot while the store goes on changing. */
 export interface KvCapture {
   /** The contents when the capture was taken, whatever changed since. */
@@ -218,7 +226,18 @@ export class KvStore {
   }
 
   private toggle(key: string, value: Uint8Array): void {
-    pairHash(key, value, pairHashOut);
+    if (value.byteLength >= CACHED_HASH_BYTES) {
+      let cached = bigPairHashes.get(value);
+      if (cached === undefined || cached.key !== key) {
+        pairHash(key, value, pairHashOut);
+        cached = { key, hi: pairHashOut[0]!, lo: pairHashOut[1]! };
+        bigPairHashes.set(value, cached);
+      }
+      pairHashOut[0] = cached.hi;
+      pairHashOut[1] = cached.lo;
+    } else {
+      pairHash(key, value, pairHashOut); // small values: no allocation
+    }
     this.digestHi = (this.digestHi ^ pairHashOut[0]!) >>> 0;
     this.digestLo = (this.digestLo ^ pairHashOut[1]!) >>> 0;
   }

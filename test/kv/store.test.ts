@@ -135,6 +135,25 @@ test('overwriting a value with itself (or an equal copy) leaves the digest uncha
   assert.is(s.digest(), d, 'restoring the value restores the digest');
 });
 
+test('big values (64 KiB and more: their pair hash is kept beside them) give the digests a fresh store computes: overwrites, deletes, one buffer under two keys, equal copies', () => {
+  const big = (fill: number, bytes = 70 * 1024): Buffer => Buffer.alloc(bytes, fill);
+  const a = big(1);
+  const b = big(2);
+  const s = new KvStore();
+  s.set('k', a);
+  s.set('j', a); // the same buffer under another key: its own pair hash
+  assert.is(s.digest(), storeOf([['k', big(1)], ['j', big(1)]]).digest());
+  s.set('k', b); // overwrite: the old value's hash comes from beside it
+  assert.is(s.digest(), storeOf([['k', big(2)], ['j', big(1)]]).digest());
+  s.delete('j');
+  assert.is(s.digest(), storeOf([['k', big(2)]]).digest());
+  s.set('k', big(2)); // an equal copy
+  assert.is(s.digest(), storeOf([['k', big(2)]]).digest());
+  s.set('k', big(2, 64 * 1024 - 1)); // just under the threshold
+  s.delete('k');
+  assert.is(s.digest(), EMPTY_DIGEST);
+});
+
 test('property: two random op sequences that end in the same map have the same digest', () => {
   fc.assert(
     fc.property(fc.array(opArb, { maxLength: 40 }), fc.array(opArb, { maxLength: 40 }), fc.integer(), (opsA, opsB, seed) => {
