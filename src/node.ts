@@ -104,6 +104,9 @@ const FORWARD_OPS: ReadonlySet<string> = new Set(['propose', 'addVoter', 'addLea
 /** Applied entries remembered for proposals whose position arrives after they applied. */
 const RECENT_APPLIED = 4096;
 
+/** Committed entries the run loop applies in one turn of the event loop at most (the core's maxCommittedEntriesPerReady, 4096, is one Ready's worth). */
+const APPLIED_PER_TURN = 4096;
+
 /**
  * A peer outside the configuration (a removed member, a joiner) silent this many election
  * timeouts is forgotten: the transport stops dialing it. Long enough for a removed member's
@@ -795,9 +798,10 @@ export class Node<Context = unknown> {
     if (this.neverStarted()) return Promise.reject(new NotStartedError());
     return new Promise((resolve, reject) =>
       this.reads.ask(consistency === 'lease', (outcome) => {
-        this.metricsRegistry.countRead(consistency, outcome);
-        // Asked while start() ran, which then failed: as if never started.
+        // Asked while start() ran, which then failed: as if never started (and not counted, as a
+        // read asked before start() is not).
         if (outcome === 'refused' && this.neverStarted()) return reject(new NotStartedError('the node is not started: its start() failed'));
+        this.metricsRegistry.countRead(consistency, outcome);
         resolve(outcome);
       }),
     );
@@ -1470,24 +1474,36 @@ export class Node<Context = unknown> {
    * followers is not held back by the leader's own sync.
    */
   private async pump(): Promise<void> {
+    // Entries applied in this turn of the event loop: the awaits below settle as microtasks, so
+    // without a bound a replay of many Readys ran in one turn (found in review of the core's
+    // per-Ready cap); past it the pump goes on at the next turn.
+    let appliedThisTurn = 0;
     try {
       for (;;) {
         this.pumpAgain = false;
         if (!this.running) break;
+        if (appliedThisTurn >= APPLIED_PER_TURN) {
+          this.pumpAgain = true;
+          break;
+        }
         const raft = this.raft!;
         // Before any of this node's messages leave: none may, from a member that lost its log.
         if (this.stoppedForLostLog(raft)) break;
         this.reads.submit(raft);
         if (this.persisting) {
           if (!raft.hasLightReady()) break; // the write's completion kicks again
-          await this.handleLightReady(raft.readyLight());
+          const light = raft.readyLight();
+          appliedThisTurn += light.committed.length;
+          await this.handleLightReady(light);
           continue;
         }
         const check = this.snapshots.takeCheck();
         if (check) await this.reportCheck(check);
         await this.snapshots.maybeTake();
         if (!raft.hasReady()) break;
-        await this.handleReady(raft.ready());
+        const rd = raft.ready();
+        appliedThisTurn += rd.committed.length;
+        await this.handleReady(rd);
       }
     } catch (err) {
       this.failStorage(err as Error);

@@ -177,10 +177,12 @@ export class ReadRequests {
         waitingForStart = false;
         waitUntil = Math.min(deadline, performance.now() + this.timing.leaderWaitMs);
       }
-      // The start it waited for failed: nothing will ever confirm it.
+      if (outcome !== 'refused' || this.host.stopping() || this.host.removed()) return finish(outcome);
+      // The start it waited for failed: nothing will ever confirm it (after the stopping check: a
+      // stop right after a start that succeeded answers 'stopped'; found in review).
       if (waitingForStart && !this.host.starting()) return finish('refused');
       // Not started yet (still recovering) is waited out too, within requestTimeoutMs.
-      if (outcome !== 'refused' || this.host.stopping() || this.host.removed() || (!waitingForStart && performance.now() >= waitUntil)) return finish(outcome);
+      if (!waitingForStart && performance.now() >= waitUntil) return finish(outcome);
       void this.host.nextLeaderChangeOrTick().then(() => {
         if (settled) return;
         asking = true;

@@ -210,6 +210,10 @@ export class Raft {
     if (this.opts.heartbeatTicks >= this.opts.electionTicks) {
       throw new RangeError('heartbeatTicks must be less than electionTicks');
     }
+    if (!Number.isSafeInteger(this.opts.maxCommittedEntriesPerReady) || this.opts.maxCommittedEntriesPerReady < 1) {
+      // 0 would hand out nothing while hasReady() stays true: a driver spinning for ever.
+      throw new RangeError(`maxCommittedEntriesPerReady must be an integer >= 1, got ${this.opts.maxCommittedEntriesPerReady}`);
+    }
     this.id = options.id;
     const { hardState, confEntries } = storage.initialState();
     this.log = new RaftLog(storage, hardState.commit);

@@ -89,11 +89,16 @@ const SAVE_WARN_MS = 10_000;
 const DRAIN_BATCH = 1024;
 const DRAIN_BATCH_BYTES = 1024 * 1024;
 
-/** The next batch of the backlog: up to DRAIN_BATCH entries, stopping once DRAIN_BATCH_BYTES are taken. */
+/** The next batch of the backlog: up to DRAIN_BATCH entries and DRAIN_BATCH_BYTES of data (or one bigger entry alone). */
 function takeDrainBatch(deferred: Entry[]): Entry[] {
   let n = 0;
   let bytes = 0;
-  while (n < deferred.length && n < DRAIN_BATCH && bytes < DRAIN_BATCH_BYTES) bytes += deferred[n++]!.data.byteLength;
+  while (n < deferred.length && n < DRAIN_BATCH) {
+    const size = deferred[n]!.data.byteLength;
+    if (n > 0 && bytes + size > DRAIN_BATCH_BYTES) break;
+    bytes += size;
+    n++;
+  }
   return deferred.splice(0, n);
 }
 /** A snapshot chunk still unreadable is logged again after this long. */

@@ -44,4 +44,8 @@ test('maxCommittedEntriesPerReady and maxCommittedBytesPerReady: whichever is re
   assert.equal(byBytes.flat(), Array.from({ length: 100 }, (_, i) => i + 1));
 });
 
+test('maxCommittedEntriesPerReady below 1 is refused (0 would hand out nothing while a Ready stays due)', () => {
+  for (const bad of [0, -1, 1.5, Number.NaN]) assert.throws(() => restarted(3, { maxCommittedEntriesPerReady: bad }), /maxCommittedEntriesPerReady must be an integer >= 1/);
+});
+
 test.run();
