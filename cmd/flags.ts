@@ -287,6 +287,12 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
   if (join && members === undefined) throw new FlagError('--join: needs --members listing members of the running cluster');
   if (join && !members!.some((m) => m.address !== self)) throw new FlagError(`--members: with --join, list at least one member of the running cluster other than this node (${self})`);
   if (!join && members && !members.some((m) => m.address === self)) {
+    // The same port under another host name is most likely this node, written as the others know it
+    // (found on an operator's run: --host defaults to localhost, the list said 127.0.0.1).
+    const samePort = members.find((m) => m.address.endsWith(`:${peerPort}`));
+    if (samePort) {
+      throw new FlagError(`--members: does not include this node (${self}); if ${samePort.address} is this node, give --host ${samePort.address.slice(0, samePort.address.lastIndexOf(':'))} (a member is known by one address); to join a running cluster instead, use --join`);
+    }
     throw new FlagError(`--members: does not include this node (${self}); use --join to join a running cluster`);
   }
   // Checked here, before the node creates its data directory: a cluster of non-voting members

@@ -69,7 +69,7 @@ export function parseMembers(members: string | ReadonlyArray<string | MemberAddr
     if (typeof item === 'string') {
       const [address = '', flag, ...rest] = item.split(',').map((s) => s.trim());
       if (rest.length > 0 || (flag !== undefined && flag !== 'true' && flag !== 'false')) {
-        throw new TypeError(`bad member ${JSON.stringify(item)}: expected host:port or host:port,true (non-voting)`);
+        throw new TypeError(`bad member ${JSON.stringify(item)}: expected host:port or host:port,true (non-voting), members separated by ";"`);
       }
       member = { address: checkAddress(address), nonVoting: flag === 'true' };
     } else {

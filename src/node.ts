@@ -520,6 +520,10 @@ export class Node<Context = unknown> {
     const persisted = this.members();
     const key = (list: readonly MemberAddress[]): string => formatMembers([...list].sort((a, b) => a.address.localeCompare(b.address)));
     if (key(persisted) === key(this.founding)) return;
+    // Not dialed either: pinned at construction, they were dialed for as long as the node ran
+    // (found on an operator's run).
+    const kept = new Set(persisted.map((m) => m.address));
+    for (const m of this.founding) if (!kept.has(m.address)) this.addresses.unpin(memberId(m.address));
     this.log(
       'warn',
       `members "${formatMembers(this.founding)}" ignored: the data directory already holds the cluster's configuration, which wins: "${formatMembers(persisted)}"; ` +
@@ -1383,7 +1387,9 @@ export class Node<Context = unknown> {
   }
 
   private lostDataRemedy(): string {
-    return `A member that forgot what it acknowledged or voted must not go on as itself: remove it on a member first (raft-node: DELETE /members/${this.address}; the library: leave()), then start it again with join and an empty data directory`;
+    const emptyDirectory = 'start it again with join and an empty data directory (move this one away: a directory that holds any log, even only the founding entry of a failed start, is taken for this member\'s old self)';
+    if (this.removedAt > 0) return `A member that forgot what it acknowledged or voted must not go on as itself. It was removed from the cluster already (at index ${this.removedAt}): ${emptyDirectory}`;
+    return `A member that forgot what it acknowledged or voted must not go on as itself: remove it on a member first (raft-node: DELETE /members/${this.address}; the library: leave()), then ${emptyDirectory}`;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -56,6 +56,13 @@ export class PeerAddresses {
     this.byId.set(id, address);
   }
 
+  /** A pinned address no longer wanted (a listed member the persisted configuration overrides): forgotten unless a member. */
+  unpin(id: NodeId): void {
+    if (id === this.selfId || this.memberIds.has(id)) return;
+    this.byId.delete(id);
+    this.outsiders.delete(id);
+  }
+
   /**
    * A member about to be added (by this leader): known at once, forgotten if it never joins nor
    * talks. Returns whether the address is new.

@@ -109,7 +109,7 @@ export class InboundStreams {
         if (ours !== undefined && theirs !== undefined && theirs !== ours) {
           return reject(
             grpc.status.PERMISSION_DENIED,
-            `${address} belongs to another cluster: its cluster fingerprint is ${theirs}, this node's ${ours} (they were founded apart; an address of one is listed in the other, reused or added by mistake)`,
+            `${address} belongs to another cluster: its cluster fingerprint is ${theirs}, the dialed node's ${ours} (they were founded apart: a node meant to join a running cluster was started without join, or an address of one is listed in the other, reused or added by mistake)`,
             false,
           );
         }

@@ -220,7 +220,7 @@ export class PeerLink {
         typeof theirs !== 'string' || !FINGERPRINT_PATTERN.test(theirs)
           ? `its answer carries a malformed cluster fingerprint ${JSON.stringify(String(theirs).slice(0, 40))}`
           : ours !== undefined && theirs !== ours
-            ? `it belongs to another cluster: its cluster fingerprint is ${theirs}, this node's ${ours}`
+            ? `it belongs to another cluster: its cluster fingerprint is ${theirs}, this node's ${ours} (founded apart: a node meant to join a running cluster was started without join, or an address listed by mistake)`
             : undefined;
       if (wrong !== undefined) {
         this.cancelReason = wrong;

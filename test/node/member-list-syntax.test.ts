@@ -25,7 +25,7 @@ test('",false" marks a voting member, ",true" a non-voting one; anything after t
     { address: 'b:2', nonVoting: true },
     { address: 'c:3', nonVoting: false },
   ]);
-  assert.throws(() => parseMembers('a:1,true,x'), /^bad member "a:1,true,x": expected host:port or host:port,true \(non-voting\)$/);
+  assert.throws(() => parseMembers('a:1,true,x'), /^bad member "a:1,true,x": expected host:port or host:port,true \(non-voting\), members separated by ";"$/);
   assert.throws(() => parseMembers('a:1,yes'), /^bad member "a:1,yes"/);
 });
 

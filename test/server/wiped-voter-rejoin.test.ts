@@ -75,4 +75,37 @@ test('a voter restarted with its founding flags on an empty --path stops at the 
   }
 });
 
+test('a wiped voter stopped by LostDataError (founding flags), then removed, then started with --join on the same --path is not told to remove itself again (found on an operator\'s run: the advice looped)', async () => {
+  const c = await ProcessCluster.start(3);
+  try {
+    const { leader, wiped } = await killAndWipeFollower(c);
+    wiped.start();
+    await waitFor('the wiped member to stop', () => !wiped.running, 20_000);
+    assert.match(wiped.output, /LostDataError/);
+    const removed = await http(`${leader.url}/members/${encodeURIComponent(wiped.peerAddress)}`, { method: 'DELETE' });
+    assert.is(removed.status, 200, removed.text);
+    // Removed now, and started with --join on its --path as it is (the failed start wrote the founding entry there).
+    wiped.output = '';
+    wiped.start(['--join']);
+    const outcome = await waitFor(
+      'the joiner to hold the data or stop',
+      async () => {
+        if (!wiped.running) return 'stopped';
+        const r = await http(`${wiped.url}/kv/k2?consistency=local`, { timeoutMs: 1000 }).catch(() => undefined);
+        return r?.text === 'v' ? 'joined' : undefined;
+      },
+      20_000,
+    );
+    if (outcome === 'stopped') {
+      assert.not.match(wiped.output, /remove it on a member first/, `it was removed already; the advice loops:\n${wiped.output}`);
+      assert.match(wiped.output, /It was removed from the cluster already .*empty data directory/);
+    }
+  } catch (err) {
+    console.error(c.logs());
+    throw err;
+  } finally {
+    await c.close();
+  }
+});
+
 test.run();
