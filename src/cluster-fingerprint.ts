@@ -14,10 +14,10 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Member } from './core/index.js';
-import { fsyncDirectory } from '../wal/files.js';
+import { writeFileDurably } from './durable-file.js';
 
 /** The file, in the data directory, that holds the fingerprint. */
 export const FINGERPRINT_FILE = 'CLUSTER';
@@ -59,20 +59,5 @@ export async function readFingerprint(dataDir: string): Promise<string | undefin
  * mode (once in a node's life: a torn file after a power loss would stop the next start).
  */
 export async function writeFingerprint(dataDir: string, fingerprint: string): Promise<void> {
-  const path = join(dataDir, FINGERPRINT_FILE);
-  const temp = `${path}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(`${fingerprint}\n`);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
-  await fsyncDirectory(dataDir);
+  await writeFileDurably(dataDir, FINGERPRINT_FILE, `${fingerprint}\n`);
 }

@@ -27,5 +27,6 @@ export {
   LostDataError,
 } from './errors.js';
 export { DirectoryLockedError } from '../wal/index.js';
+export { WrongMemberError } from './member-identity.js';
 export { RaftMetrics } from './metrics.js';
 export { GrpcTransport, MemoryNetwork, MemoryTransport, type Transport, type TlsOptions } from './transport/index.js';

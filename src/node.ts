@@ -26,6 +26,7 @@ import {
   TimeoutError,
 } from './errors.js';
 import { clusterFingerprint, readFingerprint, writeFingerprint } from './cluster-fingerprint.js';
+import { claimDataDir } from './member-identity.js';
 import { RaftMetrics } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
@@ -422,6 +423,8 @@ export class Node<Context = unknown> {
       this.dirLock = await DirectoryLock.acquire(this.opts.dataDir, { sync: this.opts.sync === 'always' });
       const stale = this.dirLock.tookOverFrom;
       if (stale) this.log('info', `took over ${this.dirLock.path} from ${stale.pid > 0 ? `pid ${stale.pid}, which no longer runs` : 'an unreadable lock file'}`);
+      // Before the log is read: another member's data must not run under this address.
+      await claimDataDir(this.opts.dataDir, this.address);
       await this.recover();
       this.transport = this.opts.transport ?? (await this.createGrpcTransport());
       this.transport.onMessages((from, messages) => this.receive(from, messages as unknown as PeerMessage[]));

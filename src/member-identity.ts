@@ -1,0 +1,49 @@
+/**
+ * The address a data directory belongs to, kept in `dataDir/MEMBER` from the first start on. A
+ * cluster knows a member by its address, so a directory started under another address would act
+ * with another member's log and votes: a second copy of that member in the cluster's eyes, or a
+ * stranger holding its acknowledgements (an operator's run found it diagnosed as "removed … add
+ * it again" instead). Start refuses it, naming both addresses.
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileDurably } from './durable-file.js';
+
+/** The file, in the data directory, that holds the member's address. */
+export const MEMBER_FILE = 'MEMBER';
+
+/** A data directory started under an address other than the one it belongs to. */
+export class WrongMemberError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly belongsTo: string,
+    readonly startedAs: string,
+  ) {
+    super(
+      `the data directory ${dataDir} belongs to member ${belongsTo} (its ${MEMBER_FILE} file), not to ${startedAs}: ` +
+        `a cluster knows a member by its address, so one member's data must not run under another's. ` +
+        `Start it as ${belongsTo}, or give ${startedAs} an empty data directory of its own`,
+    );
+    this.name = 'WrongMemberError';
+  }
+}
+
+/**
+ * Checks that `dataDir` belongs to `address`, writing the file on the directory's first start (and
+ * on the first start of a directory from a version without it).
+ * @throws WrongMemberError when it belongs to another address; Error naming the file when unreadable
+ */
+export async function claimDataDir(dataDir: string, address: string): Promise<void> {
+  const path = join(dataDir, MEMBER_FILE);
+  let text: string | undefined;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  if (text === undefined) return writeFileDurably(dataDir, MEMBER_FILE, `${address}\n`);
+  const belongsTo = text.trim();
+  if (belongsTo.length === 0) throw new Error(`${path} is empty; it should hold the address of the member this directory belongs to`);
+  if (belongsTo !== address) throw new WrongMemberError(dataDir, belongsTo, address);
+}
