@@ -3,6 +3,7 @@
  * SIGTERM/SIGINT (stop accepting, finish in-flight requests, stop the node and close the WAL).
  * @module
  */
+import { createServer as createNetServer } from 'node:net';
 import { Node } from '../src/node.js';
 import { KvStore, installKv } from '../src/kv/index.js';
 import { KvHttpServer } from '../src/server/http.js';
@@ -75,6 +76,9 @@ export async function createServer(config: ServerConfig): Promise<RaftNodeServer
         await http.start();
         node.setNodeMeta(http.address);
         try {
+          // Before the node writes its data directory: a busy peer port was found only after it
+          // founded a cluster there (found on an operator's run), keeping a wrong --members for good.
+          await probePeerPort(config.host, config.port);
           await node.start();
         } catch (err) {
           await http.stop();
@@ -88,6 +92,21 @@ export async function createServer(config: ServerConfig): Promise<RaftNodeServer
         await node.stop();
       })()),
   };
+}
+
+/** Whether the peer port can be bound: listens on it and closes at once. @throws Error naming the port */
+async function probePeerPort(host: string, port: number): Promise<void> {
+  const probe = createNetServer();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.listen({ host: host.startsWith('[') ? host.slice(1, -1) : host, port, exclusive: true }, resolve);
+    });
+  } catch (err) {
+    throw new Error(`--port: cannot listen on ${host}:${port} for peers (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is another process using it?`, { cause: err });
+  } finally {
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
 }
 
 /** Creates and starts a raft-node (see {@link createServer}). */

@@ -139,3 +139,18 @@ export class LostDataError extends RaftError {}
 
 /** A leadership transfer was refused (e.g. the target is not a voter of the configuration). */
 export class LeadershipTransferError extends RaftError {}
+
+/** A data directory started under an address other than the one it belongs to. */
+export class WrongMemberError extends RaftError {
+  constructor(
+    readonly dataDir: string,
+    readonly belongsTo: string,
+    readonly startedAs: string,
+  ) {
+    super(
+      `the data directory ${dataDir} belongs to member ${belongsTo} (its MEMBER file), not to ${startedAs}: ` +
+        `a cluster knows a member by its address, so one member's data must not run under another's. ` +
+        `Start it as ${belongsTo}, or give ${startedAs} an empty data directory of its own`,
+    );
+  }
+}

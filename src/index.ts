@@ -25,8 +25,8 @@ export {
   LeadershipTransferError,
   RemovedError,
   LostDataError,
+  WrongMemberError,
 } from './errors.js';
 export { DirectoryLockedError } from '../wal/index.js';
-export { WrongMemberError } from './member-identity.js';
 export { RaftMetrics } from './metrics.js';
 export { GrpcTransport, MemoryNetwork, MemoryTransport, type Transport, type TlsOptions } from './transport/index.js';

@@ -9,25 +9,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileDurably } from './durable-file.js';
+import { WrongMemberError } from './errors.js';
 
 /** The file, in the data directory, that holds the member's address. */
 export const MEMBER_FILE = 'MEMBER';
-
-/** A data directory started under an address other than the one it belongs to. */
-export class WrongMemberError extends Error {
-  constructor(
-    readonly dataDir: string,
-    readonly belongsTo: string,
-    readonly startedAs: string,
-  ) {
-    super(
-      `the data directory ${dataDir} belongs to member ${belongsTo} (its ${MEMBER_FILE} file), not to ${startedAs}: ` +
-        `a cluster knows a member by its address, so one member's data must not run under another's. ` +
-        `Start it as ${belongsTo}, or give ${startedAs} an empty data directory of its own`,
-    );
-    this.name = 'WrongMemberError';
-  }
-}
 
 /**
  * Checks that `dataDir` belongs to `address`, writing the file on the directory's first start (and
