@@ -1392,7 +1392,8 @@ export class Node<Context = unknown> {
   private lostDataRemedy(): string {
     const emptyDirectory = 'start it again with join and an empty data directory (move this one away: a directory that holds any log, even only the founding entry of a failed start, is taken for this member\'s old self)';
     if (this.removedAt > 0) return `A member that forgot what it acknowledged or voted must not go on as itself. It was removed from the cluster already (at index ${this.removedAt}): ${emptyDirectory}`;
-    return `A member that forgot what it acknowledged or voted must not go on as itself: remove it on a member first (raft-node: DELETE /members/${this.address}; the library: leave()), then ${emptyDirectory}`;
+    // This node may not know of a removal done since (found on an operator's run: the advice looped).
+    return `A member that forgot what it acknowledged or voted must not go on as itself: remove it on a member (raft-node: DELETE /members/${this.address}; the library: leave()) unless that was done already, then ${emptyDirectory}`;
   }
 
   // ---------------------------------------------------------------------------------------------
