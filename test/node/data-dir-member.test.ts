@@ -7,34 +7,16 @@ import * as assert from 'uvu/assert';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Node, WrongMemberError } from '../../src/index.js';
-import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
-import { Kv, SetCommand, waitUntil } from '../support/node-cluster.js';
-
-async function oneMember(network: MemoryNetwork, address: string, dataDir: string): Promise<Node<Kv>> {
-  const port = Number(address.slice(address.lastIndexOf(':') + 1));
-  const node = await Node.create<Kv>({
-    host: address.slice(0, address.lastIndexOf(':')),
-    port,
-    dataDir,
-    context: new Kv(),
-    members: address,
-    heartbeatMs: 20,
-    electionTimeoutMs: 200,
-    sync: 'none',
-    logLevel: 'silent',
-    transport: new MemoryTransport(network, { address, logger: { info() {}, warn() {} } }),
-  });
-  node.registerCommand(SetCommand);
-  return node;
-}
+import { WrongMemberError } from '../../src/index.js';
+import { MemoryNetwork } from '../../src/transport/memory.js';
+import { SetCommand, oneMemberNode, waitUntil } from '../support/node-cluster.js';
 
 test('a data directory started under another address is refused with WrongMemberError naming both; under its own it starts', async () => {
   const root = await mkdtemp(join(tmpdir(), 'tsraft-data-dir-member-'));
   const network = new MemoryNetwork();
   try {
     const dataDir = join(root, 'data');
-    const first = await oneMember(network, 'dm1:9101', dataDir);
+    const first = await oneMemberNode(network, 'dm1:9101', dataDir);
     await first.start();
     await waitUntil('a leader', () => first.isLeader());
     await first.do(new SetCommand('a', '1'));
@@ -42,14 +24,14 @@ test('a data directory started under another address is refused with WrongMember
     assert.is((await readFile(join(dataDir, 'MEMBER'), 'utf8')).trim(), 'dm1:9101');
     const before = (await readdir(join(dataDir, 'wal'))).sort();
 
-    const other = await oneMember(network, 'dm2:9102', dataDir);
+    const other = await oneMemberNode(network, 'dm2:9102', dataDir);
     const err = await other.start().then(() => undefined, (e: unknown) => e);
     assert.instance(err, WrongMemberError);
     assert.match((err as Error).message, /belongs to member dm1:9101 .*not to dm2:9102/);
     assert.equal((await readdir(join(dataDir, 'wal'))).sort(), before, 'nothing written to the log');
     assert.is((await readFile(join(dataDir, 'MEMBER'), 'utf8')).trim(), 'dm1:9101');
 
-    const again = await oneMember(network, 'dm1:9101', dataDir);
+    const again = await oneMemberNode(network, 'dm1:9101', dataDir);
     await again.start();
     await waitUntil('its own member to apply a again', () => again.context.data.get('a') === '1');
     await again.stop();
@@ -64,16 +46,16 @@ test('a directory from a version without the file is claimed at its next start; 
   const network = new MemoryNetwork();
   try {
     const dataDir = join(root, 'data');
-    const first = await oneMember(network, 'dm3:9103', dataDir);
+    const first = await oneMemberNode(network, 'dm3:9103', dataDir);
     await first.start();
     await first.stop();
     await rm(join(dataDir, 'MEMBER'));
-    const upgraded = await oneMember(network, 'dm3:9103', dataDir);
+    const upgraded = await oneMemberNode(network, 'dm3:9103', dataDir);
     await upgraded.start();
     await upgraded.stop();
     assert.is((await readFile(join(dataDir, 'MEMBER'), 'utf8')).trim(), 'dm3:9103');
     await writeFile(join(dataDir, 'MEMBER'), '\n');
-    const err = await (await oneMember(network, 'dm3:9103', dataDir)).start().then(() => undefined, (e: unknown) => e);
+    const err = await (await oneMemberNode(network, 'dm3:9103', dataDir)).start().then(() => undefined, (e: unknown) => e);
     assert.match(String(err), /MEMBER is empty/);
   } finally {
     network.close();
