@@ -970,9 +970,11 @@ export class Raft {
     this.lead = m.from;
     // A leader sends each follower at most its match index, which only the follower's own acks of
     // durable entries raise. A commit past this log's end means it lost entries it acknowledged.
-    // Not said of a node holding no log at all, a joiner: a heartbeat the leader queued for the
-    // member's earlier incarnation (removed, then added again with an empty directory) reaches it
-    // first (the driver's join path finds a wiped member that joins without being removed).
+    // Not said of a node holding no log at all, a joiner: a heartbeat queued for the member's
+    // earlier incarnation (removed, then added again with an empty directory) may reach it first
+    // over a transport that cannot drop it (the Node drops what the gRPC and memory transports
+    // queued, at the removal); the driver's join path finds a wiped member that joins without
+    // being removed.
     const last = this.log.lastIndex();
     if (m.commit > last && last > 0) this.lost ??= { leader: m.from, term: this.term, commit: m.commit, lastIndex: last };
     // So does another entry where the acknowledged one was: a log restored from an older copy (or

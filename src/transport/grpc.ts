@@ -222,6 +222,10 @@ export class GrpcTransport implements Transport {
     return true;
   }
 
+  discard(to: string, which: (message: Message) => boolean): void {
+    this.links.get(to)?.queue.dropWhere(which);
+  }
+
   onMessages(handler: MessageHandler): void {
     this.handler = handler;
   }

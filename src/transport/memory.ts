@@ -265,6 +265,10 @@ export class MemoryTransport implements Transport {
     this.scheduler.schedule(to);
   }
 
+  discard(to: string, which: (message: Message) => boolean): void {
+    this.queues.get(to)?.dropWhere(which);
+  }
+
   onMessages(handler: MessageHandler): void {
     this.handler = handler;
   }

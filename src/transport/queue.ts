@@ -20,7 +20,7 @@ export class PeerQueue {
   /** Index of the first live item: dropping from the front is O(1), compaction is amortized. */
   private head = 0;
   private byteCount = 0;
-  /** Messages dropped by the bounds (or by clear()) since the queue was made. */
+  /** Messages dropped by the bounds (or by clear() and dropWhere()) since the queue was made. */
   dropped = 0;
 
   constructor(readonly limits: QueueLimits = DEFAULT_QUEUE_LIMITS) {}
@@ -82,6 +82,27 @@ export class PeerQueue {
     this.sizes = [];
     this.head = 0;
     this.byteCount = 0;
+    return n;
+  }
+
+  /** Drop the messages `which` selects, keeping the others in order (counted in `dropped`); returns how many were dropped. */
+  dropWhere(which: (message: Message) => boolean): number {
+    const items: Message[] = [];
+    const sizes: number[] = [];
+    let bytes = 0;
+    for (let i = this.head; i < this.items.length; i++) {
+      const message = this.items[i]!;
+      if (which(message)) continue;
+      items.push(message);
+      sizes.push(this.sizes[i]!);
+      bytes += this.sizes[i]!;
+    }
+    const n = this.length - items.length;
+    this.dropped += n;
+    this.items = items;
+    this.sizes = sizes;
+    this.head = 0;
+    this.byteCount = bytes;
     return n;
   }
 

@@ -108,4 +108,12 @@ export interface Transport {
    * caller without it uses send().
    */
   sendSoon?(to: string, messages: readonly Message[], withinMs: number): void;
+  /**
+   * Drop the messages queued for `to` and not yet written that `which` selects (counted as
+   * dropped). The Node calls it when a member leaves the configuration, for the replication
+   * messages queued while it was unreachable: they were meant for the member it was, and a node
+   * that comes back at that address later (added again, on another data directory) must not
+   * take them for its own. Optional; without it such messages may reach that node.
+   */
+  discard?(to: string, which: (message: Message) => boolean): void;
 }

@@ -8,35 +8,9 @@ import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { LostDataError, StoppedError, type Node } from '../../src/index.js';
-import { SetCommand, TestCluster, waitUntil, type Kv } from '../support/node-cluster.js';
-
-function wipe(c: TestCluster, address: string): void {
-  rmSync(join(c.root, address.replace(':', '-')), { recursive: true, force: true });
-}
-
-/**
- * Starts the cluster, applies five writes everywhere, then stops a follower, wipes its data
- * directory and starts it again as it was (its founding members); resolves once it stopped itself,
- * with the error it gave onFatal.
- */
-async function restartWipedFollower(c: TestCluster): Promise<{ victim: string; wiped: Node<Kv>; error: Error }> {
-  await c.startAll();
-  const leader = await c.waitLeader();
-  for (let i = 0; i < 5; i++) await leader.do(new SetCommand(`k${i}`, `v${i}`));
-  await c.waitConverged();
-  const victim = c.addresses.find((a) => a !== leader.address)!;
-  await c.stop(victim);
-  wipe(c, victim);
-  const fatal: Error[] = [];
-  c.configure = (node, address) => {
-    if (address === victim) node.onFatal((err) => fatal.push(err));
-  };
-  const wiped = await c.start(victim);
-  await waitUntil('the wiped member to stop itself', () => fatal.length > 0, 5000);
-  c.configure = undefined;
-  return { victim, wiped, error: fatal[0]! };
-}
+import { LostDataError, StoppedError } from '../../src/index.js';
+import { SetCommand, TestCluster, waitUntil } from '../support/node-cluster.js';
+import { restartWipedFollower, wipe } from '../support/wiped-member.js';
 
 test("lost data: a member restarted on a wiped data directory with its founding members stops with LostDataError (sync 'always'); removed and joined again, it catches up", async () => {
   const c = new TestCluster(3, { sync: 'always' });

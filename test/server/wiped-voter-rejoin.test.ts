@@ -75,7 +75,7 @@ test('a voter restarted with its founding flags on an empty --path stops at the 
   }
 });
 
-test('a wiped voter stopped by LostDataError (founding flags), then removed, then started with --join on the same --path is not told to remove itself again (found on an operator\'s run: the advice looped)', async () => {
+test('a wiped voter stopped by LostDataError (founding flags), then removed, then started with --join on the same --path joins and catches up (found on CI runs: the heartbeats the leader had queued for its old self reached it and stopped it again, telling it to remove itself)', async () => {
   const c = await ProcessCluster.start(3);
   try {
     const { leader, wiped } = await killAndWipeFollower(c);
@@ -84,7 +84,8 @@ test('a wiped voter stopped by LostDataError (founding flags), then removed, the
     assert.match(wiped.output, /LostDataError/);
     const removed = await http(`${leader.url}/members/${encodeURIComponent(wiped.peerAddress)}`, { method: 'DELETE' });
     assert.is(removed.status, 200, removed.text);
-    // Removed now, and started with --join on its --path as it is (the failed start wrote the founding entry there).
+    // Removed now, and started with --join on its --path as it is (the failed start wrote the
+    // founding entry there, the one every founder holds): a new member to the cluster.
     wiped.output = '';
     wiped.start(['--join']);
     const outcome = await waitFor(
@@ -96,11 +97,9 @@ test('a wiped voter stopped by LostDataError (founding flags), then removed, the
       },
       20_000,
     );
-    if (outcome === 'stopped') {
-      // Whether or not it learnt of its removal before stopping, the advice leads out of the loop:
-      // an empty data directory (the message once told it only to remove itself, again).
-      assert.match(wiped.output, /(It was removed from the cluster already|unless that was done already).*empty data directory \(move this one away/, `the advice loops:\n${wiped.output}`);
-    }
+    assert.is(outcome, 'joined', wiped.output);
+    await waitFor('it to be a voter again', async () => (await leader.status())?.members.some((m) => m.address === wiped.peerAddress && !m.nonVoting), 20_000);
+    assert.not.match(wiped.output, /LostDataError/);
   } catch (err) {
     console.error(c.logs());
     throw err;
