@@ -115,6 +115,11 @@ const APPLIED_PER_TURN = 4096;
  */
 const FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS = 10;
 
+/** A leader's replication traffic: meant for one incarnation of a member (see discardReplicationToDeparted). */
+function isReplication(m: Message): boolean {
+  return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' || m.type === 'timeoutNow';
+}
+
 /** Whether `op` adds a member (checked for another name of a member first). */
 function isAddition(op: { op: string }): boolean {
   return op.op === 'addVoter' || op.op === 'addLearner';
@@ -200,6 +205,8 @@ export class Node<Context = unknown> {
   private readonly addresses: PeerAddresses;
   /** The configuration `addresses` was last told about. */
   private addressesOf: Membership = [];
+  /** The leadership transfer target last seen in the core (see dropTimeoutNowOfEndedTransfer). */
+  private transferTargetSeen: NodeId = NONE;
   private readonly nodeMeta = new Map<string, string>();
   /** "address codec" pairs already logged by warnCodecMismatch. */
   private readonly codecMismatchesLogged = new Set<string>();
@@ -1402,6 +1409,7 @@ export class Node<Context = unknown> {
   private tick(): void {
     if (!this.running) return;
     this.raft!.tick();
+    this.dropTimeoutNowOfEndedTransfer();
     this.forgetSilentOutsiders();
     // A snapshot due (or due again after a failure) on an idle node: the run loop takes it.
     this.snapshots.tick();
@@ -1631,6 +1639,7 @@ export class Node<Context = unknown> {
     const raft = this.requireRaft();
     const storage = this.storage!;
     if (raft.membership.current() !== this.addressesOf) this.learnAddresses();
+    this.dropTimeoutNowOfEndedTransfer();
     this.apply(rd.committed);
     this.reads.record(rd.readStates, rd.droppedReads);
     if (advance) raft.advance(rd);
@@ -1898,12 +1907,46 @@ export class Node<Context = unknown> {
    */
   private learnAddresses(): void {
     if (!this.raft) return;
+    const before = this.addressesOf;
     this.addressesOf = this.raft.membership.current();
+    this.discardReplicationToDeparted(before, this.addressesOf);
     // A member that left stays a peer until forgotten (forgetSilentOutsiders).
     if (this.addresses.setMembers(this.addressesOf)) {
       this.updatePeers();
       this.announceMeta(); // new members learn our metadata (raft-node: the HTTP address) now
     }
+  }
+
+  /**
+   * A member that leaves the configuration loses its progress at the leader, and with it any
+   * claim to the appends and heartbeats queued for it while it was unreachable (a down member's
+   * link holds them until it is back). Left there, they reach whatever node comes back at that
+   * address: one added again on the founding entry of a failed start took a heartbeat naming the
+   * commit index its old self had acknowledged for proof of lost data, and stopped (seen on a
+   * CI run of test/server/wiped-voter-rejoin). Other messages (a removal notice) stay queued.
+   */
+  private discardReplicationToDeparted(before: Membership, after: Membership): void {
+    for (const m of before) {
+      if (m.id === this.id || after.some((x) => x.id === m.id)) continue;
+      const address = this.addresses.get(m.id);
+      if (address) this.transport?.discard?.(address, isReplication);
+    }
+  }
+
+  /**
+   * A transfer that ended unfinished (given up after an election timeout, replaced, or ended by a
+   * change of term) takes back the order to campaign it may have sent: to a target that was down
+   * it waits in the link's queue, and reached it when it came back, however long after, so that
+   * it took leadership from a leader whose caller had been told the transfer failed (an
+   * operator's run: 409, then leadership moved anyway).
+   */
+  private dropTimeoutNowOfEndedTransfer(): void {
+    const target = this.raft!.transferTarget();
+    const ended = this.transferTargetSeen;
+    this.transferTargetSeen = target;
+    if (ended === NONE || ended === target) return;
+    const address = this.addresses.get(ended);
+    if (address) this.transport?.discard?.(address, (m) => m.type === 'timeoutNow');
   }
 
   /** Outsiders silent for a while are forgotten (see PeerAddresses), unless a request waits on them. */
