@@ -1144,7 +1144,11 @@ export class Node<Context = unknown> {
   /** The leader's side: append the operation, answer with its log position. */
   private proposeAsLeader(op: ForwardOp, from: NodeId, requestId: number): ForwardResponse {
     const raft = this.requireRaft();
-    if (raft.role !== 'leader') return this.refusal(requestId, 'notLeader', 'not the leader', from);
+    if (raft.role !== 'leader') {
+      // A removed node knows no leader: its asker (a joiner given an outdated member list) is told why.
+      const removedAt = raft.removedAt();
+      return this.refusal(requestId, 'notLeader', removedAt > 0 ? `${this.address} was removed from the cluster (at index ${removedAt}) and knows no leader: ask a current member` : 'not the leader', from);
+    }
     let result;
     if (!FORWARD_OPS.has(op.op)) return this.refusal(requestId, 'badRequest', `unknown forwarded operation ${JSON.stringify(op.op)}`, from);
     const bad = this.badForwardedAddress(op, from, requestId);
@@ -1337,6 +1341,8 @@ export class Node<Context = unknown> {
         }
         if (await this.stoppedForLostData(r.message)) return;
       }
+      // Said once a minute: a joiner asking only removed members (an outdated list) said only whom it asked.
+      if (r.error !== 'timeout' && r.error !== 'invalidConfChange' && !r.leader) say(`refused ${target} ${r.message}`, `${name} did not add this node (${r.message}); asking again`);
       if (r.error === 'notLeader' && r.leader) {
         const id = memberId(r.leader);
         this.addresses.pin(id, r.leader);
