@@ -115,7 +115,7 @@ const APPLIED_PER_TURN = 4096;
  */
 const FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS = 10;
 
-/** A leader's replication traffic: meant for one incarnation of a member (see discardReplicationToDeparted). */
+/** A leader's replication traffic: meant for one incarnation of a member, from one leadership (see discardReplicationToDeparted). */
 function isReplication(m: Message): boolean {
   return m.type === 'append' || m.type === 'heartbeat' || m.type === 'snapshot' || m.type === 'timeoutNow';
 }
@@ -207,6 +207,8 @@ export class Node<Context = unknown> {
   private addressesOf: Membership = [];
   /** The leadership transfer target last seen in the core (see dropTimeoutNowOfEndedTransfer). */
   private transferTargetSeen: NodeId = NONE;
+  /** Whether this node led at the last Ready (see dropReplicationOfEndedLeadership). */
+  private ledAtLastReady = false;
   private readonly nodeMeta = new Map<string, string>();
   /** "address codec" pairs already logged by warnCodecMismatch. */
   private readonly codecMismatchesLogged = new Set<string>();
@@ -1646,6 +1648,7 @@ export class Node<Context = unknown> {
     const storage = this.storage!;
     if (raft.membership.current() !== this.addressesOf) this.learnAddresses();
     this.dropTimeoutNowOfEndedTransfer();
+    this.dropReplicationOfEndedLeadership();
     this.apply(rd.committed);
     this.reads.record(rd.readStates, rd.droppedReads);
     if (advance) raft.advance(rd);
@@ -1953,6 +1956,21 @@ export class Node<Context = unknown> {
     if (ended === NONE || ended === target) return;
     const address = this.addresses.get(ended);
     if (address) this.transport?.discard?.(address, (m) => m.type === 'timeoutNow');
+  }
+
+  /**
+   * A leadership that ended takes back the replication it queued: to a peer that was down it
+   * waits in the link's queue, and a deposed leader never learns of a removal done since, so
+   * the node that comes back at that address (the member, removed meanwhile and started again
+   * with join) took its heartbeats for its old self's and stopped (found in review). Called
+   * after a Ready's messages are handed over, so that those of the Ready that ended it go too.
+   */
+  private dropReplicationOfEndedLeadership(): void {
+    const leading = this.role === 'leader';
+    const ended = this.ledAtLastReady && !leading;
+    this.ledAtLastReady = leading;
+    if (!ended || !this.transport?.discard) return;
+    for (const address of this.addresses.peerAddresses()) this.transport.discard(address, isReplication);
   }
 
   /** Outsiders silent for a while are forgotten (see PeerAddresses), unless a request waits on them. */
