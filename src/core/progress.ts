@@ -110,7 +110,13 @@ export class ReplicationProgress {
       return true;
     }
     if (this.next - 1 !== rejected) return false;
-    this.next = Math.max(Math.min(rejected, hint + 1), this.match + 1);
+    const next = Math.max(Math.min(rejected, hint + 1), this.match + 1);
+    // A rejection at the match index itself: the follower no longer holds what it acknowledged
+    // (its data was lost, or the match came from an earlier incarnation at its address). Probing
+    // it again at once would be refused again at once, a storm of appends and rejections: the
+    // probe waits for the next heartbeat's answer instead.
+    if (next === this.next) return false;
+    this.next = next;
     this.probeSent = false;
     return true;
   }
