@@ -121,6 +121,12 @@ export interface AppendRequest extends MessageBase {
   prevTerm: number;
   entries: Entry[];
   commit: number;
+  /**
+   * The leader's replication epoch for the receiver: a number the leader gives each progress it
+   * keeps, new whenever it makes one (a member added again at the same address gets another).
+   * The follower echoes the last one it received in its answers (absent from older senders).
+   */
+  epoch?: number;
   /** See {@link COMMIT_NOTICE}. */
   [COMMIT_NOTICE]?: true;
 }
@@ -137,6 +143,12 @@ export interface AppendResponse extends MessageBase {
   conflictTerm: number;
   /** On reject: the first index of `conflictTerm` in the follower's log, or its lastIndex + 1. */
   conflictIndex: number;
+  /**
+   * The epoch of the leader's last append, heartbeat or snapshot chunk this node received (see
+   * AppendRequest.epoch): an answer with another one was sent to another of the leader's
+   * progresses for this id, an earlier incarnation of this member's, and is ignored.
+   */
+  epoch?: number;
 }
 
 /** Heartbeat: keeps followers from campaigning and confirms leadership for reads and the lease. */
@@ -151,6 +163,8 @@ export interface HeartbeatRequest extends MessageBase {
   commitTerm?: number;
   /** The heartbeat round; acknowledging round r confirms every round <= r. */
   round: number;
+  /** See {@link AppendRequest.epoch}. */
+  epoch?: number;
 }
 
 export interface HeartbeatResponse extends MessageBase {
@@ -169,6 +183,8 @@ export interface SnapshotRequest extends MessageBase {
   length: number;
   data: Uint8Array;
   done: boolean;
+  /** See {@link AppendRequest.epoch}. */
+  epoch?: number;
 }
 
 export interface SnapshotResponse extends MessageBase {
@@ -177,6 +193,8 @@ export interface SnapshotResponse extends MessageBase {
   snapshotIndex: number;
   /** The next offset the follower expects (0: start again). */
   nextOffset: number;
+  /** See {@link AppendResponse.epoch}. */
+  epoch?: number;
 }
 
 /** Sent by a leader to its transfer target: campaign now. */

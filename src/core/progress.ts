@@ -19,6 +19,11 @@ export interface InflightLimits {
 
 export class ReplicationProgress {
   state: ProgressState = 'probe';
+  /**
+   * This progress's replication epoch (see AppendRequest.epoch), set by the leader when it makes
+   * the progress; 0 for none.
+   */
+  epoch = 0;
   /** Highest index known to match the leader's log. */
   match = 0;
   /** Next index to send. */

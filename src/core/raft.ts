@@ -152,6 +152,10 @@ export class Raft {
   private leaderHeardTick = Number.NEGATIVE_INFINITY;
   private votes = new Map<NodeId, boolean>();
   private progress = new Map<NodeId, ReplicationProgress>();
+  /** Epochs given to progresses so far (see AppendRequest.epoch); never reused by this instance. */
+  private progressEpochs = 0;
+  /** The epoch of the last append, heartbeat or snapshot chunk from the leader; 0 for none. */
+  private leaderEpoch = 0;
   private leadTransferee: NodeId = NONE;
   /** A TimeoutNow was sent this term: another node may win an election despite stickiness. */
   private timeoutNowSent = false;
@@ -939,6 +943,7 @@ export class Raft {
     this.electionElapsed = 0;
     this.leaderHeardTick = this.ticksSinceStart;
     this.lead = m.from;
+    this.leaderEpoch = m.epoch ?? 0;
     if (m.prevIndex < this.log.committed) {
       this.sendAppendAck(m.from, this.log.committed);
       return;
@@ -957,17 +962,18 @@ export class Raft {
       conflictTerm = this.log.term(m.prevIndex) ?? 0;
       conflictIndex = this.firstIndexOfTerm(conflictTerm, m.prevIndex);
     }
-    this.send({ type: 'appendResp', from: this.id, to: m.from, term: this.term, reject: true, index: m.prevIndex, conflictTerm, conflictIndex });
+    this.send({ type: 'appendResp', from: this.id, to: m.from, term: this.term, reject: true, index: m.prevIndex, conflictTerm, conflictIndex, epoch: this.leaderEpoch });
   }
 
   private sendAppendAck(to: NodeId, index: number): void {
-    this.send({ type: 'appendResp', from: this.id, to, term: this.term, reject: false, index, conflictTerm: 0, conflictIndex: 0 });
+    this.send({ type: 'appendResp', from: this.id, to, term: this.term, reject: false, index, conflictTerm: 0, conflictIndex: 0, epoch: this.leaderEpoch });
   }
 
   private handleHeartbeat(m: Extract<Message, { type: 'heartbeat' }>): void {
     this.electionElapsed = 0;
     this.leaderHeardTick = this.ticksSinceStart;
     this.lead = m.from;
+    this.leaderEpoch = m.epoch ?? 0;
     // A leader sends each follower at most its match index, which only the follower's own acks of
     // durable entries raise. A commit past this log's end means it lost entries it acknowledged.
     // Not said of a node holding no log at all, a joiner: a heartbeat queued for the member's
@@ -993,6 +999,7 @@ export class Raft {
     this.electionElapsed = 0;
     this.leaderHeardTick = this.ticksSinceStart;
     this.lead = m.from;
+    this.leaderEpoch = m.epoch ?? 0;
     const meta = m.meta;
     if (meta.index <= this.log.committed) {
       // (A receive of a newer snapshot, or its check, goes on: this message is only late.)
@@ -1069,7 +1076,7 @@ export class Raft {
 
   /** Tells the leader `to` which offset of snapshot `index` to send next (0: from the start). */
   private askSnapshotFrom(to: NodeId, index: number, nextOffset: number): void {
-    this.send({ type: 'snapshotResp', from: this.id, to, term: this.term, snapshotIndex: index, nextOffset });
+    this.send({ type: 'snapshotResp', from: this.id, to, term: this.term, snapshotIndex: index, nextOffset, epoch: this.leaderEpoch });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1136,6 +1143,7 @@ export class Raft {
         maxBytes: this.opts.maxInflightBytes,
       });
       pr.lastHeardTick = this.ticksSinceStart;
+      pr.epoch = ++this.progressEpochs;
       this.progress.set(m.id, pr);
     }
   }
@@ -1175,7 +1183,7 @@ export class Raft {
       }
       let bytes = 0;
       for (const e of entries) bytes += entrySize(e);
-      const append: Message = { type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed };
+      const append: Message = { type: 'append', from: this.id, to, term: this.term, prevIndex, prevTerm, entries, commit: this.log.committed, epoch: pr.epoch };
       if (entries.length === 0 && pr.state === 'replicate') append[COMMIT_NOTICE] = true;
       this.send(append);
       pr.sentEntries(prevIndex + entries.length, bytes);
@@ -1205,12 +1213,12 @@ export class Raft {
     pr.snapshotChunkInFlight = true;
     pr.snapshotLength = length;
     pr.snapshotSentRound = this.readOnly.currentRound();
-    this.send({ type: 'snapshot', from: this.id, to, term: this.term, meta, offset, length, data: EMPTY, done: offset + length >= meta.size });
+    this.send({ type: 'snapshot', from: this.id, to, term: this.term, meta, offset, length, data: EMPTY, done: offset + length >= meta.size, epoch: pr.epoch });
   }
 
   private handleSnapshotResponse(m: Extract<Message, { type: 'snapshotResp' }>): void {
     const pr = this.progress.get(m.from);
-    if (!pr) return;
+    if (!pr || isOtherEpoch(m.epoch, pr)) return;
     pr.lastHeardTick = this.ticksSinceStart;
     if (pr.state !== 'snapshot' || pr.pendingSnapshot?.index !== m.snapshotIndex) return;
     if (m.nextOffset === pr.snapshotOffset + pr.snapshotLength) {
@@ -1226,7 +1234,10 @@ export class Raft {
 
   private handleAppendResponse(m: Extract<Message, { type: 'appendResp' }>): void {
     const pr = this.progress.get(m.from);
-    if (!pr) return;
+    // An answer to another progress for this id: an earlier incarnation of the member (removed,
+    // then added again at its address), whose acknowledgement, arriving late, set the new one's
+    // match to entries it never received (found in review: it never caught up).
+    if (!pr || isOtherEpoch(m.epoch, pr)) return;
     // A leader's log never shrinks within its term, so an answer about an index past it is no
     // answer to this leader (a member of another cluster under a listed address): taken in, it
     // moved the follower's next index past the log, and the next append to it threw (found 12-07).
@@ -1298,7 +1309,7 @@ export class Raft {
     const round = this.readOnly.startRound(this.opts.clock());
     for (const [id, pr] of this.progress) {
       const commit = Math.min(pr.match, this.log.committed);
-      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, commitTerm: this.log.term(commit) ?? 0, round });
+      this.send({ type: 'heartbeat', from: this.id, to: id, term: this.term, commit, commitTerm: this.log.term(commit) ?? 0, round, epoch: pr.epoch });
     }
     this.confirmReads(); // a sole voter confirms its own rounds
   }
@@ -1486,3 +1497,8 @@ function sameSoftState(a: SoftState, b: SoftState): boolean {
 }
 
 export type { Membership };
+
+/** Whether an answer carries the epoch of another progress than `pr` (0 or absent: not known, an older sender). */
+function isOtherEpoch(epoch: number | undefined, pr: ReplicationProgress): boolean {
+  return epoch !== undefined && epoch !== 0 && epoch !== pr.epoch;
+}
