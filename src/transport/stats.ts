@@ -29,13 +29,23 @@ export function newPeerCounters(): PeerCounters {
 }
 
 /**
+ * Addresses that only dialed in (no link of ours: no queue attached) whose counters are kept, at
+ * most; past it the oldest of them is dropped. The address is what the dialer claims in its hello,
+ * and a dialer that passes the cluster-id handshake may claim a new one at every dial.
+ */
+export const MAX_INBOUND_ONLY_ADDRESSES = 256;
+
+/**
  * The counters of every known address plus transport-wide ones. Peers removed from the
- * membership are forgotten; addresses that only sent to us stay (they are few: each passed the
- * cluster-id handshake).
+ * membership are forgotten; addresses that only sent to us stay, the newest
+ * {@link MAX_INBOUND_ONLY_ADDRESSES} of them (found in a growth audit: one record per claimed hello
+ * address was kept for good, as many as a dialer made up).
  */
 export class StatsBook {
   private readonly peers = new Map<string, PeerCounters>();
   private readonly queues = new Map<string, PeerQueue>();
+  /** Addresses in `peers` with no queue attached, oldest first. */
+  private readonly inboundOnly = new Set<string>();
   /** Messages passed to send() for an address that is not a current peer. */
   droppedUnknownPeer = 0;
   /** Inbound streams rejected at or after the handshake. */
@@ -49,6 +59,12 @@ export class StatsBook {
     if (!c) {
       c = newPeerCounters();
       this.peers.set(address, c);
+      this.inboundOnly.add(address);
+      if (this.inboundOnly.size > MAX_INBOUND_ONLY_ADDRESSES) {
+        const oldest = this.inboundOnly.values().next().value as string;
+        this.inboundOnly.delete(oldest);
+        this.peers.delete(oldest);
+      }
     }
     return c;
   }
@@ -56,12 +72,14 @@ export class StatsBook {
   /** Attach the outgoing queue of `address` so snapshots report its gauges and drops. */
   attachQueue(address: string, queue: PeerQueue): void {
     this.queues.set(address, queue);
+    this.inboundOnly.delete(address);
   }
 
   /** Forget a removed peer. */
   forget(address: string): void {
     this.peers.delete(address);
     this.queues.delete(address);
+    this.inboundOnly.delete(address);
   }
 
   /** A plain-data copy of everything, safe to hand to metrics code. */
