@@ -118,6 +118,9 @@ function render(own, results) {
     row.cells[FIELDS.indexOf('digest')].classList.toggle('mismatch', !!s && digests.get(s.appliedIndex).size > 1);
   }
   for (const row of Array.from(tbody.rows)) if (!seen.has(row.dataset.address)) row.remove();
+  // And their counters: a page left open while members come and go at new addresses kept one per
+  // address ever seen (found in a growth audit).
+  for (const address of Array.from(counters.keys())) if (!seen.has(address)) counters.delete(address);
 
   $('totalWriteRate').textContent = anyRate ? totalWrite.toFixed(1) : '—';
   $('totalReadRate').textContent = anyRate ? totalRead.toFixed(1) : '—';
