@@ -1344,7 +1344,8 @@ export class Node<Context = unknown> {
         if (await this.stoppedForLostData(r.message)) return;
       }
       // Said once a minute: a joiner asking only removed members (an outdated list) said only whom it asked.
-      if (r.error !== 'timeout' && r.error !== 'invalidConfChange' && !r.leader) say(`refused ${target} ${r.message}`, `${name} did not add this node (${r.message}); asking again`);
+      // Keyed by the refusal's code, not its text: a peer's ever-new text grew the map (growth audit).
+      if (r.error !== 'timeout' && r.error !== 'invalidConfChange' && !r.leader) say(`refused ${target} ${r.error}`, `${name} did not add this node (${r.message}); asking again`);
       if (r.error === 'notLeader' && r.leader) {
         const id = memberId(r.leader);
         this.addresses.pin(id, r.leader);
