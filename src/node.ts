@@ -207,8 +207,6 @@ export class Node<Context = unknown> {
   private addressesOf: Membership = [];
   /** The leadership transfer target last seen in the core (see dropTimeoutNowOfEndedTransfer). */
   private transferTargetSeen: NodeId = NONE;
-  /** Whether this node led at the last Ready (see dropReplicationOfEndedLeadership). */
-  private ledAtLastReady = false;
   private readonly nodeMeta = new Map<string, string>();
   /** "address codec" pairs already logged by warnCodecMismatch. */
   private readonly codecMismatchesLogged = new Set<string>();
@@ -1649,7 +1647,6 @@ export class Node<Context = unknown> {
     const storage = this.storage!;
     if (raft.membership.current() !== this.addressesOf) this.learnAddresses();
     this.dropTimeoutNowOfEndedTransfer();
-    this.dropReplicationOfEndedLeadership();
     this.apply(rd.committed);
     this.reads.record(rd.readStates, rd.droppedReads);
     if (advance) raft.advance(rd);
@@ -1836,6 +1833,7 @@ export class Node<Context = unknown> {
         lost.outcomeUnknown = true;
         this.settleProposal(index, p, undefined, lost);
       }
+      this.dropReplicationOfEndedLeadership();
     }
     this.metricsRegistry.setLeader(leader !== NONE, role === 'leader');
     if (leader === this.leaderId && leader !== NONE && leader !== this.id && term !== termBefore) {
@@ -1963,14 +1961,15 @@ export class Node<Context = unknown> {
    * A leadership that ended takes back the replication it queued: to a peer that was down it
    * waits in the link's queue, and a deposed leader never learns of a removal done since, so
    * the node that comes back at that address (the member, removed meanwhile and started again
-   * with join) took its heartbeats for its old self's and stopped (found in review). Called
-   * after a Ready's messages are handed over, so that those of the Ready that ended it go too.
+   * with join) took its heartbeats for its old self's and stopped (found in review). Called when
+   * the Ready that ended it is taken, before its messages are handed over: those are the last
+   * words of the leadership (a leader that committed its own removal tells the others the commit
+   * and has a caught-up voter campaign at once, Raft.afterCommit), and dropped with the rest from
+   * a backpressured or reconnecting link they cost an election timeout without a leader (the
+   * commit notices, sent with sendSoon, were dropped even from healthy gRPC links).
    */
   private dropReplicationOfEndedLeadership(): void {
-    const leading = this.role === 'leader';
-    const ended = this.ledAtLastReady && !leading;
-    this.ledAtLastReady = leading;
-    if (!ended || !this.transport?.discard) return;
+    if (!this.transport?.discard) return;
     for (const address of this.addresses.peerAddresses()) this.transport.discard(address, isReplication);
   }
 
