@@ -7,10 +7,11 @@
 // the leader took the new member's rejections of appends past its empty log for stale ones and
 // never sent it those entries (an append/rejection storm before the probe learnt to wait for the
 // next heartbeat; after it, a member that never caught up). Reachable where an earlier
-// incarnation's answer can arrive late: a delaying network, or an old process still running at a
-// reused address (a replaced container keeping its name) while the new one is added. Now every
-// progress has its own epoch, which the leader's messages carry and the answers echo: an answer
-// with another epoch is ignored (found by an audit of incarnation mix-ups).
+// incarnation's answer can arrive late, over a network that delays messages. Now every progress
+// has its own epoch, which the leader's messages carry and the answers echo: an answer with another
+// epoch is ignored (found by an audit of incarnation mix-ups). Not covered: an old process still
+// running at the address when the member is added again answers the new progress's messages with
+// its new epoch (README, Known limitations).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { MemoryStorage, type Message } from '../../src/core/index.js';
