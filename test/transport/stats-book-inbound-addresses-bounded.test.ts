@@ -13,7 +13,7 @@ import * as assert from 'uvu/assert';
 import { EventEmitter } from 'node:events';
 import { batchFrame, encodeBatchFrame, helloFrame, PROTOCOL_VERSION } from '../../src/transport/frame.js';
 import { InboundStreams } from '../../src/transport/grpc-inbound.js';
-import { StatsBook } from '../../src/transport/stats.js';
+import { MAX_INBOUND_ONLY_ADDRESSES, StatsBook } from '../../src/transport/stats.js';
 import { CollectingLogger, numbered } from './fixtures.js';
 
 /** Just enough of a gRPC server stream for the handler. */
@@ -67,6 +67,18 @@ test('a peer with a link keeps its counters however many addresses only dialed i
   for (let i = 0; i < CYCLES; i++) book.peer(`drifter-${i}:7000`).received++;
   assert.is(book.snapshot().peers['member:1']?.sent, 7, "the member's counters survived");
   assert.is(book.peer('member:1'), mine, 'the same record, still shared with its link');
+});
+
+// From a mutation review: exactly MAX_INBOUND_ONLY_ADDRESSES are kept, the oldest dropped first
+// (with '>' made '>=' the tests above, which check only a ceiling, still passed).
+test(`the stats book keeps the counters of the newest ${MAX_INBOUND_ONLY_ADDRESSES} addresses that only dialed in, dropping the oldest first`, () => {
+  const book = new StatsBook();
+  const extra = 10;
+  for (let i = 0; i < MAX_INBOUND_ONLY_ADDRESSES + extra; i++) book.peer(`drifter-${i}:7000`).received = i + 1;
+  const kept = Object.keys(book.snapshot().peers);
+  const newest = Array.from({ length: MAX_INBOUND_ONLY_ADDRESSES }, (_, i) => `drifter-${i + extra}:7000`);
+  assert.equal(kept.sort(), newest.sort());
+  assert.is(book.snapshot().peers[`drifter-${extra}:7000`]?.received, extra + 1, 'the oldest one kept has its counters');
 });
 
 test.run();
