@@ -20,19 +20,6 @@ import * as assert from 'uvu/assert';
 import { MemoryStorage, type Message } from '../../src/core/index.js';
 import { Harness, enc, voters } from '../support/raft-harness.js';
 
-/** Ticks and delivers; the error of a delivery that does not settle (a message storm), if any. */
-function run(h: Harness, ticks: number): string | undefined {
-  try {
-    for (let i = 0; i < ticks; i++) {
-      h.tickAll();
-      h.deliverAll(5000);
-    }
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 for (const id of [2, 3]) {
   test(`a member (node ${id}) removed and added again at its address, on an empty log, catches up although an acknowledgement of its earlier incarnation arrives late`, () => {
     const h = new Harness(voters(1, 2, 3), { preVote: true, checkQuorum: true });
@@ -49,7 +36,7 @@ for (const id of [2, 3]) {
     const removal = one.proposeConfChange({ type: 'remove', id });
     assert.ok(removal.ok, JSON.stringify(removal));
     h.nodes.delete(id);
-    assert.is(run(h, 2), undefined);
+    assert.is(h.runSettled(2), undefined);
     assert.ok(one.log.committed >= (removal.ok ? removal.index : 0), 'the removal committed');
     h.add(id, new MemoryStorage());
     const add = one.proposeConfChange({ type: 'addVoter', id, context: `n${id}` });
@@ -61,7 +48,7 @@ for (const id of [2, 3]) {
     // The earlier incarnation's acknowledgement arrives now, before the new one's first answer.
     h.deliver(stale);
     h.process();
-    const storm = run(h, 30);
+    const storm = h.runSettled(30);
 
     const readded = h.node(id).raft;
     const pr = one.progressOf(id);

@@ -19,26 +19,13 @@ import { Harness, enc, laggingFollower } from '../support/raft-harness.js';
 const SNAPSHOT = enc('SNAPSHOT:0123456789abcdef'); // 25 bytes
 const CHUNK = 4;
 
-/** Ticks and delivers; the error of a delivery that does not settle (a message storm), if any. */
-function run(h: Harness, ticks: number): string | undefined {
-  try {
-    for (let i = 0; i < ticks; i++) {
-      h.tickAll();
-      h.deliverAll(5000);
-    }
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 /** Removes node 3 and adds it again on an empty log; returns once the leader made its new progress. */
 function removeAndAddAgain(h: Harness): void {
   const one = h.node(1).raft;
   const removal = one.proposeConfChange({ type: 'remove', id: 3 });
   assert.ok(removal.ok, JSON.stringify(removal));
   h.nodes.delete(3);
-  assert.is(run(h, 2), undefined);
+  assert.is(h.runSettled(2), undefined);
   assert.ok(one.log.committed >= (removal.ok ? removal.index : 0), 'the removal committed');
   h.add(3, new MemoryStorage());
   const add = one.proposeConfChange({ type: 'addVoter', id: 3, context: 'n3' });
@@ -49,7 +36,7 @@ function removeAndAddAgain(h: Harness): void {
 
 function catchesUp(h: Harness): void {
   const one = h.node(1).raft;
-  const storm = run(h, 40);
+  const storm = h.runSettled(40);
   const three = h.node(3).raft;
   const pr = one.progressOf(3);
   assert.is(storm, undefined, 'delivery settles');

@@ -12,45 +12,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Message } from '../../src/core/index.js';
-import { SetCommand, TestCluster, interceptReceive, retryInFlight } from '../support/node-cluster.js';
-
-/** The parts of the gRPC transport and link the test reaches into, to hold a link as backpressure does. */
-interface HeldLink {
-  waitingDrain: boolean;
-  flush(): void;
-}
-interface GrpcInternals {
-  send(to: string, messages: readonly Message[]): void;
-  links: Map<string, HeldLink>;
-}
+import { TestCluster, interceptReceive, retryInFlight } from '../support/node-cluster.js';
+import { caughtUpLeader, holdTimeoutNowLinks } from '../support/held-link.js';
 
 test('a leader that commits its own removal while its link to the caught-up voter is backpressured still has it campaign at once once the link drains', async () => {
   const c = await TestCluster.grpc(3, { heartbeatMs: 50, electionTimeoutMs: 2000, requestTimeoutMs: 6000 });
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
-    await c.waitFor(() => leader.members().every((m) => m.match === leader.status().lastIndex), 5000, 'every follower to be caught up');
+    const leader = await caughtUpLeader(c);
     const others = c.addresses.filter((a) => a !== leader.address).map((a) => c.node(a));
     // The handover fails (as under load): the leader removes itself and steps down at the commit.
     (leader as unknown as { handOverLeadership(): Promise<boolean> }).handOverLeadership = async () => false;
     // The link that takes the timeoutNow is backpressured at that moment, for 150 ms (its stream's
     // write() returned false; 'drain' comes 150 ms later): it keeps the batch queued meanwhile.
-    const transport = (leader as unknown as { transport: GrpcInternals }).transport;
-    const send = transport.send.bind(transport);
-    const held: string[] = [];
-    transport.send = (to, messages) => {
-      if (messages.some((m) => m.type === 'timeoutNow')) {
-        const link = transport.links.get(to)!;
-        link.waitingDrain = true;
-        held.push(to);
-        setTimeout(() => {
-          link.waitingDrain = false;
-          link.flush();
-        }, 150).unref();
-      }
-      send(to, messages);
-    };
+    const held = holdTimeoutNowLinks(leader, 150);
     await retryInFlight(() => leader.leave(leader.address));
     assert.ok(!leader.isLeader(), 'the leader stepped down at its removal');
     assert.is(held.length, 1, 'the step-down sent one timeoutNow, over the held link');
@@ -67,10 +41,7 @@ test('a leader that commits its own removal while its link to the caught-up vote
 test('a leader that commits its own removal tells every remaining member the commit over healthy gRPC links', async () => {
   const c = await TestCluster.grpc(3, { heartbeatMs: 50, electionTimeoutMs: 2000, requestTimeoutMs: 6000 });
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
-    await c.waitFor(() => leader.members().every((m) => m.match === leader.status().lastIndex), 5000, 'every follower to be caught up');
+    const leader = await caughtUpLeader(c);
     (leader as unknown as { handOverLeadership(): Promise<boolean> }).handOverLeadership = async () => false;
     // The highest commit index each remaining member heard from the leader.
     const heard = new Map<string, number>();

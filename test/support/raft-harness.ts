@@ -152,6 +152,19 @@ export class Harness {
     this.process();
   }
 
+  /** Ticks every node and delivers, `ticks` times; the error of a delivery that does not settle within 5,000 messages (a message storm), if any. */
+  runSettled(ticks: number): string | undefined {
+    try {
+      for (let i = 0; i < ticks; i++) {
+        this.tickAll();
+        this.deliverAll(5000);
+      }
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
+
   tickAll(times = 1): void {
     for (let i = 0; i < times; i++) for (const n of this.nodes.values()) n.raft.tick();
     this.process();
