@@ -7,15 +7,21 @@ import * as assert from 'uvu/assert';
 import type { ForwardResponse } from '../../src/peer-messages.js';
 import { SetCommand, TestCluster, interceptReceive, waitUntil, type SeenMessage } from '../support/node-cluster.js';
 
+/** Starts `c`, writes once, removes a follower and resolves once it learnt of its removal (it keeps running). */
+async function removeAFollower(c: TestCluster): Promise<{ removed: string; removedAt: number }> {
+  await c.startAll();
+  const leader = await c.waitLeader();
+  await leader.do(new SetCommand('a', '1'));
+  const removed = c.addresses.find((a) => a !== leader.address)!;
+  await leader.leave(removed);
+  const removedAt = await waitUntil('the member to learn of its removal', () => c.node(removed).status().removedAt, 5000);
+  return { removed, removedAt };
+}
+
 test('a joiner that asks a removed member is told it was removed and knows no leader, and says so', async () => {
   const c = new TestCluster(3, { logLevel: 'info' });
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
-    const removed = c.addresses.find((a) => a !== leader.address)!;
-    await leader.leave(removed);
-    const removedAt = await waitUntil('the member to learn of its removal', () => c.node(removed).status().removedAt, 5000);
+    const { removed, removedAt } = await removeAFollower(c);
     const lines: string[] = [];
     const joiner = await c.start(await c.newAddress(), { join: true, members: removed, logger: (level, line) => lines.push(`${level} ${line}`) });
     const said = await waitUntil('the joiner to say why', () => lines.find((l) => l.includes('did not add this node')), 5000);
@@ -36,12 +42,7 @@ test('a joiner that asks a removed member is told it was removed and knows no le
 test('a joiner told no with a different text at every attempt still says so once a minute', async () => {
   const c = new TestCluster(3, { logLevel: 'info' });
   try {
-    await c.startAll();
-    const leader = await c.waitLeader();
-    await leader.do(new SetCommand('a', '1'));
-    const removed = c.addresses.find((a) => a !== leader.address)!;
-    await leader.leave(removed);
-    await waitUntil('the member to learn of its removal', () => c.node(removed).status().removedAt, 5000);
+    const { removed } = await removeAFollower(c);
     const lines: string[] = [];
     let answers = 0;
     c.configure = (node) => {

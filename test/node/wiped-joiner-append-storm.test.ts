@@ -11,18 +11,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LostDataError } from '../../src/index.js';
 import { SetCommand, TestCluster, interceptReceive } from '../support/node-cluster.js';
-import { wipe } from '../support/wiped-member.js';
+import { stopAndWipeFollower } from '../support/wiped-member.js';
 
 test('a wiped member started with join before its removal is not sent the same append again and again while it waits to stop', async () => {
   const c = new TestCluster(3, { sync: 'always', logLevel: 'silent' });
   try {
-    await c.startAll();
+    const victim = await stopAndWipeFollower(c);
     const leader = await c.waitLeader();
-    for (let i = 0; i < 5; i++) await leader.do(new SetCommand(`k${i}`, `v${i}`));
-    await c.waitConverged();
-    const victim = c.addresses.find((a) => a !== leader.address)!;
-    await c.stop(victim);
-    wipe(c, victim);
 
     let appends = 0;
     const fatal: Error[] = [];

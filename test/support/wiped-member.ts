@@ -10,12 +10,8 @@ export function wipe(c: TestCluster, address: string): void {
   rmSync(join(c.root, address.replace(':', '-')), { recursive: true, force: true });
 }
 
-/**
- * Starts the cluster, applies five writes everywhere, then stops a follower, wipes its data
- * directory and starts it again as it was (its founding members); resolves once it stopped itself,
- * with the error it gave onFatal.
- */
-export async function restartWipedFollower(c: TestCluster): Promise<{ victim: string; wiped: Node<Kv>; error: Error }> {
+/** Starts the cluster, applies five writes (k0..k4) everywhere, then stops a follower and wipes its data directory; resolves with its address. */
+export async function stopAndWipeFollower(c: TestCluster): Promise<string> {
   await c.startAll();
   const leader = await c.waitLeader();
   for (let i = 0; i < 5; i++) await leader.do(new SetCommand(`k${i}`, `v${i}`));
@@ -23,6 +19,16 @@ export async function restartWipedFollower(c: TestCluster): Promise<{ victim: st
   const victim = c.addresses.find((a) => a !== leader.address)!;
   await c.stop(victim);
   wipe(c, victim);
+  return victim;
+}
+
+/**
+ * Starts the cluster, applies five writes everywhere, then stops a follower, wipes its data
+ * directory and starts it again as it was (its founding members); resolves once it stopped itself,
+ * with the error it gave onFatal.
+ */
+export async function restartWipedFollower(c: TestCluster): Promise<{ victim: string; wiped: Node<Kv>; error: Error }> {
+  const victim = await stopAndWipeFollower(c);
   const fatal: Error[] = [];
   c.configure = (node, address) => {
     if (address === victim) node.onFatal((err) => fatal.push(err));

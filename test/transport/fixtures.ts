@@ -2,6 +2,7 @@
  * Shared test material for the transport tests: one example of every Message type, a logger that
  * collects lines, and a polling wait with a deadline.
  */
+import { EventEmitter } from 'node:events';
 import { EntryType, type Message, type MessageType } from '../../src/core/messages.js';
 import type { TransportLogger } from '../../src/transport/types.js';
 
@@ -99,4 +100,16 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
 /** Resolve after `ms`. */
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Just enough of a gRPC server stream for the handler. */
+export function fakeCall(peer: string) {
+  const call = new EventEmitter() as EventEmitter & Record<string, unknown>;
+  call.on('error', () => {});
+  call.getPeer = () => peer;
+  call.end = () => call.emit('close');
+  call.write = () => true;
+  call.sendMetadata = () => {};
+  call.writableNeedDrain = false;
+  return call;
 }

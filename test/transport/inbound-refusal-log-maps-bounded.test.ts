@@ -5,23 +5,10 @@
 // Drives InboundStreams.handle with stand-in streams (no sockets) and reads its private maps.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EventEmitter } from 'node:events';
 import { helloFrame, PROTOCOL_VERSION } from '../../src/transport/frame.js';
 import { InboundStreams } from '../../src/transport/grpc-inbound.js';
 import { StatsBook } from '../../src/transport/stats.js';
-import { CollectingLogger } from './fixtures.js';
-
-/** Just enough of a gRPC server stream for the handler. */
-function fakeCall(peer: string) {
-  const call = new EventEmitter() as EventEmitter & Record<string, unknown>;
-  call.on('error', () => {});
-  call.getPeer = () => peer;
-  call.end = () => call.emit('close');
-  call.write = () => true;
-  call.sendMetadata = () => {};
-  call.writableNeedDrain = false;
-  return call;
-}
+import { CollectingLogger, fakeCall } from './fixtures.js';
 
 test('refusals from thousands of claimed addresses and hosts keep both log-limit maps at most 1000 entries', () => {
   const logger = new CollectingLogger();

@@ -10,23 +10,10 @@
 // inbound-refusal-log-maps-bounded does, and reads the book's private map.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { EventEmitter } from 'node:events';
 import { batchFrame, encodeBatchFrame, helloFrame, PROTOCOL_VERSION } from '../../src/transport/frame.js';
 import { InboundStreams } from '../../src/transport/grpc-inbound.js';
 import { MAX_INBOUND_ONLY_ADDRESSES, StatsBook } from '../../src/transport/stats.js';
-import { CollectingLogger, numbered } from './fixtures.js';
-
-/** Just enough of a gRPC server stream for the handler. */
-function fakeCall(peer: string) {
-  const call = new EventEmitter() as EventEmitter & Record<string, unknown>;
-  call.on('error', () => {});
-  call.getPeer = () => peer;
-  call.end = () => call.emit('close');
-  call.write = () => true;
-  call.sendMetadata = () => {};
-  call.writableNeedDrain = false;
-  return call;
-}
+import { CollectingLogger, numbered, fakeCall } from './fixtures.js';
 
 const CYCLES = 3000;
 
