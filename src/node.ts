@@ -1936,8 +1936,7 @@ export class Node<Context = unknown> {
   private discardReplicationToDeparted(before: Membership, after: Membership): void {
     for (const m of before) {
       if (m.id === this.id || after.some((x) => x.id === m.id)) continue;
-      const address = this.addresses.get(m.id);
-      if (address) this.transport?.discard?.(address, isReplication);
+      this.outbox.discard(m.id, isReplication);
     }
   }
 
@@ -1953,8 +1952,7 @@ export class Node<Context = unknown> {
     const ended = this.transferTargetSeen;
     this.transferTargetSeen = target;
     if (ended === NONE || ended === target) return;
-    const address = this.addresses.get(ended);
-    if (address) this.transport?.discard?.(address, (m) => m.type === 'timeoutNow');
+    this.outbox.discard(ended, (m) => m.type === 'timeoutNow');
   }
 
   /**
@@ -1969,8 +1967,7 @@ export class Node<Context = unknown> {
    * commit notices, sent with sendSoon, were dropped even from healthy gRPC links).
    */
   private dropReplicationOfEndedLeadership(): void {
-    if (!this.transport?.discard) return;
-    for (const address of this.addresses.peerAddresses()) this.transport.discard(address, isReplication);
+    for (const peer of this.addresses.peerIds()) this.outbox.discard(peer, isReplication);
   }
 
   /** Outsiders silent for a while are forgotten (see PeerAddresses), unless a request waits on them. */

@@ -1,6 +1,14 @@
 // Per-peer send order for messages that must wait before they can leave (a snapshot chunk whose
 // bytes are still being read from disk), without holding the messages to the other peers.
 
+/** One peer's lane: the batch being sent, and what gathers behind it. */
+interface Lane<Item> {
+  pending: Item[];
+  done: Promise<void>;
+  /** What dropWhere took back from the batch being sent (reset when the next batch starts). */
+  dropRules: Array<(item: Item) => boolean>;
+}
+
 /**
  * One lane per peer. A batch queued for a peer with nothing pending goes to `send` at once; while
  * `send` works on it (reads a chunk from disk), batches queued for that peer gather into one
@@ -12,16 +20,17 @@
  * thousands of stale messages at once when it returned. Raft takes a dropped message as a lost one.
  */
 export class PeerLanes<Peer, Item> {
-  private readonly lanes = new Map<Peer, { pending: Item[]; done: Promise<void> }>();
+  private readonly lanes = new Map<Peer, Lane<Item>>();
   private droppedItems = 0;
 
   /**
-   * @param send sends one batch to a peer; the lane waits for it before the next batch.
+   * @param send sends one batch to a peer; the lane waits for it before the next batch. Before
+   *   the items leave it asks `wanted` which ones dropWhere has not taken back meanwhile.
    * @param onError gets a throw or rejection of `send`; the lane goes on with its next batch.
    * @param maxPending the most items a peer's pending batch holds.
    */
   constructor(
-    private readonly send: (peer: Peer, batch: Item[]) => Promise<void>,
+    private readonly send: (peer: Peer, batch: Item[], wanted: (item: Item) => boolean) => Promise<void>,
     private readonly onError: (err: Error) => void,
     private readonly maxPending: number,
   ) {}
@@ -31,7 +40,7 @@ export class PeerLanes<Peer, Item> {
     return this.lanes.size > 0 && this.lanes.has(peer);
   }
 
-  /** Items dropped from pending batches so far (oldest first, past `maxPending`). */
+  /** Items dropped from pending batches so far (the oldest past `maxPending`, and by dropWhere). */
   get dropped(): number {
     return this.droppedItems;
   }
@@ -48,9 +57,25 @@ export class PeerLanes<Peer, Item> {
       }
       return;
     }
-    const started = { pending: [] as Item[], done: Promise.resolve() };
+    const started: Lane<Item> = { pending: [], done: Promise.resolve(), dropRules: [] };
     this.lanes.set(peer, started);
     started.done = this.run(peer, started, batch);
+  }
+
+  /**
+   * Takes back the items to `peer` that `which` matches and that have not left yet: the pending
+   * ones at once, those of the batch being sent when its send asks which are still wanted. Says
+   * how many pending items it dropped.
+   */
+  dropWhere(peer: Peer, which: (item: Item) => boolean): number {
+    const lane = this.lanes.get(peer);
+    if (!lane) return 0;
+    lane.dropRules.push(which);
+    const kept = lane.pending.filter((item) => !which(item));
+    const dropped = lane.pending.length - kept.length;
+    lane.pending = kept;
+    this.droppedItems += dropped;
+    return dropped;
   }
 
   /** Settles when every batch queued so far has been sent; undefined when no lane is busy. */
@@ -59,11 +84,13 @@ export class PeerLanes<Peer, Item> {
     return Promise.all(Array.from(this.lanes.values(), (lane) => lane.done)).then(() => undefined);
   }
 
-  private async run(peer: Peer, lane: { pending: Item[] }, first: Item[]): Promise<void> {
+  private async run(peer: Peer, lane: Lane<Item>, first: Item[]): Promise<void> {
+    const wanted = (item: Item): boolean => !lane.dropRules.some((rule) => rule(item));
     let batch = first;
     for (;;) {
+      lane.dropRules = [];
       try {
-        await this.send(peer, batch);
+        await this.send(peer, batch, wanted);
       } catch (err) {
         this.report(err);
       }

@@ -53,7 +53,7 @@ export class PeerOutbox {
    * appends) and the run loop go on. A slow read held them all before, and could cost leadership.
    */
   private readonly chunkLanes = new PeerLanes<NodeId, Message>(
-    (_peer, batch) => this.sendWithChunks(batch),
+    (_peer, batch, wanted) => this.sendWithChunks(batch, wanted),
     (err) => this.host.fail(err),
     MAX_MESSAGES_BEHIND_CHUNK,
   );
@@ -108,16 +108,27 @@ export class PeerOutbox {
     }
   }
 
+  /**
+   * Takes back the messages to `peer` that `which` matches and that have not left yet, wherever
+   * they wait: in the transport's queue for the peer's address, or in its lane behind a chunk's
+   * disk read (which would hand them to the transport after the node had taken them back).
+   */
+  discard(peer: NodeId, which: (message: Message) => boolean): void {
+    const address = this.host.addressOf(peer);
+    if (address) this.host.transport()?.discard?.(address, which);
+    this.chunkLanes.dropWhere(peer, which);
+  }
+
   /** Resolves once no lane has a batch waiting for a chunk's read; undefined if none does. */
   drained(): Promise<void> | undefined {
     return this.chunkLanes.drained();
   }
 
-  /** Fills the snapshot chunks among `messages` (all to one peer) from the snapshot file, then sends them all. */
-  private async sendWithChunks(messages: readonly Message[]): Promise<void> {
+  /** Fills the snapshot chunks among `messages` (all to one peer) from the snapshot file, then sends those still `wanted`. */
+  private async sendWithChunks(messages: readonly Message[], wanted: (m: Message) => boolean): Promise<void> {
     let unread: Set<Message> | undefined;
     for (const m of messages) {
-      if (m.type !== 'snapshot' || m.length === 0) continue;
+      if (m.type !== 'snapshot' || m.length === 0 || !wanted(m)) continue;
       if (!this.host.running()) return;
       const data = await this.host.readChunk(m.meta, m.offset, m.length);
       if (data instanceof Uint8Array) {
@@ -129,7 +140,7 @@ export class PeerOutbox {
       if (data === 'gone' && this.host.running()) this.host.snapshotUnavailable(m.to, m.meta);
     }
     if (!this.host.running()) return;
-    this.sendNow(unread ? messages.filter((m) => !unread.has(m)) : messages);
+    this.sendNow(messages.filter((m) => !unread?.has(m) && wanted(m)));
     this.host.transport()?.flush?.();
   }
 }

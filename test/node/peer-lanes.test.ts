@@ -2,7 +2,8 @@
 // queued, the ones queued meanwhile gathered into one; a pending send of one peer holds no other
 // peer; the gathered batch is bounded, its oldest items dropped; a failing send is reported and
 // its lane goes on, even if the report throws; busy and drained tell the Node when a peer's
-// messages must queue and when stop() may close the snapshot store.
+// messages must queue and when stop() may close the snapshot store; dropWhere takes back a peer's
+// items not yet sent, pending or in the batch being sent.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { PeerLanes } from '../../src/peer-lanes.js';
@@ -15,15 +16,15 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** Lanes whose sends are recorded; a send whose first item is in `gates` waits for its gate. */
+/** Lanes whose sends are recorded (the items still wanted); a send whose first item is in `gates` waits for its gate. */
 function recordingLanes(maxPending = 100, onError: (err: Error) => void = () => assert.unreachable('no send fails')) {
   const sent: Array<[number, string[]]> = [];
   const gates = new Map<string, Promise<void>>();
   const lanes = new PeerLanes<number, string>(
-    async (peer, batch) => {
+    async (peer, batch, wanted) => {
       const gate = gates.get(batch[0]!);
       if (gate) await gate;
-      sent.push([peer, batch]);
+      sent.push([peer, batch.filter(wanted)]);
     },
     onError,
     maxPending,
@@ -86,6 +87,48 @@ test('the batch gathered behind a pending send keeps only its newest items past 
     [1, ['hb5', 'vote', 'hb6']],
   ]);
   assert.is(lanes.dropped, 4);
+});
+
+test("dropWhere takes back a peer's matching items not yet sent: the pending ones at once, the sending batch's when it asks", async () => {
+  const { lanes, sent, gates } = recordingLanes();
+  const gate = deferred();
+  gates.set('chunk', gate.promise);
+  lanes.enqueue(1, ['chunk', 'hb0']);
+  lanes.enqueue(1, ['hb1', 'vote']);
+  lanes.enqueue(2, ['hb2']);
+  assert.is(lanes.dropWhere(1, (item) => item.startsWith('hb')), 1, 'one pending item dropped');
+  assert.is(lanes.dropWhere(3, () => true), 0, 'a peer without a lane has nothing to drop');
+  lanes.enqueue(1, ['hb3']); // queued after the drop: it goes
+  gate.resolve();
+  await settle();
+  assert.equal(sent, [
+    [2, ['hb2']],
+    [1, ['chunk']],
+    [1, ['vote', 'hb3']],
+  ]);
+  assert.is(lanes.dropped, 1);
+});
+
+test('what dropWhere took back from one batch does not touch the next batch', async () => {
+  const { lanes, sent, gates } = recordingLanes();
+  const first = deferred();
+  const second = deferred();
+  gates.set('chunk1', first.promise);
+  gates.set('chunk2', second.promise);
+  lanes.enqueue(1, ['chunk1', 'hb1']);
+  lanes.enqueue(1, ['chunk2', 'hb2']);
+  lanes.dropWhere(1, (item) => item === 'hb1');
+  first.resolve();
+  await settle();
+  lanes.enqueue(1, ['hb1']); // an item like the one taken back, queued anew behind chunk2
+  second.resolve();
+  await settle();
+  await settle();
+  assert.equal(sent, [
+    [1, ['chunk1']],
+    [1, ['chunk2', 'hb2']],
+    [1, ['hb1']],
+  ]);
 });
 
 test('busy while a send is pending, not once the lane ran dry', async () => {

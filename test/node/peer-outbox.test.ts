@@ -1,8 +1,9 @@
 // From a mutation review of src/peer-outbox.ts (PeerOutbox), with a fake OutboxHost and transport: the
 // commit-notice rule (only a batch of lone commit notices waits 2 ms), one peer without an address
 // costing no other peer its messages, a chunk that could not be read never sent empty, every
-// chunk (even of one byte) filled from disk, the transport flushed after a lane's batch, and no
-// chunk read once the node stopped.
+// chunk (even of one byte) filled from disk, the transport flushed after a lane's batch, no
+// chunk read once the node stopped, and discard taking messages back from the transport's queue
+// and from a lane waiting for a chunk's read.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { COMMIT_NOTICE, type Message, type NodeId, type SnapshotMeta } from '../../src/core/index.js';
@@ -23,7 +24,9 @@ function fakeHost(read: (offset: number, length: number) => Promise<Uint8Array |
   const reads: Array<{ offset: number; length: number }> = [];
   let flushes = 0;
   const state = { running: true };
+  const discards: string[] = [];
   const transport = {
+    discard: (to: string) => void discards.push(to),
     send: (to: string, messages: readonly Message[]) => void sent.push({ how: 'send', to, messages }),
     sendSoon: (to: string, messages: readonly Message[], withinMs: number) => void sent.push({ how: 'sendSoon', to, messages, withinMs }),
     flush: () => void flushes++,
@@ -41,7 +44,7 @@ function fakeHost(read: (offset: number, length: number) => Promise<Uint8Array |
       throw err;
     },
   };
-  return { host, sent, reads, state, flushes: () => flushes };
+  return { host, sent, reads, state, discards, flushes: () => flushes };
 }
 
 function append(to: number, entries: number, notice = false): Message {
@@ -119,6 +122,26 @@ test('no snapshot chunk is read once the node stopped', async () => {
   await outbox.drained();
   assert.equal(f.reads.map((r) => r.offset), [0], 'read a chunk after the stop');
   assert.is(f.sent.length, 0, 'sent after the stop');
+});
+
+test("discard takes messages back from the transport's queue for the peer's address and from the peer's lane behind a chunk's read", async () => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const f = fakeHost(async (_offset, n) => {
+    await held;
+    return new Uint8Array(n);
+  });
+  const outbox = new PeerOutbox(f.host);
+  outbox.send([chunk(2, 0, 10), chunk(2, 10, 10), append(2, 1)]);
+  await new Promise((resolve) => setImmediate(resolve));
+  outbox.send([append(2, 2), { type: 'voteResp', from: 1, to: 2, term: 2, granted: false } as unknown as Message]);
+  outbox.discard(2, (m) => m.type !== 'voteResp');
+  outbox.discard(99, () => true); // no address known: nothing to tell the transport
+  release();
+  await outbox.drained();
+  assert.equal(f.discards, ['peer-2']);
+  assert.equal(f.reads.map((r) => r.offset), [0], 'the chunk taken back during the first read was not read');
+  assert.equal(f.sent.flatMap((s) => s.messages.map((m) => m.type)), ['voteResp'], 'only the message not taken back left');
 });
 
 test.run();
