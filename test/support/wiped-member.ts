@@ -10,13 +10,18 @@ export function wipe(c: TestCluster, address: string): void {
   rmSync(join(c.root, address.replace(':', '-')), { recursive: true, force: true });
 }
 
-/** Starts the cluster, applies five writes (k0..k4) everywhere, then stops a follower and wipes its data directory; resolves with its address. */
-export async function stopAndWipeFollower(c: TestCluster): Promise<string> {
+/** Starts the cluster and applies five writes (k0..k4) everywhere; resolves with the leader and a follower's address. */
+export async function startWithFiveWrites(c: TestCluster): Promise<{ leader: Node<Kv>; follower: string }> {
   await c.startAll();
   const leader = await c.waitLeader();
   for (let i = 0; i < 5; i++) await leader.do(new SetCommand(`k${i}`, `v${i}`));
   await c.waitConverged();
-  const victim = c.addresses.find((a) => a !== leader.address)!;
+  return { leader, follower: c.addresses.find((a) => a !== leader.address)! };
+}
+
+/** Starts the cluster, applies five writes (k0..k4) everywhere, then stops a follower and wipes its data directory; resolves with its address. */
+export async function stopAndWipeFollower(c: TestCluster): Promise<string> {
+  const { follower: victim } = await startWithFiveWrites(c);
   await c.stop(victim);
   wipe(c, victim);
   return victim;
