@@ -4,11 +4,11 @@
  *
  * Segment header (64 bytes, little-endian):
  *
- *     0  u32 magic "TSRW"      4  u16 version (1)     6  u16 flags (bit 0: reset)
+ *     0  u32 magic "TSRW"      4  u16 version (2; 1 still read)  6  u16 flags (bit 0: reset)
  *     8  u64 seq (creation order of segments, never reused)
  *    16  u64 firstIndex        24 u64 prevTerm (term of entry firstIndex - 1)
  *    32  u64 hardState.term    40 u64 hardState.vote  48 u64 hardState.commit
- *    56  u32 reserved (0)      60 u32 CRC-32C of bytes 0..60
+ *    56  u32 salt (format 2: seeds every record checksum; 0 in format 1)  60 u32 CRC-32C of bytes 0..60
  *
  * Record frame (one per `save`):
  *
