@@ -10,6 +10,7 @@
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, exponentialBuckets } from 'prom-client';
 import type { ReadOutcome } from './read-requests.js';
+import { TransportMetrics, type TransportStatsSource } from './transport-metrics.js';
 
 /** Options of {@link RaftMetrics}. */
 export interface RaftMetricsOptions {
@@ -76,6 +77,14 @@ const LOOP_STATS = ['p50', 'p99', 'max'] as const;
  *   with a heartbeat round because it held no lease)
  * - `wal_cache_hits_total`, `wal_cache_misses_total` (counters read from the WAL at scrape time)
  * - `network_peer_round_trip_time_seconds{to}` (histogram)
+ * - from the transport's own counters at scrape time (see {@link RaftMetrics.setTransportSource}):
+ *   `network_peer_sent_bytes_total{to}`, `network_peer_received_bytes_total{from}`,
+ *   `network_peer_sent_messages_total{to}`, `network_peer_received_messages_total{from}`,
+ *   `network_peer_dropped_messages_total{to}`, `network_peer_decode_errors_total{from}`,
+ *   `network_peer_reconnects_total{to}` (counters), `network_peer_connected{to}`,
+ *   `network_peer_queued_messages{to}`, `network_peer_queued_bytes{to}` (gauges),
+ *   `network_rejected_streams_total`, `network_unknown_peer_messages_total`,
+ *   `network_undecodable_frames_total` (counters)
  * - `server_event_loop_delay_seconds{stat="p50"|"p99"|"max"}` (gauge; see the method notes)
  */
 export class RaftMetrics {
@@ -110,6 +119,7 @@ export class RaftMetrics {
   #leaseFallbackCount = 0;
   readonly #walMisses: Counter;
   #walCacheSource: WalCacheSource | undefined;
+  readonly #transport: TransportMetrics;
   #loopMonitor: IntervalHistogram | undefined;
   readonly #loopResolutionNs: number;
 
@@ -206,6 +216,8 @@ export class RaftMetrics {
       registers,
       collect: () => this.#collectWalCache(this.#walMisses, 'misses'),
     });
+
+    this.#transport = new TransportMetrics(registers, name);
 
     this.#loopResolutionNs = (options.eventLoopResolutionMs ?? 10) * 1e6;
     this.#loopDelay = new Gauge({
@@ -363,6 +375,16 @@ export class RaftMetrics {
    */
   setWalCacheSource(source: WalCacheSource | undefined): void {
     this.#walCacheSource = source;
+  }
+
+  /**
+   * Sets where the transport's series come from: a function returning `Transport.stats()`, called
+   * at each scrape. `undefined` detaches it; the series then keep their last values, as they do
+   * while the function returns undefined or throws (no transport yet, a closed one).
+   * @param source the function, or undefined
+   */
+  setTransportSource(source: TransportStatsSource | undefined): void {
+    this.#transport.setSource(source);
   }
 
   /**

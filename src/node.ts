@@ -299,6 +299,7 @@ export class Node<Context = unknown> {
     this.addresses = new PeerAddresses(this.id, this.address, FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS * this.opts.electionTimeoutMs);
     for (const m of this.founding) this.addresses.pin(memberId(m.address), m.address);
     this.metricsRegistry = new RaftMetrics({ eventLoopDelay: false, ...(options.metricsLabels ? { defaultLabels: options.metricsLabels } : {}) });
+    this.metricsRegistry.setTransportSource(() => this.transport?.stats());
   }
 
   /**

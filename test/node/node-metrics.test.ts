@@ -1,5 +1,5 @@
 // node.metrics(): the Node feeds its RaftMetrics as it works — leader gauges, proposals, indices,
-// WAL fsync and cache, snapshot save time, peer round trips (gRPC pings).
+// WAL fsync and cache, snapshot save time, peer round trips (gRPC pings), the transport's counters.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SetCommand, TestCluster } from '../support/node-cluster.js';
@@ -14,7 +14,7 @@ function sample(text: string, series: string): number | undefined {
   return undefined;
 }
 
-test('a gRPC cluster exposes leader, proposal, index, WAL, snapshot and peer round-trip metrics', async () => {
+test('a gRPC cluster exposes leader, proposal, index, WAL, snapshot, peer round-trip and transport metrics', async () => {
   const c = await TestCluster.grpc(3, { sync: 'always' });
   try {
     await c.startAll();
@@ -40,6 +40,9 @@ test('a gRPC cluster exposes leader, proposal, index, WAL, snapshot and peer rou
     assert.ok(sample(text, 'tsraft_wal_cache_hits_total')! >= 0);
     for (const peer of c.addresses.filter((a) => a !== leader.address)) {
       assert.ok(sample(text, `tsraft_network_peer_round_trip_time_seconds_count{to="${peer}"}`)! >= 1, `round trips to ${peer}`);
+      assert.ok(sample(text, `tsraft_network_peer_sent_bytes_total{to="${peer}"}`)! > 0, `bytes sent to ${peer}`);
+      assert.ok(sample(text, `tsraft_network_peer_received_messages_total{from="${peer}"}`)! > 0, `messages from ${peer}`);
+      assert.is(sample(text, `tsraft_network_peer_connected{to="${peer}"}`), 1, `connected to ${peer}`);
     }
     const follower = c.node(c.addresses.find((a) => a !== leader.address)!);
     const ftext = await follower.metrics();
