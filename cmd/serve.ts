@@ -73,7 +73,7 @@ export async function createServer(config: ServerConfig): Promise<RaftNodeServer
     http,
     start: () =>
       (starting ??= (async () => {
-        await http.start();
+        await listenHttp(http, config.host, config.httpPort);
         node.setNodeMeta(http.address);
         try {
           // Before the node writes its data directory: a busy peer port was found only after it
@@ -92,6 +92,21 @@ export async function createServer(config: ServerConfig): Promise<RaftNodeServer
         await node.stop();
       })()),
   };
+}
+
+/**
+ * Binds the HTTP port. @throws Error naming the flag, as a busy peer port does: Node's own
+ * "listen EADDRINUSE: address already in use h:p" did not say it was the HTTP port, which by
+ * default is --port + 1000 and so not one the operator typed (found in a README walkthrough).
+ */
+async function listenHttp(http: KvHttpServer, host: string, port: number): Promise<void> {
+  try {
+    await http.start();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === undefined) throw err;
+    throw new Error(`--http-port: cannot listen on ${host}:${port} for HTTP clients (${code}); is another process using it? (default: --port + 1000)`, { cause: err });
+  }
 }
 
 /** Whether the peer port can be bound: listens on it and closes at once. @throws Error naming the port */
