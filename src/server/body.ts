@@ -49,6 +49,17 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
+/**
+ * Refuses a field other than `known` (400 naming it): a misspelt optional field was ignored, so
+ * `"encodng": "base64"` stored the base64 text itself and `"nonvoting": true` added a voter
+ * (found in a README walkthrough).
+ */
+export function onlyFields(obj: Record<string, unknown>, known: readonly string[]): void {
+  for (const name of Object.keys(obj)) {
+    if (!known.includes(name)) throw new HttpError(400, `unknown field ${JSON.stringify(name)} (the fields are ${known.map((k) => `"${k}"`).join(', ')})`);
+  }
+}
+
 /** A required string field of a JSON body. */
 export function stringField(obj: Record<string, unknown>, name: string): string {
   const v = obj[name];

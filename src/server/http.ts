@@ -13,7 +13,7 @@ import type { Command } from '../command.js';
 import { RemovedError } from '../errors.js';
 import type { Node, ReadOutcome } from '../node.js';
 import { AppendCommand, CasCommand, DeleteCommand, SetCommand, type AppendResult, type CasResult, type KvStore } from '../kv/index.js';
-import { booleanField, bytesEncodingField, decodeBytes, encodeBytes, nullableStringField, parseJsonObject, readBody, stringField } from './body.js';
+import { booleanField, bytesEncodingField, decodeBytes, encodeBytes, nullableStringField, onlyFields, parseJsonObject, readBody, stringField } from './body.js';
 import { dashboardHtml } from './dashboard.js';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { Router, type Answer, type Route } from './routes.js';
@@ -38,6 +38,8 @@ export interface KvHttpServerOptions {
 const JSON_TYPE = 'application/json';
 /** JSON bodies of the control routes (members, transfer, cas) are small: cap them separately. */
 const CONTROL_BODY_BYTES = 64 * 1024;
+/** The fields of a CAS body. */
+const CAS_FIELDS = ['expect', 'value', 'encoding'] as const;
 
 /** The status line and message for a request node:http could not parse (by its error code). */
 function clientErrorAnswer(code: string | undefined): [string, string] {
@@ -395,6 +397,7 @@ export class KvHttpServer {
     // Python's json.dumps (up to 3 per byte), base64 4/3; plus the JSON around them. The decoded
     // lengths are checked below.
     const obj = parseJsonObject(await readBody(req, this.maxValueBytes * 12 + CONTROL_BODY_BYTES));
+    onlyFields(obj, CAS_FIELDS);
     const encoding = bytesEncodingField(obj, 'encoding');
     const expectText = nullableStringField(obj, 'expect');
     const expect = expectText === null ? null : decodeBytes(expectText, encoding, 'expect');
@@ -409,6 +412,7 @@ export class KvHttpServer {
 
   async addMember(req: IncomingMessage): Promise<Answer> {
     const obj = parseJsonObject(await readBody(req, CONTROL_BODY_BYTES));
+    onlyFields(obj, ['address', 'nonVoting']);
     const address = validAddress(stringField(obj, 'address'));
     await this.node.join({ address, nonVoting: booleanField(obj, 'nonVoting') });
     return { status: 200, body: { members: this.node.members() } };
@@ -416,6 +420,7 @@ export class KvHttpServer {
 
   async transfer(req: IncomingMessage): Promise<Answer> {
     const obj = parseJsonObject(await readBody(req, CONTROL_BODY_BYTES));
+    onlyFields(obj, ['address']);
     const address = validAddress(stringField(obj, 'address'));
     // A removed node's member list is its last view: 410 first, as for every other request.
     if (this.node.isRemoved()) throw new RemovedError(this.node.status().removedAt ?? 0);

@@ -38,6 +38,12 @@ test('malformed bodies, keys and values get 400 / 413 with a JSON error', async 
   await expectError('/kv/k/cas', { method: 'POST', body: '{"value":"x"}' }, 400, /"expect" is required/);
   await expectError('/kv/k/cas', { method: 'POST', body: '{"expect":1,"value":"x"}' }, 400, /"expect" must be a string or null/);
   await expectError('/kv/k/cas', { method: 'POST', body: '{"expect":null,"value":5}' }, 400, /"value" must be a string/);
+  // A misspelt optional field is refused, not ignored: ignored, it stored the base64 text itself,
+  // or added a voter, and answered 200.
+  await expectError('/kv/k/cas', { method: 'POST', body: '{"expect":null,"value":"AAE=","encodng":"base64"}' }, 400, /unknown field "encodng" \(the fields are "expect", "value", "encoding"\)/);
+  await expectError('/members', { method: 'POST', body: '{"address":"127.0.0.1:1","nonvoting":true}' }, 400, /unknown field "nonvoting"/);
+  await expectError('/leader/transfer', { method: 'POST', body: '{"address":"127.0.0.1:1","force":true}' }, 400, /unknown field "force"/);
+  assert.is((await http(`${c.nodes[0]!.url}/kv/k?consistency=local`)).status, 404, 'the refused CAS wrote nothing');
   await expectError('/members', { method: 'POST', body: '{"address":"no-port"}' }, 400, /bad member address/);
   await expectError('/members', { method: 'POST', body: '{"address":"0.0.0.0:7402"}' }, 400, /0\.0\.0\.0 is the unspecified address, which a server may listen on but peers cannot reach/);
   await expectError('/members', { method: 'POST', body: '{"address":"h:1","nonVoting":"yes"}' }, 400, /"nonVoting" must be a boolean/);
