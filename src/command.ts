@@ -78,6 +78,11 @@ export class CommandRegistry<Context> {
     const cls = (command as object).constructor as CommandClass<Context>;
     const type = this.byClass.get(cls);
     if (type === undefined) {
+      // A literal ({ key, value }) or an Object.create(null): "call node.registerCommand(Object)"
+      // was no advice at all (found in a README walkthrough).
+      if (typeof cls !== 'function' || (cls as unknown) === Object) {
+        throw new NotRegisteredError(`do() takes an instance of a registered command class (new SetCommand(...)), got a plain object with no class of its own`);
+      }
       throw new NotRegisteredError(`command class ${cls?.name || '(unknown)'} is not registered: call node.registerCommand(${cls?.name || 'TheClass'}) on every node`);
     }
     const value = cls.encode ? cls.encode(command) : { ...command };

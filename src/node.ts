@@ -318,6 +318,8 @@ export class Node<Context = unknown> {
   /**
    * Registers a command class (static numeric `type` > 0). Register the same classes on every
    * node, before `start()`.
+   * @throws BadTypeIdError when `type` is not an integer from 1 to 2^32-1, or another class has it
+   * @throws TypeError when `do` is an async function (a command applies synchronously)
    * @throws Error while the node starts or runs: a committed entry of a type not yet registered
    *   would already have stopped it (it cannot skip an entry the others apply)
    */

@@ -92,4 +92,12 @@ test('encoding an instance of an unregistered class, a number or a string is ref
   }
 });
 
+test('a plain object (no class of its own) is refused saying do() takes an instance of a registered class, not "register Object"', () => {
+  const registry = new CommandRegistry<Ctx>(jsonCodec);
+  registry.register(commandClass(1));
+  for (const plain of [{ do: () => 1 }, Object.assign(Object.create(null) as object, { do: () => 1 })]) {
+    throwsWith(() => registry.encode(plain as never), NotRegisteredError, /: do\(\) takes an instance of a registered command class .*got a plain object/);
+  }
+});
+
 test.run();
