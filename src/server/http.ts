@@ -50,6 +50,9 @@ function clientErrorAnswer(code: string | undefined): [string, string] {
       return ['408 Request Timeout', 'the request was not received in time'];
     case 'HPE_INVALID_METHOD':
       return ['400 Bad Request', 'malformed HTTP request: unknown method'];
+    case 'HPE_INVALID_EOF_STATE':
+      // The client shut down its side mid-request: "does not parse" sent it looking for a syntax error.
+      return ['400 Bad Request', 'the connection ended before the whole request arrived (a body shorter than its Content-Length, or no last chunk)'];
     case 'HPE_UNEXPECTED_CONTENT_LENGTH':
     case 'HPE_INVALID_TRANSFER_ENCODING':
       return ['400 Bad Request', 'malformed HTTP request: conflicting or invalid Content-Length and Transfer-Encoding'];
@@ -138,7 +141,8 @@ export class KvHttpServer {
       // answered 400 in its turn.
       const requests = (socket as RequestSocket)[kRequests];
       if (requests !== undefined && requests.pending > 0) {
-        this.cutShort(requests, new HttpError(400, 'the request does not parse', { outcome: 'not applied' }, { Connection: 'close' }));
+        const [status, reason] = clientErrorAnswer(err.code);
+        this.cutShort(requests, new HttpError(Number(status.slice(0, 3)), reason, { outcome: 'not applied' }, { Connection: 'close' }));
         return;
       }
       if (!socket.writable) {

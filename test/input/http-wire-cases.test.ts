@@ -230,4 +230,28 @@ test('errors from node:http name the problem: oversized headers, unknown method'
   assert.ok(/method/i.test(bodyOf(method.text)), `an unknown method answered ${statusOf(method.text)} ${bodyOf(method.text)}`);
 });
 
+/** Sends `request` and shuts down the sending side (`printf ... | nc -q1`); resolves with everything read until close. */
+function sendAndShut(request: string): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(text));
+    setTimeout(() => socket.destroy(), 3000).unref();
+  });
+}
+
+test('a body cut short by the client shutting its side, and a broken chunk: 400 saying which, nothing stored', async () => {
+  const short = await sendAndShut('PUT /kv/cut HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc');
+  assert.is(statusOf(short), '400', short);
+  // It said "the request does not parse", which sent the user looking for a syntax error.
+  assert.equal(JSON.parse(bodyOf(short)), { error: 'the connection ended before the whole request arrived (a body shorter than its Content-Length, or no last chunk)', outcome: 'not applied' });
+  const chunk = await sendAndShut('PUT /kv/cut HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+  assert.is(statusOf(chunk), '400', chunk);
+  assert.match(bodyOf(chunk), /malformed HTTP request \(HPE_INVALID_CHUNK_SIZE\)/);
+  assert.is((await http(`${node.url}/kv/cut?consistency=local`)).status, 404, 'nothing was stored');
+  await stillServes();
+});
+
 test.run();
