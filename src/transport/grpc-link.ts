@@ -296,7 +296,7 @@ export class PeerLink {
     this.clearTimers();
     this.counters.connected = false;
     const reason =
-      this.cancelReason ?? (status.code === grpc.status.OK ? 'closed by the peer' : `${grpc.status[status.code] ?? status.code}: ${status.details}`);
+      this.cancelReason ?? (status.code === grpc.status.OK ? 'closed by the peer' : `${grpc.status[status.code] ?? status.code}: ${withoutEmptyResolutionNote(status.details)}`);
     const { logger, logPrefix } = this.settings;
     if (wasReady) {
       logger.warn(`${logPrefix}: lost stream to ${this.address} (${reason}); reconnecting with backoff`);
@@ -318,4 +318,12 @@ export class PeerLink {
     this.timer = undefined;
     this.pingTimer = undefined;
   }
+}
+
+/**
+ * grpc-js ends a failed connection's details with "Resolution note: " and the resolver's note,
+ * which for an IP address is empty: every "cannot open stream" line ended "... Resolution note: )".
+ */
+function withoutEmptyResolutionNote(details: string): string {
+  return details.replace(/\.? Resolution note: ?$/, '');
 }

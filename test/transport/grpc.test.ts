@@ -66,6 +66,8 @@ test('a peer that starts late receives what was queued for it once the stream co
   assert.not.ok(a.t.stats().peers[lateAddress]!.connected);
   assert.is(a.t.stats().peers[lateAddress]!.queuedMessages, 3);
   assert.is(a.logger.matching('cannot open stream').length, 1, `a peer that stays down is logged once, not on every retry:\n${a.logger.lines.join('\n')}`);
+  assert.not.match(a.logger.matching('cannot open stream')[0]!, /Resolution note/, 'grpc-js\'s empty resolution note is left out');
+  assert.match(a.logger.matching('cannot open stream')[0]!, /ECONNREFUSED[^)]*\); retrying/);
 
   const late = makeNode({ address: lateAddress });
   await late.t.start();
