@@ -4,6 +4,7 @@
  * @module
  */
 import { createServer as createNetServer } from 'node:net';
+import { resolve } from 'node:path';
 import { Node } from '../src/node.js';
 import { KvStore, installKv } from '../src/kv/index.js';
 import { KvHttpServer } from '../src/server/http.js';
@@ -79,7 +80,9 @@ export async function createServer(config: ServerConfig): Promise<RaftNodeServer
           // Before the node writes its data directory: a busy peer port was found only after it
           // founded a cluster there (found on an operator's run), keeping a wrong --members for good.
           await probePeerPort(config.host, config.port);
-          await node.start();
+          await node.start().catch((err: unknown) => {
+            throw namingPathFlag(err, config.path);
+          });
         } catch (err) {
           await http.stop();
           throw err;
@@ -107,6 +110,23 @@ async function listenHttp(http: KvHttpServer, host: string, port: number): Promi
     if (code === undefined) throw err;
     throw new Error(`--http-port: cannot listen on ${host}:${port} for HTTP clients (${code}); is another process using it? (default: --port + 1000)`, { cause: err });
   }
+}
+
+/** Errors of the file system that mean the directory itself cannot be used (not a damaged file in it). */
+const UNUSABLE_DIRECTORY = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOTDIR', 'ENOENT']);
+
+/**
+ * A start that failed because --path cannot be made or written, said as a flag problem:
+ * "EACCES: permission denied, open '/srv/d/LOCK.4841.tmp'" named a file the operator never asked
+ * for (found in a README walkthrough). Other errors pass unchanged.
+ */
+function namingPathFlag(err: unknown, path: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || e.code === undefined || !UNUSABLE_DIRECTORY.has(e.code)) return err;
+  if (e.code === 'ENOENT' && e.syscall !== 'mkdir') return err; // a file missing from a data directory is another story
+  const dir = resolve(path);
+  if (typeof e.path !== 'string' || !(resolve(e.path) === dir || resolve(e.path).startsWith(`${dir}/`) || dir.startsWith(`${resolve(e.path)}/`))) return err;
+  return new Error(`--path ${path}: cannot use it as the data directory (${e.message})`, { cause: err });
 }
 
 /** Whether the peer port can be bound: listens on it and closes at once. @throws Error naming the port */
