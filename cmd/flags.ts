@@ -279,6 +279,8 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
   } catch (err) {
     throw new FlagError(`--members: ${(err as Error).message}`);
   }
+  // An empty list (--members "$UNSET_VAR") was refused as "does not include this node".
+  if (members !== undefined && members.length === 0) throw new FlagError(`--members: lists no member (got ${JSON.stringify(values.members)}); give "h:p;h:p", or leave the flag out to found a one-member cluster`);
   // Another member's peer port on this host: one of the two would fail to listen, or the HTTP
   // clients of one would reach the other's gRPC port.
   const clash = members?.find((m) => m.address !== self && m.address === `${host}:${httpPort}`);

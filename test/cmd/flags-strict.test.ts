@@ -19,6 +19,13 @@ test('an unknown flag is a FlagError naming it (exit 2), not ignored', () => {
   assert.match(flagError(['--nonvoting']), "'--nonvoting'");
 });
 
+test('an empty --members (an unset shell variable) is a FlagError saying it lists no member, not that it leaves this node out', () => {
+  for (const empty of ['', ';', ' ; ']) {
+    assert.match(flagError(['--members', empty]), /^--members: lists no member \(got ".*"\); give "h:p;h:p", or leave the flag out/);
+    assert.match(flagError(['--join', '--members', empty]), /^--members: lists no member/);
+  }
+});
+
 test('a stray argument (a value without its flag, or a second value) is a FlagError naming it', () => {
   assert.match(flagError(['9001']), "'9001'");
   assert.match(flagError(['--port', '9001', 'localhost:9002']), "'localhost:9002'");
