@@ -459,7 +459,9 @@ export class Node<Context = unknown> {
     this.announceMeta();
     this.kick();
     if (this.opts.join) void this.requestJoin();
-    this.log('info', `started at term ${raft.term}, applied ${this.applied}, log [${this.storage!.firstIndex()}, ${this.storage!.lastIndex()}]`);
+    const [first, last] = [this.storage!.firstIndex(), this.storage!.lastIndex()];
+    // A joiner holds no entry: "log [1, 0]" read like a typo (README walkthrough).
+    this.log('info', `started at term ${raft.term}, applied ${this.applied}, ${last < first ? 'log empty' : `log [${first}, ${last}]`}`);
   }
 
   /**

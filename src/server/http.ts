@@ -16,7 +16,7 @@ import { AppendCommand, CasCommand, DeleteCommand, SetCommand, type AppendResult
 import { booleanField, bytesEncodingField, decodeBytes, encodeBytes, nullableStringField, onlyFields, parseJsonObject, readBody, stringField } from './body.js';
 import { dashboardHtml } from './dashboard.js';
 import { HttpError, errorAnswer } from './http-errors.js';
-import { Router, type Answer, type Route } from './routes.js';
+import { Router, checkQuery, type Answer, type Route } from './routes.js';
 import type { NodeStatus } from './status.js';
 
 /** Options of {@link KvHttpServer}. */
@@ -294,6 +294,7 @@ export class KvHttpServer {
       const { route, param } = this.router.match(req.method ?? 'GET', pathname);
       routeName = route.name;
       kind = route.kind;
+      checkQuery(route, query);
       if (this.shuttingDown) throw new HttpError(503, 'shutting down', { outcome: 'not applied' }, { 'Retry-After': '1', Connection: 'close' });
       const result = route.handler(this, { param, query }, req);
       answer = result instanceof Promise ? await result : result;
@@ -452,7 +453,7 @@ const STATUS_HEADERS: Readonly<Record<string, string>> = { 'Access-Control-Allow
 
 /** The route table: the README's "The HTTP API" section documents exactly these. */
 const ROUTES: Array<Route<KvHttpServer>> = [
-  { method: 'GET', pattern: '/kv/{key}', kind: 'reads', handler: (s, p) => s.read(p.param, p.query) },
+  { method: 'GET', pattern: '/kv/{key}', kind: 'reads', query: ['consistency'], handler: (s, p) => s.read(p.param, p.query) },
   { method: 'PUT', pattern: '/kv/{key}', kind: 'writes', handler: (s, p, req) => s.write(req, (body) => new SetCommand(p.param, body)) },
   {
     method: 'DELETE',

@@ -28,6 +28,8 @@ export interface Route<Ctx> {
   name?: string;
   /** Which /status request count a 2xx answer adds to, if any. */
   kind?: 'reads' | 'writes';
+  /** The query parameters it takes (none if left out); any other is a 400 naming it. */
+  query?: readonly string[];
   handler: (ctx: Ctx, params: RouteParams, req: IncomingMessage) => Promise<Answer> | Answer;
 }
 
@@ -95,5 +97,20 @@ export class Router<Ctx> {
       throw new HttpError(405, `method ${method} not allowed on ${parts.length ? '/' + parts.join('/') : '/'}; allowed: ${allow}`, {}, { Allow: allow });
     }
     throw new HttpError(404, `no route ${pathname}`);
+  }
+}
+
+/**
+ * Refuses a query parameter `route` does not take (400 naming it): a misspelt one was ignored, so
+ * `?consistancy=local` read at the default consistency and said nothing (found in a README
+ * walkthrough), as a misspelt JSON field did before it was refused too.
+ */
+export function checkQuery(route: Pick<Route<unknown>, 'query'> & { name: string }, query: URLSearchParams): void {
+  if (query.size === 0) return;
+  const known = route.query ?? [];
+  for (const name of query.keys()) {
+    if (!known.includes(name)) {
+      throw new HttpError(400, `unknown query parameter ${JSON.stringify(name)} (${route.name} takes ${known.length ? known.join(', ') : 'none'})`);
+    }
   }
 }

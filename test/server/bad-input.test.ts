@@ -57,6 +57,9 @@ test('malformed bodies, keys and values get 400 / 413 with a JSON error', async 
   await expectError(`/kv/${'k'.repeat(5000)}`, { method: 'PUT', body: 'x' }, 400, /key longer than/);
   await expectError('/kv/k?consistency=strong', {}, 400, /consistency must be index, lease or local/);
   await expectError('/kv/k?consistency=local&consistency=index', {}, 400, /consistency: given more than once/);
+  await expectError('/kv/k?consistancy=local', {}, 400, /unknown query parameter "consistancy" \(GET \/kv\/\{key\} takes consistency\)/);
+  await expectError('/kv/q?consistency=local', { method: 'PUT', body: 'x' }, 400, /unknown query parameter "consistency" \(PUT \/kv\/\{key\} takes none\)/);
+  assert.is((await http(`${c.nodes[0]!.url}/kv/q?consistency=local`)).status, 404, 'the refused PUT wrote nothing');
   await expectError('/kv/k', { method: 'PUT', body: Buffer.alloc(2048, 1) }, 413, /exceeds the limit of 1024 bytes/);
   await expectError('/kv/k/append', { method: 'POST', body: Buffer.alloc(2048, 1) }, 413, /exceeds the limit/);
   await expectError('/kv/k/cas', { method: 'POST', body: JSON.stringify({ expect: null, value: 'x'.repeat(2000) }) }, 413, /exceeds the limit of 1024 bytes/);
