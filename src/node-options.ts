@@ -106,7 +106,7 @@ export interface NodeOptions<Context> {
   logger?: (level: LogLevel, line: string) => void;
   /**
    * Labels added to every metric series, e.g. `{ node: 'a' }` when several nodes' metrics are
-   * merged. Not one the node's own series use (le, quantile, side, to, stat, route, code,
+   * merged. Not one the node's own series use (le, quantile, side, to, from, stat, route, code,
    * consistency, outcome: RESERVED_METRIC_LABELS).
    */
   metricsLabels?: Record<string, string>;
@@ -170,7 +170,7 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
  * Prometheus's histogram and summary labels: a default label of the same name would silently
  * replace theirs (test/node/metrics-labels-reserved.test.ts keeps this list complete).
  */
-export const RESERVED_METRIC_LABELS: ReadonlySet<string> = new Set(['le', 'quantile', 'side', 'to', 'stat', 'route', 'code', 'consistency', 'outcome']);
+export const RESERVED_METRIC_LABELS: ReadonlySet<string> = new Set(['le', 'quantile', 'side', 'to', 'from', 'stat', 'route', 'code', 'consistency', 'outcome']);
 
 function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

@@ -75,7 +75,7 @@ test('enums, kinds and unknown keys are refused', async () => {
   await refused({ codec: {} }, TypeError, 'codec', 'encode, decode');
   await refused({ metricsLabels: { 'bad-name': 'x' } }, TypeError, 'metricsLabels', '"bad-name"');
   // prom-client would let it replace the label of the node's own series (to="<peer>", ...).
-  for (const name of ['to', 'side', 'le', 'route']) await refused({ metricsLabels: { [name]: 'x' } }, TypeError, 'metricsLabels', `"${name}"`, "the node's own metrics use");
+  for (const name of ['to', 'from', 'side', 'le', 'route']) await refused({ metricsLabels: { [name]: 'x' } }, TypeError, 'metricsLabels', `"${name}"`, "the node's own metrics use");
   await refused({ tls: { cert: 'c', key: 'k' } }, TypeError, 'tls.ca');
   await refused({ transport: transport(), tls: { cert: 'c', key: 'k', ca: 'a' } }, TypeError, 'tls applies to the default gRPC transport only');
   await refused({ heartbeat: 100 }, TypeError, 'unknown option heartbeat');
