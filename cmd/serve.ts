@@ -108,7 +108,12 @@ async function listenHttp(http: KvHttpServer, host: string, port: number): Promi
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === undefined) throw err;
-    throw new Error(`--http-port: cannot listen on ${host}:${port} for HTTP clients (${code}); is another process using it? (default: --port + 1000)`, { cause: err });
+    // The HTTP port is bound first, so a --host this machine cannot listen on fails here: said as
+    // a busy --http-port, it sent the operator looking for another process (found in review).
+    if (code === 'EADDRNOTAVAIL') throw new Error(`--host ${host}: cannot listen on it (${code}): not an address of this machine`, { cause: err });
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') throw new Error(`--host ${host}: cannot listen on it (${code}): the name does not resolve`, { cause: err });
+    const hint = code === 'EADDRINUSE' ? '; is another process using it?' : code === 'EACCES' && port < 1024 ? '; a port below 1024 needs privileges' : '';
+    throw new Error(`--http-port: cannot listen on ${host}:${port} for HTTP clients (${code})${hint} (default: --port + 1000)`, { cause: err });
   }
 }
 
