@@ -145,11 +145,25 @@ export class KvHttpServer {
         this.cutShort(requests, new HttpError(Number(status.slice(0, 3)), reason, { outcome: 'not applied' }, { Connection: 'close' }));
         return;
       }
+      if (requests?.last !== undefined && !requests.last.complete) {
+        // Answered before its body was all read (a 4xx found first), then cut short: it had its
+        // answer, and a second one (the client half-closed, so it would read it) is one it never
+        // asked for (found in review).
+        if (socket.writable) socket.end();
+        else socket.destroy();
+        return;
+      }
       if (!socket.writable) {
         socket.destroy();
         return;
       }
-      const [status, reason] = clientErrorAnswer(err.code);
+      // No request here got its headers through (its handler would have run): a connection ended
+      // mid-request ended in the headers, not in a body (`printf 'GET ... \r\n' | nc -q1`
+      // without the empty line that ends them).
+      const [status, reason] =
+        err.code === 'HPE_INVALID_EOF_STATE'
+          ? ['400 Bad Request', 'the connection ended before the request\'s headers did (they end with an empty line)']
+          : clientErrorAnswer(err.code);
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: reason })}`);
     });
   }

@@ -254,4 +254,30 @@ test('a body cut short by the client shutting its side, and a broken chunk: 400 
   await stillServes();
 });
 
+
+// Found in review of 66dc65d: the headers cut short were said to be a body cut short, and a
+// request answered before its body was read (a 4xx found first) got a second, unasked-for answer
+// when its body was then cut short.
+test('a connection ended in the headers says so; a request answered early gets no second answer when its body is cut short', async () => {
+  const headers = await sendAndShut('GET /kv/k HTTP/1.1\r\nHost: x\r\n');
+  assert.is(statusOf(headers), '400', headers);
+  assert.match(bodyOf(headers), /headers/);
+  assert.not.match(bodyOf(headers), /body|Content-Length/);
+  const early = await new Promise<string>((resolve) => {
+    let text = '';
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.write('PUT /kv/early?x=1 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nab');
+      setTimeout(() => socket.end('cd'), 300);
+    });
+    socket.on('data', (d) => (text += d.toString('latin1')));
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(text));
+    setTimeout(() => socket.destroy(), 3000).unref();
+  });
+  assert.is(statusOf(early), '400', early);
+  assert.match(early, /unknown query parameter/);
+  assert.is(early.split('HTTP/1.1 ').length - 1, 1, `one answer: ${early}`);
+  await stillServes();
+});
+
 test.run();
