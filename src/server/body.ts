@@ -56,8 +56,16 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
  */
 export function onlyFields(obj: Record<string, unknown>, known: readonly string[]): void {
   for (const name of Object.keys(obj)) {
-    if (!known.includes(name)) throw new HttpError(400, `unknown field ${JSON.stringify(name)} (the fields are ${known.map((k) => `"${k}"`).join(', ')})`);
+    if (!known.includes(name)) throw new HttpError(400, `unknown field ${shownName(name)} (the fields are ${known.map((k) => `"${k}"`).join(', ')})`);
   }
+}
+
+/**
+ * A name the client sent, quoted for an error message: at most 64 UTF-16 units of it. A CAS body
+ * may be 12 MiB; a field name that long came back whole in the 400 (found in review).
+ */
+export function shownName(name: string): string {
+  return name.length <= 64 ? JSON.stringify(name) : `${JSON.stringify(name.slice(0, 64))}… (${name.length} characters)`;
 }
 
 /** A required string field of a JSON body. */

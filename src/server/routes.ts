@@ -4,6 +4,7 @@
  * @module
  */
 import type { IncomingMessage } from 'node:http';
+import { shownName } from './body.js';
 import { HttpError } from './http-errors.js';
 
 /** What a handler answers: a status and a body (an object is sent as JSON, a Buffer/string as is). */
@@ -110,7 +111,7 @@ export function checkQuery(route: Pick<Route<unknown>, 'query'> & { name: string
   const known = route.query ?? [];
   for (const name of query.keys()) {
     if (!known.includes(name)) {
-      throw new HttpError(400, `unknown query parameter ${JSON.stringify(name)} (${route.name} takes ${known.length ? known.join(', ') : 'none'})`);
+      throw new HttpError(400, `unknown query parameter ${shownName(name)} (${route.name} takes ${known.length ? known.join(', ') : 'none'})`);
     }
   }
 }
