@@ -35,6 +35,27 @@ export interface RaftIndices {
   applied?: number;
 }
 
+/** One follower's replication as its leader sees it: a sample of the `server_follower_*` series. */
+export interface FollowerReplication {
+  /** The follower's address (the `to` label, as in the `network_peer_*` series). */
+  address: string;
+  /** Entries of the leader's log past the follower's match index. */
+  lagEntries: number;
+  /** Seconds since the leader last heard from the follower. */
+  lastContactSeconds: number;
+}
+
+/** What the replication series are read from at each scrape. */
+export interface ReplicationStats {
+  /** Every follower (non-voting members included) while this member leads; empty otherwise. */
+  followers: readonly FollowerReplication[];
+  /** Snapshot transfers this member began as leader, cumulative. */
+  snapshotTransfersStarted: number;
+}
+
+/** Where the replication series come from, called at each scrape; undefined while there is nothing to read (not started). */
+export type ReplicationSource = () => ReplicationStats | undefined;
+
 /** Prefix of every metric name. */
 export const METRICS_PREFIX = 'tsraft_';
 
@@ -46,6 +67,16 @@ export const METRICS_PREFIX = 'tsraft_';
 export const FSYNC_BUCKETS: readonly number[] = exponentialBuckets(0.0001, 2, 17);
 /** Buckets of the snapshot save histogram: 1 ms doubling to 8.192 s, as etcd's `snap_save_total_duration_seconds`. */
 export const SNAPSHOT_SAVE_BUCKETS: readonly number[] = exponentialBuckets(0.001, 2, 14);
+/**
+ * Buckets of the proposal duration histogram: 0.1 ms doubling to 6.5536 s. A proposal waits for
+ * at least one durable write and, in a cluster, a round trip to a quorum; the top bucket is past
+ * the default request timeout's reach of most deployments' p99.
+ */
+export const PROPOSAL_BUCKETS: readonly number[] = exponentialBuckets(0.0001, 2, 17);
+/** Buckets of the apply histogram: 10 µs doubling to 5.24 s (a batch of in-memory updates takes microseconds). */
+export const APPLY_BUCKETS: readonly number[] = exponentialBuckets(0.00001, 2, 20);
+/** Buckets of the snapshot install histogram: 1 ms doubling to 65.536 s (a large state's recover takes long). */
+export const SNAPSHOT_INSTALL_BUCKETS: readonly number[] = exponentialBuckets(0.001, 2, 17);
 /** Buckets of the peer round-trip histogram: 0.1 ms doubling to 0.8192 s, as etcd's `network_peer_round_trip_time_seconds`. */
 export const PEER_RTT_BUCKETS: readonly number[] = exponentialBuckets(0.0001, 2, 14);
 
@@ -70,6 +101,21 @@ const LOOP_STATS = ['p50', 'p99', 'max'] as const;
  *   `server_proposals_failed_total` (counters), `server_proposals_pending` (gauge)
  * - `server_proposals_retried_total`, `server_duplicate_commands_skipped_total` (counters)
  * - `server_term`, `server_commit_index`, `server_applied_index` (gauges)
+ * - `server_proposal_duration_seconds` (histogram: from propose()/do() on this member to its
+ *   command applying here, forwarded to the leader first on a follower; proposals that failed are
+ *   not timed) — hashicorp/raft's `raft.commitTime` plus the apply, as the caller waits for them
+ * - `server_apply_batch_duration_seconds` (histogram: time to apply one batch of committed entries
+ *   to the state machine, per batch, not per entry; its `_sum` rate is the share of time spent
+ *   applying) — as hashicorp/raft's `raft.fsm.apply`
+ * - on the leader, read from the core at scrape time (see {@link RaftMetrics.setReplicationSource}):
+ *   `server_follower_lag_entries{to}` (gauge: entries of the leader's log past the follower's
+ *   match index) and `server_follower_last_contact_seconds{to}` (gauge: time since the leader last
+ *   heard from the follower, in whole heartbeat intervals) — hashicorp/raft's
+ *   `raft.leader.lastContact` per follower; no series on a non-leader
+ * - `snapshot_transfers_started_total` (counter, leader: snapshot transfers begun to followers
+ *   that needed compacted entries), `snapshot_install_duration_seconds` (histogram, follower: from
+ *   taking a snapshot received from the leader to the state recovered from it; its count is the
+ *   snapshots installed) — as etcd's `network_snapshot_send_*` / `_receive_*`
  * - `disk_wal_fsync_duration_seconds`, `snapshot_save_duration_seconds` (histograms)
  * - `snapshot_corrupt_total{side}` (counter: snapshot files found corrupt, stored or received)
  * - `server_reads_total{consistency,outcome}` (counter: how the reads asked of this member ended)
@@ -107,6 +153,13 @@ export class RaftMetrics {
   readonly #snapshotSave: Histogram;
   readonly #snapshotsRefused: Counter<'side'>;
   readonly #peerRtt: Histogram<'to'>;
+  readonly #proposalDuration: Histogram;
+  readonly #applyDuration: Histogram;
+  readonly #snapshotInstall: Histogram;
+  readonly #followerLag: Gauge<'to'>;
+  readonly #followerLastContact: Gauge<'to'>;
+  readonly #snapshotTransfers: Counter;
+  #replicationSource: ReplicationSource | undefined;
   readonly #loopDelay: Gauge<'stat'>;
   readonly #walHits: Counter;
   readonly #reads: Counter<'consistency' | 'outcome'>;
@@ -183,6 +236,49 @@ export class RaftMetrics {
       labelNames: ['to'],
       buckets: [...PEER_RTT_BUCKETS],
       registers,
+    });
+    this.#proposalDuration = new Histogram({
+      name: name('server_proposal_duration_seconds'),
+      help: 'Time from propose()/do() on this member to its command applying here (forwarded to the leader first on a follower): replication, commit and apply as the caller waits for them. Failed proposals are not timed.',
+      buckets: [...PROPOSAL_BUCKETS],
+      registers,
+    });
+    this.#applyDuration = new Histogram({
+      name: name('server_apply_batch_duration_seconds'),
+      help: 'Time to apply one batch of committed entries to the state machine (per batch, not per entry; the rate of its sum is the share of time spent applying).',
+      buckets: [...APPLY_BUCKETS],
+      registers,
+    });
+    this.#snapshotInstall = new Histogram({
+      name: name('snapshot_install_duration_seconds'),
+      help: 'Time from taking a snapshot received from the leader in place of the log to the state recovered from it (entries wait to apply meanwhile); its count is the snapshots installed.',
+      buckets: [...SNAPSHOT_INSTALL_BUCKETS],
+      registers,
+    });
+    this.#followerLag = new Gauge({
+      name: name('server_follower_lag_entries'),
+      help: 'On the leader: entries of its log past each follower\'s match index (non-voting members included). A follower the leader has not heard from since it took over counts from 0.',
+      labelNames: ['to'],
+      registers,
+      collect: () => this.#collectFollowers(this.#followerLag, (f) => f.lagEntries),
+    });
+    this.#followerLastContact = new Gauge({
+      name: name('server_follower_last_contact_seconds'),
+      help: 'On the leader: time since it last heard from each follower, in whole heartbeat intervals (0: within the last one). Counted from the leader\'s takeover, or the member\'s addition.',
+      labelNames: ['to'],
+      registers,
+      collect: () => this.#collectFollowers(this.#followerLastContact, (f) => f.lastContactSeconds),
+    });
+    this.#snapshotTransfers = new Counter({
+      name: name('snapshot_transfers_started_total'),
+      help: 'Snapshot transfers this member began as leader, to followers that needed entries compacted away.',
+      registers,
+      collect: () => {
+        const value = this.#replication()?.snapshotTransfersStarted;
+        if (value === undefined || !Number.isFinite(value) || value < 0) return;
+        this.#snapshotTransfers.reset();
+        this.#snapshotTransfers.inc(value);
+      },
     });
 
     this.#reads = new Counter({
@@ -368,6 +464,41 @@ export class RaftMetrics {
   }
 
   /**
+   * Records one proposal's duration, from propose() to its command applied here.
+   * @param seconds how long it took
+   */
+  observeProposal(seconds: number): void {
+    this.#proposalDuration.observe(seconds);
+  }
+
+  /**
+   * Records the time one batch of committed entries took to apply.
+   * @param seconds how long it took
+   */
+  observeApplyBatch(seconds: number): void {
+    this.#applyDuration.observe(seconds);
+  }
+
+  /**
+   * Records one installed snapshot: from taking it in place of the log to the state recovered.
+   * @param seconds how long it took
+   */
+  observeSnapshotInstall(seconds: number): void {
+    this.#snapshotInstall.observe(seconds);
+  }
+
+  /**
+   * Sets where the per-follower series and the snapshot transfer counter come from: a function
+   * called at each scrape. Its followers replace the previous scrape's (a member that left, or a
+   * leadership that ended, takes its series away); while it gives undefined or throws, or is
+   * detached (`undefined`), there are no follower series and the counter keeps its last value.
+   * @param source the function, or undefined
+   */
+  setReplicationSource(source: ReplicationSource | undefined): void {
+    this.#replicationSource = source;
+  }
+
+  /**
    * Sets where the WAL cache counters come from: a function returning the WAL's cumulative hit and
    * miss counts, called at each scrape (e.g. `() => wal.stats`). `undefined` detaches it; the
    * counters then keep their last values. A source that throws (a closed WAL) is treated the same.
@@ -423,6 +554,23 @@ export class RaftMetrics {
     if (!Number.isFinite(value) || value < 0) return;
     counter.reset();
     counter.inc(value);
+  }
+
+  #replication(): ReplicationStats | undefined {
+    try {
+      return this.#replicationSource?.();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Sets a per-follower gauge from the source: one series per follower it names, none but those. */
+  #collectFollowers(gauge: Gauge<'to'>, value: (f: FollowerReplication) => number): void {
+    gauge.reset();
+    for (const f of this.#replication()?.followers ?? []) {
+      const v = value(f);
+      if (Number.isFinite(v) && v >= 0) gauge.set({ to: f.address }, v);
+    }
   }
 
   /** Sets the read counter from the plain counts; every series is exported, at 0 until its first read. */

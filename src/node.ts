@@ -27,7 +27,7 @@ import {
 } from './errors.js';
 import { clusterFingerprint, readFingerprint, writeFingerprint } from './cluster-fingerprint.js';
 import { claimDataDir } from './member-identity.js';
-import { RaftMetrics } from './metrics.js';
+import { RaftMetrics, type FollowerReplication, type ReplicationStats } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
 import { ReadRequests, type ReadOutcome } from './read-requests.js';
@@ -300,6 +300,7 @@ export class Node<Context = unknown> {
     for (const m of this.founding) this.addresses.pin(memberId(m.address), m.address);
     this.metricsRegistry = new RaftMetrics({ eventLoopDelay: false, ...(options.metricsLabels ? { defaultLabels: options.metricsLabels } : {}) });
     this.metricsRegistry.setTransportSource(() => this.transport?.stats());
+    this.metricsRegistry.setReplicationSource(() => this.replicationStats());
   }
 
   /**
@@ -381,8 +382,10 @@ export class Node<Context = unknown> {
 
   /**
    * The Prometheus text exposition of this node's metrics (serve it with content type
-   * `node.metricsRegistry.contentType`): leader, proposals, indices, WAL fsync and cache, snapshot
-   * save time, peer round trips, event-loop delay. Names follow etcd's, prefixed `tsraft_`.
+   * `node.metricsRegistry.contentType`): leader, proposals and their durations, apply time,
+   * indices, WAL fsync and cache, snapshot save, transfer and install, the leader's lag and last
+   * contact per follower, reads, peer round trips and transport counters, event-loop delay. Names
+   * follow etcd's, prefixed `tsraft_`.
    */
   metrics(): Promise<string> {
     return this.metricsRegistry.text();
@@ -775,16 +778,20 @@ export class Node<Context = unknown> {
   async propose<R = unknown>(command: Command<Context, R>): Promise<{ result: R; index: number; term: number }> {
     this.requireRunning();
     const seq = this.proposer.begin();
+    const began = performance.now();
     try {
       // The session header lets the proposal be proposed again after a leader failure and still
       // apply once (see submit).
       const data = this.registry.encode(command, this.proposer.header(seq));
       if (data.byteLength > MAX_COMMAND_BYTES) throw commandTooLarge(data.byteLength);
       const applied = await this.submit({ op: 'propose', data, address: '' });
+      this.metricsRegistry.observeProposal((performance.now() - began) / 1000);
       return { result: applied.result as R, index: applied.index, term: applied.term };
     } catch (err) {
-      // A command that threw applied all the same; only replication failures count here.
-      if (err instanceof RaftError) this.metricsRegistry.proposalFailed();
+      // A command that threw applied all the same (whatever it threw, a RaftError too): it is
+      // timed, and only replication failures count as failed.
+      if (isCommandError(err)) this.metricsRegistry.observeProposal((performance.now() - began) / 1000);
+      else if (err instanceof RaftError) this.metricsRegistry.proposalFailed();
       throw err;
     } finally {
       this.proposer.end(seq);
@@ -1705,6 +1712,7 @@ export class Node<Context = unknown> {
     // a later snapshot, whose first chunk drops the checked file if stored first.
     const snapshot = rd.snapshot;
     if (snapshot) {
+      const began = performance.now();
       const stored = await this.snapshots.install(snapshot);
       await this.storage!.installSnapshot(snapshot, rd.hardState);
       // The log holds the snapshot now (the leader may be told); the context catches up beside
@@ -1718,6 +1726,7 @@ export class Node<Context = unknown> {
             if (index <= snapshot.index) this.settleProposal(index, p, undefined, new AppliedUnseenError(`entry ${index} was covered by a snapshot before it applied here; outcome unknown`));
           }
           this.refreshGauges();
+          this.metricsRegistry.observeSnapshotInstall((performance.now() - began) / 1000);
         },
         (err) => this.failStorage(err),
       );
@@ -1738,6 +1747,9 @@ export class Node<Context = unknown> {
   }
 
   private applyInOrder(entries: readonly Entry[]): void {
+    // Timed per batch (most Readys apply none): two clock reads and one observation per batch,
+    // nothing per entry.
+    const began = entries.length > 0 ? performance.now() : 0;
     let commands = 0;
     let copies = 0;
     for (const e of entries) {
@@ -1767,6 +1779,7 @@ export class Node<Context = unknown> {
       }
     }
     this.snapshots.applied(entries.length);
+    if (entries.length > 0) this.metricsRegistry.observeApplyBatch((performance.now() - began) / 1000);
     // Counted as they apply (not when committed: held behind a save they apply later), and copies
     // of a proposal that applied already are not (they were counted as applied and as skipped).
     if (commands > copies) this.metricsRegistry.proposalApplied(commands - copies);
@@ -1801,6 +1814,26 @@ export class Node<Context = unknown> {
     for (const e of committed) if (e.type === EntryType.Normal && e.data.length > 0) commands++;
     if (commands > 0) m.proposalCommitted(commands);
     this.refreshGauges();
+  }
+
+  /**
+   * The replication series, read at each scrape (nothing on the write path): each follower's lag
+   * and last contact while this node leads, and the snapshot transfers it began.
+   */
+  private replicationStats(): ReplicationStats | undefined {
+    const raft = this.raft;
+    if (!raft) return undefined;
+    const followers: FollowerReplication[] = [];
+    if (this.running && this.role === 'leader') {
+      const last = raft.log.lastIndex();
+      for (const m of raft.membership.current()) {
+        const pr = m.id === this.id ? undefined : raft.progressOf(m.id);
+        const ticks = pr && raft.ticksSinceHeardFrom(m.id);
+        if (!pr || ticks === undefined) continue;
+        followers.push({ address: m.context, lagEntries: Math.max(0, last - pr.match), lastContactSeconds: (ticks * this.opts.heartbeatMs) / 1000 });
+      }
+    }
+    return { followers, snapshotTransfersStarted: raft.snapshotTransfersStarted };
   }
 
   /** Pending proposals and the indices, after anything that moves them (also outside a Ready). */

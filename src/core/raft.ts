@@ -154,6 +154,8 @@ export class Raft {
   private progress = new Map<NodeId, ReplicationProgress>();
   /** Epochs given to progresses so far (see AppendRequest.epoch); never reused by this instance. */
   private progressEpochs = 0;
+  /** Snapshot transfers begun as leader (see snapshotTransfersStarted). */
+  private snapshotTransfers = 0;
   /** The epoch of the last append, heartbeat or snapshot chunk from the leader; 0 for none. */
   private leaderEpoch = 0;
   private leadTransferee: NodeId = NONE;
@@ -589,6 +591,25 @@ export class Raft {
   /** Whether this leader heard from peer `id` within the last `ticks` ticks (false on a non-leader). */
   heardFromWithin(id: NodeId, ticks: number): boolean {
     return this.role === 'leader' && this.heardWithin(id, ticks);
+  }
+
+  /**
+   * Whole ticks since this leader last heard from peer `id` (an answer to an append, heartbeat or
+   * snapshot chunk; a progress made when this node took over, or when `id` joined, counts as heard
+   * then); undefined on a non-leader or for a peer without progress. For metrics, read at scrape time.
+   */
+  ticksSinceHeardFrom(id: NodeId): number | undefined {
+    const pr = this.progress.get(id);
+    if (this.role !== 'leader' || pr === undefined) return undefined;
+    return this.ticksSinceStart - pr.lastHeardTick;
+  }
+
+  /**
+   * Snapshot transfers this node began as leader, to any follower (a follower needing entries
+   * compacted away): a count for metrics, read at scrape time.
+   */
+  get snapshotTransfersStarted(): number {
+    return this.snapshotTransfers;
   }
 
   /** The replication progress of a peer (leader only), for status pages and tests. */
@@ -1196,6 +1217,7 @@ export class Raft {
     const meta = this.log.storage.snapshot();
     if (meta.index === 0) throw new RaftInvariantError(`peer ${to} needs entries before ${this.log.firstIndex()} but there is no snapshot`);
     this.log_(`sending snapshot at ${meta.index} to ${to}`);
+    this.snapshotTransfers++;
     pr.becomeSnapshot(meta);
     this.sendSnapshotChunk(to, pr);
   }

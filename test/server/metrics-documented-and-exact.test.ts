@@ -35,6 +35,12 @@ const DOCUMENTED: Array<[string, string, string[]]> = [
   ['tsraft_server_event_loop_delay_seconds', 'gauge', ['stat']],
   ['tsraft_server_reads_total', 'counter', ['consistency', 'outcome']],
   ['tsraft_server_lease_read_fallbacks_total', 'counter', []],
+  ['tsraft_server_proposal_duration_seconds', 'histogram', []],
+  ['tsraft_server_apply_batch_duration_seconds', 'histogram', []],
+  ['tsraft_server_follower_lag_entries', 'gauge', ['to']],
+  ['tsraft_server_follower_last_contact_seconds', 'gauge', ['to']],
+  ['tsraft_snapshot_transfers_started_total', 'counter', []],
+  ['tsraft_snapshot_install_duration_seconds', 'histogram', []],
   ['tsraft_http_requests_total', 'counter', ['route', 'code']],
   ['process_resident_memory_bytes', 'gauge', []],
   ['process_cpu_seconds_total', 'counter', []],
@@ -84,6 +90,12 @@ test('documented metrics exist with their types and labels; N writes count N on 
       const puts = value(fams, 'tsraft_http_requests_total', { route: 'PUT /kv/{key}', code: '200' }) ?? 0;
       assert.is(puts, n === leader ? N : 0);
       assert.is(st.requests.writes, puts, '/status requests.writes = PUT 200s');
+      assert.equal(
+        fams.get('tsraft_server_follower_lag_entries')!.samples.map((s) => s.labels.to).sort(),
+        n === leader ? othersOf(n) : [],
+        'lag series: the leader\'s followers, none on a follower',
+      );
+      assert.is(value(fams, 'tsraft_server_proposal_duration_seconds_count'), n === leader ? N : 0, 'PUTs timed where proposed');
       const peers = fams.get('tsraft_network_peer_round_trip_time_seconds')!.samples.map((s) => s.labels.to);
       assert.equal([...new Set(peers)].sort(), othersOf(n), 'rtt peers = the others');
       // /status self-consistency
