@@ -70,7 +70,8 @@ export class PeerLanes<Peer, Item> {
   dropWhere(peer: Peer, which: (item: Item) => boolean): number {
     const lane = this.lanes.get(peer);
     if (!lane) return 0;
-    lane.dropRules.push(which);
+    // The same rule again (isReplication at each leadership change while a read hangs) adds nothing.
+    if (!lane.dropRules.includes(which)) lane.dropRules.push(which);
     const kept = lane.pending.filter((item) => !which(item));
     const dropped = lane.pending.length - kept.length;
     lane.pending = kept;

@@ -26,7 +26,7 @@ const PEER_SERIES: readonly PeerSeries[] = [
   { suffix: 'network_peer_received_messages_total', help: 'Messages received from each peer.', label: 'from', kind: 'counter', value: (p) => p.received },
   {
     suffix: 'network_peer_dropped_messages_total',
-    help: 'Messages to each peer dropped before they were sent: its queue full, the peer removed or its messages taken back, a message too big. Raft takes them as lost and sends again.',
+    help: "Messages to each peer dropped from the transport's queue before they were sent: the queue full, the peer removed or its messages taken back, a message too big. Raft takes them as lost and sends again.",
     label: 'to',
     kind: 'counter',
     value: (p) => p.dropped,
@@ -44,6 +44,11 @@ const TRANSPORT_SERIES: ReadonlyArray<{ suffix: string; help: string; value: (s:
   { suffix: 'network_unknown_peer_messages_total', help: 'Messages for an address that is not a current peer, dropped.', value: (s) => s.droppedUnknownPeer },
   { suffix: 'network_undecodable_frames_total', help: 'Frames that did not decode before their sender was known.', value: (s) => s.decodeErrors },
 ];
+
+/** Whether a value can be exported as a count or gauge: a finite number, not negative. */
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
 
 /**
  * Series filled from a {@link TransportStatsSource} at each scrape. A peer the transport forgot
@@ -73,9 +78,10 @@ export class TransportMetrics {
         registers,
         collect: () => {
           const stats = this.#stats();
-          if (!stats) return;
+          const value = stats && s.value(stats);
+          if (!isCount(value)) return;
           counter.reset();
-          counter.inc(s.value(stats));
+          counter.inc(value);
         },
       });
     }
@@ -86,9 +92,11 @@ export class TransportMetrics {
     this.#source = source;
   }
 
+  /** The source's stats, or undefined when it gives none, throws, or gives something without `peers` (a custom transport's). */
   #stats(): TransportStats | undefined {
     try {
-      return this.#source?.();
+      const stats = this.#source?.();
+      return stats && typeof stats.peers === 'object' && stats.peers !== null ? stats : undefined;
     } catch {
       return undefined;
     }
@@ -99,8 +107,11 @@ export class TransportMetrics {
     if (!stats) return;
     metric.reset();
     for (const [address, peer] of Object.entries(stats.peers)) {
+      // An address that only dialed in has no outgoing side: a `to` series of it (connected 0)
+      // would read as a peer down to an alert on a link this node never makes.
+      if (series.label === 'to' && peer.dialed === false) continue;
       const value = series.value(peer);
-      if (!Number.isFinite(value) || value < 0) continue;
+      if (!isCount(value)) continue;
       if (metric instanceof Counter) metric.inc({ [series.label]: address }, value);
       else metric.set({ [series.label]: address }, value);
     }

@@ -480,11 +480,13 @@ const ROUTES: Array<Route<KvHttpServer>> = [
   {
     method: 'GET',
     pattern: '/status',
+    query: 'any',
     handler: (s) => ({ status: 200, body: s.status() as unknown as Record<string, unknown>, headers: STATUS_HEADERS }),
   },
   {
     method: 'GET',
     pattern: '/metrics',
+    query: 'any',
     handler: async (s) => ({ status: 200, body: await s.node.metrics(), contentType: s.node.metricsRegistry.contentType }),
   },
   { method: 'POST', pattern: '/members', handler: (s, _p, req) => s.addMember(req) },
@@ -500,8 +502,8 @@ const ROUTES: Array<Route<KvHttpServer>> = [
   },
   { method: 'POST', pattern: '/leader/transfer', handler: (s, _p, req) => s.transfer(req) },
   { method: 'POST', pattern: '/snapshot', handler: async (s) => ({ status: 200, body: { index: await s.node.snapshot() } }) },
-  { method: 'GET', pattern: '/', handler: () => ({ status: 200, body: dashboardHtml(), contentType: 'text/html; charset=utf-8', headers: { 'Cache-Control': 'no-store' } }) },
+  { method: 'GET', pattern: '/', query: 'any', handler: () => ({ status: 200, body: dashboardHtml(), contentType: 'text/html; charset=utf-8', headers: { 'Cache-Control': 'no-store' } }) },
   // Browsers ask for it with the dashboard: a 404 showed in the console and counted as an unknown
   // route (an alert on 404s fired whenever someone opened the page; found in review).
-  { method: 'GET', pattern: '/favicon.ico', handler: () => ({ status: 204, body: '', headers: { 'Cache-Control': 'max-age=86400' } }) },
+  { method: 'GET', pattern: '/favicon.ico', query: 'any', handler: () => ({ status: 204, body: '', headers: { 'Cache-Control': 'max-age=86400' } }) },
 ];

@@ -29,8 +29,12 @@ export interface Route<Ctx> {
   name?: string;
   /** Which /status request count a 2xx answer adds to, if any. */
   kind?: 'reads' | 'writes';
-  /** The query parameters it takes (none if left out); any other is a 400 naming it. */
-  query?: readonly string[];
+  /**
+   * The query parameters it takes (none if left out; any other is a 400 naming it), or `'any'` for
+   * a read-only route that ignores its query: /status, /metrics and the dashboard, which uptime
+   * checkers, Prometheus scrape `params` and cache-busting browsers call with queries of their own.
+   */
+  query?: readonly string[] | 'any';
   handler: (ctx: Ctx, params: RouteParams, req: IncomingMessage) => Promise<Answer> | Answer;
 }
 
@@ -107,7 +111,7 @@ export class Router<Ctx> {
  * walkthrough), as a misspelt JSON field did before it was refused too.
  */
 export function checkQuery(route: Pick<Route<unknown>, 'query'> & { name: string }, query: URLSearchParams): void {
-  if (query.size === 0) return;
+  if (query.size === 0 || route.query === 'any') return;
   const known = route.query ?? [];
   for (const name of query.keys()) {
     if (!known.includes(name)) {

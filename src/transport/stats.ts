@@ -93,6 +93,7 @@ export class StatsBook {
         dropped: droppedOther + (q?.dropped ?? 0),
         queuedMessages: q?.length ?? 0,
         queuedBytes: q?.bytes ?? 0,
+        dialed: q !== undefined,
       };
     }
     return {

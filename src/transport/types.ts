@@ -57,6 +57,11 @@ export interface PeerStats {
   reconnects: number;
   /** Last measured round trip of a ping on the outgoing stream, in ms; undefined before one. */
   rttMs: number | undefined;
+  /**
+   * Whether this transport dials the peer (it is in setPeers, with an outgoing queue); false for an
+   * address that only dialed in. Optional: a transport that leaves it out has every peer counted as dialed.
+   */
+  dialed?: boolean;
 }
 
 /** A snapshot of a transport's counters. */

@@ -100,4 +100,39 @@ test('with no transport yet the transport-wide counters read 0; a source that gi
   }
 });
 
+test('an address that only dialed in has its from series but no to series (connected 0 read as a peer down)', async () => {
+  const metrics = new RaftMetrics({ eventLoopDelay: false });
+  try {
+    metrics.setTransportSource(() => stats({ 'a:1': peer(10, { dialed: true }), 'in:9': peer(0, { dialed: false, connected: false }), 'custom:3': peer(30) }));
+    const fams = await scrape(metrics);
+    assert.is(value(fams, 'tsraft_network_peer_received_bytes_total', { from: 'in:9' }), 100, 'what it sent is counted');
+    assert.is(value(fams, 'tsraft_network_peer_connected', { to: 'in:9' }), undefined);
+    assert.is(value(fams, 'tsraft_network_peer_sent_bytes_total', { to: 'in:9' }), undefined);
+    assert.is(value(fams, 'tsraft_network_peer_connected', { to: 'a:1' }), 1);
+    assert.is(value(fams, 'tsraft_network_peer_connected', { to: 'custom:3' }), 1, 'a transport that does not say is taken as dialing');
+  } finally {
+    metrics.stop();
+  }
+});
+
+test("a custom transport's stats without peers, or with transport-wide values that are no counts, leave the last values and the scrape parses", async () => {
+  const metrics = new RaftMetrics({ eventLoopDelay: false });
+  try {
+    let answer: unknown = stats({ 'a:1': peer(10) });
+    metrics.setTransportSource(() => answer as TransportStats);
+    await scrape(metrics);
+    answer = { droppedUnknownPeer: 1, rejectedStreams: 2, decodeErrors: 3 };
+    let fams = await scrape(metrics);
+    assert.is(value(fams, 'tsraft_network_peer_sent_bytes_total', { to: 'a:1' }), 1000, 'no peers: kept');
+    assert.is(value(fams, 'tsraft_network_rejected_streams_total'), 8, 'no peers: the whole source is ignored');
+    answer = { peers: {}, droppedUnknownPeer: undefined, rejectedStreams: -5, decodeErrors: Number.NaN };
+    fams = await scrape(metrics);
+    assert.is(value(fams, 'tsraft_network_unknown_peer_messages_total'), 7, 'undefined: kept');
+    assert.is(value(fams, 'tsraft_network_rejected_streams_total'), 8, 'negative: kept');
+    assert.is(value(fams, 'tsraft_network_undecodable_frames_total'), 9, 'NaN: kept');
+  } finally {
+    metrics.stop();
+  }
+});
+
 test.run();

@@ -60,6 +60,9 @@ test('malformed bodies, keys and values get 400 / 413 with a JSON error', async 
   await expectError('/kv/k?consistancy=local', {}, 400, /unknown query parameter "consistancy" \(GET \/kv\/\{key\} takes consistency\)/);
   await expectError('/kv/q?consistency=local', { method: 'PUT', body: 'x' }, 400, /unknown query parameter "consistency" \(PUT \/kv\/\{key\} takes none\)/);
   assert.is((await http(`${c.nodes[0]!.url}/kv/q?consistency=local`)).status, 404, 'the refused PUT wrote nothing');
+  for (const path of ['/status?_=1', '/metrics?module=tsraft', '/?refresh=1']) {
+    assert.is((await http(`${c.nodes[0]!.url}${path}`)).status, 200, `${path}: read-only routes ignore their query (uptime checkers, scrape params)`);
+  }
   await expectError('/kv/k', { method: 'PUT', body: Buffer.alloc(2048, 1) }, 413, /exceeds the limit of 1024 bytes/);
   await expectError('/kv/k/append', { method: 'POST', body: Buffer.alloc(2048, 1) }, 413, /exceeds the limit/);
   await expectError('/kv/k/cas', { method: 'POST', body: JSON.stringify({ expect: null, value: 'x'.repeat(2000) }) }, 413, /exceeds the limit of 1024 bytes/);

@@ -32,6 +32,7 @@ test('fresh counters are zeroed and not connected', () => {
   assert.is(peer.queuedMessages, 0);
   assert.is(peer.queuedBytes, 0);
   assert.is(peer.dropped, 0);
+  assert.is(peer.dialed, false, 'an address that only dialed in is not dialed');
 });
 
 test("a peer's snapshot reports its queue's length, bytes and drops, plus drops outside the queue", () => {
@@ -44,6 +45,7 @@ test("a peer's snapshot reports its queue's length, bytes and drops, plus drops 
   assert.is(peer.queuedMessages, 2);
   assert.is(peer.queuedBytes, 2 * estimateMessageSize(numbered(1)));
   assert.is(peer.dropped, 5 + 1);
+  assert.is(peer.dialed, true, 'a peer with a queue of ours is dialed');
   assert.not.ok('droppedOther' in peer, 'the internal split is not reported');
 });
 
