@@ -25,6 +25,23 @@ export interface RaftMetricsOptions {
 /** Cumulative counts of the WAL's entry cache, e.g. `() => wal.stats` (a getter, not a method). */
 export type WalCacheSource = () => { hits: number; misses: number };
 
+/**
+ * This member's disk use, as the WAL and the snapshot keeper know it (no file system call): a
+ * sample of the disk series, read at each scrape. A field left out, or not a size, keeps its
+ * gauge's last value.
+ */
+export interface DiskUsage {
+  /** Bytes of the WAL's live segment files (headers and records; a preallocated segment's sparse unwritten tail not counted). */
+  walBytes?: number;
+  /** Live WAL segment files. */
+  walSegments?: number;
+  /** Bytes of the latest snapshot file (its transfer size, `SnapshotMeta.size`); 0 while there is none. */
+  snapshotBytes?: number;
+}
+
+/** Where the disk series come from, called at each scrape; undefined while there is nothing to read (not started). */
+export type DiskUsageSource = () => DiskUsage | undefined;
+
 /** Raft's three indices, any of which may be left out to keep its last value. */
 export interface RaftIndices {
   /** Current term. */
@@ -122,6 +139,11 @@ const LOOP_STATS = ['p50', 'p99', 'max'] as const;
  * - `server_lease_read_fallbacks_total` (counter: lease reads this member, leading, had to confirm
  *   with a heartbeat round because it held no lease)
  * - `wal_cache_hits_total`, `wal_cache_misses_total` (counters read from the WAL at scrape time)
+ * - read from the WAL's and the snapshot keeper's own bookkeeping at scrape time, no file system
+ *   call (see {@link RaftMetrics.setDiskUsageSource}), to alert on a filling disk:
+ *   `wal_size_bytes` (gauge: bytes of the live WAL segment files, the sparse preallocated tail
+ *   not counted), `wal_segments` (gauge: live segment files) and `snapshot_bytes` (gauge: the
+ *   latest snapshot file's size, 0 for none) — as etcd's `mvcc_db_total_size_in_bytes`
  * - `network_peer_round_trip_time_seconds{to}` (histogram)
  * - from the transport's own counters at scrape time (see {@link RaftMetrics.setTransportSource}):
  *   `network_peer_sent_bytes_total{to}`, `network_peer_received_bytes_total{from}`,
@@ -172,6 +194,10 @@ export class RaftMetrics {
   #leaseFallbackCount = 0;
   readonly #walMisses: Counter;
   #walCacheSource: WalCacheSource | undefined;
+  readonly #walBytes: Gauge;
+  readonly #walSegments: Gauge;
+  readonly #snapshotBytes: Gauge;
+  #diskUsageSource: DiskUsageSource | undefined;
   readonly #transport: TransportMetrics;
   #loopMonitor: IntervalHistogram | undefined;
   readonly #loopResolutionNs: number;
@@ -313,6 +339,26 @@ export class RaftMetrics {
       collect: () => this.#collectWalCache(this.#walMisses, 'misses'),
     });
 
+    // Gauges, but their values come from the WAL's and the snapshot keeper's bookkeeping at scrape time.
+    this.#walBytes = new Gauge({
+      name: name('wal_size_bytes'),
+      help: 'Bytes of the write-ahead log\'s live segment files: headers and records (a preallocated segment\'s sparse unwritten tail is not counted). Compaction behind a snapshot takes it down.',
+      registers,
+      collect: () => this.#collectDisk(this.#walBytes, 'walBytes'),
+    });
+    this.#walSegments = new Gauge({
+      name: name('wal_segments'),
+      help: 'Live segment files of the write-ahead log.',
+      registers,
+      collect: () => this.#collectDisk(this.#walSegments, 'walSegments'),
+    });
+    this.#snapshotBytes = new Gauge({
+      name: name('snapshot_bytes'),
+      help: 'Size of the latest snapshot file (taken here or installed from the leader) in bytes; 0 while there is none. Older ones kept beside it (snapshotsKept) are not counted.',
+      registers,
+      collect: () => this.#collectDisk(this.#snapshotBytes, 'snapshotBytes'),
+    });
+
     this.#transport = new TransportMetrics(registers, name);
 
     this.#loopResolutionNs = (options.eventLoopResolutionMs ?? 10) * 1e6;
@@ -328,7 +374,7 @@ export class RaftMetrics {
     for (const stat of LOOP_STATS) this.#loopDelay.set({ stat }, 0);
     if (options.eventLoopDelay !== false) this.startEventLoopMonitor();
 
-    for (const gauge of [this.#hasLeader, this.#isLeader, this.#pending, this.#term, this.#commitIndex, this.#appliedIndex]) gauge.set(0);
+    for (const gauge of [this.#hasLeader, this.#isLeader, this.#pending, this.#term, this.#commitIndex, this.#appliedIndex, this.#walBytes, this.#walSegments, this.#snapshotBytes]) gauge.set(0);
   }
 
   /** The value for the `Content-Type` header of the exposition returned by {@link RaftMetrics.text}. */
@@ -509,6 +555,18 @@ export class RaftMetrics {
   }
 
   /**
+   * Sets where the disk series (`wal_size_bytes`, `wal_segments`, `snapshot_bytes`) come from: a
+   * function called at each scrape, which should answer from memory (the WAL's and the snapshot
+   * keeper's bookkeeping), never the file system. `undefined` detaches it; the gauges then keep
+   * their last values, as they do while it gives undefined or throws, and each gauge whose field
+   * is missing or no size (negative, fractional, not finite).
+   * @param source the function, or undefined
+   */
+  setDiskUsageSource(source: DiskUsageSource | undefined): void {
+    this.#diskUsageSource = source;
+  }
+
+  /**
    * Sets where the transport's series come from: a function returning `Transport.stats()`, called
    * at each scrape. `undefined` detaches it; the series then keep their last values, as they do
    * while the function returns undefined or throws (no transport yet, a closed one).
@@ -554,6 +612,18 @@ export class RaftMetrics {
     if (!Number.isFinite(value) || value < 0) return;
     counter.reset();
     counter.inc(value);
+  }
+
+  /** Sets a disk gauge from the source's field, if there is a source that answers with a size. */
+  #collectDisk(gauge: Gauge, field: keyof DiskUsage): void {
+    let value: unknown;
+    try {
+      value = this.#diskUsageSource?.()?.[field];
+    } catch {
+      return;
+    }
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return;
+    gauge.set(value);
   }
 
   #replication(): ReplicationStats | undefined {

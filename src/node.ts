@@ -27,7 +27,7 @@ import {
 } from './errors.js';
 import { clusterFingerprint, readFingerprint, writeFingerprint } from './cluster-fingerprint.js';
 import { claimDataDir } from './member-identity.js';
-import { RaftMetrics, type FollowerReplication, type ReplicationStats } from './metrics.js';
+import { RaftMetrics, type DiskUsage, type FollowerReplication, type ReplicationStats } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
 import { ReadRequests, type ReadOutcome } from './read-requests.js';
@@ -301,6 +301,7 @@ export class Node<Context = unknown> {
     this.metricsRegistry = new RaftMetrics({ eventLoopDelay: false, ...(options.metricsLabels ? { defaultLabels: options.metricsLabels } : {}) });
     this.metricsRegistry.setTransportSource(() => this.transport?.stats());
     this.metricsRegistry.setReplicationSource(() => this.replicationStats());
+    this.metricsRegistry.setDiskUsageSource(() => this.diskUsage());
   }
 
   /**
@@ -383,7 +384,7 @@ export class Node<Context = unknown> {
   /**
    * The Prometheus text exposition of this node's metrics (serve it with content type
    * `node.metricsRegistry.contentType`): leader, proposals and their durations, apply time,
-   * indices, WAL fsync and cache, snapshot save, transfer and install, the leader's lag and last
+   * indices, WAL fsync, cache and size, snapshot save, size, transfer and install, the leader's lag and last
    * contact per follower, reads, peer round trips and transport counters, event-loop delay. Names
    * follow etcd's, prefixed `tsraft_`.
    */
@@ -1834,6 +1835,18 @@ export class Node<Context = unknown> {
       }
     }
     return { followers, snapshotTransfersStarted: raft.snapshotTransfersStarted };
+  }
+
+  /**
+   * The disk series, read at each scrape from memory (no file system call, nothing on the write
+   * path): the WAL's segments and their bytes, the latest snapshot's size. Undefined before the
+   * WAL is open; a stopped node's closed WAL still answers (its files are still there).
+   */
+  private diskUsage(): DiskUsage | undefined {
+    const wal = this.storage?.wal;
+    if (!wal) return undefined;
+    const { bytes, segments } = wal.stats;
+    return { walBytes: bytes, walSegments: segments, snapshotBytes: this.snapshots.latestMeta?.size ?? 0 };
   }
 
   /** Pending proposals and the indices, after anything that moves them (also outside a Ready). */

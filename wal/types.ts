@@ -100,6 +100,12 @@ export interface WalStats {
   misses: number;
   /** Live segment files. */
   segments: number;
+  /**
+   * Bytes of the live segment files' contents: their headers and the records written (dead
+   * records after a truncation included), from the WAL's own bookkeeping, no file system call. A
+   * preallocated segment's unwritten tail is not counted: it is sparse (see WalOptions.preallocate).
+   */
+  bytes: number;
   /** Bytes written by `save` since open (framing included). */
   bytesWritten: number;
   /** Durable (O_DSYNC) writes made by `save` since open. */

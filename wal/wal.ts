@@ -196,10 +196,12 @@ export class Wal {
     return { hits: this.hits, misses: this.misses, entries: this.cache?.size ?? 0, bytes: this.cache?.bytes ?? 0 };
   }
 
-  /** Counters of the WAL: cache hits and misses, segments, bytes written, durable writes. */
+  /** Counters of the WAL: cache hits and misses, segments and their bytes, bytes written, durable writes. */
   get stats(): WalStats {
     const cache = this.cacheStats;
-    return { cache, hits: cache.hits, misses: cache.misses, segments: this.segments.length, bytesWritten: this.bytesWritten, syncs: this.syncs };
+    let bytes = 0;
+    for (const s of this.segments) bytes += s.size;
+    return { cache, hits: cache.hits, misses: cache.misses, segments: this.segments.length, bytes, bytesWritten: this.bytesWritten, syncs: this.syncs };
   }
 
   /**

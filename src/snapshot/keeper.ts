@@ -212,6 +212,14 @@ export class SnapshotKeeper {
     return this.latestStored;
   }
 
+  /**
+   * The latest snapshot's metadata (its `size` is the file's bytes): the one recovered at start,
+   * saved, or installed from the leader; undefined for none. For metrics, read at scrape time.
+   */
+  get latestMeta(): SnapshotMeta | undefined {
+    return this.latestStored?.meta;
+  }
+
   /** Forgets what recover() opened (a failed start). */
   forget(): void {
     this.store = undefined;

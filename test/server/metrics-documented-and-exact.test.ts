@@ -29,6 +29,9 @@ const DOCUMENTED: Array<[string, string, string[]]> = [
   ['tsraft_disk_wal_fsync_duration_seconds', 'histogram', []],
   ['tsraft_wal_cache_hits_total', 'counter', []],
   ['tsraft_wal_cache_misses_total', 'counter', []],
+  ['tsraft_wal_size_bytes', 'gauge', []],
+  ['tsraft_wal_segments', 'gauge', []],
+  ['tsraft_snapshot_bytes', 'gauge', []],
   ['tsraft_snapshot_save_duration_seconds', 'histogram', []],
   ['tsraft_snapshot_corrupt_total', 'counter', ['side']],
   ['tsraft_network_peer_round_trip_time_seconds', 'histogram', ['to']],
@@ -109,6 +112,8 @@ test('documented metrics exist with their types and labels; N writes count N on 
         'lag series: the leader\'s followers, none on a follower',
       );
       assert.is(value(fams, 'tsraft_server_proposal_duration_seconds_count'), n === leader ? N : 0, 'PUTs timed where proposed');
+      assert.ok(value(fams, 'tsraft_wal_size_bytes')! > N, `${n.peerAddress}: the WAL holds the ${N} writes`);
+      assert.ok(value(fams, 'tsraft_wal_segments')! >= 1, `${n.peerAddress}: WAL segments`);
       const peers = fams.get('tsraft_network_peer_round_trip_time_seconds')!.samples.map((s) => s.labels.to);
       assert.equal([...new Set(peers)].sort(), othersOf(n), 'rtt peers = the others');
       // /status self-consistency
