@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LeadershipTransferError, NoLeaderError, NotLeaderError, RemovedError, StoppedError } from '../../src/errors.js';
 import type { Node, NodeOptions } from '../../src/node.js';
-import { SetCommand, TestCluster, retryInFlight, type Kv } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, retryInFlight, transferRetrying, type Kv } from '../support/node-cluster.js';
 
 const FAST = { logLevel: 'error' as const, heartbeatMs: 20, electionTimeoutMs: 200 };
 
@@ -92,11 +92,13 @@ test('leader wait: reads a follower asked of a leader that then failed are asked
 });
 
 test('leader wait: a write on the leader during a leadership transfer goes to the new leader', async () => {
-  // A transfer must finish within an election timeout: 200 ms failed once on a loaded machine.
+  // A transfer must finish within an election timeout: 200 ms failed once on a loaded machine, and
+  // 1000 ms failed too with the CPU saturated (the leader gave it up: LeadershipTransferError), so
+  // one given up is asked again (the write then waits for the leader, which kept leading).
   await withCluster({ leaderWaitMs: 4000, heartbeatMs: 50, electionTimeoutMs: 1000 }, async (c, leader) => {
     const target = c.addresses.find((a) => a !== leader.address)!;
     await c.waitFor(() => c.node(target).status().appliedIndex >= leader.status().appliedIndex, 5000, 'the target to catch up');
-    const transfer = leader.transferLeadership(target);
+    const transfer = transferRetrying(leader, target); // asks at once, before the write below
     // Proposed while the transfer is under way: the leader refuses it ('transferring'), the node waits.
     const write = leader.do(new SetCommand('b', '2')).catch((e: Error) => e);
     await transfer;
