@@ -31,9 +31,15 @@ async function answerTo(c: TestCluster, peer: Awaited<ReturnType<typeof fakePeer
 test('no double vote after restart: a vote granted in term T survives a restart, and a second candidate of T is refused', async () => {
   // Only n1 runs for real; n2 and n3 are scripted and never answer n1's pre-votes, so n1 never
   // changes its own term or vote. After (re)starting, a node ignores vote requests for one
-  // election timeout (it may have acknowledged a lease it no longer remembers): wait that out.
+  // election timeout (it may have acknowledged a lease it no longer remembers): wait that out,
+  // counted in the node's ticks as the node counts it (a fixed 400 ms sleep was fewer than its 15
+  // ticks on a loaded machine, the request was dropped unanswered and the test timed out).
   const c = new TestCluster(3, { electionTimeoutMs: 300, heartbeatMs: 20 });
-  const pastStartupLease = () => new Promise((r) => setTimeout(r, 400));
+  const pastStartupLease = () =>
+    c.waitFor(() => {
+      const raft = (c.node(c.addresses[0]!) as unknown as { raft: { ticksSinceStart: number; opts: { electionTicks: number } } }).raft;
+      return raft.ticksSinceStart >= raft.opts.electionTicks;
+    }, 5000, 'the start-up lease to run out');
   const [n1, n2, n3] = c.addresses as [string, string, string];
   try {
     await c.start(n1);
