@@ -25,6 +25,9 @@ test('a running non-voting member removed with leave() and added again with join
     await c.waitFor(() => leader.members().find((m) => m.address === address && !m.nonVoting && !m.promoting), 5000, 'its promotion');
     await c.waitFor(() => learner.context.data.get('b') === '2', 5000, 'the running node to catch up');
     assert.not.ok(learner.isRemoved());
+    // The leader shows the promotion once it appended it; the running node once that entry reached it
+    // ('b' came before it in the log, so catching up to 'b' does not mean the promotion arrived).
+    await c.waitFor(() => learner.members().find((m) => m.address === address && !m.nonVoting && !m.promoting), 5000, 'the running node to see its promotion');
     assert.equal(learner.members().find((m) => m.address === address), { address, nonVoting: false });
     assert.is(await learner.do(new SetCommand('c', '3')), undefined, 'it serves writes');
     assert.is(leader.members().filter((m) => !m.nonVoting).length, 4, 'four voters');
