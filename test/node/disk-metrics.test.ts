@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Node } from '../../src/node.js';
 import { parseSnapshotFileName } from '../../src/snapshot/format.js';
 import { parseExposition, value } from '../support/prometheus-text.js';
-import { SetCommand, TestCluster, type Kv } from '../support/node-cluster.js';
+import { SetCommand, TestCluster, snapshotTransferCluster, type Kv } from '../support/node-cluster.js';
 
 interface Disk {
   walBytes: number;
@@ -50,16 +50,7 @@ async function agrees(c: TestCluster, address: string, what: string): Promise<Di
 }
 
 test('wal_size_bytes, wal_segments and snapshot_bytes match the data directory: writes grow the WAL, a snapshot compacts it, a follower that installs a snapshot reports its size', async () => {
-  const c = new TestCluster(3, {
-    heartbeatMs: 50,
-    electionTimeoutMs: 600,
-    snapshotTrailingEntries: 5,
-    snapshotsKept: 1,
-    walSegmentBytes: 1024,
-    walPreallocate: false,
-    snapshotChunkBytes: 256,
-    logLevel: 'silent',
-  });
+  const { c } = snapshotTransferCluster({ walPreallocate: false, snapshotChunkBytes: 256, logLevel: 'silent' });
   try {
     await c.startAll();
     const leader = await c.waitLeader();

@@ -139,12 +139,13 @@ export async function snapshotPastStoppedFollower(c: TestCluster): Promise<{ lea
 
 /**
  * A 3-node cluster for snapshot transfers (small WAL segments, 5 trailing entries, one snapshot
- * kept so that the first one compacts the log, 64-byte chunks) whose nodes log at info into `lines`.
+ * kept so that the first one compacts the log, 64-byte chunks) whose nodes log at info into `lines`;
+ * `extra` overrides any of these.
  * Its election timeout is 600 ms, not 200: an election under load moved leadership to the member
  * that never compacted, and the lagging one then caught up by appends, not by the snapshot these
  * tests are about (seen with a mutation loop loading the machine).
  */
-export function snapshotTransferCluster(): { c: TestCluster; lines: Array<{ level: string; line: string }> } {
+export function snapshotTransferCluster(extra: Partial<NodeOptions<Kv>> = {}): { c: TestCluster; lines: Array<{ level: string; line: string }> } {
   const lines: Array<{ level: string; line: string }> = [];
   const c = new TestCluster(3, {
     heartbeatMs: 50,
@@ -155,6 +156,7 @@ export function snapshotTransferCluster(): { c: TestCluster; lines: Array<{ leve
     snapshotChunkBytes: 64,
     logLevel: 'info',
     logger: (level, line) => lines.push({ level, line }),
+    ...extra,
   });
   return { c, lines };
 }
