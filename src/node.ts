@@ -27,6 +27,8 @@ import {
 } from './errors.js';
 import { clusterFingerprint, readFingerprint, writeFingerprint } from './cluster-fingerprint.js';
 import { claimDataDir } from './member-identity.js';
+import { claimIncarnation } from './data-dir-incarnation.js';
+import { PeerIncarnations } from './peer-incarnations.js';
 import { RaftMetrics, type DiskUsage, type FollowerReplication, type ReplicationStats } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
@@ -190,6 +192,12 @@ export class Node<Context = unknown> {
   private fingerprint: string | undefined;
   /** The write of a fingerprint learnt while running (learnFingerprint); stop() waits for it. */
   private fingerprintWrite: Promise<void> | undefined;
+  /** This data directory's incarnation (data-dir-incarnation.ts), sent in the peer handshake. */
+  private incarnation: string | undefined;
+  /** The members' incarnations heard so far (peer-incarnations.ts): one back on a wiped directory is refused. */
+  private peerIncarnations: PeerIncarnations | undefined;
+  /** A joiner's peers that refused its streams for its data directory incarnation, with why (refusedAsWiped). */
+  private readonly refusedIncarnation = new Map<NodeId, string>();
   private readonly fatalCallbacks: Array<(err: Error) => void> = [];
   /** The one stop in progress or done: a second stop() waits for it. */
   private stopped: Promise<void> | undefined;
@@ -439,6 +447,8 @@ export class Node<Context = unknown> {
       if (stale) this.log('info', `took over ${this.dirLock.path} from ${stale.pid > 0 ? `pid ${stale.pid}, which no longer runs` : 'an unreadable lock file'}`);
       // Before the log is read: another member's data must not run under this address.
       await claimDataDir(this.opts.dataDir, this.address);
+      this.incarnation = await claimIncarnation(this.opts.dataDir);
+      this.peerIncarnations = await PeerIncarnations.load(this.opts.dataDir, (line) => this.log('warn', line));
       await this.recover();
       this.transport = this.opts.transport ?? (await this.createGrpcTransport());
       this.transport.onMessages((from, messages) => this.receive(from, messages as unknown as PeerMessage[]));
@@ -557,6 +567,7 @@ export class Node<Context = unknown> {
     // step of start(), so a failure left it not started.
     if (!this.opts.transport) await this.transport?.stop().catch(() => undefined);
     this.transport = undefined;
+    await this.peerIncarnations?.settled();
     await this.closeStorage().catch(() => undefined);
     this.storage = undefined;
     this.raft = undefined;
@@ -629,6 +640,7 @@ export class Node<Context = unknown> {
     try {
       await this.transport?.stop();
       await this.fingerprintWrite;
+      await this.peerIncarnations?.settled();
       await this.quiesce();
       await this.snapshots.close();
     } finally {
@@ -1339,6 +1351,13 @@ export class Node<Context = unknown> {
       say(`ask ${target}`, `asking ${name} to add this node${this.opts.nonVoting ? ' as a non-voting member' : ''}`);
       const r = await this.forwardToLeader(op, target, attemptMs);
       if (r.error === 'timeout') say(`timeout ${target}`, `${name} did not answer the join request within ${attemptMs} ms; asking again`);
+      // Every member it asks heard from this address on another data directory: a member that
+      // lost its data, not one removed and added again (a peer that has not applied the removal
+      // yet refuses it only for a moment).
+      if (r.error === 'timeout' && candidates.length > 0 && candidates.every((c) => this.refusedIncarnation.has(c))) {
+        const reason = this.refusedIncarnation.get(target) ?? this.refusedIncarnation.get(candidates[0]!)!;
+        if (await this.stoppedForLostData(`every member it asked refuses its streams; ${name}: ${reason}`)) return;
+      }
       if (!r.error) {
         this.log('info', `join accepted at index ${r.index}`);
         const until = performance.now() + this.opts.requestTimeoutMs;
@@ -1414,6 +1433,27 @@ export class Node<Context = unknown> {
       ),
     );
     return true;
+  }
+
+  /**
+   * A member refused this node's streams: it heard from this address on another data directory
+   * (peer-incarnations.ts). A node started without `join` on a wiped directory founds again and
+   * would vote as if it had never voted: it stops. A joiner goes on (its link retries): a member
+   * removed and added again may dial a peer that has not applied its removal yet; it stops once
+   * every member it asks to add it refuses it so (requestJoin).
+   */
+  private refusedAsWiped(peer: string, reason: string): void {
+    if (!this.running) return;
+    if (this.opts.join) {
+      this.refusedIncarnation.set(memberId(peer), reason);
+      return;
+    }
+    this.failStorage(
+      new LostDataError(
+        `the member ${peer} refuses this node's streams: ${reason}. This node's data directory ${this.opts.dataDir} has incarnation ${this.incarnation}: ` +
+          "move it away before starting with join (a directory that holds any log is taken for this member's old self)",
+      ),
+    );
   }
 
   private lostDataRemedy(): string {
@@ -1716,6 +1756,8 @@ export class Node<Context = unknown> {
       const began = performance.now();
       const stored = await this.snapshots.install(snapshot);
       await this.storage!.installSnapshot(snapshot, rd.hardState);
+      // Members removed and added again within the snapshot's entries went unseen.
+      this.peerIncarnations?.clear();
       // The log holds the snapshot now (the leader may be told); the context catches up beside
       // the run loop, and until it has, entries wait to apply and reads wait for the applied index.
       this.snapshots.recoverInBackground(
@@ -1969,6 +2011,8 @@ export class Node<Context = unknown> {
     const before = this.addressesOf;
     this.addressesOf = this.raft.membership.current();
     this.discardReplicationToDeparted(before, this.addressesOf);
+    // A member that left may come back on a new data directory: its incarnation is heard again.
+    this.peerIncarnations?.retain(new Set(this.addressesOf.map((m) => m.context)));
     // A member that left stays a peer until forgotten (forgetSilentOutsiders).
     if (this.addresses.setMembers(this.addressesOf)) {
       this.updatePeers();
@@ -2115,7 +2159,10 @@ export class Node<Context = unknown> {
       clusterId: this.opts.clusterId,
       fingerprint: () => this.fingerprint,
       onFingerprint: (fingerprint, from) => this.learnFingerprint(fingerprint, from),
-      mayTeachFingerprint: (from) => from !== this.address && (this.raft?.membership.current().some((m) => m.context === from) ?? false),
+      mayTeachFingerprint: (from) => this.isConfiguredPeer(from),
+      incarnation: () => this.incarnation,
+      admitDialer: (from, incarnation) => this.peerIncarnations?.admit(from, incarnation, this.isConfiguredPeer(from)),
+      onIncarnationRefused: (peer, reason) => this.refusedAsWiped(peer, reason),
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       onRoundTrip: (peer, ms) => {
         this.rttPeers.add(peer);
@@ -2123,6 +2170,11 @@ export class Node<Context = unknown> {
       },
       logger: { info: (l: string) => this.log('info', l), warn: (l: string) => this.log('warn', l) },
     });
+  }
+
+  /** Whether `address` is another member of this node's configuration. */
+  private isConfiguredPeer(address: string): boolean {
+    return address !== this.address && (this.raft?.membership.current().some((m) => m.context === address) ?? false);
   }
 
   private requireRaft(): Raft {

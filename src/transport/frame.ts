@@ -2,18 +2,19 @@
  * Frames of the peer stream. Every gRPC message on the stream is one frame: a kind byte followed
  * by its payload.
  *
- *   1 hello  (client -> server, first frame only) MessagePack { v, cluster, from }
+ *   1 hello  (client -> server, first frame only) MessagePack { v, cluster, from, fp?, inc? }
  *   2 batch  (client -> server) a wire.ts batch of messages
  *   3 ping   (client -> server) 8 bytes: the sender's clock, echoed back in a pong
  *   4 pong   (server -> client) the ping's 8 bytes
  *
  * The hello lets a receiver refuse a stream from another cluster (a misconfigured node, an old
- * member of a rebuilt cluster) before any of its messages reach the core, and tells it which
- * address the stream's messages come from.
+ * member of a rebuilt cluster, a member back on a wiped data directory) before any of its
+ * messages reach the core, and tells it which address the stream's messages come from.
  */
 import { Packr, Unpackr } from 'msgpackr';
 import { checkAddress } from '../members.js';
 import { FINGERPRINT_PATTERN } from '../cluster-fingerprint.js';
+import { INCARNATION_PATTERN } from '../data-dir-incarnation.js';
 import type { Message } from '../core/messages.js';
 import { WireError } from './validate.js';
 import { encodeBatch } from './wire.js';
@@ -44,6 +45,12 @@ export interface Hello {
    * nodes that know none and from older versions, which ignore it.
    */
   fingerprint?: string;
+  /**
+   * The incarnation of the sender's data directory (see data-dir-incarnation.ts), when it has
+   * one: a member that comes back on a wiped directory is told apart by it. Absent from older
+   * versions, which ignore it.
+   */
+  incarnation?: string;
 }
 
 /** A parsed frame. Batch payloads are left encoded: the caller decodes them (and counts errors). */
@@ -74,6 +81,7 @@ function withKind(kind: FrameKind, payload: Uint8Array): Buffer {
 export function helloFrame(hello: Hello): Buffer {
   const fields: Record<string, unknown> = { v: hello.version, cluster: hello.clusterId, from: hello.address };
   if (hello.fingerprint !== undefined) fields['fp'] = hello.fingerprint;
+  if (hello.incarnation !== undefined) fields['inc'] = hello.incarnation;
   return withKind(FrameKind.Hello, helloPackr.pack(fields));
 }
 
@@ -113,7 +121,7 @@ function parseHello(payload: Uint8Array): Hello {
     throw new WireError(`hello is not valid MessagePack: ${(err as Error).message?.slice(0, 120)}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireError('hello must be a map');
-  const { v, cluster, from, fp } = value as Record<string, unknown>;
+  const { v, cluster, from, fp, inc } = value as Record<string, unknown>;
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new WireError('hello.v (protocol version) must be an integer');
   if (typeof cluster !== 'string' || cluster.length > MAX_HELLO_STRING || CONTROL.test(cluster)) {
     throw new WireError(`hello.cluster must be a string of at most ${MAX_HELLO_STRING} characters, without control characters`);
@@ -129,7 +137,8 @@ function parseHello(payload: Uint8Array): Hello {
     throw new WireError(`hello.from: ${(err as Error).message}`);
   }
   if (fp !== undefined && (typeof fp !== 'string' || !FINGERPRINT_PATTERN.test(fp))) throw new WireError('hello.fp (cluster fingerprint) must be 16 lowercase hex digits');
-  return { version: v, clusterId: cluster, address: from, ...(fp !== undefined ? { fingerprint: fp } : {}) };
+  if (inc !== undefined && (typeof inc !== 'string' || !INCARNATION_PATTERN.test(inc))) throw new WireError('hello.inc (data directory incarnation) must be 16 lowercase hex digits');
+  return { version: v, clusterId: cluster, address: from, ...(fp !== undefined ? { fingerprint: fp } : {}), ...(inc !== undefined ? { incarnation: inc } : {}) };
 }
 
 /**

@@ -2,7 +2,8 @@
  * The receiving side: streams peers dial to us. Incoming streams are receive-only (we answer
  * pings, nothing else; our own messages go out on the streams we dial).
  *
- * The first frame must be a hello from the same cluster speaking our protocol version. A bad
+ * The first frame must be a hello from the same cluster speaking our protocol version, which the
+ * transport's owner admits (a member back on a wiped data directory is refused). A bad
  * hello, a frame that does not parse or a batch that does not decode ends that one stream with a
  * gRPC error status and ONE log line naming the problem; the server and every other stream carry
  * on. Nothing from a stream reaches the handler before its hello was accepted.
@@ -11,7 +12,7 @@ import * as grpc from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
 import type { Message } from '../core/messages.js';
 import { parseFrame, pongFrame, PROTOCOL_VERSION, type Frame } from './frame.js';
-import { ACCEPTED_HEADER, FINGERPRINT_HEADER } from './grpc-service.js';
+import { ACCEPTED_HEADER, FINGERPRINT_HEADER, REFUSAL_HEADER } from './grpc-service.js';
 import type { StatsBook } from './stats.js';
 import type { TransportLogger } from './types.js';
 import { decodeBatch } from './wire.js';
@@ -30,6 +31,8 @@ export interface InboundSettings {
    * address by mistake or any process, kept it, and refused its own cluster for good).
    */
   mayTeachFingerprint: (from: string) => boolean;
+  /** Whether a dialer that passed every other check may go on (see GrpcTransportOptions.admitDialer): undefined, or why not. Absent: all may. */
+  admitDialer?: (address: string, incarnation: string | undefined) => Promise<string | undefined> | string | undefined;
   logger: TransportLogger;
   logPrefix: string;
   book: StatsBook;
@@ -58,6 +61,8 @@ export class InboundStreams {
     // Log suppression is keyed by host: a redialing client gets a new ephemeral port every time.
     const remoteHost = remote.slice(0, remote.lastIndexOf(':'));
     let from: string | undefined;
+    /** The hello passed its checks and waits for admitDialer's answer. */
+    let admitting = false;
     let done = false;
     this.calls.add(call);
     const forget = (): void => {
@@ -73,7 +78,7 @@ export class InboundStreams {
       forget();
     });
 
-    const reject = (code: grpc.status, reason: string, decodeError: boolean): void => {
+    const reject = (code: grpc.status, reason: string, decodeError: boolean, kind?: 'incarnation'): void => {
       if (done) return;
       const { book } = this.settings;
       book.rejectedStreams++;
@@ -84,7 +89,9 @@ export class InboundStreams {
       this.log(remoteHost, `${from ?? remoteHost}|${reason}`, `rejected stream from ${from ?? remote}: ${reason}`);
       forget();
       // grpc-js turns an 'error' emitted on a server stream into the call's final status.
-      call.emit('error', { code, details: reason });
+      const metadata = new grpc.Metadata();
+      if (kind !== undefined) metadata.set(REFUSAL_HEADER, kind);
+      call.emit('error', { code, details: reason, metadata });
     };
 
     call.on('data', (bytes: Buffer) => {
@@ -95,6 +102,8 @@ export class InboundStreams {
       } catch (err) {
         return reject(grpc.status.INVALID_ARGUMENT, `undecodable frame: ${(err as Error).message}`, true);
       }
+      // The dialer waits for the answer to its hello before it sends anything else.
+      if (admitting) return reject(grpc.status.INVALID_ARGUMENT, `a ${frame.kind} frame before the hello was answered`, true);
       if (from === undefined) {
         if (frame.kind !== 'hello') return reject(grpc.status.INVALID_ARGUMENT, `first frame must be a hello, got a ${frame.kind} frame`, true);
         const { version, clusterId, address } = frame.hello;
@@ -124,12 +133,35 @@ export class InboundStreams {
           }
           this.settings.onFingerprint(theirs, address);
         }
-        from = address;
-        const accepted = new grpc.Metadata();
-        accepted.set(ACCEPTED_HEADER, '1');
-        const known = this.settings.fingerprint();
-        if (known !== undefined) accepted.set(FINGERPRINT_HEADER, known);
-        call.sendMetadata(accepted);
+        const accept = (): void => {
+          from = address;
+          const accepted = new grpc.Metadata();
+          accepted.set(ACCEPTED_HEADER, '1');
+          const known = this.settings.fingerprint();
+          if (known !== undefined) accepted.set(FINGERPRINT_HEADER, known);
+          call.sendMetadata(accepted);
+        };
+        let admission: Promise<string | undefined> | string | undefined;
+        try {
+          admission = this.settings.admitDialer?.(address, frame.hello.incarnation);
+        } catch (err) {
+          admission = Promise.reject(err as Error);
+        }
+        if (admission === undefined) return accept();
+        if (typeof admission === 'string') return reject(grpc.status.FAILED_PRECONDITION, admission, false, 'incarnation');
+        admitting = true;
+        admission.then(
+          (refusal) => {
+            admitting = false;
+            if (done) return;
+            if (refusal === undefined) accept();
+            else reject(grpc.status.FAILED_PRECONDITION, refusal, false, 'incarnation');
+          },
+          (err: Error) => {
+            admitting = false;
+            reject(grpc.status.UNAVAILABLE, `could not check ${address}'s data directory incarnation: ${err.message}`, false);
+          },
+        );
         return;
       }
       switch (frame.kind) {

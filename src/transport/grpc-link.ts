@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { encodeBatchFrame, helloFrame, parseFrame, pingFrame, PROTOCOL_VERSION } from './frame.js';
 import { FINGERPRINT_PATTERN } from '../cluster-fingerprint.js';
-import { ACCEPTED_HEADER, FINGERPRINT_HEADER, MAX_FRAME_BYTES, PEER_STREAM_PATH } from './grpc-service.js';
+import { ACCEPTED_HEADER, FINGERPRINT_HEADER, MAX_FRAME_BYTES, PEER_STREAM_PATH, REFUSAL_HEADER } from './grpc-service.js';
 import { PeerQueue } from './queue.js';
 import type { PeerCounters } from './stats.js';
 import type { QueueLimits, TransportLogger } from './types.js';
@@ -26,6 +26,10 @@ export interface LinkSettings {
   clusterId: string;
   /** This node's cluster fingerprint, sent in the hello when known (read at each connect). */
   fingerprint: () => string | undefined;
+  /** This node's data directory incarnation, sent in the hello when it has one. */
+  incarnation: () => string | undefined;
+  /** The node dialed refused this one's data directory incarnation (see GrpcTransportOptions.onIncarnationRefused). */
+  onIncarnationRefused: (peer: string, reason: string) => void;
   /** The node dialed answered with a fingerprint while this node knows none (it chose to dial it: a seed or a member). */
   onFingerprint: (fingerprint: string, from: string) => void;
   /** This node's advertised address (read at connect time: it is final only after start()). */
@@ -200,7 +204,16 @@ export class PeerLink {
     call.on('error', () => {});
     call.on('status', (status: grpc.StatusObject) => this.onStatus(call, status));
     const fingerprint = this.settings.fingerprint();
-    call.write(helloFrame({ version: PROTOCOL_VERSION, clusterId: this.settings.clusterId, address: this.settings.selfAddress(), ...(fingerprint ? { fingerprint } : {}) }));
+    const incarnation = this.settings.incarnation();
+    call.write(
+      helloFrame({
+        version: PROTOCOL_VERSION,
+        clusterId: this.settings.clusterId,
+        address: this.settings.selfAddress(),
+        ...(fingerprint ? { fingerprint } : {}),
+        ...(incarnation ? { incarnation } : {}),
+      }),
+    );
     this.timer = setTimeout(() => {
       this.timer = undefined;
       if (this.call !== call || this.state !== 'connecting') return;
@@ -310,6 +323,8 @@ export class PeerLink {
       this.timer = undefined;
       if (this.state === 'backoff') this.connect();
     }, this.backoff.next());
+    // Last: the owner may close the transport from here.
+    if (status.metadata?.get(REFUSAL_HEADER)[0] === 'incarnation') this.settings.onIncarnationRefused(this.address, withoutEmptyResolutionNote(status.details));
   }
 
   private clearTimers(): void {

@@ -38,6 +38,13 @@ export const ACCEPTED_HEADER = 'tsraft-accepted';
  */
 export const FINGERPRINT_HEADER = 'tsraft-fp';
 
+/**
+ * Trailer of a refused stream saying what kind of refusal it is, when the dialer acts on it:
+ * `incarnation` — the receiver heard from the dialer's address on another data directory (see
+ * peer-incarnations.ts).
+ */
+export const REFUSAL_HEADER = 'tsraft-refusal';
+
 /** Largest frame either end accepts; snapshot chunks must fit. */
 export const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 

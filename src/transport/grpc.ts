@@ -48,6 +48,24 @@ export interface GrpcTransportOptions {
    * member of this node's configuration). Default: none may when `fingerprint` is given.
    */
   mayTeachFingerprint?: (from: string) => boolean;
+  /**
+   * This node's data directory incarnation (see data-dir-incarnation.ts), sent in every hello.
+   * Absent: none is sent.
+   */
+  incarnation?: () => string | undefined;
+  /**
+   * Asked, once a dialer's hello passed every other check, whether its stream may go on; it
+   * carries the dialer's data directory incarnation, if any. Nothing from the stream is taken
+   * before the answer. Resolving with a reason refuses the stream (FAILED_PRECONDITION, with the
+   * reason, logged on both ends; the dialer retries with backoff). Absent: every dialer is let in.
+   */
+  admitDialer?: (address: string, incarnation: string | undefined) => Promise<string | undefined> | string | undefined;
+  /**
+   * Told when a node this one dialed refused it for its data directory incarnation (its
+   * `admitDialer` did): it heard from this address on another directory. The link retries with
+   * backoff whatever this does.
+   */
+  onIncarnationRefused?: (peer: string, reason: string) => void;
   /** Mutual TLS; without it the transport is plaintext. */
   tls?: TlsOptions;
   /** Where to report rejected streams and lost peers. Default: console. */
@@ -111,6 +129,8 @@ export class GrpcTransport implements Transport {
     this.settings = {
       clusterId: options.clusterId,
       fingerprint,
+      incarnation: options.incarnation ?? (() => undefined),
+      onIncarnationRefused: options.onIncarnationRefused ?? (() => {}),
       onFingerprint,
       selfAddress: () => this.advertised,
       credentials: channelCredentials(options.tls),
@@ -133,6 +153,7 @@ export class GrpcTransport implements Transport {
       fingerprint,
       onFingerprint,
       mayTeachFingerprint: options.mayTeachFingerprint ?? (() => options.fingerprint === undefined),
+      ...(options.admitDialer ? { admitDialer: options.admitDialer } : {}),
       logger,
       get logPrefix() {
         return logPrefix();

@@ -49,14 +49,17 @@ test('a voter restarted with --join on an empty --path stops, saying to remove i
   }
 });
 
-test('a voter restarted with its founding flags on an empty --path stops at the first heartbeat, naming the lost data and the way back', async () => {
+test('a voter restarted with its founding flags on an empty --path stops (refused by the members that heard from its old directory, or at the first heartbeat), naming the lost data and the way back', async () => {
   const c = await ProcessCluster.start(3);
   try {
     const { leader, wiped } = await killAndWipeFollower(c);
     wiped.start();
     await waitFor('the wiped member to stop', () => !wiped.running, 20_000);
     assert.is(wiped.child!.exitCode, 1);
-    assert.match(wiped.output, /fatal: LostDataError: the leader .* counts entries up to index \d+ as acknowledged by this node, whose log ends at index 1/);
+    assert.match(
+      wiped.output,
+      /fatal: LostDataError: (the leader .* counts entries up to index \d+ as acknowledged by this node, whose log ends at index 1|the member .* refuses this node's streams: .* dialed in with data directory incarnation [0-9a-f]{16}, but this node heard from it as incarnation [0-9a-f]{16})/,
+    );
     assert.match(wiped.output, new RegExp(`DELETE /members/${wiped.peerAddress.replace(/[.]/g, '\\.')}`));
     assert.not.match(wiped.output, /a restart recovers/, 'no advice to restart it as it is');
     // The others serve meanwhile.

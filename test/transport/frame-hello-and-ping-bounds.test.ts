@@ -56,4 +56,12 @@ test('a ping and a pong carry exactly 8 bytes', () => {
   }
 });
 
+test('hello.inc (data directory incarnation): carried when given, 16 lowercase hex digits or refused', () => {
+  const fields = { version: PROTOCOL_VERSION, clusterId: 'c', address: '127.0.0.1:7000', fingerprint: '0123456789abcdef', incarnation: 'fedcba9876543210' };
+  assert.equal(parseFrame(helloFrame(fields)), { kind: 'hello', hello: fields });
+  for (const bad of ['FEDCBA9876543210', 'fedcba987654321', 'fedcba98765432100', 'fedcba987654321g', 7, null]) {
+    refused(hello({ inc: bad }), /hello\.inc \(data directory incarnation\) must be 16 lowercase hex digits/, JSON.stringify(bad));
+  }
+});
+
 test.run();

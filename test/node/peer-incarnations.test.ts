@@ -1,0 +1,98 @@
+// The store of members' data directory incarnations (src/peer-incarnations.ts): what it lets in,
+// what it refuses, what it forgets, and that its records outlive a restart.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { claimIncarnation, INCARNATION_FILE } from '../../src/data-dir-incarnation.js';
+import { PEER_INCARNATIONS_FILE, PeerIncarnations } from '../../src/peer-incarnations.js';
+
+const A = '127.0.0.1:7001';
+const B = '127.0.0.1:7002';
+const ONE = '0123456789abcdef';
+const TWO = 'fedcba9876543210';
+
+async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsraft-incarnations-'));
+  try {
+    await body(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('peer incarnations: a member\'s first incarnation is kept durably before it is let in; the same again is let in; another is refused, naming both', () =>
+  withDir(async (dir) => {
+    const store = await PeerIncarnations.load(dir, () => {});
+    assert.is(await store.admit(A, ONE, true), undefined);
+    assert.is(readFileSync(join(dir, PEER_INCARNATIONS_FILE), 'utf8'), `${A} ${ONE}\n`, 'written before the answer');
+    assert.is(await store.admit(A, ONE, true), undefined);
+    const refusal = await store.admit(A, TWO, true);
+    assert.type(refusal, 'string');
+    assert.match(refusal!, `${A} dialed in with data directory incarnation ${TWO}, but this node heard from it as incarnation ${ONE}`);
+    assert.match(refusal!, `write ${ONE} back into it`);
+    assert.is(store.get(A), ONE, 'the refused one is not kept');
+    const reloaded = await PeerIncarnations.load(dir, () => {});
+    assert.ok(typeof (await reloaded.admit(A, TWO, true)) === 'string', 'refused after a restart too');
+  }));
+
+test('peer incarnations: outsiders and dialers without an incarnation are let in and not kept', () =>
+  withDir(async (dir) => {
+    const store = await PeerIncarnations.load(dir, () => {});
+    assert.is(await store.admit(A, ONE, false), undefined);
+    assert.is(await store.admit(B, undefined, true), undefined);
+    assert.is(store.get(A), undefined);
+    assert.is(store.get(B), undefined);
+    assert.is(await store.admit(A, TWO, true), undefined, 'a joiner\'s incarnation is heard once it is a member');
+  }));
+
+test('peer incarnations: a member that left the configuration is forgotten (it may come back on a new directory), and a snapshot from the leader forgets all', () =>
+  withDir(async (dir) => {
+    const store = await PeerIncarnations.load(dir, () => {});
+    await store.admit(A, ONE, true);
+    await store.admit(B, ONE, true);
+    store.retain(new Set([B]));
+    await store.settled();
+    assert.is(readFileSync(join(dir, PEER_INCARNATIONS_FILE), 'utf8'), `${B} ${ONE}\n`);
+    assert.is(await store.admit(A, TWO, true), undefined, 'back after its removal, on a new directory');
+    store.clear();
+    await store.settled();
+    assert.is(readFileSync(join(dir, PEER_INCARNATIONS_FILE), 'utf8'), '');
+    assert.is(await store.admit(B, TWO, true), undefined);
+  }));
+
+test('peer incarnations: a file that does not parse fails the load, naming the file and the line', () =>
+  withDir(async (dir) => {
+    for (const bad of [`${A}\n`, `${A} ${ONE} extra\n`, `${A} not-hex-digits!!\n`, `${B} ${ONE}\n${A} ${ONE.toUpperCase()}\n`]) {
+      writeFileSync(join(dir, PEER_INCARNATIONS_FILE), bad);
+      const err = await PeerIncarnations.load(dir, () => {}).catch((e: Error) => e);
+      assert.instance(err, Error, JSON.stringify(bad));
+      assert.match((err as Error).message, join(dir, PEER_INCARNATIONS_FILE));
+      assert.match((err as Error).message, /line \d+ is not "ADDRESS INCARNATION"/);
+    }
+  }));
+
+test('peer incarnations: a failed write is told and the record kept in memory', () =>
+  withDir(async (dir) => {
+    const warnings: string[] = [];
+    const store = await PeerIncarnations.load(join(dir, 'missing'), (line) => warnings.push(line));
+    assert.is(await store.admit(A, ONE, true), undefined);
+    assert.is(store.get(A), ONE);
+    assert.is(warnings.length, 1);
+    assert.match(warnings[0]!, /keeping the members' data directory incarnations in .* failed/);
+  }));
+
+test('data directory incarnation: made once and kept; a file holding anything else fails, naming it', () =>
+  withDir(async (dir) => {
+    const first = await claimIncarnation(dir);
+    assert.match(first, /^[0-9a-f]{16}$/);
+    assert.is(await claimIncarnation(dir), first);
+    writeFileSync(join(dir, INCARNATION_FILE), 'garbage\n');
+    const err = await claimIncarnation(dir).catch((e: Error) => e);
+    assert.instance(err, Error);
+    assert.match((err as Error).message, join(dir, INCARNATION_FILE));
+    assert.match((err as Error).message, /Put back the value its peers remember/);
+  }));
+
+test.run();

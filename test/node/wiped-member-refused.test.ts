@@ -1,0 +1,130 @@
+// A member back on a wiped data directory must not vote: its peers that heard from its earlier
+// directory refuse its streams (peer-incarnations.ts), told apart by the data directory
+// incarnation in the handshake. Before, a wiped member restarted with its founding members voted
+// before any leader's heartbeat could give it away, and helped elect a member that lacked an entry
+// it had acknowledged: a committed write was lost.
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { LostDataError, type Node } from '../../src/index.js';
+import { INCARNATION_FILE } from '../../src/data-dir-incarnation.js';
+import { PEER_INCARNATIONS_FILE } from '../../src/peer-incarnations.js';
+import { SetCommand, TestCluster, waitUntil, type Kv } from '../support/node-cluster.js';
+import { wipe } from '../support/wiped-member.js';
+
+const dirOf = (c: TestCluster, address: string): string => join(c.root, address.replace(':', '-'));
+const incarnationOf = (c: TestCluster, address: string): string => readFileSync(join(dirOf(c, address), INCARNATION_FILE), 'utf8').trim();
+
+/** Starts the cluster and applies one write everywhere; resolves with the leader and its two followers. */
+async function startWithOneWrite(c: TestCluster): Promise<{ leader: Node<Kv>; victim: string; other: string }> {
+  await c.startAll();
+  const leader = await c.waitLeader();
+  await leader.do(new SetCommand('k', 'v'));
+  await c.waitConverged();
+  const [victim, other] = c.addresses.filter((a) => a !== leader.address) as [string, string];
+  return { leader, victim, other };
+}
+
+test('wiped member refused: a member restarted on a wiped directory cannot vote for a peer that lacks the entry it acknowledged; the write survives', async () => {
+  const c = await TestCluster.grpc(3, { sync: 'always' });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    await leader.do(new SetCommand('before', 'all'));
+    await c.waitConverged();
+    const [behind, victim] = c.addresses.filter((a) => a !== leader.address) as [string, string];
+    const oldIncarnation = incarnationOf(c, victim);
+    // Committed by the leader and the victim alone.
+    await c.stop(behind);
+    await leader.do(new SetCommand('acknowledged', 'by the victim'));
+    const leaderAddress = leader.address;
+    await c.stop(leaderAddress);
+    await c.stop(victim);
+    wipe(c, victim);
+
+    const lines: string[] = [];
+    const fatal: Error[] = [];
+    await c.start(behind, { logLevel: 'warn', logger: (_level, line) => lines.push(line) });
+    c.configure = (node, address) => {
+      if (address === victim) node.onFatal((err) => fatal.push(err));
+    };
+    const wiped = await c.start(victim);
+    c.configure = undefined;
+    assert.is.not(incarnationOf(c, victim), oldIncarnation, 'the wiped directory has a new incarnation');
+    await waitUntil('the member behind to refuse the wiped one', () => lines.find((l) => l.includes(`${victim} dialed in with data directory incarnation`)), 5000);
+    const refusal = lines.find((l) => l.includes(`${victim} dialed in with data directory incarnation`))!;
+    assert.match(refusal, `heard from it as incarnation ${oldIncarnation}`);
+    assert.match(refusal, `Remove it (raft-node: DELETE /members/${victim}`);
+    assert.match(refusal, `write ${oldIncarnation} back into it`);
+    // Started with its founding members, it stops itself, naming the refusal.
+    await waitUntil('the wiped member to stop with LostDataError', () => fatal[0], 5000);
+    assert.instance(fatal[0], LostDataError);
+    assert.match(fatal[0]!.message, `the member ${behind} refuses this node's streams: ${victim} dialed in with data directory incarnation`);
+    // Ten election timeouts: the member behind did not win the wiped one's vote.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.not.ok(c.node(behind).isLeader(), 'the member behind the write was not elected with the wiped member\'s vote');
+    assert.not.ok(wiped.isLeader());
+    c.nodes.delete(victim);
+
+    // The old leader comes back: the write it and the victim acknowledged is kept.
+    await c.start(leaderAddress);
+    const next = await c.waitFor(() => [c.node(leaderAddress), c.node(behind)].find((n) => n.isLeader()), 5000, 'a leader among the members that kept their data');
+    await next.readIndex();
+    assert.is(next.context.data.get('acknowledged'), 'by the victim');
+  } finally {
+    await c.close();
+  }
+});
+
+test('wiped member refused: a member removed and added again on a new directory is heard at once, and the peers keep its new incarnation', async () => {
+  const c = await TestCluster.grpc(3, { sync: 'always' });
+  try {
+    const { leader, victim, other } = await startWithOneWrite(c);
+    const peersFile = join(dirOf(c, other), PEER_INCARNATIONS_FILE);
+    await waitUntil('the other follower to keep the victim\'s incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
+    await c.stop(victim);
+    await leader.leave(victim);
+    await waitUntil('the other follower to forget the removed member', () => !readFileSync(peersFile, 'utf8').includes(victim), 5000);
+    wipe(c, victim);
+    await leader.join({ address: victim });
+    const rejoined = await c.start(victim, { join: true });
+    await rejoined.admitted();
+    await waitUntil('the rejoined member to hold the write', () => rejoined.context.data.get('k') === 'v', 10_000);
+    const fresh = incarnationOf(c, victim);
+    await waitUntil('the other follower to keep the new incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${fresh}`), 5000);
+    // And it votes, once promoted: with the leader gone, it and the other follower elect one of them.
+    await c.waitFor(() => c.node(other).members().find((m) => m.address === victim && !m.nonVoting && !m.promoting), 5000, 'its promotion, as the other follower sees it');
+    await c.stop(leader.address);
+    await c.waitFor(() => [c.node(victim), c.node(other)].find((n) => n.isLeader()), 5000, 'a leader elected with the rejoined member');
+  } finally {
+    await c.close();
+  }
+});
+
+test('wiped member refused: an intact directory whose INCARNATION file was lost is refused, and gets back in with the value the refusal names', async () => {
+  const c = await TestCluster.grpc(3, { sync: 'always' });
+  try {
+    const { leader, victim } = await startWithOneWrite(c);
+    const kept = incarnationOf(c, victim);
+    await c.stop(victim);
+    rmSync(join(dirOf(c, victim), INCARNATION_FILE));
+    const fatal: Error[] = [];
+    c.configure = (node) => node.onFatal((err) => fatal.push(err));
+    const refused = await c.start(victim);
+    c.configure = undefined;
+    await waitUntil('the member with a new incarnation to stop', () => fatal[0], 5000);
+    await refused.stop();
+    assert.instance(fatal[0], LostDataError);
+    assert.match(fatal[0]!.message, `write ${kept} back into it`);
+    c.nodes.delete(victim);
+    writeFileSync(join(dirOf(c, victim), INCARNATION_FILE), `${kept}\n`);
+    const back = await c.start(victim);
+    await leader.do(new SetCommand('k2', 'v2'));
+    await waitUntil('the member to catch up', () => back.context.data.get('k2') === 'v2', 5000);
+  } finally {
+    await c.close();
+  }
+});
+
+test.run();
