@@ -78,7 +78,12 @@ export class PeerIncarnations {
   async admit(address: string, incarnation: string | undefined, isMember: boolean): Promise<string | undefined> {
     if (incarnation === undefined || !isMember) return undefined;
     const known = this.records.get(address);
-    if (known === incarnation) return undefined;
+    if (known === incarnation) {
+      // Kept already, or being kept for a stream of the same incarnation that dialed a moment
+      // earlier: this one waits for that write too.
+      await this.writing;
+      return undefined;
+    }
     if (known !== undefined) {
       return (
         `${address} dialed in with data directory incarnation ${incarnation}, but this node heard from it as incarnation ${known} and it has not left the configuration since: ` +
