@@ -26,6 +26,8 @@ import {
 } from '../wal/record.js';
 import { LOCK_FILE, lockHolder } from '../wal/dir-lock.js';
 import { FINGERPRINT_FILE, readFingerprint } from '../src/cluster-fingerprint.js';
+import { INCARNATION_FILE, readIncarnation } from '../src/data-dir-incarnation.js';
+import { PEER_INCARNATIONS_FILE, PeerIncarnations } from '../src/peer-incarnations.js';
 import { chooseLiveSegments, validRecordAfterDamage } from '../wal/recovery.js';
 import type { Entry, HardState } from '../wal/types.js';
 import { CommandRegistry } from '../src/command.js';
@@ -106,13 +108,23 @@ export async function inspectReport(path: string, options: InspectOptions = {}):
     (value) => ({ value }),
     (err: Error) => ({ damaged: err.message }),
   );
+  const identity: IdentityScan = {
+    incarnation: await readIncarnation(path).then(
+      (value) => ({ value }),
+      (err: Error) => ({ damaged: err.message }),
+    ),
+    peers: await PeerIncarnations.load(path, () => {}).then(
+      (kept) => ({ value: kept.entries() }),
+      (err: Error) => ({ damaged: err.message }),
+    ),
+  };
   // A running node may roll, truncate or compact its log while we read it: scan again.
   for (let attempt = 1; ; attempt++) {
     const log = new LogCollector(new EntryWindow(limit, options.from));
     try {
       const wal = await scanWal(join(path, 'wal'), log);
       const snapshots = await scanSnapshots(snapshotDir(path));
-      return renderReport(path, wal, log, snapshots, holder, fingerprint);
+      return renderReport(path, wal, log, snapshots, holder, fingerprint, identity);
     } catch (error) {
       if (!(error instanceof LogChangedError) || attempt === MAX_SCANS) throw error;
     }
@@ -835,14 +847,46 @@ function renderFingerprint(fingerprint: FingerprintScan): string {
   return `Cluster fingerprint ${fingerprint.value} (${FINGERPRINT_FILE}): the same on every member of one cluster.`;
 }
 
-function renderReport(path: string, wal: WalScan, log: LogCollector, snapshots: SnapshotScan, holder: Awaited<ReturnType<typeof lockHolder>>, fingerprint: FingerprintScan): InspectReport {
+/** The directory's own incarnation and the members' it heard (data-dir-incarnation.ts, peer-incarnations.ts): each its value or why its file is unreadable. */
+interface IdentityScan {
+  incarnation: { value: string | undefined } | { damaged: string };
+  peers: { value: Array<[string, string]> } | { damaged: string };
+}
+
+function renderIdentity(identity: IdentityScan): string[] {
+  const { incarnation, peers } = identity;
+  return [
+    'damaged' in incarnation
+      ? `Problem: ${incarnation.damaged} (start() refuses it)`
+      : incarnation.value === undefined
+        ? `No data directory incarnation yet (${INCARNATION_FILE}): the next start makes one.`
+        : `Data directory incarnation ${incarnation.value} (${INCARNATION_FILE}): the members know this directory by it; another one at this address is refused until the member is removed.`,
+    'damaged' in peers
+      ? `Problem: ${peers.damaged} (start() refuses it)`
+      : peers.value.length === 0
+        ? `No member incarnations kept (${PEER_INCARNATIONS_FILE}).`
+        : `Member incarnations kept (${PEER_INCARNATIONS_FILE}): ${peers.value.map(([address, value]) => `${address} ${value}`).join(', ')}.`,
+  ];
+}
+
+function renderReport(
+  path: string,
+  wal: WalScan,
+  log: LogCollector,
+  snapshots: SnapshotScan,
+  holder: Awaited<ReturnType<typeof lockHolder>>,
+  fingerprint: FingerprintScan,
+  identity: IdentityScan,
+): InspectReport {
   const book = addressBook(log, snapshots);
   const membership = membershipAtEnd(log, snapshots);
-  const problems = wal.rows.reduce((n, row) => n + row.problems.length, 0) + snapshots.rows.filter((r) => r.check !== 'ok').length + ('damaged' in fingerprint ? 1 : 0);
+  const problems = wal.rows.reduce((n, row) => n + row.problems.length, 0) + snapshots.rows.filter((r) => r.check !== 'ok').length +
+    ['damaged' in fingerprint, 'damaged' in identity.incarnation, 'damaged' in identity.peers].filter(Boolean).length;
   const lines = [
     `tsraft data directory ${path}`,
     ...renderHolder(holder),
     renderFingerprint(fingerprint),
+    ...renderIdentity(identity),
     problems === 0 ? 'No damage found.' : `${problems} ${problems === 1 ? 'problem' : 'problems'} found (see below); nothing was repaired.`,
     '',
     ...renderSegments(wal, log),

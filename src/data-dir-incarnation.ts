@@ -24,22 +24,17 @@ export function newIncarnation(): string {
 }
 
 /**
- * The incarnation of `dataDir`, made and kept durably on the directory's first start (and on the
- * first start of a directory from a version without it).
+ * The incarnation kept in `dataDir`, or undefined when there is none yet.
  * @throws Error naming the file when it is unreadable or holds anything but an incarnation
  */
-export async function claimIncarnation(dataDir: string): Promise<string> {
+export async function readIncarnation(dataDir: string): Promise<string | undefined> {
   const path = join(dataDir, INCARNATION_FILE);
-  let text: string | undefined;
+  let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
-  if (text === undefined) {
-    const incarnation = newIncarnation();
-    await writeFileDurably(dataDir, INCARNATION_FILE, `${incarnation}\n`);
-    return incarnation;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
   }
   const incarnation = text.trim();
   if (!INCARNATION_PATTERN.test(incarnation)) {
@@ -48,5 +43,18 @@ export async function claimIncarnation(dataDir: string): Promise<string> {
         'Put back the value its peers remember (they name it when they refuse this node), or remove the member, empty the directory and start it with join',
     );
   }
+  return incarnation;
+}
+
+/**
+ * The incarnation of `dataDir`, made and kept durably on the directory's first start (and on the
+ * first start of a directory from a version without it).
+ * @throws Error naming the file when it is unreadable or holds anything but an incarnation
+ */
+export async function claimIncarnation(dataDir: string): Promise<string> {
+  const kept = await readIncarnation(dataDir);
+  if (kept !== undefined) return kept;
+  const incarnation = newIncarnation();
+  await writeFileDurably(dataDir, INCARNATION_FILE, `${incarnation}\n`);
   return incarnation;
 }

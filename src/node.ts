@@ -686,10 +686,22 @@ export class Node<Context = unknown> {
 
   /**
    * Current term, the address this node voted for in it (undefined: no vote), commit, applied,
-   * first and last log index, snapshot index, and the cluster fingerprint (undefined until known:
-   * a joiner learns it from the member it asks to join), to compare members by.
+   * first and last log index, snapshot index, the cluster fingerprint (undefined until known:
+   * a joiner learns it from the member it asks to join), to compare members by, and the data
+   * directory's incarnation (the value its peers know it by; see "A member that lost its data").
    */
-  status(): { term: number; vote: string | undefined; commitIndex: number; appliedIndex: number; firstIndex: number; lastIndex: number; snapshotIndex: number; removedAt: number | undefined; clusterFingerprint: string | undefined } {
+  status(): {
+    term: number;
+    vote: string | undefined;
+    commitIndex: number;
+    appliedIndex: number;
+    firstIndex: number;
+    lastIndex: number;
+    snapshotIndex: number;
+    removedAt: number | undefined;
+    clusterFingerprint: string | undefined;
+    incarnation: string | undefined;
+  } {
     const raft = this.requireRaft();
     const removedAt = raft.removedAt();
     return {
@@ -702,6 +714,7 @@ export class Node<Context = unknown> {
       snapshotIndex: this.storage!.snapshot().index,
       removedAt: removedAt > 0 ? removedAt : undefined,
       clusterFingerprint: this.fingerprint,
+      incarnation: this.incarnation,
     };
   }
 

@@ -63,6 +63,11 @@ export class PeerIncarnations {
     return new PeerIncarnations(dataDir, records, warn);
   }
 
+  /** Every record kept: [address, incarnation]. */
+  entries(): Array<[string, string]> {
+    return [...this.records];
+  }
+
   /** The incarnation heard from `address`, if one is kept. */
   get(address: string): string | undefined {
     return this.records.get(address);

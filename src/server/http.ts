@@ -227,6 +227,7 @@ export class KvHttpServer {
       snapshotIndex: s.snapshotIndex,
       removedAt: s.removedAt ?? null,
       clusterFingerprint: s.clusterFingerprint ?? null,
+      incarnation: s.incarnation ?? null,
       // A removed node never applies its removal: its last-known list still names it.
       members: node
         .members()

@@ -44,6 +44,11 @@ export interface NodeStatus {
    * member of one cluster. Null until known: a joiner learns it from the member it asks to join.
    */
   clusterFingerprint: string | null;
+  /**
+   * This node's data directory incarnation (16 hex digits, its `INCARNATION` file): the value its
+   * peers know it by; a member back on a wiped directory has another, and is refused.
+   */
+  incarnation: string | null;
   members: MemberStatus[];
   /** Number of keys in the key-value store. */
   keys: number;

@@ -301,6 +301,25 @@ test('the cluster fingerprint: shown when kept, said to be missing on a joiner, 
   assert.match(damaged.stdout, /^Problem: .*CLUSTER does not hold a cluster fingerprint .* \(start\(\) refuses it\)$/m);
 });
 
+test('the data directory incarnation and the members\' kept: shown, said to be missing, and a damaged INCARNATION or PEERS file is a problem (exit 3)', async () => {
+  assert.match(fx.firstReport, /^Data directory incarnation [0-9a-f]{16} \(INCARNATION\): the members know this directory by it/m);
+  assert.match(fx.firstReport, /^(No member incarnations kept \(PEERS\)\.|Member incarnations kept \(PEERS\): .*)$/m);
+  const dir = join(fx.root, 'incarnation');
+  await cp(fx.dataDir, dir, { recursive: true });
+  await rm(join(dir, 'INCARNATION'));
+  await writeFile(join(dir, 'PEERS'), '127.0.0.1:7001 0123456789abcdef\n127.0.0.1:7002 fedcba9876543210\n');
+  const shown = await inspectDataDir(dir);
+  assert.match(shown, /^No data directory incarnation yet \(INCARNATION\): the next start makes one\.$/m);
+  assert.match(shown, /^Member incarnations kept \(PEERS\): 127\.0\.0\.1:7001 0123456789abcdef, 127\.0\.0\.1:7002 fedcba9876543210\.$/m);
+  await writeFile(join(dir, 'INCARNATION'), 'oops');
+  await writeFile(join(dir, 'PEERS'), 'garbage\n');
+  const damaged = captured();
+  assert.is(await inspectMain([dir], damaged), 3);
+  assert.match(damaged.stdout, /^2 problems found \(see below\)/m);
+  assert.match(damaged.stdout, /^Problem: .*INCARNATION does not hold this data directory's incarnation .* \(start\(\) refuses it\)$/m);
+  assert.match(damaged.stdout, /^Problem: .*PEERS line 1 is not "ADDRESS INCARNATION" .* \(start\(\) refuses it\)$/m);
+});
+
 test('a snapshot whose data changed fails its check', async () => {
   const dir = join(fx.root, 'bad-snapshot');
   await cp(fx.dataDir, dir, { recursive: true });

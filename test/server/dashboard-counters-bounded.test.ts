@@ -28,6 +28,7 @@ function statusOf(address: string, httpAddress: string, members: NodeStatus['mem
     snapshotIndex: 0,
     removedAt: null,
     clusterFingerprint: null,
+    incarnation: null,
     members,
     keys: 0,
     digest: '0',

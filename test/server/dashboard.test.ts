@@ -62,6 +62,7 @@ function clusterStatuses(nodes: FakeNode[]): NodeStatus[] {
     snapshotIndex: 0,
     removedAt: null,
     clusterFingerprint: '0123456789abcdef',
+    incarnation: 'fedcba9876543210',
     // Only the leader knows match indexes; PEERS[2] trails by 2.
     members: nodes.map((n, j) => ({
       address: PEERS[j]!,

@@ -39,6 +39,8 @@ test('/status: requests counts reads and writes apart, keys counts the keys held
     assert.is(s.digest, l.node.context.digest());
     assert.ok(/^[0-9a-f]{16}$/.test(s.clusterFingerprint ?? ''), `clusterFingerprint ${s.clusterFingerprint}`);
     assert.is(s.clusterFingerprint, own.clusterFingerprint);
+    assert.ok(/^[0-9a-f]{16}$/.test(s.incarnation ?? ''), `incarnation ${s.incarnation}`);
+    assert.is(s.incarnation, own.incarnation);
   } finally {
     await c.close();
   }
