@@ -68,6 +68,8 @@ export interface ReplicationStats {
   followers: readonly FollowerReplication[];
   /** Snapshot transfers this member began as leader, cumulative. */
   snapshotTransfersStarted: number;
+  /** Messages dropped while they waited behind a snapshot chunk's disk read (PeerOutbox), cumulative. */
+  droppedBehindChunkRead: number;
 }
 
 /** Where the replication series come from, called at each scrape; undefined while there is nothing to read (not started). */
@@ -132,7 +134,9 @@ const LOOP_STATS = ['p50', 'p99', 'max'] as const;
  * - `snapshot_transfers_started_total` (counter, leader: snapshot transfers begun to followers
  *   that needed compacted entries), `snapshot_install_duration_seconds` (histogram, follower: from
  *   taking a snapshot received from the leader to the state recovered from it; its count is the
- *   snapshots installed) — as etcd's `network_snapshot_send_*` / `_receive_*`
+ *   snapshots installed) — as etcd's `network_snapshot_send_*` / `_receive_*`;
+ *   `snapshot_chunk_read_dropped_messages_total` (counter: messages dropped while waiting behind a
+ *   snapshot chunk's disk read)
  * - `disk_wal_fsync_duration_seconds`, `snapshot_save_duration_seconds` (histograms)
  * - `snapshot_corrupt_total{side}` (counter: snapshot files found corrupt, stored or received)
  * - `server_reads_total{consistency,outcome}` (counter: how the reads asked of this member ended)
@@ -180,7 +184,6 @@ export class RaftMetrics {
   readonly #snapshotInstall: Histogram;
   readonly #followerLag: Gauge<'to'>;
   readonly #followerLastContact: Gauge<'to'>;
-  readonly #snapshotTransfers: Counter;
   #replicationSource: ReplicationSource | undefined;
   readonly #loopDelay: Gauge<'stat'>;
   readonly #walHits: Counter;
@@ -295,17 +298,18 @@ export class RaftMetrics {
       registers,
       collect: () => this.#collectFollowers(this.#followerLastContact, (f) => f.lastContactSeconds),
     });
-    this.#snapshotTransfers = new Counter({
-      name: name('snapshot_transfers_started_total'),
-      help: 'Snapshot transfers this member began as leader, to followers that needed entries compacted away.',
+    this.#replicationCounter(
+      name('snapshot_transfers_started_total'),
+      'Snapshot transfers this member began as leader, to followers that needed entries compacted away.',
       registers,
-      collect: () => {
-        const value = this.#replication()?.snapshotTransfersStarted;
-        if (value === undefined || !Number.isFinite(value) || value < 0) return;
-        this.#snapshotTransfers.reset();
-        this.#snapshotTransfers.inc(value);
-      },
-    });
+      'snapshotTransfersStarted',
+    );
+    this.#replicationCounter(
+      name('snapshot_chunk_read_dropped_messages_total'),
+      "Messages to a follower dropped while they waited behind its snapshot chunk's disk read: the oldest past 1,024 (a read that hangs), or taken back when the follower left or the leadership ended. Raft sends again what is still wanted.",
+      registers,
+      'droppedBehindChunkRead',
+    );
 
     this.#reads = new Counter({
       name: name('server_reads_total'),
@@ -531,6 +535,22 @@ export class RaftMetrics {
    */
   observeSnapshotInstall(seconds: number): void {
     this.#snapshotInstall.observe(seconds);
+  }
+
+  /** A counter set at each scrape to the replication source's cumulative `field`; it keeps its last value while the source gives none or garbage. */
+  #replicationCounter(counterName: string, help: string, registers: Registry[], field: 'snapshotTransfersStarted' | 'droppedBehindChunkRead'): Counter {
+    const counter: Counter = new Counter({
+      name: counterName,
+      help,
+      registers,
+      collect: () => {
+        const value = this.#replication()?.[field];
+        if (value === undefined || !Number.isFinite(value) || value < 0) return;
+        counter.reset();
+        counter.inc(value);
+      },
+    });
+    return counter;
   }
 
   /**

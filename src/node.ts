@@ -1889,7 +1889,7 @@ export class Node<Context = unknown> {
         followers.push({ address: m.context, lagEntries: Math.max(0, last - pr.match), lastContactSeconds: (ticks * this.opts.heartbeatMs) / 1000 });
       }
     }
-    return { followers, snapshotTransfersStarted: raft.snapshotTransfersStarted };
+    return { followers, snapshotTransfersStarted: raft.snapshotTransfersStarted, droppedBehindChunkRead: this.outbox.droppedBehindChunkRead };
   }
 
   /**

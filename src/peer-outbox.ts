@@ -60,6 +60,11 @@ export class PeerOutbox {
 
   constructor(private readonly host: OutboxHost) {}
 
+  /** Messages dropped while they waited behind a snapshot chunk's disk read, so far (PeerLanes.dropped). */
+  get droppedBehindChunkRead(): number {
+    return this.chunkLanes.dropped;
+  }
+
   /**
    * Sends the core's messages grouped per peer. A snapshot chunk leaves once its bytes are read
    * from the snapshot file, in its peer's lane with the messages to that peer after it;

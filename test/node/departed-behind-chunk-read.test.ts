@@ -37,6 +37,8 @@ test('a member removed while its snapshot chunk is read gets neither that chunk 
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(replication, [], 'replication reached the removed member');
     assert.ok(leader.isLeader(), 'the leader kept leading');
+    const dropped = /^tsraft_snapshot_chunk_read_dropped_messages_total (\d+)$/m.exec(await leader.metrics());
+    assert.ok(dropped && Number(dropped[1]) > 0, `the taken-back messages are counted: ${dropped?.[0]}`);
   } finally {
     await c.close();
   }

@@ -24,6 +24,7 @@ test('per-follower gauges: one series per follower the source names, with its la
         { address: 'c:3', lagEntries: 120, lastContactSeconds: 2.5 },
       ],
       snapshotTransfersStarted: 0,
+      droppedBehindChunkRead: 0,
     };
     metrics.setReplicationSource(() => stats);
     let fams = await scrape(metrics);
@@ -34,13 +35,13 @@ test('per-follower gauges: one series per follower the source names, with its la
     assert.is(value(fams, 'tsraft_server_follower_last_contact_seconds', { to: 'b:2' }), 0.05);
     assert.is(value(fams, 'tsraft_server_follower_last_contact_seconds', { to: 'c:3' }), 2.5);
     // c:3 removed from the cluster: its series go with it (bounded labels).
-    stats = { followers: [{ address: 'b:2', lagEntries: 3, lastContactSeconds: 0 }], snapshotTransfersStarted: 0 };
+    stats = { followers: [{ address: 'b:2', lagEntries: 3, lastContactSeconds: 0 }], snapshotTransfersStarted: 0, droppedBehindChunkRead: 0 };
     fams = await scrape(metrics);
     assert.equal(followers(fams, 'tsraft_server_follower_lag_entries'), ['b:2']);
     assert.equal(followers(fams, 'tsraft_server_follower_last_contact_seconds'), ['b:2']);
     assert.is(value(fams, 'tsraft_server_follower_lag_entries', { to: 'b:2' }), 3);
     // Leadership lost: no followers, no series.
-    stats = { followers: [], snapshotTransfersStarted: 0 };
+    stats = { followers: [], snapshotTransfersStarted: 0, droppedBehindChunkRead: 0 };
     fams = await scrape(metrics);
     assert.equal(followers(fams, 'tsraft_server_follower_lag_entries'), []);
     assert.equal(followers(fams, 'tsraft_server_follower_last_contact_seconds'), []);
@@ -52,7 +53,7 @@ test('per-follower gauges: one series per follower the source names, with its la
 test('per-follower gauges: a source that gives nothing, throws or is detached leaves no series; a NaN or negative value is left out, not exported', async () => {
   const metrics = new RaftMetrics({ eventLoopDelay: false });
   try {
-    let source: () => ReplicationStats | undefined = () => ({ followers: [{ address: 'b:2', lagEntries: 1, lastContactSeconds: 1 }], snapshotTransfersStarted: 0 });
+    let source: () => ReplicationStats | undefined = () => ({ followers: [{ address: 'b:2', lagEntries: 1, lastContactSeconds: 1 }], snapshotTransfersStarted: 0, droppedBehindChunkRead: 0 });
     metrics.setReplicationSource(() => source());
     assert.equal(followers(await scrape(metrics), 'tsraft_server_follower_lag_entries'), ['b:2']);
     source = () => undefined;
@@ -67,6 +68,7 @@ test('per-follower gauges: a source that gives nothing, throws or is detached le
         { address: 'c:3', lagEntries: 4, lastContactSeconds: Number.POSITIVE_INFINITY },
       ],
       snapshotTransfersStarted: 0,
+      droppedBehindChunkRead: 0,
     });
     const fams = await scrape(metrics);
     assert.equal(followers(fams, 'tsraft_server_follower_lag_entries'), ['c:3']);
@@ -78,24 +80,29 @@ test('per-follower gauges: a source that gives nothing, throws or is detached le
   }
 });
 
-test('snapshot_transfers_started_total reads the source\'s count (scraping adds nothing) and keeps its last value while the source gives none', async () => {
-  const metrics = new RaftMetrics({ eventLoopDelay: false });
-  try {
-    assert.is(value(await scrape(metrics), 'tsraft_snapshot_transfers_started_total'), 0, 'exported at 0 before any source');
-    let count: number | undefined = 2;
-    metrics.setReplicationSource(() => (count === undefined ? undefined : { followers: [], snapshotTransfersStarted: count }));
-    for (let scrape_ = 1; scrape_ <= 3; scrape_++) assert.is(value(await scrape(metrics), 'tsraft_snapshot_transfers_started_total'), 2, `scrape ${scrape_}`);
-    assert.is((await scrape(metrics)).get('tsraft_snapshot_transfers_started_total')?.type, 'counter');
-    count = 5;
-    assert.is(value(await scrape(metrics), 'tsraft_snapshot_transfers_started_total'), 5);
-    count = undefined;
-    assert.is(value(await scrape(metrics), 'tsraft_snapshot_transfers_started_total'), 5);
-    count = Number.NaN;
-    assert.is(value(await scrape(metrics), 'tsraft_snapshot_transfers_started_total'), 5);
-  } finally {
-    metrics.stop();
-  }
-});
+for (const [name, field] of [
+  ['tsraft_snapshot_transfers_started_total', 'snapshotTransfersStarted'],
+  ['tsraft_snapshot_chunk_read_dropped_messages_total', 'droppedBehindChunkRead'],
+] as const) {
+  test(`${name} reads the source's count (scraping adds nothing) and keeps its last value while the source gives none`, async () => {
+    const metrics = new RaftMetrics({ eventLoopDelay: false });
+    try {
+      assert.is(value(await scrape(metrics), name), 0, 'exported at 0 before any source');
+      let count: number | undefined = 2;
+      metrics.setReplicationSource(() => (count === undefined ? undefined : { followers: [], snapshotTransfersStarted: 0, droppedBehindChunkRead: 0, [field]: count }));
+      for (let scrape_ = 1; scrape_ <= 3; scrape_++) assert.is(value(await scrape(metrics), name), 2, `scrape ${scrape_}`);
+      assert.is((await scrape(metrics)).get(name)?.type, 'counter');
+      count = 5;
+      assert.is(value(await scrape(metrics), name), 5);
+      count = undefined;
+      assert.is(value(await scrape(metrics), name), 5);
+      count = Number.NaN;
+      assert.is(value(await scrape(metrics), name), 5);
+    } finally {
+      metrics.stop();
+    }
+  });
+}
 
 /** `start` doubling `n` times, as Prometheus prints them, then +Inf. */
 function doubling(start: number, n: number): string[] {

@@ -37,6 +37,7 @@ const EXPECTED_TYPES: Record<string, 'gauge' | 'counter' | 'histogram'> = {
   tsraft_server_follower_lag_entries: 'gauge',
   tsraft_server_follower_last_contact_seconds: 'gauge',
   tsraft_snapshot_transfers_started_total: 'counter',
+  tsraft_snapshot_chunk_read_dropped_messages_total: 'counter',
   tsraft_snapshot_install_duration_seconds: 'histogram',
   tsraft_network_peer_sent_bytes_total: 'counter',
   tsraft_network_peer_received_bytes_total: 'counter',
