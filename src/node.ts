@@ -1365,7 +1365,7 @@ export class Node<Context = unknown> {
       const r = await this.forwardToLeader(op, target, attemptMs);
       if (r.error === 'timeout') say(`timeout ${target}`, `${name} did not answer the join request within ${attemptMs} ms; asking again`);
       // Every member it asks heard from this address on another data directory: a member that
-      // lost its data, not one removed and added again (a peer that has not applied the removal
+      // lost its data, not one removed and added again (a peer that has not received the removal
       // yet refuses it only for a moment).
       if (r.error === 'timeout' && candidates.length > 0 && candidates.every((c) => this.refusedIncarnation.has(c))) {
         const reason = this.refusedIncarnation.get(target) ?? this.refusedIncarnation.get(candidates[0]!)!;
@@ -1452,7 +1452,7 @@ export class Node<Context = unknown> {
    * A member refused this node's streams: it heard from this address on another data directory
    * (peer-incarnations.ts). A node started without `join` on a wiped directory founds again and
    * would vote as if it had never voted: it stops. A joiner goes on (its link retries): a member
-   * removed and added again may dial a peer that has not applied its removal yet; it stops once
+   * removed and added again may dial a peer that has not received its removal yet; it stops once
    * every member it asks to add it refuses it so (requestJoin).
    */
   private refusedAsWiped(peer: string, reason: string): void {

@@ -13,7 +13,7 @@
  * on a new directory) and all are dropped when a snapshot from the leader replaces the log (the
  * configuration changes it covers are not seen one by one). Dropping only forgets; it never
  * refuses a legitimate member. The one refusal that can be wrong is temporary: a member removed
- * and added again, dialing a node that has not yet applied its removal, is refused until it has.
+ * and added again, dialing a node that has not yet received its removal, is refused until it has.
  * @module
  */
 import { readFile } from 'node:fs/promises';
