@@ -2025,7 +2025,13 @@ export class Node<Context = unknown> {
     this.addressesOf = this.raft.membership.current();
     this.discardReplicationToDeparted(before, this.addressesOf);
     // A member that left may come back on a new data directory: its incarnation is heard again.
-    this.peerIncarnations?.retain(new Set(this.addressesOf.map((m) => m.context)));
+    // Left in any configuration adopted since: a lagging follower appends a member's removal and
+    // its re-addition at once, and kept refusing its new directory for good (found in review).
+    const stayed = new Set(this.addressesOf.map((m) => m.context));
+    for (const adopted of this.raft.membership.adoptedAfter(before, this.raft.log.committed)) {
+      for (const address of stayed) if (!adopted.some((m) => m.context === address)) stayed.delete(address);
+    }
+    this.peerIncarnations?.retain(stayed);
     // A member that left stays a peer until forgotten (forgetSilentOutsiders).
     if (this.addresses.setMembers(this.addressesOf)) {
       this.updatePeers();

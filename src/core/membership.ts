@@ -155,6 +155,24 @@ export class MembershipHistory {
     return this.changes.length ? this.changes[this.changes.length - 1]!.index : this.base.index;
   }
 
+  /**
+   * The configurations adopted after `membership` (one current() returned), oldest first, the
+   * current one last. One append can adopt several: a member's removal and its re-addition reach a
+   * lagging follower together. When `membership` is no longer held (rolled back with a truncated
+   * log, replaced by a snapshot, or never seen), those of entries after `committed`, which no
+   * truncation reaches, and at least the current one.
+   */
+  adoptedAfter(membership: Membership, committed: number): Membership[] {
+    const held = [this.base, ...this.changes];
+    let at = held.findIndex((c) => c.membership === membership);
+    if (at < 0) {
+      const first = held.findIndex((c) => c.index > committed);
+      at = (first < 0 ? held.length : first) - 1;
+    }
+    const adopted = held.slice(at + 1).map((c) => c.membership);
+    return adopted.length > 0 ? adopted : [this.current()];
+  }
+
   /** Whether `id` is in any configuration this history still holds (since its snapshot). */
   everIncludes(id: NodeId): boolean {
     return findMember(this.base.membership, id) !== undefined || this.changes.some((c) => findMember(c.membership, id) !== undefined);

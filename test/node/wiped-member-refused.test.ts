@@ -102,6 +102,42 @@ test('wiped member refused: a member removed and added again on a new directory 
   }
 });
 
+test('wiped member refused: a peer that appends a member\'s removal and its re-addition at once forgets its old directory; the member, restarted without join, is let in', async () => {
+  const c = await TestCluster.grpc(4, { sync: 'always' });
+  try {
+    const { leader, victim, other } = await startWithOneWrite(c);
+    const peersFile = join(dirOf(c, other), PEER_INCARNATIONS_FILE);
+    await waitUntil('the other follower to keep the victim\'s incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
+    // The other follower is down while the victim is removed, wiped and added again: it then
+    // appends the removal and the re-addition in one go.
+    await c.stop(other);
+    await c.stop(victim);
+    await leader.leave(victim);
+    wipe(c, victim);
+    await leader.join({ address: victim });
+    const rejoined = await c.start(victim, { join: true });
+    await rejoined.admitted();
+    const isVoter = (n: Node<Kv>): boolean => n.members().some((m) => m.address === victim && !m.nonVoting && !m.promoting);
+    await c.waitFor(() => isVoter(leader), 5000, 'the rejoined member\'s promotion');
+    const fresh = incarnationOf(c, victim);
+    await c.start(other);
+    await c.waitFor(() => isVoter(c.node(other)), 5000, 'the other follower to catch up');
+    await waitUntil('the other follower to keep the new incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${fresh}`), 5000);
+    // Restarted as a member (without join) on its intact directory, it is not refused.
+    await c.stop(victim);
+    const fatal: Error[] = [];
+    c.configure = (node) => node.onFatal((err) => fatal.push(err));
+    const back = await c.start(victim);
+    c.configure = undefined;
+    await leader.do(new SetCommand('k2', 'v2'));
+    await waitUntil('the restarted member to catch up', () => back.context.data.get('k2') === 'v2', 5000);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(fatal, []);
+  } finally {
+    await c.close();
+  }
+});
+
 test('wiped member refused: an intact directory whose INCARNATION file was lost is refused, and gets back in with the value the refusal names', async () => {
   const c = await TestCluster.grpc(3, { sync: 'always' });
   try {
