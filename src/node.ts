@@ -2032,6 +2032,7 @@ export class Node<Context = unknown> {
       for (const address of stayed) if (!adopted.some((m) => m.context === address)) stayed.delete(address);
     }
     this.peerIncarnations?.retain(stayed);
+    this.adoptDialerIncarnations();
     // A member that left stays a peer until forgotten (forgetSilentOutsiders).
     if (this.addresses.setMembers(this.addressesOf)) {
       this.updatePeers();
@@ -2189,6 +2190,22 @@ export class Node<Context = unknown> {
       },
       logger: { info: (l: string) => this.log('info', l), warn: (l: string) => this.log('warn', l) },
     });
+  }
+
+  /**
+   * Keeps the data directory incarnation of each member without one whose open stream was let in
+   * before it was a member: a joiner dials while it asks to be added, and its peers kept nothing
+   * until it redialed; wiped before that, it came back unseen and could vote (found in review).
+   * Two different ones at one address are ambiguous: neither is kept.
+   */
+  private adoptDialerIncarnations(): void {
+    const store = this.peerIncarnations;
+    if (!store || !this.transport?.dialerIncarnations) return;
+    for (const m of this.addressesOf) {
+      if (m.context === this.address || store.get(m.context) !== undefined) continue;
+      const heard = this.transport.dialerIncarnations(m.context);
+      if (heard.length === 1) store.adopt(m.context, heard[0]!);
+    }
   }
 
   /** Whether `address` is another member of this node's configuration. */

@@ -102,6 +102,16 @@ export class PeerIncarnations {
     return undefined;
   }
 
+  /**
+   * Keeps `incarnation` for `address`, a member now whose stream was let in while it was not one
+   * (a joiner's: admit kept nothing then), unless one is kept already.
+   */
+  adopt(address: string, incarnation: string): void {
+    if (this.records.has(address)) return;
+    this.records.set(address, incarnation);
+    void this.persist();
+  }
+
   /** Forgets the members that are no longer in the configuration `members` (addresses). */
   retain(members: ReadonlySet<string>): void {
     let changed = false;

@@ -50,6 +50,8 @@ const HOST_LOG_LINES = 16;
 /** Serves the peer stream method and tracks open inbound streams so stop() can end them. */
 export class InboundStreams {
   private readonly calls = new Set<ServerStream>();
+  /** The address and data directory incarnation each open stream's hello named, from its admission on. */
+  private readonly dialers = new Map<ServerStream, { address: string; incarnation: string }>();
   private readonly lastLogged = new Map<string, number>();
   private readonly hostLogged = new Map<string, { since: number; lines: number }>();
 
@@ -68,6 +70,7 @@ export class InboundStreams {
     const forget = (): void => {
       done = true;
       this.calls.delete(call);
+      this.dialers.delete(call);
     };
     // 'error' fires when the dialer cancels or the connection drops; either way the stream is over.
     call.on('error', forget);
@@ -141,9 +144,11 @@ export class InboundStreams {
           if (known !== undefined) accepted.set(FINGERPRINT_HEADER, known);
           call.sendMetadata(accepted);
         };
+        const { incarnation } = frame.hello;
+        if (incarnation !== undefined) this.dialers.set(call, { address, incarnation });
         let admission: Promise<string | undefined> | string | undefined;
         try {
-          admission = this.settings.admitDialer?.(address, frame.hello.incarnation);
+          admission = this.settings.admitDialer?.(address, incarnation);
         } catch (err) {
           admission = Promise.reject(err as Error);
         }
@@ -194,6 +199,14 @@ export class InboundStreams {
   closeAll(): void {
     for (const call of this.calls) call.end();
     this.calls.clear();
+    this.dialers.clear();
+  }
+
+  /** The data directory incarnations the open streams dialed in as `address` named (distinct). */
+  incarnationsOf(address: string): string[] {
+    const found = new Set<string>();
+    for (const dialer of this.dialers.values()) if (dialer.address === address) found.add(dialer.incarnation);
+    return [...found];
   }
 
   /**

@@ -247,6 +247,11 @@ export class GrpcTransport implements Transport {
     this.links.get(to)?.queue.dropWhere(which);
   }
 
+  /** The data directory incarnations of the open streams dialed in as `address` (see Transport.dialerIncarnations). */
+  dialerIncarnations(address: string): string[] {
+    return this.inbound.incarnationsOf(address);
+  }
+
   onMessages(handler: MessageHandler): void {
     this.handler = handler;
   }

@@ -121,4 +121,11 @@ export interface Transport {
    * take them for its own. Optional; without it such messages may reach that node.
    */
   discard?(to: string, which: (message: Message) => boolean): void;
+  /**
+   * The data directory incarnations (see data-dir-incarnation.ts) that the open streams dialed in
+   * as `address` announced, distinct. The Node asks when `address` becomes a member: a joiner's
+   * stream was let in before it was one, and its incarnation must be kept then. Optional; a
+   * transport without a handshake has none.
+   */
+  dialerIncarnations?(address: string): readonly string[];
 }

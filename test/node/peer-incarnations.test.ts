@@ -47,6 +47,17 @@ test('peer incarnations: outsiders and dialers without an incarnation are let in
     assert.is(await store.admit(A, TWO, true), undefined, 'a joiner\'s incarnation is heard once it is a member');
   }));
 
+test('peer incarnations: a joiner\'s incarnation, heard while it was not a member, is adopted once it is, durably; one kept already is not replaced', () =>
+  withDir(async (dir) => {
+    const store = await PeerIncarnations.load(dir, () => {});
+    store.adopt(A, ONE);
+    await store.settled();
+    assert.is(readFileSync(join(dir, PEER_INCARNATIONS_FILE), 'utf8'), `${A} ${ONE}\n`);
+    store.adopt(A, TWO);
+    assert.is(store.get(A), ONE);
+    assert.type(await store.admit(A, TWO, true), 'string', 'another one is refused');
+  }));
+
 test('peer incarnations: a member that left the configuration is forgotten (it may come back on a new directory), and a snapshot from the leader forgets all', () =>
   withDir(async (dir) => {
     const store = await PeerIncarnations.load(dir, () => {});

@@ -77,6 +77,44 @@ test('wiped member refused: a member restarted on a wiped directory cannot vote 
   }
 });
 
+test('wiped member refused: a member that joined (its stream let in before it was a member) is kept once added; back on a wiped directory, it cannot vote for a peer that lacks the entry it acknowledged', async () => {
+  const c = await TestCluster.grpc(2, { sync: 'always' });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    const behind = c.addresses.find((a) => a !== leader.address)!;
+    const victim = await c.newAddress();
+    const joiner = await c.start(victim, { join: true });
+    await joiner.admitted();
+    await c.waitFor(() => leader.members().find((m) => m.address === victim && !m.nonVoting && !m.promoting), 5000, 'the joiner\'s promotion');
+    const oldIncarnation = incarnationOf(c, victim);
+    for (const peer of c.addresses) {
+      await waitUntil(`${peer} to keep the joiner's incarnation`, () => readFileSync(join(dirOf(c, peer), PEER_INCARNATIONS_FILE), 'utf8').includes(`${victim} ${oldIncarnation}`), 5000);
+    }
+    // Committed by the leader and the joiner alone.
+    await c.stop(behind);
+    await leader.do(new SetCommand('acknowledged', 'by the joiner'));
+    const leaderAddress = leader.address;
+    await c.stop(leaderAddress);
+    await c.stop(victim);
+    wipe(c, victim);
+
+    const lines: string[] = [];
+    await c.start(behind, { logLevel: 'warn', logger: (_level, line) => lines.push(line) });
+    await c.start(victim, { join: true });
+    await waitUntil('the member behind to refuse the wiped one', () => lines.find((l) => l.includes(`${victim} dialed in with data directory incarnation`)), 5000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    assert.not.ok(c.node(behind).isLeader(), 'the member behind the write was not elected with the wiped member\'s vote');
+    await c.stop(victim);
+    await c.start(leaderAddress);
+    const next = await c.waitFor(() => [c.node(leaderAddress), c.node(behind)].find((n) => n.isLeader()), 5000, 'a leader among the members that kept their data');
+    await next.readIndex();
+    assert.is(next.context.data.get('acknowledged'), 'by the joiner');
+  } finally {
+    await c.close();
+  }
+});
+
 test('wiped member refused: a member removed and added again on a new directory is heard at once, and the peers keep its new incarnation', async () => {
   const c = await TestCluster.grpc(3, { sync: 'always' });
   try {
