@@ -640,8 +640,10 @@ export class Node<Context = unknown> {
     try {
       await this.transport?.stop();
       await this.fingerprintWrite;
-      await this.peerIncarnations?.settled();
       await this.quiesce();
+      // After the Readys quiesce waits for: one may forget records (a removal appended, a
+      // snapshot installed) and start a write, which the released directory must not see land.
+      await this.peerIncarnations?.settled();
       await this.snapshots.close();
     } finally {
       await this.closeStorage();

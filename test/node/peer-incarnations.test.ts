@@ -7,6 +7,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { claimIncarnation, INCARNATION_FILE } from '../../src/data-dir-incarnation.js';
 import { PEER_INCARNATIONS_FILE, PeerIncarnations } from '../../src/peer-incarnations.js';
+import { MemoryNetwork } from '../../src/transport/memory.js';
+import { oneMemberNode } from '../support/node-cluster.js';
 
 const A = '127.0.0.1:7001';
 const B = '127.0.0.1:7002';
@@ -92,6 +94,38 @@ test('peer incarnations: a failed write is told and the record kept in memory', 
     assert.is(store.get(A), ONE);
     assert.is(warnings.length, 1);
     assert.match(warnings[0]!, /keeping the members' data directory incarnations in .* failed/);
+  }));
+
+test('peer incarnations: stop() releases the data directory only once a write started by the Ready it waits for has ended', () =>
+  withDir(async (dir) => {
+    const network = new MemoryNetwork();
+    const node = await oneMemberNode(network, '127.0.0.1:7100', dir);
+    await node.start();
+    const inner = node as unknown as { peerIncarnations: PeerIncarnations; quiesce: () => Promise<void>; closeStorage: () => Promise<void> };
+    const store = inner.peerIncarnations;
+    await store.admit(A, ONE, true);
+    // A Ready still handled while stop() waits for it (quiesce) forgets the records: a snapshot
+    // from the leader installed, or a member's removal appended.
+    const quiesce = inner.quiesce.bind(node);
+    inner.quiesce = () => {
+      store.clear();
+      return quiesce();
+    };
+    let writing: boolean | undefined;
+    const closeStorage = inner.closeStorage.bind(node);
+    inner.closeStorage = async () => {
+      let ended = false;
+      void store.settled().then(() => {
+        ended = true;
+      });
+      await Promise.resolve();
+      writing = !ended;
+      return closeStorage();
+    };
+    await node.stop();
+    assert.is(writing, false, 'no write of PEERS is in flight when the directory is released');
+    assert.is(readFileSync(join(dir, PEER_INCARNATIONS_FILE), 'utf8'), '');
+    network.close();
   }));
 
 test('data directory incarnation: made once and kept; a file holding anything else fails, naming it', () =>
