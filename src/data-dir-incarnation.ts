@@ -48,13 +48,14 @@ export async function readIncarnation(dataDir: string): Promise<string | undefin
 
 /**
  * The incarnation of `dataDir`, made and kept durably on the directory's first start (and on the
- * first start of a directory from a version without it).
+ * first start of a directory from a version without it, or that lost the file), with whether it
+ * was made now.
  * @throws Error naming the file when it is unreadable or holds anything but an incarnation
  */
-export async function claimIncarnation(dataDir: string): Promise<string> {
+export async function claimIncarnation(dataDir: string): Promise<{ incarnation: string; made: boolean }> {
   const kept = await readIncarnation(dataDir);
-  if (kept !== undefined) return kept;
+  if (kept !== undefined) return { incarnation: kept, made: false };
   const incarnation = newIncarnation();
   await writeFileDurably(dataDir, INCARNATION_FILE, `${incarnation}\n`);
-  return incarnation;
+  return { incarnation, made: true };
 }

@@ -194,6 +194,10 @@ export class Node<Context = unknown> {
   private fingerprintWrite: Promise<void> | undefined;
   /** This data directory's incarnation (data-dir-incarnation.ts), sent in the peer handshake. */
   private incarnation: string | undefined;
+  /** Whether this start made the incarnation: a new (wiped) directory, or one that lost the file. */
+  private incarnationMade = false;
+  /** Peers whose refusal of this node's streams was taken for a lagging peer's (refusedAsWiped), said once each. */
+  private readonly refusalsBorne = new Set<string>();
   /** The members' incarnations heard so far (peer-incarnations.ts): one back on a wiped directory is refused. */
   private peerIncarnations: PeerIncarnations | undefined;
   /** A joiner's peers that refused its streams for its data directory incarnation, with why (refusedAsWiped). */
@@ -447,7 +451,7 @@ export class Node<Context = unknown> {
       if (stale) this.log('info', `took over ${this.dirLock.path} from ${stale.pid > 0 ? `pid ${stale.pid}, which no longer runs` : 'an unreadable lock file'}`);
       // Before the log is read: another member's data must not run under this address.
       await claimDataDir(this.opts.dataDir, this.address);
-      this.incarnation = await claimIncarnation(this.opts.dataDir);
+      ({ incarnation: this.incarnation, made: this.incarnationMade } = await claimIncarnation(this.opts.dataDir));
       this.peerIncarnations = await PeerIncarnations.load(this.opts.dataDir, (line) => this.log('warn', line));
       await this.recover();
       this.transport = this.opts.transport ?? (await this.createGrpcTransport());
@@ -1455,12 +1459,28 @@ export class Node<Context = unknown> {
    * (peer-incarnations.ts). A node started without `join` on a wiped directory founds again and
    * would vote as if it had never voted: it stops. A joiner goes on (its link retries): a member
    * removed and added again may dial a peer that has not received its removal yet; it stops once
-   * every member it asks to add it refuses it so (requestJoin).
+   * every member it asks to add it refuses it so (requestJoin). So does a directory that is
+   * neither new nor holding only its founding entry: such a member, added again on it and
+   * restarted without `join`, is refused by a peer that was down through its removal and
+   * re-addition until that peer has caught up, and it stopped there (found in review). Refused,
+   * nothing of it reaches that peer meanwhile.
    */
   private refusedAsWiped(peer: string, reason: string): void {
     if (!this.running) return;
     if (this.opts.join) {
       this.refusedIncarnation.set(memberId(peer), reason);
+      return;
+    }
+    const raft = this.requireRaft();
+    const holdsMore = raft.log.lastIndex() > 1 || this.storage!.snapshot().index > 0;
+    if (!this.incarnationMade && holdsMore) {
+      if (this.refusalsBorne.has(peer)) return;
+      this.refusalsBorne.add(peer);
+      this.log(
+        'warn',
+        `the member ${peer} refuses this node's streams: ${reason}. This node's data directory ${this.opts.dataDir} kept its incarnation ${this.incarnation} since an earlier start ` +
+          'and holds entries past the founding one: taken for a member that has not yet applied this node\'s removal and re-addition; its streams are dialed again',
+      );
       return;
     }
     this.failStorage(

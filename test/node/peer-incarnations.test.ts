@@ -131,8 +131,9 @@ test('peer incarnations: stop() releases the data directory only once a write st
 test('data directory incarnation: made once and kept; a file holding anything else fails, naming it', () =>
   withDir(async (dir) => {
     const first = await claimIncarnation(dir);
-    assert.match(first, /^[0-9a-f]{16}$/);
-    assert.is(await claimIncarnation(dir), first);
+    assert.match(first.incarnation, /^[0-9a-f]{16}$/);
+    assert.ok(first.made);
+    assert.equal(await claimIncarnation(dir), { incarnation: first.incarnation, made: false });
     writeFileSync(join(dir, INCARNATION_FILE), 'garbage\n');
     const err = await claimIncarnation(dir).catch((e: Error) => e);
     assert.instance(err, Error);

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { LostDataError, type Node } from '../../src/index.js';
 import { INCARNATION_FILE } from '../../src/data-dir-incarnation.js';
 import { PEER_INCARNATIONS_FILE } from '../../src/peer-incarnations.js';
-import { SetCommand, TestCluster, waitUntil, type Kv } from '../support/node-cluster.js';
+import { interceptReceive, SetCommand, TestCluster, waitUntil, type Kv } from '../support/node-cluster.js';
 import { wipe } from '../support/wiped-member.js';
 
 const dirOf = (c: TestCluster, address: string): string => join(c.root, address.replace(':', '-'));
@@ -65,6 +65,16 @@ test('wiped member refused: a member restarted on a wiped directory cannot vote 
     await new Promise((resolve) => setTimeout(resolve, 2000));
     assert.not.ok(c.node(behind).isLeader(), 'the member behind the write was not elected with the wiped member\'s vote');
     assert.not.ok(wiped.isLeader());
+    c.nodes.delete(victim);
+    // Started again as it is (its new incarnation kept from the last start, its log only the
+    // founding entry): it stops again.
+    await wiped.stop();
+    c.configure = (node) => node.onFatal((err) => fatal.push(err));
+    const again = await c.start(victim);
+    c.configure = undefined;
+    await waitUntil('the wiped member to stop again', () => fatal[1], 5000);
+    assert.instance(fatal[1], LostDataError);
+    await again.stop();
     c.nodes.delete(victim);
 
     // The old leader comes back: the write it and the victim acknowledged is kept.
@@ -171,6 +181,42 @@ test('wiped member refused: a peer that appends a member\'s removal and its re-a
     await waitUntil('the restarted member to catch up', () => back.context.data.get('k2') === 'v2', 5000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal(fatal, []);
+  } finally {
+    await c.close();
+  }
+});
+
+test('wiped member refused: a member added again on a new directory and restarted without join is refused by a peer that has not caught up with its re-addition, and goes on until it has', async () => {
+  const c = await TestCluster.grpc(4, { sync: 'always' });
+  try {
+    const { leader, victim, other } = await startWithOneWrite(c);
+    const peersFile = join(dirOf(c, other), PEER_INCARNATIONS_FILE);
+    await waitUntil('the other follower to keep the victim\'s incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
+    await c.stop(other);
+    await c.stop(victim);
+    await leader.leave(victim);
+    wipe(c, victim);
+    await leader.join({ address: victim });
+    const rejoined = await c.start(victim, { join: true });
+    await rejoined.admitted();
+    const isVoter = (n: Node<Kv>): boolean => n.members().some((m) => m.address === victim && !m.nonVoting && !m.promoting);
+    await c.waitFor(() => isVoter(leader), 5000, 'the rejoined member\'s promotion');
+    await c.stop(victim);
+    const fatal: Error[] = [];
+    c.configure = (node) => node.onFatal((err) => fatal.push(err));
+    const back = await c.start(victim);
+    // The other follower comes back and hears nothing from the leader until it refused the victim.
+    const lines: string[] = [];
+    const refused = (): string | undefined => lines.find((l) => l.includes(`${victim} dialed in with data directory incarnation`));
+    c.configure = (node) => interceptReceive(node, (from, messages, deliver) => (from === leader.address && !refused() ? undefined : deliver(from, messages)));
+    await c.start(other, { logLevel: 'warn', logger: (_level, line) => lines.push(line) });
+    c.configure = undefined;
+    await waitUntil('the other follower, behind, to refuse the victim', refused, 5000);
+    await c.waitFor(() => isVoter(c.node(other)), 5000, 'the other follower to catch up');
+    await waitUntil('the other follower to keep the new incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
+    assert.equal(fatal, [], 'the victim did not stop');
+    await leader.do(new SetCommand('k2', 'v2'));
+    await waitUntil('the victim to apply a new write', () => back.context.data.get('k2') === 'v2', 5000);
   } finally {
     await c.close();
   }
