@@ -47,6 +47,7 @@ import { SnapshotKeeper, type SnapshotHandler } from './snapshot/keeper.js';
 import { WalStorage } from './storage.js';
 import { describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
+import { DEFAULT_BACKOFF } from './transport/backoff.js';
 import { DirectoryLock, WalCompactedError, WalRangeError } from '../wal/index.js';
 
 export type { LogLevel, NodeOptions } from './node-options.js';
@@ -200,8 +201,11 @@ export class Node<Context = unknown> {
   private readonly refusalsBorne = new Set<string>();
   /** The members' incarnations heard so far (peer-incarnations.ts): one back on a wiped directory is refused. */
   private peerIncarnations: PeerIncarnations | undefined;
-  /** A joiner's peers that refused its streams for its data directory incarnation, with why (refusedAsWiped). */
-  private readonly refusedIncarnation = new Map<NodeId, string>();
+  /**
+   * A joiner's peers that refuse its streams for its data directory incarnation, with why and
+   * since when (refusedAsWiped); one is forgotten once it lets a stream in (a round trip on it).
+   */
+  private readonly refusedIncarnation = new Map<NodeId, { reason: string; since: number }>();
   private readonly fatalCallbacks: Array<(err: Error) => void> = [];
   /** The one stop in progress or done: a second stop() waits for it. */
   private stopped: Promise<void> | undefined;
@@ -1372,9 +1376,11 @@ export class Node<Context = unknown> {
       if (r.error === 'timeout') say(`timeout ${target}`, `${name} did not answer the join request within ${attemptMs} ms; asking again`);
       // Every member it asks heard from this address on another data directory: a member that
       // lost its data, not one removed and added again (a peer that has not received the removal
-      // yet refuses it only for a moment).
-      if (r.error === 'timeout' && candidates.length > 0 && candidates.every((c) => this.refusedIncarnation.has(c))) {
-        const reason = this.refusedIncarnation.get(target) ?? this.refusedIncarnation.get(candidates[0]!)!;
+      // yet refuses it only until it has). Refusals that began once, or lasted no longer than such
+      // a peer takes to catch up, stopped a joiner whose only seed was behind (found in review).
+      const refusedFor = (c: NodeId): number => performance.now() - (this.refusedIncarnation.get(c)?.since ?? Infinity);
+      if (r.error === 'timeout' && candidates.length > 0 && candidates.every((c) => refusedFor(c) >= this.refusalOutlastsCatchUpMs())) {
+        const reason = (this.refusedIncarnation.get(target) ?? this.refusedIncarnation.get(candidates[0]!)!).reason;
         if (await this.stoppedForLostData(`every member it asked refuses its streams; ${name}: ${reason}`)) return;
       }
       if (!r.error) {
@@ -1468,7 +1474,8 @@ export class Node<Context = unknown> {
   private refusedAsWiped(peer: string, reason: string): void {
     if (!this.running) return;
     if (this.opts.join) {
-      this.refusedIncarnation.set(memberId(peer), reason);
+      const id = memberId(peer);
+      this.refusedIncarnation.set(id, { reason, since: this.refusedIncarnation.get(id)?.since ?? performance.now() });
       return;
     }
     const raft = this.requireRaft();
@@ -1489,6 +1496,15 @@ export class Node<Context = unknown> {
           "move it away before starting with join (a directory that holds any log is taken for this member's old self)",
       ),
     );
+  }
+
+  /**
+   * How long a peer's refusal of a joiner's streams must last before it counts (requestJoin): a
+   * peer behind on a removal catches up once its leader's link and then the joiner's redial it
+   * (each backing off up to DEFAULT_BACKOFF.maxMs, with jitter) and a leader is elected.
+   */
+  private refusalOutlastsCatchUpMs(): number {
+    return 2 * DEFAULT_BACKOFF.maxMs * (1 + DEFAULT_BACKOFF.jitter) + 2 * this.opts.electionTimeoutMs;
   }
 
   private lostDataRemedy(): string {
@@ -2207,6 +2223,8 @@ export class Node<Context = unknown> {
       onIncarnationRefused: (peer, reason) => this.refusedAsWiped(peer, reason),
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       onRoundTrip: (peer, ms) => {
+        // Its stream was let in: whatever it refused before is over.
+        this.refusedIncarnation.delete(memberId(peer));
         this.rttPeers.add(peer);
         this.metricsRegistry.observePeerRtt(peer, ms / 1000);
       },

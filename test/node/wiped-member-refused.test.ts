@@ -222,6 +222,45 @@ test('wiped member refused: a member added again on a new directory and restarte
   }
 });
 
+test('wiped member refused: a joiner whose only seed refuses it for a moment (behind on its removal) does not stop, and joins once the seed caught up', async () => {
+  const c = await TestCluster.grpc(4, { sync: 'always' });
+  try {
+    const { leader, victim, other } = await startWithOneWrite(c);
+    const peersFile = join(dirOf(c, other), PEER_INCARNATIONS_FILE);
+    await waitUntil('the other follower to keep the victim\'s incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
+    await c.stop(other);
+    await c.stop(victim);
+    await leader.leave(victim);
+    wipe(c, victim);
+    // The other follower comes back and hears nothing from the leader until a second after it
+    // refused the victim, which asks it alone to be added.
+    const lines: string[] = [];
+    let refusedAt: number | undefined;
+    const held = (): boolean => refusedAt === undefined || Date.now() - refusedAt < 1000;
+    c.configure = (node) => interceptReceive(node, (from, messages, deliver) => (from === leader.address && held() ? undefined : deliver(from, messages)));
+    await c.start(other, {
+      logLevel: 'warn',
+      logger: (_level, line) => {
+        lines.push(line);
+        if (refusedAt === undefined && line.includes(`${victim} dialed in with data directory incarnation`)) refusedAt = Date.now();
+      },
+    });
+    const fatal: Error[] = [];
+    c.configure = (node) => node.onFatal((err) => fatal.push(err));
+    const joiner = await c.start(victim, { join: true, members: other });
+    c.configure = undefined;
+    await waitUntil('the seed, behind, to refuse the joiner', () => refusedAt, 5000);
+    await joiner.admitted();
+    assert.equal(fatal, [], 'the joiner did not stop');
+    await waitUntil('the joiner to hold the write', () => joiner.context.data.get('k') === 'v', 5000);
+    // The refusal is over once the seed let a stream in: it no longer counts toward a stop.
+    const refusals = (joiner as unknown as { refusedIncarnation: Map<number, unknown> }).refusedIncarnation;
+    await waitUntil('the joiner to forget the seed\'s refusal', () => refusals.size === 0, 5000);
+  } finally {
+    await c.close();
+  }
+});
+
 test('wiped member refused: an intact directory whose INCARNATION file was lost is refused, and gets back in with the value the refusal names', async () => {
   const c = await TestCluster.grpc(3, { sync: 'always' });
   try {
