@@ -26,6 +26,27 @@ async function startWithOneWrite(c: TestCluster): Promise<{ leader: Node<Kv>; vi
   return { leader, victim, other };
 }
 
+/**
+ * Starts a cluster with one write; with the other follower down (and kept, so that it then appends
+ * the removal and the re-addition in one go), removes the victim, wipes it, adds it again and starts
+ * it with join, and waits for its promotion on the leader.
+ */
+async function readdedWhileOtherDown(c: TestCluster): Promise<{ leader: Node<Kv>; victim: string; other: string; peersFile: string; isVoter: (n: Node<Kv>) => boolean }> {
+  const { leader, victim, other } = await startWithOneWrite(c);
+  const peersFile = join(dirOf(c, other), PEER_INCARNATIONS_FILE);
+  await waitUntil('the other follower to keep the victim\'s incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
+  await c.stop(other);
+  await c.stop(victim);
+  await leader.leave(victim);
+  wipe(c, victim);
+  await leader.join({ address: victim });
+  const rejoined = await c.start(victim, { join: true });
+  await rejoined.admitted();
+  const isVoter = (n: Node<Kv>): boolean => n.members().some((m) => m.address === victim && !m.nonVoting && !m.promoting);
+  await c.waitFor(() => isVoter(leader), 5000, 'the rejoined member\'s promotion');
+  return { leader, victim, other, peersFile, isVoter };
+}
+
 test('wiped member refused: a member restarted on a wiped directory cannot vote for a peer that lacks the entry it acknowledged; the write survives', async () => {
   const c = await TestCluster.grpc(3, { sync: 'always' });
   try {
@@ -153,20 +174,7 @@ test('wiped member refused: a member removed and added again on a new directory 
 test('wiped member refused: a peer that appends a member\'s removal and its re-addition at once forgets its old directory; the member, restarted without join, is let in', async () => {
   const c = await TestCluster.grpc(4, { sync: 'always' });
   try {
-    const { leader, victim, other } = await startWithOneWrite(c);
-    const peersFile = join(dirOf(c, other), PEER_INCARNATIONS_FILE);
-    await waitUntil('the other follower to keep the victim\'s incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
-    // The other follower is down while the victim is removed, wiped and added again: it then
-    // appends the removal and the re-addition in one go.
-    await c.stop(other);
-    await c.stop(victim);
-    await leader.leave(victim);
-    wipe(c, victim);
-    await leader.join({ address: victim });
-    const rejoined = await c.start(victim, { join: true });
-    await rejoined.admitted();
-    const isVoter = (n: Node<Kv>): boolean => n.members().some((m) => m.address === victim && !m.nonVoting && !m.promoting);
-    await c.waitFor(() => isVoter(leader), 5000, 'the rejoined member\'s promotion');
+    const { leader, victim, other, peersFile, isVoter } = await readdedWhileOtherDown(c);
     const fresh = incarnationOf(c, victim);
     await c.start(other);
     await c.waitFor(() => isVoter(c.node(other)), 5000, 'the other follower to catch up');
@@ -189,18 +197,7 @@ test('wiped member refused: a peer that appends a member\'s removal and its re-a
 test('wiped member refused: a member added again on a new directory and restarted without join is refused by a peer that has not caught up with its re-addition, and goes on until it has', async () => {
   const c = await TestCluster.grpc(4, { sync: 'always' });
   try {
-    const { leader, victim, other } = await startWithOneWrite(c);
-    const peersFile = join(dirOf(c, other), PEER_INCARNATIONS_FILE);
-    await waitUntil('the other follower to keep the victim\'s incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
-    await c.stop(other);
-    await c.stop(victim);
-    await leader.leave(victim);
-    wipe(c, victim);
-    await leader.join({ address: victim });
-    const rejoined = await c.start(victim, { join: true });
-    await rejoined.admitted();
-    const isVoter = (n: Node<Kv>): boolean => n.members().some((m) => m.address === victim && !m.nonVoting && !m.promoting);
-    await c.waitFor(() => isVoter(leader), 5000, 'the rejoined member\'s promotion');
+    const { leader, victim, other, peersFile, isVoter } = await readdedWhileOtherDown(c);
     await c.stop(victim);
     const fatal: Error[] = [];
     c.configure = (node) => node.onFatal((err) => fatal.push(err));
