@@ -27,11 +27,10 @@ async function startWithOneWrite(c: TestCluster): Promise<{ leader: Node<Kv>; vi
 }
 
 /**
- * Starts a cluster with one write; with the other follower down (and kept, so that it then appends
- * the removal and the re-addition in one go), removes the victim, wipes it, adds it again and starts
- * it with join, and waits for its promotion on the leader.
+ * Starts a cluster with one write, waits for the other follower to keep the victim's incarnation,
+ * stops both, removes the victim and wipes its directory (the other follower, down, misses it).
  */
-async function readdedWhileOtherDown(c: TestCluster): Promise<{ leader: Node<Kv>; victim: string; other: string; peersFile: string; isVoter: (n: Node<Kv>) => boolean }> {
+async function removedAndWipedWhileOtherDown(c: TestCluster): Promise<{ leader: Node<Kv>; victim: string; other: string; peersFile: string }> {
   const { leader, victim, other } = await startWithOneWrite(c);
   const peersFile = join(dirOf(c, other), PEER_INCARNATIONS_FILE);
   await waitUntil('the other follower to keep the victim\'s incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
@@ -39,6 +38,16 @@ async function readdedWhileOtherDown(c: TestCluster): Promise<{ leader: Node<Kv>
   await c.stop(victim);
   await leader.leave(victim);
   wipe(c, victim);
+  return { leader, victim, other, peersFile };
+}
+
+/**
+ * Starts a cluster with one write; with the other follower down (and kept, so that it then appends
+ * the removal and the re-addition in one go), removes the victim, wipes it, adds it again and starts
+ * it with join, and waits for its promotion on the leader.
+ */
+async function readdedWhileOtherDown(c: TestCluster): Promise<{ leader: Node<Kv>; victim: string; other: string; peersFile: string; isVoter: (n: Node<Kv>) => boolean }> {
+  const { leader, victim, other, peersFile } = await removedAndWipedWhileOtherDown(c);
   await leader.join({ address: victim });
   const rejoined = await c.start(victim, { join: true });
   await rejoined.admitted();
@@ -222,13 +231,7 @@ test('wiped member refused: a member added again on a new directory and restarte
 test('wiped member refused: a joiner whose only seed refuses it for a moment (behind on its removal) does not stop, and joins once the seed caught up', async () => {
   const c = await TestCluster.grpc(4, { sync: 'always' });
   try {
-    const { leader, victim, other } = await startWithOneWrite(c);
-    const peersFile = join(dirOf(c, other), PEER_INCARNATIONS_FILE);
-    await waitUntil('the other follower to keep the victim\'s incarnation', () => readFileSync(peersFile, 'utf8').includes(`${victim} ${incarnationOf(c, victim)}`), 5000);
-    await c.stop(other);
-    await c.stop(victim);
-    await leader.leave(victim);
-    wipe(c, victim);
+    const { leader, victim, other } = await removedAndWipedWhileOtherDown(c);
     // The other follower comes back and hears nothing from the leader until a second after it
     // refused the victim, which asks it alone to be added.
     const lines: string[] = [];
