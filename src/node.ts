@@ -1486,7 +1486,7 @@ export class Node<Context = unknown> {
       this.log(
         'warn',
         `the member ${peer} refuses this node's streams: ${reason}. This node's data directory ${this.opts.dataDir} kept its incarnation ${this.incarnation} since an earlier start ` +
-          'and holds entries past the founding one: taken for a member that has not yet applied this node\'s removal and re-addition; its streams are dialed again',
+          'and holds entries past the founding one: taken for a member that has not yet received this node\'s removal and re-addition; its streams are dialed again',
       );
       return;
     }
