@@ -14,10 +14,9 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Member } from './core/index.js';
-import { writeFileDurably } from './durable-file.js';
+import { readKeptFile, writeFileDurably } from './durable-file.js';
 
 /** The file, in the data directory, that holds the fingerprint. */
 export const FINGERPRINT_FILE = 'CLUSTER';
@@ -40,13 +39,8 @@ export function clusterFingerprint(clusterId: string, members: readonly Member[]
  */
 export async function readFingerprint(dataDir: string): Promise<string | undefined> {
   const path = join(dataDir, FINGERPRINT_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read the cluster fingerprint file ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  const text = await readKeptFile(dataDir, FINGERPRINT_FILE, 'the cluster fingerprint file');
+  if (text === undefined) return undefined;
   const fingerprint = text.trim();
   if (!FINGERPRINT_PATTERN.test(fingerprint)) {
     throw new Error(`${path} does not hold a cluster fingerprint (16 hex digits) but ${JSON.stringify(text.slice(0, 40))}; delete it and the node learns it again from its log or its peers`);

@@ -8,9 +8,8 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileDurably } from './durable-file.js';
+import { readKeptFile, writeFileDurably } from './durable-file.js';
 
 /** The file, in the data directory, that holds its incarnation. */
 export const INCARNATION_FILE = 'INCARNATION';
@@ -29,13 +28,8 @@ export function newIncarnation(): string {
  */
 export async function readIncarnation(dataDir: string): Promise<string | undefined> {
   const path = join(dataDir, INCARNATION_FILE);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  const text = await readKeptFile(dataDir, INCARNATION_FILE);
+  if (text === undefined) return undefined;
   const incarnation = text.trim();
   if (!INCARNATION_PATTERN.test(incarnation)) {
     throw new Error(

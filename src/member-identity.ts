@@ -6,9 +6,8 @@
  * it again" instead). Start refuses it, naming both addresses.
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileDurably } from './durable-file.js';
+import { readKeptFile, writeFileDurably } from './durable-file.js';
 import { WrongMemberError } from './errors.js';
 
 /** The file, in the data directory, that holds the member's address. */
@@ -21,12 +20,7 @@ export const MEMBER_FILE = 'MEMBER';
  */
 export async function claimDataDir(dataDir: string, address: string): Promise<void> {
   const path = join(dataDir, MEMBER_FILE);
-  let text: string | undefined;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  const text = await readKeptFile(dataDir, MEMBER_FILE);
   if (text === undefined) return writeFileDurably(dataDir, MEMBER_FILE, `${address}\n`);
   const belongsTo = text.trim();
   if (belongsTo.length === 0) throw new Error(`${path} is empty; it should hold the address of the member this directory belongs to`);

@@ -16,10 +16,9 @@
  * and added again, dialing a node that has not yet received its removal, is refused until it has.
  * @module
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { INCARNATION_PATTERN } from './data-dir-incarnation.js';
-import { writeFileDurably } from './durable-file.js';
+import { readKeptFile, writeFileDurably } from './durable-file.js';
 
 /** The file, in the data directory, that holds the members' incarnations. */
 export const PEER_INCARNATIONS_FILE = 'PEERS';
@@ -42,12 +41,7 @@ export class PeerIncarnations {
    */
   static async load(dataDir: string, warn: (line: string) => void): Promise<PeerIncarnations> {
     const path = join(dataDir, PEER_INCARNATIONS_FILE);
-    let text = '';
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new Error(`cannot read ${path}: ${(err as Error).message}`, { cause: err });
-    }
+    const text = (await readKeptFile(dataDir, PEER_INCARNATIONS_FILE)) ?? '';
     const records = new Map<string, string>();
     for (const [i, line] of text.split('\n').entries()) {
       if (line.trim() === '') continue;

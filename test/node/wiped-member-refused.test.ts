@@ -56,6 +56,14 @@ async function readdedWhileOtherDown(c: TestCluster): Promise<{ leader: Node<Kv>
   return { leader, victim, other, peersFile, isVoter };
 }
 
+/** Starts the old leader again: it or the member behind leads, and holds the write the wiped member acknowledged. */
+async function oldLeaderBackKeepsTheWrite(c: TestCluster, leaderAddress: string, behind: string, value: string): Promise<void> {
+  await c.start(leaderAddress);
+  const next = await c.waitFor(() => [c.node(leaderAddress), c.node(behind)].find((n) => n.isLeader()), 5000, 'a leader among the members that kept their data');
+  await next.readIndex();
+  assert.is(next.context.data.get('acknowledged'), value);
+}
+
 test('wiped member refused: a member restarted on a wiped directory cannot vote for a peer that lacks the entry it acknowledged; the write survives', async () => {
   const c = await TestCluster.grpc(3, { sync: 'always' });
   try {
@@ -108,10 +116,7 @@ test('wiped member refused: a member restarted on a wiped directory cannot vote 
     c.nodes.delete(victim);
 
     // The old leader comes back: the write it and the victim acknowledged is kept.
-    await c.start(leaderAddress);
-    const next = await c.waitFor(() => [c.node(leaderAddress), c.node(behind)].find((n) => n.isLeader()), 5000, 'a leader among the members that kept their data');
-    await next.readIndex();
-    assert.is(next.context.data.get('acknowledged'), 'by the victim');
+    await oldLeaderBackKeepsTheWrite(c, leaderAddress, behind, 'by the victim');
   } finally {
     await c.close();
   }
@@ -146,10 +151,7 @@ test('wiped member refused: a member that joined (its stream let in before it wa
     await new Promise((resolve) => setTimeout(resolve, 2000));
     assert.not.ok(c.node(behind).isLeader(), 'the member behind the write was not elected with the wiped member\'s vote');
     await c.stop(victim);
-    await c.start(leaderAddress);
-    const next = await c.waitFor(() => [c.node(leaderAddress), c.node(behind)].find((n) => n.isLeader()), 5000, 'a leader among the members that kept their data');
-    await next.readIndex();
-    assert.is(next.context.data.get('acknowledged'), 'by the joiner');
+    await oldLeaderBackKeepsTheWrite(c, leaderAddress, behind, 'by the joiner');
   } finally {
     await c.close();
   }
