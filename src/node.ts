@@ -27,8 +27,7 @@ import {
 } from './errors.js';
 import { clusterFingerprint, readFingerprint, writeFingerprint } from './cluster-fingerprint.js';
 import { claimDataDir } from './member-identity.js';
-import { claimIncarnation } from './data-dir-incarnation.js';
-import { PeerIncarnations } from './peer-incarnations.js';
+import { IncarnationGuard } from './incarnation-guard.js';
 import { RaftMetrics, type DiskUsage, type FollowerReplication, type ReplicationStats } from './metrics.js';
 import { RecentApplied } from './recent-applied.js';
 import { ProposerSession } from './proposer-session.js';
@@ -47,7 +46,6 @@ import { SnapshotKeeper, type SnapshotHandler } from './snapshot/keeper.js';
 import { WalStorage } from './storage.js';
 import { describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
-import { DEFAULT_BACKOFF } from './transport/backoff.js';
 import { DirectoryLock, WalCompactedError, WalRangeError } from '../wal/index.js';
 
 export type { LogLevel, NodeOptions } from './node-options.js';
@@ -193,19 +191,8 @@ export class Node<Context = unknown> {
   private fingerprint: string | undefined;
   /** The write of a fingerprint learnt while running (learnFingerprint); stop() waits for it. */
   private fingerprintWrite: Promise<void> | undefined;
-  /** This data directory's incarnation (data-dir-incarnation.ts), sent in the peer handshake. */
-  private incarnation: string | undefined;
-  /** Whether this start made the incarnation: a new (wiped) directory, or one that lost the file. */
-  private incarnationMade = false;
-  /** Peers whose refusal of this node's streams was taken for a lagging peer's (refusedAsWiped), said once each. */
-  private readonly refusalsBorne = new Set<string>();
-  /** The members' incarnations heard so far (peer-incarnations.ts): one back on a wiped directory is refused. */
-  private peerIncarnations: PeerIncarnations | undefined;
-  /**
-   * A joiner's peers that refuse its streams for its data directory incarnation, with why and
-   * since when (refusedAsWiped); one is forgotten once it lets a stream in (a round trip on it).
-   */
-  private readonly refusedIncarnation = new Map<NodeId, { reason: string; since: number }>();
+  /** This data directory's incarnation and its members' (incarnation-guard.ts): one back on a wiped directory is refused. */
+  private incarnations: IncarnationGuard | undefined;
   private readonly fatalCallbacks: Array<(err: Error) => void> = [];
   /** The one stop in progress or done: a second stop() waits for it. */
   private stopped: Promise<void> | undefined;
@@ -455,8 +442,12 @@ export class Node<Context = unknown> {
       if (stale) this.log('info', `took over ${this.dirLock.path} from ${stale.pid > 0 ? `pid ${stale.pid}, which no longer runs` : 'an unreadable lock file'}`);
       // Before the log is read: another member's data must not run under this address.
       await claimDataDir(this.opts.dataDir, this.address);
-      ({ incarnation: this.incarnation, made: this.incarnationMade } = await claimIncarnation(this.opts.dataDir));
-      this.peerIncarnations = await PeerIncarnations.load(this.opts.dataDir, (line) => this.log('warn', line));
+      this.incarnations = await IncarnationGuard.claim({
+        dataDir: this.opts.dataDir,
+        joining: this.opts.join ?? false,
+        electionTimeoutMs: this.opts.electionTimeoutMs,
+        log: (level, line) => this.log(level, line),
+      });
       await this.recover();
       this.transport = this.opts.transport ?? (await this.createGrpcTransport());
       this.transport.onMessages((from, messages) => this.receive(from, messages as unknown as PeerMessage[]));
@@ -575,7 +566,7 @@ export class Node<Context = unknown> {
     // step of start(), so a failure left it not started.
     if (!this.opts.transport) await this.transport?.stop().catch(() => undefined);
     this.transport = undefined;
-    await this.peerIncarnations?.settled();
+    await this.incarnations?.settled();
     await this.closeStorage().catch(() => undefined);
     this.storage = undefined;
     this.raft = undefined;
@@ -651,7 +642,7 @@ export class Node<Context = unknown> {
       await this.quiesce();
       // After the Readys quiesce waits for: one may forget records (a removal appended, a
       // snapshot installed) and start a write, which the released directory must not see land.
-      await this.peerIncarnations?.settled();
+      await this.incarnations?.settled();
       await this.snapshots.close();
     } finally {
       await this.closeStorage();
@@ -724,7 +715,7 @@ export class Node<Context = unknown> {
       snapshotIndex: this.storage!.snapshot().index,
       removedAt: removedAt > 0 ? removedAt : undefined,
       clusterFingerprint: this.fingerprint,
-      incarnation: this.incarnation,
+      incarnation: this.incarnations?.incarnation,
     };
   }
 
@@ -1374,15 +1365,10 @@ export class Node<Context = unknown> {
       say(`ask ${target}`, `asking ${name} to add this node${this.opts.nonVoting ? ' as a non-voting member' : ''}`);
       const r = await this.forwardToLeader(op, target, attemptMs);
       if (r.error === 'timeout') say(`timeout ${target}`, `${name} did not answer the join request within ${attemptMs} ms; asking again`);
-      // Every member it asks heard from this address on another data directory: a member that
-      // lost its data, not one removed and added again (a peer that has not received the removal
-      // yet refuses it only until it has). Refusals that began once, or lasted no longer than such
-      // a peer takes to catch up, stopped a joiner whose only seed was behind (found in review).
-      const refusedFor = (c: NodeId): number => performance.now() - (this.refusedIncarnation.get(c)?.since ?? Infinity);
-      if (r.error === 'timeout' && candidates.length > 0 && candidates.every((c) => refusedFor(c) >= this.refusalOutlastsCatchUpMs())) {
-        const reason = (this.refusedIncarnation.get(target) ?? this.refusedIncarnation.get(candidates[0]!)!).reason;
-        if (await this.stoppedForLostData(`every member it asked refuses its streams; ${name}: ${reason}`)) return;
-      }
+      // Every member it asks heard from this address on another data directory (a peer that has
+      // not received a removal yet refuses it only until it has).
+      const refusedByAll = r.error === 'timeout' ? this.incarnations?.refusedByAll(candidates, target) : undefined;
+      if (refusedByAll !== undefined && (await this.stoppedForLostData(`every member it asked refuses its streams; ${name}: ${refusedByAll}`))) return;
       if (!r.error) {
         this.log('info', `join accepted at index ${r.index}`);
         const until = performance.now() + this.opts.requestTimeoutMs;
@@ -1460,51 +1446,13 @@ export class Node<Context = unknown> {
     return true;
   }
 
-  /**
-   * A member refused this node's streams: it heard from this address on another data directory
-   * (peer-incarnations.ts). A node started without `join` on a wiped directory founds again and
-   * would vote as if it had never voted: it stops. A joiner goes on (its link retries): a member
-   * removed and added again may dial a peer that has not received its removal yet; it stops once
-   * every member it asks to add it refuses it so (requestJoin). So does a directory that is
-   * neither new nor holding only its founding entry: such a member, added again on it and
-   * restarted without `join`, is refused by a peer that was down through its removal and
-   * re-addition until that peer has caught up, and it stopped there (found in review). Refused,
-   * nothing of it reaches that peer meanwhile.
-   */
+  /** A member refused this node's streams for its data directory incarnation (IncarnationGuard.refused). */
   private refusedAsWiped(peer: string, reason: string): void {
-    if (!this.running) return;
-    if (this.opts.join) {
-      const id = memberId(peer);
-      this.refusedIncarnation.set(id, { reason, since: this.refusedIncarnation.get(id)?.since ?? performance.now() });
-      return;
-    }
+    if (!this.running || !this.incarnations) return;
     const raft = this.requireRaft();
     const holdsMore = raft.log.lastIndex() > 1 || this.storage!.snapshot().index > 0;
-    if (!this.incarnationMade && holdsMore) {
-      if (this.refusalsBorne.has(peer)) return;
-      this.refusalsBorne.add(peer);
-      this.log(
-        'warn',
-        `the member ${peer} refuses this node's streams: ${reason}. This node's data directory ${this.opts.dataDir} kept its incarnation ${this.incarnation} since an earlier start ` +
-          'and holds entries past the founding one: taken for a member that has not yet received this node\'s removal and re-addition; its streams are dialed again',
-      );
-      return;
-    }
-    this.failStorage(
-      new LostDataError(
-        `the member ${peer} refuses this node's streams: ${reason}. This node's data directory ${this.opts.dataDir} has incarnation ${this.incarnation}: ` +
-          "move it away before starting with join (a directory that holds any log is taken for this member's old self)",
-      ),
-    );
-  }
-
-  /**
-   * How long a peer's refusal of a joiner's streams must last before it counts (requestJoin): a
-   * peer behind on a removal catches up once its leader's link and then the joiner's redial it
-   * (each backing off up to DEFAULT_BACKOFF.maxMs, with jitter) and a leader is elected.
-   */
-  private refusalOutlastsCatchUpMs(): number {
-    return 2 * DEFAULT_BACKOFF.maxMs * (1 + DEFAULT_BACKOFF.jitter) + 2 * this.opts.electionTimeoutMs;
+    const stopFor = this.incarnations.refused(peer, reason, holdsMore);
+    if (stopFor !== undefined) this.failStorage(new LostDataError(stopFor));
   }
 
   private lostDataRemedy(): string {
@@ -1808,7 +1756,7 @@ export class Node<Context = unknown> {
       const stored = await this.snapshots.install(snapshot);
       await this.storage!.installSnapshot(snapshot, rd.hardState);
       // Members removed and added again within the snapshot's entries went unseen.
-      this.peerIncarnations?.clear();
+      this.incarnations?.forgetAll();
       // The log holds the snapshot now (the leader may be told); the context catches up beside
       // the run loop, and until it has, entries wait to apply and reads wait for the applied index.
       this.snapshots.recoverInBackground(
@@ -2062,15 +2010,8 @@ export class Node<Context = unknown> {
     const before = this.addressesOf;
     this.addressesOf = this.raft.membership.current();
     this.discardReplicationToDeparted(before, this.addressesOf);
-    // A member that left may come back on a new data directory: its incarnation is heard again.
-    // Left in any configuration adopted since: a lagging follower appends a member's removal and
-    // its re-addition at once, and kept refusing its new directory for good (found in review).
-    const stayed = new Set(this.addressesOf.map((m) => m.context));
-    for (const adopted of this.raft.membership.adoptedAfter(before, this.raft.log.committed)) {
-      for (const address of stayed) if (!adopted.some((m) => m.context === address)) stayed.delete(address);
-    }
-    this.peerIncarnations?.retain(stayed);
-    this.adoptDialerIncarnations();
+    const dialerIncarnations = this.transport?.dialerIncarnations?.bind(this.transport);
+    this.incarnations?.membershipChanged(this.addressesOf, this.raft.membership.adoptedAfter(before, this.raft.log.committed), this.address, dialerIncarnations);
     // A member that left stays a peer until forgotten (forgetSilentOutsiders).
     if (this.addresses.setMembers(this.addressesOf)) {
       this.updatePeers();
@@ -2218,34 +2159,17 @@ export class Node<Context = unknown> {
       fingerprint: () => this.fingerprint,
       onFingerprint: (fingerprint, from) => this.learnFingerprint(fingerprint, from),
       mayTeachFingerprint: (from) => this.isConfiguredPeer(from),
-      incarnation: () => this.incarnation,
-      admitDialer: (from, incarnation) => this.peerIncarnations?.admit(from, incarnation, this.isConfiguredPeer(from)),
+      incarnation: () => this.incarnations?.incarnation,
+      admitDialer: (from, incarnation) => this.incarnations?.peers.admit(from, incarnation, this.isConfiguredPeer(from)),
       onIncarnationRefused: (peer, reason) => this.refusedAsWiped(peer, reason),
       ...(this.opts.tls ? { tls: this.opts.tls } : {}),
       onRoundTrip: (peer, ms) => {
-        // Its stream was let in: whatever it refused before is over.
-        this.refusedIncarnation.delete(memberId(peer));
+        this.incarnations?.letIn(peer);
         this.rttPeers.add(peer);
         this.metricsRegistry.observePeerRtt(peer, ms / 1000);
       },
       logger: { info: (l: string) => this.log('info', l), warn: (l: string) => this.log('warn', l) },
     });
-  }
-
-  /**
-   * Keeps the data directory incarnation of each member without one whose open stream was let in
-   * before it was a member: a joiner dials while it asks to be added, and its peers kept nothing
-   * until it redialed; wiped before that, it came back unseen and could vote (found in review).
-   * Two different ones at one address are ambiguous: neither is kept.
-   */
-  private adoptDialerIncarnations(): void {
-    const store = this.peerIncarnations;
-    if (!store || !this.transport?.dialerIncarnations) return;
-    for (const m of this.addressesOf) {
-      if (m.context === this.address || store.get(m.context) !== undefined) continue;
-      const heard = this.transport.dialerIncarnations(m.context);
-      if (heard.length === 1) store.adopt(m.context, heard[0]!);
-    }
   }
 
   /** Whether `address` is another member of this node's configuration. */

@@ -101,8 +101,8 @@ test('peer incarnations: stop() releases the data directory only once a write st
     const network = new MemoryNetwork();
     const node = await oneMemberNode(network, '127.0.0.1:7100', dir);
     await node.start();
-    const inner = node as unknown as { peerIncarnations: PeerIncarnations; quiesce: () => Promise<void>; closeStorage: () => Promise<void> };
-    const store = inner.peerIncarnations;
+    const inner = node as unknown as { incarnations: { peers: PeerIncarnations }; quiesce: () => Promise<void>; closeStorage: () => Promise<void> };
+    const store = inner.incarnations.peers;
     await store.admit(A, ONE, true);
     // A Ready still handled while stop() waits for it (quiesce) forgets the records: a snapshot
     // from the leader installed, or a member's removal appended.

@@ -256,7 +256,7 @@ test('wiped member refused: a joiner whose only seed refuses it for a moment (be
     assert.equal(fatal, [], 'the joiner did not stop');
     await waitUntil('the joiner to hold the write', () => joiner.context.data.get('k') === 'v', 5000);
     // The refusal is over once the seed let a stream in: it no longer counts toward a stop.
-    const refusals = (joiner as unknown as { refusedIncarnation: Map<number, unknown> }).refusedIncarnation;
+    const refusals = (joiner as unknown as { incarnations: { refusals: Map<number, unknown> } }).incarnations.refusals;
     await waitUntil('the joiner to forget the seed\'s refusal', () => refusals.size === 0, 5000);
   } finally {
     await c.close();
