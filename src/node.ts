@@ -1298,7 +1298,10 @@ export class Node<Context = unknown> {
     return new Promise<ForwardResponse>((resolve) => {
       const timer = setTimeout(() => {
         this.forwards.delete(requestId);
-        resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${Math.round(timeoutMs)} ms; outcome unknown`));
+        // A proposal may have waited its turn to be sent (forwardProposal) and kept only the rest
+        // of its time: "within 85 ms" alone read as a misconfigured timeout (a user trial).
+        const rest = timeoutMs < this.opts.requestTimeoutMs - 1 ? ` (what was left of the request's ${this.opts.requestTimeoutMs} ms when it was sent)` : '';
+        resolve(this.refusal(requestId, 'timeout', `the leader did not answer within ${Math.round(timeoutMs)} ms${rest}; outcome unknown`));
       }, Math.max(1, timeoutMs));
       this.forwards.set(requestId, { resolve, timer, target });
       this.outbox.sendNow([request]);

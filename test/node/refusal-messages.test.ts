@@ -76,6 +76,26 @@ test('a forwarded request the leader never answers: "did not answer within N ms"
   }
 });
 
+test('a forwarded proposal that waited its turn to be sent says its wait was what was left of the request\'s time (it said only "within 85 ms")', async () => {
+  const inner = follower as unknown as { receive: (from: string, messages: SeenMessage[]) => void };
+  const receive = inner.receive;
+  interceptReceive(follower, (from, messages, deliver) => deliver(from, messages.filter((m) => m.type !== 'forwardResp')));
+  try {
+    // 3 MiB each: the second waits until the first, unanswered, frees the 4 MiB of forwards in flight.
+    const value = 'v'.repeat(3 * 1024 * 1024);
+    const first = message(follower.do(new SetCommand('first', value)), TimeoutError);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const second = message(follower.do(new SetCommand('second', value)), TimeoutError);
+    assert.match(await first, /did not answer within \d+ ms; outcome unknown/);
+    const text = await second;
+    assert.match(text, /did not answer within \d+ ms \(what was left of the request's 3000 ms when it was sent\); outcome unknown/);
+    const waited = Number(/within (\d+) ms/.exec(text)![1]);
+    assert.ok(waited < 2500, `it waited ${waited} ms for the answer, the rest after its turn`);
+  } finally {
+    inner.receive = receive;
+  }
+});
+
 test.after(async () => {
   await c.close();
 });
