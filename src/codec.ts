@@ -51,7 +51,8 @@ export class CodecError extends Error {
   constructor(
     readonly codec: string,
     readonly direction: 'encode' | 'decode',
-    reason: string,
+    /** What was wrong, without the "cannot decode command (codec)" that the message begins with. */
+    readonly reason: string,
     cause?: unknown,
   ) {
     super(`cannot ${direction} command (${codec}): ${reason}`, cause === undefined ? undefined : { cause });

@@ -106,7 +106,7 @@ export class CommandApplier<Context> {
       if (err instanceof UnknownCommandTypeError) throw new UnknownCommandTypeError(`entry ${e.index}: ${err.message}; this member stops rather than skip it (its state would differ from the others')`);
       // The same for a payload this member's codec cannot read: our codecs read what they wrote,
       // so it was written with another codec (setCodec differs between members).
-      if (err instanceof CodecError && err.direction === 'decode') throw new CodecError(err.codec, 'decode', `entry ${e.index}: ${err.message}; this member stops rather than skip it: set the same codec on every member`, err);
+      if (err instanceof CodecError && err.direction === 'decode') throw new CodecError(err.codec, 'decode', `entry ${e.index}: ${err.reason}; this member stops rather than skip it: set the same codec on every member`, err);
       // Whatever was thrown (null, 0, a string) is the command's error: `throw null` used to fail
       // the log line and stop every member, a falsy throw to resolve do() as a success.
       const error = err instanceof Error ? err : new CommandThrewError(err);

@@ -44,6 +44,12 @@ export class CommandRegistry<Context> {
 
   /** Registers a class; throws BadTypeIdError for a bad or duplicate type id. */
   register(cls: CommandClass<Context>): void {
+    // Without these checks a plain object, or a class with no do(), was registered and stopped
+    // every member when its first entry applied (found in a user trial).
+    if (typeof cls !== 'function') throw new TypeError(`registerCommand() takes a command class, got ${cls === null ? 'null' : typeof cls}`);
+    if (typeof (cls.prototype as { do?: unknown } | undefined)?.do !== 'function') {
+      throw new TypeError(`command class ${cls.name || '(anonymous)'} has no do(context) method, which every member calls to apply it`);
+    }
     const type = (cls as { type?: unknown }).type;
     if (typeof type !== 'number' || !Number.isInteger(type) || type <= 0 || type > 0xffff_ffff) {
       const given = typeof type === 'bigint' ? `${type}n` : JSON.stringify(type) ?? String(type);

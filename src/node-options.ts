@@ -176,7 +176,8 @@ function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
   if (typeof value === 'function') return 'a function';
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function integer(name: string, value: unknown, min: number, max: number, unit = ''): number {
@@ -185,7 +186,8 @@ function integer(name: string, value: unknown, min: number, max: number, unit = 
   return value;
 }
 
-function boolean(name: string, value: unknown): boolean {
+/** `value` if it is true or false; else a TypeError naming `name`. */
+export function checkBoolean(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') throw new TypeError(`${name} must be true or false, got ${show(value)}`);
   return value;
 }
@@ -195,7 +197,19 @@ function nonEmptyString(name: string, value: unknown): string {
   return value;
 }
 
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+/** `value` if it is a string ('' included); else a TypeError naming `name`. */
+export function checkString(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${show(value)}`);
+  return value;
+}
+
+/** Throws a TypeError naming `name` unless `value` is a function (a callback). */
+export function checkFunction(name: string, value: unknown): void {
+  if (typeof value !== 'function') throw new TypeError(`${name} must be a function, got ${show(value)}`);
+}
+
+/** `value` if it is one of `allowed`; else a TypeError naming `name` and the choices. */
+export function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (!(allowed as readonly unknown[]).includes(value)) throw new TypeError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${show(value)}`);
   return value as T;
 }
@@ -266,7 +280,7 @@ export function resolveNodeOptions<Context>(options: NodeOptions<Context>): Reso
   const sync = o.sync === undefined ? 'always' : oneOf('sync', o.sync, ['always', 'none'] as const);
   if (o.cacheBytes !== undefined) integer('cacheBytes', o.cacheBytes, 0, Number.MAX_SAFE_INTEGER, ' bytes');
   if (o.walSegmentBytes !== undefined) integer('walSegmentBytes', o.walSegmentBytes, MIN_SEGMENT_BYTES, MAX_SEGMENT_BYTES, ' bytes');
-  if (o.walPreallocate !== undefined) boolean('walPreallocate', o.walPreallocate);
+  if (o.walPreallocate !== undefined) checkBoolean('walPreallocate', o.walPreallocate);
   const snapshotTrailingEntries = o.snapshotTrailingEntries === undefined ? 10_000 : integer('snapshotTrailingEntries', o.snapshotTrailingEntries, 0, Number.MAX_SAFE_INTEGER);
   if (o.snapshotEntryThreshold !== undefined) integer('snapshotEntryThreshold', o.snapshotEntryThreshold, 0, Number.MAX_SAFE_INTEGER);
   if (o.snapshotsKept !== undefined) integer('snapshotsKept', o.snapshotsKept, 1, 1000);
@@ -290,8 +304,8 @@ export function resolveNodeOptions<Context>(options: NodeOptions<Context>): Reso
     }
   }
 
-  const join = o.join === undefined ? false : boolean('join', o.join);
-  const nonVoting = o.nonVoting === undefined ? false : boolean('nonVoting', o.nonVoting);
+  const join = o.join === undefined ? false : checkBoolean('join', o.join);
+  const nonVoting = o.nonVoting === undefined ? false : checkBoolean('nonVoting', o.nonVoting);
   if (nonVoting && !join) throw new TypeError('nonVoting applies only with join: a founding member is made non-voting with ",true" in members');
   const membersGiven = o.members !== undefined;
   let founding: MemberAddress[];

@@ -35,7 +35,7 @@ import { ReadRequests, type ReadOutcome } from './read-requests.js';
 import { CommandApplier, isCommandError } from './command-apply.js';
 import { SessionTable } from './sessions.js';
 import { checkAddress, formatMembers, memberId, parseMembers, type MemberAddress } from './members.js';
-import { LOG_LEVELS, checkCodec, checkLogLevel, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
+import { LOG_LEVELS, checkBoolean, checkCodec, checkFunction, checkLogLevel, checkString, hasMethods, oneOf, resolveNodeOptions, type LogLevel, type NodeOptions, type ResolvedNodeOptions } from './node-options.js';
 import { PeerAddresses } from './peer-addresses.js';
 import { PeerOutbox } from './peer-outbox.js';
 import { settledWithin } from './settled-within.js';
@@ -180,6 +180,12 @@ export class Node<Context = unknown> {
   private starting = false;
   private running = false;
   private stopping = false;
+  /**
+   * stop() was called while the node was not running (before start(), or after a failed one):
+   * start() is refused from then on. A stop asked that early (a signal at start-up) was forgotten,
+   * and the start that followed ran a node nobody would stop (found in a user trial).
+   */
+  private stoppedUnstarted = false;
   private ticker: NodeJS.Timeout | undefined;
   private metaTimer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | undefined;
@@ -324,7 +330,7 @@ export class Node<Context = unknown> {
    * Registers a command class (static numeric `type` > 0). Register the same classes on every
    * node, before `start()`.
    * @throws BadTypeIdError when `type` is not an integer from 1 to 2^32-1, or another class has it
-   * @throws TypeError when `do` is an async function (a command applies synchronously)
+   * @throws TypeError when `cls` is not a class with a `do()` method, or `do` is an async function (a command applies synchronously)
    * @throws Error while the node starts or runs: a committed entry of a type not yet registered
    *   would already have stopped it (it cannot skip an entry the others apply)
    */
@@ -347,8 +353,15 @@ export class Node<Context = unknown> {
     if (this.starting || this.running || this.stopping) throw new Error(`${call} must be called before start() (${why})`);
   }
 
-  /** Sets the snapshot hooks. Without them the node never snapshots and keeps its whole log. */
+  /**
+   * Sets the snapshot hooks. Without them the node never snapshots and keeps its whole log.
+   * @throws TypeError when `save` or `recover` is not a function (or `capture`, when given)
+   */
   setSnapshot(handler: SnapshotHandler): void {
+    // One without recover took snapshots it could not read back, and every restart failed (found
+    // in a user trial).
+    hasMethods('setSnapshot(): the handler', handler, ['save', 'recover']);
+    if (handler.capture !== undefined) checkFunction('setSnapshot(): capture', handler.capture);
     this.snapshots.setHandler(handler);
   }
 
@@ -365,8 +378,12 @@ export class Node<Context = unknown> {
   /**
    * This node's metadata (e.g. its HTTP address), announced to its peers; '' announces none.
    * @throws RangeError past 65,536 characters (peers would not keep it)
+   * @throws TypeError when `meta` is not a string
    */
   setNodeMeta(meta: string): void {
+    // Another type was announced, and every peer refused the stream that carried it, again and
+    // again (found in a user trial).
+    checkString('setNodeMeta(): meta', meta);
     if (meta.length > MAX_NODE_META_CHARS) throw new RangeError(`node metadata of ${meta.length} characters, more than the ${MAX_NODE_META_CHARS} peers keep`);
     this.ownMeta = meta;
     if (meta === '') this.nodeMeta.delete(this.address);
@@ -395,8 +412,9 @@ export class Node<Context = unknown> {
     return this.metricsRegistry.text();
   }
 
-  /** Calls `callback` on every leader change (including "no leader"). */
+  /** Calls `callback` on every leader change (including "no leader"); a TypeError if it is not a function. */
   leaderChange(callback: (change: LeaderChange) => void): void {
+    checkFunction('leaderChange(): the callback', callback);
     this.leaderCallbacks.push(callback);
   }
 
@@ -410,6 +428,7 @@ export class Node<Context = unknown> {
    * (in a microtask).
    */
   onFatal(callback: (err: Error) => void): void {
+    checkFunction('onFatal(): the callback', callback);
     const fatal = this.fatal;
     if (fatal) queueMicrotask(() => callback(fatal));
     else this.fatalCallbacks.push(callback);
@@ -425,7 +444,7 @@ export class Node<Context = unknown> {
    * @throws DirectoryLockedError when another process, or another Node in this one, uses dataDir
    */
   start(): Promise<void> {
-    if (this.stopping) return Promise.reject(new Error('start() after stop(): a Node runs once; create a new Node (and a new transport, if you passed one) over the same dataDir to start again'));
+    if (this.stopping || this.stoppedUnstarted) return Promise.reject(new Error('start() after stop(): a Node runs once; create a new Node (and a new transport, if you passed one) over the same dataDir to start again'));
     if (this.starting || this.running) return Promise.reject(new Error('start() called twice'));
     this.started = this.startOnce();
     return this.started;
@@ -603,7 +622,10 @@ export class Node<Context = unknown> {
       );
       return this.stopped;
     }
-    if (!this.running) return Promise.resolve();
+    if (!this.running) {
+      this.stoppedUnstarted = true;
+      return Promise.resolve();
+    }
     this.stopped = this.stopRunning();
     return this.stopped;
   }
@@ -845,8 +867,16 @@ export class Node<Context = unknown> {
    * timed out, or the node stopped — what an API answers differently (raft-node: 503 against 504).
    * @throws NotStartedError (a rejection) when start() was never called, or failed (a read asked
    *   while start() runs learns it when the start fails)
+   * @throws TypeError (a rejection) for a consistency other than 'index' or 'lease'
    */
   confirmRead(consistency: 'index' | 'lease'): Promise<ReadOutcome> {
+    // An unchecked value ran as an index read, then threw in the metrics inside the run loop and
+    // stopped the node, the read never settling (found in a user trial).
+    try {
+      oneOf('confirmRead(): consistency', consistency, ['index', 'lease']);
+    } catch (err) {
+      return Promise.reject(err as TypeError);
+    }
     // Never started: nothing will ever confirm it; waiting leaderWaitMs to say false hid the mistake.
     if (this.neverStarted()) return Promise.reject(new NotStartedError());
     return new Promise((resolve, reject) =>
@@ -874,6 +904,11 @@ export class Node<Context = unknown> {
    * endpoint as a member known by another address ("localhost:9001" beside "127.0.0.1:9001")
    */
   async join(member: { address: string; nonVoting?: boolean }): Promise<void> {
+    // Checked first: a string was read as an object without an address ("bad member address
+    // undefined"), and nonVoting: 'yes' joined a voter (found in a user trial).
+    if (typeof member !== 'object' || member === null) throw new TypeError(`join() takes { address, nonVoting? }, got ${member === null ? 'null' : typeof member}${typeof member === 'string' ? ` (write join({ address: ${JSON.stringify(member)} }))` : ''}`);
+    checkString('join(): address', member.address);
+    if (member.nonVoting !== undefined) checkBoolean('join(): nonVoting', member.nonVoting);
     this.requireRunning();
     const [m] = parseMembers([{ address: member.address, nonVoting: member.nonVoting === true }]);
     const deadline = performance.now() + this.opts.requestTimeoutMs;
@@ -926,6 +961,7 @@ export class Node<Context = unknown> {
    * it knows it was removed.
    */
   async leave(address: string): Promise<void> {
+    checkString('leave(): address', address);
     this.requireRunning();
     const [m] = parseMembers([address]);
     const self = m!.address === this.address;
@@ -1010,6 +1046,7 @@ export class Node<Context = unknown> {
    * @throws TimeoutError if this node did not see it lead within requestTimeoutMs
    */
   async transferLeadership(address: string): Promise<void> {
+    checkString('transferLeadership(): address', address);
     this.requireRunning();
     checkAddress(address);
     const target = memberId(address);
@@ -2186,7 +2223,10 @@ export class Node<Context = unknown> {
   }
 
   private requireRunning(): void {
-    if (!this.running) throw this.stopping ? new StoppedError() : new NotStartedError();
+    if (this.running) return;
+    if (!this.stopping) throw new NotStartedError();
+    // A node that stopped itself says why: "the node is stopped" alone sent the caller to the logs.
+    throw this.fatal ? new StoppedError(`the node stopped on a fatal error: ${this.fatal.message}`, { cause: this.fatal }) : new StoppedError();
   }
 
   private log(level: LogLevel, line: string): void {

@@ -21,7 +21,9 @@ import type { SnapshotWriter } from './writer.js';
 /** The application's snapshot hooks (Node.setSnapshot): state may exceed memory, so both sides are streams. */
 export interface SnapshotHandler {
   /**
-   * Writes the context's state into `writable` (then resolves). No entry applies while it runs, so
+   * Writes the context's state into `writable`, ends it, then resolves (the snapshot is sealed
+   * once both happened; one that resolves with the stream still open is refused, the snapshot not
+   * taken: writes still to come would be lost). No entry applies while it runs, so
    * it sees the state at the snapshot's index; the node goes on replicating meanwhile. It must not
    * wait for the node's own writes or reads (`do()`, `readIndex()`): they wait for it.
    */
@@ -29,7 +31,8 @@ export interface SnapshotHandler {
   /**
    * Optional, in place of `save` when the context can take a point-in-time view of itself
    * cheaply (copy-on-write, a database snapshot): called between applies, at the snapshot's
-   * index, it captures the state at once and returns a function that writes that capture. Entries
+   * index, it captures the state at once and returns a function that writes that capture and ends
+   * the stream, as `save` does. Entries
    * go on applying while it writes, so no request waits for a snapshot.
    */
   capture?(): (writable: Writable) => Promise<void>;
@@ -40,6 +43,17 @@ export interface SnapshotHandler {
    * node (local reads) should see the old state until the new one is whole (build, then swap).
    */
   recover(readable: Readable): Promise<void>;
+}
+
+/**
+ * Why a save that resolved with its stream still open is refused: the snapshot is sealed only
+ * once the application ended the stream, as a stream's writer does once it has written all.
+ */
+function unendedSaveMessage(saver: string, bytes: number): string {
+  return (
+    `${saver} resolved without ending the snapshot stream (${bytes} bytes written by then): the snapshot was not taken, since writes still to come would have been lost. ` +
+    'End the writable once everything is written and resolve after that (await new Promise((resolve) => w.end(resolve)), or await stream.pipeline(source, w))'
+  );
 }
 
 /** What the keeper needs from the node it serves. */
@@ -373,6 +387,11 @@ export class SnapshotKeeper {
         const saving = Promise.resolve(writeCapture ? writeCapture(writer) : handler.save(writer));
         saving.catch(() => undefined); // when the stream's failure wins, the save's own outcome is moot
         await Promise.race([saving, writer.failure()]);
+        // Sealed as it stands, a save that resolved before its writes (a pipe not awaited, writes
+        // put off to a later turn) made a truncated snapshot the log was then compacted to: its
+        // state was lost at the next restart, and a follower installing it served reads from it
+        // (found in a user trial).
+        if (!writer.writableEnded) throw new SnapshotError(unendedSaveMessage(writeCapture ? 'capture()\'s write function' : 'save()', writer.bytesWritten));
       } catch (err) {
         if (!writeCapture) this.release();
         await writer.abort().catch(() => undefined); // the save's error is the one to report

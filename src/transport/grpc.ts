@@ -186,7 +186,12 @@ export class GrpcTransport implements Transport {
       server.forceShutdown();
       this.server = undefined;
       this.starting = undefined; // a later start() may try again (e.g. once the port is free)
-      throw new Error(`transport: cannot listen on ${this.listenAddress}: ${err.message}`);
+      // grpc-js names the system error only in its text: its code is copied out so that a program
+      // can tell a port in use (EADDRINUSE) from other failures without matching words.
+      const failure: Error & { code?: string } = new Error(`transport: cannot listen on ${this.listenAddress}: ${err.message}`, { cause: err });
+      const code = /\b(E[A-Z]{3,})\b/.exec(err.message)?.[1];
+      if (code) failure.code = code;
+      throw failure;
     });
     const { host, port: asked } = splitHostPort(this.advertised);
     if (asked === '0') this.advertised = `${host}:${port}`;

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { EntryType, type Entry } from '../../src/core/index.js';
 import { CommandRegistry } from '../../src/command.js';
-import { jsonCodec } from '../../src/codec.js';
+import { CodecError, jsonCodec } from '../../src/codec.js';
 import { CommandApplier } from '../../src/command-apply.js';
 import { ProposalDroppedError } from '../../src/errors.js';
 import { SessionTable } from '../../src/sessions.js';
@@ -61,6 +61,26 @@ test('a copy of a proposal its proposer gave up on answers with a ProposalDroppe
   assert.is(context.n, 1, 'the given-up copy did not run');
   assert.instance(stale.error, ProposalDroppedError);
   assert.is((stale.error as ProposalDroppedError).outcomeUnknown, true, 'outcome unknown: an earlier copy may have applied');
+});
+
+test('an entry this member\'s codec cannot decode stops it with a CodecError that says "cannot decode command" once, then the entry and the remedy', () => {
+  const { applier, entry } = setup();
+  const bad = entry(1, OWN, 1, 1);
+  const data = bad.data!;
+  // The JSON payload after the type id and session header, made unreadable.
+  const garbled = Uint8Array.from(data);
+  garbled[garbled.length - 1] = 0xff;
+  let thrown: unknown;
+  try {
+    applier.apply({ ...bad, data: garbled });
+  } catch (err) {
+    thrown = err;
+  }
+  assert.instance(thrown, CodecError);
+  const message = (thrown as Error).message;
+  assert.match(message, /^cannot decode command \(json\): entry 1: /);
+  assert.is(message.split('cannot decode command').length - 1, 1, `said twice: ${message}`);
+  assert.match(message, /set the same codec on every member$/);
 });
 
 test.run();

@@ -36,6 +36,7 @@ test('start() again after a start() that failed to bind, with the application\'s
   }
   assert.ok(first, 'the first start() should fail: the port is taken');
   assert.match(first!.message, /cannot listen/);
+  assert.is((first as Error & { code?: string }).code, 'EADDRINUSE', 'the system error\'s code, for a program to test');
 
   // The port is free now: start() again, as documented.
   let second: Error | undefined;
