@@ -179,6 +179,7 @@ test('bytes: a command\'s entry data never aliases the bytes it encoded (the reg
     static decode(payload: unknown): Blob {
       return new Blob(payload as Uint8Array);
     }
+    do(): void {}
   }
   const registry = new CommandRegistry<unknown>(bytesCodec);
   registry.register(Blob as never);
