@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { parseMembers, checkAddress, type MemberAddress } from '../src/members.js';
 import type { LogLevel } from '../src/node.js';
 import type { TlsOptions } from '../src/transport/index.js';
+import { clusterIdProblem } from '../src/transport/frame.js';
 import { readPeerTls } from './peer-tls.js';
 
 /** A bad command line; the message names the flag. */
@@ -204,6 +205,12 @@ function nonEmpty(flag: string, raw: string): string {
   return raw;
 }
 
+function clusterId(raw: string): string {
+  const problem = clusterIdProblem(nonEmpty('cluster-id', raw));
+  if (problem !== undefined) throw new FlagError(`--cluster-id: ${problem}`);
+  return raw;
+}
+
 function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(raw)) throw new FlagError(`--${flag}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
   return raw as T;
@@ -325,7 +332,7 @@ export function parseFlags(argv: readonly string[]): ServerConfig | 'help' {
     logLevel: oneOf('log-level', values['log-level'] ?? 'info', ['debug', 'info', 'warn', 'error', 'silent'] as const),
     heartbeatMs,
     electionTimeoutMs,
-    clusterId: values['cluster-id'] === undefined ? 'tsraft' : nonEmpty('cluster-id', values['cluster-id']),
+    clusterId: values['cluster-id'] === undefined ? 'tsraft' : clusterId(values['cluster-id']),
     gcHeapGrowthPercent: values['gc-heap-growth'] === undefined ? 100 : gcHeapGrowth(values['gc-heap-growth']),
     peerTls: peerTls(values, host),
   };

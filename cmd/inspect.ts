@@ -884,10 +884,11 @@ function renderReport(
     ['damaged' in fingerprint, 'damaged' in identity.incarnation, 'damaged' in identity.peers].filter(Boolean).length;
   const lines = [
     `tsraft data directory ${path}`,
+    // Right under the title, where the README says it is (it came after the identity lines).
+    problems === 0 ? 'No damage found.' : `${problems} ${problems === 1 ? 'problem' : 'problems'} found (see below); nothing was repaired.`,
     ...renderHolder(holder),
     renderFingerprint(fingerprint),
     ...renderIdentity(identity),
-    problems === 0 ? 'No damage found.' : `${problems} ${problems === 1 ? 'problem' : 'problems'} found (see below); nothing was repaired.`,
     '',
     ...renderSegments(wal, log),
     '',

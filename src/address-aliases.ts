@@ -122,3 +122,12 @@ export function describeAlias(alias: AddressAlias): string {
   const ip = alias.ip.includes(':') ? `[${alias.ip}]` : alias.ip;
   return `${alias.address} and ${alias.sameAs} name the same endpoint (${ip}:${hostAndPort(alias.address).port})`;
 }
+
+/**
+ * For a refusal naming `address` when it is not among `members`: "; <how>: the member is known
+ * as <member>" when it names the same endpoint as one of them, else ''.
+ */
+export async function aliasHint(address: string, members: readonly string[]): Promise<string> {
+  const alias = await findAlias([address], members);
+  return alias ? `; ${describeAlias(alias)}: the member is known as ${alias.sameAs}` : '';
+}

@@ -10,6 +10,7 @@
  */
 import type { Codec } from './codec.js';
 import { checkAddress, formatMembers, parseMembers, type MemberAddress } from './members.js';
+import { clusterIdProblem } from './transport/frame.js';
 import type { Transport } from './transport/types.js';
 import { MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES } from '../wal/index.js';
 
@@ -285,6 +286,8 @@ export function resolveNodeOptions<Context>(options: NodeOptions<Context>): Reso
   if (o.snapshotEntryThreshold !== undefined) integer('snapshotEntryThreshold', o.snapshotEntryThreshold, 0, Number.MAX_SAFE_INTEGER);
   if (o.snapshotsKept !== undefined) integer('snapshotsKept', o.snapshotsKept, 1, 1000);
   const clusterId = o.clusterId === undefined ? 'tsraft' : nonEmptyString('clusterId', o.clusterId);
+  const clusterIdWrong = clusterIdProblem(clusterId);
+  if (clusterIdWrong !== undefined) throw new RangeError(`clusterId ${show(clusterId.slice(0, 40))}${clusterId.length > 40 ? '…' : ''}: ${clusterIdWrong}`);
   if (o.tls !== undefined) {
     if (typeof o.tls !== 'object' || o.tls === null) throw new TypeError(`tls must be { cert, key, ca }, got ${show(o.tls)}`);
     for (const part of ['cert', 'key', 'ca'] as const) {

@@ -44,7 +44,7 @@ import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './
 import { CustomSync, DefaultSync, snapshotDir, type SnapshotPolicy, type SyncType } from './snapshot/index.js';
 import { SnapshotKeeper, type SnapshotHandler } from './snapshot/keeper.js';
 import { WalStorage } from './storage.js';
-import { describeAlias, findAlias } from './address-aliases.js';
+import { aliasHint, describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
 import { DirectoryLock, WalCompactedError, WalRangeError } from '../wal/index.js';
 
@@ -702,6 +702,15 @@ export class Node<Context = unknown> {
     return this.raft !== undefined && this.raft.removedAt() > 0;
   }
 
+  /**
+   * Whether start() has finished and stop() has not begun (nor the node stopped itself): the
+   * context holds the recovered state. While start() recovers, the context is still being
+   * rebuilt, and a local read of it would miss keys it holds.
+   */
+  isRunning(): boolean {
+    return this.running;
+  }
+
   /** Whether a leader is known and this node has applied everything it knows to be committed. */
   ready(): boolean {
     return this.running && this.leaderId !== NONE && this.raft !== undefined && this.applied >= this.raft.log.committed;
@@ -1004,9 +1013,8 @@ export class Node<Context = unknown> {
    * For a refusal of a change naming an address that is not a member here: which member it is
    * another name for ("localhost:9002" for "127.0.0.1:9002"), if any. Looked up only once refused.
    */
-  private async aliasHint(address: string): Promise<string> {
-    const alias = await findAlias([address], this.members().map((m) => m.address));
-    return alias ? `; ${describeAlias(alias)}: the member is known as ${alias.sameAs}` : '';
+  private aliasHint(address: string): Promise<string> {
+    return aliasHint(address, this.members().map((m) => m.address));
   }
 
   /**

@@ -8,9 +8,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { Counter } from 'prom-client';
+import { aliasHint } from '../address-aliases.js';
 import { checkAddress } from '../members.js';
 import type { Command } from '../command.js';
-import { RemovedError } from '../errors.js';
+import { NotStartedError, RemovedError } from '../errors.js';
 import type { Node, ReadOutcome } from '../node.js';
 import { AppendCommand, CasCommand, DeleteCommand, SetCommand, type AppendResult, type CasResult, type KvStore } from '../kv/index.js';
 import { booleanField, bytesEncodingField, decodeBytes, encodeBytes, nullableStringField, onlyFields, parseJsonObject, readBody, stringField } from './body.js';
@@ -18,6 +19,7 @@ import { dashboardHtml } from './dashboard.js';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { Router, checkQuery, type Answer, type Route } from './routes.js';
 import type { NodeStatus } from './status.js';
+import { MAX_PIPELINED_REQUESTS, resumeReading, stopReading } from './socket-reading.js';
 
 /** Options of {@link KvHttpServer}. */
 export interface KvHttpServerOptions {
@@ -71,6 +73,8 @@ interface ConnectionRequests {
   closing: boolean;
   /** The last request, which can never complete (see cutShort), and its answer. */
   broken: { req: IncomingMessage; answer: HttpError } | undefined;
+  /** The connection is not read while too many of its requests wait (socket-reading.ts). */
+  readingStopped: boolean;
 }
 const kRequests = Symbol('requests');
 type RequestSocket = Socket & { [kRequests]?: ConnectionRequests };
@@ -119,7 +123,10 @@ export class KvHttpServer {
       },
     });
     // requireHostHeader off: a request without Host gets our JSON 400, not node:http's empty one.
-    this.server = createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, (req, res) => this.inOrder(req, res));
+    // connectionsCheckingInterval: node:http looks for requests past their time limits only this
+    // often (30 s by default), so headers that never ended got their 408 after 60 to 90 s instead
+    // of the 60 documented (found in a README check).
+    this.server = createServer({ keepAliveTimeout: 65_000, requireHostHeader: false, connectionsCheckingInterval: 1_000 }, (req, res) => this.inOrder(req, res));
     this.server.maxConnections = options.maxConnections ?? 1000;
     // A client may shut down its sending side once its request is sent (`nc -q1`, some
     // scripts). By default node:http then ends the socket at once, and a write or a
@@ -253,8 +260,12 @@ export class KvHttpServer {
   private inOrder(req: IncomingMessage, res: ServerResponse): void {
     const socket = req.socket as RequestSocket;
     let requests = socket[kRequests];
-    if (requests === undefined) socket[kRequests] = requests = { pending: 0, chain: undefined, last: undefined, closing: false, broken: undefined };
+    if (requests === undefined) socket[kRequests] = requests = { pending: 0, chain: undefined, last: undefined, closing: false, broken: undefined, readingStopped: false };
     requests.pending++;
+    if (requests.pending > MAX_PIPELINED_REQUESTS) {
+      requests.readingStopped = true;
+      stopReading(socket);
+    }
     requests.last = req;
     const connection = requests;
     // One request at a time (the common case) starts at once, without a closure.
@@ -278,8 +289,16 @@ export class KvHttpServer {
   }
 
   private async handleInTurn(req: IncomingMessage, res: ServerResponse, requests: ConnectionRequests): Promise<void> {
-    await this.handle(req, res, requests.broken?.req === req ? requests.broken.answer : undefined);
-    if (--requests.pending > 0) return;
+    // A connection the client reset: nobody reads the answers, and nothing of its requests waiting
+    // their turn was proposed. Handled one by one, a flood of them held the connection (and a
+    // stop) for as long as each took to wait for a leader (found in a README check).
+    if (!req.socket.destroyed) await this.handle(req, res, requests.broken?.req === req ? requests.broken.answer : undefined);
+    --requests.pending;
+    if (requests.readingStopped && requests.pending <= MAX_PIPELINED_REQUESTS / 2) {
+      requests.readingStopped = false;
+      resumeReading(req.socket);
+    }
+    if (requests.pending > 0) return;
     requests.chain = undefined;
     if (!requests.closing) return;
     const socket = req.socket;
@@ -388,6 +407,10 @@ export class KvHttpServer {
     }
     // Even a local read: a removed node's data stops at its removal, however long it runs.
     if (this.node.isRemoved()) throw new RemovedError(this.node.status().removedAt ?? 0);
+    // While start() recovers, the store is still being rebuilt: a key it holds answered 404, as
+    // if deleted, while /status said 503 "starting" (found in a README check). The other reads
+    // wait for the start.
+    if (consistency === 'local' && !this.node.isRunning()) throw new NotStartedError();
     if (consistency !== 'local') {
       const outcome = await this.node.confirmRead(consistency);
       // Removed while the read waited: its pending reads were refused; say so (410), not "retry".
@@ -444,7 +467,9 @@ export class KvHttpServer {
     const address = validAddress(stringField(obj, 'address'));
     // A removed node's member list is its last view: 410 first, as for every other request.
     if (this.node.isRemoved()) throw new RemovedError(this.node.status().removedAt ?? 0);
-    if (!this.node.members().some((m) => m.address === address && !m.nonVoting)) throw new HttpError(400, `${address} is not a voting member`);
+    const members = this.node.members();
+    // Another name for a member is named, as the library and POST /members do (a README check).
+    if (!members.some((m) => m.address === address && !m.nonVoting)) throw new HttpError(400, `${address} is not a voting member${await aliasHint(address, members.map((m) => m.address))}`);
     await this.node.transferLeadership(address);
     return { status: 200, body: { leader: address } };
   }

@@ -66,6 +66,17 @@ const MAX_HELLO_STRING = 512;
 const MAX_HELLO_BYTES = 4 * MAX_HELLO_STRING + 64;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/**
+ * What is wrong with `clusterId` as a hello carries it, if anything: checked where it is given
+ * too (the clusterId option, raft-node's --cluster-id), since one a peer refuses started a
+ * cluster that could never elect a leader (found in a README check).
+ */
+export function clusterIdProblem(clusterId: string): string | undefined {
+  if (clusterId.length > MAX_HELLO_STRING) return `longer than the ${MAX_HELLO_STRING} characters a peer accepts (${clusterId.length})`;
+  if (CONTROL.test(clusterId)) return 'it holds a control character, which a peer does not accept';
+  return undefined;
+}
+
 // The hello is tiny and read once per stream: plain MessagePack maps keep it readable by any tool.
 const helloPackr = new Packr({ useRecords: false });
 const helloUnpackr = new Unpackr({ useRecords: false, int64AsType: 'number' });
@@ -123,7 +134,7 @@ function parseHello(payload: Uint8Array): Hello {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new WireError('hello must be a map');
   const { v, cluster, from, fp, inc } = value as Record<string, unknown>;
   if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new WireError('hello.v (protocol version) must be an integer');
-  if (typeof cluster !== 'string' || cluster.length > MAX_HELLO_STRING || CONTROL.test(cluster)) {
+  if (typeof cluster !== 'string' || clusterIdProblem(cluster) !== undefined) {
     throw new WireError(`hello.cluster must be a string of at most ${MAX_HELLO_STRING} characters, without control characters`);
   }
   if (typeof from !== 'string' || from.length === 0 || from.length > MAX_HELLO_STRING) {

@@ -64,6 +64,10 @@ test('--path and --cluster-id must not be empty (the message names the flag, not
   assert.is(flagError(['--cluster-id=']), '--cluster-id: must not be empty');
   assert.is(flagError(['--cluster-id', '']), '--cluster-id: must not be empty');
   assert.is(config(['--path', 'd', '--cluster-id', 'c']).clusterId, 'c');
+  // One a peer refuses in the handshake started a cluster that never elected a leader (a README check).
+  assert.is(flagError(['--cluster-id', 'c'.repeat(513)]), '--cluster-id: longer than the 512 characters a peer accepts (513)');
+  assert.is(flagError(['--cluster-id', 'my\tcluster']), '--cluster-id: it holds a control character, which a peer does not accept');
+  assert.is(config(['--path', 'd', '--cluster-id', 'c'.repeat(512)]).clusterId.length, 512);
 });
 
 test('advice: values over 16MiB with an election timeout under 3s get one warning naming both flags and the fix; nothing else does', () => {

@@ -298,6 +298,9 @@ test('the cluster fingerprint: shown when kept, said to be missing on a joiner, 
   const damaged = captured();
   assert.is(await inspectMain([dir], damaged), 3);
   assert.match(damaged.stdout, /^1 problem found \(see below\)/m);
+  // README: the line under the report's title counts them (it came after the identity lines).
+  assert.match(damaged.stdout.split('\n')[1]!, /^1 problem found \(see below\); nothing was repaired\.$/);
+  assert.is(fx.firstReport.split('\n')[1], 'No damage found.');
   assert.match(damaged.stdout, /^Problem: .*CLUSTER does not hold a cluster fingerprint .* \(start\(\) refuses it\)$/m);
 });
 

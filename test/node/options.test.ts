@@ -71,6 +71,9 @@ test('enums, kinds and unknown keys are refused', async () => {
   await refused({ dataDir: '' }, TypeError, 'dataDir');
   await refused({ host: 'bad host' }, TypeError, 'host', '"bad host"');
   await refused({ clusterId: '' }, TypeError, 'clusterId');
+  // One a peer refuses in the handshake started a cluster that never elected a leader (a README check).
+  await refused({ clusterId: 'c'.repeat(513) }, RangeError, 'clusterId', 'longer than the 512 characters a peer accepts (513)');
+  await refused({ clusterId: 'my\tcluster' }, RangeError, 'clusterId', 'control character');
   await refused({ logger: 'console' }, TypeError, 'logger');
   await refused({ codec: {} }, TypeError, 'codec', 'encode, decode');
   await refused({ metricsLabels: { 'bad-name': 'x' } }, TypeError, 'metricsLabels', '"bad-name"');

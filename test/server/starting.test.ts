@@ -62,10 +62,11 @@ test('GET /status while raft-node is still starting does not answer "shutting do
   }
 });
 
-test('README: while raft-node starts, a write and GET /status are 503 {"error": "starting", "outcome": "not applied"} with Retry-After', async () => {
+test('README: while raft-node starts, a write, a local read and GET /status are 503 {"error": "starting", "outcome": "not applied"} with Retry-After', async () => {
   const s = await starting();
   try {
-    for (const [method, path, body] of [['PUT', '/kv/a', 'x'], ['GET', '/status', undefined]] as const) {
+    // A local read too: the store is still being rebuilt, and a key it holds answered 404 (a README check).
+    for (const [method, path, body] of [['PUT', '/kv/a', 'x'], ['GET', '/status', undefined], ['GET', '/kv/a?consistency=local', undefined]] as const) {
       const r = await raw(s.url, method, path, body);
       assert.is(r.status, 503, `${method} ${path}: ${r.text}`);
       assert.equal(JSON.parse(r.text), { error: 'starting', outcome: 'not applied' }, `${method} ${path}`);

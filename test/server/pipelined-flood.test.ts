@@ -1,0 +1,93 @@
+// Requests pipelined on one connection faster than they are answered (found in a README check):
+// - a connection reset with requests still waiting their turn left a request that reads a body
+//   waiting for good (its stream was destroyed before its turn), and the server's stop() — raft-node's
+//   SIGTERM — never ended;
+// - every pipelined request was parsed and held however many waited: 8 MB of small PUTs grew a
+//   node by ~380 MB. The server stops reading a connection while too many of its requests wait.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { connect, type Socket } from 'node:net';
+import type { Server } from 'node:http';
+import { MAX_PIPELINED_REQUESTS } from '../../src/server/socket-reading.js';
+import { KvCluster, raw, waitUntil, type Member } from '../support/kv-http-cluster.js';
+
+/** A member of a two-member cluster cut off from the other: it knows no leader, and a write waits leaderWaitMs. */
+async function leaderless(): Promise<{ c: KvCluster; m: Member }> {
+  const c = await KvCluster.start(2);
+  const [a, b] = c.addresses as [string, string];
+  c.network.cut(a, b);
+  c.network.cut(b, a);
+  const m = c.members.get(a)!;
+  await waitUntil('no leader known', () => (m.node.leader === undefined ? true : undefined), 5000);
+  return { c, m };
+}
+
+function open(url: string): { socket: Socket; read(): string } {
+  const u = new URL(url);
+  let text = '';
+  const socket = connect(Number(u.port), u.hostname);
+  socket.on('data', (d) => (text += d.toString('latin1')));
+  socket.on('error', () => {});
+  return { socket, read: () => text };
+}
+
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} did not end within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer));
+}
+
+const put = (key: string, value: string): string => `PUT /kv/${key} HTTP/1.1\r\nHost: x\r\nContent-Length: ${value.length}\r\n\r\n${value}`;
+
+test('pipelined requests: a connection reset while a write waits for a leader does not hold the server\'s stop', async () => {
+  const { c, m } = await leaderless();
+  try {
+    const { socket } = open(m.url);
+    socket.write(put('first', 'a') + put('second', 'b'));
+    await new Promise((r) => setTimeout(r, 150)); // the first waits for a leader; the second its turn
+    socket.resetAndDestroy();
+    // The first is refused once leaderWaitMs (400 ms) ran out; the second's turn comes before the stop.
+    await new Promise((r) => setTimeout(r, 800));
+    await within(m.http.stop(), 5000, 'the HTTP server\'s stop');
+    assert.is(m.node.context.get('second'), undefined, 'nothing of the reset connection was applied');
+  } finally {
+    await c.close();
+  }
+});
+
+test('pipelined requests: a connection is no longer read while too many of its requests wait; it is read again as they are answered', async () => {
+  const { c, m } = await leaderless();
+  try {
+    let parsed = 0;
+    (m.http as unknown as { server: Server }).server.on('request', () => parsed++);
+    const { socket } = open(m.url);
+    const flood = put('flood', 'x').repeat(20_000); // ~1.1 MB
+    socket.write(flood);
+    await new Promise((r) => setTimeout(r, 1000));
+    // One 64 KiB read parsed at once comes on top of the bound: ~1,100 of these requests.
+    assert.ok(parsed <= MAX_PIPELINED_REQUESTS + 1500, `${parsed} of 20,000 pipelined requests parsed and held while none was answered`);
+    assert.ok(parsed > MAX_PIPELINED_REQUESTS, `${parsed}: the connection was read up to the bound`);
+    socket.destroy();
+    await within(m.http.stop(), 5000, 'the HTTP server\'s stop');
+  } finally {
+    await c.close();
+  }
+});
+
+test('pipelined requests: a thousand pipelined reads to a leader are all answered, in order', async () => {
+  const c = await KvCluster.start(1);
+  try {
+    const l = await c.waitLeader();
+    assert.is((await raw(l.url, 'PUT', '/kv/k', 'v')).status, 200);
+    const { socket, read } = open(l.url);
+    const count = 4 * MAX_PIPELINED_REQUESTS;
+    let requests = '';
+    for (let i = 0; i < count; i++) requests += `GET /kv/k?consistency=${i % 2 === 0 ? 'local' : 'index'} HTTP/1.1\r\nHost: x\r\n\r\n`;
+    socket.write(requests);
+    await waitUntil('every answer', () => (read().split('HTTP/1.1 200 OK').length - 1 === count ? true : undefined), 10_000);
+    socket.destroy();
+  } finally {
+    await c.close();
+  }
+});
+
+test.run();
