@@ -47,8 +47,13 @@ export class CommandRegistry<Context> {
     // Without these checks a plain object, or a class with no do(), was registered and stopped
     // every member when its first entry applied (found in a user trial).
     if (typeof cls !== 'function') throw new TypeError(`registerCommand() takes a command class, got ${cls === null ? 'null' : typeof cls}`);
-    if (typeof (cls.prototype as { do?: unknown } | undefined)?.do !== 'function') {
-      throw new TypeError(`command class ${cls.name || '(anonymous)'} has no do(context) method, which every member calls to apply it`);
+    // A do() set as an instance field is there only on commands its constructor built: with a
+    // static decode, which builds them so (found in review: such classes worked before the check).
+    if (typeof (cls.prototype as { do?: unknown } | undefined)?.do !== 'function' && typeof cls.decode !== 'function') {
+      throw new TypeError(
+        `command class ${cls.name || '(anonymous)'} has no do(context) method, which every member calls to apply it ` +
+          '(one set in the constructor, as a field, needs a static decode that builds the command with the constructor)',
+      );
     }
     const type = (cls as { type?: unknown }).type;
     if (typeof type !== 'number' || !Number.isInteger(type) || type <= 0 || type > 0xffff_ffff) {

@@ -617,7 +617,10 @@ export class Node<Context = unknown> {
       this.stopped = this.started!.then(
         () => this.stopRunning(),
         () => {
-          this.stopped = undefined; // nothing to stop: a later start() and stop() work as usual
+          // Nothing to stop, but the stop is kept as one asked before start(): a retried start()
+          // ran a node nobody would stop (found in review).
+          this.stopped = undefined;
+          this.stoppedUnstarted = true;
         },
       );
       return this.stopped;
@@ -703,12 +706,15 @@ export class Node<Context = unknown> {
   }
 
   /**
-   * Whether start() has finished and stop() has not begun (nor the node stopped itself): the
-   * context holds the recovered state. While start() recovers, the context is still being
-   * rebuilt, and a local read of it would miss keys it holds.
+   * Where the node is in its life: `'new'` (start() not called, or it failed and may be called
+   * again), `'starting'` (start() recovers: the context is still being rebuilt, and a local read
+   * of it would miss keys it holds), `'running'`, or `'stopped'` (stop() called, or the node
+   * stopped itself; see onFatal).
    */
-  isRunning(): boolean {
-    return this.running;
+  get lifecycle(): 'new' | 'starting' | 'running' | 'stopped' {
+    if (this.running) return 'running';
+    if (this.starting) return 'starting';
+    return this.stopping || this.stoppedUnstarted ? 'stopped' : 'new';
   }
 
   /** Whether a leader is known and this node has applied everything it knows to be committed. */

@@ -11,7 +11,7 @@ import { Counter } from 'prom-client';
 import { aliasHint } from '../address-aliases.js';
 import { checkAddress } from '../members.js';
 import type { Command } from '../command.js';
-import { NotStartedError, RemovedError } from '../errors.js';
+import { NotStartedError, RemovedError, StoppedError } from '../errors.js';
 import type { Node, ReadOutcome } from '../node.js';
 import { AppendCommand, CasCommand, DeleteCommand, SetCommand, type AppendResult, type CasResult, type KvStore } from '../kv/index.js';
 import { booleanField, bytesEncodingField, decodeBytes, encodeBytes, nullableStringField, onlyFields, parseJsonObject, readBody, stringField } from './body.js';
@@ -410,7 +410,7 @@ export class KvHttpServer {
     // While start() recovers, the store is still being rebuilt: a key it holds answered 404, as
     // if deleted, while /status said 503 "starting" (found in a README check). The other reads
     // wait for the start.
-    if (consistency === 'local' && !this.node.isRunning()) throw new NotStartedError();
+    if (consistency === 'local' && this.node.lifecycle !== 'running') throw this.node.lifecycle === 'stopped' ? new StoppedError() : new NotStartedError();
     if (consistency !== 'local') {
       const outcome = await this.node.confirmRead(consistency);
       // Removed while the read waited: its pending reads were refused; say so (410), not "retry".

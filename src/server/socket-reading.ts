@@ -1,15 +1,23 @@
 /**
- * Stopping and resuming the reading of one HTTP connection, as node:http does itself when its
- * answers back up: it marks the socket `_paused`, which its own code honours (a request body's
- * read and its drain handler resume only a socket it did not mark), and pauses the parser after
- * the chunk it is executing. Without this, requests pipelined faster than they were answered were
- * all parsed and held: 8 MB of small PUTs grew a node by ~380 MB (found in a README check).
+ * Stopping and resuming the reading of one HTTP connection while too many of its pipelined
+ * requests wait. Without it, requests pipelined faster than they were answered were all parsed and
+ * held: 8 MB of small PUTs grew a node by ~380 MB (found in a README check).
+ *
+ * node:http pauses a socket itself when its answers back up: it marks it `_paused`, which a
+ * request body's read honours, pauses the parser after the chunk it is executing, and resumes
+ * any socket so marked whenever its output drains — also while pipelined answers are written one
+ * after another. So a hold of our own is kept beside the mark: when node:http resumes a held
+ * socket, it is paused again in the same tick, before anything is read (found in review: the
+ * bound did not hold). And a hold is released only once the client reads its answers: resumed
+ * while its writes were backed up, a client that never read grew memory without bound.
  * @module
  */
 import type { Socket } from 'node:net';
 
-/** A node:http server socket, with the fields node:http keeps on it. */
-type HttpSocket = Socket & { _paused?: boolean; parser?: { resume(): void } | null };
+const kHeld = Symbol('held');
+
+/** A node:http server socket, with the fields node:http keeps on it, and our hold. */
+type HttpSocket = Socket & { _paused?: boolean; parser?: { resume(): void } | null; [kHeld]?: boolean };
 
 /**
  * Requests of one connection waiting for their answers past which it is no longer read (until
@@ -19,19 +27,31 @@ type HttpSocket = Socket & { _paused?: boolean; parser?: { resume(): void } | nu
  */
 export const MAX_PIPELINED_REQUESTS = 256;
 
-/** Stops reading `socket`; the requests already parsed stay. */
+/** Stops reading `socket` until {@link resumeReading}; the requests already parsed stay. */
 export function stopReading(socket: Socket): void {
   const s = socket as HttpSocket;
+  if (s[kHeld] === undefined) s.on('resume', () => holdAgain(s));
+  s[kHeld] = true;
   if (s._paused) return;
   s._paused = true;
   s.pause();
 }
 
-/** Reads `socket` again after {@link stopReading} (or node:http's own pause). */
+/** Reads `socket` again after {@link stopReading}, unless node:http holds it for its answers. */
 export function resumeReading(socket: Socket): void {
   const s = socket as HttpSocket;
-  if (!s._paused || s.destroyed) return;
+  if (!s[kHeld]) return;
+  s[kHeld] = false;
+  // Answers not yet taken by the client: node:http resumes it on 'drain'.
+  if (!s._paused || s.destroyed || s.writableNeedDrain) return;
   s._paused = false;
   s.parser?.resume();
   s.resume();
+}
+
+/** node:http resumed a socket we hold (its output drained): pause it again before it reads. */
+function holdAgain(s: HttpSocket): void {
+  if (!s[kHeld] || s._paused || s.destroyed) return;
+  s._paused = true;
+  s.pause();
 }

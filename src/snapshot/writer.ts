@@ -16,8 +16,10 @@ import type { SnapshotTarget, StoredSnapshot } from './types.js';
 export type InstallSnapshot = (tempPath: string, sealed: StoredSnapshot) => Promise<StoredSnapshot>;
 
 /**
- * A Node Writable over a temporary file. Write the application state into it (or pipe into it;
- * ending it is optional), then call exactly one of `commit()` or `abort()`.
+ * A Node Writable over a temporary file. Write the application state into it (or pipe into it),
+ * then call exactly one of `commit()` or `abort()`; commit() ends it if the writer did not. (A
+ * Node's snapshot keeper, which hands it to the application's save, refuses a save that resolved
+ * without ending it: see SnapshotHandler.save.)
  * Made by {@link SnapshotStore.create}.
  */
 export class SnapshotWriter extends Writable {

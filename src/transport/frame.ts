@@ -65,6 +65,7 @@ const MAX_HELLO_STRING = 512;
 /** A hello's encoded size limit: two strings of at most MAX_HELLO_STRING characters and a version. */
 const MAX_HELLO_BYTES = 4 * MAX_HELLO_STRING + 64;
 const CONTROL = /[\u0000-\u001f\u007f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * What is wrong with `clusterId` as a hello carries it, if anything: checked where it is given
@@ -74,6 +75,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 export function clusterIdProblem(clusterId: string): string | undefined {
   if (clusterId.length > MAX_HELLO_STRING) return `longer than the ${MAX_HELLO_STRING} characters a peer accepts (${clusterId.length})`;
   if (CONTROL.test(clusterId)) return 'it holds a control character, which a peer does not accept';
+  // Encoded as UTF-8, a lone surrogate arrives as U+FFFD: no peer would ever match it (found in review).
+  if (LONE_SURROGATE.test(clusterId)) return 'it holds a lone UTF-16 surrogate, which does not survive the trip to a peer';
   return undefined;
 }
 

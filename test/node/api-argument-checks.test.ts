@@ -14,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StoppedError } from '../../src/index.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
-import { SetCommand, kvSnapshot, oneMemberNode, withOneMember } from '../support/node-cluster.js';
+import { SetCommand, kvSnapshot, oneMemberNode, withOneMember, type Kv } from '../support/node-cluster.js';
 
 function throwsTypeError(fn: () => unknown, message: RegExp, what: string): void {
   try {
@@ -82,6 +82,23 @@ test('registerCommand() takes a class with a do() method', async () => {
       static readonly type = 13;
     }
     throwsTypeError(() => node.registerCommand(NoDo as never), /^command class NoDo has no do\(context\) method/, 'a class without do()');
+    // A do() field is set by the constructor: accepted with a static decode that calls it.
+    class FieldDo {
+      static readonly type = 14;
+      constructor(readonly key: string) {}
+      do = (kv: Kv): void => void kv.data.set(this.key, 'field');
+      static encode(c: FieldDo): unknown {
+        return c.key;
+      }
+      static decode(payload: unknown): FieldDo {
+        return new FieldDo(payload as string);
+      }
+    }
+    node.registerCommand(FieldDo as never);
+    await node.start();
+    await node.do(new FieldDo('f') as never);
+    assert.is(node.context.data.get('f'), 'field');
+    await node.stop();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -114,6 +131,55 @@ test('stop() before start() is kept: start() afterwards is refused, and the dire
     );
     assert.not.ok(locked, 'the directory was locked');
     await node.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a stop asked while a start runs that then fails is kept too: a retried start() is refused', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsraft-api-'));
+  try {
+    const holder = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7401', dir);
+    await holder.start(); // holds the directory: the other's start fails
+    const node = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7401', dir);
+    const starting = node.start();
+    const stopping = node.stop(); // a signal at start-up
+    assert.ok(await starting.then(() => false, () => true), 'the start failed');
+    await stopping;
+    await holder.stop();
+    const retried = await node.start().then(
+      () => 'started',
+      (e: Error) => e.message,
+    );
+    await node.stop();
+    assert.match(retried, /^start\(\) after stop\(\): a Node runs once/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('lifecycle: new, starting, running, stopped; a failed start is new again; a stop before start is stopped', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsraft-api-'));
+  try {
+    const node = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7402', dir);
+    assert.is(node.lifecycle, 'new');
+    const starting = node.start();
+    assert.is(node.lifecycle, 'starting');
+    await starting;
+    assert.is(node.lifecycle, 'running');
+    const stopping = node.stop();
+    assert.is(node.lifecycle, 'stopped', 'stopping counts as stopped');
+    await stopping;
+    assert.is(node.lifecycle, 'stopped');
+    const holder = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7402', dir);
+    await holder.start();
+    const failing = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7402', dir);
+    await failing.start().catch(() => undefined);
+    assert.is(failing.lifecycle, 'new', 'a failed start may be called again');
+    await holder.stop();
+    const unstarted = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7402', dir);
+    await unstarted.stop();
+    assert.is(unstarted.lifecycle, 'stopped');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

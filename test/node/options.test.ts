@@ -74,6 +74,8 @@ test('enums, kinds and unknown keys are refused', async () => {
   // One a peer refuses in the handshake started a cluster that never elected a leader (a README check).
   await refused({ clusterId: 'c'.repeat(513) }, RangeError, 'clusterId', 'longer than the 512 characters a peer accepts (513)');
   await refused({ clusterId: 'my\tcluster' }, RangeError, 'clusterId', 'control character');
+  await refused({ clusterId: 'ab\ud800cd' }, RangeError, 'clusterId', 'lone UTF-16 surrogate');
+  await Node.create(base({ clusterId: 'emoji \u{1f600}' })); // a surrogate pair is fine
   await refused({ logger: 'console' }, TypeError, 'logger');
   await refused({ codec: {} }, TypeError, 'codec', 'encode, decode');
   await refused({ metricsLabels: { 'bad-name': 'x' } }, TypeError, 'metricsLabels', '"bad-name"');

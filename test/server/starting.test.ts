@@ -14,7 +14,7 @@ import { freePort } from '../support/ports.js';
 import { raw } from '../support/kv-http-cluster.js';
 
 /** A node and its HTTP API in the state startServer leaves them in while node.start() runs. */
-async function starting(): Promise<{ url: string; finish(): Promise<void> }> {
+async function starting(): Promise<{ url: string; node: Node<KvStore>; finish(): Promise<void> }> {
   const root = mkdtempSync(join(tmpdir(), 'tsraft-starting-'));
   const node = await Node.create<KvStore>({ host: '127.0.0.1', port: await freePort(), dataDir: root, context: new KvStore(), sync: 'none', logLevel: 'error' });
   installKv(node);
@@ -23,9 +23,10 @@ async function starting(): Promise<{ url: string; finish(): Promise<void> }> {
   node.setNodeMeta(http.address);
   return {
     url: `http://${http.address}`,
+    node,
     async finish() {
       try {
-        await node.start();
+        if (node.lifecycle === 'new') await node.start();
         await http.stop();
         await node.stop();
       } finally {
@@ -72,6 +73,19 @@ test('README: while raft-node starts, a write, a local read and GET /status are 
       assert.equal(JSON.parse(r.text), { error: 'starting', outcome: 'not applied' }, `${method} ${path}`);
       assert.ok(Number(r.headers['retry-after']) >= 1, `${method} ${path}: Retry-After ${String(r.headers['retry-after'])}`);
     }
+  } finally {
+    await s.finish();
+  }
+});
+
+test('a local read on a node that stopped itself is 503 "shutting down", not "starting" (it is not starting)', async () => {
+  const s = await starting();
+  try {
+    await s.node.start();
+    (s.node as unknown as { failStorage: (err: Error) => void }).failStorage(new Error('the disk went away'));
+    const r = await raw(s.url, 'GET', '/kv/a?consistency=local');
+    assert.is(r.status, 503, r.text);
+    assert.is(JSON.parse(r.text).error, 'shutting down', r.text);
   } finally {
     await s.finish();
   }
