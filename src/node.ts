@@ -1418,6 +1418,8 @@ export class Node<Context = unknown> {
       const name = this.addresses.get(target) ?? `member ${target}`;
       say(`ask ${target}`, `asking ${name} to add this node${this.opts.nonVoting ? ' as a non-voting member' : ''}`);
       const r = await this.forwardToLeader(op, target, attemptMs);
+      // Stopped meanwhile: its request was refused as stopped, and "asking again" was not true (a user trial).
+      if (!this.running) return;
       if (r.error === 'timeout') say(`timeout ${target}`, `${name} did not answer the join request within ${attemptMs} ms; asking again`);
       // Every member it asks heard from this address on another data directory (a peer that has
       // not received a removal yet refuses it only until it has).

@@ -57,6 +57,33 @@ test('join() on the leader racing stop() rejects with StoppedError at once', asy
   assert.ok(ms < REQUEST_TIMEOUT_MS / 2, `join() took ${ms} ms to reject after stop()`);
 });
 
+test('a joiner stopped while its join request waits for an answer does not log that it asks again', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'tsraft-review-lifecycle-'));
+  roots.push(root);
+  const lines: string[] = [];
+  // Its seed never starts: the request waits for an answer until stop() refuses it.
+  const joiner = await Node.create<Kv>({
+    port: 9212,
+    dataDir: join(root, 'joiner'),
+    context: new Kv(),
+    members: 'js11:9211',
+    join: true,
+    heartbeatMs: 20,
+    electionTimeoutMs: 200,
+    requestTimeoutMs: REQUEST_TIMEOUT_MS,
+    sync: 'none',
+    logLevel: 'info',
+    logger: (_level, line) => void lines.push(line),
+    transport: new MemoryTransport(network, { address: 'js12:9212', logger: { info() {}, warn() {} } }),
+  });
+  joiner.registerCommand(SetCommand);
+  await joiner.start();
+  await waitFor(() => lines.some((l) => l.startsWith('asking js11:9211 to add this node')), 'the join request');
+  await joiner.stop();
+  const afterAsk = lines.slice(lines.findIndex((l) => l.startsWith('asking js11:9211')) + 1);
+  assert.equal(afterAsk.filter((l) => /asking again/.test(l)), [], `lines after the request: ${JSON.stringify(afterAsk)}`);
+});
+
 test.after(async () => {
   for (const root of roots) await rm(root, { recursive: true, force: true });
 });
