@@ -6,15 +6,14 @@
 // each leader change, join/leave arguments of the wrong shape read as "bad member address
 // undefined" or joined a voter. Also: stop() before start() is kept, and a node that stopped
 // itself says why.
-import { mkdtempSync, rmSync } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { StoppedError } from '../../src/index.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
 import { SetCommand, kvSnapshot, oneMemberNode, withOneMember, type Kv } from '../support/node-cluster.js';
+import { withTempDir } from '../support/temp-dir.js';
 
 function throwsTypeError(fn: () => unknown, message: RegExp, what: string): void {
   try {
@@ -26,6 +25,8 @@ function throwsTypeError(fn: () => unknown, message: RegExp, what: string): void
   }
   assert.unreachable(`${what} was accepted`);
 }
+
+const withDir = (body: (dir: string) => Promise<void>): Promise<void> => withTempDir('tsraft-api-', body);
 
 async function rejectsTypeError(promise: Promise<unknown>, message: RegExp, what: string): Promise<void> {
   const err = await promise.then(
@@ -73,9 +74,8 @@ test('leaderChange() and onFatal() take functions', () =>
     throwsTypeError(() => node.onFatal(undefined as never), /^onFatal\(\): the callback must be a function, got undefined$/, 'onFatal');
   }));
 
-test('registerCommand() takes a class with a do() method', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tsraft-api-'));
-  try {
+test('registerCommand() takes a class with a do() method', () =>
+  withDir(async (dir) => {
     const node = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7301', dir);
     throwsTypeError(() => node.registerCommand({ type: 12, do() {} } as never), /^registerCommand\(\) takes a command class, got object$/, 'a plain object');
     class NoDo {
@@ -99,10 +99,7 @@ test('registerCommand() takes a class with a do() method', async () => {
     await node.do(new FieldDo('f') as never);
     assert.is(node.context.data.get('f'), 'field');
     await node.stop();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('join(), leave() and transferLeadership() name an argument of the wrong shape', () =>
   withOneMember({}, async (node) => {
@@ -114,9 +111,8 @@ test('join(), leave() and transferLeadership() name an argument of the wrong sha
     assert.equal(node.members().length, 1, 'nothing was changed');
   }));
 
-test('stop() before start() is kept: start() afterwards is refused, and the directory stays free', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tsraft-api-'));
-  try {
+test('stop() before start() is kept: start() afterwards is refused, and the directory stays free', () =>
+  withDir(async (dir) => {
     const node = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7303', dir);
     await node.stop();
     const err = await node.start().then(
@@ -131,14 +127,10 @@ test('stop() before start() is kept: start() afterwards is refused, and the dire
     );
     assert.not.ok(locked, 'the directory was locked');
     await node.stop();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a stop asked while a start runs that then fails is kept too: a retried start() is refused', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tsraft-api-'));
-  try {
+test('a stop asked while a start runs that then fails is kept too: a retried start() is refused', () =>
+  withDir(async (dir) => {
     const holder = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7401', dir);
     await holder.start(); // holds the directory: the other's start fails
     const node = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7401', dir);
@@ -153,14 +145,10 @@ test('a stop asked while a start runs that then fails is kept too: a retried sta
     );
     await node.stop();
     assert.match(retried, /^start\(\) after stop\(\): a Node runs once/);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('lifecycle: new, starting, running, stopped; a failed start is new again; a stop before start is stopped', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'tsraft-api-'));
-  try {
+test('lifecycle: new, starting, running, stopped; a failed start is new again; a stop before start is stopped', () =>
+  withDir(async (dir) => {
     const node = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7402', dir);
     assert.is(node.lifecycle, 'new');
     const starting = node.start();
@@ -180,10 +168,7 @@ test('lifecycle: new, starting, running, stopped; a failed start is new again; a
     const unstarted = await oneMemberNode(new MemoryNetwork(), '127.0.0.1:7402', dir);
     await unstarted.stop();
     assert.is(unstarted.lifecycle, 'stopped');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('a node that stopped itself says why when asked to do more', () =>
   withOneMember({}, async (node) => {

@@ -1,7 +1,6 @@
 // The store of members' data directory incarnations (src/peer-incarnations.ts): what it lets in,
 // what it refuses, what it forgets, and that its records outlive a restart.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -9,20 +8,14 @@ import { claimIncarnation, INCARNATION_FILE } from '../../src/data-dir-incarnati
 import { PEER_INCARNATIONS_FILE, PeerIncarnations } from '../../src/peer-incarnations.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
 import { oneMemberNode } from '../support/node-cluster.js';
+import { withTempDir } from '../support/temp-dir.js';
 
 const A = '127.0.0.1:7001';
 const B = '127.0.0.1:7002';
 const ONE = '0123456789abcdef';
 const TWO = 'fedcba9876543210';
 
-async function withDir(body: (dir: string) => Promise<void>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'tsraft-incarnations-'));
-  try {
-    await body(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (body: (dir: string) => Promise<void>): Promise<void> => withTempDir('tsraft-incarnations-', body);
 
 test('peer incarnations: a member\'s first incarnation is kept durably before it is let in; the same again is let in; another is refused, naming both', () =>
   withDir(async (dir) => {

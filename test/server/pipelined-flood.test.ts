@@ -11,15 +11,31 @@ import type { Server } from 'node:http';
 import { MAX_PIPELINED_REQUESTS } from '../../src/server/socket-reading.js';
 import { KvCluster, raw, waitUntil, type Member } from '../support/kv-http-cluster.js';
 
-/** A member of a two-member cluster cut off from the other: it knows no leader, and a write waits leaderWaitMs. */
-async function leaderless(): Promise<{ c: KvCluster; m: Member }> {
+/**
+ * A member of a two-member cluster cut off from the other (after `prepare`, with both joined): it
+ * knows no leader, and a write waits leaderWaitMs.
+ */
+async function leaderless(prepare?: (c: KvCluster) => Promise<void>): Promise<{ c: KvCluster; m: Member }> {
   const c = await KvCluster.start(2);
-  const [a, b] = c.addresses as [string, string];
-  c.network.cut(a, b);
-  c.network.cut(b, a);
-  const m = c.members.get(a)!;
-  await waitUntil('no leader known', () => (m.node.leader === undefined ? true : undefined), 5000);
-  return { c, m };
+  try {
+    await prepare?.(c);
+    const [a, b] = c.addresses as [string, string];
+    c.network.cut(a, b);
+    c.network.cut(b, a);
+    const m = c.members.get(a)!;
+    await waitUntil('no leader known', () => (m.node.leader === undefined ? true : undefined), 5000);
+    return { c, m };
+  } catch (err) {
+    await c.close();
+    throw err;
+  }
+}
+
+/** How many requests `m`'s HTTP server has parsed from now on. */
+function countParsed(m: Member): () => number {
+  let parsed = 0;
+  (m.http as unknown as { server: Server }).server.on('request', () => parsed++);
+  return () => parsed;
 }
 
 function open(url: string): { socket: Socket; read(): string } {
@@ -57,15 +73,14 @@ test('pipelined requests: a connection reset while a write waits for a leader do
 test('pipelined requests: a connection is no longer read while too many of its requests wait', async () => {
   const { c, m } = await leaderless();
   try {
-    let parsed = 0;
-    (m.http as unknown as { server: Server }).server.on('request', () => parsed++);
+    const parsed = countParsed(m);
     const { socket } = open(m.url);
     const flood = put('flood', 'x').repeat(20_000); // ~1.1 MB
     socket.write(flood);
     await new Promise((r) => setTimeout(r, 1000));
     // One 64 KiB read parsed at once comes on top of the bound: ~1,100 of these requests.
-    assert.ok(parsed <= MAX_PIPELINED_REQUESTS + 1500, `${parsed} of 20,000 pipelined requests parsed and held while none was answered`);
-    assert.ok(parsed > MAX_PIPELINED_REQUESTS, `${parsed}: the connection was read up to the bound`);
+    assert.ok(parsed() <= MAX_PIPELINED_REQUESTS + 1500, `${parsed()} of 20,000 pipelined requests parsed and held while none was answered`);
+    assert.ok(parsed() > MAX_PIPELINED_REQUESTS, `${parsed()}: the connection was read up to the bound`);
     socket.destroy();
     await within(m.http.stop(), 5000, 'the HTTP server\'s stop');
   } finally {
@@ -74,23 +89,18 @@ test('pipelined requests: a connection is no longer read while too many of its r
 });
 
 test('pipelined requests: answers written one after another do not undo the bound (node:http resumes a socket whenever its output drains)', async () => {
-  const c = await KvCluster.start(2);
-  try {
+  const { c, m } = await leaderless(async (c) => {
     const l = await c.waitLeader();
     assert.is((await raw(l.url, 'PUT', '/kv/k', 'v')).status, 200);
-    await waitUntil('both hold k', () => ([...c.members.values()].every((m) => m.node.context.get('k')) ? true : undefined), 3000);
-    const [a, b] = c.addresses as [string, string];
-    c.network.cut(a, b);
-    c.network.cut(b, a);
-    const m = c.members.get(a)!;
-    await waitUntil('no leader known', () => (m.node.leader === undefined ? true : undefined), 5000);
-    let parsed = 0;
-    (m.http as unknown as { server: Server }).server.on('request', () => parsed++);
+    await waitUntil('both hold k', () => ([...c.members.values()].every((x) => x.node.context.get('k')) ? true : undefined), 3000);
+  });
+  try {
+    const parsed = countParsed(m);
     const { socket } = open(m.url);
     // Each PUT waits leaderWaitMs (400 ms) and is refused; the local read after it is answered at once.
     socket.write((put('x', 'x') + 'GET /kv/k?consistency=local HTTP/1.1\r\nHost: x\r\n\r\n').repeat(40_000));
     await new Promise((r) => setTimeout(r, 4000));
-    assert.ok(parsed <= MAX_PIPELINED_REQUESTS + 1500, `${parsed} requests parsed: node:http resumed the held connection at every answer`);
+    assert.ok(parsed() <= MAX_PIPELINED_REQUESTS + 1500, `${parsed()} requests parsed: node:http resumed the held connection at every answer`);
     socket.destroy();
     await within(m.http.stop(), 5000, 'the HTTP server\'s stop');
   } finally {
@@ -103,8 +113,7 @@ test('pipelined requests: a client that does not read its answers is not read fu
   try {
     const l = await c.waitLeader();
     assert.is((await raw(l.url, 'PUT', '/kv/big', 'v'.repeat(16 * 1024))).status, 200);
-    let parsed = 0;
-    (l.http as unknown as { server: Server }).server.on('request', () => parsed++);
+    const parsed = countParsed(l);
     const { socket } = open(l.url);
     socket.pause(); // never reads
     const chunk = 'GET /kv/big?consistency=local HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(20_000);
@@ -113,7 +122,7 @@ test('pipelined requests: a client that does not read its answers is not read fu
     socket.destroy();
     // node:http's own pause, once the unread answers fill the socket's buffer, holds it: resumed
     // at half of ours regardless, 160,000 requests and their 16 KiB answers were taken in.
-    assert.ok(parsed < 3000, `${parsed} requests parsed while the client read no answer`);
+    assert.ok(parsed() < 3000, `${parsed()} requests parsed while the client read no answer`);
   } finally {
     await c.close();
   }
