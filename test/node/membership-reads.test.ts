@@ -133,7 +133,9 @@ for (const kind of KINDS) test(`[${kind}] join (non-voting, then promoted), leav
 });
 
 for (const kind of KINDS) test(`[${kind}] a lagging node and a newly joined node catch up through a snapshot after the leader compacted`, async () => {
-  const c = await TestCluster.of(kind, 3, { snapshotTrailingEntries: 5, snapshotsKept: 1, walSegmentBytes: 1024, snapshotChunkBytes: 64 });
+  // A 600 ms election timeout, as snapshotTransferCluster's: at 200 an election under load (CI)
+  // moved leadership to the member that never compacted, and the lagging node caught up by appends.
+  const c = await TestCluster.of(kind, 3, { heartbeatMs: 50, electionTimeoutMs: 600, snapshotTrailingEntries: 5, snapshotsKept: 1, walSegmentBytes: 1024, snapshotChunkBytes: 64 });
   try {
     const { leader, lagging, at } = await snapshotPastStoppedFollower(c);
     assert.ok(at >= 60);
