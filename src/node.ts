@@ -1630,9 +1630,10 @@ export class Node<Context = unknown> {
           await this.handleLightReady(light);
           continue;
         }
+        // Compaction to a save that finished first: a checked snapshot from the leader waits for it.
+        await this.snapshots.maybeTake();
         const check = this.snapshots.takeCheck();
         if (check) await this.reportCheck(check);
-        await this.snapshots.maybeTake();
         if (!raft.hasReady()) break;
         const rd = raft.ready();
         appliedThisTurn += rd.committed.length;
@@ -1830,6 +1831,7 @@ export class Node<Context = unknown> {
       );
     }
     await this.snapshots.receiveChunks(rd.snapshotChunks);
+    if (!this.requireRaft().receivingSnapshot()) await this.snapshots.dropPartial();
     const last = rd.snapshotChunks.at(-1);
     return last?.done ? last.meta : undefined;
   }

@@ -303,9 +303,18 @@ export class Raft {
     return { ok: true };
   }
 
-  /** Whether a snapshot from the leader is being received (its chunks arriving, or being checked). */
+  /**
+   * Whether a snapshot from the leader is being received (its chunks arriving, or being checked).
+   * When it turns false with the chunks of a transfer stored, the driver drops them: the core
+   * gave that transfer up (its term ended, or appends caught the node up past it).
+   */
   receivingSnapshot(): boolean {
     return this.receiving !== undefined;
+  }
+
+  /** Gives up a transfer whose last chunk has not arrived (one being checked ends in snapshotChecked). */
+  private forgetPartialReceive(): void {
+    if (this.receiving?.checking === undefined) this.receiving = undefined;
   }
 
   /** The member a leadership transfer is under way to, or NONE. */
@@ -496,6 +505,8 @@ export class Raft {
 
   /** Takes the pending work as a Ready batch. Call advance(ready) once it is done. */
   ready(): Ready {
+    // Caught up by appends past a snapshot partly received: the leader will not finish sending it.
+    if (this.receiving !== undefined && this.receiving.meta.index <= this.log.committed) this.forgetPartialReceive();
     if (this.appendsPending) {
       this.appendsPending = false;
       if (this.role === 'leader') this.broadcastAppend();
@@ -677,6 +688,8 @@ export class Raft {
       this.term = term;
       this.vote = NONE;
       this.timeoutNowSent = false;
+      // A leader of any later term sends its snapshot from offset 0: the chunks so far are dead.
+      this.forgetPartialReceive();
     }
     if (this.role === 'leader') this.dropReads();
     this.lead = NONE;

@@ -634,13 +634,15 @@ export class SnapshotKeeper {
 
   /**
    * The result of a background check, for the run loop to report to the core, between Readys. A
-   * passed check waits until no save of this node's own (nor an earlier snapshot's recover) runs
-   * and the backlog has applied: the snapshot's install replaces the state that save reads, and
-   * until then the node goes on answering, on its old log. (No save starts while it waits: maybeTake.)
+   * passed check waits until no save of this node's own (nor an earlier snapshot's recover) runs,
+   * the log is compacted to a save that finished (maybeTake), and the backlog has applied: the
+   * snapshot's install replaces the state that save reads, and a compaction after the install
+   * would move the log's and the membership history's base back to the older index. Until then
+   * the node goes on answering, on its old log. (No save starts while it waits: maybeTake.)
    */
   takeCheck(): { meta: SnapshotMeta; ok: boolean } | undefined {
     const result = this.checkResult;
-    if (!result || (result.ok && (this.savingPromise || this.recovering || this.drained))) return undefined;
+    if (!result || (result.ok && (this.savingPromise || this.saved || this.recovering || this.drained))) return undefined;
     this.checkResult = undefined;
     return result;
   }
@@ -649,6 +651,18 @@ export class SnapshotKeeper {
   async dropReceived(meta: SnapshotMeta): Promise<void> {
     const receiver = this.receiver;
     if (!receiver || receiver.isOpen || !sameSnapshot(receiver.meta, meta)) return; // a newer transfer's
+    await receiver.abort();
+    if (this.receiver === receiver) this.receiver = undefined;
+  }
+
+  /**
+   * Deletes the partial file of a transfer the core gave up (its term ended, or appends caught the
+   * node up past it: Raft.receivingSnapshot turned false): it would otherwise hold its file handle
+   * and up to the snapshot's size on disk until another transfer or a restart.
+   */
+  async dropPartial(): Promise<void> {
+    const receiver = this.receiver;
+    if (!receiver?.isOpen) return; // none, or all its bytes arrived (its check ends it)
     await receiver.abort();
     if (this.receiver === receiver) this.receiver = undefined;
   }
