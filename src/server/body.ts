@@ -3,7 +3,7 @@
  * and JSON bodies checked field by field (400 naming the field).
  * @module
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { HttpError } from './http-errors.js';
 
 /** Reads the whole body; rejects with 413 once it exceeds `limit` bytes (checked against Content-Length first). */
@@ -47,15 +47,40 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * Refuses a body the server would not decode, which it would otherwise store still encoded and
+ * answer 200 (found in a user trial: a gzip body came back compressed): 415 for a Content-Encoding
+ * other than identity, 501 for a transfer coding other than chunked (RFC 9112 §6.1).
+ */
+export function checkBodyCoding(headers: IncomingHttpHeaders): void {
+  const content = headers['content-encoding'];
+  if (content !== undefined && content.trim() !== '' && content.trim().toLowerCase() !== 'identity') {
+    throw new HttpError(415, `Content-Encoding ${JSON.stringify(content)} is not supported: send the body unencoded`);
+  }
+  const transfer = headers['transfer-encoding'];
+  if (transfer !== undefined && transfer.split(',').some((coding) => coding.trim().toLowerCase() !== 'chunked')) {
+    throw new HttpError(501, `Transfer-Encoding ${JSON.stringify(transfer)} is not supported: only chunked`);
+  }
+}
+
 function goneBeforeBody(): HttpError {
   return new HttpError(400, 'the connection closed before the request\'s body was read', { outcome: 'not applied' });
 }
 
-/** Parses a JSON object body; 400 naming the problem otherwise. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Parses a JSON object body (UTF-8, RFC 8259 §8.1); 400 naming the problem otherwise. */
 export function parseJsonObject(body: Buffer): Record<string, unknown> {
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(body);
+  } catch {
+    // Decoded leniently, invalid bytes became U+FFFD and were stored so, with a 200 (a user trial).
+    throw new HttpError(400, 'malformed JSON body: not valid UTF-8');
+  }
   let value: unknown;
   try {
-    value = JSON.parse(body.toString('utf8'));
+    value = JSON.parse(text);
   } catch (err) {
     throw new HttpError(400, `malformed JSON body: ${(err as Error).message}`);
   }

@@ -53,11 +53,12 @@ function rates(address, status, t) {
 }
 
 // How far a member trails the leader: by the leader's match index where it reports one, else
-// by what the member has applied against the leader's commit index.
+// by what the member has applied against the leader's commit index. A match of 0 is a member
+// the leader has not heard from since it took over: not a lag of the whole log.
 function lag(leader, address, status) {
   if (!leader) return null;
   const m = leader.members.find((x) => x.address === address);
-  if (m && typeof m.match === 'number') return Math.max(0, leader.lastIndex - m.match);
+  if (m && typeof m.match === 'number' && m.match > 0) return Math.max(0, leader.lastIndex - m.match);
   return status ? Math.max(0, leader.commitIndex - status.appliedIndex) : null;
 }
 
@@ -154,7 +155,9 @@ async function tick() {
       try {
         return { member, ...(await fetchStatus(location.protocol + '//' + member.httpAddress + '/status')) };
       } catch (e) {
-        return { member, status: null, error: String(e.message || e) };
+        // Members serve plain HTTP: a page that came through a TLS proxy cannot poll them.
+        const hint = location.protocol === 'https:' ? ' (this page came over HTTPS and the members serve plain HTTP: open the dashboard over HTTP, or a proxy in front of each member)' : '';
+        return { member, status: null, error: String(e.message || e) + hint };
       }
     }));
     render(own, results);

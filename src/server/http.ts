@@ -7,14 +7,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { aliasHint } from '../address-aliases.js';
 import { checkAddress } from '../members.js';
 import type { Command } from '../command.js';
 import { NotStartedError, RemovedError, StoppedError } from '../errors.js';
 import type { Node, ReadOutcome } from '../node.js';
 import { AppendCommand, CasCommand, DeleteCommand, SetCommand, type AppendResult, type CasResult, type KvStore } from '../kv/index.js';
-import { booleanField, bytesEncodingField, decodeBytes, encodeBytes, nullableStringField, onlyFields, parseJsonObject, readBody, stringField } from './body.js';
+import { booleanField, bytesEncodingField, checkBodyCoding, decodeBytes, encodeBytes, nullableStringField, onlyFields, parseJsonObject, readBody, stringField } from './body.js';
+import { crossSiteRefusal } from './cross-origin.js';
 import { dashboardHtml } from './dashboard.js';
 import { HttpError, errorAnswer } from './http-errors.js';
 import { Router, checkQuery, type Answer, type Route } from './routes.js';
@@ -35,7 +36,12 @@ export interface KvHttpServerOptions {
    * connections until the limit made the next WAL segment fail with EMFILE, which stops a node).
    */
   maxConnections?: number;
+  /** Where the server's own lines go (refused connections). Default: stderr, as the Node's. */
+  log?: (level: 'warn', line: string) => void;
 }
+
+/** A line about refused connections at most this often (a flood of them must not flood the log). */
+const REFUSED_LOG_INTERVAL_MS = 60_000;
 
 const JSON_TYPE = 'application/json';
 /** JSON bodies of the control routes (members, transfer, cas) are small: cap them separately. */
@@ -100,6 +106,10 @@ export class KvHttpServer {
    * lookup and increment per request cost ~3 % of a leader's CPU under read load.
    */
   private readonly answered = new Map<string, Map<number, number>>();
+  private readonly refusedConnections: Counter;
+  /** Connections refused since the last line about them, and when that line was written. */
+  private refusedSinceLine = 0;
+  private refusedLineAt = -Infinity;
 
   constructor(
     node: Node<KvStore>,
@@ -128,6 +138,23 @@ export class KvHttpServer {
     // of the 60 documented (found in a README check).
     this.server = createServer({ keepAliveTimeout: 65_000, requireHostHeader: false, connectionsCheckingInterval: 1_000 }, (req, res) => this.inOrder(req, res));
     this.server.maxConnections = options.maxConnections ?? 1000;
+    // Refused silently by node:http, a cap reached locked out /metrics and /status too, with no
+    // trace of why (found in a user trial): counted, and a line at most once a minute.
+    this.refusedConnections = new Counter({
+      name: 'tsraft_http_connections_refused_total',
+      help: 'HTTP client connections closed at once because --max-connections were open.',
+      registers: [node.metricsRegistry.registry],
+    });
+    const sockets = this.sockets;
+    new Gauge({
+      name: 'tsraft_http_connections_open',
+      help: 'HTTP client connections open.',
+      registers: [node.metricsRegistry.registry],
+      collect(this: Gauge) {
+        this.set(sockets.size);
+      },
+    });
+    this.server.on('drop', (data?: { remoteAddress?: string }) => this.connectionRefused(data?.remoteAddress));
     // A client may shut down its sending side once its request is sent (`nc -q1`, some
     // scripts). By default node:http then ends the socket at once, and a write or a
     // ReadIndex read that answers later is applied but its answer is lost. With this, node:http
@@ -138,6 +165,13 @@ export class KvHttpServer {
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
+    });
+    // CONNECT (a proxy tunnel) is not a method of this API. Without a listener node:http closed
+    // the connection with no answer at all (found in a user trial).
+    this.server.on('connect', (_req: IncomingMessage, socket: Socket) => {
+      this.countAnswer('unknown', 405);
+      const body = JSON.stringify({ error: 'method CONNECT is not supported: this is not a proxy' });
+      socket.end(`HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     });
     // Malformed HTTP (garbage on the port): answer 400 and drop that connection only.
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
@@ -171,6 +205,7 @@ export class KvHttpServer {
         err.code === 'HPE_INVALID_EOF_STATE'
           ? ['400 Bad Request', 'the connection ended before the request\'s headers did (they end with an empty line)']
           : clientErrorAnswer(err.code);
+      this.countAnswer('unknown', Number(status.slice(0, 3)));
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json\r\n\r\n${JSON.stringify({ error: reason })}`);
     });
   }
@@ -329,6 +364,9 @@ export class KvHttpServer {
       routeName = route.name;
       kind = route.kind;
       checkQuery(route, query);
+      const crossSite = crossSiteRefusal(req.method ?? 'GET', req.headers);
+      if (crossSite !== undefined) throw new HttpError(403, crossSite);
+      checkBodyCoding(req.headers);
       if (this.shuttingDown) throw new HttpError(503, 'shutting down', { outcome: 'not applied' }, { 'Retry-After': '1', Connection: 'close' });
       const result = route.handler(this, { param, query }, req);
       answer = result instanceof Promise ? await result : result;
@@ -341,6 +379,19 @@ export class KvHttpServer {
     this.countAnswer(routeName, answer.status);
     if (answer.status < 300 && kind !== undefined) this.counts[kind]++;
     if (--this.inFlight === 0 && this.idle) this.idle();
+  }
+
+  /** A connection node:http closed at once, --max-connections being open: counted, and said at most once a minute. */
+  private connectionRefused(from: string | undefined): void {
+    this.refusedConnections.inc();
+    this.refusedSinceLine++;
+    const now = performance.now();
+    if (now - this.refusedLineAt < REFUSED_LOG_INTERVAL_MS) return;
+    const line = `refusing HTTP connections (the last from ${from ?? 'an unknown address'}): ${this.server.maxConnections} are open, the --max-connections cap; ${this.refusedSinceLine} refused since ${this.refusedLineAt === -Infinity ? 'start' : 'the last such line'}`;
+    this.refusedLineAt = now;
+    this.refusedSinceLine = 0;
+    if (this.options.log) this.options.log('warn', line);
+    else console.error(`${new Date().toISOString()} warn [${this.boundAddress} http] ${line}`);
   }
 
   /** Counts an answer for tsraft_http_requests_total (see {@link answered}). */

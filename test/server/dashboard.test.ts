@@ -177,6 +177,15 @@ if (!executablePath) {
       await eventually('failing member', () => cell(page, PEERS[2]!, 'state'), (t) => t === 'unreachable');
       await eventually('live member', () => cell(page, PEERS[1]!, 'appliedIndex'), (t) => t === '31');
       assert.is(await page.locator('#members tbody tr').count(), 3);
+      // A leader that has not heard from a member reports match 0 (it counts from its takeover):
+      // not a lag of the whole log (found in a user trial: a dead old leader showed "719"), but
+      // the member's own applied index when it answers, else unknown.
+      statuses[0]!.members[2]!.match = 0;
+      await eventually('unknown lag of a member not heard from', () => cell(page, PEERS[2]!, 'lag'), (t) => t === '—');
+      statuses[0]!.members[1]!.match = 0;
+      statuses[1]!.appliedIndex = 27; // the leader's commit index is 30
+      await eventually('lag from the reachable member\'s own status', () => cell(page, PEERS[1]!, 'lag'), (t) => t === '3');
+      statuses[1]!.appliedIndex = 31;
 
       // A node that knows it was removed says so.
       statuses[1]!.removedAt = 42;

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Node, type NodeOptions } from '../../src/node.js';
 import { KvStore, installKv } from '../../src/kv/index.js';
-import { KvHttpServer } from '../../src/server/http.js';
+import { KvHttpServer, type KvHttpServerOptions } from '../../src/server/http.js';
 import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
 import { waitUntil } from './node-cluster.js';
 
@@ -29,6 +29,8 @@ export class KvCluster {
   readonly root = mkdtempSync(join(tmpdir(), 'tsraft-kv-http-'));
   readonly members = new Map<string, Member>();
   readonly addresses: string[];
+  /** Options of the members' HTTP servers started from now on (set before startNode). */
+  httpOptions: Partial<KvHttpServerOptions> = {};
 
   constructor(
     size: number,
@@ -62,7 +64,7 @@ export class KvCluster {
       ...options,
     });
     installKv(node);
-    const http = new KvHttpServer(node, { host: '127.0.0.1', port: 0, ...(this.maxValueBytes ? { maxValueBytes: this.maxValueBytes } : {}) });
+    const http = new KvHttpServer(node, { host: '127.0.0.1', port: 0, ...(this.maxValueBytes ? { maxValueBytes: this.maxValueBytes } : {}), ...this.httpOptions });
     await http.start();
     node.setNodeMeta(http.address);
     await node.start();
