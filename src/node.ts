@@ -2050,9 +2050,12 @@ export class Node<Context = unknown> {
   /**
    * Every node announces itself, with or without metadata: a removed non-voting member that missed
    * the leader's notice never campaigns, and this is how the members hear from it and tell it.
+   * One that knows it was removed says nothing more: its announcements kept it a peer of the
+   * members for as long as it ran, connected in their metrics (found in a user trial); silent,
+   * they forget it (forgetSilentOutsiders). Added again, it hears from the leader and announces.
    */
   private announceMeta(): void {
-    if (!this.running) return;
+    if (!this.running || this.isRemoved()) return;
     this.outbox.sendNow(
       this.addresses.peerIds().map((to) => ({ type: 'nodeMeta' as const, from: this.id, to, term: this.term, meta: this.ownMeta, codec: this.registry.codecName })),
     );

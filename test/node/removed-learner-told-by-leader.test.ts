@@ -26,12 +26,13 @@ test('a non-voting member whose announcements never arrive is still told by the 
       announcementsDropped += messages.length - kept.length;
       return kept.length > 0 ? transmit(from, to, kept) : 0;
     };
+    // The drop works: the learner's announcements are lost (else the test proves nothing). (It
+    // stops announcing once it knows it was removed, so this is checked before the removal.)
+    await c.waitFor(() => announcementsDropped > 0, 2000, 'an announcement of the learner to be dropped');
     await retryInFlight(() => leader.leave(address));
     await c.waitFor(() => learner.isRemoved(), 1000, 'the learner to be told by the leader');
     const err = await learner.do(new SetCommand('b', '2')).catch((e: Error) => e);
     assert.ok(err instanceof RemovedError, String(err));
-    // The drop worked: the learner did announce itself meanwhile (else the test proves nothing).
-    await c.waitFor(() => announcementsDropped > 0, 2000, 'an announcement of the learner to be dropped');
   } finally {
     await c.close();
   }

@@ -238,7 +238,13 @@ test('a follower that removes itself: leave() resolves once it knows it was remo
   }
 });
 
-test('a removed member that was shut down is forgotten: the others stop dialing it after ten election timeouts', async () => {
+/**
+ * A 3-node cluster whose transports the test can ask for their peers: runs `body` with the leader,
+ * a follower to remove (`gone`), the two others and `peersOf(address)`.
+ */
+async function withRemovableFollower(
+  body: (c: TestCluster, leader: Node<Kv>, gone: string, others: string[], peersOf: (a: string) => string[]) => Promise<void>,
+): Promise<void> {
   const c = new TestCluster(3, { logLevel: 'error' });
   const transports = new Map(c.addresses.map((a) => [a, new MemoryTransport(c.network, { address: a, logger: { info() {}, warn() {} } })]));
   const peersOf = (a: string): string[] => Object.keys(transports.get(a)!.stats().peers);
@@ -246,7 +252,14 @@ test('a removed member that was shut down is forgotten: the others stop dialing 
     await Promise.all(c.addresses.map((a) => c.start(a, { transport: transports.get(a)! })));
     const leader = await c.waitLeader();
     const gone = c.addresses.find((a) => a !== leader.address)!;
-    const others = c.addresses.filter((a) => a !== gone);
+    await body(c, leader, gone, c.addresses.filter((a) => a !== gone), peersOf);
+  } finally {
+    await c.close();
+  }
+}
+
+test('a removed member that was shut down is forgotten: the others stop dialing it after ten election timeouts', () =>
+  withRemovableFollower(async (c, leader, gone, others, peersOf) => {
     assert.ok(others.every((a) => peersOf(a).includes(gone)));
     await retryInFlight(() => leader.leave(gone));
     await c.stop(gone);
@@ -259,9 +272,22 @@ test('a removed member that was shut down is forgotten: the others stop dialing 
     assert.ok(Date.now() - removedAt >= 1900, `after the delay (${Date.now() - removedAt} ms)`);
     assert.ok(others.every((a) => peersOf(a).length === 1), 'each keeps the other member');
     await leader.do(new SetCommand('after', '1'));
-  } finally {
-    await c.close();
-  }
-});
+  }));
+
+// Found in a user trial: a removed member left running kept announcing itself, so the members
+// never forgot it and their metrics showed it a connected peer for as long as it ran. Mutant:
+// the isRemoved() check dropped from announceMeta.
+test('a removed member left running stops announcing itself once it knows, and the others forget it', () =>
+  withRemovableFollower(async (c, leader, gone, others, peersOf) => {
+    await retryInFlight(() => leader.leave(gone));
+    await c.waitFor(() => c.node(gone).isRemoved(), 3000, 'the removed member to know');
+    await c.waitFor(() => others.every((a) => !peersOf(a).includes(gone)), 6000, 'the others to forget it while it runs');
+    assert.ok(c.node(gone).isRemoved());
+    await leader.do(new SetCommand('after', '1'));
+    // Added again, it is a member and catches up (it hears from the leader; no announcement needed).
+    await retryInFlight(() => leader.join({ address: gone }));
+    await c.waitFor(() => c.node(gone).context.data.get('after') === '1' && !c.node(gone).isRemoved(), 5000, 'the member added again to catch up');
+    await c.waitFor(() => others.every((a) => peersOf(a).includes(gone)), 3000, 'a peer of the others again');
+  }));
 
 test.run();

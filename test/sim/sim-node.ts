@@ -222,10 +222,12 @@ export class SimNode {
   /**
    * The real Node announces itself to its peers every min(5 s, two election timeouts), and a peer
    * that finds it outside its configuration tells it (src/node.ts announceMeta, nodeMeta): how a
-   * removed member whose fellow voters cannot vouch for the configuration still learns it.
+   * removed member whose fellow voters cannot vouch for the configuration still learns it. One
+   * that knows it was removed announces nothing more, as the real Node.
    */
   private announce(now: number): void {
     this.ticksSinceAnnounce = 0;
+    if (this.raft!.removedAt() > 0) return;
     for (const m of this.raft!.membership.current()) {
       if (m.id !== this.id) this.events.send(now, announcement(this.id, m.id));
     }
