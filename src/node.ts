@@ -1427,10 +1427,15 @@ export class Node<Context = unknown> {
       if (refusedByAll !== undefined && (await this.stoppedForLostData(`every member it asked refuses its streams; ${name}: ${refusedByAll}`))) return;
       if (!r.error) {
         this.log('info', `join accepted at index ${r.index}`);
-        const until = performance.now() + this.opts.requestTimeoutMs;
-        while (this.running && !this.isCommittedMember() && performance.now() < until) await this.nextLeaderChangeOrTick();
-        if (!this.running || this.isCommittedMember()) return;
-        this.log('warn', `the addition at index ${r.index} did not commit within ${this.opts.requestTimeoutMs} ms; asking again`);
+        if (await this.awaitAdmission(r.index, `the addition at index ${r.index}`)) return;
+        continue;
+      }
+      if (r.error === 'invalidConfChange' && r.problem === 'alreadyMember' && !(await this.stoppedForLostData(r.message))) {
+        // Its addition committed before: answered to an earlier request (lost, or before a restart
+        // mid-catch-up). The advice in the refusal ("remove it and add it again") is not for a
+        // joiner, and warning of it on every slow catch-up alarmed operators (a user trial).
+        this.log('info', 'the cluster counts this node as a member already (its addition committed before); catching up');
+        if (await this.awaitAdmission(this.requireRaft().removedAt(), 'its addition')) return;
         continue;
       }
       if (r.error === 'invalidConfChange') {
@@ -1451,6 +1456,40 @@ export class Node<Context = unknown> {
       }
       await new Promise((resolve) => setTimeout(resolve, 200).unref());
     }
+  }
+
+  /**
+   * A joiner whose addition a member accepted (at index `since`), or refused as already made,
+   * waits while it catches up: while a leader sends it entries or a snapshot it is admitted, only
+   * slowly (a catch-up longer than the request timeout was taken for a lost addition, which it
+   * asked for again, with two warnings; a user trial). Returns true when the waiting is over for
+   * good: it sees itself in its committed configuration, it stopped, or it learnt that a
+   * configuration after `since` left it out — an operator removed it while it caught up, and it
+   * must not add itself back (it did: a user trial). False, after saying so, when nothing came
+   * from a leader for the request timeout: the caller asks again.
+   */
+  private async awaitAdmission(since: number, what: string): Promise<boolean> {
+    const raft = this.requireRaft();
+    const progress = (): string => `${raft.log.lastIndex()} ${raft.log.committed} ${raft.receivingSnapshot()} ${this.storage!.snapshot().index}`;
+    let seen = progress();
+    let until = performance.now() + this.opts.requestTimeoutMs;
+    for (;;) {
+      if (!this.running || this.isCommittedMember()) return true;
+      const removedAt = raft.removedAt();
+      if (removedAt > since) {
+        this.log('warn', `removed from the cluster (configuration at index ${removedAt}) while it caught up after ${what}: not asking to join again (add it again with POST /members or join(), or restart it with join)`);
+        return true;
+      }
+      const now = progress();
+      if (now !== seen) {
+        seen = now;
+        until = performance.now() + this.opts.requestTimeoutMs;
+      }
+      if (performance.now() >= until) break;
+      await this.nextLeaderChangeOrTick();
+    }
+    this.log('warn', `${what} has not reached this node: nothing from a leader for ${this.opts.requestTimeoutMs} ms; asking again`);
+    return false;
   }
 
   /**

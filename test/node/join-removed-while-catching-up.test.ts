@@ -1,0 +1,122 @@
+// Found in a user trial, both on joiners whose catch-up outlasts their request timeout:
+// - a joiner taking longer than that to catch up, though entries kept coming, was taken for one
+//   whose addition was lost: it warned "did not commit within … ms; asking again", asked again and
+//   warned "join refused: … already a member … (remove it and add it again)". It now waits while a
+//   leader sends it entries. Mutant: the progress check dropped from Node.awaitAdmission.
+// - a joiner removed while it still caught up (its addition accepted, not yet
+// seen committed here) asked to join again once its request timeout ran out, and was added back,
+// though the operator's removal had answered 200. It now stops asking once it learns that a
+// configuration after its addition left it out. Mutant: the `removedAt > since` check dropped
+// from Node.awaitAdmission.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import type { Node } from '../../src/node.js';
+import { SetCommand, TestCluster, interceptReceive, retryInFlight, type Kv, type SeenMessage } from '../support/node-cluster.js';
+
+test('a joiner removed while it catches up stays removed: it does not ask to join again', async () => {
+  const c = new TestCluster(3, { logLevel: 'error' });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    for (let i = 0; i < 10; i++) await leader.do(new SetCommand(`k${i}`, `${i}`));
+    const address = await c.newAddress();
+    c.addresses.push(address);
+    // The joiner gets the log up to its own addition, not the addition: it cannot see itself admitted.
+    const additionAt = leader.status().lastIndex + 1;
+    let held = 0;
+    c.configure = (node, a) => {
+      if (a !== address) return;
+      interceptReceive(node, (from, messages, deliver) => {
+        type Append = SeenMessage & { entries?: Array<{ index: number }> };
+        const cut = (m: Append): Append => {
+          if (m.type !== 'append' || !m.entries?.some((e) => e.index >= additionAt)) return m;
+          held++;
+          return { ...m, entries: m.entries.filter((e) => e.index < additionAt) };
+        };
+        deliver(from, messages.map(cut));
+      });
+    };
+    const lines: string[] = [];
+    const joiner = await c.start(address, {
+      join: true,
+      nonVoting: true,
+      members: c.addresses.slice(0, 3).join(';'),
+      requestTimeoutMs: 1500,
+      logLevel: 'info',
+      logger: (_level, line) => lines.push(line),
+    });
+    await c.waitFor(() => leader.members().some((m) => m.address === address), 3000, 'the addition');
+    assert.is(leader.members().length, 4);
+    await c.waitFor(() => held > 0, 3000, 'the addition held back from the joiner');
+    await retryInFlight(() => leader.leave(address));
+    await c.waitFor(() => joiner.isRemoved(), 3000, 'the joiner to learn its removal');
+    // Past its request timeout twice over: the old code asked again at 1.5 s and was added back.
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.not.ok(leader.members().some((m) => m.address === address), `added back: ${lines.join(' | ')}`);
+    assert.ok(joiner.isRemoved());
+    assert.ok(lines.some((l) => /while it caught up after the addition at index \d+: not asking to join again/.test(l)), lines.join('\n'));
+    assert.not.ok(lines.some((l) => /asking again/.test(l) && !/not asking/.test(l)), lines.join('\n'));
+  } finally {
+    await c.close();
+  }
+});
+
+/**
+ * A cluster of 3 holding 80 entries, sent one per message, one message in flight, and each
+ * delivered 150 ms late to the joiner `address` (the catch-up takes seconds, entries arriving
+ * all along); `startJoiner` starts it (again) with a 1 s request timeout, logging into `lines`.
+ */
+async function withSlowCatchUp(
+  body: (c: TestCluster, address: string, startJoiner: () => Promise<Node<Kv>>, lines: Array<{ level: string; line: string; at: number }>) => Promise<void>,
+): Promise<void> {
+  const c = new TestCluster(3, { logLevel: 'error', maxEntriesPerMessage: 1, maxInflight: 1 });
+  try {
+    await c.startAll();
+    const leader = await c.waitLeader();
+    for (let i = 0; i < 80; i++) await leader.do(new SetCommand(`k${i}`, `${i}`));
+    const address = await c.newAddress();
+    c.addresses.push(address);
+    c.configure = (node, a) => {
+      if (a !== address) return;
+      interceptReceive(node, (from, messages, deliver) => {
+        const appends = messages.filter((m) => m.type === 'append');
+        const rest = messages.filter((m) => m.type !== 'append');
+        if (rest.length > 0) deliver(from, rest);
+        if (appends.length > 0) setTimeout(() => deliver(from, appends), 150);
+      });
+    };
+    const lines: Array<{ level: string; line: string; at: number }> = [];
+    const options = { join: true, nonVoting: true, members: c.addresses.slice(0, 3).join(';'), requestTimeoutMs: 1000, logLevel: 'info' as const };
+    const startJoiner = (): Promise<Node<Kv>> => c.start(address, { ...options, logger: (level, line) => lines.push({ level, line, at: Date.now() }) });
+    await body(c, address, startJoiner, lines);
+  } finally {
+    await c.close();
+  }
+}
+
+test('a joiner that catches up slower than its request timeout, entries arriving all along, waits: no warning, no second request', () =>
+  withSlowCatchUp(async (_c, _address, startJoiner, lines) => {
+    const joiner = await startJoiner();
+    await joiner.admitted();
+    const accepted = lines.find((l) => l.line.startsWith('join accepted'));
+    const took = Date.now() - accepted!.at;
+    assert.ok(took > 1200, `the catch-up after the acceptance outlasted the request timeout of 1000 ms (${took} ms)`);
+    assert.equal(lines.filter((l) => l.level !== 'info'), [], 'no warning');
+    assert.is(lines.filter((l) => /^join accepted/.test(l.line)).length, 1, lines.map((l) => l.line).join('\n'));
+    assert.is(joiner.context.data.get('k79'), '79');
+  }));
+
+test('a joiner restarted in the middle of its catch-up, refused as a member already, catches up without a warning', () =>
+  withSlowCatchUp(async (c, address, startJoiner, lines) => {
+    const first = await startJoiner();
+    await c.waitFor(() => first.status().lastIndex >= 10, 5000, 'part of the log');
+    await c.stop(address);
+    lines.length = 0;
+    const joiner = await startJoiner();
+    await joiner.admitted();
+    assert.ok(lines.some((l) => /counts this node as a member already/.test(l.line)), lines.map((l) => l.line).join('\n'));
+    assert.equal(lines.filter((l) => l.level !== 'info'), [], 'no warning (it warned "join refused: … remove it and add it again")');
+    assert.is(joiner.context.data.get('k79'), '79');
+  }));
+
+test.run();
