@@ -24,10 +24,9 @@ import {
   type LocatedEntries,
   type SegmentHeader,
 } from '../wal/record.js';
-import { LOCK_FILE, lockHolder } from '../wal/dir-lock.js';
-import { FINGERPRINT_FILE, readFingerprint } from '../src/cluster-fingerprint.js';
-import { INCARNATION_FILE, readIncarnation } from '../src/data-dir-incarnation.js';
-import { PEER_INCARNATIONS_FILE, PeerIncarnations } from '../src/peer-incarnations.js';
+import { LOCK_FILE } from '../wal/dir-lock.js';
+import { renderDirFiles, scanDirFiles, type DirFilesScan } from './inspect-dir-files.js';
+import { logPastSnapshot } from '../src/storage.js';
 import { chooseLiveSegments, validRecordAfterDamage } from '../wal/recovery.js';
 import type { Entry, HardState } from '../wal/types.js';
 import { CommandRegistry } from '../src/command.js';
@@ -73,7 +72,11 @@ cannot be read, 2 bad usage.
 /** A report and the number of problems it names. */
 export interface InspectReport {
   text: string;
-  /** Damage found in the WAL and the snapshots (also what Wal.open would repair, e.g. a torn tail). */
+  /**
+   * Damage found in the WAL and the snapshots (also what Wal.open would repair, e.g. a torn tail),
+   * and what start() refuses or would get wrong (a damaged small file, a log past every readable
+   * snapshot, a lost INCARNATION).
+   */
   problems: number;
 }
 
@@ -103,28 +106,14 @@ export async function inspectReport(path: string, options: InspectOptions = {}):
     throw new RangeError(`from must be an integer >= 0, got ${options.from}`);
   }
   await checkDataDir(path);
-  const holder = (await lockHolder(path)) ?? (await lockHolder(join(path, 'wal')));
-  const fingerprint = await readFingerprint(path).then(
-    (value) => ({ value }),
-    (err: Error) => ({ damaged: err.message }),
-  );
-  const identity: IdentityScan = {
-    incarnation: await readIncarnation(path).then(
-      (value) => ({ value }),
-      (err: Error) => ({ damaged: err.message }),
-    ),
-    peers: await PeerIncarnations.load(path, () => {}).then(
-      (kept) => ({ value: kept.entries() }),
-      (err: Error) => ({ damaged: err.message }),
-    ),
-  };
+  const files = await scanDirFiles(path);
   // A running node may roll, truncate or compact its log while we read it: scan again.
   for (let attempt = 1; ; attempt++) {
     const log = new LogCollector(new EntryWindow(limit, options.from));
     try {
       const wal = await scanWal(join(path, 'wal'), log);
       const snapshots = await scanSnapshots(snapshotDir(path));
-      return renderReport(path, wal, log, snapshots, holder, fingerprint, identity);
+      return renderReport(path, wal, log, snapshots, files);
     } catch (error) {
       if (!(error instanceof LogChangedError) || attempt === MAX_SCANS) throw error;
     }
@@ -830,67 +819,26 @@ function quote(text: string, max: number): string {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-/** Who holds the directory's lock: a running node, or a process that died holding it. */
-function renderHolder(holder: Awaited<ReturnType<typeof lockHolder>>): string[] {
-  if (holder === undefined) return [];
-  if (holder.pid === 0) return ['Its LOCK file is unreadable (a crash while it was written); the next start takes it over.'];
-  if (holder.running) return [`In use by pid ${holder.pid}, which is running: this is a snapshot of a live directory, whose log tail may be mid-write (a torn tail here may be a write in progress).`];
-  return [`Locked by pid ${holder.pid}, which no longer runs (a crash or kill -9): the next start takes the lock over.`];
-}
-
-/** The cluster fingerprint kept in the directory (src/cluster-fingerprint.ts): its value, none yet, or why the file is unreadable. */
-type FingerprintScan = { value: string | undefined } | { damaged: string };
-
-function renderFingerprint(fingerprint: FingerprintScan): string {
-  if ('damaged' in fingerprint) return `Problem: ${fingerprint.damaged} (start() refuses it)`;
-  if (fingerprint.value === undefined) return `No cluster fingerprint kept yet (${FINGERPRINT_FILE}): a joiner learns it from the member it asks to join.`;
-  return `Cluster fingerprint ${fingerprint.value} (${FINGERPRINT_FILE}): the same on every member of one cluster.`;
-}
-
-/** The directory's own incarnation and the members' it heard (data-dir-incarnation.ts, peer-incarnations.ts): each its value or why its file is unreadable. */
-interface IdentityScan {
-  incarnation: { value: string | undefined } | { damaged: string };
-  peers: { value: Array<[string, string]> } | { damaged: string };
-}
-
-function renderIdentity(identity: IdentityScan): string[] {
-  const { incarnation, peers } = identity;
-  return [
-    'damaged' in incarnation
-      ? `Problem: ${incarnation.damaged} (start() refuses it)`
-      : incarnation.value === undefined
-        ? `No data directory incarnation yet (${INCARNATION_FILE}): the next start makes one.`
-        : `Data directory incarnation ${incarnation.value} (${INCARNATION_FILE}): the members know this directory by it; another one at this address is refused until the member is removed.`,
-    'damaged' in peers
-      ? `Problem: ${peers.damaged} (start() refuses it)`
-      : peers.value.length === 0
-        ? `No member incarnations kept (${PEER_INCARNATIONS_FILE}).`
-        : `Member incarnations kept (${PEER_INCARNATIONS_FILE}): ${peers.value.map(([address, value]) => `${address} ${value}`).join(', ')}.`,
-  ];
-}
-
 function renderReport(
   path: string,
   wal: WalScan,
   log: LogCollector,
   snapshots: SnapshotScan,
-  holder: Awaited<ReturnType<typeof lockHolder>>,
-  fingerprint: FingerprintScan,
-  identity: IdentityScan,
+  files: DirFilesScan,
 ): InspectReport {
   const book = addressBook(log, snapshots);
   const membership = membershipAtEnd(log, snapshots);
-  const problems = wal.rows.reduce((n, row) => n + row.problems.length, 0) + snapshots.rows.filter((r) => r.check !== 'ok').length +
-    ['damaged' in fingerprint, 'damaged' in identity.incarnation, 'damaged' in identity.peers].filter(Boolean).length;
+  const dirFiles = renderDirFiles(files, log.entryCount > 0 || snapshots.rows.length > 0);
+  const logProblem = logStartProblem(log, snapshots);
+  const problems =
+    wal.rows.reduce((n, row) => n + row.problems.length, 0) + snapshots.rows.filter((r) => r.check !== 'ok').length + dirFiles.problems + (logProblem ? 1 : 0);
   const lines = [
     `tsraft data directory ${path}`,
     // Right under the title, where the README says it is (it came after the identity lines).
     problems === 0 ? 'No damage found.' : `${problems} ${problems === 1 ? 'problem' : 'problems'} found (see below); nothing was repaired.`,
-    ...renderHolder(holder),
-    renderFingerprint(fingerprint),
-    ...renderIdentity(identity),
+    ...dirFiles.lines,
     '',
-    ...renderSegments(wal, log),
+    ...renderSegments(wal, log, logProblem),
     '',
     ...renderHardState(log, book),
     '',
@@ -903,7 +851,16 @@ function renderReport(
   return { text: lines.join('\n'), problems };
 }
 
-function renderSegments(wal: WalScan, log: LogCollector): string[] {
+/**
+ * What start() refuses about where the log starts: past the newest valid snapshot's end, in the
+ * node's words (WalStorage.open); undefined when it may start there.
+ */
+function logStartProblem(log: LogCollector, snapshots: SnapshotScan): string | undefined {
+  if (log.firstIndex === undefined) return undefined;
+  return logPastSnapshot(log.firstIndex, newestValidSnapshot(snapshots)?.index);
+}
+
+function renderSegments(wal: WalScan, log: LogCollector, logProblem: string | undefined): string[] {
   const lines = [`WAL segments (${wal.dir})`];
   if (!wal.exists) return [...lines, '  (no wal/ directory: this node never opened its log)'];
   if (wal.rows.length === 0) lines.push('  (no segment files)');
@@ -928,6 +885,7 @@ function renderSegments(wal: WalScan, log: LogCollector): string[] {
           }`,
     );
   }
+  if (logProblem) lines.push(`  Problem: ${logProblem}`);
   return lines;
 }
 
@@ -954,7 +912,15 @@ function renderEntries(log: LogCollector, book: ReadonlyMap<number, string>): st
     rows.push([String(e.index), String(e.term), ...describeEntry(e, book)]);
   });
   lines.push(...table(['INDEX', 'TERM', 'TYPE', 'COMMAND'], rows, [0, 1]));
-  return lines;
+  return [...lines, ...compactedNote(log)];
+}
+
+/** Says why a `--from` before the log's first entry lists from later (it did so silently). */
+function compactedNote(log: LogCollector): string[] {
+  const { from } = log.window;
+  const first = log.firstIndex;
+  if (from === undefined || first === undefined || from >= first || first === 1) return [];
+  return [`  note: --from ${from} is before the log's first entry, ${first}: entries before it were compacted into a snapshot (see Snapshots), which holds their state, not the entries`];
 }
 
 function describeGap(previous: number, next: number): string {

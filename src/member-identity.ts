@@ -9,20 +9,41 @@
 import { join } from 'node:path';
 import { readKeptFile, writeFileDurably } from './durable-file.js';
 import { WrongMemberError } from './errors.js';
+import { checkAddress } from './members.js';
 
 /** The file, in the data directory, that holds the member's address. */
 export const MEMBER_FILE = 'MEMBER';
 
 /**
- * Checks that `dataDir` belongs to `address`, writing the file on the directory's first start (and
- * on the first start of a directory from a version without it).
- * @throws WrongMemberError when it belongs to another address; Error naming the file when unreadable
+ * The address kept in `dataDir`, or undefined when there is none yet. Checked as a member address
+ * (members.ts): anything else is reported, JSON-escaped, as a malformed file, not echoed as an
+ * address (a garbage file printed its control bytes, and advice to start the node "as" them).
+ * @throws Error naming the file when it is unreadable, empty or holds anything but a member address
  */
-export async function claimDataDir(dataDir: string, address: string): Promise<void> {
+export async function readMember(dataDir: string): Promise<string | undefined> {
   const path = join(dataDir, MEMBER_FILE);
   const text = await readKeptFile(dataDir, MEMBER_FILE);
-  if (text === undefined) return writeFileDurably(dataDir, MEMBER_FILE, `${address}\n`);
+  if (text === undefined) return undefined;
   const belongsTo = text.trim();
   if (belongsTo.length === 0) throw new Error(`${path} is empty; it should hold the address of the member this directory belongs to`);
+  try {
+    return checkAddress(belongsTo);
+  } catch {
+    throw new Error(
+      `${path} does not hold the address of the member this directory belongs to (host:port) but ${JSON.stringify(text.slice(0, 40))}. ` +
+        'Write back the address this member was started with (the membership its peers and `raft-node inspect` show), or remove the member, empty the directory and start it with join',
+    );
+  }
+}
+
+/**
+ * Checks that `dataDir` belongs to `address`, writing the file on the directory's first start (and
+ * on the first start of a directory from a version without it).
+ * @throws WrongMemberError when it belongs to another address; Error naming the file when it is
+ *   unreadable, empty or malformed
+ */
+export async function claimDataDir(dataDir: string, address: string): Promise<void> {
+  const belongsTo = await readMember(dataDir);
+  if (belongsTo === undefined) return writeFileDurably(dataDir, MEMBER_FILE, `${address}\n`);
   if (belongsTo !== address) throw new WrongMemberError(dataDir, belongsTo, address);
 }

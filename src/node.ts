@@ -44,6 +44,7 @@ import type { ForwardOp, ForwardRequest, ForwardResponse, PeerMessage } from './
 import { CustomSync, DefaultSync, snapshotDir, type SnapshotPolicy, type SyncType } from './snapshot/index.js';
 import { SnapshotKeeper, type SnapshotHandler } from './snapshot/keeper.js';
 import { WalStorage } from './storage.js';
+import { tornTailSuspect, tornTailWarning } from './torn-tail-notice.js';
 import { aliasHint, describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
 import { DirectoryLock, WalCompactedError, WalRangeError } from '../wal/index.js';
@@ -528,8 +529,9 @@ export class Node<Context = unknown> {
       bootstrap,
       onFsync: (seconds) => this.metricsRegistry.observeFsync(seconds),
     });
-    this.fingerprint = await this.loadFingerprint();
     const wal = this.storage.wal;
+    if (wal.recovery.tornTail) this.log('warn', tornTailWarning(wal.recovery.tornTail));
+    this.fingerprint = await this.loadFingerprint();
     this.metricsRegistry.setWalCacheSource(() => wal.stats);
     this.metricsRegistry.startEventLoopMonitor();
     const electionTicks = Math.max(2, Math.round(this.opts.electionTimeoutMs / this.opts.heartbeatMs));
@@ -1528,7 +1530,10 @@ export class Node<Context = unknown> {
     const lost = raft.lostLog();
     if (!lost) return false;
     const leader = this.addresses.get(lost.leader) ?? `member ${lost.leader}`;
-    const cause = this.opts.sync === 'always' ? 'wiped, replaced or restored from an older copy' : "wiped, replaced or restored from an older copy, or writes sync 'none' had not made durable were lost in a crash";
+    const torn = this.storage!.wal.recovery.tornTail;
+    const cause =
+      (this.opts.sync === 'always' ? 'wiped, replaced or restored from an older copy' : "wiped, replaced or restored from an older copy, or writes sync 'none' had not made durable were lost in a crash") +
+      (torn ? `; ${tornTailSuspect(torn)}` : '');
     this.failStorage(
       new LostDataError(
         `the leader ${leader} (term ${lost.term}) counts entries up to index ${lost.commit} as acknowledged by this node, ` +

@@ -19,6 +19,23 @@ const LOAD_BYTES = 8 * 1024 * 1024;
 /** Snapshot metadata meaning "no snapshot". */
 const NO_SNAPSHOT: SnapshotMeta = { index: 0, term: 0, membership: [], size: 0 };
 
+/**
+ * Why a log that starts at `firstIndex` cannot be opened behind the latest readable snapshot,
+ * which ends at `snapshotIndex` (undefined: none), or undefined when it can. The log was compacted
+ * behind a snapshot that is no longer readable; resetting the log to the older snapshot would
+ * delete entries this member acknowledged, so `open` refuses instead (and `raft-node inspect`
+ * reports it in the same words).
+ */
+export function logPastSnapshot(firstIndex: number, snapshotIndex: number | undefined): string | undefined {
+  const covered = snapshotIndex ?? 0;
+  if (firstIndex <= covered + 1) return undefined;
+  return (
+    `the log starts at entry ${firstIndex} but ${snapshotIndex !== undefined ? `the latest readable snapshot ends at entry ${covered}` : 'no readable snapshot was found'}: ` +
+    `entries ${covered + 1} to ${firstIndex - 1} are in neither (the snapshot that held them is corrupt or missing). ` +
+    `This member lost state it may have acknowledged and does not start: put a good copy of that snapshot back, or remove this member, move its data directory away and add it again`
+  );
+}
+
 export class WalStorage implements Storage {
   private snap: SnapshotMeta;
   private confEntries: Entry[];
@@ -68,16 +85,8 @@ export class WalStorage implements Storage {
     // or it stayed held by this process and every later start failed (found in review).
     try {
       const snap = options.snapshot;
-      const covered = snap?.index ?? 0;
-      if (wal.firstIndex > covered + 1) {
-        // The log was compacted behind a snapshot that is no longer readable. Resetting the log to
-        // the older snapshot would delete entries this member acknowledged: refuse instead.
-        throw new Error(
-          `the log starts at entry ${wal.firstIndex} but ${snap ? `the latest readable snapshot ends at entry ${covered}` : 'no readable snapshot was found'}: ` +
-            `entries ${covered + 1} to ${wal.firstIndex - 1} are in neither (the snapshot that held them is corrupt or missing). ` +
-            `This member lost state it may have acknowledged and does not start: put a good copy of that snapshot back, or remove this member, move its data directory away and add it again`,
-        );
-      }
+      const gap = logPastSnapshot(wal.firstIndex, snap?.index);
+      if (gap !== undefined) throw new Error(gap);
       if (snap && snap.index > 0 && wal.term(snap.index) !== snap.term) {
         const hs = wal.hardState;
         await wal.reset(snap.index, snap.term, { term: hs.term, vote: hs.vote, commit: Math.max(hs.commit, snap.index) });

@@ -13,7 +13,7 @@
  */
 export { Wal, DEFAULT_CACHE_BYTES, DEFAULT_SEGMENT_BYTES, MAX_SEGMENT_BYTES, MIN_SEGMENT_BYTES } from './wal.js';
 export type { Entry, HardState, SyncMode, WalCacheStats, WalOptions, WalStats, WalUpdate } from './types.js';
-export type { RecoveryReport } from './recovery.js';
+export type { RecoveryReport, TornTail } from './recovery.js';
 export {
   DirectoryLockedError,
   WalAppendError,

@@ -49,10 +49,24 @@ export interface RecoveredLog {
   report: RecoveryReport;
 }
 
+/** A torn tail `open` cut from the last segment. */
+export interface TornTail {
+  /** The segment file it was cut from. */
+  segment: string;
+  /** Byte offset in that file where the cut record began (the file now ends there). */
+  offset: number;
+  /** Bytes cut, up to the last non-zero one (the same as {@link RecoveryReport.tornTailBytes}). */
+  bytes: number;
+  /** Index of the last entry kept: the log's end right after the cut. */
+  lastIndex: number;
+}
+
 /** What `open` repaired. */
 export interface RecoveryReport {
   /** Bytes of torn tail cut from the last segment (0 if it ended cleanly). */
   tornTailBytes: number;
+  /** Where the torn tail was cut, for a caller to say so; undefined if the log ended cleanly. */
+  tornTail: TornTail | undefined;
   /** Dead segment files (left by an interrupted truncation or reset) deleted. */
   deletedSegments: number;
   /** Leftover temporary files (from an interrupted segment creation) deleted. */
@@ -72,7 +86,7 @@ interface SegmentFile {
  * Segment.preallocate).
  */
 export async function recoverLog(dir: string, sync: boolean, capacity: number): Promise<RecoveredLog> {
-  const report: RecoveryReport = { tornTailBytes: 0, deletedSegments: 0, deletedTempFiles: 0 };
+  const report: RecoveryReport = { tornTailBytes: 0, tornTail: undefined, deletedSegments: 0, deletedTempFiles: 0 };
 
   const files: SegmentFile[] = [];
   try {
@@ -187,6 +201,7 @@ async function loadSegments(
         // A torn final write: nothing after it was ever acknowledged. Cut it off (Wal.open
         // extends the file again); the report counts the bytes up to the last non-zero one.
         report.tornTailBytes = lastNonZeroByte(buf, pos, size) + 1 - pos;
+        report.tornTail = { segment: path, offset: pos, bytes: report.tornTailBytes, lastIndex };
         await segment.truncateFile(pos, sync);
         break;
       }

@@ -304,7 +304,7 @@ test('the cluster fingerprint: shown when kept, said to be missing on a joiner, 
   assert.match(damaged.stdout, /^Problem: .*CLUSTER does not hold a cluster fingerprint .* \(start\(\) refuses it\)$/m);
 });
 
-test('the data directory incarnation and the members\' kept: shown, said to be missing, and a damaged INCARNATION or PEERS file is a problem (exit 3)', async () => {
+test('the data directory incarnation and the members\' kept: shown, and a lost (in a directory holding data and PEERS) or damaged INCARNATION or a damaged PEERS file is a problem (exit 3)', async () => {
   assert.match(fx.firstReport, /^Data directory incarnation [0-9a-f]{16} \(INCARNATION\): the members know this directory by it/m);
   assert.match(fx.firstReport, /^(No member incarnations kept \(PEERS\)\.|Member incarnations kept \(PEERS\): .*)$/m);
   const dir = join(fx.root, 'incarnation');
@@ -312,7 +312,9 @@ test('the data directory incarnation and the members\' kept: shown, said to be m
   await rm(join(dir, 'INCARNATION'));
   await writeFile(join(dir, 'PEERS'), '127.0.0.1:7001 0123456789abcdef\n127.0.0.1:7002 fedcba9876543210\n');
   const shown = await inspectDataDir(dir);
-  assert.match(shown, /^No data directory incarnation yet \(INCARNATION\): the next start makes one\.$/m);
+  // A user trial: this said "the next start makes one", exit 0; the members then refused the new one.
+  assert.match(shown, /^1 problem found/m);
+  assert.match(shown, new RegExp(`^Problem: no data directory incarnation \\(INCARNATION\\) .*every member's PEERS file holds it under ${fx.address.replaceAll('.', '\\.')} `, 'm'));
   assert.match(shown, /^Member incarnations kept \(PEERS\): 127\.0\.0\.1:7001 0123456789abcdef, 127\.0\.0\.1:7002 fedcba9876543210\.$/m);
   await writeFile(join(dir, 'INCARNATION'), 'oops');
   await writeFile(join(dir, 'PEERS'), 'garbage\n');

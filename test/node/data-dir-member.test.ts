@@ -11,11 +11,20 @@ import { WrongMemberError } from '../../src/index.js';
 import { MemoryNetwork } from '../../src/transport/memory.js';
 import { SetCommand, oneMemberNode, waitUntil } from '../support/node-cluster.js';
 
-test('a data directory started under another address is refused with WrongMemberError naming both; under its own it starts', async () => {
+/** Runs `body` with a data directory path (not made yet) and a memory network, both removed after. */
+async function withDataDir(body: (dataDir: string, network: MemoryNetwork) => Promise<void>): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'tsraft-data-dir-member-'));
   const network = new MemoryNetwork();
   try {
-    const dataDir = join(root, 'data');
+    await body(join(root, 'data'), network);
+  } finally {
+    network.close();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+test('a data directory started under another address is refused with WrongMemberError naming both; under its own it starts', async () => {
+  await withDataDir(async (dataDir, network) => {
     const first = await oneMemberNode(network, 'dm1:9101', dataDir);
     await first.start();
     await waitUntil('a leader', () => first.isLeader());
@@ -35,17 +44,11 @@ test('a data directory started under another address is refused with WrongMember
     await again.start();
     await waitUntil('its own member to apply a again', () => again.context.data.get('a') === '1');
     await again.stop();
-  } finally {
-    network.close();
-    await rm(root, { recursive: true, force: true });
-  }
+  });
 });
 
 test('a directory from a version without the file is claimed at its next start; an empty file is refused naming it', async () => {
-  const root = await mkdtemp(join(tmpdir(), 'tsraft-data-dir-member-'));
-  const network = new MemoryNetwork();
-  try {
-    const dataDir = join(root, 'data');
+  await withDataDir(async (dataDir, network) => {
     const first = await oneMemberNode(network, 'dm3:9103', dataDir);
     await first.start();
     await first.stop();
@@ -57,10 +60,24 @@ test('a directory from a version without the file is claimed at its next start; 
     await writeFile(join(dataDir, 'MEMBER'), '\n');
     const err = await (await oneMemberNode(network, 'dm3:9103', dataDir)).start().then(() => undefined, (e: unknown) => e);
     assert.match(String(err), /MEMBER is empty/);
-  } finally {
-    network.close();
-    await rm(root, { recursive: true, force: true });
-  }
+  });
+});
+
+test('a MEMBER file that holds no member address is refused as malformed, its content JSON-escaped, not taken for another member (a user trial)', async () => {
+  // It printed "belongs to member zz<0x01>\ufffd garbage … Start it as zz\ufffd garbage".
+  await withDataDir(async (dataDir, network) => {
+    const first = await oneMemberNode(network, 'dm4:9104', dataDir);
+    await first.start();
+    await first.stop();
+    await writeFile(join(dataDir, 'MEMBER'), Buffer.from('zz\x01\xff garbage\n', 'latin1'));
+    const err = await (await oneMemberNode(network, 'dm4:9104', dataDir)).start().then(() => undefined, (e: unknown) => e);
+    assert.instance(err, Error);
+    assert.not.instance(err, WrongMemberError);
+    const message = (err as Error).message;
+    assert.ok(message.includes(`${join(dataDir, 'MEMBER')} does not hold the address of the member this directory belongs to (host:port) but "zz\\u0001\ufffd garbage\\n"`), message);
+    assert.not.match(message, /[\u0000-\u001f]/, 'no control bytes printed');
+    assert.not.match(message, /Start it as/);
+  });
 });
 
 test.run();

@@ -124,6 +124,17 @@ function defineSuite(layout: Layout): void {
     await expectOpensAt(dir, 16, 100);
   });
 
+  test('torn tail: the recovery report names the segment, the offset where the cut record began, the bytes cut and the last entry kept (a Node logs them)', async () => {
+    const { dir, file } = await oneSegmentLog();
+    await cutAt(file, recordStart(4) + 100);
+    const wal = await Wal.open(dir, OPTIONS);
+    assert.equal(wal.recovery.tornTail, { segment: file, offset: recordStart(4), bytes: 100, lastIndex: 16 });
+    await wal.close();
+    const clean = await Wal.open(dir, OPTIONS);
+    assert.is(clean.recovery.tornTail, undefined);
+    await clean.close();
+  });
+
   test('torn tail: a partial frame header at the end is cut', async () => {
     const { dir, file } = await oneSegmentLog();
     await cutAt(file, recordStart(4) + 5);
