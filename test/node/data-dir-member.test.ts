@@ -8,8 +8,9 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WrongMemberError } from '../../src/index.js';
-import { MemoryNetwork } from '../../src/transport/memory.js';
-import { SetCommand, oneMemberNode, waitUntil } from '../support/node-cluster.js';
+import { Node } from '../../src/node.js';
+import { MemoryNetwork, MemoryTransport } from '../../src/transport/memory.js';
+import { Kv, SetCommand, oneMemberNode, waitUntil } from '../support/node-cluster.js';
 
 /** Runs `body` with a data directory path (not made yet) and a memory network, both removed after. */
 async function withDataDir(body: (dataDir: string, network: MemoryNetwork) => Promise<void>): Promise<void> {
@@ -77,6 +78,23 @@ test('a MEMBER file that holds no member address is refused as malformed, its co
     assert.ok(message.includes(`${join(dataDir, 'MEMBER')} does not hold the address of the member this directory belongs to (host:port) but "zz\\u0001\ufffd garbage\\n"`), message);
     assert.not.match(message, /[\u0000-\u001f]/, 'no control bytes printed');
     assert.not.match(message, /Start it as/);
+  });
+});
+
+// Found in review of the check above: it took the file for a host:port, and a node of a caller's
+// transport named by any other string (MemoryTransport's "node-a") was refused at every restart.
+// Mutant: readMember checking the content with checkAddress.
+test('a data directory of a node whose transport names it by a plain string restarts', async () => {
+  await withDataDir(async (dataDir, network) => {
+    const create = (): Promise<Node<Kv>> =>
+      Node.create<Kv>({ dataDir, context: new Kv(), sync: 'none', logLevel: 'silent', transport: new MemoryTransport(network, { address: 'node-a', logger: { info() {}, warn() {} } }) });
+    const first = await create();
+    await first.start();
+    await first.stop();
+    assert.is((await readFile(join(dataDir, 'MEMBER'), 'utf8')).trim(), 'node-a');
+    const again = await create();
+    await again.start();
+    await again.stop();
   });
 });
 
