@@ -45,6 +45,7 @@ import { CustomSync, DefaultSync, snapshotDir, type SnapshotPolicy, type SyncTyp
 import { SnapshotKeeper, type SnapshotHandler } from './snapshot/keeper.js';
 import { WalStorage } from './storage.js';
 import { tornTailSuspect, tornTailWarning } from './torn-tail-notice.js';
+import { REMOVED_SINCE_ADDITION, decodeAcceptedAddition, encodeAcceptedAddition, type AcceptedAddition } from './join-evidence.js';
 import { aliasHint, describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
 import { DirectoryLock, WalCompactedError, WalRangeError } from '../wal/index.js';
@@ -1294,10 +1295,25 @@ export class Node<Context = unknown> {
     if (!members.includes(op.address)) {
       const alias = await findAlias([op.address], members);
       if (alias) return this.refusal(requestId, 'invalidConfChange', `${describeAlias(alias)}: ${alias.sameAs} is already a member (a member is known by one address)`, from);
+      const earlier = decodeAcceptedAddition(op.data);
+      if (earlier !== undefined && this.role === 'leader' && this.additionCommitted(earlier, op.address)) {
+        const message = `${op.address} was added at index ${earlier.index} and removed since: it is not added back on its own request (add it again with join() or POST /members)`;
+        return { ...this.refusal(requestId, 'invalidConfChange', message, from), problem: REMOVED_SINCE_ADDITION };
+      }
       // Stopped meanwhile: nothing was proposed (proposed now, it waited out its timeout).
       if (!this.running) return this.refusal(requestId, 'stopped', new StoppedError().message, from);
     }
     return this.proposeAsLeader(op, from, requestId);
+  }
+
+  /** Whether the entry `addition` (a joiner's accepted addition of `address`) committed here. */
+  private additionCommitted(addition: AcceptedAddition, address: string): boolean {
+    const raft = this.requireRaft();
+    if (addition.index > raft.log.committed) return false;
+    const term = raft.log.term(addition.index);
+    // Compacted: the configuration in effect there says whether it was added by then.
+    if (term === undefined) return raft.membership.at(addition.index).some((m) => m.id === memberId(address));
+    return term === addition.term;
   }
 
   /**
@@ -1395,6 +1411,8 @@ export class Node<Context = unknown> {
     const op: ForwardOp = { op: this.opts.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: this.address };
     let candidates = this.founding.map((m) => memberId(m.address)).filter((id) => id !== this.id);
     let refusedAs = '';
+    // Sent with every request after a member accepted one (see join-evidence.ts).
+    let accepted: AcceptedAddition | undefined;
     if (this.inCommittedConfiguration()) {
       // Restarted on its old data: a member as its log says, unless the cluster removed it since
       // (a leader that left handed leadership over first and never received its removal; found
@@ -1419,7 +1437,7 @@ export class Node<Context = unknown> {
       if (target === undefined) return;
       const name = this.addresses.get(target) ?? `member ${target}`;
       say(`ask ${target}`, `asking ${name} to add this node${this.opts.nonVoting ? ' as a non-voting member' : ''}`);
-      const r = await this.forwardToLeader(op, target, attemptMs);
+      const r = await this.forwardToLeader(accepted ? { ...op, data: encodeAcceptedAddition(accepted) } : op, target, attemptMs);
       // Stopped meanwhile: its request was refused as stopped, and "asking again" was not true (a user trial).
       if (!this.running) return;
       if (r.error === 'timeout') say(`timeout ${target}`, `${name} did not answer the join request within ${attemptMs} ms; asking again`);
@@ -1429,8 +1447,13 @@ export class Node<Context = unknown> {
       if (refusedByAll !== undefined && (await this.stoppedForLostData(`every member it asked refuses its streams; ${name}: ${refusedByAll}`))) return;
       if (!r.error) {
         this.log('info', `join accepted at index ${r.index}`);
+        accepted = { index: r.index, term: r.logTerm };
         if (await this.awaitAdmission(r.index, `the addition at index ${r.index}`)) return;
         continue;
+      }
+      if (r.error === 'invalidConfChange' && r.problem === REMOVED_SINCE_ADDITION) {
+        this.log('warn', `${r.message}; not asking to join again`);
+        return;
       }
       if (r.error === 'invalidConfChange' && r.problem === 'alreadyMember' && !(await this.stoppedForLostData(r.message))) {
         // Its addition committed before: answered to an earlier request (lost, or before a restart
@@ -1465,22 +1488,25 @@ export class Node<Context = unknown> {
    * waits while it catches up: while a leader sends it entries or a snapshot it is admitted, only
    * slowly (a catch-up longer than the request timeout was taken for a lost addition, which it
    * asked for again, with two warnings; a user trial). Returns true when the waiting is over for
-   * good: it sees itself in its committed configuration, it stopped, or it learnt that a
-   * configuration after `since` left it out — an operator removed it while it caught up, and it
-   * must not add itself back (it did: a user trial). False, after saying so, when nothing came
-   * from a leader for the request timeout: the caller asks again.
+   * good: it sees itself in its committed configuration, or it stopped. False when it should ask
+   * again: told that a configuration after `since` leaves it out, or nothing came from a leader
+   * for the request timeout. Removed by an operator or overwritten by the next leader, its
+   * addition looks the same from here; the request it sends again names the addition, and the
+   * leader refuses it in the first case (join-evidence.ts).
    */
   private async awaitAdmission(since: number, what: string): Promise<boolean> {
     const raft = this.requireRaft();
-    const progress = (): string => `${raft.log.lastIndex()} ${raft.log.committed} ${raft.receivingSnapshot()} ${this.storage!.snapshot().index}`;
+    // A snapshot's chunks move none of the indexes: its bytes count (a review found a transfer
+    // longer than the request timeout taken for no progress).
+    const progress = (): string => `${raft.log.lastIndex()} ${raft.log.committed} ${this.snapshots.receivedBytes} ${this.storage!.snapshot().index}`;
     let seen = progress();
     let until = performance.now() + this.opts.requestTimeoutMs;
     for (;;) {
       if (!this.running || this.isCommittedMember()) return true;
       const removedAt = raft.removedAt();
       if (removedAt > since) {
-        this.log('warn', `removed from the cluster (configuration at index ${removedAt}) while it caught up after ${what}: not asking to join again (add it again with POST /members or join(), or restart it with join)`);
-        return true;
+        this.log('info', `told that the configuration at index ${removedAt} leaves this node out while it caught up after ${what}: asking the leader whether that addition committed`);
+        return false;
       }
       const now = progress();
       if (now !== seen) {

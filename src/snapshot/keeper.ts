@@ -655,6 +655,11 @@ export class SnapshotKeeper {
     if (this.receiver === receiver) this.receiver = undefined;
   }
 
+  /** Bytes of the snapshot being received from the leader stored so far (0 for none): a joiner's progress. */
+  get receivedBytes(): number {
+    return this.receiver?.nextOffset ?? 0;
+  }
+
   /**
    * Deletes the partial file of a transfer the core gave up (its term ended, or appends caught the
    * node up past it: Raft.receivingSnapshot turned false): it would otherwise hold its file handle
