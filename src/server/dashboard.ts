@@ -105,7 +105,8 @@ function render(own, results) {
       lag: lag(leader, member.address, s),
       writeRate: rate && rate.write.toFixed(1),
       readRate: rate && rate.read.toFixed(1),
-      nonVoting: member.nonVoting ? 'yes' : '',
+      // A voter-to-be catching up as non-voting is promoted once caught up: not a permanent learner.
+      nonVoting: member.promoting ? 'promoting' : member.nonVoting ? 'yes' : '',
       digest: s && s.digest,
       keys: s && s.keys,
     };
