@@ -1303,7 +1303,14 @@ export class Node<Context = unknown> {
       // Stopped meanwhile: nothing was proposed (proposed now, it waited out its timeout).
       if (!this.running) return this.refusal(requestId, 'stopped', new StoppedError().message, from);
     }
-    return this.proposeAsLeader(op, from, requestId);
+    const answer = this.proposeAsLeader(op, from, requestId);
+    if (answer.problem !== 'alreadyMember' || from === this.id) return answer;
+    // A joiner told it is a member already names, if it asks again, a committed configuration
+    // that held it, as one accepted names its addition (join-evidence.ts): else, removed while it
+    // caught up, it was added back (found in review).
+    const raft = this.requireRaft();
+    const index = raft.membership.indexAt(raft.log.committed);
+    return { ...answer, index, logTerm: raft.log.term(index) ?? 0 };
   }
 
   /** Whether the entry `addition` (a joiner's accepted addition of `address`) committed here. */
@@ -1311,9 +1318,13 @@ export class Node<Context = unknown> {
     const raft = this.requireRaft();
     if (addition.index > raft.log.committed) return false;
     const term = raft.log.term(addition.index);
-    // Compacted: the configuration in effect there says whether it was added by then.
-    if (term === undefined) return raft.membership.at(addition.index).some((m) => m.id === memberId(address));
-    return term === addition.term;
+    if (term !== undefined) return term === addition.term;
+    // Compacted: the configuration in effect there says whether it was added by then, if the
+    // history still reaches back to it. If not (it starts at a later snapshot), the leader cannot
+    // tell and refuses: an overwritten addition is asked about again within a request timeout,
+    // long before compaction reaches it, and a removal must stick (found in review).
+    if (raft.membership.indexAt(addition.index) > addition.index) return true;
+    return raft.membership.at(addition.index).some((m) => m.id === memberId(address));
   }
 
   /**
@@ -1460,7 +1471,9 @@ export class Node<Context = unknown> {
         // mid-catch-up). The advice in the refusal ("remove it and add it again") is not for a
         // joiner, and warning of it on every slow catch-up alarmed operators (a user trial).
         this.log('info', 'the cluster counts this node as a member already (its addition committed before); catching up');
-        if (await this.awaitAdmission(this.requireRaft().removedAt(), 'its addition')) return;
+        // The committed configuration that holds it (an older leader names none).
+        if (r.index > 0 && r.logTerm > 0) accepted = { index: r.index, term: r.logTerm };
+        if (await this.awaitAdmission(Math.max(r.index, this.requireRaft().removedAt()), 'its addition')) return;
         continue;
       }
       if (r.error === 'invalidConfChange') {
