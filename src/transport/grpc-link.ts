@@ -315,7 +315,7 @@ export class PeerLink {
       logger.warn(`${logPrefix}: lost stream to ${this.address} (${reason}); reconnecting with backoff`);
     } else if (status.code !== this.lastFailureCode) {
       // Logged once per kind of failure, not on every retry of a peer that stays down.
-      logger.warn(`${logPrefix}: cannot open stream to ${this.address} (${reason}); retrying with backoff`);
+      logger.warn(`${logPrefix}: cannot open stream to ${this.address} (${reason})${notPeerHint(status)}; retrying with backoff`);
     }
     this.lastFailureCode = status.code;
     this.state = 'backoff';
@@ -341,4 +341,14 @@ export class PeerLink {
  */
 function withoutEmptyResolutionNote(details: string): string {
   return details.replace(/\.? Resolution note: ?$/, '');
+}
+
+/**
+ * What a failure to open a stream suggests when the peer did not speak HTTP/2 at all: grpc-js says
+ * only "Protocol error", and a joiner given raft-node's HTTP port as its seed logged that once,
+ * then asked again once a minute, with nothing pointing at the port (a user trial).
+ */
+function notPeerHint(status: grpc.StatusObject): string {
+  if (status.code !== grpc.status.UNAVAILABLE || !/Protocol error/.test(status.details)) return '';
+  return ': something that does not speak the peer protocol answers there — an HTTP/1 server (raft-node\'s HTTP API port instead of its --port?), or a TLS port while this node connects without TLS';
 }
