@@ -1738,7 +1738,9 @@ export class Node<Context = unknown> {
   private failStorage(err: Error): void {
     if (this.fatal) return;
     this.fatal = err;
-    this.log('error', `fatal: ${err.stack ?? err}`);
+    // Ours explain themselves (LostDataError names the fix); a stack after that read as a crash
+    // (a user trial). Anything else may be a bug: its stack helps.
+    this.log('error', `fatal: ${err instanceof RaftError ? `${err.name}: ${err.message}` : (err.stack ?? err)}`);
     void this.stop();
     for (const callback of this.fatalCallbacks.splice(0)) {
       try {
