@@ -1646,8 +1646,10 @@ export class Node<Context = unknown> {
           if (m.meta === '' || this.addresses.get(m.from) !== fromAddress) this.nodeMeta.delete(fromAddress);
           else if (m.meta.length <= MAX_NODE_META_CHARS) this.nodeMeta.set(fromAddress, m.meta);
           if (m.codec !== undefined && m.codec !== this.registry.codecName) this.warnCodecMismatch(fromAddress, m.codec);
-          // A removed member still running announces itself too: tell it (see removedAt).
-          raft.tellIfNotMember(m.from);
+          // A removed member still running announces itself too: tell it (see removedAt). Not
+          // from a removed node: its configuration is old, and its notices to members added since,
+          // taken for signs of life, kept it their peer for good (a user trial).
+          if (!this.isRemoved()) raft.tellIfNotMember(m.from);
           break;
         default:
           try {

@@ -11,25 +11,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Node, NodeOptions } from '../../src/node.js';
-import { SetCommand, TestCluster, interceptReceive, retryInFlight, type Kv, type SeenMessage } from '../support/node-cluster.js';
-
-/**
- * Cuts the entries from index `from` on out of the appends `node` receives (from `leader` only,
- * when given); returns how many appends were cut.
- */
-function holdEntriesFrom(node: Node<Kv>, from: number, leader?: string): () => number {
-  let cut = 0;
-  interceptReceive(node, (sender, messages, deliver) => {
-    type Append = SeenMessage & { entries?: Array<{ index: number }> };
-    const shorten = (m: Append): Append => {
-      if (m.type !== 'append' || (leader !== undefined && sender !== leader) || !m.entries?.some((e) => e.index >= from)) return m;
-      cut++;
-      return { ...m, entries: m.entries.filter((e) => e.index < from) };
-    };
-    deliver(sender, messages.map(shorten));
-  });
-  return () => cut;
-}
+import { SetCommand, TestCluster, holdEntriesFrom, interceptReceive, retryInFlight, type Kv, type SeenMessage } from '../support/node-cluster.js';
 
 /** The options of a non-voting joiner asking the first three members, logging into `lines`. */
 function joinerOptions(c: TestCluster, requestTimeoutMs: number, lines: string[]): Partial<NodeOptions<Kv>> {

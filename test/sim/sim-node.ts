@@ -212,9 +212,11 @@ export class SimNode {
       return;
     }
     this.clockRef.now = now;
-    // The real driver's answer to an announcement: tell a node outside the configuration so.
-    if (isAnnouncement(m)) this.raft.tellIfNotMember(m.from);
-    else this.raft.step(m);
+    // The real driver's answer to an announcement: tell a node outside the configuration so
+    // (unless this node knows it was removed: its configuration is old).
+    if (isAnnouncement(m)) {
+      if (this.raft.removedAt() === 0) this.raft.tellIfNotMember(m.from);
+    } else this.raft.step(m);
     this.observe();
     this.pump(now);
   }

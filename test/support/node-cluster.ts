@@ -181,6 +181,24 @@ export function interceptReceive(
   return deliver;
 }
 
+/**
+ * Cuts the entries from index `from` on out of the appends `node` receives (from `leader` only,
+ * when given); returns how many appends were cut.
+ */
+export function holdEntriesFrom(node: Node<Kv>, from: number, leader?: string): () => number {
+  let cut = 0;
+  interceptReceive(node, (sender, messages, deliver) => {
+    type Append = SeenMessage & { entries?: Array<{ index: number }> };
+    const shorten = (m: Append): Append => {
+      if (m.type !== 'append' || (leader !== undefined && sender !== leader) || !m.entries?.some((e) => e.index >= from)) return m;
+      cut++;
+      return { ...m, entries: m.entries.filter((e) => e.index < from) };
+    };
+    deliver(sender, messages.map(shorten));
+  });
+  return () => cut;
+}
+
 /** Which peer transport a TestCluster's nodes use. */
 export type TransportKind = 'memory' | 'grpc';
 
