@@ -195,6 +195,8 @@ export class Node<Context = unknown> {
   private persisting: Promise<void> | undefined;
   private pumpAgain = false;
   private fatal: Error | undefined;
+  /** A join request loop runs (requestJoin). */
+  private joinAsking = false;
   /** This cluster's fingerprint (cluster-fingerprint.ts), once known. */
   private fingerprint: string | undefined;
   /** The write of a fingerprint learnt while running (learnFingerprint); stop() waits for it. */
@@ -486,8 +488,8 @@ export class Node<Context = unknown> {
     this.updatePeers();
     this.running = true;
     this.ticker = setInterval(() => this.tick(), this.opts.heartbeatMs);
-    // Often enough that a running outsider (a removed member still up) is heard from several
-    // times per forget window (FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS) and never forgotten.
+    // Often enough that a removed member still up that missed its notice is heard from (and told)
+    // several times per forget window (FORGET_OUTSIDERS_AFTER_ELECTION_TIMEOUTS).
     this.metaTimer = setInterval(() => this.announceMeta(), Math.min(5000, 2 * this.opts.electionTimeoutMs));
     this.metaTimer.unref();
     this.announceMeta();
@@ -1419,6 +1421,16 @@ export class Node<Context = unknown> {
 
   /** A joining node asks the listed members, then the leader they name, until one admits it. */
   private async requestJoin(): Promise<void> {
+    this.joinAsking = true;
+    try {
+      await this.askToJoin();
+    } finally {
+      this.joinAsking = false;
+    }
+  }
+
+  /** requestJoin's loop. */
+  private async askToJoin(): Promise<void> {
     const op: ForwardOp = { op: this.opts.nonVoting ? 'addLearner' : 'addVoter', data: EMPTY, address: this.address };
     let candidates = this.founding.map((m) => memberId(m.address)).filter((id) => id !== this.id);
     let refusedAs = '';
@@ -2045,7 +2057,10 @@ export class Node<Context = unknown> {
     if (removedAt !== this.removedAt) {
       this.removedAt = removedAt;
       if (removedAt > 0) {
-        this.log('warn', `${new RemovedError(removedAt).message}. It takes no further part in the cluster; stop it, or add it again from a member (join(); raft-node: POST /members)`);
+        // Started with join, it asks to be added again by itself (restarted on its old data
+        // after a removal): advice to act was wrong then (a user trial).
+        if (this.opts.join && (this.joinAsking || !this.running)) this.log('info', `${new RemovedError(removedAt).message}; started with join, it asks to be added again`);
+        else this.log('warn', `${new RemovedError(removedAt).message}. It takes no further part in the cluster; stop it, or add it again from a member (join(); raft-node: POST /members)`);
         // What it waits for will not apply here, nor be confirmed: answer now, not at the timeout.
         // (Entries known committed do apply here: a leader's own removal, say.)
         const committed = this.requireRaft().log.committed;

@@ -152,6 +152,21 @@ test('a non-voting member that was down when removed, restarted with join on its
     assert.ok(leader.members().find((m) => m.address === address)?.nonVoting, 'added again as non-voting');
   }));
 
+// Found in a user trial: a removed node restarted with join on its old data first warned "It takes
+// no further part in the cluster; stop it, or add it again", then asked to be added by itself a
+// moment later. Mutant: the join case dropped from Node.onSoftState.
+test('a removed member restarted with join says it asks to be added again, with no warning to act', () =>
+  withCaughtUpLearner(async (c, leader, learner, address, joining) => {
+    await retryInFlight(() => leader.leave(address));
+    await c.waitFor(() => learner.isRemoved(), 3000, 'the learner to know');
+    await c.stop(address);
+    const lines: Array<{ level: string; line: string }> = [];
+    await c.start(address, { ...joining, logLevel: 'info', logger: (level, line) => lines.push({ level, line }) });
+    await c.waitFor(() => leader.members().some((m) => m.address === address), 5000, 'the learner to be added again');
+    assert.ok(lines.some((l) => /started with join, it asks to be added again/.test(l.line)), lines.map((l) => l.line).join('\n'));
+    assert.equal(lines.filter((l) => /no further part/.test(l.line)), [], 'no warning to act');
+  }));
+
 test('a follower cut off while it is removed misses the notice; once back it campaigns, the members (which forgot its address meanwhile) answer, and it knows', async () => {
   const c = new TestCluster(3, { logLevel: 'error' });
   try {
