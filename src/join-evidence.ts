@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { Membership, NodeId } from './core/index.js';
+
 /** The entry of a joiner's accepted addition. */
 export interface AcceptedAddition {
   index: number;
@@ -32,4 +34,26 @@ export function decodeAcceptedAddition(data: Uint8Array): AcceptedAddition | und
   } catch {
     return undefined;
   }
+}
+
+/** What {@link additionCommitted} reads of a leader's core. */
+export interface CommittedView {
+  log: { readonly committed: number; term(index: number): number | undefined };
+  membership: { indexAt(index: number): number; at(index: number): Membership };
+}
+
+/**
+ * Whether the entry `addition` (the accepted addition of member `id`) is committed in `raft`'s
+ * log: the same index and term, as Raft's log matching goes. Compacted away, the configuration in
+ * effect there says whether `id` was added by then, if the history still reaches back to it; if
+ * it starts at a later snapshot the leader cannot tell, and answers true: an overwritten addition
+ * is asked about again within a request timeout, long before compaction reaches it, while a
+ * removal must stick (found in review: the snapshot's configuration was read as the one there).
+ */
+export function additionCommitted(addition: AcceptedAddition, id: NodeId, raft: CommittedView): boolean {
+  if (addition.index > raft.log.committed) return false;
+  const term = raft.log.term(addition.index);
+  if (term !== undefined) return term === addition.term;
+  if (raft.membership.indexAt(addition.index) > addition.index) return true;
+  return raft.membership.at(addition.index).some((m) => m.id === id);
 }

@@ -45,7 +45,7 @@ import { CustomSync, DefaultSync, snapshotDir, type SnapshotPolicy, type SyncTyp
 import { SnapshotKeeper, type SnapshotHandler } from './snapshot/keeper.js';
 import { WalStorage } from './storage.js';
 import { tornTailSuspect, tornTailWarning } from './torn-tail-notice.js';
-import { REMOVED_SINCE_ADDITION, decodeAcceptedAddition, encodeAcceptedAddition, type AcceptedAddition } from './join-evidence.js';
+import { REMOVED_SINCE_ADDITION, additionCommitted, decodeAcceptedAddition, encodeAcceptedAddition, type AcceptedAddition } from './join-evidence.js';
 import { aliasHint, describeAlias, findAlias } from './address-aliases.js';
 import type { Transport } from './transport/types.js';
 import { DirectoryLock, WalCompactedError, WalRangeError } from '../wal/index.js';
@@ -1298,7 +1298,7 @@ export class Node<Context = unknown> {
       const alias = await findAlias([op.address], members);
       if (alias) return this.refusal(requestId, 'invalidConfChange', `${describeAlias(alias)}: ${alias.sameAs} is already a member (a member is known by one address)`, from);
       const earlier = decodeAcceptedAddition(op.data);
-      if (earlier !== undefined && this.role === 'leader' && this.additionCommitted(earlier, op.address)) {
+      if (earlier !== undefined && this.role === 'leader' && additionCommitted(earlier, memberId(op.address), this.requireRaft())) {
         const message = `${op.address} was added at index ${earlier.index} and removed since: it is not added back on its own request (add it again with join() or POST /members)`;
         return { ...this.refusal(requestId, 'invalidConfChange', message, from), problem: REMOVED_SINCE_ADDITION };
       }
@@ -1313,20 +1313,6 @@ export class Node<Context = unknown> {
     const raft = this.requireRaft();
     const index = raft.membership.indexAt(raft.log.committed);
     return { ...answer, index, logTerm: raft.log.term(index) ?? 0 };
-  }
-
-  /** Whether the entry `addition` (a joiner's accepted addition of `address`) committed here. */
-  private additionCommitted(addition: AcceptedAddition, address: string): boolean {
-    const raft = this.requireRaft();
-    if (addition.index > raft.log.committed) return false;
-    const term = raft.log.term(addition.index);
-    if (term !== undefined) return term === addition.term;
-    // Compacted: the configuration in effect there says whether it was added by then, if the
-    // history still reaches back to it. If not (it starts at a later snapshot), the leader cannot
-    // tell and refuses: an overwritten addition is asked about again within a request timeout,
-    // long before compaction reaches it, and a removal must stick (found in review).
-    if (raft.membership.indexAt(addition.index) > addition.index) return true;
-    return raft.membership.at(addition.index).some((m) => m.id === memberId(address));
   }
 
   /**
